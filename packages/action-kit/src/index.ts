@@ -1,0 +1,3 @@
+export * from './logger.js';
+export * from './errors.js';
+export * from './untrusted.js';

@@ -1,0 +1,76 @@
+/**
+ * The Logger seam. Shared packages never import @actions/core: they take a Logger, so the same code logs to the
+ * runner (getActionsLogger), to a RecordingLogger in tests, or to plain stderr in the local runner and benches.
+ */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string, properties?: AnnotationProperties): void;
+  error(message: string, properties?: AnnotationProperties): void;
+  /** Opens a collapsible group; always paired with endGroup (use withGroup). */
+  startGroup(title: string): void;
+  endGroup(): void;
+}
+
+/** Where an annotation points; mirrors the runner's ::warning file=…,line=…:: properties. */
+export interface AnnotationProperties {
+  title?: string;
+  file?: string;
+  startLine?: number;
+  endLine?: number;
+}
+
+/** Runs fn inside a collapsible log group, closing the group even when fn throws. */
+export async function withGroup<T>(logger: Logger, title: string, fn: () => Promise<T> | T): Promise<T> {
+  logger.startGroup(title);
+  try {
+    return await fn();
+  } finally {
+    logger.endGroup();
+  }
+}
+
+/** A Logger that discards everything: for library calls whose chatter the caller does not want. */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warning() {},
+  error() {},
+  startGroup() {},
+  endGroup() {},
+};
+
+export interface RecordedLine {
+  level: 'debug' | 'info' | 'warning' | 'error' | 'group' | 'endgroup';
+  message: string;
+  properties?: AnnotationProperties;
+}
+
+/** Keeps every line in memory; tests assert on `lines` or `text()`. */
+export class RecordingLogger implements Logger {
+  readonly lines: RecordedLine[] = [];
+  debug(message: string): void {
+    this.lines.push({ level: 'debug', message });
+  }
+  info(message: string): void {
+    this.lines.push({ level: 'info', message });
+  }
+  warning(message: string, properties?: AnnotationProperties): void {
+    this.lines.push(properties ? { level: 'warning', message, properties } : { level: 'warning', message });
+  }
+  error(message: string, properties?: AnnotationProperties): void {
+    this.lines.push(properties ? { level: 'error', message, properties } : { level: 'error', message });
+  }
+  startGroup(title: string): void {
+    this.lines.push({ level: 'group', message: title });
+  }
+  endGroup(): void {
+    this.lines.push({ level: 'endgroup', message: '' });
+  }
+  text(): string {
+    return this.lines.map((l) => `${l.level}: ${l.message}`).join('\n');
+  }
+  messages(level: RecordedLine['level']): string[] {
+    return this.lines.filter((l) => l.level === level).map((l) => l.message);
+  }
+}
