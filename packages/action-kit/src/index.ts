@@ -1,3 +1,6 @@
 export * from './logger.js';
 export * from './errors.js';
 export * from './untrusted.js';
+export * from './duration.js';
+export * from './inputs.js';
+export * from './secrets.js';

@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import yaml from 'js-yaml';
+
+/** What the runner reads from action.yml: inputs with defaults, and the node entry points. */
+export interface ActionMetadata {
+  name: string;
+  description: string;
+  inputs: Record<string, { description?: string; required?: boolean; default?: string }>;
+  outputs: Record<string, { description?: string }>;
+  runs: { using: string; main: string; post?: string; 'post-if'?: string };
+}
+
+export async function readActionMetadata(actionDir: string): Promise<ActionMetadata> {
+  const file = path.join(actionDir, 'action.yml');
+  const parsed = yaml.load(await readFile(file, 'utf8'), { schema: yaml.CORE_SCHEMA }) as Partial<ActionMetadata>;
+  if (!parsed || typeof parsed !== 'object' || !parsed.runs?.main) throw new Error(`${file} has no runs.main`);
+  if (parsed.runs.using !== 'node24') throw new Error(`${file}: runs.using is ${parsed.runs.using}, expected node24`);
+  return {
+    name: parsed.name ?? path.basename(actionDir),
+    description: parsed.description ?? '',
+    inputs: parsed.inputs ?? {},
+    outputs: parsed.outputs ?? {},
+    runs: parsed.runs,
+  };
+}
+
+/** INPUT_* variables exactly as the runner builds them: defaults from action.yml, then the caller's values. */
+export function inputEnvironment(metadata: ActionMetadata, given: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(metadata.inputs)) {
+    if (spec.default !== undefined) env[inputVariable(name)] = String(spec.default);
+  }
+  for (const [name, value] of Object.entries(given)) {
+    if (!Object.hasOwn(metadata.inputs, name)) {
+      throw new Error(`action '${metadata.name}' has no input '${name}'; it has: ${Object.keys(metadata.inputs).join(', ')}`);
+    }
+    env[inputVariable(name)] = value;
+  }
+  return env;
+}
+
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
