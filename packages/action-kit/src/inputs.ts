@@ -1,4 +1,4 @@
-import yaml from 'js-yaml';
+import { load as loadYaml, CORE_SCHEMA } from 'js-yaml';
 import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
 
@@ -103,7 +103,7 @@ export class InputReader {
     const value = this.raw(name);
     if (value === undefined) return undefined;
     try {
-      return yaml.load(value, { schema: yaml.CORE_SCHEMA });
+      return loadYaml(value, { schema: CORE_SCHEMA });
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n')[0] : 'unreadable';
       throw new InputError(name, `is not valid YAML or JSON (${reason})`);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import yaml from 'js-yaml';
+import { load as loadYaml, CORE_SCHEMA } from 'js-yaml';
 
 /** What the runner reads from action.yml: inputs with defaults, and the node entry points. */
 export interface ActionMetadata {
@@ -13,7 +13,7 @@ export interface ActionMetadata {
 
 export async function readActionMetadata(actionDir: string): Promise<ActionMetadata> {
   const file = path.join(actionDir, 'action.yml');
-  const parsed = yaml.load(await readFile(file, 'utf8'), { schema: yaml.CORE_SCHEMA }) as Partial<ActionMetadata>;
+  const parsed = loadYaml(await readFile(file, 'utf8'), { schema: CORE_SCHEMA }) as Partial<ActionMetadata>;
   if (!parsed || typeof parsed !== 'object' || !parsed.runs?.main) throw new Error(`${file} has no runs.main`);
   if (parsed.runs.using !== 'node24') throw new Error(`${file}: runs.using is ${parsed.runs.using}, expected node24`);
   return {

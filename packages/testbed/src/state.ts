@@ -1,0 +1,94 @@
+// The run state file: what `up` started, so `status` and `down` (maybe in another process, maybe after
+// a crash) can find it again. Written atomically so a crash mid-write never leaves half a file.
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { isProcessAlive } from './processes.js';
+import { sleep } from './progress.js';
+import { runStateDir } from './paths.js';
+
+export interface ClusterState {
+  name: string;
+  kubeconfig: string;
+  /** KWOK_WORKDIR used for kwokctl (keeps ~/.kwok untouched). */
+  kwokWorkdir: string;
+  apiServerUrl: string;
+}
+
+export interface PrometheusState {
+  pid: number;
+  port: number;
+  url: string;
+  dataDir: string;
+  configFile: string;
+  /** file_sd directory: drop a JSON target list here and Prometheus scrapes it within ~1 s. */
+  targetsDir: string;
+}
+
+export interface ToxiproxyState {
+  pid: number;
+  port: number;
+  url: string;
+}
+
+export interface TestbedState {
+  cluster?: ClusterState;
+  prometheus?: PrometheusState;
+  toxiproxy?: ToxiproxyState;
+}
+
+export function stateFile(): string {
+  return join(runStateDir(), 'state.json');
+}
+
+export function readState(): TestbedState {
+  try {
+    return JSON.parse(readFileSync(stateFile(), 'utf8')) as TestbedState;
+  } catch {
+    return {};
+  }
+}
+
+export function writeState(state: TestbedState): void {
+  mkdirSync(runStateDir(), { recursive: true });
+  const tmp = `${stateFile()}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2));
+  renameSync(tmp, stateFile());
+}
+
+/**
+ * Serialises up/down across processes (two vitest runs, or `env:up` while tests start). The lock file
+ * holds the owner's pid; a lock whose owner is dead is stale (crashed run) and is taken over.
+ */
+export async function withStateLock<T>(work: () => Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
+  mkdirSync(runStateDir(), { recursive: true });
+  const lock = join(runStateDir(), 'lock');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(lock, 'utf8').trim());
+      } catch {
+        /* the owner just released it */
+      }
+      if (owner && owner !== process.pid && !isProcessAlive(owner)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (owner === process.pid) throw new Error('testbed state lock is already held by this process');
+      if (Date.now() > deadline) throw new Error(`testbed state lock ${lock} held by pid ${owner} for too long`);
+      await sleep(200);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    if (existsSync(lock)) rmSync(lock, { force: true });
+  }
+}
