@@ -6,38 +6,89 @@ export interface OperationSpec {
   operationId: string;
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
   path: string;
+  /** documentation_url GitHub puts in this operation's error bodies. */
+  docs: string;
 }
 
 export const OPERATIONS: readonly OperationSpec[] = [
-  { operationId: 'checks/create', method: 'post', path: '/repos/{owner}/{repo}/check-runs' },
-  { operationId: 'checks/get', method: 'get', path: '/repos/{owner}/{repo}/check-runs/{check_run_id}' },
-  { operationId: 'checks/update', method: 'patch', path: '/repos/{owner}/{repo}/check-runs/{check_run_id}' },
+  {
+    operationId: 'checks/create',
+    method: 'post',
+    path: '/repos/{owner}/{repo}/check-runs',
+    docs: 'https://docs.github.com/rest/checks/runs#create-a-check-run',
+  },
+  {
+    operationId: 'checks/get',
+    method: 'get',
+    path: '/repos/{owner}/{repo}/check-runs/{check_run_id}',
+    docs: 'https://docs.github.com/rest/checks/runs#get-a-check-run',
+  },
+  {
+    operationId: 'checks/update',
+    method: 'patch',
+    path: '/repos/{owner}/{repo}/check-runs/{check_run_id}',
+    docs: 'https://docs.github.com/rest/checks/runs#update-a-check-run',
+  },
   {
     operationId: 'checks/list-annotations',
     method: 'get',
     path: '/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations',
+    docs: 'https://docs.github.com/rest/checks/runs#list-check-run-annotations',
   },
-  { operationId: 'checks/list-for-ref', method: 'get', path: '/repos/{owner}/{repo}/commits/{ref}/check-runs' },
-  { operationId: 'issues/list-comments', method: 'get', path: '/repos/{owner}/{repo}/issues/{issue_number}/comments' },
+  {
+    operationId: 'checks/list-for-ref',
+    method: 'get',
+    path: '/repos/{owner}/{repo}/commits/{ref}/check-runs',
+    docs: 'https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference',
+  },
+  {
+    operationId: 'issues/list-comments',
+    method: 'get',
+    path: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+    docs: 'https://docs.github.com/rest/issues/comments#list-issue-comments',
+  },
   {
     operationId: 'issues/create-comment',
     method: 'post',
     path: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+    docs: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
   },
-  { operationId: 'issues/get-comment', method: 'get', path: '/repos/{owner}/{repo}/issues/comments/{comment_id}' },
+  {
+    operationId: 'issues/get-comment',
+    method: 'get',
+    path: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+    docs: 'https://docs.github.com/rest/issues/comments#get-an-issue-comment',
+  },
   {
     operationId: 'issues/update-comment',
     method: 'patch',
     path: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+    docs: 'https://docs.github.com/rest/issues/comments#update-an-issue-comment',
   },
   {
     operationId: 'issues/delete-comment',
     method: 'delete',
     path: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+    docs: 'https://docs.github.com/rest/issues/comments#delete-an-issue-comment',
   },
-  { operationId: 'pulls/get', method: 'get', path: '/repos/{owner}/{repo}/pulls/{pull_number}' },
-  { operationId: 'users/get-authenticated', method: 'get', path: '/user' },
-  { operationId: 'rate-limit/get', method: 'get', path: '/rate_limit' },
+  {
+    operationId: 'pulls/get',
+    method: 'get',
+    path: '/repos/{owner}/{repo}/pulls/{pull_number}',
+    docs: 'https://docs.github.com/rest/pulls/pulls#get-a-pull-request',
+  },
+  {
+    operationId: 'users/get-authenticated',
+    method: 'get',
+    path: '/user',
+    docs: 'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+  },
+  {
+    operationId: 'rate-limit/get',
+    method: 'get',
+    path: '/rate_limit',
+    docs: 'https://docs.github.com/rest/rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user',
+  },
 ];
 
 /**

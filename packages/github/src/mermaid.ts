@@ -1,0 +1,93 @@
+/**
+ * Mermaid diagram builders (gantt for shard timelines, xychart-beta for latency/error series) whose labels cannot
+ * break out of the diagram. Mermaid has its own syntax hazards: `:` ends a gantt task name, `;` and newlines end a
+ * statement, `%%` starts a comment or an `%%{init}%%` directive, quotes end an axis label, `#` starts an entity
+ * code, and a backtick could close the Markdown fence. Labels are therefore reduced to an allow-list of
+ * characters; everything else becomes a space. The result is wrapped in a ```mermaid fence.
+ */
+import { sanitizeText, truncateText } from './untrusted-text.js';
+
+const LABEL_MAX = 60;
+
+/** An untrusted string as a Mermaid label: letters, digits and a few harmless punctuation marks only. */
+export function mermaidLabel(text: string, max = LABEL_MAX): string {
+  const safe = sanitizeText(text)
+    .replace(/[^\p{L}\p{N} _.,()/+\-[\]=<>!?*&'@]/gu, ' ')
+    // `@`, `<`, `>` and `&` are harmless to Mermaid but not to the HTML it renders: drop them too.
+    .replace(/[<>&@'[\]]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const cut = truncateText(safe, max, '...');
+  return cut === '' ? '-' : cut;
+}
+
+/** A finite number as Mermaid accepts it (no exponent, no NaN/Infinity). */
+function mermaidNumber(value: number): string {
+  if (!Number.isFinite(value)) return '0';
+  return Number(value.toFixed(3)).toString();
+}
+
+function fence(lines: string[]): string {
+  return ['```mermaid', ...lines, '```'].join('\n');
+}
+
+export interface GanttTask {
+  readonly label: string;
+  /** Milliseconds since any common origin (e.g. the run start). */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly status?: 'done' | 'active' | 'crit';
+}
+
+export interface GanttSection {
+  readonly name: string;
+  readonly tasks: readonly GanttTask[];
+}
+
+/** A gantt chart with millisecond times (`dateFormat x`); task ids are generated, never taken from input. */
+export function ganttChart(title: string, sections: readonly GanttSection[], options: { maxTasks?: number } = {}): string {
+  const maxTasks = options.maxTasks ?? 200;
+  const lines = ['gantt', `  title ${mermaidLabel(title)}`, '  dateFormat x', '  axisFormat %M:%S'];
+  let id = 0;
+  let omitted = 0;
+  for (const section of sections) {
+    lines.push(`  section ${mermaidLabel(section.name)}`);
+    for (const task of section.tasks) {
+      if (id >= maxTasks) {
+        omitted++;
+        continue;
+      }
+      id++;
+      const start = Math.max(0, Math.round(task.startMs));
+      const end = Math.max(start + 1, Math.round(task.endMs));
+      const status = task.status ? `${task.status}, ` : '';
+      lines.push(`  ${mermaidLabel(task.label)} :${status}t${id}, ${start}, ${end}`);
+    }
+  }
+  const chart = fence(lines);
+  return omitted > 0 ? `${chart}\n\n_… and ${omitted} more tasks not drawn_` : chart;
+}
+
+export interface XySeries {
+  readonly kind: 'line' | 'bar';
+  readonly values: readonly number[];
+}
+
+/** An xychart-beta with categorical x labels and one or more line/bar series. */
+export function xyChart(
+  title: string,
+  xLabels: readonly string[],
+  series: readonly XySeries[],
+  axes: { y?: string; x?: string } = {},
+): string {
+  const quoted = (label: string) => `"${mermaidLabel(label)}"`;
+  const lines = ['xychart-beta', `  title ${quoted(title)}`, `  x-axis ${axes.x ? `${quoted(axes.x)} ` : ''}[${xLabels.map(quoted).join(', ')}]`];
+  const all = series.flatMap((s) => s.values).filter(Number.isFinite);
+  if (all.length > 0) {
+    const min = Math.min(0, ...all);
+    const max = Math.max(...all);
+    lines.push(`  y-axis ${axes.y ? `${quoted(axes.y)} ` : ''}${mermaidNumber(min)} --> ${mermaidNumber(max === min ? min + 1 : max)}`);
+  }
+  for (const s of series) lines.push(`  ${s.kind} [${s.values.map(mermaidNumber).join(', ')}]`);
+  return fence(lines);
+}

@@ -1,0 +1,239 @@
+/**
+ * The timing store: smoothed seconds per test key (`file` or `file::name`), versioned JSON, plus the smoothed
+ * per-shard fixed cost used to choose the shard count. Keys are canonicalised on load, so a store written on Windows
+ * (backslashes) or by a tool that prefixes `./` still matches. The serialised form sorts keys by code units and has
+ * no timestamps, so the same store always produces the same bytes (and the same cache hash).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import type { Logger } from '@gauntlet/action-kit';
+import { compareCodeUnits, parseTestKey, testKey } from './test-id.js';
+import { DEFAULT_ALPHA, DEFAULT_MAX_MISSED_RUNS, ewma, roundSeconds } from './smoothing.js';
+import {
+  byteLength,
+  checkKey,
+  checkSeconds,
+  DEFAULT_TIMING_LIMITS,
+  isRecord,
+  parseTolerantJson,
+  TimingIssues,
+  type TimingLimits,
+} from './timing-validation.js';
+
+export const TIMING_STORE_FORMAT = 'gauntlet-timings';
+export const TIMING_STORE_VERSION = 1;
+
+export interface TimingEntry {
+  /** Smoothed duration in seconds. */
+  readonly seconds: number;
+  /** Number of runs that contributed. */
+  readonly samples: number;
+  /** Consecutive runs in which the test was not seen; the entry is pruned after DEFAULT_MAX_MISSED_RUNS. */
+  readonly missedRuns: number;
+}
+
+export interface TimingStore {
+  readonly entries: ReadonlyMap<string, TimingEntry>;
+  /** Smoothed fixed cost per shard (job start to first test), when runs reported it. */
+  readonly shardOverhead?: TimingEntry;
+}
+
+export interface LoadOptions {
+  /** Names the data in warnings (a path or cache key); untrusted, neutralised before logging. */
+  readonly source?: string;
+  readonly limits?: Partial<TimingLimits>;
+}
+
+export function emptyTimingStore(): TimingStore {
+  return { entries: new Map() };
+}
+
+function limitsOf(options: LoadOptions | undefined): TimingLimits {
+  return { ...DEFAULT_TIMING_LIMITS, ...options?.limits };
+}
+
+/**
+ * Parses a timing store. Accepts the gauntlet format and, for convenience, a flat `{ "test id": seconds }` map
+ * (pytest-split `.test_durations`, Knapsack reports). Never throws: unusable input gives an empty store, bad entries
+ * are dropped, and each kind of problem is logged once as a warning.
+ */
+export function parseTimingStore(data: string | Uint8Array, logger: Logger, options?: LoadOptions): TimingStore {
+  const issues = new TimingIssues(options?.source ?? 'timing store');
+  const store = parseTimingStoreWith(data, limitsOf(options), issues);
+  issues.flush(logger);
+  return store;
+}
+
+function parseTimingStoreWith(data: string | Uint8Array, limits: TimingLimits, issues: TimingIssues): TimingStore {
+  if (byteLength(data) > limits.maxBytes) {
+    issues.add('oversize');
+    return emptyTimingStore();
+  }
+  const text = typeof data === 'string' ? data : new TextDecoder('utf-8', { fatal: false }).decode(data);
+  const json = parseTolerantJson(text);
+  if (json === undefined) {
+    issues.add('corrupt');
+    return emptyTimingStore();
+  }
+  if (!isRecord(json)) {
+    issues.add('shape', typeof json);
+    return emptyTimingStore();
+  }
+  if (json['format'] === TIMING_STORE_FORMAT) return parseGauntletStore(json, limits, issues);
+  return storeFromFlatMap(flatDurations(json, limits, issues));
+}
+
+function parseGauntletStore(json: Record<string, unknown>, limits: TimingLimits, issues: TimingIssues): TimingStore {
+  if (json['version'] !== TIMING_STORE_VERSION) {
+    issues.add('version');
+    return emptyTimingStore();
+  }
+  const tests = json['tests'];
+  if (!isRecord(tests)) {
+    issues.add('shape', 'tests');
+    return emptyTimingStore();
+  }
+  const entries = new Map<string, TimingEntry>();
+  for (const [rawKey, value] of Object.entries(tests)) {
+    if (entries.size >= limits.maxEntries) {
+      issues.add('too-many', rawKey);
+      continue;
+    }
+    if (!checkKey(rawKey, limits, issues)) continue;
+    const entry = parseEntry(value, rawKey, limits, issues);
+    if (entry) entries.set(testKey(parseTestKey(rawKey)), entry);
+  }
+  const overhead = json['shardOverhead'] === undefined ? undefined : parseEntry(json['shardOverhead'], 'shardOverhead', limits, issues);
+  return overhead ? { entries, shardOverhead: overhead } : { entries };
+}
+
+/** An entry is `[seconds, samples, missedRuns]`; a bare number is accepted as one sample. */
+function parseEntry(value: unknown, key: string, limits: TimingLimits, issues: TimingIssues): TimingEntry | undefined {
+  if (Array.isArray(value)) {
+    const seconds = checkSeconds(value[0], key, limits, issues);
+    if (seconds === undefined) return undefined;
+    const samples = value[1];
+    const missed = value[2] ?? 0;
+    if (!isCount(samples) || !isCount(missed)) {
+      issues.add('shape', key);
+      return undefined;
+    }
+    return { seconds, samples: Math.max(1, samples), missedRuns: missed };
+  }
+  const seconds = checkSeconds(value, key, limits, issues);
+  return seconds === undefined ? undefined : { seconds, samples: 1, missedRuns: 0 };
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * Validates a flat `{ key: seconds }` map and canonicalises its keys. Keys that collide after normalisation (e.g.
+ * `a\b.py` and `a/b.py`) keep the larger duration: over-estimating one test costs less than under-estimating it.
+ */
+export function flatDurations(json: Record<string, unknown>, limits: TimingLimits, issues: TimingIssues): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [rawKey, value] of Object.entries(json)) {
+    if (out.size >= limits.maxEntries) {
+      issues.add('too-many', rawKey);
+      continue;
+    }
+    if (!checkKey(rawKey, limits, issues)) continue;
+    const seconds = checkSeconds(value, rawKey, limits, issues);
+    if (seconds === undefined) continue;
+    const key = testKey(parseTestKey(rawKey));
+    out.set(key, Math.max(seconds, out.get(key) ?? 0));
+  }
+  return out;
+}
+
+/** A store holding one sample per key. */
+export function storeFromFlatMap(durations: ReadonlyMap<string, number>): TimingStore {
+  const entries = new Map<string, TimingEntry>();
+  for (const [key, seconds] of durations) entries.set(key, { seconds: roundSeconds(seconds), samples: 1, missedRuns: 0 });
+  return { entries };
+}
+
+/** Deterministic JSON: fixed field order, keys sorted by code units, seconds rounded to milliseconds. */
+export function serializeTimingStore(store: TimingStore): string {
+  const keys = [...store.entries.keys()].sort(compareCodeUnits);
+  const lines = keys.map((key) => {
+    const e = store.entries.get(key)!;
+    return `    ${JSON.stringify(key)}: [${roundSeconds(e.seconds)}, ${e.samples}, ${e.missedRuns}]`;
+  });
+  const overhead = store.shardOverhead
+    ? `  "shardOverhead": [${roundSeconds(store.shardOverhead.seconds)}, ${store.shardOverhead.samples}, 0],\n`
+    : '';
+  return (
+    `{\n  "format": "${TIMING_STORE_FORMAT}",\n  "version": ${TIMING_STORE_VERSION},\n` +
+    `  "smoothing": "ewma",\n${overhead}` +
+    `  "tests": {${lines.length ? `\n${lines.join(',\n')}\n  ` : ''}}\n}\n`
+  );
+}
+
+export interface UpdateOptions {
+  /** EWMA weight of the new observation (default DEFAULT_ALPHA). */
+  readonly alpha?: number;
+  /** Prune entries not seen in this many consecutive runs (default DEFAULT_MAX_MISSED_RUNS). */
+  readonly maxMissedRuns?: number;
+}
+
+/**
+ * Folds one run's observations (seconds per key, already validated) into the store. Observed keys are smoothed;
+ * unobserved keys age and are pruned after `maxMissedRuns`. Returns a new store; the input is not modified.
+ */
+export function updateTimingStore(
+  store: TimingStore,
+  observations: ReadonlyMap<string, number>,
+  options?: UpdateOptions & { readonly shardOverheadSeconds?: number },
+): TimingStore {
+  const alpha = options?.alpha ?? DEFAULT_ALPHA;
+  const maxMissed = options?.maxMissedRuns ?? DEFAULT_MAX_MISSED_RUNS;
+  const entries = new Map<string, TimingEntry>();
+  for (const [key, old] of store.entries) {
+    if (observations.has(key)) continue;
+    if (old.missedRuns + 1 > maxMissed) continue;
+    entries.set(key, { ...old, missedRuns: old.missedRuns + 1 });
+  }
+  for (const [key, seconds] of observations) {
+    const old = store.entries.get(key);
+    entries.set(key, {
+      seconds: roundSeconds(ewma(old?.seconds, seconds, alpha)),
+      samples: (old?.samples ?? 0) + 1,
+      missedRuns: 0,
+    });
+  }
+  const observedOverhead = options?.shardOverheadSeconds;
+  const old = store.shardOverhead;
+  const shardOverhead =
+    observedOverhead === undefined
+      ? old
+      : { seconds: roundSeconds(ewma(old?.seconds, observedOverhead, alpha)), samples: (old?.samples ?? 0) + 1, missedRuns: 0 };
+  return shardOverhead ? { entries, shardOverhead } : { entries };
+}
+
+/**
+ * Reads a timing store from disk. A missing file is normal (first run) and logged at info; an oversize file is
+ * rejected from its size alone, before reading it into memory.
+ */
+export async function readTimingStoreFile(path: string, logger: Logger, options?: LoadOptions): Promise<TimingStore> {
+  const limits = limitsOf(options);
+  const issues = new TimingIssues(options?.source ?? path);
+  try {
+    const info = await stat(path);
+    if (info.size > limits.maxBytes) {
+      issues.add('oversize');
+      issues.flush(logger);
+      return emptyTimingStore();
+    }
+    const data = await readFile(path);
+    return parseTimingStore(data, logger, { ...options, source: options?.source ?? path });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      logger.info(`No timing data at ${JSON.stringify(path)} yet; tests are planned with estimates.`);
+    } else {
+      logger.warning(`Could not read timing data ${JSON.stringify(path)} (${(error as Error).message}); tests are planned with estimates.`);
+    }
+    return emptyTimingStore();
+  }
+}
