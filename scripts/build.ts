@@ -85,7 +85,29 @@ function checkRegistry(names: string[]): void {
   if (missing.length > 0) throw new Error(`bundle/src/actions.ts lacks an entry for: ${missing.join(', ')}`);
 }
 
-const names = writeActionEntries();
-checkRegistry(names);
-await buildSharedBundle();
-log('done');
+/** Several people (and agents) build in one checkout: a lock directory keeps two builds from interleaving. */
+async function withBuildLock(fn: () => Promise<void>): Promise<void> {
+  const lock = path.join(root, 'bundle', '.build-lock');
+  for (let waited = 0; ; waited += 500) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (waited > 300_000) throw new Error(`another build holds ${lock}; remove it if no build is running`);
+      if (waited % 10_000 === 0) log('waiting for another build to finish');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+await withBuildLock(async () => {
+  const names = writeActionEntries();
+  checkRegistry(names);
+  await buildSharedBundle();
+  log('done');
+});
