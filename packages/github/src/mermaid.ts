@@ -12,9 +12,7 @@ const LABEL_MAX = 60;
 /** An untrusted string as a Mermaid label: letters, digits and a few harmless punctuation marks only. */
 export function mermaidLabel(text: string, max = LABEL_MAX): string {
   const safe = sanitizeText(text)
-    .replace(/[^\p{L}\p{N} _.,()/+\-[\]=<>!?*&'@]/gu, ' ')
-    // `@`, `<`, `>` and `&` are harmless to Mermaid but not to the HTML it renders: drop them too.
-    .replace(/[<>&@'[\]]/g, ' ')
+    .replace(/[^\p{L}\p{N} _.,()/+\-=!?*]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   const cut = truncateText(safe, max, '...');
