@@ -25,11 +25,18 @@ export async function readActionMetadata(actionDir: string): Promise<ActionMetad
   };
 }
 
-/** INPUT_* variables exactly as the runner builds them: defaults from action.yml, then the caller's values. */
-export function inputEnvironment(metadata: ActionMetadata, given: Record<string, string>): Record<string, string> {
+/**
+ * INPUT_* variables exactly as the runner builds them: defaults from action.yml (with their `${{ … }}` expressions
+ * evaluated against the context), then the caller's values.
+ */
+export function inputEnvironment(
+  metadata: ActionMetadata,
+  given: Record<string, string>,
+  context: ExpressionContext = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, spec] of Object.entries(metadata.inputs)) {
-    if (spec.default !== undefined) env[inputVariable(name)] = String(spec.default);
+    if (spec.default !== undefined) env[inputVariable(name)] = evaluateDefault(String(spec.default), context);
   }
   for (const [name, value] of Object.entries(given)) {
     if (!Object.hasOwn(metadata.inputs, name)) {
@@ -42,4 +49,22 @@ export function inputEnvironment(metadata: ActionMetadata, given: Record<string,
 
 export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+
+/** The contexts a default may read: `github` (token, event, repository, sha, …) and `runner`. */
+export type ExpressionContext = Record<string, unknown>;
+
+/**
+ * Evaluates the `${{ path.to.value }}` expressions that action.yml defaults use. Only property paths are
+ * supported (that is all defaults need); a missing value becomes '' as the runner renders null.
+ */
+export function evaluateDefault(text: string, context: ExpressionContext): string {
+  return text.replace(/\$\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}/g, (_, expression: string) => {
+    let value: unknown = context;
+    for (const key of expression.split('.')) {
+      value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+    }
+    if (value === undefined || value === null) return '';
+    return typeof value === 'object' ? JSON.stringify(value) : String(value as string | number | boolean);
+  });
 }

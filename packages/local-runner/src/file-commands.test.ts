@@ -37,3 +37,14 @@ describe('runner files and commands', () => {
     expect(() => postShouldRun('github.event_name == "push"', 'success')).toThrow(/unsupported/);
   });
 });
+
+describe('action.yml default expressions', async () => {
+  const { evaluateDefault } = await import('./action-metadata.js');
+  it('evaluates property paths and renders missing values as empty', () => {
+    const context = { github: { token: 't0k', event: { pull_request: { number: 7, head: { sha: 'abc' } } } } };
+    expect(evaluateDefault('${{ github.token }}', context)).toBe('t0k');
+    expect(evaluateDefault('${{github.event.pull_request.head.sha}}', context)).toBe('abc');
+    expect(evaluateDefault('pr-${{ github.event.pull_request.number }}', context)).toBe('pr-7');
+    expect(evaluateDefault('${{ github.event.missing.deep }}', context)).toBe('');
+  });
+});

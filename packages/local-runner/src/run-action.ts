@@ -95,8 +95,8 @@ export async function runActionLocally(options: RunOptions): Promise<RunResult> 
       GITHUB_SHA: '0000000000000000000000000000000000000000',
       GITHUB_REF: 'refs/heads/main',
       ...options.env,
-      ...inputEnvironment(metadata, options.inputs ?? {}),
     };
+    Object.assign(baseEnv, inputEnvironment(metadata, options.inputs ?? {}, githubContext(baseEnv, options.event?.payload)));
     const processor = new CommandProcessor();
     const main = await runStep(
       path.join(options.actionDir, metadata.runs.main),
@@ -136,6 +136,27 @@ export async function runActionLocally(options: RunOptions): Promise<RunResult> 
   } finally {
     if (!options.keepTemp) await rm(temp, { recursive: true, force: true });
   }
+}
+
+/** The `github` and `runner` contexts, as far as action.yml defaults read them. */
+function githubContext(env: Record<string, string>, payload: unknown): Record<string, unknown> {
+  return {
+    github: {
+      token: env.GITHUB_TOKEN ?? '',
+      event: payload ?? {},
+      event_name: env.GITHUB_EVENT_NAME,
+      repository: env.GITHUB_REPOSITORY,
+      repository_owner: env.GITHUB_REPOSITORY?.split('/')[0],
+      sha: env.GITHUB_SHA,
+      ref: env.GITHUB_REF,
+      run_id: env.GITHUB_RUN_ID,
+      run_attempt: env.GITHUB_RUN_ATTEMPT,
+      api_url: env.GITHUB_API_URL,
+      server_url: env.GITHUB_SERVER_URL,
+      workspace: env.GITHUB_WORKSPACE,
+    },
+    runner: { temp: env.RUNNER_TEMP, os: env.RUNNER_OS },
+  };
 }
 
 /** The runner's post-if: always() by default; success(), failure(), cancelled() and their negations. */
