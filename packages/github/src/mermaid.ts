@@ -22,7 +22,8 @@ export function mermaidLabel(text: string, max = LABEL_MAX): string {
 /** A finite number as Mermaid accepts it (no exponent, no NaN/Infinity). */
 function mermaidNumber(value: number): string {
   if (!Number.isFinite(value)) return '0';
-  return Number(value.toFixed(3)).toString();
+  // toLocaleString avoids the exponent notation ("3e+21") that Number#toString switches to.
+  return value.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 3 });
 }
 
 function fence(lines: string[]): string {
