@@ -18,7 +18,10 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            { name: '@actions/core', message: 'Only packages/action-kit/src/runner.ts talks to the runner; take a Logger.' },
+            {
+              name: '@actions/core',
+              message: 'Only packages/action-kit/src/runner.ts talks to the runner; take a Logger.',
+            },
           ],
         },
       ],
@@ -29,7 +32,14 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    files: ['**/*.test.ts', 'test/**', 'bench/**', 'scripts/**', 'packages/testbed/**', 'packages/github-api-standin/**'],
+    files: [
+      '**/*.test.ts',
+      'test/**',
+      'bench/**',
+      'scripts/**',
+      'packages/testbed/**',
+      'packages/github-api-standin/**',
+    ],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

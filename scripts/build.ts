@@ -50,7 +50,9 @@ interface ActionYaml {
 function writeActionEntries(): string[] {
   const actionsDir = path.join(root, 'actions');
   const names = existsSync(actionsDir)
-    ? readdirSync(actionsDir).filter((name) => existsSync(path.join(actionsDir, name, 'action.yml'))).sort()
+    ? readdirSync(actionsDir)
+        .filter((name) => existsSync(path.join(actionsDir, name, 'action.yml')))
+        .sort()
     : [];
   for (const name of names) {
     const dir = path.join(actionsDir, name);

@@ -19,13 +19,19 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
 
 function cell(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
+  return text
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '\\|')
+    .trim();
 }
 
 export function renderTables(action: ActionYaml): string {
   const lines = ['| Input | Required | Default | Description |', '|---|---|---|---|'];
   for (const [name, spec] of Object.entries(action.inputs ?? {})) {
-    const fallback = spec.default === undefined || spec.default === '' ? '' : `\`${cell(String(spec.default))}\``;
+    const fallback =
+      spec.default === undefined || spec.default === ''
+        ? ''
+        : `\`${cell(typeof spec.default === 'string' ? spec.default : JSON.stringify(spec.default))}\``;
     lines.push(`| \`${name}\` | ${spec.required ? 'yes' : 'no'} | ${fallback} | ${cell(spec.description ?? '')} |`);
   }
   lines.push('', '| Output | Description |', '|---|---|');

@@ -43,7 +43,7 @@ describe('InputReader', () => {
   it('validates enums and lists the allowed values', () => {
     expect(reader({ mode: 'up' }).enumeration('mode', ['up', 'down', 'reap'] as const)).toBe('up');
     expect(() => reader({ mode: 'UP' }).enumeration('mode', ['up', 'down'] as const)).toThrow(
-      "Input 'mode': \"UP\" is not one of: up, down",
+      'Input \'mode\': "UP" is not one of: up, down',
     );
   });
 

@@ -24,7 +24,10 @@ export class InputReader {
   }
 
   string(name: string, options: { required: true; pattern?: RegExp; hint?: string; maxLength?: number }): string;
-  string(name: string, options?: { required?: false; pattern?: RegExp; hint?: string; maxLength?: number }): string | undefined;
+  string(
+    name: string,
+    options?: { required?: false; pattern?: RegExp; hint?: string; maxLength?: number },
+  ): string | undefined;
   string(
     name: string,
     options: { required?: boolean; pattern?: RegExp; hint?: string; maxLength?: number } = {},
@@ -93,8 +96,10 @@ export class InputReader {
     } catch (error) {
       throw new InputError(name, (error as Error).message);
     }
-    if (range.minMs !== undefined && ms < range.minMs) throw new InputError(name, `${quote(value)} is shorter than the minimum`);
-    if (range.maxMs !== undefined && ms > range.maxMs) throw new InputError(name, `${quote(value)} is longer than the maximum`);
+    if (range.minMs !== undefined && ms < range.minMs)
+      throw new InputError(name, `${quote(value)} is shorter than the minimum`);
+    if (range.maxMs !== undefined && ms > range.maxMs)
+      throw new InputError(name, `${quote(value)} is longer than the maximum`);
     return ms;
   }
 
@@ -136,8 +141,10 @@ export class InputReader {
 }
 
 function checkRange(name: string, value: number, range: { min?: number; max?: number }): void {
-  if (range.min !== undefined && value < range.min) throw new InputError(name, `${value} is below the minimum ${range.min}`);
-  if (range.max !== undefined && value > range.max) throw new InputError(name, `${value} is above the maximum ${range.max}`);
+  if (range.min !== undefined && value < range.min)
+    throw new InputError(name, `${value} is below the minimum ${range.min}`);
+  if (range.max !== undefined && value > range.max)
+    throw new InputError(name, `${value} is above the maximum ${range.max}`);
 }
 
 /** Quotes a user value for an error message, shortened so a huge input cannot flood the log. */

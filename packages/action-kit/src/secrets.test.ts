@@ -3,7 +3,8 @@ import { maskSecret, secretPieces } from './secrets.js';
 
 describe('secret masking', () => {
   it('registers a multi-line PEM whole and line by line, skipping trivially short lines', () => {
-    const pem = '-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n}\n-----END KEY-----\n';
+    const pem =
+      '-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n}\n-----END KEY-----\n';
     const registered: string[] = [];
     maskSecret((v) => registered.push(v), pem);
     expect(registered).toContain(pem.trim());

@@ -16,7 +16,8 @@ const corpus = [
 describe('neutralize', () => {
   it('leaves no line of untrusted text that the runner would parse as a command', () => {
     for (const text of corpus) {
-      for (const line of neutralize(text).split('\n')) expect(isWorkflowCommand(line), JSON.stringify(line)).toBe(false);
+      for (const line of neutralize(text).split('\n'))
+        expect(isWorkflowCommand(line), JSON.stringify(line)).toBe(false);
     }
   });
 

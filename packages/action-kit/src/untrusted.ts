@@ -5,8 +5,10 @@
  * command prefix with a zero-width space, strip ANSI escapes and C0 controls other than tab, so nothing an
  * attacker wrote is ever parsed as a command.
  */
+// eslint-disable-next-line no-control-regex -- matching escapes and controls is the point
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
 // C0 controls except \t and \n, DEL, and the C1 range.
+// eslint-disable-next-line no-control-regex -- as above
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 const COMMAND_PREFIX = /^(\s*):/gm;
 

@@ -40,7 +40,9 @@ export function inputEnvironment(
   }
   for (const [name, value] of Object.entries(given)) {
     if (!Object.hasOwn(metadata.inputs, name)) {
-      throw new Error(`action '${metadata.name}' has no input '${name}'; it has: ${Object.keys(metadata.inputs).join(', ')}`);
+      throw new Error(
+        `action '${metadata.name}' has no input '${name}'; it has: ${Object.keys(metadata.inputs).join(', ')}`,
+      );
     }
     env[inputVariable(name)] = value;
   }
@@ -65,6 +67,6 @@ export function evaluateDefault(text: string, context: ExpressionContext): strin
       value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
     }
     if (value === undefined || value === null) return '';
-    return typeof value === 'object' ? JSON.stringify(value) : String(value as string | number | boolean);
+    return typeof value === 'string' ? value : JSON.stringify(value);
   });
 }

@@ -96,7 +96,10 @@ export async function runActionLocally(options: RunOptions): Promise<RunResult> 
       GITHUB_REF: 'refs/heads/main',
       ...options.env,
     };
-    Object.assign(baseEnv, inputEnvironment(metadata, options.inputs ?? {}, githubContext(baseEnv, options.event?.payload)));
+    Object.assign(
+      baseEnv,
+      inputEnvironment(metadata, options.inputs ?? {}, githubContext(baseEnv, options.event?.payload)),
+    );
     const processor = new CommandProcessor();
     const main = await runStep(
       path.join(options.actionDir, metadata.runs.main),
@@ -206,7 +209,9 @@ function runStep(
     if (cancelAfterMs !== undefined) {
       timers.push(setTimeout(() => send('SIGINT'), cancelAfterMs));
       timers.push(setTimeout(() => send('SIGTERM'), cancelAfterMs + schedule.sigintToSigterm));
-      timers.push(setTimeout(() => send('SIGKILL'), cancelAfterMs + schedule.sigintToSigterm + schedule.sigtermToSigkill));
+      timers.push(
+        setTimeout(() => send('SIGKILL'), cancelAfterMs + schedule.sigintToSigterm + schedule.sigtermToSigkill),
+      );
     }
     const pending: Record<'out' | 'err', string> = { out: '', err: '' };
     const take = (stream: 'out' | 'err', chunk: Buffer): void => {
