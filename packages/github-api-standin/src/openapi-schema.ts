@@ -122,7 +122,8 @@ export function compiledSubset(): CompiledSubset {
 }
 
 function compile(subset: Subset): CompiledSubset {
-  const addFormats = (formatsPlugin as unknown as { default: typeof formatsPlugin }).default ?? formatsPlugin;
+  // ajv-formats is CommonJS: under NodeNext its default import is module.exports, whose .default is the plugin.
+  const addFormats = formatsPlugin.default;
   const options = { strict: false, allErrors: true, validateFormats: true } as const;
   const bodies = new Ajv(options);
   addFormats(bodies);

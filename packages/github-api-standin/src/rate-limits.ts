@@ -26,7 +26,9 @@ export class RateLimits {
     return current;
   }
 
-  private limitOf(identity: Identity | undefined): number {
+  private limitOf(identity: Identity | undefined, resource: RateResource): number {
+    // Search is limited per minute on GitHub (30 authenticated, 10 anonymous); modelled per window here.
+    if (resource === 'search') return identity ? 30 : 10;
     return identity?.rateLimit ?? ANONYMOUS_LIMIT;
   }
 
@@ -35,12 +37,12 @@ export class RateLimits {
   }
 
   isExhausted(identity: Identity | undefined, resource: RateResource): boolean {
-    return this.window(`${identity?.token ?? ''}:${resource}`).used >= this.limitOf(identity);
+    return this.window(`${identity?.token ?? ''}:${resource}`).used >= this.limitOf(identity, resource);
   }
 
   status(identity: Identity | undefined, resource: RateResource): { limit: number; remaining: number; reset: number; used: number } {
     const window = this.window(`${identity?.token ?? ''}:${resource}`);
-    const limit = this.limitOf(identity);
+    const limit = this.limitOf(identity, resource);
     return { limit, remaining: Math.max(0, limit - window.used), reset: window.reset, used: window.used };
   }
 

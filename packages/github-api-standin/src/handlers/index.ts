@@ -1,0 +1,33 @@
+/** operationId → handler. Every operation in OPERATIONS must have one (checked at startup). */
+import {
+  createCheckRun,
+  getCheckRun,
+  listCheckRunAnnotations,
+  listCheckRunsForRef,
+  updateCheckRun,
+} from './check-runs.js';
+import type { OperationHandler } from './context.js';
+import {
+  createIssueComment,
+  deleteIssueComment,
+  getIssueComment,
+  listIssueComments,
+  updateIssueComment,
+} from './issue-comments.js';
+import { getAuthenticatedUser, getPull, getRateLimit } from './pulls-and-account.js';
+
+export const HANDLERS: Readonly<Record<string, OperationHandler>> = {
+  'checks/create': createCheckRun,
+  'checks/get': getCheckRun,
+  'checks/update': updateCheckRun,
+  'checks/list-annotations': listCheckRunAnnotations,
+  'checks/list-for-ref': listCheckRunsForRef,
+  'issues/list-comments': listIssueComments,
+  'issues/create-comment': createIssueComment,
+  'issues/get-comment': getIssueComment,
+  'issues/update-comment': updateIssueComment,
+  'issues/delete-comment': deleteIssueComment,
+  'pulls/get': getPull,
+  'users/get-authenticated': getAuthenticatedUser,
+  'rate-limit/get': getRateLimit,
+};
