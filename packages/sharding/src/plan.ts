@@ -1,0 +1,225 @@
+/**
+ * The static planner: discovered tests + timing store → a Plan (items per shard, predictions, matrix).
+ *
+ * Determinism is the contract: every shard may recompute the plan on its own runner, so the same inputs must give a
+ * byte-identical plan on any OS, locale or discovery order. Hence canonical ids (test-id.ts), integer-millisecond
+ * arithmetic (estimates.ts), total tie-breaks (lpt.ts), fixed key order in the JSON, and a content hash as plan id.
+ */
+import { createHash } from 'node:crypto';
+import { InputError, silentLogger, type Logger } from '@gauntlet/action-kit';
+import { estimateTests, toMs, type EstimateOptions } from './estimates.js';
+import { assignLpt } from './lpt.js';
+import { chooseShardCount, DEFAULT_FIXED_COST_SECONDS, DEFAULT_TARGET_SECONDS, type ShardCountOptions } from './shard-count.js';
+import { MAX_MATRIX_JOBS } from './shard-spec.js';
+import { canonicalTests, compareTestIds, testKey, type TestId } from './test-id.js';
+import { emptyTimingStore, type TimingStore } from './timing-store.js';
+import {
+  compareForLpt,
+  fileGroups,
+  fileItems,
+  longestUnsplittableMs,
+  testItems,
+  type Granularity,
+  type WorkItem,
+} from './work-items.js';
+
+export const PLAN_FORMAT = 'gauntlet-shard-plan';
+export const PLAN_VERSION = 1;
+
+export interface PlanOptions extends EstimateOptions {
+  /** Discovered tests: ids or keys (`file` / `file::name`), any order, any separators. */
+  readonly tests: Iterable<TestId | string>;
+  /** A shard count 1–256, or 'auto' (see shard-count.ts). */
+  readonly shards: number | 'auto';
+  readonly timings?: TimingStore;
+  /** Whether the runner can run a list of individual test ids (pytest node ids, Jest -t, …). Default false. */
+  readonly runnerFiltersTests?: boolean;
+  /**
+   * 'test' plans single tests (needs runnerFiltersTests), 'file' plans whole files and splits only files longer than
+   * total/shards. Default: 'test' when the runner filters tests, else 'file'.
+   */
+  readonly granularity?: Granularity;
+  readonly auto?: ShardCountOptions;
+  readonly logger?: Logger;
+}
+
+export interface PlanItem {
+  readonly file: string;
+  /** Tests of the file this item runs; absent = the whole file. */
+  readonly tests?: readonly string[];
+  readonly seconds: number;
+  readonly estimated: boolean;
+}
+
+export interface PlanShard {
+  /** 1-based, as in the matrix. */
+  readonly index: number;
+  readonly predictedSeconds: number;
+  readonly items: readonly PlanItem[];
+}
+
+export interface Plan {
+  readonly format: typeof PLAN_FORMAT;
+  readonly version: typeof PLAN_VERSION;
+  /** Content hash of the plan (16 hex digits): shards can check they run the plan that was reported. */
+  readonly id: string;
+  readonly shardCount: number;
+  readonly granularity: Granularity;
+  /** Why this shard count: fixed by input, or the auto choice's explanation. */
+  readonly shardCountReason: string;
+  readonly tests: { readonly total: number; readonly timed: number; readonly estimated: number };
+  readonly totalSeconds: number;
+  readonly longestItemSeconds: number;
+  /** max(total / shards, longest item): no split can finish sooner. */
+  readonly lowerBoundSeconds: number;
+  readonly predictedMakespanSeconds: number;
+  /** For `strategy.matrix` via fromJSON: one job per shard, plus what each job needs to find its part. */
+  readonly matrix: { readonly shard: readonly number[]; readonly shardTotal: readonly number[]; readonly planId: readonly string[] };
+  readonly shards: readonly PlanShard[];
+}
+
+const sec = (ms: number): number => ms / 1000;
+
+/** Builds a plan. Throws InputError for an invalid shard count or an impossible granularity; never for timing data. */
+export function planShards(options: PlanOptions): Plan {
+  const logger = options.logger ?? silentLogger;
+  const store = options.timings ?? emptyTimingStore();
+  const filters = options.runnerFiltersTests ?? false;
+  const granularity: Granularity = options.granularity ?? (filters ? 'test' : 'file');
+  if (granularity === 'test' && !filters) {
+    throw new InputError('granularity', '"test" needs a runner that can run individual test ids; use "file"');
+  }
+  if (options.shards !== 'auto' && (!Number.isSafeInteger(options.shards) || options.shards < 1 || options.shards > MAX_MATRIX_JOBS)) {
+    throw new InputError('shards', `${String(options.shards)} is not a shard count; expected "auto" or 1 to ${MAX_MATRIX_JOBS}`);
+  }
+
+  const tests = canonicalTests(options.tests);
+  const estimates = estimateTests(tests, store, options);
+  const timed = estimates.filter((e) => e.source === 'timing').length;
+  if (tests.length > 0 && timed === 0) {
+    logger.info('No timings for any discovered test: shards are balanced by test count until timings are recorded.');
+  } else if (timed < tests.length) {
+    logger.info(`${tests.length - timed} of ${tests.length} tests have no timing yet and are planned with estimates.`);
+  }
+
+  const groups =
+    granularity === 'file'
+      ? fileGroups(tests, estimates, (file) => {
+          const e = store.entries.get(file);
+          return e ? toMs(e.seconds) : undefined;
+        }, filters)
+      : [];
+  const baseItems = granularity === 'test' ? testItems(tests, estimates) : undefined;
+
+  // Shard count: fixed, or chosen from the work before heavy files are split (splitting cannot beat the longest test).
+  let shardCount: number;
+  let reason: string;
+  if (options.shards === 'auto') {
+    const totalMs = baseItems ? sum(baseItems.map((i) => i.ms)) : sum(groups.map((g) => g.ms));
+    const longestMs = baseItems ? Math.max(0, ...baseItems.map((i) => i.ms)) : Math.max(0, ...groups.map(longestUnsplittableMs));
+    const itemCount = baseItems ? baseItems.length : sum(groups.map((g) => (g.splittable ? g.tests.length : 1)));
+    const history = store.shardOverhead;
+    const fixed =
+      options.auto?.fixedCostSeconds ?? (history ? history.seconds : DEFAULT_FIXED_COST_SECONDS);
+    const source =
+      options.auto?.fixedCostSeconds !== undefined
+        ? 'input'
+        : history
+          ? `measured over ${history.samples} run${history.samples === 1 ? '' : 's'}`
+          : 'default, no history yet';
+    const choice = chooseShardCount({
+      totalMs,
+      longestMs,
+      itemCount,
+      fixedCostSeconds: fixed,
+      fixedCostSource: source,
+      targetSeconds: options.auto?.targetSeconds ?? DEFAULT_TARGET_SECONDS,
+      maxParallel: options.auto?.maxParallel ?? MAX_MATRIX_JOBS,
+    });
+    shardCount = choice.count;
+    reason = choice.explanation;
+  } else {
+    shardCount = options.shards;
+    reason = `${shardCount} shard${shardCount === 1 ? '' : 's'}: set by input.`;
+  }
+
+  const items =
+    baseItems ?? fileItems(groups, Math.ceil(sum(groups.map((g) => g.ms)) / shardCount));
+  return buildPlan(items, shardCount, granularity, reason, { total: tests.length, timed });
+}
+
+function sum(values: readonly number[]): number {
+  let t = 0;
+  for (const v of values) t += v;
+  return t;
+}
+
+function buildPlan(
+  items: WorkItem[],
+  shardCount: number,
+  granularity: Granularity,
+  reason: string,
+  counts: { total: number; timed: number },
+): Plan {
+  const ordered = [...items].sort(compareForLpt);
+  const { shardOf, loads } = assignLpt(
+    ordered.map((i) => i.ms),
+    shardCount,
+  );
+  const perShard: WorkItem[][] = Array.from({ length: shardCount }, () => []);
+  ordered.forEach((item, k) => perShard[shardOf[k]!]!.push(item));
+  const shards: PlanShard[] = perShard.map((list, s) => ({
+    index: s + 1,
+    predictedSeconds: sec(loads[s]!),
+    // Canonical order inside a shard: files stay together and the runner's own ordering applies.
+    items: list.sort((a, b) => compareTestIds(a.first, b.first)).map(toPlanItem),
+  }));
+  const totalMs = sum(items.map((i) => i.ms));
+  const longestMs = ordered.length ? ordered[0]!.ms : 0;
+  const body = {
+    shardCount,
+    granularity,
+    shardCountReason: reason,
+    tests: { total: counts.total, timed: counts.timed, estimated: counts.total - counts.timed },
+    totalSeconds: sec(totalMs),
+    longestItemSeconds: sec(longestMs),
+    lowerBoundSeconds: sec(Math.max(Math.ceil(totalMs / shardCount), longestMs)),
+    predictedMakespanSeconds: sec(Math.max(0, ...loads)),
+    shards,
+  };
+  const id = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
+  const { shards: _s, ...head } = body;
+  return {
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    id,
+    ...head,
+    matrix: { shard: shards.map((s) => s.index), shardTotal: [shardCount], planId: [id] },
+    shards: _s,
+  };
+}
+
+function toPlanItem(item: WorkItem): PlanItem {
+  return item.tests === undefined
+    ? { file: item.file, seconds: sec(item.ms), estimated: item.estimated }
+    : { file: item.file, tests: item.tests, seconds: sec(item.ms), estimated: item.estimated };
+}
+
+/** The plan as JSON. Field order is fixed by construction, so equal plans serialise to identical bytes. */
+export function serializePlan(plan: Plan): string {
+  return `${JSON.stringify(plan)}\n`;
+}
+
+/** The matrix JSON for `strategy.matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}`. */
+export function planMatrixJson(plan: Plan): string {
+  return JSON.stringify(plan.matrix);
+}
+
+/** The test keys (`file` or `file::name`) a 1-based shard runs, in canonical order. */
+export function shardTestKeys(plan: Plan, index: number): string[] {
+  const shard = plan.shards[index - 1];
+  if (!shard) throw new InputError('shard', `shard ${index} does not exist in a plan of ${plan.shardCount} shards`);
+  return shard.items.flatMap((item) =>
+    item.tests === undefined ? [item.file] : item.tests.map((name) => testKey({ file: item.file, name })),
+  );
+}

@@ -1,0 +1,136 @@
+/**
+ * Work items: the units the planner moves between shards. At test granularity (the runner can run a list of test
+ * ids) each test is an item. At file granularity each file is an item, except that a file longer than total/shards
+ * is split into test-level pieces when the runner can filter tests: otherwise that one file sets the makespan no
+ * matter how many shards there are (Knapsack's "split by test examples", bktec's split-by-example).
+ */
+import { assignLpt } from './lpt.js';
+import { compareTestIds, type TestId } from './test-id.js';
+import type { Estimate } from './estimates.js';
+
+export type Granularity = 'test' | 'file';
+
+export interface WorkItem {
+  readonly file: string;
+  /** Test names this item runs; absent = the whole file. */
+  readonly tests?: readonly string[];
+  readonly ms: number;
+  /** True when any part of the item was estimated rather than timed. */
+  readonly estimated: boolean;
+  /** Canonical id of the item's first test: the deterministic tie-break. */
+  readonly first: TestId;
+}
+
+/** Orders items for LPT: longest first, then canonical id. */
+export function compareForLpt(a: WorkItem, b: WorkItem): number {
+  return b.ms - a.ms || compareTestIds(a.first, b.first);
+}
+
+/** Items for test granularity: one per test id (whole-file ids stay whole files). */
+export function testItems(tests: readonly TestId[], estimates: readonly Estimate[]): WorkItem[] {
+  return tests.map((id, i) => {
+    const e = estimates[i]!;
+    return id.name === undefined
+      ? { file: id.file, ms: e.ms, estimated: e.source !== 'timing', first: id }
+      : { file: id.file, tests: [id.name], ms: e.ms, estimated: e.source !== 'timing', first: id };
+  });
+}
+
+export interface FileGroup {
+  readonly file: string;
+  /** Named tests of the file (canonical order), with estimates; empty when only the whole file is known. */
+  readonly tests: readonly { readonly id: TestId; readonly ms: number; readonly estimated: boolean }[];
+  /** Whole-file estimate (a stored file time when there is one, else the sum of its tests). */
+  readonly ms: number;
+  readonly estimated: boolean;
+  /** Whether the file may be split into pieces (its tests are individually addressable). */
+  readonly splittable: boolean;
+}
+
+/**
+ * Groups a canonical test list by file. `fileMs` gives a stored whole-file time (includes set-up) when known.
+ * A file is splittable when the runner filters by test id and every test of it was discovered by name.
+ */
+export function fileGroups(
+  tests: readonly TestId[],
+  estimates: readonly Estimate[],
+  fileMs: (file: string) => number | undefined,
+  runnerFiltersTests: boolean,
+): FileGroup[] {
+  const groups: FileGroup[] = [];
+  let i = 0;
+  while (i < tests.length) {
+    const file = tests[i]!.file;
+    let j = i;
+    const named: { id: TestId; ms: number; estimated: boolean }[] = [];
+    let whole: Estimate | undefined;
+    let sum = 0;
+    let estimated = false;
+    for (; j < tests.length && tests[j]!.file === file; j++) {
+      const id = tests[j]!;
+      const e = estimates[j]!;
+      if (id.name === undefined) whole = e;
+      else {
+        named.push({ id, ms: e.ms, estimated: e.source !== 'timing' });
+        sum += e.ms;
+        estimated ||= e.source !== 'timing';
+      }
+    }
+    const stored = fileMs(file);
+    let ms: number;
+    if (whole) {
+      ms = whole.ms;
+      estimated = whole.source !== 'timing';
+    } else if (stored !== undefined) {
+      ms = stored;
+      estimated = false;
+    } else ms = sum;
+    groups.push({ file, tests: named, ms, estimated, splittable: runnerFiltersTests && !whole && named.length > 1 });
+    i = j;
+  }
+  return groups;
+}
+
+/**
+ * Items for file granularity. A splittable file longer than `thresholdMs` becomes pieces of about thresholdMs / 2
+ * (balanced among themselves by LPT), so the shard planner can still even out the remainder. Each piece also
+ * carries the file's set-up time (stored file time minus the sum of its tests), which every piece pays again.
+ */
+export function fileItems(groups: readonly FileGroup[], thresholdMs: number): WorkItem[] {
+  const items: WorkItem[] = [];
+  for (const g of groups) {
+    if (!g.splittable || g.ms <= thresholdMs || thresholdMs <= 0) {
+      items.push({ file: g.file, ms: g.ms, estimated: g.estimated, first: { file: g.file } });
+      continue;
+    }
+    const testsSum = g.tests.reduce((s, t) => s + t.ms, 0);
+    const setupMs = Math.max(0, g.ms - testsSum);
+    const pieces = Math.min(g.tests.length, Math.max(2, Math.ceil((2 * testsSum) / thresholdMs)));
+    const ordered = [...g.tests].sort((a, b) => b.ms - a.ms || compareTestIds(a.id, b.id));
+    const { shardOf } = assignLpt(
+      ordered.map((t) => t.ms),
+      pieces,
+    );
+    const buckets: { id: TestId; ms: number; estimated: boolean }[][] = Array.from({ length: pieces }, () => []);
+    ordered.forEach((t, k) => buckets[shardOf[k]!]!.push(t));
+    for (const bucket of buckets) {
+      if (bucket.length === 0) continue;
+      bucket.sort((a, b) => compareTestIds(a.id, b.id));
+      items.push({
+        file: g.file,
+        tests: bucket.map((t) => t.id.name!),
+        ms: bucket.reduce((s, t) => s + t.ms, 0) + setupMs,
+        estimated: bucket.some((t) => t.estimated),
+        first: bucket[0]!.id,
+      });
+    }
+  }
+  return items;
+}
+
+/** The longest item a group can produce: its longest test if it may be split, else the whole file. */
+export function longestUnsplittableMs(group: FileGroup): number {
+  if (!group.splittable) return group.ms;
+  const setupMs = Math.max(0, group.ms - group.tests.reduce((s, t) => s + t.ms, 0));
+  return Math.max(...group.tests.map((t) => t.ms)) + setupMs;
+}
