@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
 import { OPERATIONS, ERROR_SCHEMAS } from '../src/operations.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -57,7 +58,7 @@ function inline(root: JsonObject, node: Json, stack: string[] = []): Json {
   return out;
 }
 
-export function extractSubset(): string {
+export async function extractSubset(): Promise<string> {
   const require = createRequire(import.meta.url);
   const packageJsonPath = require.resolve('@octokit/openapi/package.json');
   const packageDir = dirname(packageJsonPath);
@@ -71,7 +72,9 @@ export function extractSubset(): string {
     const operation = isObject(pathItem) ? pathItem[op.method] : undefined;
     if (!isObject(operation)) throw new Error(`${op.method.toUpperCase()} ${op.path} is not in ${SOURCE_FILE}`);
     if (operation['operationId'] !== op.operationId) {
-      throw new Error(`${op.method} ${op.path} is ${String(operation['operationId'])}, expected ${op.operationId}`);
+      throw new Error(
+        `${op.method} ${op.path} is ${JSON.stringify(operation['operationId'])}, expected ${op.operationId}`,
+      );
     }
     const target = (paths[op.path] ??= {}) as JsonObject;
     target[op.method] = inline(source, operation);
@@ -93,11 +96,13 @@ export function extractSubset(): string {
     paths,
     components: { schemas },
   };
-  return `${JSON.stringify(subset, null, 2)}\n`;
+  // Formatted as the repository's prettier config would, so `prettier --check` passes on the committed file.
+  const config = (await resolveConfig(SUBSET_PATH)) ?? {};
+  return format(JSON.stringify(subset), { ...config, parser: 'json', filepath: SUBSET_PATH });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const fresh = extractSubset();
+  const fresh = await extractSubset();
   if (process.argv.includes('--check')) {
     const committed = readFileSync(SUBSET_PATH, 'utf8');
     if (committed !== fresh) {

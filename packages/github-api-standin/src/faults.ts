@@ -26,7 +26,8 @@ export class FaultEngine {
     if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
       throw new RangeError(`fault probability must be within [0, 1], got ${rule.probability}`);
     }
-    const path = rule.path === undefined ? undefined : typeof rule.path === 'string' ? new RegExp(rule.path) : rule.path;
+    const path =
+      rule.path === undefined ? undefined : typeof rule.path === 'string' ? new RegExp(rule.path) : rule.path;
     this.rules.push({ rule, path, remaining: rule.times ?? Number.POSITIVE_INFINITY });
   }
 
@@ -71,12 +72,18 @@ export function faultReply(
       return fault.body === undefined ? reply : { ...reply, body: fault.body };
     }
     case 'primary-rate-limit': {
-      const who = ctx.identity?.type === 'Bot' ? 'installation ID 52147296' : `user ID ${ctx.identity ? '1' : 'anonymous'}`;
+      const who =
+        ctx.identity?.type === 'Bot' ? 'installation ID 52147296' : `user ID ${ctx.identity ? '1' : 'anonymous'}`;
       const reset = Math.floor(Date.now() / 1000) + (fault.resetAfterSeconds ?? 1);
-      return errorReply(fault.status ?? 403, `API rate limit exceeded for ${who}.`, `${RATE_LIMIT_DOCS}#primary-rate-limit`, {
-        'x-ratelimit-remaining': '0',
-        'x-ratelimit-reset': String(reset),
-      });
+      return errorReply(
+        fault.status ?? 403,
+        `API rate limit exceeded for ${who}.`,
+        `${RATE_LIMIT_DOCS}#primary-rate-limit`,
+        {
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': String(reset),
+        },
+      );
     }
     case 'secondary-rate-limit':
       return errorReply(

@@ -21,11 +21,15 @@ function normalise(query: string): string {
 }
 
 export function answerGraphql(body: unknown, identity: Identity): GraphqlOutcome {
-  const request = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  const request =
+    typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
   const query = request?.['query'];
   if (typeof query !== 'string') {
     return {
-      reply: { status: 200, body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] } },
+      reply: {
+        status: 200,
+        body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] },
+      },
       violation: 'request body: must be an object with a string "query"',
     };
   }
@@ -41,7 +45,10 @@ export function answerGraphql(body: unknown, identity: Identity): GraphqlOutcome
     return {
       reply: {
         status: 200,
-        body: { data: null, errors: [{ type: 'FORBIDDEN', path: [], locations: [], message: 'Resource not accessible by integration' }] },
+        body: {
+          data: null,
+          errors: [{ type: 'FORBIDDEN', path: [], locations: [], message: 'Resource not accessible by integration' }],
+        },
       },
     };
   }

@@ -36,7 +36,12 @@ export async function startGitHubStandIn(options: StartOptions = {}): Promise<Gi
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
 
-  const world = new World({ apiUrl: url, owner: options.owner ?? 'gauntlet-org', repo: options.repo ?? 'gauntlet', rng: idRng });
+  const world = new World({
+    apiUrl: url,
+    owner: options.owner ?? 'gauntlet-org',
+    repo: options.repo ?? 'gauntlet',
+    rng: idRng,
+  });
   const state: ServerState = {
     world,
     schema,
@@ -50,7 +55,9 @@ export async function startGitHubStandIn(options: StartOptions = {}): Promise<Gi
   server.on('request', (req, res) => {
     handleRequest(state, req, res).catch((error: unknown) => {
       // A stand-in bug must fail the test that met it, not hang it.
-      state.violations.push(`${req.method} ${req.url}: stand-in error: ${error instanceof Error ? error.stack : String(error)}`);
+      state.violations.push(
+        `${req.method} ${req.url}: stand-in error: ${error instanceof Error ? error.stack : String(error)}`,
+      );
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify({ message: 'Server Error' }));
     });
@@ -78,7 +85,13 @@ export async function startGitHubStandIn(options: StartOptions = {}): Promise<Gi
       const start = Date.now() - count * 60_000;
       for (let i = 0; i < count; i++) {
         const body = opts.body?.(i) ?? `Comment ${i + 1}`;
-        world.newComment(issueNumber, login, login.endsWith('[bot]') ? 'Bot' : 'User', body, new Date(start + i * 60_000));
+        world.newComment(
+          issueNumber,
+          login,
+          login.endsWith('[bot]') ? 'Bot' : 'User',
+          body,
+          new Date(start + i * 60_000),
+        );
       }
     },
     close: () =>

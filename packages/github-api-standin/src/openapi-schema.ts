@@ -153,7 +153,9 @@ function compile(subset: Subset): CompiledSubset {
     };
   });
 
-  const errorChecks = ERROR_SCHEMAS.map((name) => check(bodies.compile(toJsonSchema(subset.components.schemas[name]) as JsonObject)));
+  const errorChecks = ERROR_SCHEMAS.map((name) =>
+    check(bodies.compile(toJsonSchema(subset.components.schemas[name]) as JsonObject)),
+  );
   return {
     octokitOpenApiVersion: subset['x-octokit-openapi-version'],
     operations,

@@ -40,7 +40,10 @@ export class RateLimits {
     return this.window(`${identity?.token ?? ''}:${resource}`).used >= this.limitOf(identity, resource);
   }
 
-  status(identity: Identity | undefined, resource: RateResource): { limit: number; remaining: number; reset: number; used: number } {
+  status(
+    identity: Identity | undefined,
+    resource: RateResource,
+  ): { limit: number; remaining: number; reset: number; used: number } {
     const window = this.window(`${identity?.token ?? ''}:${resource}`);
     const limit = this.limitOf(identity, resource);
     return { limit, remaining: Math.max(0, limit - window.used), reset: window.reset, used: window.used };

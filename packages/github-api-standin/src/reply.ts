@@ -6,7 +6,11 @@ export interface Reply {
 }
 
 export function errorReply(status: number, message: string, docs: string, headers?: Record<string, string>): Reply {
-  return { status, body: { message, documentation_url: docs, status: String(status) }, ...(headers ? { headers } : {}) };
+  return {
+    status,
+    body: { message, documentation_url: docs, status: String(status) },
+    ...(headers ? { headers } : {}),
+  };
 }
 
 export const notFound = (docs: string): Reply => errorReply(404, 'Not Found', docs);
@@ -16,7 +20,8 @@ export const notAccessibleByIntegration = (docs: string): Reply =>
   errorReply(403, 'Resource not accessible by integration', docs);
 
 /** 422 from GitHub's JSON-schema layer, e.g. "Invalid request.\n\nNo more than 50 items are allowed; 51 were supplied." */
-export const invalidRequest = (detail: string, docs: string): Reply => errorReply(422, `Invalid request.\n\n${detail}`, docs);
+export const invalidRequest = (detail: string, docs: string): Reply =>
+  errorReply(422, `Invalid request.\n\n${detail}`, docs);
 
 /** 422 from GitHub's model validations (the `errors` array form). */
 export function validationFailed(

@@ -183,7 +183,11 @@ export async function handleRequest(state: ServerState, req: IncomingMessage, re
   if (route?.op.operationId !== 'rate-limit/get') {
     if (state.rateLimits.isExhausted(who, x.resource)) {
       const message = `API rate limit exceeded for ${who.type === 'Bot' ? 'installation ID 52147296' : 'user ID 1'}.`;
-      return send(state, x, errorReply(403, message, 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api'));
+      return send(
+        state,
+        x,
+        errorReply(403, message, 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api'),
+      );
     }
     state.rateLimits.consume(who, x.resource);
   }
@@ -228,7 +232,8 @@ function serveRest(
   bodyProblem: string | undefined,
 ): Reply {
   const { world } = state;
-  if ('owner' in input.params && !world.isThisRepo(input.params['owner'], input.params['repo'])) return notFound(op.docs);
+  if ('owner' in input.params && !world.isThisRepo(input.params['owner'], input.params['repo']))
+    return notFound(op.docs);
   if (op.method !== 'get' && input.identity.readOnly) return notAccessibleByIntegration(op.docs);
   const handler = HANDLERS[op.operationId];
   if (!handler) throw new Error(`no handler for ${op.operationId}`);

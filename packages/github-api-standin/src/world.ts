@@ -93,7 +93,13 @@ export class World {
     return randomHex(this.rng, 40);
   }
 
-  newComment(issueNumber: number, login: string, userType: 'Bot' | 'User', body: string, at = new Date()): IssueComment {
+  newComment(
+    issueNumber: number,
+    login: string,
+    userType: 'Bot' | 'User',
+    body: string,
+    at = new Date(),
+  ): IssueComment {
     const id = this.newCommentId();
     const url = `${this.repoApi}/issues/comments/${id}`;
     const kind = this.pulls.has(issueNumber) ? 'pull' : 'issues';
@@ -240,10 +246,15 @@ export class World {
     return pr;
   }
 
-  newCheckRun(fields: Omit<CheckRun, 'id' | 'node_id' | 'url' | 'html_url' | 'check_suite' | 'app' | 'output' | 'pull_requests'> & {
-    output: { title: string | null; summary: string | null; text: string | null };
-    app: CheckRun['app'];
-  }): CheckRun {
+  newCheckRun(
+    fields: Omit<
+      CheckRun,
+      'id' | 'node_id' | 'url' | 'html_url' | 'check_suite' | 'app' | 'output' | 'pull_requests'
+    > & {
+      output: { title: string | null; summary: string | null; text: string | null };
+      app: CheckRun['app'];
+    },
+  ): CheckRun {
     const id = this.newCheckRunId();
     const url = `${this.repoApi}/check-runs/${id}`;
     const run: CheckRun = {

@@ -90,8 +90,7 @@ function served(ctx: HandlerContext, run: CheckRun): CheckRun {
   return run;
 }
 
-const conclusionMissing = (ctx: HandlerContext): Reply =>
-  invalidRequest(`"conclusion" wasn't supplied.`, ctx.op.docs);
+const conclusionMissing = (ctx: HandlerContext): Reply => invalidRequest(`"conclusion" wasn't supplied.`, ctx.op.docs);
 
 export const createCheckRun: OperationHandler = {
   limits: outputLimits,
@@ -138,7 +137,8 @@ export const updateCheckRun: OperationHandler = {
     if (typeof body['started_at'] === 'string') run.started_at = body['started_at'];
     if (status) run.status = status;
     if (conclusion) run.conclusion = conclusion;
-    if (run.status === 'completed') run.completed_at = (body['completed_at'] as string | undefined) ?? run.completed_at ?? timestamp();
+    if (run.status === 'completed')
+      run.completed_at = (body['completed_at'] as string | undefined) ?? run.completed_at ?? timestamp();
     const output = body['output'] as OutputInput | undefined;
     if (output) {
       if (output.title !== undefined) run.output.title = output.title;

@@ -40,7 +40,12 @@ export const createIssueComment: OperationHandler = {
   limits: bodyLimit,
   handle(ctx) {
     const { login, type } = ctx.identity;
-    const comment = ctx.world.newComment(Number(ctx.params['issue_number']), login, type, String(bodyObject(ctx.body)['body']));
+    const comment = ctx.world.newComment(
+      Number(ctx.params['issue_number']),
+      login,
+      type,
+      String(bodyObject(ctx.body)['body']),
+    );
     return { status: 201, body: comment, headers: { location: comment.url } };
   },
 };
