@@ -1,0 +1,2 @@
+export * from './command-template.js';
+export * from './adapters.js';
