@@ -1,2 +1,3 @@
 export * from './command-template.js';
 export * from './adapters.js';
+export * from './run-command.js';
