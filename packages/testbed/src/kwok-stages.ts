@@ -2,7 +2,7 @@
 // Stage at all, so adding our stages means re-listing the defaults we still want.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
+import { dump as yamlDump, load as yamlLoad } from 'js-yaml';
 
 /** Label / annotation keys understood by the stages (the stock kwok names, so kwok docs apply). */
 export const stageKeys = {
@@ -31,7 +31,7 @@ type Stage = {
 };
 
 function load(stageDir: string, rel: string): Stage {
-  return yaml.load(readFileSync(join(stageDir, rel), 'utf8')) as Stage;
+  return yamlLoad(readFileSync(join(stageDir, rel), 'utf8')) as Stage;
 }
 
 /**
@@ -68,5 +68,5 @@ export function composeStagesYaml(stageDir: string): string {
     dropDefaultJitter(load(stageDir, 'pod/chaos/pod-container-running-failed.yaml')),
     dropDefaultJitter(load(stageDir, 'node/chaos/node-not-ready.yaml')),
   ];
-  return stages.map((s) => yaml.dump(s, { lineWidth: -1, noRefs: true })).join('---\n');
+  return stages.map((s) => yamlDump(s, { lineWidth: -1, noRefs: true })).join('---\n');
 }

@@ -1,0 +1,11 @@
+// Public API of @gauntlet/testbed.
+export { up, down, status, allComponents, type Component, type UpOptions, type UpResult, type DownOptions, type StatusReport } from './testbed.js';
+export { getTestbed, envNames, type Testbed, type TestbedFacts } from './testbed-facts.js';
+export { FaultProxy, type FaultProxyOptions, type RecordedRequest } from './fault-proxy.js';
+export type { FaultRule, FaultAction, RuleState } from './fault-rules.js';
+export { kubeStatus, prometheusError, expiredWatchEvent } from './fault-bodies.js';
+export { upstreamFromKubeConfig, plainUpstream, loadKubeConfig, type Upstream } from './upstream.js';
+export { stageKeys } from './kwok-stages.js';
+export { nodeKeys, defaultFakeNodes, type FakeNodeSpec } from './fake-nodes.js';
+export { ToxiproxyClient, type ToxiproxyProxy, type Toxic } from './toxiproxy-client.js';
+export { remoteWrite, type RemoteWriteSeries } from './prometheus-remote-write.js';

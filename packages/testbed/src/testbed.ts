@@ -1,0 +1,143 @@
+// up / down / status for the whole test bed. Each component is handled on its own, so a dead Prometheus
+// is restarted without recreating the cluster, and callers (the vitest set-up) can ask for a subset.
+import { mkdirSync } from 'node:fs';
+import { ensureBinaries, readBinaries } from './binaries.js';
+import { clusterHealthy, deleteCluster, startCluster } from './kwok-cluster.js';
+import { runStateDir } from './paths.js';
+import { prometheusHealthy, startPrometheus, stopPrometheus } from './prometheus.js';
+import { isProcessAlive } from './processes.js';
+import { stderrLogger, type Logger } from './progress.js';
+import { readState, withStateLock, writeState, type TestbedState } from './state.js';
+import { startToxiproxy, stopToxiproxy, toxiproxyHealthy } from './toxiproxy.js';
+
+export type Component = 'cluster' | 'prometheus' | 'toxiproxy';
+export const allComponents: readonly Component[] = ['cluster', 'prometheus', 'toxiproxy'];
+
+export interface UpOptions {
+  /** Which components to bring up (default: all). */
+  components?: readonly Component[];
+  log?: Logger;
+}
+
+export interface UpResult {
+  state: TestbedState;
+  /** Components this call started (the rest were already running and healthy). */
+  started: Component[];
+}
+
+async function healthy(state: TestbedState, c: Component): Promise<boolean> {
+  switch (c) {
+    case 'cluster':
+      return !!state.cluster && (await clusterHealthy(state.cluster.kubeconfig));
+    case 'prometheus':
+      return !!state.prometheus && isProcessAlive(state.prometheus.pid, 'prometheus') && (await prometheusHealthy(state.prometheus.url));
+    case 'toxiproxy':
+      return !!state.toxiproxy && isProcessAlive(state.toxiproxy.pid, 'toxiproxy-server') && (await toxiproxyHealthy(state.toxiproxy.url));
+  }
+}
+
+/**
+ * Brings the requested components up, reusing healthy running ones. Safe to call repeatedly and after a
+ * crash: stale entries (dead pids, unhealthy cluster) are torn down and restarted.
+ */
+export async function up(opts: UpOptions = {}): Promise<UpResult> {
+  const log = opts.log ?? stderrLogger;
+  const wanted = opts.components ?? allComponents;
+  const runDir = runStateDir();
+  mkdirSync(runDir, { recursive: true });
+  return withStateLock(async () => {
+    const state = readState();
+    const started: Component[] = [];
+    const toStart: Component[] = [];
+    for (const c of wanted) {
+      if (await healthy(state, c)) log(`${c}: already running`);
+      else toStart.push(c);
+    }
+    if (toStart.length === 0) return { state, started };
+    const bins = await ensureBinaries(log);
+    for (const c of toStart) {
+      // Whatever is recorded for this component is dead or unhealthy: clean it up before restarting.
+      if (c === 'cluster') {
+        await deleteCluster(bins, runDir, state.cluster?.name, log);
+        delete state.cluster;
+        writeState(state);
+        state.cluster = await startCluster(bins, runDir, log);
+      } else if (c === 'prometheus') {
+        await stopPrometheus(state.prometheus);
+        delete state.prometheus;
+        writeState(state);
+        state.prometheus = await startPrometheus(bins, runDir, log);
+      } else {
+        await stopToxiproxy(state.toxiproxy);
+        delete state.toxiproxy;
+        writeState(state);
+        state.toxiproxy = await startToxiproxy(bins, runDir, log);
+      }
+      writeState(state); // after each component, so a failure later still lets `down` find this one
+      started.push(c);
+    }
+    return { state, started };
+  });
+}
+
+export interface DownOptions {
+  components?: readonly Component[];
+  log?: Logger;
+}
+
+/** Stops the requested components (default: all). Never fails on already-stopped or half-started ones. */
+export async function down(opts: DownOptions = {}): Promise<void> {
+  const log = opts.log ?? stderrLogger;
+  const wanted = opts.components ?? allComponents;
+  const runDir = runStateDir();
+  await withStateLock(async () => {
+    const state = readState();
+    if (wanted.includes('toxiproxy')) {
+      await stopToxiproxy(state.toxiproxy);
+      delete state.toxiproxy;
+      writeState(state);
+      log('toxiproxy: stopped');
+    }
+    if (wanted.includes('prometheus')) {
+      await stopPrometheus(state.prometheus);
+      delete state.prometheus;
+      writeState(state);
+      log('prometheus: stopped');
+    }
+    if (wanted.includes('cluster')) {
+      // Even without a state entry: a crash between kwokctl create and writeState leaves a workdir behind.
+      await deleteCluster(readBinaries(), runDir, state.cluster?.name, log);
+      delete state.cluster;
+      writeState(state);
+      log('cluster: deleted');
+    }
+  });
+}
+
+export interface ComponentStatus {
+  running: boolean;
+}
+
+export interface StatusReport {
+  stateDir: string;
+  kubeconfig?: string;
+  apiServerUrl?: string;
+  prometheusUrl?: string;
+  prometheusTargetsDir?: string;
+  toxiproxyUrl?: string;
+  healthy: Record<Component, boolean>;
+}
+
+export async function status(): Promise<StatusReport> {
+  const state = readState();
+  const [cluster, prometheus, toxiproxy] = await Promise.all(allComponents.map((c) => healthy(state, c)));
+  return {
+    stateDir: runStateDir(),
+    kubeconfig: state.cluster?.kubeconfig,
+    apiServerUrl: state.cluster?.apiServerUrl,
+    prometheusUrl: state.prometheus?.url,
+    prometheusTargetsDir: state.prometheus?.targetsDir,
+    toxiproxyUrl: state.toxiproxy?.url,
+    healthy: { cluster: !!cluster, prometheus: !!prometheus, toxiproxy: !!toxiproxy },
+  };
+}
