@@ -62,17 +62,34 @@ export function toJsonSchema(node: unknown): unknown {
 
 function formatErrors(errors: ErrorObject[] | null | undefined): string {
   if (!errors?.length) return 'invalid';
-  const shown = errors.slice(0, 5).map((error) => {
+  // Missing required properties of one object are folded into one line, so a wholly wrong object does not hide
+  // the other problems behind a dozen "must have required property" lines.
+  const missing = new Map<string, string[]>();
+  const lines: string[] = [];
+  for (const error of errors) {
     const where = error.instancePath || '/';
+    if (error.keyword === 'required') {
+      const property = (error.params as { missingProperty: string }).missingProperty;
+      const list = missing.get(where) ?? [];
+      if (!list.length) lines.push(where);
+      missing.set(where, [...list, `'${property}'`]);
+      continue;
+    }
     const extra =
       error.keyword === 'additionalProperties'
         ? ` '${String((error.params as { additionalProperty?: string }).additionalProperty)}'`
         : error.keyword === 'enum'
           ? ` ${JSON.stringify((error.params as { allowedValues?: unknown }).allowedValues)}`
           : '';
-    return `${where} ${error.message ?? error.keyword}${extra}`;
+    lines.push(`${where} ${error.message ?? error.keyword}${extra}`);
+  }
+  const shown = lines.map((line) => {
+    const props = missing.get(line);
+    if (!props) return line;
+    return `${line} must have required ${props.length === 1 ? 'property' : 'properties'} ${props.join(', ')}`;
   });
-  return shown.join('; ') + (errors.length > 5 ? ` (+${errors.length - 5} more)` : '');
+  const unique = [...new Set(shown)];
+  return unique.slice(0, 8).join('; ') + (unique.length > 8 ? ` (+${unique.length - 8} more)` : '');
 }
 
 /** A validator result: undefined when valid, else a human-readable reason. */
