@@ -1,0 +1,289 @@
+import type { InstantPlan, SeriesPlan, SkippedPlan, SloPlan } from './plan.js';
+import type { ResolvedOptions } from './options.js';
+import type { QueryOutcome } from './prometheus/types.js';
+import type { BudgetInfo, BurnRateResult, DataProblem, QueryRecord, SeriesPoint, SloResult, Verdict } from './result.js';
+import { verdictScore, worst } from './result.js';
+import { commonProblems, compare, extractStepData, sumBuckets, sumLast, type StepData } from './step-data.js';
+import { bucketQuantile } from './histogram.js';
+import { humanDuration } from './duration.js';
+import { num, pct, secs, times } from './format.js';
+import type { SloDefinition } from './model.js';
+
+/**
+ * Judges one SLO from its query answer: data checks first (any problem → inconclusive with the reason), then the
+ * objective, the error budget, the burn-rate tiers. The baseline comparison is merged in by evaluate.ts.
+ */
+const CHART_POINTS = 60;
+
+/** The SLI over the whole window, for the measured value and for baseline comparison. */
+export interface Measurement {
+  readonly value: number;
+  readonly good?: number;
+  readonly total?: number;
+}
+
+export type Assessment =
+  | { ok: true; result: SloResult; measurement: Measurement }
+  | { ok: false; result: SloResult };
+
+function windowInfo(plan: SloPlan): SloResult['window'] {
+  const w = plan.window;
+  if (!w) return { startMs: 0, endMs: 0, durationMs: 0, label: 'n/a' };
+  return { startMs: w.startMs, endMs: w.endMs, durationMs: w.durationMs, label: w.label };
+}
+
+export function objectiveInfo(slo: SloDefinition): SloResult['objective'] {
+  const sli = slo.sli;
+  const o = slo.objective;
+  const opt = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+  if (sli.kind === 'ratio') return { description: `good/total >= ${pct(o.target)}`, unit: 'ratio', ...opt('target', o.target), ...opt('warnTarget', o.warnTarget) };
+  if (sli.kind === 'latency') {
+    if (sli.quantile !== undefined) {
+      return {
+        description: `p${+(sli.quantile * 100).toFixed(3)} <= ${secs(sli.thresholdSeconds)}`,
+        unit: 'seconds',
+        target: sli.quantile,
+        threshold: sli.thresholdSeconds,
+        ...opt('warnThreshold', o.warnThresholdSeconds),
+      };
+    }
+    return { description: `requests <= ${secs(sli.thresholdSeconds)} >= ${pct(o.target)}`, unit: 'ratio', threshold: sli.thresholdSeconds, ...opt('target', o.target), ...opt('warnTarget', o.warnTarget) };
+  }
+  if (sli.mode === 'timeslices') {
+    return { description: `steps with value ${sli.op} ${num(sli.threshold)} >= ${pct(o.target)}`, unit: 'ratio', threshold: sli.threshold, ...opt('target', o.target), ...opt('warnTarget', o.warnTarget) };
+  }
+  return { description: `value ${sli.op} ${num(sli.threshold)}`, unit: 'value', threshold: sli.threshold, ...opt('warnThreshold', sli.warnThreshold) };
+}
+
+function base(plan: SloPlan, queries: QueryRecord[]): Omit<SloResult, 'verdict' | 'reason' | 'score' | 'measured'> {
+  const { slo } = plan;
+  return {
+    name: slo.name,
+    ...(slo.description ? { description: slo.description } : {}),
+    ...(slo.service ? { service: slo.service } : {}),
+    sliKind: plan.sliKind,
+    weight: slo.weight,
+    key: slo.key,
+    objective: objectiveInfo(slo),
+    window: windowInfo(plan),
+    burnRates: [],
+    series: [],
+    queries,
+    notes: [],
+  };
+}
+
+export function inconclusive(plan: SloPlan, queries: QueryRecord[], problem: DataProblem, reason: string, notes: string[] = []): SloResult {
+  return { ...base(plan, queries), verdict: 'inconclusive', reason: `no trustworthy data: ${reason}`, problem, score: 0, measured: null, notes };
+}
+
+export function assessSkipped(plan: SkippedPlan): SloResult {
+  return inconclusive(plan, [], 'window-too-short', plan.reason);
+}
+
+export function record(kind: 'instant' | 'range', query: string, outcome: QueryOutcome, problem?: string): QueryRecord {
+  return { kind, query, ok: outcome.ok && !problem, attempts: outcome.attempts, ...(problem ? { problem } : outcome.ok ? {} : { problem: outcome.fault.message }) };
+}
+
+export function assessInstant(plan: InstantPlan, outcome: QueryOutcome, options: ResolvedOptions): Assessment {
+  const queries = [record('instant', plan.query, outcome)];
+  if (!outcome.ok) return { ok: false, result: inconclusive(plan, queries, outcome.fault.code, outcome.fault.message) };
+  const notes: string[] = [];
+  const common = commonProblems(outcome, options, notes);
+  if (common && !common.ok) return { ok: false, result: inconclusive(plan, queries, common.problem, common.reason, notes) };
+  const data = outcome.data;
+  let sample: { t: number; v: number };
+  if (data.resultType === 'vector') {
+    if (data.samples.length === 0) return { ok: false, result: inconclusive(plan, queries, 'no-data', 'the query returned an empty vector', notes) };
+    if (data.samples.length > 1) {
+      return { ok: false, result: inconclusive(plan, queries, 'too-many-series', `the query returned ${data.samples.length} series, expected 1`, notes) };
+    }
+    sample = data.samples[0] as { t: number; v: number };
+  } else if (data.resultType === 'scalar') {
+    sample = data.sample;
+  } else {
+    return { ok: false, result: inconclusive(plan, queries, 'wrong-result-type', `instant query returned resultType ${data.resultType}, expected vector or scalar`, notes) };
+  }
+  const maxStaleMs = options.maxStalenessMs ?? Math.max(60_000, 4 * options.scrapeIntervalMs);
+  const skewMs = Math.abs(plan.window.endMs - sample.t * 1000);
+  if (skewMs > maxStaleMs) {
+    return { ok: false, result: inconclusive(plan, queries, 'stale', `sample timestamp is ${humanDuration(skewMs)} away from the evaluation time (limit ${humanDuration(maxStaleMs)})`, notes) };
+  }
+  const sli = plan.slo.sli;
+  if (sli.kind !== 'promql') throw new Error('instant plan for a non-promql SLI');
+  let verdict: Verdict;
+  let reason: string;
+  if (compare(sample.v, sli.op, sli.threshold)) {
+    verdict = 'pass';
+    reason = `value ${num(sample.v)} ${sli.op} ${num(sli.threshold)}`;
+  } else if (sli.warnThreshold !== undefined && compare(sample.v, sli.op, sli.warnThreshold)) {
+    verdict = 'warn';
+    reason = `value ${num(sample.v)} misses ${sli.op} ${num(sli.threshold)} but meets warn ${sli.op} ${num(sli.warnThreshold)}`;
+  } else {
+    verdict = 'fail';
+    reason = `value ${num(sample.v)} is not ${sli.op} ${num(sli.threshold)}`;
+  }
+  const result: SloResult = {
+    ...base(plan, queries),
+    verdict,
+    reason: `${reason} at the end of ${plan.window.label}`,
+    score: verdictScore(verdict),
+    measured: sample.v,
+    series: [{ t: Math.round(sample.t * 1000), value: sample.v }],
+    notes,
+  };
+  return { ok: true, result, measurement: { value: sample.v } };
+}
+
+/** SLI value over steps [from, to). */
+function sliOver(plan: SeriesPlan, data: StepData, from: number, to: number): { value: number; good: number; total: number } {
+  let good = 0;
+  let total = 0;
+  for (let k = Math.max(0, from); k < Math.min(to, data.steps); k += 1) {
+    const t = data.total[k] as number;
+    if (Number.isNaN(t)) continue;
+    total += t;
+    good += data.good[k] as number;
+  }
+  const sli = plan.slo.sli;
+  if (sli.kind === 'latency' && sli.quantile !== undefined) {
+    return { value: bucketQuantile(sli.quantile, sumBuckets(data, from, to)), good, total };
+  }
+  return { value: total > 0 ? good / total : Number.NaN, good, total };
+}
+
+function chartSeries(plan: SeriesPlan, data: StepData): SeriesPoint[] {
+  const per = Math.max(1, Math.ceil(data.steps / CHART_POINTS));
+  const out: SeriesPoint[] = [];
+  for (let from = 0; from < data.steps; from += per) {
+    const to = Math.min(data.steps, from + per);
+    const { value, total } = sliOver(plan, data, from, to);
+    out.push({ t: data.times[to - 1] as number, value: total > 0 && Number.isFinite(value) ? value : null });
+  }
+  return out;
+}
+
+export function assessSeries(plan: SeriesPlan, outcome: QueryOutcome, options: ResolvedOptions): Assessment {
+  const queries = [record('range', plan.query, outcome)];
+  if (!outcome.ok) return { ok: false, result: inconclusive(plan, queries, outcome.fault.code, outcome.fault.message) };
+  const extracted = extractStepData(plan, outcome, options);
+  if (!extracted.ok) return { ok: false, result: inconclusive(plan, [record('range', plan.query, outcome, extracted.reason)], extracted.problem, extracted.reason) };
+  const data = extracted.data;
+  const notes = [...data.notes];
+  const { slo, window } = plan;
+  const sli = slo.sli;
+  const timeslices = sli.kind === 'promql';
+  const whole = sumLast(data, data.steps);
+  const coverage = whole.present / whole.expected;
+  const series = chartSeries(plan, data);
+  const partial = (problem: DataProblem, reason: string): Assessment => ({
+    ok: false,
+    result: { ...inconclusive(plan, queries, problem, reason, notes), series },
+  });
+  if (coverage < options.minCoverage) {
+    return partial('insufficient-coverage', `only ${pct(coverage, 1)} of ${whole.expected} steps of ${humanDuration(window.stepMs)} had data (need ${pct(options.minCoverage, 1)})`);
+  }
+  const minRequests = slo.objective.minRequests ?? options.minRequests;
+  if (!timeslices && whole.total < minRequests) {
+    return partial('low-traffic', `only ${num(Math.round(whole.total))} requests in ${window.label} (need ${num(minRequests)})`);
+  }
+  const measured = sliOver(plan, data, 0, data.steps);
+  if (!Number.isFinite(measured.value)) return partial('no-data', 'the SLI is undefined over the window (no observations)');
+
+  // Objective.
+  const target = slo.objective.target as number;
+  const fraction = whole.total > 0 ? whole.good / whole.total : Number.NaN;
+  let objectiveVerdict: Verdict;
+  let objectiveReason: string;
+  const what = timeslices ? 'good steps' : sli.kind === 'latency' ? `requests <= ${secs(sli.thresholdSeconds)}` : 'good/total';
+  if (sli.kind === 'latency' && sli.quantile !== undefined) {
+    const label = `p${+(sli.quantile * 100).toFixed(3)}`;
+    const warnBound = slo.objective.warnThresholdSeconds;
+    if (measured.value <= sli.thresholdSeconds) {
+      objectiveVerdict = 'pass';
+      objectiveReason = `${label} ${secs(measured.value)} <= ${secs(sli.thresholdSeconds)}`;
+    } else if (warnBound !== undefined && measured.value <= warnBound) {
+      objectiveVerdict = 'warn';
+      objectiveReason = `${label} ${secs(measured.value)} > ${secs(sli.thresholdSeconds)} but <= warn ${secs(warnBound)}`;
+    } else {
+      objectiveVerdict = 'fail';
+      objectiveReason = `${label} ${secs(measured.value)} > ${secs(warnBound ?? sli.thresholdSeconds)}`;
+    }
+  } else {
+    const warnTarget = slo.objective.warnTarget;
+    if (measured.value >= target) {
+      objectiveVerdict = 'pass';
+      objectiveReason = `${what} ${pct(measured.value, 3)} >= target ${pct(target, 3)}`;
+    } else if (warnTarget !== undefined && measured.value >= warnTarget) {
+      objectiveVerdict = 'warn';
+      objectiveReason = `${what} ${pct(measured.value, 3)} < target ${pct(target, 3)} but >= warn ${pct(warnTarget, 3)}`;
+    } else {
+      objectiveVerdict = 'fail';
+      objectiveReason = `${what} ${pct(measured.value, 3)} < ${warnTarget !== undefined ? `warn ${pct(warnTarget, 3)}` : `target ${pct(target, 3)}`}`;
+    }
+  }
+  const eventsLabel = timeslices ? 'steps' : 'requests';
+  objectiveReason += ` over ${window.label} (${num(Math.round(whole.total))} ${eventsLabel})`;
+
+  // Error budget, on the good fraction (for quantile SLIs: share of requests under the bound vs the quantile).
+  const allowed = 1 - target;
+  const badFraction = 1 - fraction;
+  const budget: BudgetInfo = { allowedBadFraction: allowed, badFraction, consumed: badFraction / allowed, remaining: 1 - badFraction / allowed };
+
+  // Burn rates.
+  const minEvents = timeslices ? 1 : options.minBurnEvents;
+  const burnRates: BurnRateResult[] = plan.tiers.map((tier) => {
+    const measure = (ms: number) => {
+      const s = sumLast(data, Math.round(ms / window.stepMs));
+      const cov = s.expected > 0 ? s.present / s.expected : 0;
+      const rate = s.total > 0 ? (1 - s.good / s.total) / allowed : null;
+      return { windowMs: ms, burnRate: rate, events: Math.round(s.total * 1000) / 1000, coverage: cov };
+    };
+    const long = measure(tier.longMs);
+    const short = measure(tier.shortMs);
+    const common = { tier: tier.name, factor: tier.factor, severity: tier.severity, nominalLongMs: tier.nominalLongMs, nominalShortMs: tier.nominalShortMs, long, short };
+    const windows = `${humanDuration(long.windowMs)}/${humanDuration(short.windowMs)}`;
+    const thin = [long, short].find((w) => w.coverage < options.minCoverage || w.events < minEvents || w.burnRate === null);
+    if (thin) {
+      const why = thin.coverage < options.minCoverage ? `${pct(thin.coverage, 1)} coverage` : `${num(thin.events)} ${eventsLabel}`;
+      return { ...common, status: 'inconclusive' as const, reason: `${tier.name} (${times(tier.factor)} over ${windows}): ${humanDuration(thin.windowMs)} window has too little data (${why})` };
+    }
+    const firing = (long.burnRate as number) >= tier.factor && (short.burnRate as number) >= tier.factor;
+    return {
+      ...common,
+      status: firing ? ('firing' as const) : ('ok' as const),
+      reason: `${tier.name}: burn ${times(long.burnRate)} over ${humanDuration(long.windowMs)} and ${times(short.burnRate)} over ${humanDuration(short.windowMs)} ${firing ? '>=' : 'vs'} ${times(tier.factor)}`,
+    };
+  });
+
+  let verdict: Verdict = objectiveVerdict;
+  const reasons = [objectiveReason];
+  let problem: DataProblem | undefined;
+  for (const b of burnRates) {
+    if (b.status === 'firing') {
+      verdict = worst(verdict, b.severity);
+      reasons.push(`burn-rate alert ${b.reason}`);
+    } else if (b.status === 'inconclusive') {
+      verdict = worst(verdict, 'inconclusive');
+      problem = 'low-traffic';
+      reasons.push(`burn rate ${b.reason}`);
+    }
+  }
+  if (burnRates.length > 0 && burnRates.every((b) => b.status === 'ok')) reasons.push('no burn-rate alert');
+  if (!timeslices) reasons.push(`budget left ${pct(budget.remaining, 1)}`);
+
+  const result: SloResult = {
+    ...base(plan, queries),
+    verdict,
+    reason: reasons.join('; '),
+    ...(problem && verdict === 'inconclusive' ? { problem } : {}),
+    score: verdictScore(verdict),
+    measured: measured.value,
+    events: { good: measured.good, total: measured.total },
+    budget,
+    burnRates,
+    series,
+    notes,
+  };
+  return { ok: true, result, measurement: { value: measured.value, good: measured.good, total: measured.total } };
+}

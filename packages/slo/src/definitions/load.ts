@@ -1,0 +1,79 @@
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { Field } from './fields.js';
+import { parseInlineDocument } from './inline.js';
+import { parseOpenSloDocuments } from './openslo.js';
+import { parseSlothDocument } from './sloth.js';
+import { SloDefinitionError } from '../errors.js';
+import type { SloDefinition, SloSet } from '../model.js';
+
+export interface SloSource {
+  /** YAML text: inline schema, OpenSLO v1 (multi-document) or a Sloth prometheus/v1 spec. */
+  readonly text: string;
+  /** File name or input name, used in error messages. */
+  readonly origin: string;
+}
+
+/** Largest definition we parse: a guard against YAML alias bombs and accidental binary input. */
+const MAX_SOURCE_CHARS = 1_000_000;
+
+/**
+ * Loads and validates SLO definitions from one or more sources, detecting the format per document:
+ * `apiVersion: openslo/v1` is OpenSLO, `version: prometheus/v1` is Sloth, anything with `slos:` is the inline
+ * schema. Throws SloDefinitionError naming the source and the field path.
+ */
+export function loadSlos(sources: readonly SloSource[]): SloSet {
+  const slos: SloDefinition[] = [];
+  const vars: Record<string, string> = {};
+  let baseline: Record<string, string> | undefined;
+  for (const source of sources) {
+    if (source.text.length > MAX_SOURCE_CHARS) throw new SloDefinitionError(source.origin, '', `larger than ${MAX_SOURCE_CHARS} characters`);
+    let docs: unknown[];
+    try {
+      docs = loadAll(source.text, { schema: CORE_SCHEMA });
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      throw new SloDefinitionError(source.origin, '', `not valid YAML: ${message}`);
+    }
+    const fields = docs
+      .map((doc, i) => new Field(source.origin, docs.length > 1 ? `(document ${i + 1})` : '', doc))
+      .filter((f) => f.present);
+    if (fields.length === 0) throw new SloDefinitionError(source.origin, '', 'contains no SLO definitions');
+    const openSlo: Field[] = [];
+    for (const doc of fields) {
+      const map = doc.asMap();
+      const apiVersion = typeof map.apiVersion === 'string' ? map.apiVersion : undefined;
+      if (apiVersion !== undefined) {
+        if (apiVersion !== 'openslo/v1') doc.child('apiVersion').fail(`unsupported apiVersion '${apiVersion}'; only openslo/v1 is supported`);
+        openSlo.push(doc);
+      } else if (map.version === 'prometheus/v1') {
+        slos.push(...parseSlothDocument(doc));
+      } else if (typeof map.version === 'string' && map.version.includes('/')) {
+        doc.child('version').fail(`unsupported Sloth version '${map.version}'; only prometheus/v1 is supported`);
+      } else if ('slos' in map) {
+        const set = parseInlineDocument(doc);
+        slos.push(...set.slos);
+        Object.assign(vars, set.vars);
+        if (set.baseline) baseline = { ...(baseline ?? {}), ...set.baseline };
+      } else {
+        doc.fail('unrecognised document: expected apiVersion: openslo/v1, version: prometheus/v1 (Sloth), or a slos: list');
+      }
+    }
+    if (openSlo.length > 0) {
+      const parsed = parseOpenSloDocuments(openSlo);
+      if (parsed.length === 0) throw new SloDefinitionError(source.origin, '', 'OpenSLO documents contain no kind: SLO');
+      slos.push(...parsed);
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const slo of slos) {
+    const previous = seen.get(slo.name);
+    if (previous) throw new SloDefinitionError(slo.origin, slo.name, `duplicate SLO name (also defined in ${previous})`);
+    seen.set(slo.name, slo.origin);
+  }
+  return baseline ? { slos, vars, baseline } : { slos, vars };
+}
+
+/** Convenience for one inline YAML string (the action's `slos:` input). */
+export function loadSlosFromYaml(text: string, origin = 'slos'): SloSet {
+  return loadSlos([{ text, origin }]);
+}

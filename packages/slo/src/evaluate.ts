@@ -1,0 +1,123 @@
+import { UserError, neutralize, silentLogger, type Logger } from '@gauntlet/action-kit';
+import type { PrometheusClient } from './prometheus/client.js';
+import type { QueryOutcome } from './prometheus/types.js';
+import type { SloDefinition, SloSet } from './model.js';
+import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from './options.js';
+import { planSlo, type SloPlan } from './plan.js';
+import { assessInstant, assessSeries, assessSkipped, type Assessment } from './assess.js';
+import { compareWithBaseline } from './baseline.js';
+import { verdictScore, worst, type SloCheckResult, type SloResult, type Verdict } from './result.js';
+import type { TemplateVars } from './template.js';
+
+export interface EvaluateSlosParams extends EvaluationOptions {
+  /** Loaded definitions (loadSlos) or a plain list. */
+  readonly slos: SloSet | readonly SloDefinition[];
+  readonly client: PrometheusClient;
+  readonly logger?: Logger;
+  /** Template variables: namespace, pr, sha and user vars; they override vars declared in the files. */
+  readonly vars?: TemplateVars;
+  /** Overrides selecting the baseline environment (merged over the files' `baseline:`). */
+  readonly baselineVars?: TemplateVars;
+}
+
+/**
+ * Evaluates every SLO once. Plans all queries first (configuration errors throw UserError before any request),
+ * runs them concurrently through the client (which bounds concurrency and de-duplicates identical queries), then
+ * judges each SLO and the whole set. Data problems never throw: they make an SLO inconclusive.
+ */
+export async function evaluateSlos(params: EvaluateSlosParams): Promise<SloCheckResult> {
+  const options = resolveOptions(params);
+  const logger = params.logger ?? silentLogger;
+  const set: SloSet = Array.isArray(params.slos) ? { slos: params.slos as readonly SloDefinition[], vars: {} } : (params.slos as SloSet);
+  if (set.slos.length === 0) throw new UserError('no SLOs to evaluate');
+  const vars: TemplateVars = { ...set.vars, ...(params.vars ?? {}) };
+  const started = options.clock.now();
+  const before = { ...params.client.stats };
+
+  const plans = set.slos.map((slo) => planSlo(slo, vars, options));
+  const needsBaseline = set.slos.some((s) => s.objective.relative);
+  let baselinePlans: Array<SloPlan | undefined> = [];
+  if (needsBaseline) {
+    const overrides = { ...(set.baseline ?? {}), ...(params.baselineVars ?? {}) };
+    if (Object.keys(overrides).length === 0) throw new UserError('relative objectives need a baseline: set `baseline:` variables (e.g. namespace: main)');
+    const baselineVars = { ...vars, ...overrides };
+    baselinePlans = set.slos.map((slo) => (slo.objective.relative ? planSlo(slo, baselineVars, options) : undefined));
+  }
+
+  const [assessments, baselines] = await Promise.all([
+    Promise.all(plans.map((plan) => runPlan(plan, params.client, options))),
+    Promise.all(baselinePlans.map((plan) => (plan ? runPlan(plan, params.client, options) : Promise.resolve(undefined)))),
+  ]);
+
+  const slos: SloResult[] = assessments.map((assessment, i) => {
+    const slo = set.slos[i] as SloDefinition;
+    const relative = slo.objective.relative;
+    if (!relative) return assessment.result;
+    const b = baselines[i];
+    const comparison = compareWithBaseline(
+      slo,
+      relative,
+      assessment.ok ? assessment.measurement : undefined,
+      b?.ok ? b.measurement : undefined,
+      b && !b.ok ? b.result.reason : undefined,
+    );
+    const verdict = assessment.ok ? worst(assessment.result.verdict, comparison.verdict) : assessment.result.verdict;
+    return {
+      ...assessment.result,
+      verdict,
+      score: verdictScore(verdict),
+      reason: `${assessment.result.reason}; vs baseline: ${comparison.reason}`,
+      ...(verdict === 'inconclusive' && !assessment.result.problem ? { problem: 'no-data' as const } : {}),
+      baseline: comparison,
+      queries: [...assessment.result.queries, ...(b?.result.queries ?? [])],
+    };
+  });
+
+  for (const r of slos) logger.info(neutralize(`SLO ${r.name}: ${r.verdict.toUpperCase()} — ${r.reason}`));
+  const overall = aggregate(slos, options);
+  const after = params.client.stats;
+  return {
+    ...overall,
+    evaluatedAtMs: options.nowMs,
+    slos,
+    stats: {
+      queries: after.queries - before.queries,
+      attempts: after.attempts - before.attempts,
+      retries: after.retries - before.retries,
+      deduplicated: after.deduplicated - before.deduplicated,
+      durationMs: options.clock.now() - started,
+    },
+  };
+}
+
+async function runPlan(plan: SloPlan, client: PrometheusClient, options: ResolvedOptions): Promise<Assessment> {
+  if (plan.kind === 'skipped') return { ok: false, result: assessSkipped(plan) };
+  let outcome: QueryOutcome;
+  if (plan.kind === 'instant') {
+    outcome = await client.instant(plan.query, plan.window.endMs / 1000, options.signal);
+    return assessInstant(plan, outcome, options);
+  }
+  const stepSeconds = plan.window.stepMs / 1000;
+  const end = plan.window.endMs / 1000;
+  outcome = await client.range(plan.query, { start: end - (plan.window.steps - 1) * stepSeconds, end, stepSeconds }, options.signal);
+  return assessSeries(plan, outcome, options);
+}
+
+/**
+ * Overall verdict: the worse of (a) the worst key SLO and (b) the weighted score against passScore/warnScore.
+ * Score: pass 1, warn 0.5, fail and inconclusive 0, weighted, as a percentage.
+ */
+export function aggregate(slos: readonly SloResult[], options: Pick<ResolvedOptions, 'passScore' | 'warnScore' | 'inconclusive'>): Pick<SloCheckResult, 'verdict' | 'gate' | 'reason' | 'score'> {
+  const totalWeight = slos.reduce((s, r) => s + r.weight, 0);
+  const score = totalWeight > 0 ? (100 * slos.reduce((s, r) => s + r.weight * r.score, 0)) / totalWeight : (100 * slos.reduce((s, r) => s + r.score, 0)) / slos.length;
+  const keyVerdict = worst(...slos.filter((r) => r.key).map((r) => r.verdict));
+  const scoreVerdict: Verdict = score >= options.passScore ? 'pass' : score >= options.warnScore ? 'warn' : 'fail';
+  const verdict = worst(keyVerdict, scoreVerdict);
+  const counts = (['pass', 'warn', 'fail', 'inconclusive'] as const).map((v) => [v, slos.filter((r) => r.verdict === v).length] as const).filter(([, n]) => n > 0);
+  const worstKey = slos.filter((r) => r.key && r.verdict === keyVerdict && keyVerdict !== 'pass').map((r) => r.name);
+  const parts = [`${counts.map(([v, n]) => `${n} ${v}`).join(', ')} of ${slos.length} SLO(s)`, `score ${score.toFixed(1)} (pass >= ${options.passScore}, warn >= ${options.warnScore})`];
+  if (worstKey.length > 0) parts.push(`${keyVerdict}: ${worstKey.join(', ')}`);
+  if (verdict === 'inconclusive') parts.push(`inconclusive gates as ${options.inconclusive}`);
+  const gate = verdict === 'inconclusive' ? options.inconclusive : verdict;
+  return { verdict, gate, reason: parts.join('; '), score };
+}

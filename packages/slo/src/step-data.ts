@@ -1,0 +1,235 @@
+import type { SeriesPlan } from './plan.js';
+import { PART_LABEL } from './plan.js';
+import type { ResolvedOptions } from './options.js';
+import type { QuerySuccess, RangeSeries } from './prometheus/types.js';
+import type { DataProblem } from './result.js';
+import { countAtOrBelow, type Bucket } from './histogram.js';
+import { promDuration } from './duration.js';
+
+/**
+ * Per-step event counts on the window's step grid, extracted from one range query and checked for every way the
+ * data can be untrustworthy. Missing steps are NaN, never 0: a gap is not "no errors".
+ */
+export interface StepData {
+  readonly steps: number;
+  readonly stepMs: number;
+  /** Unix ms of each step's end (point timestamp). */
+  readonly times: readonly number[];
+  /** Good events (or good slices) per step; NaN where missing. */
+  readonly good: Float64Array;
+  /** All events (or slices with data) per step; NaN where missing. */
+  readonly total: Float64Array;
+  /** Latency SLIs: cumulative bucket counts per step, by ascending le. */
+  readonly buckets?: { readonly le: readonly number[]; readonly counts: readonly Float64Array[] };
+  readonly notes: string[];
+}
+
+export type Extracted = { ok: true; data: StepData } | { ok: false; problem: DataProblem; reason: string };
+
+export function matchesAllowList(warning: string, allow: ResolvedOptions['allowWarnings']): boolean {
+  return allow.some((a) => (typeof a === 'string' ? warning.includes(a) : a.test(warning)));
+}
+
+/** The checks shared by range and instant answers: warnings, invalid samples. */
+export function commonProblems(outcome: QuerySuccess, options: ResolvedOptions, notes: string[]): Extracted | undefined {
+  const blocking = outcome.warnings.filter((w) => !matchesAllowList(w, options.allowWarnings));
+  for (const w of outcome.warnings) if (!blocking.includes(w)) notes.push(`allowed warning: ${w}`);
+  for (const info of outcome.infos) notes.push(`info: ${info}`);
+  if (blocking.length > 0) {
+    return { ok: false, problem: 'warnings', reason: `Prometheus answered with warnings (possibly partial data): ${blocking.slice(0, 3).join('; ')}` };
+  }
+  if (outcome.invalidSamples > 0) {
+    return { ok: false, problem: 'non-finite', reason: `${outcome.invalidSamples} sample(s) were not finite numbers (e.g. ${outcome.invalidExample ?? '?'})` };
+  }
+  return undefined;
+}
+
+export function extractStepData(plan: SeriesPlan, outcome: QuerySuccess, options: ResolvedOptions): Extracted {
+  const notes: string[] = [];
+  const common = commonProblems(outcome, options, notes);
+  if (common) return common;
+  if (outcome.data.resultType !== 'matrix') {
+    return { ok: false, problem: 'wrong-result-type', reason: `range query returned resultType ${outcome.data.resultType}, expected matrix` };
+  }
+  const { window } = plan;
+  const n = window.steps;
+  const stepSec = window.stepMs / 1000;
+  const endSec = window.endMs / 1000;
+  const startSec = endSec - (n - 1) * stepSec;
+  const times = Array.from({ length: n }, (_, k) => Math.round((startSec + k * stepSec) * 1000));
+  const byPart = new Map<string, RangeSeries[]>();
+  const multi = plan.parts.length > 1;
+  for (const series of outcome.data.series) {
+    const part = multi ? series.labels[PART_LABEL] : (plan.parts[0]?.name as string);
+    if (part === undefined || !plan.parts.some((p) => p.name === part)) {
+      return { ok: false, problem: 'bad-response', reason: `series without a known ${PART_LABEL} label in the answer` };
+    }
+    byPart.set(part, [...(byPart.get(part) ?? []), series]);
+  }
+
+  // Aligns points to the step grid; points off the grid or outside the window are ignored (and noted).
+  let offGrid = 0;
+  let newest = -Infinity;
+  const toGrid = (series: RangeSeries, scale: number): Float64Array => {
+    const values = new Float64Array(n).fill(Number.NaN);
+    for (const [t, v] of series.points) {
+      const k = Math.round((t - startSec) / stepSec);
+      if (k < 0 || k >= n || Math.abs(t - (startSec + k * stepSec)) > 0.001) {
+        offGrid += 1;
+        continue;
+      }
+      values[k] = v * scale;
+      newest = Math.max(newest, t);
+    }
+    return values;
+  };
+  const scaleOf = (unit: string): number => (unit === 'rate' ? stepSec : 1);
+
+  let good: Float64Array;
+  let total: Float64Array;
+  let buckets: StepData['buckets'];
+  if (plan.slo.sli.kind === 'ratio') {
+    const sli = plan.slo.sli;
+    const sideName = sli.good ? 'good' : 'bad';
+    const sidePart = plan.parts.find((p) => p.name === sideName);
+    const totalPart = plan.parts.find((p) => p.name === 'total');
+    const totals = byPart.get('total') ?? [];
+    const sides = byPart.get(sideName) ?? [];
+    if (totals.length > 1 || sides.length > 1) {
+      const which = totals.length > 1 ? 'total' : sideName;
+      const count = Math.max(totals.length, sides.length);
+      return { ok: false, problem: 'too-many-series', reason: `the ${which} query returned ${count} series, expected 1 (aggregate it, e.g. sum(...))` };
+    }
+    if (totals.length === 0) return { ok: false, problem: 'no-data', reason: 'the total query returned no series in the window' };
+    total = toGrid(totals[0] as RangeSeries, scaleOf(totalPart?.unit ?? 'count'));
+    let side: Float64Array;
+    if (sides.length === 0) {
+      if (!sli.missingAsZero) {
+        return {
+          ok: false,
+          problem: 'no-data',
+          reason: `the ${sideName} query returned no series in the window (set missingAsZero if absence means zero, or initialise the counter)`,
+        };
+      }
+      side = new Float64Array(n).fill(Number.NaN);
+      notes.push(`the ${sideName} query returned no series; counted as 0 (missingAsZero)`);
+    } else side = toGrid(sides[0] as RangeSeries, scaleOf(sidePart?.unit ?? 'count'));
+    good = new Float64Array(n).fill(Number.NaN);
+    for (let k = 0; k < n; k += 1) {
+      const t = total[k] as number;
+      let s = side[k] as number;
+      if (Number.isNaN(s) && sli.missingAsZero && !Number.isNaN(t)) s = 0;
+      if (Number.isNaN(t) || Number.isNaN(s)) {
+        total[k] = Number.NaN;
+        continue;
+      }
+      // increase() extrapolates each series separately, so bad can slightly exceed total: clamp.
+      const g = sideName === 'good' ? s : t - s;
+      good[k] = Math.min(t, Math.max(0, g));
+    }
+  } else if (plan.slo.sli.kind === 'latency') {
+    const sli = plan.slo.sli;
+    const series = byPart.get('buckets') ?? [];
+    if (series.length === 0) return { ok: false, problem: 'no-data', reason: 'the histogram query returned no series in the window' };
+    const byLe = new Map<number, RangeSeries>();
+    let identity: string | undefined;
+    for (const s of series) {
+      const { le, [PART_LABEL]: _part, ...rest } = s.labels;
+      const bound = le === undefined ? Number.NaN : le === '+Inf' ? Infinity : Number(le);
+      if (Number.isNaN(bound)) return { ok: false, problem: 'bad-response', reason: 'histogram series without a numeric le label (query the _bucket series, sum by (le))' };
+      const key = JSON.stringify(Object.entries(rest).sort());
+      if ((identity !== undefined && key !== identity) || byLe.has(bound)) {
+        return { ok: false, problem: 'too-many-series', reason: 'the histogram query returned more than one series per le bucket; aggregate with sum by (le)' };
+      }
+      identity = key;
+      byLe.set(bound, s);
+    }
+    if (!byLe.has(Infinity)) return { ok: false, problem: 'bad-response', reason: 'the histogram has no le="+Inf" bucket, so the total is unknown' };
+    const les = [...byLe.keys()].sort((a, b) => a - b);
+    const scale = scaleOf(plan.parts[0]?.unit ?? 'count');
+    const counts = les.map((le) => toGrid(byLe.get(le) as RangeSeries, scale));
+    buckets = { le: les, counts };
+    good = new Float64Array(n).fill(Number.NaN);
+    total = new Float64Array(n).fill(Number.NaN);
+    let exact = true;
+    for (let k = 0; k < n; k += 1) {
+      const row: Bucket[] = [];
+      let missing = false;
+      les.forEach((le, i) => {
+        const c = (counts[i] as Float64Array)[k] as number;
+        if (Number.isNaN(c)) missing = true;
+        row.push({ le, count: c });
+      });
+      if (missing) continue;
+      const r = countAtOrBelow(sli.thresholdSeconds, row);
+      exact &&= r.exact;
+      good[k] = r.good;
+      total[k] = r.total;
+    }
+    if (!exact && sli.quantile === undefined) notes.push(`threshold ${sli.thresholdSeconds}s is not a bucket bound; counts interpolated inside its bucket`);
+  } else {
+    const sli = plan.slo.sli;
+    const series = byPart.get('value') ?? [];
+    if (series.length === 0) return { ok: false, problem: 'no-data', reason: 'the query returned no series in the window' };
+    if (series.length > 1) return { ok: false, problem: 'too-many-series', reason: `the query returned ${series.length} series, expected 1` };
+    const values = toGrid(series[0] as RangeSeries, 1);
+    good = new Float64Array(n).fill(Number.NaN);
+    total = new Float64Array(n).fill(Number.NaN);
+    for (let k = 0; k < n; k += 1) {
+      const v = values[k] as number;
+      if (Number.isNaN(v)) continue;
+      total[k] = 1;
+      good[k] = compare(v, sli.op, sli.threshold) ? 1 : 0;
+    }
+  }
+  if (offGrid > 0) notes.push(`${offGrid} point(s) off the ${promDuration(window.stepMs)} step grid were ignored`);
+  if (!Number.isFinite(newest)) return { ok: false, problem: 'no-data', reason: 'no points fell inside the window' };
+  const maxStaleMs = options.maxStalenessMs ?? Math.max(2 * window.stepMs, 4 * options.scrapeIntervalMs);
+  const ageMs = window.endMs - newest * 1000;
+  if (ageMs > maxStaleMs) {
+    return { ok: false, problem: 'stale', reason: `newest data point is ${promDuration(ageMs)} old at the window's end (limit ${promDuration(maxStaleMs)})` };
+  }
+  const data: StepData = { steps: n, stepMs: window.stepMs, times, good, total, notes };
+  return { ok: true, data: buckets ? { ...data, buckets } : data };
+}
+
+export function compare(value: number, op: string, threshold: number): boolean {
+  switch (op) {
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '>':
+      return value > threshold;
+    default:
+      return value >= threshold;
+  }
+}
+
+/** Sums of the last `count` steps: events, good, and how many steps had data. */
+export function sumLast(data: StepData, count: number): { good: number; total: number; present: number; expected: number } {
+  let good = 0;
+  let total = 0;
+  let present = 0;
+  const from = Math.max(0, data.steps - count);
+  for (let k = from; k < data.steps; k += 1) {
+    const t = data.total[k] as number;
+    if (Number.isNaN(t)) continue;
+    present += 1;
+    total += t;
+    good += data.good[k] as number;
+  }
+  return { good, total, present, expected: data.steps - from };
+}
+
+/** Bucket counts summed over steps [from, to), skipping steps with any bucket missing. */
+export function sumBuckets(data: StepData, from: number, to: number): Bucket[] {
+  const b = data.buckets;
+  if (!b) return [];
+  return b.le.map((le, i) => {
+    let sum = 0;
+    const counts = b.counts[i] as Float64Array;
+    for (let k = Math.max(0, from); k < Math.min(to, data.steps); k += 1) if (!Number.isNaN(data.total[k] as number)) sum += counts[k] as number;
+    return { le, count: sum };
+  });
+}
