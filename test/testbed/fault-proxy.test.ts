@@ -120,13 +120,19 @@ describe('fault proxy in front of the API server', () => {
     expect(expired.map((e) => e.type)).toEqual(['ADDED', 'ADDED', 'ADDED', 'ERROR']);
     expect(expired[3]?.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
 
-    // client-node's Watch sees the cut as the end of its watch (its `done` callback fires).
-    proxy.addRule({ method: 'GET', query: { watch: 'true' }, times: 1, action: { type: 'cut-watch', afterEvents: 1, then: 'reset' } });
+    // client-node's Watch gets the event sent before an abort, then its `done` callback with an error.
+    proxy.addRule({ method: 'GET', query: { watch: 'true' }, times: 1, action: { type: 'cut-watch', afterEvents: 1, then: 'abort' } });
     const seen: string[] = [];
-    await new Promise<void>((resolve) => {
-      void new Watch(proxy.kubeConfig()).watch(`/api/v1/namespaces/${ns}/configmaps`, {}, (phase) => seen.push(phase), () => resolve());
+    const doneWith = await new Promise<unknown>((resolve) => {
+      void new Watch(proxy.kubeConfig()).watch(`/api/v1/namespaces/${ns}/configmaps`, {}, (phase) => seen.push(phase), resolve);
     });
     expect(seen).toEqual(['ADDED']);
+    expect(doneWith).toBeTruthy();
+
+    // A reset mid-stream fails the client's read.
+    proxy.addRule({ method: 'GET', query: { watch: 'true' }, times: 1, action: { type: 'cut-watch', afterEvents: 1, then: 'reset' } });
+    const res = await fetch(watchUrl);
+    await expect(res.text()).rejects.toThrow();
   });
 
   it('records query parameters so tests can assert what was never sent (e.g. force=true)', async () => {

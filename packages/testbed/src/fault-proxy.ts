@@ -171,7 +171,8 @@ export class FaultProxy {
         {
           name: 'gauntlet-fault-proxy',
           server: this.url,
-          ...(this.caCert ? { caData: Buffer.from(this.caCert).toString('base64') } : {}),
+          // client-node 2 refuses plain http:// servers unless skipTLSVerify is set (there is no TLS to verify).
+          ...(this.caCert ? { caData: Buffer.from(this.caCert).toString('base64') } : { skipTLSVerify: true }),
         },
       ],
       users: [{ name: 'gauntlet-fault-proxy' }],
@@ -273,7 +274,7 @@ export class FaultProxy {
     res: http.ServerResponse,
     body: Buffer,
     target: URL,
-    cut?: { afterEvents: number; then?: 'eof' | 'reset' | 'expired' },
+    cut?: { afterEvents: number; then?: 'eof' | 'expired' | 'abort' | 'reset' },
   ): Promise<void> {
     return new Promise((resolve, reject) => {
       const up = this.upstreamRequest(req, body, target);
@@ -305,6 +306,7 @@ export class FaultProxy {
           upRes.removeAllListeners('data');
           up.destroy();
           if (cut.then === 'reset') resetSocket(req.socket);
+          else if (cut.then === 'abort') req.socket.end(); // flushes what was written, never sends the last chunk
           else if (cut.then === 'expired') res.end(expiredWatchEvent());
           else res.end();
           resolve();

@@ -20,10 +20,12 @@ export type FaultAction =
   | { type: 'reset'; afterForward?: boolean }
   /**
    * Forward a streaming (watch) response but end it after `afterEvents` complete newline-delimited events:
-   * 'eof' ends the stream cleanly, 'reset' drops the connection, 'expired' first sends a watch ERROR
-   * event carrying a 410 Expired Status (what the API server sends when the resourceVersion is too old).
+   * 'eof' (default) ends the stream cleanly; 'expired' first sends a watch ERROR event carrying a
+   * 410 Expired Status (what the API server sends when the resourceVersion is too old), then ends;
+   * 'abort' closes the connection mid-body (events already sent arrive, then the client sees an error);
+   * 'reset' sends a TCP RST (the client may also lose events it had not read yet, as on a real network).
    */
-  | { type: 'cut-watch'; afterEvents: number; then?: 'eof' | 'reset' | 'expired' };
+  | { type: 'cut-watch'; afterEvents: number; then?: 'eof' | 'expired' | 'abort' | 'reset' };
 
 export interface FaultRule {
   /** Shown in recorded requests (`fault`) and errors. Defaults to the action type. */
