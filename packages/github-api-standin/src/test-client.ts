@@ -4,6 +4,7 @@ import type { GitHubStandIn } from './types.js';
 export interface ApiResponse {
   status: number;
   headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests index freely into arbitrary JSON bodies
   body: any;
 }
 
