@@ -216,12 +216,13 @@ export async function handleRequest(state: ServerState, req: IncomingMessage, re
     reply = serveRest(state, route!.op, { params, query, body, identity: who, url }, bodyProblem);
   }
 
-  if (fault?.kind === 'lost-response') return send(state, x, errorReply(502, 'Server Error', docs));
-  if (fault?.kind === 'connection-reset') return resetConnection(state, x);
+  // Checked even when a fault then swallows it: the write happened and produced this answer.
   if (route) {
     const problem = checkResponse(state, route.op, reply);
     if (problem) violation(state, x, `response ${reply.status}: ${problem}`);
   }
+  if (fault?.kind === 'lost-response') return send(state, x, errorReply(502, 'Server Error', docs));
+  if (fault?.kind === 'connection-reset') return resetConnection(state, x);
   send(state, x, reply);
 }
 

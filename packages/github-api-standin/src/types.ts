@@ -1,4 +1,7 @@
-/** Public types of the stand-in. GitHub object shapes come from @octokit/openapi-types, the same description the stand-in validates against. */
+/**
+ * Public types of the stand-in. GitHub object shapes come from the @octokit/openapi-types major that @actions/github's
+ * Octokit uses, so stored objects and Octokit responses are interchangeable in tests (IDs are `number`, not bigint).
+ */
 import type { components } from '@octokit/openapi-types';
 
 export type CheckRun = components['schemas']['check-run'];

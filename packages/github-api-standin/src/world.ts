@@ -135,7 +135,7 @@ export class World {
   commentsOn(issueNumber: number): IssueComment[] {
     const issueUrl = `${this.repoApi}/issues/${issueNumber}`;
     // Ascending by ID, as GitHub lists issue comments.
-    return this.comments.filter((c) => c.issue_url === issueUrl).sort((a, b) => Number(a.id) - Number(b.id));
+    return this.comments.filter((c) => c.issue_url === issueUrl).sort((a, b) => a.id - b.id);
   }
 
   /** pull_requests on a check run: open PRs of this repository whose head is the run's SHA (forks never appear). */

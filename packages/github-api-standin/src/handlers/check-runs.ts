@@ -74,9 +74,9 @@ function toAnnotation(ctx: HandlerContext, run: CheckRun, a: AnnotationInput): C
 
 function appendAnnotations(ctx: HandlerContext, run: CheckRun, output: OutputInput | undefined): void {
   if (!output?.annotations?.length) return;
-  const list = ctx.world.annotations.get(Number(run.id)) ?? [];
+  const list = ctx.world.annotations.get(run.id) ?? [];
   list.push(...output.annotations.map((a) => toAnnotation(ctx, run, a)));
-  ctx.world.annotations.set(Number(run.id), list);
+  ctx.world.annotations.set(run.id, list);
   run.output.annotations_count = list.length;
 }
 
@@ -162,7 +162,7 @@ export const listCheckRunAnnotations: OperationHandler = {
   handle(ctx) {
     const run = findRun(ctx);
     if (!run) return notFound(ctx.op.docs);
-    const page = paginate(ctx.world.annotations.get(Number(run.id)) ?? [], ctx.query, ctx.world.linkBase(ctx.url));
+    const page = paginate(ctx.world.annotations.get(run.id) ?? [], ctx.query, ctx.world.linkBase(ctx.url));
     return { status: 200, body: page.items, ...(page.link ? { headers: { link: page.link } } : {}) };
   },
 };
@@ -193,10 +193,10 @@ export const listCheckRunsForRef: OperationHandler = {
     if (filter !== 'all') {
       // 'latest' (the default): only the most recent run of each name.
       const latest = new Map<string, CheckRun>();
-      for (const run of runs) if (Number(latest.get(run.name)?.id ?? -1) < Number(run.id)) latest.set(run.name, run);
+      for (const run of runs) if ((latest.get(run.name)?.id ?? -1) < run.id) latest.set(run.name, run);
       runs = [...latest.values()];
     }
-    runs.sort((a, b) => Number(b.id) - Number(a.id));
+    runs.sort((a, b) => b.id - a.id);
     const page = paginate(runs, ctx.query, ctx.world.linkBase(ctx.url));
     return {
       status: 200,
