@@ -6,7 +6,9 @@ import { FaultProxy, getTestbed, prometheusError } from '@gauntlet/testbed';
 import { apiError, createNamespace, deleteNamespace, uniqueName } from './helpers.js';
 
 /** Reads a raw watch response through the proxy and returns its newline-delimited events. */
-async function readWatch(url: string): Promise<{ type: string; object: { kind?: string; code?: number; reason?: string } }[]> {
+async function readWatch(
+  url: string,
+): Promise<{ type: string; object: { kind?: string; code?: number; reason?: string } }[]> {
   const res = await fetch(url);
   expect(res.status).toBe(200);
   const text = await res.text(); // resolves only because the proxy ends the stream
@@ -29,7 +31,8 @@ describe('fault proxy in front of the API server', () => {
     proxy = await FaultProxy.forKubeconfig(tb.kubeconfig);
     core = proxy.kubeConfig().makeApiClient(CoreV1Api);
     // Three objects to watch (plus kube-root-ca.crt, which every namespace gets).
-    for (const n of ['w1', 'w2', 'w3']) await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: n } } });
+    for (const n of ['w1', 'w2', 'w3'])
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: n } } });
   });
   afterEach(() => {
     proxy.clearRules();
@@ -54,19 +57,27 @@ describe('fault proxy in front of the API server', () => {
     [422, 'Invalid'],
     [500, 'InternalError'],
     [503, 'ServiceUnavailable'],
-  ])('answers %i with a Kubernetes Status (%s) for the matching route only, as often as asked', async (status, reason) => {
-    const rule = proxy.addRule({ method: 'POST', path: /\/configmaps$/, times: 1, action: { type: 'status', status } });
-    const name = uniqueName('cm');
-    const err = await apiError(() => core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name } } }));
-    expect(err.code).toBe(status);
-    expect(err.status.reason).toBe(reason);
-    // Not applied: the request never reached the API server.
-    expect((await apiError(() => core.readNamespacedConfigMap({ name, namespace: ns }))).code).toBe(404);
-    // `times: 1` is spent: the retry goes through.
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name } } });
-    expect(rule.fired).toBe(1);
-    expect(proxy.requests.map((r) => r.status)).toEqual([status, 404, 201]);
-  });
+  ])(
+    'answers %i with a Kubernetes Status (%s) for the matching route only, as often as asked',
+    async (status, reason) => {
+      const rule = proxy.addRule({
+        method: 'POST',
+        path: /\/configmaps$/,
+        times: 1,
+        action: { type: 'status', status },
+      });
+      const name = uniqueName('cm');
+      const err = await apiError(() => core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name } } }));
+      expect(err.code).toBe(status);
+      expect(err.status.reason).toBe(reason);
+      // Not applied: the request never reached the API server.
+      expect((await apiError(() => core.readNamespacedConfigMap({ name, namespace: ns }))).code).toBe(404);
+      // `times: 1` is spent: the retry goes through.
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name } } });
+      expect(rule.fired).toBe(1);
+      expect(proxy.requests.map((r) => r.status)).toEqual([status, 404, 201]);
+    },
+  );
 
   it('answers 429 with Retry-After', async () => {
     proxy.addRule({ path: /^\/api\/v1\/namespaces$/, action: { type: 'status', status: 429, retryAfterSeconds: 7 } });
@@ -77,9 +88,16 @@ describe('fault proxy in front of the API server', () => {
   });
 
   it('loses the response after the write was applied (5xx after forwarding)', async () => {
-    proxy.addRule({ method: 'POST', path: /\/configmaps$/, times: 1, action: { type: 'status', status: 504, afterForward: true } });
+    proxy.addRule({
+      method: 'POST',
+      path: /\/configmaps$/,
+      times: 1,
+      action: { type: 'status', status: 504, afterForward: true },
+    });
     const name = uniqueName('applied');
-    const err = await apiError(() => core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name }, data: { k: 'v' } } }));
+    const err = await apiError(() =>
+      core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name }, data: { k: 'v' } } }),
+    );
     expect(err.code).toBe(504);
     const cm = await core.readNamespacedConfigMap({ name, namespace: ns }); // yet the object exists
     expect(cm.data?.k).toBe('v');
@@ -88,16 +106,20 @@ describe('fault proxy in front of the API server', () => {
   it('resets connections, before or after the request reached the server', async () => {
     proxy.addRule({ method: 'POST', path: /\/configmaps$/, times: 1, action: { type: 'reset' } });
     const lost = uniqueName('reset');
-    await expect(fetch(`${proxy.url}/api/v1/namespaces/${ns}/configmaps`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ metadata: { name: lost } }),
-    })).rejects.toThrow();
+    await expect(
+      fetch(`${proxy.url}/api/v1/namespaces/${ns}/configmaps`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ metadata: { name: lost } }),
+      }),
+    ).rejects.toThrow();
     expect((await apiError(() => core.readNamespacedConfigMap({ name: lost, namespace: ns }))).code).toBe(404);
 
     proxy.addRule({ method: 'POST', path: /\/configmaps$/, times: 1, action: { type: 'reset', afterForward: true } });
     const applied = uniqueName('reset-after');
-    await expect(core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: applied } } })).rejects.toThrow();
+    await expect(
+      core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: applied } } }),
+    ).rejects.toThrow();
     await core.readNamespacedConfigMap({ name: applied, namespace: ns });
   });
 
@@ -111,26 +133,51 @@ describe('fault proxy in front of the API server', () => {
 
   it('cuts a watch stream after N events: clean EOF, 410 Expired event, or reset', async () => {
     const watchUrl = `${proxy.url}/api/v1/namespaces/${ns}/configmaps?watch=true`;
-    proxy.addRule({ method: 'GET', query: { watch: 'true' }, times: 1, action: { type: 'cut-watch', afterEvents: 2, then: 'eof' } });
+    proxy.addRule({
+      method: 'GET',
+      query: { watch: 'true' },
+      times: 1,
+      action: { type: 'cut-watch', afterEvents: 2, then: 'eof' },
+    });
     const eof = await readWatch(watchUrl);
     expect(eof.map((e) => e.type)).toEqual(['ADDED', 'ADDED']);
 
-    proxy.addRule({ method: 'GET', query: { watch: 'true' }, times: 1, action: { type: 'cut-watch', afterEvents: 3, then: 'expired' } });
+    proxy.addRule({
+      method: 'GET',
+      query: { watch: 'true' },
+      times: 1,
+      action: { type: 'cut-watch', afterEvents: 3, then: 'expired' },
+    });
     const expired = await readWatch(watchUrl);
     expect(expired.map((e) => e.type)).toEqual(['ADDED', 'ADDED', 'ADDED', 'ERROR']);
     expect(expired[3]?.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
 
     // client-node's Watch gets the event sent before an abort, then its `done` callback with an error.
-    proxy.addRule({ method: 'GET', query: { watch: 'true' }, times: 1, action: { type: 'cut-watch', afterEvents: 1, then: 'abort' } });
+    proxy.addRule({
+      method: 'GET',
+      query: { watch: 'true' },
+      times: 1,
+      action: { type: 'cut-watch', afterEvents: 1, then: 'abort' },
+    });
     const seen: string[] = [];
     const doneWith = await new Promise<unknown>((resolve) => {
-      void new Watch(proxy.kubeConfig()).watch(`/api/v1/namespaces/${ns}/configmaps`, {}, (phase) => seen.push(phase), resolve);
+      void new Watch(proxy.kubeConfig()).watch(
+        `/api/v1/namespaces/${ns}/configmaps`,
+        {},
+        (phase) => seen.push(phase),
+        resolve,
+      );
     });
     expect(seen).toEqual(['ADDED']);
     expect(doneWith).toBeTruthy();
 
     // A reset mid-stream fails the client's read.
-    proxy.addRule({ method: 'GET', query: { watch: 'true' }, times: 1, action: { type: 'cut-watch', afterEvents: 1, then: 'reset' } });
+    proxy.addRule({
+      method: 'GET',
+      query: { watch: 'true' },
+      times: 1,
+      action: { type: 'cut-watch', afterEvents: 1, then: 'reset' },
+    });
     const res = await fetch(watchUrl);
     await expect(res.text()).rejects.toThrow();
   });
@@ -199,7 +246,11 @@ describe('fault proxy in front of Prometheus', () => {
 
   it('lets the first N requests through with `after`', async () => {
     proxy.clearRules();
-    proxy.addRule({ path: '^/api/v1/query$', after: 2, action: { type: 'status', status: 422, body: prometheusError('bad_data', 'x') } });
+    proxy.addRule({
+      path: '^/api/v1/query$',
+      after: 2,
+      action: { type: 'status', status: 422, body: prometheusError('bad_data', 'x') },
+    });
     expect(await statuses(4)).toEqual([200, 200, 422, 422]);
   });
 });

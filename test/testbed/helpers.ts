@@ -7,7 +7,11 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Polls `check` until it returns a truthy value; fails with the last observation (never a timing assertion). */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false | null>, timeoutMs = 90_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false | null>,
+  timeoutMs = 90_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -18,7 +22,8 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`never happened: ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -28,7 +33,9 @@ export async function createNamespace(kc: KubeConfig, prefix: string): Promise<s
   const core = kc.makeApiClient(CoreV1Api);
   const name = uniqueName(prefix);
   await core.createNamespace({ body: { metadata: { name, labels: { 'gauntlet.dev/test': 'testbed' } } } });
-  await eventually(`service account default in ${name}`, () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }));
+  await eventually(`service account default in ${name}`, () =>
+    core.readNamespacedServiceAccount({ name: 'default', namespace: name }),
+  );
   return name;
 }
 
@@ -52,7 +59,10 @@ export async function apiError(call: () => Promise<unknown>): Promise<ApiError> 
   } catch (e) {
     const err = e as { code?: number; body?: unknown };
     if (typeof err.code !== 'number') throw e;
-    const body = typeof err.body === 'string' ? (JSON.parse(err.body) as ApiError['status']) : ((err.body ?? {}) as ApiError['status']);
+    const body =
+      typeof err.body === 'string'
+        ? (JSON.parse(err.body) as ApiError['status'])
+        : ((err.body ?? {}) as ApiError['status']);
     return { code: err.code, status: body };
   }
   throw new Error('expected the API call to fail, it succeeded');

@@ -1,6 +1,14 @@
 // What a mock API server would not reproduce: admission, server-side apply conflicts, validation, and
 // namespace finalization, all answered by the real kube-apiserver.
-import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTestbed } from '@gauntlet/testbed';
 import { apiError, busybox, createNamespace, deleteNamespace, eventually, uniqueName } from './helpers.js';
@@ -49,9 +57,16 @@ describe('kubernetes API semantics', () => {
   it('server-side apply of a field owned by another manager returns 409 naming the manager', async () => {
     const objects = KubernetesObjectApi.makeApiClient(kc);
     const name = uniqueName('ssa');
-    const cm = (value: string): V1ConfigMap => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { owned: value } });
+    const cm = (value: string): V1ConfigMap => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: ns },
+      data: { owned: value },
+    });
     await objects.patch(cm('a'), undefined, undefined, 'owner-a', false, PatchStrategy.ServerSideApply);
-    const err = await apiError(() => objects.patch(cm('b'), undefined, undefined, 'owner-b', false, PatchStrategy.ServerSideApply));
+    const err = await apiError(() =>
+      objects.patch(cm('b'), undefined, undefined, 'owner-b', false, PatchStrategy.ServerSideApply),
+    );
     expect(err.code).toBe(409);
     expect(err.status.reason).toBe('Conflict');
     expect(err.status.message).toContain('owner-a');
@@ -71,7 +86,10 @@ describe('kubernetes API semantics', () => {
           spec: {
             replicas: -1,
             selector: { matchLabels: { app: 'x' } },
-            template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } },
+            template: {
+              metadata: { labels: { app: 'x' } },
+              spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] },
+            },
           },
         },
       }),
@@ -86,7 +104,10 @@ describe('kubernetes API semantics', () => {
     // A finalizer on content holds the namespace in Terminating until we release it, so the phase is
     // observable however fast the namespace controller is (and shows the "stuck finalizer" condition).
     const hold = 'gauntlet.dev/hold';
-    await core.createNamespacedConfigMap({ namespace: doomed, body: { metadata: { name: 'content', finalizers: [hold] } } });
+    await core.createNamespacedConfigMap({
+      namespace: doomed,
+      body: { metadata: { name: 'content', finalizers: [hold] } },
+    });
     await core.deleteNamespace({ name: doomed });
     const terminating = await eventually('namespace Terminating with finalizers remaining', async () => {
       const n = await core.readNamespace({ name: doomed });
@@ -96,7 +117,9 @@ describe('kubernetes API semantics', () => {
     expect(terminating.metadata?.deletionTimestamp).toBeTruthy();
     expect(terminating.spec?.finalizers).toContain('kubernetes');
     // Content cannot be added while the namespace terminates (403 from the NamespaceLifecycle admission).
-    const refused = await apiError(() => core.createNamespacedConfigMap({ namespace: doomed, body: { metadata: { name: 'late' } } }));
+    const refused = await apiError(() =>
+      core.createNamespacedConfigMap({ namespace: doomed, body: { metadata: { name: 'late' } } }),
+    );
     expect(refused.code).toBe(403);
     expect(refused.status.message).toContain('being terminated');
 

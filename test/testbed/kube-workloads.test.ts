@@ -29,14 +29,21 @@ describe('kubernetes workloads', () => {
         spec: {
           replicas: 3,
           selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }] } },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }] },
+          },
         },
       },
     });
     const available = await eventually('deployment web available with 3 replicas', async () => {
       const d = await apps.readNamespacedDeployment({ name: 'web', namespace: ns });
       const cond = d.status?.conditions?.find((c) => c.type === 'Available');
-      return cond?.status === 'True' && d.status?.availableReplicas === 3 && d.status?.observedGeneration === d.metadata?.generation ? d : undefined;
+      return cond?.status === 'True' &&
+        d.status?.availableReplicas === 3 &&
+        d.status?.observedGeneration === d.metadata?.generation
+        ? d
+        : undefined;
     });
     expect(available.status?.readyReplicas).toBe(3);
 
@@ -52,7 +59,9 @@ describe('kubernetes workloads', () => {
     const replaced = await eventually('a replacement pod, 3 ready again', async () => {
       const now = await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' });
       const names = now.items.map((p) => p.metadata!.name!);
-      const ready = now.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const ready = now.items.filter((p) =>
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
       return !names.includes(victim) && ready.length === 3 ? names : undefined;
     });
     expect(replaced).not.toContain(victim);

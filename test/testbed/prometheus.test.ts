@@ -11,7 +11,7 @@ interface RangeResult {
 }
 
 async function promQuery<T>(url: string, path: string, params: Record<string, string>): Promise<T> {
-  const res = await fetch(`${url}${path}?${new URLSearchParams(params)}`);
+  const res = await fetch(`${url}${path}?${new URLSearchParams(params).toString()}`);
   expect(res.ok).toBe(true);
   return (await res.json()) as T;
 }
@@ -64,7 +64,10 @@ describe('prometheus', () => {
     const now = Date.now();
     const start = now - 6 * 3600_000;
     await remoteWrite(tb.prometheusUrl, [
-      { labels: { __name__: metric, job: 'remote' }, samples: Array.from({ length: 361 }, (_, i) => [start + i * 60_000, i] as [number, number]) },
+      {
+        labels: { __name__: metric, job: 'remote' },
+        samples: Array.from({ length: 361 }, (_, i) => [start + i * 60_000, i] as [number, number]),
+      },
     ]);
     const r = await eventually('remote-written series visible', async () => {
       const q = await promQuery<RangeResult>(tb.prometheusUrl, '/api/v1/query_range', {

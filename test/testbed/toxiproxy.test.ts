@@ -39,7 +39,12 @@ describe('toxiproxy', () => {
     expect(proxy.listen.startsWith('127.0.0.1:')).toBe(true);
     await roundTrip(port); // reachable through the proxy before any toxic
     const injectedMs = 300;
-    await toxi.addToxic(name, { name: 'slow', type: 'latency', stream: 'downstream', attributes: { latency: injectedMs, jitter: 0 } });
+    await toxi.addToxic(name, {
+      name: 'slow',
+      type: 'latency',
+      stream: 'downstream',
+      attributes: { latency: injectedMs, jitter: 0 },
+    });
     const slowed = await roundTrip(port);
     expect(slowed).toBeGreaterThan(injectedMs); // lower bound only: never assert an upper timing bound
   });

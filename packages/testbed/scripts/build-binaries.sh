@@ -32,13 +32,15 @@ start_ticker() {
 stop_ticker() { if [ -n "$ticker_pid" ]; then kill "$ticker_pid" 2>/dev/null || true; wait "$ticker_pid" 2>/dev/null || true; ticker_pid=; fi; }
 trap stop_ticker EXIT
 
-# newest_patch <module> <major.minor prefix, e.g. v1.34.> <fallback> -> prints the version without the leading v
+# newest_patch <component dir prefix> <module> <minor prefix, e.g. v1.34.> <fallback> -> version without the leading v
 newest_patch() {
-  local module=$1 prefix=$2 fallback=$3 found
+  local component=$1 module=$2 prefix=$3 fallback=$4 found
   found=$(cd "$cache_root" && timeout 60 go list -m -versions "$module" 2>/dev/null | tr ' ' '\n' | grep "^${prefix//./\\.}[0-9]*$" | sort -V | tail -1 || true)
   if [ -z "$found" ]; then
-    # Offline, or the proxy's list is incomplete (toxiproxy's lists only v2.5.0): reuse a built one, else the fallback.
-    found=$(ls -d "$cache_root"/*-"${prefix}"* 2>/dev/null | sed 's/.*-\(v[0-9.]*\)$/\1/' | sort -V | tail -1 || true)
+    # Offline, or the proxy's list is incomplete (toxiproxy's lists only up to v2.5.0): reuse the newest
+    # completed build of that line, else the pinned fallback.
+    found=$(for d in "$cache_root/$component-$prefix"*/.complete; do [ -f "$d" ] && basename "$(dirname "$d")"; done 2>/dev/null \
+      | sed "s/^$component-//" | sort -V | tail -1 || true)
     found=${found:-v$fallback}
   fi
   echo "${found#v}"
@@ -60,10 +62,10 @@ run_timed() {
   log "$name: done in $((SECONDS - started)) s"
 }
 
-k8s_version=${K8S_VERSION:-$(newest_patch k8s.io/kubernetes v1.34. 1.34.4)}
-etcd_version=${ETCD_VERSION:-$(newest_patch go.etcd.io/etcd/server/v3 v3.6. 3.6.16)}
+k8s_version=${K8S_VERSION:-$(newest_patch kubernetes k8s.io/kubernetes v1.34. 1.34.4)}
+etcd_version=${ETCD_VERSION:-$(newest_patch etcd go.etcd.io/etcd/server/v3 v3.6. 3.6.16)}
 kwok_version=${KWOK_VERSION:-0.8.0}
-toxiproxy_version=${TOXIPROXY_VERSION:-$(newest_patch github.com/Shopify/toxiproxy/v2 v2.12. 2.12.0)}
+toxiproxy_version=${TOXIPROXY_VERSION:-$(newest_patch toxiproxy github.com/Shopify/toxiproxy/v2 v2.12. 2.12.0)}
 
 k8s_dir=$cache_root/kubernetes-v$k8s_version
 etcd_dir=$cache_root/etcd-v$etcd_version

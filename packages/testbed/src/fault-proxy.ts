@@ -99,7 +99,13 @@ export class FaultProxy {
     });
     const addr = server.address();
     if (!addr || typeof addr === 'string') throw new Error('fault proxy has no port');
-    const proxy = new FaultProxy(server, upstream, `${cert ? 'https' : 'http'}://127.0.0.1:${addr.port}`, cert?.cert, opts.seed ?? 1);
+    const proxy = new FaultProxy(
+      server,
+      upstream,
+      `${cert ? 'https' : 'http'}://127.0.0.1:${addr.port}`,
+      cert?.cert,
+      opts.seed ?? 1,
+    );
     server.on('connection', (s: Socket) => {
       proxy.sockets.add(s);
       s.on('close', () => proxy.sockets.delete(s));
@@ -120,7 +126,10 @@ export class FaultProxy {
   }
 
   /** A proxy in front of the current context's API server of `kubeconfigPath`, using its credentials. */
-  static async forKubeconfig(kubeconfigPath: string, opts: Omit<FaultProxyOptions, 'upstream'> = {}): Promise<FaultProxy> {
+  static async forKubeconfig(
+    kubeconfigPath: string,
+    opts: Omit<FaultProxyOptions, 'upstream'> = {},
+  ): Promise<FaultProxy> {
     return FaultProxy.start({ ...opts, upstream: await upstreamFromKubeConfig(loadKubeConfig(kubeconfigPath)) });
   }
 
@@ -176,14 +185,24 @@ export class FaultProxy {
         },
       ],
       users: [{ name: 'gauntlet-fault-proxy' }],
-      contexts: [{ name: 'gauntlet-fault-proxy', cluster: 'gauntlet-fault-proxy', user: 'gauntlet-fault-proxy', ...(namespace ? { namespace } : {}) }],
+      contexts: [
+        {
+          name: 'gauntlet-fault-proxy',
+          cluster: 'gauntlet-fault-proxy',
+          user: 'gauntlet-fault-proxy',
+          ...(namespace ? { namespace } : {}),
+        },
+      ],
       currentContext: 'gauntlet-fault-proxy',
     });
     return kc;
   }
 
   /** Writes that kubeconfig (for child processes / actions under test) and returns its path. */
-  writeKubeconfig(file = join(tmpdir(), `gauntlet-fault-proxy-${process.pid}-${Date.now()}.kubeconfig`), namespace?: string): string {
+  writeKubeconfig(
+    file = join(tmpdir(), `gauntlet-fault-proxy-${process.pid}-${Date.now()}.kubeconfig`),
+    namespace?: string,
+  ): string {
     writeFileSync(file, this.kubeConfig(namespace).exportConfig(), { mode: 0o600 });
     return file;
   }
@@ -214,7 +233,9 @@ export class FaultProxy {
     this.recorded.push(record);
     res.on('finish', () => (record.status = res.statusCode));
 
-    const fired = this.rules.find((s) => ruleMatches(s.rule, method, target.pathname, target.searchParams) && ruleFires(s, this.random));
+    const fired = this.rules.find(
+      (s) => ruleMatches(s.rule, method, target.pathname, target.searchParams) && ruleFires(s, this.random),
+    );
     const rule = fired?.rule;
     if (rule) record.fault = rule.name ?? rule.action.type;
     if (rule?.delayMs) await sleep(rule.delayMs);
@@ -247,7 +268,10 @@ export class FaultProxy {
   }
 
   private upstreamRequest(req: http.IncomingMessage, body: Buffer, target: URL): http.ClientRequest {
-    const url = new URL(this.upstream.url.pathname.replace(/\/$/, '') + target.pathname + target.search, this.upstream.url);
+    const url = new URL(
+      this.upstream.url.pathname.replace(/\/$/, '') + target.pathname + target.search,
+      this.upstream.url,
+    );
     const mod = url.protocol === 'https:' ? https : http;
     const headers: http.OutgoingHttpHeaders = { ...forwardableHeaders(req.headers), ...this.upstream.headers };
     // The body was buffered (to record it), so it always goes upstream with an exact length.
@@ -306,7 +330,8 @@ export class FaultProxy {
           upRes.removeAllListeners('data');
           up.destroy();
           if (cut.then === 'reset') resetSocket(req.socket);
-          else if (cut.then === 'abort') req.socket.end(); // flushes what was written, never sends the last chunk
+          else if (cut.then === 'abort')
+            req.socket.end(); // flushes what was written, never sends the last chunk
           else if (cut.then === 'expired') res.end(expiredWatchEvent());
           else res.end();
           resolve();

@@ -1,5 +1,15 @@
 // Public API of @gauntlet/testbed.
-export { up, down, status, allComponents, type Component, type UpOptions, type UpResult, type DownOptions, type StatusReport } from './testbed.js';
+export {
+  up,
+  down,
+  status,
+  allComponents,
+  type Component,
+  type UpOptions,
+  type UpResult,
+  type DownOptions,
+  type StatusReport,
+} from './testbed.js';
 export { getTestbed, envNames, type Testbed, type TestbedFacts } from './testbed-facts.js';
 export { FaultProxy, type FaultProxyOptions, type RecordedRequest } from './fault-proxy.js';
 export type { FaultRule, FaultAction, RuleState } from './fault-rules.js';

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { dump as yamlDump, load as yamlLoad } from 'js-yaml';
+import { dump as yamlDump } from 'js-yaml';
 import type { Binaries } from './binaries.js';
 import { defaultFakeNodes, fakeNodeObject, type FakeNodeSpec } from './fake-nodes.js';
 import { composeStagesYaml } from './kwok-stages.js';
@@ -42,8 +42,6 @@ function kwokctlConfigYaml(bins: Binaries): string {
       etcdBinary: bins.etcd,
       kwokControllerBinary: bins.kwok,
       quietPull: true,
-      // Fast node-lifecycle reactions so NotReady tests don't wait the default 40 s grace period.
-      kubeControllerManagerNodeMonitorGracePeriodMilliseconds: 20_000,
     },
   };
   return yamlDump(config, { lineWidth: -1 });
@@ -73,7 +71,12 @@ export async function clusterHealthy(kubeconfig: string): Promise<boolean> {
   }
 }
 
-export async function deleteCluster(bins: Binaries | undefined, runDir: string, name = defaultClusterName, log?: Logger): Promise<void> {
+export async function deleteCluster(
+  bins: Binaries | undefined,
+  runDir: string,
+  name = defaultClusterName,
+  log?: Logger,
+): Promise<void> {
   const workdir = join(runDir, 'kwok');
   if (!existsSync(join(workdir, 'clusters', name))) return;
   if (bins) {
@@ -82,7 +85,8 @@ export async function deleteCluster(bins: Binaries | undefined, runDir: string, 
       ['delete', 'cluster', '--name', name, '--kubeconfig', join(runDir, 'kubeconfig')],
       { env: kwokEnv(bins, workdir), timeoutMs: 120_000 },
     );
-    if (r.code !== 0) log?.(`kwokctl delete cluster failed (exit ${r.code}); killing recorded pids: ${r.stderr.trim().slice(-500)}`);
+    if (r.code !== 0)
+      log?.(`kwokctl delete cluster failed (exit ${r.code}); killing recorded pids: ${r.stderr.trim().slice(-500)}`);
   }
   await killRecordedPids(workdir, name);
   rmSync(join(workdir, 'clusters', name), { recursive: true, force: true });
@@ -99,7 +103,12 @@ export async function createFakeNodes(kc: KubeConfig, nodes: FakeNodeSpec[] = de
   }
 }
 
-export async function startCluster(bins: Binaries, runDir: string, log: Logger, name = defaultClusterName): Promise<ClusterState> {
+export async function startCluster(
+  bins: Binaries,
+  runDir: string,
+  log: Logger,
+  name = defaultClusterName,
+): Promise<ClusterState> {
   const workdir = join(runDir, 'kwok');
   mkdirSync(workdir, { recursive: true });
   // A crashed earlier run may have left processes and a half-created cluster; clear them first.
@@ -114,14 +123,29 @@ export async function startCluster(bins: Binaries, runDir: string, log: Logger, 
   const r = await withProgress(log, 'kwokctl create cluster', () =>
     runCommand(
       bins.kwokctl,
-      ['create', 'cluster', '--name', name, '--config', configFile, '--config', stagesFile, '--kubeconfig', kubeconfig, '--wait', '3m'],
+      [
+        'create',
+        'cluster',
+        '--name',
+        name,
+        '--config',
+        configFile,
+        '--config',
+        stagesFile,
+        '--kubeconfig',
+        kubeconfig,
+        '--wait',
+        '3m',
+      ],
       { env: kwokEnv(bins, workdir), timeoutMs: 5 * 60_000 },
     ),
   );
   if (r.code !== 0) {
     const logs = join(workdir, 'clusters', name, 'logs');
     await deleteCluster(bins, runDir, name, log);
-    throw new Error(`kwokctl create cluster failed (exit ${r.code}); component logs in ${logs}:\n${(r.stderr + r.stdout).trim().slice(-4000)}`);
+    throw new Error(
+      `kwokctl create cluster failed (exit ${r.code}); component logs in ${logs}:\n${(r.stderr + r.stdout).trim().slice(-4000)}`,
+    );
   }
   const kc = loadKubeConfig(kubeconfig);
   const server = kc.getCurrentCluster()?.server ?? '';
@@ -132,16 +156,22 @@ export async function startCluster(bins: Binaries, runDir: string, log: Logger, 
     'fake nodes Ready',
     async () => {
       const nodes = await core.listNode();
-      const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const ready = nodes.items.filter((n) =>
+        n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
       return ready.length >= defaultFakeNodes.length;
     },
     { timeoutMs: 120_000, log },
   );
   // Pods can only be created once the service-account controller made the "default" account; wait for it
   // here so the first test doesn't race the controller-manager.
-  await waitUntil('default service account', async () => {
-    await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
-    return true;
-  }, { timeoutMs: 120_000, log });
+  await waitUntil(
+    'default service account',
+    async () => {
+      await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+      return true;
+    },
+    { timeoutMs: 120_000, log },
+  );
   return { name, kubeconfig, kwokWorkdir: workdir, apiServerUrl: server };
 }

@@ -107,7 +107,11 @@ export function runCommand(
       { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, cwd: opts.cwd },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) + (error && code === 1 && !stderr ? error.message : '') });
+        resolve({
+          code,
+          stdout: String(stdout),
+          stderr: String(stderr) + (error && code === 1 && !stderr ? error.message : ''),
+        });
       },
     );
   });
@@ -121,7 +125,9 @@ export async function runChecked(
 ): Promise<string> {
   const r = await runCommand(command, args, opts);
   if (r.code !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(-4000)}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(-4000)}`,
+    );
   }
   return r.stdout;
 }

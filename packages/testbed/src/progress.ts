@@ -11,7 +11,10 @@ export const silentLogger: Logger = () => {};
 /** Runs `work`, logging "<what>: still waiting (N s)" every `everyMs` until it settles. */
 export async function withProgress<T>(log: Logger, what: string, work: () => Promise<T>, everyMs = 10_000): Promise<T> {
   const started = Date.now();
-  const timer = setInterval(() => log(`${what}: still waiting (${Math.round((Date.now() - started) / 1000)} s)`), everyMs);
+  const timer = setInterval(
+    () => log(`${what}: still waiting (${Math.round((Date.now() - started) / 1000)} s)`),
+    everyMs,
+  );
   timer.unref();
   try {
     return await work();

@@ -87,11 +87,17 @@ export async function stopPrometheus(state: PrometheusState | undefined): Promis
  * Adds (or replaces) a scrape target group under `name`. Prometheus scrapes it every second.
  * Labels may override `job`, `__metrics_path__` and `__scheme__`.
  */
-export function writeScrapeTargets(targetsDir: string, name: string, targets: string[], labels: Record<string, string> = {}): void {
+export function writeScrapeTargets(
+  targetsDir: string,
+  name: string,
+  targets: string[],
+  labels: Record<string, string> = {},
+): void {
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`invalid scrape target group name ${JSON.stringify(name)}`);
   for (const t of targets) {
     // Only loopback: the test bed must never make Prometheus connect anywhere else.
-    if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(t)) throw new Error(`scrape target ${t} is not a loopback host:port`);
+    if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(t))
+      throw new Error(`scrape target ${t} is not a loopback host:port`);
   }
   const file = join(targetsDir, `${name}.json`);
   // Write-then-rename so Prometheus never reads a half-written file.

@@ -17,9 +17,23 @@ export function loopbackCertificate(): Promise<CertPair> {
     const dir = mkdtempSync(join(tmpdir(), 'gauntlet-cert-'));
     try {
       await runChecked('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '7',
-        '-subj', '/CN=gauntlet-fault-proxy', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '7',
+        '-subj',
+        '/CN=gauntlet-fault-proxy',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
       ]);
       return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
     } finally {

@@ -81,8 +81,9 @@ export async function withStateLock<T>(work: () => Promise<T>, timeoutMs = 15 * 
         rmSync(lock, { force: true });
         continue;
       }
-      if (owner === process.pid) throw new Error('testbed state lock is already held by this process');
-      if (Date.now() > deadline) throw new Error(`testbed state lock ${lock} held by pid ${owner} for too long`);
+      if (owner === process.pid) throw new Error('testbed state lock is already held by this process', { cause: e });
+      if (Date.now() > deadline)
+        throw new Error(`testbed state lock ${lock} held by pid ${owner} for too long`, { cause: e });
       await sleep(200);
     }
   }

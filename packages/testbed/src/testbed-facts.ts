@@ -68,7 +68,10 @@ export function getTestbed(env: NodeJS.ProcessEnv = process.env): Testbed {
       return kc;
     },
     addScrapeTarget(name, targets, labels = {}) {
-      if (!targetsDir) throw new Error(`${envNames.prometheusTargetsDir} is not set: Prometheus was provided from outside the test bed`);
+      if (!targetsDir)
+        throw new Error(
+          `${envNames.prometheusTargetsDir} is not set: Prometheus was provided from outside the test bed`,
+        );
       writeScrapeTargets(targetsDir, name, targets, labels);
     },
     removeScrapeTarget(name) {

@@ -30,9 +30,17 @@ async function healthy(state: TestbedState, c: Component): Promise<boolean> {
     case 'cluster':
       return !!state.cluster && (await clusterHealthy(state.cluster.kubeconfig));
     case 'prometheus':
-      return !!state.prometheus && isProcessAlive(state.prometheus.pid, 'prometheus') && (await prometheusHealthy(state.prometheus.url));
+      return (
+        !!state.prometheus &&
+        isProcessAlive(state.prometheus.pid, 'prometheus') &&
+        (await prometheusHealthy(state.prometheus.url))
+      );
     case 'toxiproxy':
-      return !!state.toxiproxy && isProcessAlive(state.toxiproxy.pid, 'toxiproxy-server') && (await toxiproxyHealthy(state.toxiproxy.url));
+      return (
+        !!state.toxiproxy &&
+        isProcessAlive(state.toxiproxy.pid, 'toxiproxy-server') &&
+        (await toxiproxyHealthy(state.toxiproxy.url))
+      );
   }
 }
 

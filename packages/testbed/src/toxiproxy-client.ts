@@ -30,7 +30,8 @@ export class ToxiproxyClient {
 
   /** Creates a proxy. `listen` defaults to 127.0.0.1:0 (a free port); the answer holds the real address. */
   createProxy(name: string, upstream: string, listen = '127.0.0.1:0'): Promise<ToxiproxyProxy> {
-    if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(listen)) throw new Error(`toxiproxy listen address ${listen} is not loopback`);
+    if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(listen))
+      throw new Error(`toxiproxy listen address ${listen} is not loopback`);
     return this.call('POST', '/proxies', { name, listen, upstream, enabled: true });
   }
 
@@ -39,7 +40,11 @@ export class ToxiproxyClient {
   }
 
   addToxic(proxy: string, toxic: Toxic): Promise<Toxic> {
-    return this.call('POST', `/proxies/${encodeURIComponent(proxy)}/toxics`, { stream: 'downstream', toxicity: 1, ...toxic });
+    return this.call('POST', `/proxies/${encodeURIComponent(proxy)}/toxics`, {
+      stream: 'downstream',
+      toxicity: 1,
+      ...toxic,
+    });
   }
 
   removeToxic(proxy: string, toxic: string): Promise<void> {

@@ -35,7 +35,12 @@ async function assertReachable(kubeconfig: string): Promise<void> {
     const r = await rawRequest(upstream, 'GET', '/version', 10_000);
     if (r.status !== 200) throw new Error(`GET /version answered ${r.status}: ${r.body.slice(0, 300)}`);
   } catch (e) {
-    throw new Error(`KUBECONFIG=${kubeconfig} names a cluster the test bed cannot reach: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(
+      `KUBECONFIG=${kubeconfig} names a cluster the test bed cannot reach: ${e instanceof Error ? e.message : String(e)}`,
+      {
+        cause: e,
+      },
+    );
   } finally {
     upstream.agent.destroy();
   }
@@ -76,7 +81,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     process.env[k] = v; // workers (and processes the tests spawn) inherit this
   }
   project.provide('gauntletTestbed', facts);
-  log(`test bed ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  log(
+    `test bed ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
 
   return async () => {
     for (const [k, v] of Object.entries(previous)) {
