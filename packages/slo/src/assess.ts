@@ -1,7 +1,15 @@
 import type { InstantPlan, SeriesPlan, SkippedPlan, SloPlan } from './plan.js';
 import type { ResolvedOptions } from './options.js';
 import type { QueryOutcome } from './prometheus/types.js';
-import type { BudgetInfo, BurnRateResult, DataProblem, QueryRecord, SeriesPoint, SloResult, Verdict } from './result.js';
+import type {
+  BudgetInfo,
+  BurnRateResult,
+  DataProblem,
+  QueryRecord,
+  SeriesPoint,
+  SloResult,
+  Verdict,
+} from './result.js';
 import { verdictScore, worst } from './result.js';
 import { commonProblems, compare, extractStepData, sumBuckets, sumLast, type StepData } from './step-data.js';
 import { bucketQuantile } from './histogram.js';
@@ -22,9 +30,7 @@ export interface Measurement {
   readonly total?: number;
 }
 
-export type Assessment =
-  | { ok: true; result: SloResult; measurement: Measurement }
-  | { ok: false; result: SloResult };
+export type Assessment = { ok: true; result: SloResult; measurement: Measurement } | { ok: false; result: SloResult };
 
 function windowInfo(plan: SloPlan): SloResult['window'] {
   const w = plan.window;
@@ -35,8 +41,15 @@ function windowInfo(plan: SloPlan): SloResult['window'] {
 export function objectiveInfo(slo: SloDefinition): SloResult['objective'] {
   const sli = slo.sli;
   const o = slo.objective;
-  const opt = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
-  if (sli.kind === 'ratio') return { description: `good/total >= ${pct(o.target)}`, unit: 'ratio', ...opt('target', o.target), ...opt('warnTarget', o.warnTarget) };
+  const opt = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+    value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+  if (sli.kind === 'ratio')
+    return {
+      description: `good/total >= ${pct(o.target)}`,
+      unit: 'ratio',
+      ...opt('target', o.target),
+      ...opt('warnTarget', o.warnTarget),
+    };
   if (sli.kind === 'latency') {
     if (sli.quantile !== undefined) {
       return {
@@ -47,12 +60,29 @@ export function objectiveInfo(slo: SloDefinition): SloResult['objective'] {
         ...opt('warnThreshold', o.warnThresholdSeconds),
       };
     }
-    return { description: `requests <= ${secs(sli.thresholdSeconds)} >= ${pct(o.target)}`, unit: 'ratio', threshold: sli.thresholdSeconds, ...opt('target', o.target), ...opt('warnTarget', o.warnTarget) };
+    return {
+      description: `requests <= ${secs(sli.thresholdSeconds)} >= ${pct(o.target)}`,
+      unit: 'ratio',
+      threshold: sli.thresholdSeconds,
+      ...opt('target', o.target),
+      ...opt('warnTarget', o.warnTarget),
+    };
   }
   if (sli.mode === 'timeslices') {
-    return { description: `steps with value ${sli.op} ${num(sli.threshold)} >= ${pct(o.target)}`, unit: 'ratio', threshold: sli.threshold, ...opt('target', o.target), ...opt('warnTarget', o.warnTarget) };
+    return {
+      description: `steps with value ${sli.op} ${num(sli.threshold)} >= ${pct(o.target)}`,
+      unit: 'ratio',
+      threshold: sli.threshold,
+      ...opt('target', o.target),
+      ...opt('warnTarget', o.warnTarget),
+    };
   }
-  return { description: `value ${sli.op} ${num(sli.threshold)}`, unit: 'value', threshold: sli.threshold, ...opt('warnThreshold', sli.warnThreshold) };
+  return {
+    description: `value ${sli.op} ${num(sli.threshold)}`,
+    unit: 'value',
+    threshold: sli.threshold,
+    ...opt('warnThreshold', sli.warnThreshold),
+  };
 }
 
 function base(plan: SloPlan, queries: QueryRecord[]): Omit<SloResult, 'verdict' | 'reason' | 'score' | 'measured'> {
@@ -73,8 +103,22 @@ function base(plan: SloPlan, queries: QueryRecord[]): Omit<SloResult, 'verdict' 
   };
 }
 
-export function inconclusive(plan: SloPlan, queries: QueryRecord[], problem: DataProblem, reason: string, notes: string[] = []): SloResult {
-  return { ...base(plan, queries), verdict: 'inconclusive', reason: `no trustworthy data: ${reason}`, problem, score: 0, measured: null, notes };
+export function inconclusive(
+  plan: SloPlan,
+  queries: QueryRecord[],
+  problem: DataProblem,
+  reason: string,
+  notes: string[] = [],
+): SloResult {
+  return {
+    ...base(plan, queries),
+    verdict: 'inconclusive',
+    reason: `no trustworthy data: ${reason}`,
+    problem,
+    score: 0,
+    measured: null,
+    notes,
+  };
 }
 
 export function assessSkipped(plan: SkippedPlan): SloResult {
@@ -82,7 +126,13 @@ export function assessSkipped(plan: SkippedPlan): SloResult {
 }
 
 export function record(kind: 'instant' | 'range', query: string, outcome: QueryOutcome, problem?: string): QueryRecord {
-  return { kind, query, ok: outcome.ok && !problem, attempts: outcome.attempts, ...(problem ? { problem } : outcome.ok ? {} : { problem: outcome.fault.message }) };
+  return {
+    kind,
+    query,
+    ok: outcome.ok && !problem,
+    attempts: outcome.attempts,
+    ...(problem ? { problem } : outcome.ok ? {} : { problem: outcome.fault.message }),
+  };
 }
 
 export function assessInstant(plan: InstantPlan, outcome: QueryOutcome, options: ResolvedOptions): Assessment {
@@ -90,24 +140,53 @@ export function assessInstant(plan: InstantPlan, outcome: QueryOutcome, options:
   if (!outcome.ok) return { ok: false, result: inconclusive(plan, queries, outcome.fault.code, outcome.fault.message) };
   const notes: string[] = [];
   const common = commonProblems(outcome, options, notes);
-  if (common && !common.ok) return { ok: false, result: inconclusive(plan, queries, common.problem, common.reason, notes) };
+  if (common && !common.ok)
+    return { ok: false, result: inconclusive(plan, queries, common.problem, common.reason, notes) };
   const data = outcome.data;
   let sample: { t: number; v: number };
   if (data.resultType === 'vector') {
-    if (data.samples.length === 0) return { ok: false, result: inconclusive(plan, queries, 'no-data', 'the query returned an empty vector', notes) };
+    if (data.samples.length === 0)
+      return { ok: false, result: inconclusive(plan, queries, 'no-data', 'the query returned an empty vector', notes) };
     if (data.samples.length > 1) {
-      return { ok: false, result: inconclusive(plan, queries, 'too-many-series', `the query returned ${data.samples.length} series, expected 1`, notes) };
+      return {
+        ok: false,
+        result: inconclusive(
+          plan,
+          queries,
+          'too-many-series',
+          `the query returned ${data.samples.length} series, expected 1`,
+          notes,
+        ),
+      };
     }
     sample = data.samples[0] as { t: number; v: number };
   } else if (data.resultType === 'scalar') {
     sample = data.sample;
   } else {
-    return { ok: false, result: inconclusive(plan, queries, 'wrong-result-type', `instant query returned resultType ${data.resultType}, expected vector or scalar`, notes) };
+    return {
+      ok: false,
+      result: inconclusive(
+        plan,
+        queries,
+        'wrong-result-type',
+        `instant query returned resultType ${data.resultType}, expected vector or scalar`,
+        notes,
+      ),
+    };
   }
   const maxStaleMs = options.maxStalenessMs ?? Math.max(60_000, 4 * options.scrapeIntervalMs);
   const skewMs = Math.abs(plan.window.endMs - sample.t * 1000);
   if (skewMs > maxStaleMs) {
-    return { ok: false, result: inconclusive(plan, queries, 'stale', `sample timestamp is ${humanDuration(skewMs)} away from the evaluation time (limit ${humanDuration(maxStaleMs)})`, notes) };
+    return {
+      ok: false,
+      result: inconclusive(
+        plan,
+        queries,
+        'stale',
+        `sample timestamp is ${humanDuration(skewMs)} away from the evaluation time (limit ${humanDuration(maxStaleMs)})`,
+        notes,
+      ),
+    };
   }
   const sli = plan.slo.sli;
   if (sli.kind !== 'promql') throw new Error('instant plan for a non-promql SLI');
@@ -136,7 +215,12 @@ export function assessInstant(plan: InstantPlan, outcome: QueryOutcome, options:
 }
 
 /** SLI value over steps [from, to). */
-function sliOver(plan: SeriesPlan, data: StepData, from: number, to: number): { value: number; good: number; total: number } {
+function sliOver(
+  plan: SeriesPlan,
+  data: StepData,
+  from: number,
+  to: number,
+): { value: number; good: number; total: number } {
   let good = 0;
   let total = 0;
   for (let k = Math.max(0, from); k < Math.min(to, data.steps); k += 1) {
@@ -167,7 +251,16 @@ export function assessSeries(plan: SeriesPlan, outcome: QueryOutcome, options: R
   const queries = [record('range', plan.query, outcome)];
   if (!outcome.ok) return { ok: false, result: inconclusive(plan, queries, outcome.fault.code, outcome.fault.message) };
   const extracted = extractStepData(plan, outcome, options);
-  if (!extracted.ok) return { ok: false, result: inconclusive(plan, [record('range', plan.query, outcome, extracted.reason)], extracted.problem, extracted.reason) };
+  if (!extracted.ok)
+    return {
+      ok: false,
+      result: inconclusive(
+        plan,
+        [record('range', plan.query, outcome, extracted.reason)],
+        extracted.problem,
+        extracted.reason,
+      ),
+    };
   const data = extracted.data;
   const notes = [...data.notes];
   const { slo, window } = plan;
@@ -180,22 +273,34 @@ export function assessSeries(plan: SeriesPlan, outcome: QueryOutcome, options: R
     ok: false,
     result: { ...inconclusive(plan, queries, problem, reason, notes), series },
   });
+  if (whole.present === 0) return partial('no-data', `no step in ${window.label} had data for every part of the SLI`);
   if (coverage < options.minCoverage) {
-    return partial('insufficient-coverage', `only ${pct(coverage, 1)} of ${whole.expected} steps of ${humanDuration(window.stepMs)} had data (need ${pct(options.minCoverage, 1)})`);
+    return partial(
+      'insufficient-coverage',
+      `only ${pct(coverage, 1)} of ${whole.expected} steps of ${humanDuration(window.stepMs)} had data (need ${pct(options.minCoverage, 1)})`,
+    );
   }
   const minRequests = slo.objective.minRequests ?? options.minRequests;
   if (!timeslices && whole.total < minRequests) {
-    return partial('low-traffic', `only ${num(Math.round(whole.total))} requests in ${window.label} (need ${num(minRequests)})`);
+    return partial(
+      'low-traffic',
+      `only ${num(Math.round(whole.total))} requests in ${window.label} (need ${num(minRequests)})`,
+    );
   }
   const measured = sliOver(plan, data, 0, data.steps);
-  if (!Number.isFinite(measured.value)) return partial('no-data', 'the SLI is undefined over the window (no observations)');
+  if (!Number.isFinite(measured.value))
+    return partial('no-data', 'the SLI is undefined over the window (no observations)');
 
   // Objective.
   const target = slo.objective.target as number;
   const fraction = whole.total > 0 ? whole.good / whole.total : Number.NaN;
   let objectiveVerdict: Verdict;
   let objectiveReason: string;
-  const what = timeslices ? 'good steps' : sli.kind === 'latency' ? `requests <= ${secs(sli.thresholdSeconds)}` : 'good/total';
+  const what = timeslices
+    ? 'good steps'
+    : sli.kind === 'latency'
+      ? `requests <= ${secs(sli.thresholdSeconds)}`
+      : 'good/total';
   if (sli.kind === 'latency' && sli.quantile !== undefined) {
     const label = `p${+(sli.quantile * 100).toFixed(3)}`;
     const warnBound = slo.objective.warnThresholdSeconds;
@@ -228,7 +333,12 @@ export function assessSeries(plan: SeriesPlan, outcome: QueryOutcome, options: R
   // Error budget, on the good fraction (for quantile SLIs: share of requests under the bound vs the quantile).
   const allowed = 1 - target;
   const badFraction = 1 - fraction;
-  const budget: BudgetInfo = { allowedBadFraction: allowed, badFraction, consumed: badFraction / allowed, remaining: 1 - badFraction / allowed };
+  const budget: BudgetInfo = {
+    allowedBadFraction: allowed,
+    badFraction,
+    consumed: badFraction / allowed,
+    remaining: 1 - badFraction / allowed,
+  };
 
   // Burn rates.
   const minEvents = timeslices ? 1 : options.minBurnEvents;
@@ -241,12 +351,29 @@ export function assessSeries(plan: SeriesPlan, outcome: QueryOutcome, options: R
     };
     const long = measure(tier.longMs);
     const short = measure(tier.shortMs);
-    const common = { tier: tier.name, factor: tier.factor, severity: tier.severity, nominalLongMs: tier.nominalLongMs, nominalShortMs: tier.nominalShortMs, long, short };
+    const common = {
+      tier: tier.name,
+      factor: tier.factor,
+      severity: tier.severity,
+      nominalLongMs: tier.nominalLongMs,
+      nominalShortMs: tier.nominalShortMs,
+      long,
+      short,
+    };
     const windows = `${humanDuration(long.windowMs)}/${humanDuration(short.windowMs)}`;
-    const thin = [long, short].find((w) => w.coverage < options.minCoverage || w.events < minEvents || w.burnRate === null);
+    const thin = [long, short].find(
+      (w) => w.coverage < options.minCoverage || w.events < minEvents || w.burnRate === null,
+    );
     if (thin) {
-      const why = thin.coverage < options.minCoverage ? `${pct(thin.coverage, 1)} coverage` : `${num(thin.events)} ${eventsLabel}`;
-      return { ...common, status: 'inconclusive' as const, reason: `${tier.name} (${times(tier.factor)} over ${windows}): ${humanDuration(thin.windowMs)} window has too little data (${why})` };
+      const why =
+        thin.coverage < options.minCoverage
+          ? `${pct(thin.coverage, 1)} coverage`
+          : `${num(thin.events)} ${eventsLabel}`;
+      return {
+        ...common,
+        status: 'inconclusive' as const,
+        reason: `${tier.name} (${times(tier.factor)} over ${windows}): ${humanDuration(thin.windowMs)} window has too little data (${why})`,
+      };
     }
     const firing = (long.burnRate as number) >= tier.factor && (short.burnRate as number) >= tier.factor;
     return {

@@ -22,7 +22,10 @@ export function downsample(series: readonly SeriesPoint[], maxPoints: number): S
   for (let i = 0; i < series.length; i += per) {
     const chunk = series.slice(i, i + per);
     const values = chunk.map((p) => p.value).filter((v): v is number => v !== null);
-    out.push({ t: (chunk[chunk.length - 1] as SeriesPoint).t, value: values.length ? values.reduce((a, b) => a + b, 0) / values.length : null });
+    out.push({
+      t: (chunk[chunk.length - 1] as SeriesPoint).t,
+      value: values.length ? values.reduce((a, b) => a + b, 0) / values.length : null,
+    });
   }
   return out;
 }
@@ -31,7 +34,10 @@ export function chartData(result: SloResult, maxPoints = 30): ChartData {
   const points = downsample(result.series, maxPoints);
   const percent = result.objective.unit === 'ratio';
   const scale = (v: number | null): number | null => (v === null ? null : percent ? +(v * 100).toFixed(4) : v);
-  const objective = result.objective.unit === 'seconds' || result.objective.unit === 'value' ? (result.objective.threshold ?? null) : (result.objective.target ?? null);
+  const objective =
+    result.objective.unit === 'seconds' || result.objective.unit === 'value'
+      ? (result.objective.threshold ?? null)
+      : (result.objective.target ?? null);
   return {
     title: `${result.name}: ${result.objective.description}`,
     x: points.map((p) => Math.round((p.t - result.window.startMs) / 1000)),

@@ -28,7 +28,9 @@ export interface EvaluateSlosParams extends EvaluationOptions {
 export async function evaluateSlos(params: EvaluateSlosParams): Promise<SloCheckResult> {
   const options = resolveOptions(params);
   const logger = params.logger ?? silentLogger;
-  const set: SloSet = Array.isArray(params.slos) ? { slos: params.slos as readonly SloDefinition[], vars: {} } : (params.slos as SloSet);
+  const set: SloSet = Array.isArray(params.slos)
+    ? { slos: params.slos as readonly SloDefinition[], vars: {} }
+    : (params.slos as SloSet);
   if (set.slos.length === 0) throw new UserError('no SLOs to evaluate');
   const vars: TemplateVars = { ...set.vars, ...(params.vars ?? {}) };
   const started = options.clock.now();
@@ -39,14 +41,17 @@ export async function evaluateSlos(params: EvaluateSlosParams): Promise<SloCheck
   let baselinePlans: Array<SloPlan | undefined> = [];
   if (needsBaseline) {
     const overrides = { ...(set.baseline ?? {}), ...(params.baselineVars ?? {}) };
-    if (Object.keys(overrides).length === 0) throw new UserError('relative objectives need a baseline: set `baseline:` variables (e.g. namespace: main)');
+    if (Object.keys(overrides).length === 0)
+      throw new UserError('relative objectives need a baseline: set `baseline:` variables (e.g. namespace: main)');
     const baselineVars = { ...vars, ...overrides };
     baselinePlans = set.slos.map((slo) => (slo.objective.relative ? planSlo(slo, baselineVars, options) : undefined));
   }
 
   const [assessments, baselines] = await Promise.all([
     Promise.all(plans.map((plan) => runPlan(plan, params.client, options))),
-    Promise.all(baselinePlans.map((plan) => (plan ? runPlan(plan, params.client, options) : Promise.resolve(undefined)))),
+    Promise.all(
+      baselinePlans.map((plan) => (plan ? runPlan(plan, params.client, options) : Promise.resolve(undefined))),
+    ),
   ]);
 
   const slos: SloResult[] = assessments.map((assessment, i) => {
@@ -99,7 +104,11 @@ async function runPlan(plan: SloPlan, client: PrometheusClient, options: Resolve
   }
   const stepSeconds = plan.window.stepMs / 1000;
   const end = plan.window.endMs / 1000;
-  outcome = await client.range(plan.query, { start: end - (plan.window.steps - 1) * stepSeconds, end, stepSeconds }, options.signal);
+  outcome = await client.range(
+    plan.query,
+    { start: end - (plan.window.steps - 1) * stepSeconds, end, stepSeconds },
+    options.signal,
+  );
   return assessSeries(plan, outcome, options);
 }
 
@@ -107,15 +116,41 @@ async function runPlan(plan: SloPlan, client: PrometheusClient, options: Resolve
  * Overall verdict: the worse of (a) the worst key SLO and (b) the weighted score against passScore/warnScore.
  * Score: pass 1, warn 0.5, fail and inconclusive 0, weighted, as a percentage.
  */
-export function aggregate(slos: readonly SloResult[], options: Pick<ResolvedOptions, 'passScore' | 'warnScore' | 'inconclusive'>): Pick<SloCheckResult, 'verdict' | 'gate' | 'reason' | 'score'> {
+export function aggregate(
+  slos: readonly SloResult[],
+  options: Pick<ResolvedOptions, 'passScore' | 'warnScore' | 'inconclusive'>,
+): Pick<SloCheckResult, 'verdict' | 'gate' | 'reason' | 'score'> {
+  const scoreWith = (inconclusiveScore: number): number => {
+    const weights = slos.map((r) => (totalWeight > 0 ? r.weight : 1));
+    const sum = weights.reduce((a, b) => a + b, 0);
+    return (
+      (100 *
+        slos.reduce(
+          (s, r, i) => s + (weights[i] as number) * (r.verdict === 'inconclusive' ? inconclusiveScore : r.score),
+          0,
+        )) /
+      sum
+    );
+  };
   const totalWeight = slos.reduce((s, r) => s + r.weight, 0);
-  const score = totalWeight > 0 ? (100 * slos.reduce((s, r) => s + r.weight * r.score, 0)) / totalWeight : (100 * slos.reduce((s, r) => s + r.score, 0)) / slos.length;
+  const toVerdict = (score: number): Verdict =>
+    score >= options.passScore ? 'pass' : score >= options.warnScore ? 'warn' : 'fail';
+  const score = scoreWith(0);
+  // When the score's verdict hinges on SLOs without data (it would be better if they passed), the honest answer
+  // is "inconclusive", not "fail": the data problem is what the user must fix. A known failure still wins.
+  const pessimistic = toVerdict(score);
+  const optimistic = toVerdict(scoreWith(1));
+  const scoreVerdict: Verdict = pessimistic === optimistic ? pessimistic : worst(optimistic, 'inconclusive');
   const keyVerdict = worst(...slos.filter((r) => r.key).map((r) => r.verdict));
-  const scoreVerdict: Verdict = score >= options.passScore ? 'pass' : score >= options.warnScore ? 'warn' : 'fail';
   const verdict = worst(keyVerdict, scoreVerdict);
-  const counts = (['pass', 'warn', 'fail', 'inconclusive'] as const).map((v) => [v, slos.filter((r) => r.verdict === v).length] as const).filter(([, n]) => n > 0);
+  const counts = (['pass', 'warn', 'fail', 'inconclusive'] as const)
+    .map((v) => [v, slos.filter((r) => r.verdict === v).length] as const)
+    .filter(([, n]) => n > 0);
   const worstKey = slos.filter((r) => r.key && r.verdict === keyVerdict && keyVerdict !== 'pass').map((r) => r.name);
-  const parts = [`${counts.map(([v, n]) => `${n} ${v}`).join(', ')} of ${slos.length} SLO(s)`, `score ${score.toFixed(1)} (pass >= ${options.passScore}, warn >= ${options.warnScore})`];
+  const parts = [
+    `${counts.map(([v, n]) => `${n} ${v}`).join(', ')} of ${slos.length} SLO(s)`,
+    `score ${score.toFixed(1)} (pass >= ${options.passScore}, warn >= ${options.warnScore})`,
+  ];
   if (worstKey.length > 0) parts.push(`${keyVerdict}: ${worstKey.join(', ')}`);
   if (verdict === 'inconclusive') parts.push(`inconclusive gates as ${options.inconclusive}`);
   const gate = verdict === 'inconclusive' ? options.inconclusive : verdict;

@@ -43,7 +43,10 @@ export function bucketQuantile(q: number, input: readonly Bucket[]): number {
  * Observations at or under `threshold` (seconds), interpolating linearly inside the bucket that contains it when
  * it is not a bucket bound (the same assumption histogram_quantile makes). Returns [good, total].
  */
-export function countAtOrBelow(threshold: number, input: readonly Bucket[]): { good: number; total: number; exact: boolean } {
+export function countAtOrBelow(
+  threshold: number,
+  input: readonly Bucket[],
+): { good: number; total: number; exact: boolean } {
   const buckets = normalizeBuckets(input);
   const last = buckets[buckets.length - 1];
   if (!last || last.le !== Infinity) return { good: Number.NaN, total: Number.NaN, exact: false };

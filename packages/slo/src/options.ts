@@ -70,19 +70,24 @@ export function resolveOptions(options: EvaluationOptions = {}): ResolvedOptions
   const clock = options.clock ?? systemClock;
   const scrapeIntervalMs = options.scrapeIntervalMs ?? 15_000;
   const positive = (name: string, value: number | undefined): void => {
-    if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new InputError(name, `must be a positive number, got ${value}`);
+    if (value !== undefined && !(Number.isFinite(value) && value > 0))
+      throw new InputError(name, `must be a positive number, got ${value}`);
   };
   positive('scrapeIntervalMs', scrapeIntervalMs);
   positive('stepMs', options.stepMs);
   const minCoverage = options.minCoverage ?? 0.9;
-  if (!(minCoverage > 0 && minCoverage <= 1)) throw new InputError('minCoverage', `must be in (0, 1], got ${minCoverage}`);
+  if (!(minCoverage > 0 && minCoverage <= 1))
+    throw new InputError('minCoverage', `must be in (0, 1], got ${minCoverage}`);
   const passScore = options.passScore ?? 90;
   const warnScore = options.warnScore ?? 75;
-  if (!(warnScore <= passScore && warnScore >= 0 && passScore <= 100)) throw new InputError('passScore', 'need 0 <= warnScore <= passScore <= 100');
+  if (!(warnScore <= passScore && warnScore >= 0 && passScore <= 100))
+    throw new InputError('passScore', 'need 0 <= warnScore <= passScore <= 100');
   return {
     nowMs: options.nowMs ?? clock.now(),
     startedAtMs: options.startedAtMs,
-    defaultWindow: options.defaultWindow ?? (options.startedAtMs !== undefined ? { kind: 'since-start' } : { kind: 'duration', ms: 3_600_000 }),
+    defaultWindow:
+      options.defaultWindow ??
+      (options.startedAtMs !== undefined ? { kind: 'since-start' } : { kind: 'duration', ms: 3_600_000 }),
     windowOverride: options.windowOverride,
     stepMs: options.stepMs,
     minStepMs: 4 * scrapeIntervalMs,

@@ -74,11 +74,30 @@ export function planSlo(slo: SloDefinition, vars: TemplateVars, options: Resolve
   };
   const sli = slo.sli;
   if (sli.kind === 'promql' && sli.mode === 'instant') {
-    if (resolved.durationMs <= 0) return { kind: 'skipped', slo, window: resolved, sliKind, reason: `window ${resolved.label} is shorter than one step` };
-    return { kind: 'instant', slo, window: resolved, sliKind: 'promql-instant', query: render(sli.query, promDuration(resolved.durationMs)) };
+    if (resolved.durationMs <= 0)
+      return {
+        kind: 'skipped',
+        slo,
+        window: resolved,
+        sliKind,
+        reason: `window ${resolved.label} is shorter than one step`,
+      };
+    return {
+      kind: 'instant',
+      slo,
+      window: resolved,
+      sliKind: 'promql-instant',
+      query: render(sli.query, promDuration(resolved.durationMs)),
+    };
   }
   if (resolved.steps < 2) {
-    return { kind: 'skipped', slo, window: resolved, sliKind, reason: `window ${resolved.label} holds fewer than 2 steps of ${promDuration(resolved.stepMs)}` };
+    return {
+      kind: 'skipped',
+      slo,
+      window: resolved,
+      sliKind,
+      reason: `window ${resolved.label} holds fewer than 2 steps of ${promDuration(resolved.stepMs)}`,
+    };
   }
   const step = promDuration(resolved.stepMs);
   const parts: Array<{ part: PlannedPart; query: string }> = [];

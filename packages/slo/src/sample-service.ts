@@ -144,7 +144,9 @@ export interface LoadOptions {
 }
 
 /** A tiny open-loop load generator: fires GET /work at `rps` for `durationMs`; returns counts by outcome. */
-export async function generateLoad(options: LoadOptions): Promise<{ sent: number; ok: number; errors: number; failed: number }> {
+export async function generateLoad(
+  options: LoadOptions,
+): Promise<{ sent: number; ok: number; errors: number; failed: number }> {
   const interval = 1000 / options.rps;
   const stats = { sent: 0, ok: 0, errors: 0, failed: 0 };
   const inflight = new Set<Promise<void>>();

@@ -31,15 +31,27 @@ export function matchesAllowList(warning: string, allow: ResolvedOptions['allowW
 }
 
 /** The checks shared by range and instant answers: warnings, invalid samples. */
-export function commonProblems(outcome: QuerySuccess, options: ResolvedOptions, notes: string[]): Extracted | undefined {
+export function commonProblems(
+  outcome: QuerySuccess,
+  options: ResolvedOptions,
+  notes: string[],
+): Extracted | undefined {
   const blocking = outcome.warnings.filter((w) => !matchesAllowList(w, options.allowWarnings));
   for (const w of outcome.warnings) if (!blocking.includes(w)) notes.push(`allowed warning: ${w}`);
   for (const info of outcome.infos) notes.push(`info: ${info}`);
   if (blocking.length > 0) {
-    return { ok: false, problem: 'warnings', reason: `Prometheus answered with warnings (possibly partial data): ${blocking.slice(0, 3).join('; ')}` };
+    return {
+      ok: false,
+      problem: 'warnings',
+      reason: `Prometheus answered with warnings (possibly partial data): ${blocking.slice(0, 3).join('; ')}`,
+    };
   }
   if (outcome.invalidSamples > 0) {
-    return { ok: false, problem: 'non-finite', reason: `${outcome.invalidSamples} sample(s) were not finite numbers (e.g. ${outcome.invalidExample ?? '?'})` };
+    return {
+      ok: false,
+      problem: 'non-finite',
+      reason: `${outcome.invalidSamples} sample(s) were not finite numbers (e.g. ${outcome.invalidExample ?? '?'})`,
+    };
   }
   return undefined;
 }
@@ -49,7 +61,11 @@ export function extractStepData(plan: SeriesPlan, outcome: QuerySuccess, options
   const common = commonProblems(outcome, options, notes);
   if (common) return common;
   if (outcome.data.resultType !== 'matrix') {
-    return { ok: false, problem: 'wrong-result-type', reason: `range query returned resultType ${outcome.data.resultType}, expected matrix` };
+    return {
+      ok: false,
+      problem: 'wrong-result-type',
+      reason: `range query returned resultType ${outcome.data.resultType}, expected matrix`,
+    };
   }
   const { window } = plan;
   const n = window.steps;
@@ -59,7 +75,8 @@ export function extractStepData(plan: SeriesPlan, outcome: QuerySuccess, options
   const times = Array.from({ length: n }, (_, k) => Math.round((startSec + k * stepSec) * 1000));
   const byPart = new Map<string, RangeSeries[]>();
   const multi = plan.parts.length > 1;
-  for (const series of outcome.data.series) {
+  // Prometheus never sends a series without points; a proxy might. Such a series is no data, not a gap.
+  for (const series of outcome.data.series.filter((s) => s.points.length > 0)) {
     const part = multi ? series.labels[PART_LABEL] : (plan.parts[0]?.name as string);
     if (part === undefined || !plan.parts.some((p) => p.name === part)) {
       return { ok: false, problem: 'bad-response', reason: `series without a known ${PART_LABEL} label in the answer` };
@@ -98,9 +115,14 @@ export function extractStepData(plan: SeriesPlan, outcome: QuerySuccess, options
     if (totals.length > 1 || sides.length > 1) {
       const which = totals.length > 1 ? 'total' : sideName;
       const count = Math.max(totals.length, sides.length);
-      return { ok: false, problem: 'too-many-series', reason: `the ${which} query returned ${count} series, expected 1 (aggregate it, e.g. sum(...))` };
+      return {
+        ok: false,
+        problem: 'too-many-series',
+        reason: `the ${which} query returned ${count} series, expected 1 (aggregate it, e.g. sum(...))`,
+      };
     }
-    if (totals.length === 0) return { ok: false, problem: 'no-data', reason: 'the total query returned no series in the window' };
+    if (totals.length === 0)
+      return { ok: false, problem: 'no-data', reason: 'the total query returned no series in the window' };
     total = toGrid(totals[0] as RangeSeries, scaleOf(totalPart?.unit ?? 'count'));
     let side: Float64Array;
     if (sides.length === 0) {
@@ -130,21 +152,36 @@ export function extractStepData(plan: SeriesPlan, outcome: QuerySuccess, options
   } else if (plan.slo.sli.kind === 'latency') {
     const sli = plan.slo.sli;
     const series = byPart.get('buckets') ?? [];
-    if (series.length === 0) return { ok: false, problem: 'no-data', reason: 'the histogram query returned no series in the window' };
+    if (series.length === 0)
+      return { ok: false, problem: 'no-data', reason: 'the histogram query returned no series in the window' };
     const byLe = new Map<number, RangeSeries>();
     let identity: string | undefined;
     for (const s of series) {
       const { le, [PART_LABEL]: _part, ...rest } = s.labels;
       const bound = le === undefined ? Number.NaN : le === '+Inf' ? Infinity : Number(le);
-      if (Number.isNaN(bound)) return { ok: false, problem: 'bad-response', reason: 'histogram series without a numeric le label (query the _bucket series, sum by (le))' };
+      if (Number.isNaN(bound))
+        return {
+          ok: false,
+          problem: 'bad-response',
+          reason: 'histogram series without a numeric le label (query the _bucket series, sum by (le))',
+        };
       const key = JSON.stringify(Object.entries(rest).sort());
       if ((identity !== undefined && key !== identity) || byLe.has(bound)) {
-        return { ok: false, problem: 'too-many-series', reason: 'the histogram query returned more than one series per le bucket; aggregate with sum by (le)' };
+        return {
+          ok: false,
+          problem: 'too-many-series',
+          reason: 'the histogram query returned more than one series per le bucket; aggregate with sum by (le)',
+        };
       }
       identity = key;
       byLe.set(bound, s);
     }
-    if (!byLe.has(Infinity)) return { ok: false, problem: 'bad-response', reason: 'the histogram has no le="+Inf" bucket, so the total is unknown' };
+    if (!byLe.has(Infinity))
+      return {
+        ok: false,
+        problem: 'bad-response',
+        reason: 'the histogram has no le="+Inf" bucket, so the total is unknown',
+      };
     const les = [...byLe.keys()].sort((a, b) => a - b);
     const scale = scaleOf(plan.parts[0]?.unit ?? 'count');
     const counts = les.map((le) => toGrid(byLe.get(le) as RangeSeries, scale));
@@ -166,12 +203,19 @@ export function extractStepData(plan: SeriesPlan, outcome: QuerySuccess, options
       good[k] = r.good;
       total[k] = r.total;
     }
-    if (!exact && sli.quantile === undefined) notes.push(`threshold ${sli.thresholdSeconds}s is not a bucket bound; counts interpolated inside its bucket`);
+    if (!exact && sli.quantile === undefined)
+      notes.push(`threshold ${sli.thresholdSeconds}s is not a bucket bound; counts interpolated inside its bucket`);
   } else {
     const sli = plan.slo.sli;
     const series = byPart.get('value') ?? [];
-    if (series.length === 0) return { ok: false, problem: 'no-data', reason: 'the query returned no series in the window' };
-    if (series.length > 1) return { ok: false, problem: 'too-many-series', reason: `the query returned ${series.length} series, expected 1` };
+    if (series.length === 0)
+      return { ok: false, problem: 'no-data', reason: 'the query returned no series in the window' };
+    if (series.length > 1)
+      return {
+        ok: false,
+        problem: 'too-many-series',
+        reason: `the query returned ${series.length} series, expected 1`,
+      };
     const values = toGrid(series[0] as RangeSeries, 1);
     good = new Float64Array(n).fill(Number.NaN);
     total = new Float64Array(n).fill(Number.NaN);
@@ -187,7 +231,11 @@ export function extractStepData(plan: SeriesPlan, outcome: QuerySuccess, options
   const maxStaleMs = options.maxStalenessMs ?? Math.max(2 * window.stepMs, 4 * options.scrapeIntervalMs);
   const ageMs = window.endMs - newest * 1000;
   if (ageMs > maxStaleMs) {
-    return { ok: false, problem: 'stale', reason: `newest data point is ${promDuration(ageMs)} old at the window's end (limit ${promDuration(maxStaleMs)})` };
+    return {
+      ok: false,
+      problem: 'stale',
+      reason: `newest data point is ${promDuration(ageMs)} old at the window's end (limit ${promDuration(maxStaleMs)})`,
+    };
   }
   const data: StepData = { steps: n, stepMs: window.stepMs, times, good, total, notes };
   return { ok: true, data: buckets ? { ...data, buckets } : data };
@@ -207,7 +255,10 @@ export function compare(value: number, op: string, threshold: number): boolean {
 }
 
 /** Sums of the last `count` steps: events, good, and how many steps had data. */
-export function sumLast(data: StepData, count: number): { good: number; total: number; present: number; expected: number } {
+export function sumLast(
+  data: StepData,
+  count: number,
+): { good: number; total: number; present: number; expected: number } {
   let good = 0;
   let total = 0;
   let present = 0;
@@ -229,7 +280,8 @@ export function sumBuckets(data: StepData, from: number, to: number): Bucket[] {
   return b.le.map((le, i) => {
     let sum = 0;
     const counts = b.counts[i] as Float64Array;
-    for (let k = Math.max(0, from); k < Math.min(to, data.steps); k += 1) if (!Number.isNaN(data.total[k] as number)) sum += counts[k] as number;
+    for (let k = Math.max(0, from); k < Math.min(to, data.steps); k += 1)
+      if (!Number.isNaN(data.total[k])) sum += counts[k] as number;
     return { le, count: sum };
   });
 }

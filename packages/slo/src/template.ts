@@ -10,9 +10,7 @@ import { escapePromqlString, quoteRegexMeta } from './promql-string.js';
  * duration we compute, never user text.
  */
 export type TemplateSegment =
-  | { kind: 'text'; text: string }
-  | { kind: 'label'; name: string; regex: boolean }
-  | { kind: 'window' };
+  { kind: 'text'; text: string } | { kind: 'label'; name: string; regex: boolean } | { kind: 'window' };
 
 export interface QueryTemplate {
   readonly source: string;
@@ -70,7 +68,9 @@ export function parseQueryTemplate(source: string): QueryTemplate {
       const before = source.slice(0, i).trimEnd();
       const after = source.slice(end).trimStart();
       if (!before.endsWith('[') || !(after.startsWith(']') || after.startsWith(':'))) {
-        throw new TemplateError(`'{{window}}' at offset ${i} must be the range of a selector, as in rate(x[{{window}}])`);
+        throw new TemplateError(
+          `'{{window}}' at offset ${i} must be the range of a selector, as in rate(x[{{window}}])`,
+        );
       }
       flush();
       segments.push({ kind: 'window' });
@@ -101,7 +101,9 @@ export function parseQueryTemplate(source: string): QueryTemplate {
         if (c === '{' && source[j + 1] === '{') {
           const { name, end } = readPlaceholder(j);
           if (ch !== '"') {
-            throw new TemplateError(`'{{${name}}}' at offset ${j} must be inside a double-quoted label value, not ${ch}…${ch}`);
+            throw new TemplateError(
+              `'{{${name}}}' at offset ${j} must be inside a double-quoted label value, not ${ch}…${ch}`,
+            );
           }
           if (!matcher || selectorDepth === 0) {
             throw new TemplateError(
@@ -121,7 +123,8 @@ export function parseQueryTemplate(source: string): QueryTemplate {
         body += c;
         j += 1;
       }
-      if (!closed) throw new TemplateError(`unterminated string starting at offset ${start} in query: ${preview(source)}`);
+      if (!closed)
+        throw new TemplateError(`unterminated string starting at offset ${start} in query: ${preview(source)}`);
       text += ch;
       if (parts.length === 0) {
         text += body;
@@ -147,7 +150,8 @@ export function renderQueryTemplate(template: QueryTemplate, vars: TemplateVars,
   for (const segment of template.segments) {
     if (segment.kind === 'text') out += segment.text;
     else if (segment.kind === 'window') {
-      if (window === undefined) throw new TemplateError(`query uses {{window}} where no window applies: ${preview(template.source)}`);
+      if (window === undefined)
+        throw new TemplateError(`query uses {{window}} where no window applies: ${preview(template.source)}`);
       out += window;
     } else {
       const value = Object.hasOwn(vars, segment.name) ? vars[segment.name] : undefined;
@@ -159,7 +163,6 @@ export function renderQueryTemplate(template: QueryTemplate, vars: TemplateVars,
   }
   return out;
 }
-
 
 function preview(source: string): string {
   const flat = source.replace(/\s+/g, ' ');

@@ -38,7 +38,12 @@ export async function watchSlos(params: WatchSlosParams): Promise<WatchResult> {
   const gates: Array<SloCheckResult['gate']> = [];
   let last: SloCheckResult | undefined;
   let iteration = 0;
-  const done = (stoppedBecause: WatchResult['stoppedBecause']): WatchResult => ({ stoppedBecause, iterations: iteration, gates, ...(last ? { last } : {}) });
+  const done = (stoppedBecause: WatchResult['stoppedBecause']): WatchResult => ({
+    stoppedBecause,
+    iterations: iteration,
+    gates,
+    ...(last ? { last } : {}),
+  });
   for (;;) {
     if (signal?.aborted) return done('aborted');
     const iterationStart = clock.now();

@@ -15,7 +15,9 @@ import type { BurnRateTier, WindowSpec } from './model.js';
  * whole number of steps and clamped to [minWindow, T]. Example, T = 1 h: 1 h→50 s, 5 m→4 s (clamped up),
  * 6 h→5 m, 30 m→25 s, 3 d→1 h, 6 h→5 m. The burn-rate factors are unchanged (they are rates, not amounts).
  */
-export const STEP_LADDER_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400].map((s) => s * 1000);
+export const STEP_LADDER_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400].map(
+  (s) => s * 1000,
+);
 export const MAX_POINTS = 1100;
 
 export interface ResolvedWindow {
@@ -50,7 +52,7 @@ export function resolveWindow(
     if (startedAtMs === undefined) return { error: 'window is "since-start" but no environment start time was given' };
     rawMs = endMs - startedAtMs;
     if (rawMs <= 0) return { error: 'the environment start time is not before the evaluation time' };
-    label = `since start (${humanDuration(rawMs)})`;
+    label = 'since start';
   } else {
     rawMs = spec.ms;
     label = humanDuration(rawMs);
@@ -58,6 +60,7 @@ export function resolveWindow(
   const step = stepMs ?? chooseStepMs(rawMs, minStepMs);
   const steps = Math.floor(rawMs / step);
   const durationMs = steps * step;
+  if (spec.kind === 'since-start') label = `since start (${humanDuration(durationMs)})`;
   return { startMs: endMs - durationMs, endMs, durationMs, label, stepMs: step, steps };
 }
 

@@ -37,7 +37,10 @@ const SUM_OF_SELECTOR = /^\s*sum\s*(?:(by|without)\s*\(([^)]*)\)\s*)?\(([\s\S]*)
  * expression must contain `{{window}}` (Sloth style) and its unit is inferred: `increase(` means counts, anything
  * else per-second rates; `unit:` overrides.
  */
-export function eventQueryAt(field: Field, options: { unit?: 'count' | 'rate'; byLe?: boolean; counter?: boolean } = {}): EventQuery {
+export function eventQueryAt(
+  field: Field,
+  options: { unit?: 'count' | 'rate'; byLe?: boolean; counter?: boolean } = {},
+): EventQuery {
   const template = templateAt(field);
   const source = template.source;
   const by = options.byLe ? ' by (le)' : '';
@@ -51,7 +54,10 @@ export function eventQueryAt(field: Field, options: { unit?: 'count' | 'rate'; b
   const sum = SUM_OF_SELECTOR.exec(source);
   if (sum && isSeriesSelector(sum[3] as string) && options.counter !== false) {
     const grouping = sum[1] ? ` ${sum[1]} (${sum[2]})` : by;
-    return { template: parseQueryTemplate(`sum${grouping}(increase(${(sum[3] as string).trim()}[{{window}}]))`), unit: 'count' };
+    return {
+      template: parseQueryTemplate(`sum${grouping}(increase(${(sum[3] as string).trim()}[{{window}}]))`),
+      unit: 'count',
+    };
   }
   if (options.counter === false) return { template, unit: options.unit ?? 'rate' };
   return field.fail(
@@ -80,13 +86,20 @@ export function windowAt(field: Field): WindowSpec {
 }
 
 const COMPARISONS: Record<string, Comparison> = {
-  '<': '<', '<=': '<=', '>': '>', '>=': '>=', lt: '<', lte: '<=', gt: '>', gte: '>=',
+  '<': '<',
+  '<=': '<=',
+  '>': '>',
+  '>=': '>=',
+  lt: '<',
+  lte: '<=',
+  gt: '>',
+  gte: '>=',
 };
 
 export function comparisonAt(field: Field): Comparison {
   const op = COMPARISONS[field.string().toLowerCase()];
   if (!op) field.fail(`expected one of <, <=, >, >= (or lt, lte, gt, gte), got '${String(field.value)}'`);
-  return op as Comparison;
+  return op;
 }
 
 /** `burnRate: false | true | default | [{factor, long, short, severity}]`. */
@@ -100,7 +113,8 @@ export function burnRateAt(field: Field): false | readonly BurnRateTier[] | unde
     const shortMs = tier.child('short').durationMs();
     if (shortMs > longMs) tier.child('short').fail('the short window must not be longer than the long window');
     const severity = tier.child('severity').present ? tier.child('severity').string() : 'fail';
-    if (severity !== 'fail' && severity !== 'warn') tier.child('severity').fail(`expected fail or warn, got '${severity}'`);
+    if (severity !== 'fail' && severity !== 'warn')
+      tier.child('severity').fail(`expected fail or warn, got '${severity}'`);
     const factor = tier.child('factor').number();
     if (factor <= 0) tier.child('factor').fail('must be greater than 0');
     return {
@@ -127,7 +141,8 @@ export function relativeAt(field: Field): RelativeObjective | undefined {
 
 /** `10%` or 0.1; may exceed 100 % (twice as bad = 100 %). */
 function percentOrFraction(field: Field): number {
-  if (typeof field.value === 'string' && /^\s*[\d.]+\s*%\s*$/.test(field.value)) return Number(field.value.replace('%', '').trim()) / 100;
+  if (typeof field.value === 'string' && /^\s*[\d.]+\s*%\s*$/.test(field.value))
+    return Number(field.value.replace('%', '').trim()) / 100;
   const value = field.number();
   if (value < 0) field.fail('must not be negative');
   return value;

@@ -51,7 +51,7 @@ export class Field {
 
   string(): string {
     if (typeof this.value !== 'string') this.fail(`expected a string, got ${describe(this.value)}`);
-    const text = (this.value as string).trim();
+    const text = this.value.trim();
     if (text === '') this.fail('must not be empty');
     return text;
   }
@@ -64,20 +64,22 @@ export class Field {
   scalarString(): string {
     if (typeof this.value === 'number' || typeof this.value === 'boolean') return String(this.value);
     if (typeof this.value !== 'string') this.fail(`expected a string, got ${describe(this.value)}`);
-    return this.value as string;
+    return this.value;
   }
 
   number(): number {
-    const value = typeof this.value === 'string' && /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(this.value.trim())
-      ? Number(this.value)
-      : this.value;
-    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(`expected a finite number, got ${describe(this.value)}`);
-    return value as number;
+    const value =
+      typeof this.value === 'string' && /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(this.value.trim())
+        ? Number(this.value)
+        : this.value;
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      this.fail(`expected a finite number, got ${describe(this.value)}`);
+    return value;
   }
 
   boolean(): boolean {
     if (typeof this.value !== 'boolean') this.fail(`expected true or false, got ${describe(this.value)}`);
-    return this.value as boolean;
+    return this.value;
   }
 
   /** Milliseconds from `5m`, `1h30m`, `3d`, or a number of seconds. */
@@ -85,7 +87,7 @@ export class Field {
     const ms = tryParseDuration(this.value);
     if (ms === undefined) this.fail(`expected a duration such as 30s, 5m, 1h, 3d; got ${describe(this.value)}`);
     if (ms === 0) this.fail('duration must be greater than zero');
-    return ms as number;
+    return ms;
   }
 
   /** Seconds from a duration (`300ms`, `0.3s`) or a bare number of seconds. */
@@ -95,7 +97,7 @@ export class Field {
       // tryParseDuration rounds numbers to whole milliseconds; keep sub-millisecond bucket bounds exact.
       this.fail(`expected seconds (0.3) or a duration (300ms); got ${describe(this.value)}`);
     }
-    return typeof this.value === 'number' ? this.value : (ms as number) / 1000;
+    return typeof this.value === 'number' ? this.value : ms / 1000;
   }
 
   /**

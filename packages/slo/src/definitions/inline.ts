@@ -1,5 +1,13 @@
 import { Field } from './fields.js';
-import { burnRateAt, comparisonAt, eventQueryAt, histogramQueryAt, relativeAt, templateAt, windowAt } from './common.js';
+import {
+  burnRateAt,
+  comparisonAt,
+  eventQueryAt,
+  histogramQueryAt,
+  relativeAt,
+  templateAt,
+  windowAt,
+} from './common.js';
 import type { Objective, SliSpec, SloDefinition, SloSet } from '../model.js';
 
 /**
@@ -7,7 +15,17 @@ import type { Objective, SliSpec, SloDefinition, SloSet } from '../model.js';
  * `promql` — and an `objective`. `defaults` fills objective fields an SLO leaves out.
  */
 const TOP_KEYS = ['version', 'vars', 'baseline', 'defaults', 'slos'] as const;
-const SLO_KEYS = ['name', 'description', 'service', 'weight', 'key', 'ratio', 'latency', 'promql', 'objective'] as const;
+const SLO_KEYS = [
+  'name',
+  'description',
+  'service',
+  'weight',
+  'key',
+  'ratio',
+  'latency',
+  'promql',
+  'objective',
+] as const;
 const OBJECTIVE_KEYS = ['target', 'warn', 'window', 'minRequests', 'burnRate', 'relative'] as const;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -15,7 +33,8 @@ export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function parseInlineDocument(doc: Field): SloSet {
   doc.onlyKeys(TOP_KEYS);
   const version = doc.child('version');
-  if (version.present && version.value !== 1 && version.value !== '1') version.fail(`unsupported version ${JSON.stringify(version.value)}; expected 1`);
+  if (version.present && version.value !== 1 && version.value !== '1')
+    version.fail(`unsupported version ${JSON.stringify(version.value)}; expected 1`);
   const vars = varsAt(doc.child('vars'));
   const baseline = doc.child('baseline').present ? varsAt(doc.child('baseline')) : undefined;
   const defaults = doc.child('defaults');
@@ -44,7 +63,8 @@ function parseInlineSlo(slo: Field, defaults: Field): SloDefinition {
   const name = slo.child('name').string();
   if (!NAME.test(name)) slo.child('name').fail(`'${name}' must be 1-63 letters, digits, '.', '_' or '-'`);
   const kinds = (['ratio', 'latency', 'promql'] as const).filter((k) => slo.child(k).present);
-  if (kinds.length !== 1) slo.fail(`needs exactly one SLI: ratio, latency or promql (found ${kinds.length ? kinds.join(', ') : 'none'})`);
+  if (kinds.length !== 1)
+    slo.fail(`needs exactly one SLI: ratio, latency or promql (found ${kinds.length ? kinds.join(', ') : 'none'})`);
   const kind = kinds[0] as 'ratio' | 'latency' | 'promql';
   const parsedSli = parseSli(slo.child(kind), kind);
   const objectiveField = slo.child('objective');
@@ -80,7 +100,8 @@ function parseSli(field: Field, kind: 'ratio' | 'latency' | 'promql'): SliSpec {
     if (hasGood === hasBad) field.fail('needs exactly one of good or bad, plus total');
     const unitField = field.child('unit');
     const unit = unitField.present ? unitField.string() : undefined;
-    if (unit !== undefined && unit !== 'count' && unit !== 'rate') unitField.fail(`expected count or rate, got '${unit}'`);
+    if (unit !== undefined && unit !== 'count' && unit !== 'rate')
+      unitField.fail(`expected count or rate, got '${unit}'`);
     const options = unit ? { unit: unit as 'count' | 'rate' } : {};
     const total = eventQueryAt(field.child('total'), options);
     const missingAsZero = field.child('missingAsZero').present ? field.child('missingAsZero').boolean() : false;
@@ -99,7 +120,8 @@ function parseSli(field: Field, kind: 'ratio' | 'latency' | 'promql'): SliSpec {
   }
   field.onlyKeys(['query', 'op', 'threshold', 'mode']);
   const mode = field.child('mode').present ? field.child('mode').string() : 'instant';
-  if (mode !== 'instant' && mode !== 'timeslices') field.child('mode').fail(`expected instant or timeslices, got '${mode}'`);
+  if (mode !== 'instant' && mode !== 'timeslices')
+    field.child('mode').fail(`expected instant or timeslices, got '${mode}'`);
   return {
     kind: 'promql',
     query: templateAt(field.child('query')),
@@ -121,14 +143,17 @@ function parseObjective(field: Field, defaults: Field, parsedSli: SliSpec): { ob
   const target = field.child('target');
   const warn = field.child('warn');
   if (sli.kind === 'latency' && sli.quantile !== undefined) {
-    if (target.present) target.fail('a quantile latency SLI takes its target from latency.quantile and latency.threshold');
+    if (target.present)
+      target.fail('a quantile latency SLI takes its target from latency.quantile and latency.threshold');
     out.target = sli.quantile;
     if (warn.present) {
       out.warnThresholdSeconds = warn.seconds();
-      if (out.warnThresholdSeconds < sli.thresholdSeconds) warn.fail('the warn bound must be at least latency.threshold');
+      if (out.warnThresholdSeconds < sli.thresholdSeconds)
+        warn.fail('the warn bound must be at least latency.threshold');
     }
   } else if (sli.kind === 'promql' && sli.mode === 'instant') {
-    if (target.present) target.fail('an instant promql SLI passes on promql.op/threshold; use mode: timeslices for a target');
+    if (target.present)
+      target.fail('an instant promql SLI passes on promql.op/threshold; use mode: timeslices for a target');
     if (warn.present) {
       const w = warn.number();
       const looser = sli.op === '<' || sli.op === '<=' ? w >= sli.threshold : w <= sli.threshold;

@@ -26,7 +26,8 @@ export function loadSlos(sources: readonly SloSource[]): SloSet {
   const vars: Record<string, string> = {};
   let baseline: Record<string, string> | undefined;
   for (const source of sources) {
-    if (source.text.length > MAX_SOURCE_CHARS) throw new SloDefinitionError(source.origin, '', `larger than ${MAX_SOURCE_CHARS} characters`);
+    if (source.text.length > MAX_SOURCE_CHARS)
+      throw new SloDefinitionError(source.origin, '', `larger than ${MAX_SOURCE_CHARS} characters`);
     let docs: unknown[];
     try {
       docs = loadAll(source.text, { schema: CORE_SCHEMA });
@@ -43,7 +44,8 @@ export function loadSlos(sources: readonly SloSource[]): SloSet {
       const map = doc.asMap();
       const apiVersion = typeof map.apiVersion === 'string' ? map.apiVersion : undefined;
       if (apiVersion !== undefined) {
-        if (apiVersion !== 'openslo/v1') doc.child('apiVersion').fail(`unsupported apiVersion '${apiVersion}'; only openslo/v1 is supported`);
+        if (apiVersion !== 'openslo/v1')
+          doc.child('apiVersion').fail(`unsupported apiVersion '${apiVersion}'; only openslo/v1 is supported`);
         openSlo.push(doc);
       } else if (map.version === 'prometheus/v1') {
         slos.push(...parseSlothDocument(doc));
@@ -55,19 +57,23 @@ export function loadSlos(sources: readonly SloSource[]): SloSet {
         Object.assign(vars, set.vars);
         if (set.baseline) baseline = { ...(baseline ?? {}), ...set.baseline };
       } else {
-        doc.fail('unrecognised document: expected apiVersion: openslo/v1, version: prometheus/v1 (Sloth), or a slos: list');
+        doc.fail(
+          'unrecognised document: expected apiVersion: openslo/v1, version: prometheus/v1 (Sloth), or a slos: list',
+        );
       }
     }
     if (openSlo.length > 0) {
       const parsed = parseOpenSloDocuments(openSlo);
-      if (parsed.length === 0) throw new SloDefinitionError(source.origin, '', 'OpenSLO documents contain no kind: SLO');
+      if (parsed.length === 0)
+        throw new SloDefinitionError(source.origin, '', 'OpenSLO documents contain no kind: SLO');
       slos.push(...parsed);
     }
   }
   const seen = new Map<string, string>();
   for (const slo of slos) {
     const previous = seen.get(slo.name);
-    if (previous) throw new SloDefinitionError(slo.origin, slo.name, `duplicate SLO name (also defined in ${previous})`);
+    if (previous)
+      throw new SloDefinitionError(slo.origin, slo.name, `duplicate SLO name (also defined in ${previous})`);
     seen.set(slo.name, slo.origin);
   }
   return baseline ? { slos, vars, baseline } : { slos, vars };

@@ -1,4 +1,4 @@
-import { Field } from './fields.js';
+import type { Field } from './fields.js';
 import { comparisonAt, eventQueryAt, templateAt, windowAt } from './common.js';
 import type { EventQuery, Objective, SliSpec, SloDefinition } from '../model.js';
 
@@ -44,14 +44,17 @@ function parseSlo(doc: Field, slis: Map<string, Field>): SloDefinition[] {
     spec.child('budgetingMethod').fail(`expected Occurrences, Timeslices or RatioTimeslices, got '${budgeting}'`);
   }
   const windows = spec.child('timeWindow');
-  const window = windows.present ? windowAt(windows.items()[0]?.child('duration') ?? windows.fail('must not be empty')) : undefined;
+  const window = windows.present
+    ? windowAt(windows.items()[0]?.child('duration') ?? windows.fail('must not be empty'))
+    : undefined;
   const objectives = spec.child('objectives').items();
   if (objectives.length === 0) spec.child('objectives').fail('must contain at least one objective');
   const description = spec.child('description').optionalString();
   const service = spec.child('service').optionalString();
 
   return objectives.map((objective, i) => {
-    const label = objective.child('displayName').optionalString() ?? objective.child('name').optionalString() ?? String(i);
+    const label =
+      objective.child('displayName').optionalString() ?? objective.child('name').optionalString() ?? String(i);
     const sloName = objectives.length === 1 ? name : `${name}.${label.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
     const { sli, target } = parseIndicator(indicator, objective);
     const obj: { -readonly [K in keyof Objective]: Objective[K] } = {};
@@ -73,7 +76,8 @@ function parseSlo(doc: Field, slis: Map<string, Field>): SloDefinition[] {
 
 function targetAt(objective: Field): number | undefined {
   if (objective.child('target').present) return objective.child('target').fraction();
-  if (objective.child('targetPercent').present) return objective.child('targetPercent').fraction({ percentNumbers: true });
+  if (objective.child('targetPercent').present)
+    return objective.child('targetPercent').fraction({ percentNumbers: true });
   return undefined;
 }
 
@@ -81,7 +85,8 @@ function parseIndicator(indicator: Field, objective: Field): { sli: SliSpec; tar
   const target = targetAt(objective);
   if (indicator.child('ratioMetric').present) {
     const ratio = indicator.child('ratioMetric');
-    if (ratio.child('raw').present) ratio.child('raw').fail('precomputed raw ratios are not supported; use good/bad and total');
+    if (ratio.child('raw').present)
+      ratio.child('raw').fail('precomputed raw ratios are not supported; use good/bad and total');
     const counter = ratio.child('counter').present ? ratio.child('counter').boolean() : true;
     const hasGood = ratio.child('good').present;
     if (hasGood === ratio.child('bad').present) ratio.fail('needs exactly one of good or bad, plus total');
@@ -98,7 +103,13 @@ function parseIndicator(indicator: Field, objective: Field): { sli: SliSpec; tar
     const op = comparisonAt(objective.child('op'));
     const threshold = objective.child('value').number();
     return {
-      sli: { kind: 'promql', query: templateAt(source), op, threshold, mode: target === undefined ? 'instant' : 'timeslices' },
+      sli: {
+        kind: 'promql',
+        query: templateAt(source),
+        op,
+        threshold,
+        mode: target === undefined ? 'instant' : 'timeslices',
+      },
       target,
     };
   }
@@ -107,9 +118,13 @@ function parseIndicator(indicator: Field, objective: Field): { sli: SliSpec; tar
 
 function metricSource(field: Field): Field {
   const source = field.child('metricSource');
-  if (source.child('metricSourceRef').present) source.child('metricSourceRef').fail('metricSourceRef is not supported; give type: Prometheus and spec.query inline');
+  if (source.child('metricSourceRef').present)
+    source
+      .child('metricSourceRef')
+      .fail('metricSourceRef is not supported; give type: Prometheus and spec.query inline');
   const type = source.child('type').string();
-  if (type.toLowerCase() !== 'prometheus') source.child('type').fail(`only Prometheus metric sources are supported, got '${type}'`);
+  if (type.toLowerCase() !== 'prometheus')
+    source.child('type').fail(`only Prometheus metric sources are supported, got '${type}'`);
   const spec = source.child('spec');
   const query = spec.child('query').present ? spec.child('query') : spec.child('promql');
   if (!query.present) spec.fail('needs query');

@@ -35,7 +35,12 @@ export function parseSlothDocument(doc: Field): SloDefinition[] {
       events.onlyKeys(['error_query', 'total_query']);
       return {
         ...base,
-        sli: { kind: 'ratio', bad: eventQueryAt(events.child('error_query')), total: eventQueryAt(events.child('total_query')), missingAsZero: false },
+        sli: {
+          kind: 'ratio',
+          bad: eventQueryAt(events.child('error_query')),
+          total: eventQueryAt(events.child('total_query')),
+          missingAsZero: false,
+        },
         objective: { target },
       };
     }
@@ -44,7 +49,13 @@ export function parseSlothDocument(doc: Field): SloDefinition[] {
       raw.onlyKeys(['error_ratio_query']);
       return {
         ...base,
-        sli: { kind: 'promql', query: templateAt(raw.child('error_ratio_query')), op: '<=', threshold: 1 - target, mode: 'instant' },
+        sli: {
+          kind: 'promql',
+          query: templateAt(raw.child('error_ratio_query')),
+          op: '<=',
+          threshold: 1 - target,
+          mode: 'instant',
+        },
         objective: {},
       };
     }

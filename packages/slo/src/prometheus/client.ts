@@ -97,7 +97,8 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     // Do not echo the URL: it may hold credentials.
     throw new InputError('prometheus-url', 'is not a valid URL');
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InputError('prometheus-url', `must be http or https, got ${parsed.protocol}`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new InputError('prometheus-url', `must be http or https, got ${parsed.protocol}`);
 
   const headers: Record<string, string> = {
     Accept: 'application/json',
@@ -109,7 +110,8 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   register(urlPassword);
   for (const [, value] of parsed.searchParams) register(value);
   for (const [name, value] of Object.entries(options.headers ?? {})) {
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) throw new InputError('prometheus-headers', `'${name}' is not a valid header name`);
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name))
+      throw new InputError('prometheus-headers', `'${name}' is not a valid header name`);
     if (/[\r\n]/.test(value)) throw new InputError('prometheus-headers', `value of '${name}' contains a line break`);
     register(value);
     headers[name] = value;
@@ -119,7 +121,8 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     headers.Authorization = `Bearer ${options.auth.token}`;
     register(headers.Authorization);
   } else if (options.auth?.type === 'basic' || urlUser || urlPassword) {
-    if (options.auth && (urlUser || urlPassword)) throw new InputError('prometheus-url', 'has credentials and explicit auth was given too; use one');
+    if (options.auth && (urlUser || urlPassword))
+      throw new InputError('prometheus-url', 'has credentials and explicit auth was given too; use one');
     const user = options.auth?.type === 'basic' ? options.auth.username : urlUser;
     const password = options.auth?.type === 'basic' ? options.auth.password : urlPassword;
     register(password);
@@ -159,10 +162,13 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   async function attempt(path: string, form: URLSearchParams, budgetMs: number, signal?: AbortSignal) {
     const controller = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, Math.max(1, budgetMs));
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        controller.abort();
+      },
+      Math.max(1, budgetMs),
+    );
     const onAbort = (): void => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -180,21 +186,44 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       return { kind: 'response' as const, parsed: parsePrometheusBody(response.status, contentType, body, redactor) };
     } catch (error) {
       const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : '';
-      if (timedOut) return { kind: 'fault' as const, retryable: false, fault: { code: 'timeout', message: `no complete answer within ${budgetMs} ms` } satisfies QueryFault };
-      if (signal?.aborted) return { kind: 'fault' as const, retryable: false, fault: { code: 'aborted', message: 'cancelled' } satisfies QueryFault };
+      if (timedOut)
+        return {
+          kind: 'fault' as const,
+          retryable: false,
+          fault: { code: 'timeout', message: `no complete answer within ${budgetMs} ms` } satisfies QueryFault,
+        };
+      if (signal?.aborted)
+        return {
+          kind: 'fault' as const,
+          retryable: false,
+          fault: { code: 'aborted', message: 'cancelled' } satisfies QueryFault,
+        };
       if (code === 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED' || /maxContentLength/.test(String((error as Error).message))) {
-        return { kind: 'fault' as const, retryable: false, fault: { code: 'bad-response', message: 'response larger than the configured limit' } satisfies QueryFault };
+        return {
+          kind: 'fault' as const,
+          retryable: false,
+          fault: { code: 'bad-response', message: 'response larger than the configured limit' } satisfies QueryFault,
+        };
       }
       const retryable = RETRYABLE_CODES.has(code) || /socket hang up/i.test(String((error as Error).message));
       // Allow-list: only the error code, never the message (it can quote the URL) nor the config (headers).
-      return { kind: 'fault' as const, retryable, fault: { code: 'connection', message: `connection failed${code ? ` (${code})` : ''}` } satisfies QueryFault };
+      return {
+        kind: 'fault' as const,
+        retryable,
+        fault: { code: 'connection', message: `connection failed${code ? ` (${code})` : ''}` } satisfies QueryFault,
+      };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  async function execute(path: string, form: URLSearchParams, label: string, signal?: AbortSignal): Promise<QueryOutcome> {
+  async function execute(
+    path: string,
+    form: URLSearchParams,
+    label: string,
+    signal?: AbortSignal,
+  ): Promise<QueryOutcome> {
     const deadline = clock.now() + timeoutMs;
     let attempts = 0;
     for (;;) {
@@ -206,7 +235,15 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       if (result.kind === 'response') {
         if (result.parsed.ok) {
           const { data, warnings, infos, invalidSamples, invalidExample } = result.parsed;
-          return { ok: true, data, warnings, infos, invalidSamples, ...(invalidExample !== undefined ? { invalidExample } : {}), attempts };
+          return {
+            ok: true,
+            data,
+            warnings,
+            infos,
+            invalidSamples,
+            ...(invalidExample !== undefined ? { invalidExample } : {}),
+            attempts,
+          };
         }
         fault = result.parsed.fault;
         retryable = result.parsed.retryable;
@@ -228,8 +265,15 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     }
   }
 
-  function submit(kind: string, path: string, fields: Record<string, string>, signal?: AbortSignal): Promise<QueryOutcome> {
-    const key = `${kind}\u0000${Object.entries(fields).map(([k, v]) => `${k}=${v}`).join('\u0000')}`;
+  function submit(
+    kind: string,
+    path: string,
+    fields: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<QueryOutcome> {
+    const key = `${kind}\u0000${Object.entries(fields)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\u0000')}`;
     const existing = inflight.get(key);
     if (existing) {
       stats.deduplicated += 1;
@@ -246,9 +290,15 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     stats,
     endpoint,
     redact: (text) => redactor.redact(text),
-    instant: (query, timeSeconds, signal) => submit('instant', '/api/v1/query', { query, time: formatTime(timeSeconds) }, signal),
+    instant: (query, timeSeconds, signal) =>
+      submit('instant', '/api/v1/query', { query, time: formatTime(timeSeconds) }, signal),
     range: (query, p, signal) =>
-      submit('range', '/api/v1/query_range', { query, start: formatTime(p.start), end: formatTime(p.end), step: String(p.stepSeconds) }, signal),
+      submit(
+        'range',
+        '/api/v1/query_range',
+        { query, start: formatTime(p.start), end: formatTime(p.end), step: String(p.stepSeconds) },
+        signal,
+      ),
   };
 }
 

@@ -12,7 +12,12 @@ export type ParsedBody =
 
 const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-export function parsePrometheusBody(status: number, contentType: string, body: string, redactor: SecretRedactor): ParsedBody {
+export function parsePrometheusBody(
+  status: number,
+  contentType: string,
+  body: string,
+  redactor: SecretRedactor,
+): ParsedBody {
   let json: unknown;
   let parsed = false;
   try {
@@ -24,18 +29,38 @@ export function parsePrometheusBody(status: number, contentType: string, body: s
   const serverError = parsed ? describeErrorJson(json, redactor) : undefined;
   if (status >= 500) {
     const detail = serverError ?? nonJsonDetail(contentType, body, redactor);
-    return { ok: false, fault: { code: 'http-error', status, message: `HTTP ${status}${detail ? `: ${detail}` : ''}` }, retryable: true };
+    return {
+      ok: false,
+      fault: { code: 'http-error', status, message: `HTTP ${status}${detail ? `: ${detail}` : ''}` },
+      retryable: true,
+    };
   }
   if (status === 400 || status === 422) {
     const detail = serverError ?? nonJsonDetail(contentType, body, redactor);
-    return { ok: false, fault: { code: 'bad-request', status, message: `HTTP ${status}${detail ? `: ${detail}` : ''}` }, retryable: false };
+    return {
+      ok: false,
+      fault: { code: 'bad-request', status, message: `HTTP ${status}${detail ? `: ${detail}` : ''}` },
+      retryable: false,
+    };
   }
   if (status < 200 || status >= 300) {
     const detail = serverError ?? nonJsonDetail(contentType, body, redactor);
-    return { ok: false, fault: { code: 'http-error', status, message: `HTTP ${status}${detail ? `: ${detail}` : ''}` }, retryable: false };
+    return {
+      ok: false,
+      fault: { code: 'http-error', status, message: `HTTP ${status}${detail ? `: ${detail}` : ''}` },
+      retryable: false,
+    };
   }
   if (!parsed) {
-    return { ok: false, fault: { code: 'bad-response', status, message: `HTTP ${status} but ${nonJsonDetail(contentType, body, redactor) || 'an empty body'}` }, retryable: false };
+    return {
+      ok: false,
+      fault: {
+        code: 'bad-response',
+        status,
+        message: `HTTP ${status} but ${nonJsonDetail(contentType, body, redactor) || 'an empty body'}`,
+      },
+      retryable: false,
+    };
   }
   return parseSuccessJson(json, status, redactor);
 }
@@ -54,10 +79,16 @@ function describeErrorJson(json: unknown, redactor: SecretRedactor): string | un
 }
 
 function parseSuccessJson(json: unknown, status: number, redactor: SecretRedactor): ParsedBody {
-  const bad = (message: string): ParsedBody => ({ ok: false, fault: { code: 'bad-response', status, message }, retryable: false });
+  const bad = (message: string): ParsedBody => ({
+    ok: false,
+    fault: { code: 'bad-response', status, message },
+    retryable: false,
+  });
   if (!isObject(json)) return bad('response is JSON but not an object');
-  if (json.status === 'error') return bad(`status error in an HTTP ${status} response: ${describeErrorJson(json, redactor) ?? ''}`);
-  if (json.status !== 'success') return bad(`unexpected status ${summarizeServerText(JSON.stringify(json.status) ?? 'missing', redactor, 40)}`);
+  if (json.status === 'error')
+    return bad(`status error in an HTTP ${status} response: ${describeErrorJson(json, redactor) ?? ''}`);
+  if (json.status !== 'success')
+    return bad(`unexpected status ${summarizeServerText(JSON.stringify(json.status) ?? 'missing', redactor, 40)}`);
   const warnings = stringList(json.warnings).map((w) => summarizeServerText(w, redactor));
   const infos = stringList(json.infos).map((w) => summarizeServerText(w, redactor));
   const data = json.data;
@@ -69,11 +100,16 @@ function parseSuccessJson(json: unknown, status: number, redactor: SecretRedacto
       if (Number.isFinite(n)) return n;
     }
     counter.invalid += 1;
-    counter.example ??= summarizeServerText(typeof raw === 'string' ? raw : JSON.stringify(raw) ?? 'undefined', redactor, 40);
+    counter.example ??= summarizeServerText(
+      typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? 'undefined'),
+      redactor,
+      40,
+    );
     return Number.NaN;
   };
   const pair = (raw: unknown): [number, number] | undefined => {
-    if (!Array.isArray(raw) || raw.length !== 2 || typeof raw[0] !== 'number' || !Number.isFinite(raw[0])) return undefined;
+    if (!Array.isArray(raw) || raw.length !== 2 || typeof raw[0] !== 'number' || !Number.isFinite(raw[0]))
+      return undefined;
     return [raw[0], value(raw[1])];
   };
   const result = data.result;
@@ -84,7 +120,8 @@ function parseSuccessJson(json: unknown, status: number, redactor: SecretRedacto
       const series: RangeSeries[] = [];
       for (const item of result) {
         if (!isObject(item) || !isLabels(item.metric)) return bad('matrix series without a metric label set');
-        if (item.histograms !== undefined && item.values === undefined) return bad('native histogram series are not supported');
+        if (item.histograms !== undefined && item.values === undefined)
+          return bad('native histogram series are not supported');
         if (!Array.isArray(item.values)) return bad('matrix series without values');
         const points: Array<readonly [number, number]> = [];
         for (const raw of item.values) {
@@ -102,7 +139,8 @@ function parseSuccessJson(json: unknown, status: number, redactor: SecretRedacto
       const samples: InstantSample[] = [];
       for (const item of result) {
         if (!isObject(item) || !isLabels(item.metric)) return bad('vector sample without a metric label set');
-        if (item.histogram !== undefined && item.value === undefined) return bad('native histogram samples are not supported');
+        if (item.histogram !== undefined && item.value === undefined)
+          return bad('native histogram samples are not supported');
         const p = pair(item.value);
         if (!p) return bad('vector sample is not [timestamp, "value"]');
         samples.push({ labels: item.metric, t: p[0], v: p[1] });
@@ -117,12 +155,15 @@ function parseSuccessJson(json: unknown, status: number, redactor: SecretRedacto
       break;
     }
     case 'string': {
-      if (!Array.isArray(result) || typeof result[1] !== 'string') return bad('string result is not [timestamp, "text"]');
+      if (!Array.isArray(result) || typeof result[1] !== 'string')
+        return bad('string result is not [timestamp, "text"]');
       parsedData = { resultType: 'string', value: summarizeServerText(result[1], redactor, 80) };
       break;
     }
     default:
-      return bad(`unknown resultType ${summarizeServerText(JSON.stringify(data.resultType) ?? 'missing', redactor, 40)}`);
+      return bad(
+        `unknown resultType ${summarizeServerText(JSON.stringify(data.resultType) ?? 'missing', redactor, 40)}`,
+      );
   }
   return {
     ok: true,
@@ -144,6 +185,6 @@ function isLabels(value: unknown): value is Record<string, string> {
 
 function stringList(value: unknown): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) return [String(value)];
-  return value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v) ?? ''));
+  if (!Array.isArray(value)) return [typeof value === 'string' ? value : (JSON.stringify(value) ?? 'warning')];
+  return value.map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? '')));
 }

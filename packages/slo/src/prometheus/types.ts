@@ -20,13 +20,7 @@ export type QueryData =
   | { readonly resultType: 'string'; readonly value: string };
 
 /** Why a query produced no usable answer. Every one of these makes the SLO inconclusive. */
-export type FaultCode =
-  | 'timeout'
-  | 'connection'
-  | 'http-error'
-  | 'bad-request'
-  | 'bad-response'
-  | 'aborted';
+export type FaultCode = 'timeout' | 'connection' | 'http-error' | 'bad-request' | 'bad-response' | 'aborted';
 
 export interface QueryFault {
   readonly code: FaultCode;
