@@ -24,6 +24,20 @@ export async function standIn(options: StartOptions = {}): Promise<GitHubStandIn
   return startGitHubStandIn({ seed: 7, ...options });
 }
 
+/**
+ * One GITHUB_TOKEN per workflow run, as on GitHub: the stand-in enforces the 1,000 requests/hour of an installation
+ * token, which a hundred simulated runs on one token would exceed.
+ */
+export function runTokens(count: number): NonNullable<StartOptions['tokens']> {
+  return Object.fromEntries(
+    Array.from({ length: count }, (_, i) => [`ghs_run${String(i).padStart(32, '0')}`, { login: 'github-actions[bot]', type: 'Bot' as const }]),
+  );
+}
+
+export function runToken(i: number): string {
+  return `ghs_run${String(i).padStart(32, '0')}`;
+}
+
 export function client(
   gh: GitHubStandIn,
   logger = new RecordingLogger(),

@@ -54,8 +54,13 @@ function attemptGuards(timeoutMs: number): Plugin {
   return ((octokit: Hookable) => {
     octokit.hook.wrap('request', (request, options) => {
       // A POST that failed with a 5xx may have been applied: the retry plugin must leave it to the caller.
-      if (options.method === 'POST' && !/\/graphql$/.test(options.url)) options.request.retries = 0;
-      options.request.signal = AbortSignal.timeout(timeoutMs);
+      const noRetry = options.method === 'POST' && !/\/graphql$/.test(options.url);
+      // A new object, never a mutation: `options.request` can be the client's shared defaults.
+      options.request = {
+        ...options.request,
+        ...(noRetry ? { retries: 0 } : {}),
+        signal: AbortSignal.timeout(timeoutMs),
+      };
       return request(options);
     });
     return {};

@@ -137,6 +137,7 @@ export async function upsertStickyComment(
         } catch (error) {
           if (classifyFailure(error).kind !== 'unknown-outcome') throw error;
           logger.info('Creating the PR comment had no clear answer; looking for it again before any retry.');
+          status = 'created'; // if it turns up, it is the one we just made
         }
         wrote = true;
         await settle();
