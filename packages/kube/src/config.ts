@@ -1,0 +1,121 @@
+/**
+ * Loading a kubeconfig from an action input (YAML, or base64 of YAML), a file, or the environment, and finding every
+ * secret in it so the caller can register each one with the runner before anything is logged.
+ */
+import { readFileSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+import { UserError } from '@gauntlet/action-kit';
+
+export interface LoadedKubeConfig {
+  kubeConfig: KubeConfig;
+  /** Where it came from, for logs: 'input', 'file', 'default'. */
+  source: 'input' | 'file' | 'default';
+  contextName: string;
+}
+
+export interface LoadKubeConfigOptions {
+  /** Kubeconfig text or base64 of it (an action input). */
+  inline?: string;
+  /** Path to a kubeconfig file. */
+  path?: string;
+  /** Context to use instead of current-context. */
+  context?: string;
+  /**
+   * Called with every secret value (whole values; the caller splits lines) before the configuration is parsed
+   * further or anything can be printed. Required: loading a kubeconfig without registering its secrets is a bug.
+   */
+  registerSecret: (value: string) => void;
+}
+
+/** Base64 of a kubeconfig, if `text` looks like one (no YAML structure, decodes to something with `clusters`). */
+function decodeIfBase64(text: string): string | undefined {
+  const compact = text.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/_-]+=*$/.test(compact) || compact.length < 16) return undefined;
+  const decoded = Buffer.from(compact, 'base64').toString('utf8');
+  return /\bclusters\s*:/.test(decoded) ? decoded : undefined;
+}
+
+export function loadKubeConfig(options: LoadKubeConfigOptions): LoadedKubeConfig {
+  const kc = new KubeConfig();
+  let source: LoadedKubeConfig['source'];
+  if (options.inline !== undefined && options.inline.trim() !== '') {
+    const raw = options.inline.trim();
+    options.registerSecret(raw);
+    const decoded = decodeIfBase64(raw);
+    if (decoded !== undefined) options.registerSecret(decoded);
+    try {
+      kc.loadFromString(decoded ?? raw);
+    } catch (error) {
+      // The parser's message quotes the offending text, which may be a credential: keep only the line number.
+      const line = /line (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+      throw new UserError(`the kubeconfig input is not a valid kubeconfig${line ? ` (near line ${line})` : ''}`);
+    }
+    source = 'input';
+  } else if (options.path) {
+    try {
+      kc.loadFromFile(options.path);
+    } catch {
+      throw new UserError('the kubeconfig file could not be read or parsed');
+    }
+    source = 'file';
+  } else {
+    try {
+      kc.loadFromDefault();
+    } catch {
+      throw new UserError('no kubeconfig: pass the kubeconfig input, or set KUBECONFIG');
+    }
+    source = 'default';
+  }
+  for (const secret of kubeConfigSecrets(kc)) options.registerSecret(secret);
+  if (options.context) {
+    if (!kc.getContextObject(options.context))
+      throw new UserError(`the kubeconfig has no context named ${JSON.stringify(options.context.slice(0, 100))}`);
+    kc.setCurrentContext(options.context);
+  }
+  if (!kc.getCurrentCluster()) throw new UserError('the kubeconfig has no current context with a cluster');
+  return { kubeConfig: kc, source, contextName: kc.getCurrentContext() };
+}
+
+/** Every credential in a kubeconfig, in each form it may be printed in: tokens, passwords, keys (base64 and PEM), exec env values, auth-provider config. */
+export function kubeConfigSecrets(kc: KubeConfig): string[] {
+  const secrets = new Set<string>();
+  const add = (value: unknown): void => {
+    if (typeof value === 'string' && value.trim().length >= 6) secrets.add(value.trim());
+  };
+  for (const user of kc.getUsers()) {
+    add(user.token);
+    add(user.password);
+    if (user.keyData) {
+      add(user.keyData);
+      add(Buffer.from(user.keyData, 'base64').toString('utf8'));
+    }
+    if (user.keyFile) {
+      try {
+        add(readFileSync(user.keyFile, 'utf8'));
+      } catch {
+        // unreadable now; client-node will fail on it later without printing it
+      }
+    }
+    const exec = user.exec as { env?: Array<{ name?: string; value?: unknown }>; args?: unknown[] } | undefined;
+    for (const entry of exec?.env ?? []) add(entry.value);
+    for (const arg of exec?.args ?? []) {
+      if (typeof arg === 'string') {
+        const match = /^--?(?:token|password|secret|client-secret)[=:](.+)$/i.exec(arg);
+        if (match) add(match[1]);
+      }
+    }
+    const authProvider = user.authProvider as { config?: Record<string, unknown> } | undefined;
+    for (const [key, value] of Object.entries(authProvider?.config ?? {})) {
+      if (/token|secret|password|key/i.test(key)) add(value);
+    }
+    const tokenFile = (user as { tokenFile?: string }).tokenFile;
+    if (tokenFile) {
+      try {
+        add(readFileSync(tokenFile, 'utf8'));
+      } catch {
+        // as above
+      }
+    }
+  }
+  return [...secrets];
+}
