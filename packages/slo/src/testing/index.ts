@@ -1,1 +1,2 @@
 export * from './fake-prometheus.js';
+export * from './local-prometheus.js';
