@@ -73,7 +73,7 @@ export interface InlineCodeOptions {
  * when it starts or ends with a backtick.
  */
 export function inlineCode(text: string, options: InlineCodeOptions = {}): string {
-  let content = breakCommentDelimiters(sanitizeText(text).replace(/\s+/g, ' '));
+  let content = breakCommentDelimiters(sanitizeText(text).replace(/\s+/g, ' ').trim());
   // In a table even code spans need `\|`; a backslash of the text's own just before a pipe would pair up with
   // ours differently in different parsers, so a ZWSP keeps them apart.
   if (options.inTable) content = content.replace(/(\\*)\|/g, (_, slashes: string) => `${slashes}${slashes ? ZWSP : ''}\\|`);
