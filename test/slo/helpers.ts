@@ -27,7 +27,11 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Polls until `check` returns a truthy value; fails with the last observation (never a timing assertion). */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false | null>, timeoutMs = 90_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false | null>,
+  timeoutMs = 90_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -38,7 +42,8 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`never happened: ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -71,7 +76,12 @@ export async function writeHistory(url: string, o: HistoryOptions): Promise<void
   const names = {
     ok: { __name__: 'slo_it_requests_total', code: '200', ...base },
     err: { __name__: 'slo_it_requests_total', code: '500', ...base },
-    ...Object.fromEntries([...BUCKETS.map(String), '+Inf'].map((le) => [`le${le}`, { __name__: 'slo_it_request_duration_seconds_bucket', le, ...base }])),
+    ...Object.fromEntries(
+      [...BUCKETS.map(String), '+Inf'].map((le) => [
+        `le${le}`,
+        { __name__: 'slo_it_request_duration_seconds_bucket', le, ...base },
+      ]),
+    ),
   } as Record<string, Record<string, string>>;
   const samples: Record<string, [number, number][]> = Object.fromEntries(Object.keys(names).map((k) => [k, []]));
   const totals: Record<string, number> = Object.fromEntries(Object.keys(names).map((k) => [k, 0]));
@@ -82,15 +92,20 @@ export async function writeHistory(url: string, o: HistoryOptions): Promise<void
     const slow = perSample * (o.slowRatio?.(t) ?? 0);
     totals.ok = (totals.ok as number) + perSample - errors;
     totals.err = (totals.err as number) + errors;
-    for (const le of BUCKETS) totals[`le${le}`] = (totals[`le${le}`] as number) + (le >= 1 ? perSample : le >= 0.1 ? perSample - slow : 0);
+    for (const le of BUCKETS)
+      totals[`le${le}`] = (totals[`le${le}`] as number) + (le >= 1 ? perSample : le >= 0.1 ? perSample - slow : 0);
     totals['le+Inf'] = (totals['le+Inf'] as number) + perSample;
     if (o.gap?.(t)) continue;
     for (const k of Object.keys(names)) (samples[k] as [number, number][]).push([t, totals[k] as number]);
   }
-  const series: RemoteWriteSeries[] = Object.entries(names).map(([k, labels]) => ({ labels, samples: samples[k] as [number, number][] }));
+  const series: RemoteWriteSeries[] = Object.entries(names).map(([k, labels]) => ({
+    labels,
+    samples: samples[k] as [number, number][],
+  }));
   // Several requests keep each body small (the encoder is simple, not streaming).
   for (const s of series) {
-    for (let i = 0; i < s.samples.length; i += 5000) await remoteWrite(url, [{ labels: s.labels, samples: s.samples.slice(i, i + 5000) }]);
+    for (let i = 0; i < s.samples.length; i += 5000)
+      await remoteWrite(url, [{ labels: s.labels, samples: s.samples.slice(i, i + 5000) }]);
   }
 }
 
@@ -126,7 +141,8 @@ export function findLeaks(haystacks: Record<string, string>, secrets: readonly s
     }
     for (const line of secret.split('\n')) if (line.trim().length >= 6) forms.add(line.trim());
     for (const [where, text] of Object.entries(haystacks)) {
-      for (const form of forms) if (text.includes(form)) hits.push(`${where}: ${form === secret ? 'raw' : 'encoded'} secret`);
+      for (const form of forms)
+        if (text.includes(form)) hits.push(`${where}: ${form === secret ? 'raw' : 'encoded'} secret`);
     }
   }
   return hits;

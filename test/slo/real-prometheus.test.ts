@@ -3,7 +3,14 @@
 // 06, 07, 08.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingLogger } from '@gauntlet/action-kit';
-import { createPrometheusClient, evaluateSlos, loadSlosFromYaml, toJsonOutput, type PrometheusClient, type SloCheckResult } from '@gauntlet/slo';
+import {
+  createPrometheusClient,
+  evaluateSlos,
+  loadSlosFromYaml,
+  toJsonOutput,
+  type PrometheusClient,
+  type SloCheckResult,
+} from '@gauntlet/slo';
 import { prometheusUrl, STANDARD_SLOS, uniqueName, writeHistory } from './helpers.js';
 
 let client: PrometheusClient;
@@ -30,11 +37,17 @@ beforeAll(async () => {
     // 4 of every 10 minutes without samples: about 40 % of the steps have no data.
     writeHistory(url, { ...common, namespace: gappy, gap: (t) => (Math.floor((NOW - t) / 60_000) + 5) % 10 < 4 }),
     writeHistory(url, { ...common, namespace: stale, endMs: NOW - 15 * 60_000 }),
-    writeHistory(url, { ...common, namespace: twoPods, labels: { pod: 'a' } }).then(() => writeHistory(url, { ...common, namespace: twoPods, labels: { pod: 'b' } })),
+    writeHistory(url, { ...common, namespace: twoPods, labels: { pod: 'a' } }).then(() =>
+      writeHistory(url, { ...common, namespace: twoPods, labels: { pod: 'b' } }),
+    ),
   ]);
 }, 120_000);
 
-async function run(namespace: string, yaml = STANDARD_SLOS, extra: Record<string, unknown> = {}): Promise<SloCheckResult> {
+async function run(
+  namespace: string,
+  yaml = STANDARD_SLOS,
+  extra: Record<string, unknown> = {},
+): Promise<SloCheckResult> {
   const logger = new RecordingLogger();
   const result = await evaluateSlos({
     slos: loadSlosFromYaml(yaml),
@@ -133,7 +146,10 @@ describe('real Prometheus: no data is never a pass', () => {
     expect(parse.slos[0]).toMatchObject({ verdict: 'inconclusive', problem: 'bad-request' });
     expect(parse.slos[0]!.reason).toMatch(/HTTP 400: bad_data/);
     expect(parse.stats.retries).toBe(0);
-    const exec = await run(clean, `slos:\n  - name: many\n    promql: { query: 'slo_it_requests_total{namespace="{{namespace}}"} + on() vector(1)', op: ">", threshold: 0 }\n`);
+    const exec = await run(
+      clean,
+      `slos:\n  - name: many\n    promql: { query: 'slo_it_requests_total{namespace="{{namespace}}"} + on() vector(1)', op: ">", threshold: 0 }\n`,
+    );
     expect(exec.slos[0]).toMatchObject({ verdict: 'inconclusive', problem: 'bad-request' });
     expect(exec.slos[0]!.reason).toMatch(/HTTP 422: execution/);
     expect(exec.stats.retries).toBe(0);
@@ -152,14 +168,23 @@ describe('real Prometheus: no data is never a pass', () => {
   });
 
   it('SLO-08: a matrix or string for an instant SLI, and two series where one is expected, are inconclusive', async () => {
-    const matrix = await run(clean, `slos:\n  - name: m\n    promql: { query: 'slo_it_requests_total{namespace="{{namespace}}",code="200"}[1m]', op: ">", threshold: 0 }\n`);
+    const matrix = await run(
+      clean,
+      `slos:\n  - name: m\n    promql: { query: 'slo_it_requests_total{namespace="{{namespace}}",code="200"}[1m]', op: ">", threshold: 0 }\n`,
+    );
     expect(matrix.slos[0]).toMatchObject({ verdict: 'inconclusive', problem: 'wrong-result-type' });
     const text = await run(clean, `slos:\n  - name: s\n    promql: { query: '"1"', op: ">", threshold: 0 }\n`);
     expect(text.slos[0]).toMatchObject({ verdict: 'inconclusive', problem: 'wrong-result-type' });
     const unaggregated = `slos:\n  - name: pods\n    ratio: { bad: 'rate(slo_it_requests_total{namespace="{{namespace}}",code="500"}[{{window}}])', total: 'rate(slo_it_requests_total{namespace="{{namespace}}",code="200"}[{{window}}])' }\n    objective: { target: 0.9 }\n`;
-    expect((await run(twoPods, unaggregated)).slos[0]).toMatchObject({ verdict: 'inconclusive', problem: 'too-many-series' });
+    expect((await run(twoPods, unaggregated)).slos[0]).toMatchObject({
+      verdict: 'inconclusive',
+      problem: 'too-many-series',
+    });
     const instant = `slos:\n  - name: pods\n    promql: { query: 'slo_it_requests_total{namespace="{{namespace}}",code="200"}', op: ">", threshold: 0 }\n`;
-    expect((await run(twoPods, instant)).slos[0]).toMatchObject({ verdict: 'inconclusive', problem: 'too-many-series' });
+    expect((await run(twoPods, instant)).slos[0]).toMatchObject({
+      verdict: 'inconclusive',
+      problem: 'too-many-series',
+    });
     expect((await run(twoPods)).slos[0]!.verdict).toBe('pass');
   });
 

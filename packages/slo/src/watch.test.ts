@@ -15,7 +15,9 @@ let client: PrometheusClient;
 let value = '1';
 
 beforeAll(async () => {
-  fake = await startFakePrometheus((r) => ({ body: success('vector', [{ metric: {}, value: [Number(r.form.get('time')), value] }]) }));
+  fake = await startFakePrometheus((r) => ({
+    body: success('vector', [{ metric: {}, value: [Number(r.form.get('time')), value] }]),
+  }));
   client = createPrometheusClient({ url: fake.url, registerSecret: () => {} });
 });
 afterAll(() => fake.close());
@@ -26,7 +28,15 @@ describe('watchSlos', () => {
     const clock = createFakeClock();
     const start = clock.now();
     const seen: number[] = [];
-    const result = await watchSlos({ slos: SLOS, client, clock, vars: { namespace: 'n' }, intervalMs: 10_000, durationMs: 60_000, onVerdict: (r) => void seen.push(r.evaluatedAtMs - start) });
+    const result = await watchSlos({
+      slos: SLOS,
+      client,
+      clock,
+      vars: { namespace: 'n' },
+      intervalMs: 10_000,
+      durationMs: 60_000,
+      onVerdict: (r) => void seen.push(r.evaluatedAtMs - start),
+    });
     expect(result).toMatchObject({ stoppedBecause: 'duration', iterations: 7 });
     expect(seen).toEqual([0, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000]);
     expect(result.gates.every((g) => g === 'pass')).toBe(true);

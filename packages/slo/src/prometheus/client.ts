@@ -109,6 +109,8 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   const urlPassword = decodeURIComponent(parsed.password);
   register(urlPassword);
   for (const [, value] of parsed.searchParams) register(value);
+  if (options.auth && (urlUser || urlPassword))
+    throw new InputError('prometheus-url', 'has credentials and explicit auth was given too; use one');
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name))
       throw new InputError('prometheus-headers', `'${name}' is not a valid header name`);
@@ -118,11 +120,10 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   }
   if (options.auth?.type === 'bearer') {
     register(options.auth.token);
+    if (/[\r\n]/.test(options.auth.token)) throw new InputError('prometheus-token', 'contains a line break');
     headers.Authorization = `Bearer ${options.auth.token}`;
     register(headers.Authorization);
   } else if (options.auth?.type === 'basic' || urlUser || urlPassword) {
-    if (options.auth && (urlUser || urlPassword))
-      throw new InputError('prometheus-url', 'has credentials and explicit auth was given too; use one');
     const user = options.auth?.type === 'basic' ? options.auth.username : urlUser;
     const password = options.auth?.type === 'basic' ? options.auth.password : urlPassword;
     register(password);

@@ -46,7 +46,11 @@ export async function startLocalPrometheus(options: LocalPrometheusOptions = {})
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(targetsDir, { recursive: true });
   if (options.backfill) {
-    const result = spawnSync(options.promtoolBin ?? 'promtool', ['tsdb', 'create-blocks-from', 'openmetrics', options.backfill, dataDir], { encoding: 'utf8' });
+    const result = spawnSync(
+      options.promtoolBin ?? 'promtool',
+      ['tsdb', 'create-blocks-from', 'openmetrics', options.backfill, dataDir],
+      { encoding: 'utf8' },
+    );
     if (result.status !== 0) throw new Error(`promtool backfill failed: ${result.stderr || result.stdout}`);
   }
   const port = await freePort();
