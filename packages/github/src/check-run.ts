@@ -133,7 +133,7 @@ export async function publishCheckRun(
   const omitted = all.length - annotations.length;
 
   const note = omitted > 0 ? `\n\n_${annotations.length} of ${all.length} annotations shown; ${omitted} more omitted._` : '';
-  const summary = redact(renderWithin(input.summary, shrink(CHECK_OUTPUT_LIMIT, note.length)) + note);
+  const summary = redact(renderWithin(input.summary, shrink(CHECK_OUTPUT_LIMIT, CHECK_OUTPUT_LIMIT.measure(note))) + note);
   const output = {
     title: redact(plainText(input.title, CHECK_TITLE_MAX)) || input.name,
     summary,

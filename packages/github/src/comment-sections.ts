@@ -34,6 +34,15 @@ export interface Section {
   readonly content: string;
 }
 
+/** A section still to be written, rendered for whatever budget the others leave (so its own counts stay exact). */
+export interface DraftSection {
+  readonly name: string;
+  readonly revision: Revision;
+  readonly render: (limit: Limit) => string;
+}
+
+type AnySection = Section | DraftSection;
+
 export function stickyMarker(key = 'gauntlet'): string {
   if (!SECTION_NAME.test(key)) throw new TypeError(`Invalid sticky comment key: ${JSON.stringify(key)}`);
   return `<!-- gauntlet:sticky:${key} -->`;
@@ -74,8 +83,8 @@ export function parseSections(body: string): Section[] {
 }
 
 /** One section per name, the newest revision of each. */
-export function mergeSections(...lists: readonly (readonly Section[])[]): Section[] {
-  const newest = new Map<string, Section>();
+export function mergeSections<T extends AnySection>(...lists: readonly (readonly T[])[]): T[] {
+  const newest = new Map<string, T>();
   for (const section of lists.flat()) {
     const current = newest.get(section.name);
     if (current === undefined || compareRevisions(section.revision, current.revision) > 0) {
@@ -85,7 +94,7 @@ export function mergeSections(...lists: readonly (readonly Section[])[]): Sectio
   return orderSections([...newest.values()]);
 }
 
-export function orderSections(sections: readonly Section[]): Section[] {
+export function orderSections<T extends Pick<Section, 'name'>>(sections: readonly T[]): T[] {
   const rank = (name: string) => {
     const index = (PIPELINE_ORDER as readonly string[]).indexOf(name);
     return index === -1 ? PIPELINE_ORDER.length : index;
@@ -121,22 +130,24 @@ const HEADER_SEPARATOR = '\n\n';
  * structurally to a fair share, each ending with a "truncated; see the job summary / check run" line; small
  * sections are never touched.
  */
-export function composeBody(marker: string, sections: readonly Section[], limit: Limit): string {
+export function composeBody(marker: string, sections: readonly AnySection[], limit: Limit): string {
   const ordered = orderSections(sections);
-  const wrap = (section: Section, content: string) => `${startMarker(section)}\n${content}\n${endMarker(section.name)}`;
+  const wrap = (section: AnySection, content: string) =>
+    `${startMarker(section)}\n${content}\n${endMarker(section.name)}`;
   const overhead =
     limit.measure(marker) +
     ordered.reduce((sum, s) => sum + limit.measure(wrap(s, '')) + limit.measure(HEADER_SEPARATOR), 0);
-  const sizes = ordered.map((s) => limit.measure(s.content));
-  const cap = fairShare(sizes, limit.max - overhead);
+  const room: Limit = { max: Math.max(0, limit.max - overhead), measure: limit.measure };
+  const natural = ordered.map((s) => ('render' in s ? s.render(room) : s.content));
+  const sizes = natural.map((content) => limit.measure(content));
+  const cap: Limit = { max: Math.max(0, fairShare(sizes, room.max)), measure: limit.measure };
   const parts = ordered.map((section, i) => {
-    const content =
-      (sizes[i] ?? 0) > cap
-        ? truncateMarkdown(section.content, { max: Math.max(0, cap), measure: limit.measure }, {
-            note: defaultTruncationNote,
-          })
-        : section.content;
-    return wrap(section, content);
+    const content = natural[i] ?? '';
+    if ((sizes[i] ?? 0) <= cap.max) return wrap(section, content);
+    // Too big to share: a draft re-renders for its share (exact counts); text from the comment is cut by lines.
+    const fitted =
+      'render' in section ? section.render(cap) : truncateMarkdown(content, cap, { note: defaultTruncationNote });
+    return wrap(section, limit.measure(fitted) <= cap.max ? fitted : truncateMarkdown(fitted, cap));
   });
   return [marker, ...parts].join(HEADER_SEPARATOR);
 }

@@ -1,8 +1,8 @@
 /**
  * GitHub's size limits for the places a report lands, and how each is measured.
  *
- * GitHub counts comment bodies and check-run output in UTF-16 code units (what JavaScript's `length` returns), and
- * the job summary file in bytes. Every limit here keeps a margin below the documented one, so a report that one
+ * GitHub counts comment bodies in UTF-16 code units (what JavaScript's `length` returns), and check-run output and
+ * the job summary file in UTF-8 bytes. Every limit here keeps a margin below the documented one, so a report that one
  * emoji or one escape pushes over the edge never becomes a 422 at publish time.
  */
 
@@ -21,8 +21,11 @@ export const utf8Length = (text: string): number => Buffer.byteLength(text, 'utf
 /** Documented: an issue comment body must be shorter than 65,536 characters. We stop at 65,000. */
 export const COMMENT_BODY_LIMIT: Limit = { max: 65_000, measure: utf16Length };
 
-/** Documented: check-run `output.summary` and `output.text` are at most 65,535 characters each. */
-export const CHECK_OUTPUT_LIMIT: Limit = { max: 65_000, measure: utf16Length };
+/**
+ * Documented as 65,535 "characters" for check-run `output.summary` and `output.text`, but GitHub enforces bytes:
+ * "summary exceeds a maximum bytesize of 65535". So bytes it is, with the same margin.
+ */
+export const CHECK_OUTPUT_LIMIT: Limit = { max: 65_000, measure: utf8Length };
 
 /** Documented: the job summary of one step is at most 1 MiB (1,048,576 bytes). */
 export const JOB_SUMMARY_LIMIT: Limit = { max: 1_000_000, measure: utf8Length };

@@ -87,6 +87,15 @@ function fillLines(
   return text + noteFor(counted - shown);
 }
 
+/** Rows are read once per render (one render per destination): a one-shot generator would be empty the second time. */
+function reiterable<T>(items: Iterable<T>, what: string): Iterable<T> {
+  const iterator = items[Symbol.iterator]();
+  if ((iterator as unknown) === items) {
+    throw new TypeError(`${what} must be re-iterable (an array, or { [Symbol.iterator]: generatorFunction })`);
+  }
+  return items;
+}
+
 function* tableRows(rows: Iterable<readonly Cell[]>, columns: readonly Column[]): Generator<string> {
   for (const row of rows) {
     const cells = columns.map((column, i) =>
@@ -138,6 +147,7 @@ export class MarkdownDoc {
     const head =
       `| ${columns.map((c) => escapeTableCell(c.header)).join(' | ')} |\n` +
       `| ${columns.map((c) => align[c.align ?? 'left']).join(' | ')} |`;
+    reiterable(rows, 'Table rows');
     const total = options.total ?? (Array.isArray(rows) ? rows.length : undefined);
     this.blocks.push({
       elastic: true,
@@ -152,6 +162,7 @@ export class MarkdownDoc {
 
   /** A bullet (or numbered) list; items are cut whole and counted exactly. */
   list(items: Iterable<Cell>, options: ElasticOptions & { ordered?: boolean } = {}): this {
+    reiterable(items, 'List items');
     const total = options.total ?? (Array.isArray(items) ? items.length : undefined);
     this.blocks.push({
       elastic: true,

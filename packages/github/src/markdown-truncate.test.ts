@@ -55,7 +55,7 @@ describe('MarkdownDoc', () => {
     const doc = new MarkdownDoc()
       .heading(3, 'Failed tests')
       .markdown(`**${total}** failed`)
-      .table([{ header: 'Test' }, { header: 'Error' }], rows(), { total });
+      .table([{ header: 'Test' }, { header: 'Error' }], { [Symbol.iterator]: rows }, { total });
     for (const l of [COMMENT_BODY_LIMIT, JOB_SUMMARY_LIMIT]) {
       const out = doc.render(l);
       expect(l.measure(out)).toBeLessThanOrEqual(l.max);
@@ -70,7 +70,8 @@ describe('MarkdownDoc', () => {
     function* items() {
       for (let i = 0; i < 1_000; i++) yield `item ${i}`;
     }
-    const out = new MarkdownDoc().list(items()).render(limit(200));
+    expect(() => new MarkdownDoc().list(items())).toThrow(/re-iterable/);
+    const out = new MarkdownDoc().list({ [Symbol.iterator]: items }).render(limit(200));
     const shown = analyzeMarkdown(out).listItems;
     expect(out).toContain(`… and ${1_000 - shown} more`);
   });

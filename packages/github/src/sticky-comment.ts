@@ -25,6 +25,7 @@ import {
   isStickyBody,
   mergeSections,
   parseSections,
+  type DraftSection,
   type Revision,
   type Section,
   stickyMarker,
@@ -112,8 +113,7 @@ export async function upsertStickyComment(
   const settle = () => sleep(settleMs * (1 + Math.random() / 2));
   const base = { owner: target.owner, repo: target.repo };
 
-  // Our section rendered for the largest budget it could get; composeBody cuts it structurally if it must share.
-  const ours: Section = { name: update.name, revision: update.revision, content: update.render(limit) };
+  const ours: DraftSection = update;
   let login = await resolveAuthorLogin(octokit, logger, options.authorLogin);
   let status: StickyCommentResult['status'] = 'unchanged';
   let wrote = false;
@@ -153,7 +153,7 @@ export async function upsertStickyComment(
         return { status, id: oldest.id, url: oldest.html_url, converged: true, duplicatesRemoved, superseded };
       }
 
-      const merged = mergeSections(...found.map((c) => parseSections(c.body)), [ours]);
+      const merged = mergeSections<Section | DraftSection>(...found.map((c) => parseSections(c.body)), [ours]);
       const body = composeBody(marker, merged, limit);
       if (body !== oldest.body) {
         try {
