@@ -1,7 +1,7 @@
 // SLO evaluation against the test bed's REAL Prometheus: clean history passes, and every kind of missing,
 // partial or malformed data Prometheus itself can produce is inconclusive (never pass). SLO-01, 02, 05 (400/422),
 // 06, 07, 08.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RecordingLogger } from '@gauntlet/action-kit';
 import {
   createPrometheusClient,

@@ -3,6 +3,7 @@
 // request and appear nowhere: not in logs, results, JSON output or error messages (leak scanner, X-01/X-03).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type * as ChildProcess from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RecordingLogger, errorMessage } from '@gauntlet/action-kit';
 import { FaultProxy } from '@gauntlet/testbed';
@@ -18,7 +19,7 @@ import { findLeaks, prometheusUrl, STANDARD_SLOS, uniqueName, writeHistory } fro
 
 const spawned = vi.hoisted(() => ({ calls: [] as string[] }));
 vi.mock('node:child_process', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:child_process')>();
+  const actual = await importOriginal<typeof ChildProcess>();
   const wrap =
     <F extends (...args: never[]) => unknown>(name: string, fn: F) =>
     (...args: Parameters<F>) => {
