@@ -1,11 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// For running this package's unit tests and the reporting integration tests on their own (a root config, when
-// one exists, covers them too).
+// Runs this package's unit tests and the reporting integration tests on their own, without the root config's
+// integration set-up (which starts the Kubernetes test bed these tests do not need).
 export default defineConfig({
   test: {
-    root: new URL('../..', import.meta.url).pathname,
+    root: fileURLToPath(new globalThis.URL('../..', import.meta.url)),
     include: ['packages/github/src/**/*.test.ts', 'test/reporting/**/*.test.ts'],
-    testTimeout: 60_000,
+    testTimeout: 120_000,
   },
 });

@@ -3,7 +3,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingLogger } from '@gauntlet/action-kit';
 import { COMMENT_BODY_LIMIT, composeBody, MemorySummaryWriter, publishReport } from '@gauntlet/github';
 import { type GitHubStandIn } from '@gauntlet/github-api-standin';
-import { client, context, FAST_COMMENT, HEAD_SHA, MARKER, ourComments, runToken, runTokens, sectionsOf, standIn } from './helpers.js';
+import {
+  client,
+  context,
+  FAST_COMMENT,
+  HEAD_SHA,
+  MARKER,
+  ourComments,
+  runToken,
+  runTokens,
+  sectionsOf,
+  standIn,
+} from './helpers.js';
 
 let gh: GitHubStandIn;
 afterEach(async () => {
@@ -33,7 +44,11 @@ describe('concurrent writers', () => {
       gh.seedPull(pr, { headSha: HEAD_SHA });
       // Odd rounds: the comment exists already (a previous push), so all five race to PATCH it: lost updates.
       if (round % 2 === 1) {
-        const old = WRITERS.map((w) => ({ name: w.action, revision: { runId: 1, runAttempt: 1, timeMs: 1 }, content: 'stale' }));
+        const old = WRITERS.map((w) => ({
+          name: w.action,
+          revision: { runId: 1, runAttempt: 1, timeMs: 1 },
+          content: 'stale',
+        }));
         gh.seedComments(pr, 1, { login: gh.login, body: () => composeBody(MARKER, old, COMMENT_BODY_LIMIT) });
       }
       // Some latency on reads and writes shuffles who reads before whom.
@@ -54,7 +69,10 @@ describe('concurrent writers', () => {
         }),
       );
       warnings += results.filter((r) => r.warning).length;
-      duplicatesCreated += Math.max(0, gh.requests.filter((r) => r.operationId === 'issues/create-comment').length - creates - 1);
+      duplicatesCreated += Math.max(
+        0,
+        gh.requests.filter((r) => r.operationId === 'issues/create-comment').length - creates - 1,
+      );
       const comments = ourComments(gh, pr);
       maxComments = Math.max(maxComments, comments.length);
       const sections = new Map(sectionsOf(comments[0]?.body).map((s) => [s.name, s.content]));

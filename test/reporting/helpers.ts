@@ -30,7 +30,10 @@ export async function standIn(options: StartOptions = {}): Promise<GitHubStandIn
  */
 export function runTokens(count: number): NonNullable<StartOptions['tokens']> {
   return Object.fromEntries(
-    Array.from({ length: count }, (_, i) => [`ghs_run${String(i).padStart(32, '0')}`, { login: 'github-actions[bot]', type: 'Bot' as const }]),
+    Array.from({ length: count }, (_, i) => [
+      `ghs_run${String(i).padStart(32, '0')}`,
+      { login: 'github-actions[bot]', type: 'Bot' as const },
+    ]),
   );
 }
 

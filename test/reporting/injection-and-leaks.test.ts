@@ -19,12 +19,10 @@ afterEach(async () => {
 });
 
 function failingTestsDoc(names: readonly string[]) {
-  return new MarkdownDoc()
-    .markdown(`**${names.length}** failed`)
-    .table(
-      [{ header: '#' }, { header: 'Test' }, { header: 'Message' }],
-      names.map((name, i) => [String(i + 1), name, { code: name }]),
-    );
+  return new MarkdownDoc().markdown(`**${names.length}** failed`).table(
+    [{ header: '#' }, { header: 'Test' }, { header: 'Message' }],
+    names.map((name, i) => [String(i + 1), name, { code: name }]),
+  );
 }
 
 describe('injection corpus through the API', () => {
@@ -34,13 +32,23 @@ describe('injection corpus through the API', () => {
     const names = INJECTION_CORPUS;
     const { result, summaryWriter } = await publish(gh, {
       context: context(gh, 11),
-      section: { action: 'shard-and-run', title: 'Tests <!-- gauntlet:sticky:gauntlet --> @admin', markdown: failingTestsDoc(names) },
+      section: {
+        action: 'shard-and-run',
+        title: 'Tests <!-- gauntlet:sticky:gauntlet --> @admin',
+        markdown: failingTestsDoc(names),
+      },
       checkRun: {
         name: 'Gauntlet / shard-and-run',
         conclusion: 'failure',
         title: '::error::title @admin',
         summary: failingTestsDoc(names),
-        annotations: names.map((n, i) => ({ path: 'src/a.ts', startLine: i + 1, level: 'failure' as const, message: n, title: n })),
+        annotations: names.map((n, i) => ({
+          path: 'src/a.ts',
+          startLine: i + 1,
+          level: 'failure' as const,
+          message: n,
+          title: n,
+        })),
       },
     });
     expect(result.warning).toBeUndefined();
@@ -48,7 +56,11 @@ describe('injection corpus through the API', () => {
     const body = ourComments(gh, 11)[0]!.body ?? '';
     const section = parseSections(body)[0]!.content;
     const checkRun = gh.store.checkRuns[0]!;
-    const documents = { comment: section, 'check run summary': checkRun.output.summary ?? '', 'job summary': summaryWriter.text() };
+    const documents = {
+      comment: section,
+      'check run summary': checkRun.output.summary ?? '',
+      'job summary': summaryWriter.text(),
+    };
     for (const [where, markdown] of Object.entries(documents)) {
       const s = analyzeMarkdown(markdown);
       const rows = s.tables[0] ?? [];
@@ -74,6 +86,7 @@ describe('injection corpus through the API', () => {
     // Annotations are plain text: no controls, no bidi overrides, one per test.
     const annotations = gh.store.annotations.get(checkRun.id) ?? [];
     expect(annotations).toHaveLength(names.length);
+    // eslint-disable-next-line no-control-regex -- asserting controls are gone
     expect(annotations.map((a) => a.message).join('')).not.toMatch(/[\u0000\u202e\u2066]/);
     console.log(`RP-09 annotations: ${annotations.length} for ${names.length} tests; controls/bidi = 0`);
   });
@@ -119,13 +132,18 @@ describe('leak scanner', () => {
     });
     const secrets = [...Object.values(CANARIES), gh.token];
     const haystacks = [
-      ...gh.requests.map((r) => JSON.stringify(r.body ?? '') + JSON.stringify(r.headers) + r.path + JSON.stringify(r.query)),
+      ...gh.requests.map(
+        (r) => JSON.stringify(r.body ?? '') + JSON.stringify(r.headers) + r.path + JSON.stringify(r.query),
+      ),
       summaryWriter.text(),
     ];
     let hits = 0;
-    for (const secret of secrets) for (const form of encodings(secret)) for (const h of haystacks) if (h.includes(form)) hits++;
+    for (const secret of secrets)
+      for (const form of encodings(secret)) for (const h of haystacks) if (h.includes(form)) hits++;
     const redactions = haystacks.join('').split('***').length - 1;
-    console.log(`X-01: ${gh.requests.length} requests + job summary scanned for ${secrets.length} canaries (raw, JSON, URL, base64 ×3, per line): hits = ${hits}; redactions = ${redactions}`);
+    console.log(
+      `X-01: ${gh.requests.length} requests + job summary scanned for ${secrets.length} canaries (raw, JSON, URL, base64 ×3, per line): hits = ${hits}; redactions = ${redactions}`,
+    );
     expect(hits).toBe(0);
     expect(redactions).toBeGreaterThan(0);
   });

@@ -28,14 +28,24 @@ describe('lost responses', () => {
       const pr = 100 + trial;
       gh.seedPull(pr, { headSha: HEAD_SHA });
       // Vary which write loses its answer, and how: a 502 after commit, or a reset after commit.
-      const lost = trial % 2 === 0 ? ({ kind: 'lost-response' } as const) : ({ kind: 'connection-reset', afterWrite: true } as const);
+      const lost =
+        trial % 2 === 0
+          ? ({ kind: 'lost-response' } as const)
+          : ({ kind: 'connection-reset', afterWrite: true } as const);
       gh.faults.clear();
       gh.faults.add({ ...lost, method: 'POST', path: `/issues/${pr}/comments$`, times: 1 });
       gh.faults.add({ ...lost, method: 'POST', path: '/check-runs$', times: 1 });
       if (trial % 3 === 0) gh.faults.add({ ...lost, method: 'PATCH', path: '/check-runs/\\d+$', times: 1 });
       if (trial % 4 === 0) gh.faults.add({ ...lost, method: 'PATCH', path: '/issues/comments/\\d+$', times: 1 });
       const runId = 5000 + trial;
-      const checkRun = { name: 'Gauntlet / shard-and-run', conclusion: 'failure' as const, title: 't', summary: 's', annotations, maxAnnotations: 120 };
+      const checkRun = {
+        name: 'Gauntlet / shard-and-run',
+        conclusion: 'failure' as const,
+        title: 't',
+        summary: 's',
+        annotations,
+        maxAnnotations: 120,
+      };
       // First writer creates; a second one (another action) updates the same comment.
       const octokit = client(gh, new RecordingLogger(), runToken(trial));
       const first = await publish(gh, {
@@ -54,7 +64,8 @@ describe('lost responses', () => {
       duplicateComments += Math.max(0, comments.length - 1);
       const runs = gh.store.checkRuns.filter((r) => r.external_id === `gauntlet:shard-and-run:${runId}:1`);
       duplicateCheckRuns += Math.max(0, runs.length - 1);
-      for (const run of runs) duplicateAnnotations += Math.max(0, (gh.store.annotations.get(run.id)?.length ?? 0) - 120);
+      for (const run of runs)
+        duplicateAnnotations += Math.max(0, (gh.store.annotations.get(run.id)?.length ?? 0) - 120);
       expect(comments).toHaveLength(1);
       expect(comments[0]!.body).toContain(`trial ${trial} slo`);
       expect(comments[0]!.body).toContain(`trial ${trial}\n`);

@@ -32,7 +32,9 @@ describe('finding our comment', () => {
     const ours = ourComments(gh, 9);
     expect(ours).toHaveLength(1);
     const ourId = ours[0]!.id;
-    const position = gh.store.comments.filter((c) => c.issue_url.endsWith('/issues/9')).findIndex((c) => c.id === ourId);
+    const position = gh.store.comments
+      .filter((c) => c.issue_url.endsWith('/issues/9'))
+      .findIndex((c) => c.id === ourId);
 
     const { result } = await publish(gh, {
       context: context(gh, 9, 2),
@@ -40,16 +42,24 @@ describe('finding our comment', () => {
     });
 
     const after = ourComments(gh, 9);
-    const pages = gh.requests.filter((r) => r.operationId === 'issues/list-comments').map((r) => r.query['page'] ?? '1');
-    const writes = gh.requests.filter((r) => ['POST', 'PATCH', 'DELETE'].includes(r.method) && r.path.includes('/comments'));
+    const pages = gh.requests
+      .filter((r) => r.operationId === 'issues/list-comments')
+      .map((r) => r.query['page'] ?? '1');
+    const writes = gh.requests.filter(
+      (r) => ['POST', 'PATCH', 'DELETE'].includes(r.method) && r.path.includes('/comments'),
+    );
     const foreignIds = new Set(gh.store.comments.filter((c) => c.id !== ourId).map((c) => String(c.id)));
     const foreignWrites = writes.filter((r) => foreignIds.has(r.path.split('/').pop() ?? '')).length;
-    const attackerUntouched = gh.store.comments.filter((c) => c.user?.login === 'mallory' && c.body === attackerBody).length;
+    const attackerUntouched = gh.store.comments.filter(
+      (c) => c.user?.login === 'mallory' && c.body === attackerBody,
+    ).length;
     console.log(
       `RP-03: our comment at position ${position + 1} of 250 (page ${Math.floor(position / 100) + 1}); pages listed ${pages.join(',')}; ` +
         `comments with marker by us = ${after.length}; creates = ${writes.filter((r) => r.method === 'POST').length}`,
     );
-    console.log(`RP-04: PATCH/DELETE on foreign comments = ${foreignWrites}; attacker comments unchanged = ${attackerUntouched}/20`);
+    console.log(
+      `RP-04: PATCH/DELETE on foreign comments = ${foreignWrites}; attacker comments unchanged = ${attackerUntouched}/20`,
+    );
     expect(result.comment).toMatchObject({ status: 'updated', id: ourId });
     expect(after).toHaveLength(1);
     expect(after[0]!.body).toContain('new slo');

@@ -13,7 +13,12 @@ afterEach(async () => {
 
 const FORK_TOKEN = `ghs_${'f'.repeat(36)}`;
 const section = { action: 'shard-and-run', title: 'Tests', markdown: '**3** failed' };
-const checkRun = { name: 'Gauntlet / shard-and-run', conclusion: 'failure' as const, title: '3 failed', summary: '**3** failed' };
+const checkRun = {
+  name: 'Gauntlet / shard-and-run',
+  conclusion: 'failure' as const,
+  title: '3 failed',
+  summary: '**3** failed',
+};
 
 /** What an action does with its own verdict: the exit code never depends on reporting. */
 async function runAction(options: Parameters<typeof publish>[1], testsFailed: boolean) {
@@ -60,13 +65,17 @@ describe('permissions', () => {
     gh.faults.add({ kind: 'forbidden-integration', path: '/check-runs' });
     let from = gh.requests.length;
     const noChecks = await publish(gh, { context: context(gh, 23, 1), section, checkRun });
-    const noChecksWrites = writes(from).filter((r) => r.status < 300).map((r) => r.operationId);
+    const noChecksWrites = writes(from)
+      .filter((r) => r.status < 300)
+      .map((r) => r.operationId);
 
     gh.faults.clear();
     gh.faults.add({ kind: 'forbidden-integration', path: '/issues/' });
     from = gh.requests.length;
     const noComments = await publish(gh, { context: context(gh, 24, 2), section, checkRun });
-    const noCommentsWrites = writes(from).filter((r) => r.status < 300).map((r) => r.operationId);
+    const noCommentsWrites = writes(from)
+      .filter((r) => r.status < 300)
+      .map((r) => r.operationId);
 
     console.log(
       `RP-11: no checks:write → successful writes [${noChecksWrites.join(', ')}], warnings = ${noChecks.logger.messages('warning').length}; ` +
@@ -98,16 +107,28 @@ describe('rate limits', () => {
     };
     const { result, summaryWriter } = await publish(gh, options);
     const creates = gh.requests.slice(from).filter((r) => r.operationId === 'issues/create-comment').length;
-    const waits = logger.messages('info').filter((m) => /waiting/.test(m)).map((m) => Number(/waiting (\d+) s/.exec(m)?.[1]));
+    const waits = logger
+      .messages('info')
+      .filter((m) => /waiting/.test(m))
+      .map((m) => Number(/waiting (\d+) s/.exec(m)?.[1]));
     return { result, summaryWriter, creates, waits, warnings: logger.messages('warning') };
   }
 
   it('RP-06: waits as told (at most 60 s, at most 2 retries), then degrades to the job summary', async () => {
     gh = await standIn();
-    const retryAfter = await limited({ kind: 'secondary-rate-limit', retryAfterSeconds: 7, method: 'POST', path: '/comments$', times: 2 }, 31);
+    const retryAfter = await limited(
+      { kind: 'secondary-rate-limit', retryAfterSeconds: 7, method: 'POST', path: '/comments$', times: 2 },
+      31,
+    );
     const fallback = await limited({ kind: 'secondary-rate-limit', method: 'POST', path: '/comments$', times: 1 }, 32);
-    const persistent = await limited({ kind: 'secondary-rate-limit', retryAfterSeconds: 5, method: 'POST', path: '/comments$' }, 33);
-    const primary = await limited({ kind: 'primary-rate-limit', resetAfterSeconds: 120, method: 'POST', path: '/comments$' }, 34);
+    const persistent = await limited(
+      { kind: 'secondary-rate-limit', retryAfterSeconds: 5, method: 'POST', path: '/comments$' },
+      33,
+    );
+    const primary = await limited(
+      { kind: 'primary-rate-limit', resetAfterSeconds: 120, method: 'POST', path: '/comments$' },
+      34,
+    );
     const line = (name: string, r: Awaited<ReturnType<typeof limited>>) =>
       `${name}: comment ${r.result.comment.status}, requests ${r.creates}, waits [${r.waits.join(', ')}] s, summary ${r.result.summary.status}, warnings ${r.warnings.length}`;
     console.log(`RP-06 ${line('secondary, retry-after 7 ×2', retryAfter)}`);

@@ -51,7 +51,8 @@ describe('re-runs of one PR head', () => {
 
     const comments = ourComments(gh, 7);
     const perAttempt = new Map<string, number>();
-    for (const run of gh.store.checkRuns) perAttempt.set(run.external_id ?? '', (perAttempt.get(run.external_id ?? '') ?? 0) + 1);
+    for (const run of gh.store.checkRuns)
+      perAttempt.set(run.external_id ?? '', (perAttempt.get(run.external_id ?? '') ?? 0) + 1);
     const creates = gh.requests.filter((r) => r.operationId === 'checks/create');
     const onHead = creates.filter((r) => (r.body as { head_sha?: string }).head_sha === HEAD_SHA).length;
     const annotationsPerRun = [...gh.store.annotations.values()].map((a) => a.length);

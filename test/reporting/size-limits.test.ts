@@ -31,7 +31,8 @@ describe('size limits', () => {
     gh.seedPull(13, { headSha: HEAD_SHA });
     const cap = 500;
     function* annotations() {
-      for (let i = 0; i < TOTAL; i++) yield { path: `test/t${i}.ts`, startLine: 1, level: 'failure' as const, message: MESSAGE, title: name(i) };
+      for (let i = 0; i < TOTAL; i++)
+        yield { path: `test/t${i}.ts`, startLine: 1, level: 'failure' as const, message: MESSAGE, title: name(i) };
     }
     const { result, summaryWriter } = await publish(gh, {
       context: context(gh, 13),
@@ -51,20 +52,35 @@ describe('size limits', () => {
     const body = ourComments(gh, 13)[0]!.body ?? '';
     const section = parseSections(body)[0]!.content;
     const run = gh.store.checkRuns[0]!;
-    const checkRequests = gh.requests.filter((r) => r.operationId === 'checks/create' || r.operationId === 'checks/update');
-    const perRequest = checkRequests.map((r) => ((r.body as { output?: { annotations?: unknown[] } }).output?.annotations ?? []).length);
+    const checkRequests = gh.requests.filter(
+      (r) => r.operationId === 'checks/create' || r.operationId === 'checks/update',
+    );
+    const perRequest = checkRequests.map(
+      (r) => ((r.body as { output?: { annotations?: unknown[] } }).output?.annotations ?? []).length,
+    );
     const summaryText = summaryWriter.text();
     const shown = (md: string) => analyzeMarkdown(md).tables[0]?.length ?? 0;
-    const exact = (md: string) => md.includes(`**${TOTAL}** tests failed`) && md.includes(`… and ${TOTAL - shown(md)} more rows`);
+    const exact = (md: string) =>
+      md.includes(`**${TOTAL}** tests failed`) && md.includes(`… and ${TOTAL - shown(md)} more rows`);
     const figures = {
       comment: { size: body.length, rows: shown(section), exact: exact(section) },
-      checkSummaryBytes: { size: utf8Length(run.output.summary ?? ''), rows: shown(run.output.summary ?? ''), exact: exact(run.output.summary ?? '') },
-      checkTextBytes: { size: utf8Length(run.output.text ?? ''), rows: shown(run.output.text ?? ''), exact: exact(run.output.text ?? '') },
+      checkSummaryBytes: {
+        size: utf8Length(run.output.summary ?? ''),
+        rows: shown(run.output.summary ?? ''),
+        exact: exact(run.output.summary ?? ''),
+      },
+      checkTextBytes: {
+        size: utf8Length(run.output.text ?? ''),
+        rows: shown(run.output.text ?? ''),
+        exact: exact(run.output.text ?? ''),
+      },
       jobSummaryBytes: { size: utf8Length(summaryText), rows: shown(summaryText), exact: exact(summaryText) },
     };
     const stored = gh.store.annotations.get(run.id)?.length ?? 0;
     console.log(`RP-08: ${JSON.stringify(figures)}`);
-    console.log(`RP-08: annotations per request = [${perRequest.join(', ')}] (max ${Math.max(...perRequest)}), total stored = ${stored} (cap ${cap}); summary notes the ${TOTAL - cap} omitted: ${(run.output.summary ?? '').includes(`${TOTAL - cap} more omitted`)}`);
+    console.log(
+      `RP-08: annotations per request = [${perRequest.join(', ')}] (max ${Math.max(...perRequest)}), total stored = ${stored} (cap ${cap}); summary notes the ${TOTAL - cap} omitted: ${(run.output.summary ?? '').includes(`${TOTAL - cap} more omitted`)}`,
+    );
     expect(figures.comment.size).toBeLessThanOrEqual(65_000);
     expect(figures.checkSummaryBytes.size).toBeLessThanOrEqual(65_535);
     expect(figures.checkTextBytes.size).toBeLessThanOrEqual(65_535);

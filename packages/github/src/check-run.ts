@@ -25,13 +25,7 @@ import { asReportingError, classifyFailure } from './request-errors.js';
 import { plainText } from './untrusted-text.js';
 
 export type CheckConclusion =
-  | 'success'
-  | 'failure'
-  | 'neutral'
-  | 'cancelled'
-  | 'skipped'
-  | 'timed_out'
-  | 'action_required';
+  'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required';
 
 export interface Annotation {
   readonly path: string;
@@ -107,7 +101,11 @@ function toApiAnnotation(a: Annotation, redact: Redactor): ApiAnnotation {
   return out;
 }
 
-async function findCheckRun(octokit: GitHubClient, target: CheckRunTarget, name: string): Promise<FoundRun | undefined> {
+async function findCheckRun(
+  octokit: GitHubClient,
+  target: CheckRunTarget,
+  name: string,
+): Promise<FoundRun | undefined> {
   const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
     owner: target.owner,
     repo: target.repo,
@@ -132,8 +130,11 @@ export async function publishCheckRun(
   const annotations = all.slice(0, cap).map((a) => toApiAnnotation(a, redact));
   const omitted = all.length - annotations.length;
 
-  const note = omitted > 0 ? `\n\n_${annotations.length} of ${all.length} annotations shown; ${omitted} more omitted._` : '';
-  const summary = redact(renderWithin(input.summary, shrink(CHECK_OUTPUT_LIMIT, CHECK_OUTPUT_LIMIT.measure(note))) + note);
+  const note =
+    omitted > 0 ? `\n\n_${annotations.length} of ${all.length} annotations shown; ${omitted} more omitted._` : '';
+  const summary = redact(
+    renderWithin(input.summary, shrink(CHECK_OUTPUT_LIMIT, CHECK_OUTPUT_LIMIT.measure(note))) + note,
+  );
   const output = {
     title: redact(plainText(input.title, CHECK_TITLE_MAX)) || input.name,
     summary,

@@ -43,10 +43,14 @@ export const INJECTION_CORPUS: readonly string[] = [
 
 /** What the reader should see for an injection string: sanitised, whitespace collapsed, trimmed. */
 export function expectedLiteral(text: string): string {
-  return text
-    .toWellFormed()
-    .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '\ufffd')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (
+    text
+      .toWellFormed()
+      // eslint-disable-next-line no-control-regex -- matching controls is the point
+      .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '')
+      // eslint-disable-next-line no-control-regex -- matching controls is the point
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '\ufffd')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }

@@ -98,9 +98,7 @@ function reiterable<T>(items: Iterable<T>, what: string): Iterable<T> {
 
 function* tableRows(rows: Iterable<readonly Cell[]>, columns: readonly Column[]): Generator<string> {
   for (const row of rows) {
-    const cells = columns.map((column, i) =>
-      renderCell(row[i] ?? '', column.maxChars ?? DEFAULT_CELL_CHARS, true),
-    );
+    const cells = columns.map((column, i) => renderCell(row[i] ?? '', column.maxChars ?? DEFAULT_CELL_CHARS, true));
     yield `| ${cells.join(' | ')} |`;
   }
 }
@@ -188,7 +186,9 @@ export class MarkdownDoc {
           const kept = keep === 'tail' ? lines.slice(lines.length - n) : lines.slice(0, n);
           const note = moreNote(lines.length - n, 'more lines');
           const block = n === 0 ? '' : codeBlock(kept.join('\n'), options.language);
-          return keep === 'tail' ? [note, block].filter(Boolean).join(SEPARATOR) : [block, note].filter(Boolean).join(SEPARATOR);
+          return keep === 'tail'
+            ? [note, block].filter(Boolean).join(SEPARATOR)
+            : [block, note].filter(Boolean).join(SEPARATOR);
         };
         while (low < high) {
           const mid = Math.ceil((low + high) / 2);

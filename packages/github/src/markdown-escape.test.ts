@@ -30,6 +30,7 @@ describe('escapeMarkdown', () => {
   it('never emits a marker, a NUL or a bidi override', () => {
     for (const text of INJECTION_CORPUS) {
       const out = escapeMarkdown(text);
+      // eslint-disable-next-line no-control-regex -- asserting controls are gone
       expect(out).not.toMatch(/<!--|\u0000|[\u202a-\u202e\u2066-\u2069]/);
       expect(out).not.toContain('\n');
     }
@@ -66,7 +67,7 @@ describe('inlineCode', () => {
     expect(s.tables[0]).toHaveLength(texts.length);
     s.tables[0]!.forEach((cells, i) => {
       expect(cells).toHaveLength(1);
-      expect(cells[0]!.replace(/\u200b/g, "")).toBe(texts[i]);
+      expect(cells[0]!.replace(/\u200b/g, '')).toBe(texts[i]);
     });
   });
 });

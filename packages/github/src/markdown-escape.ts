@@ -76,7 +76,8 @@ export function inlineCode(text: string, options: InlineCodeOptions = {}): strin
   let content = breakCommentDelimiters(sanitizeText(text).replace(/\s+/g, ' ').trim());
   // In a table even code spans need `\|`; a backslash of the text's own just before a pipe would pair up with
   // ours differently in different parsers, so a ZWSP keeps them apart.
-  if (options.inTable) content = content.replace(/(\\*)\|/g, (_, slashes: string) => `${slashes}${slashes ? ZWSP : ''}\\|`);
+  if (options.inTable)
+    content = content.replace(/(\\*)\|/g, (_, slashes: string) => `${slashes}${slashes ? ZWSP : ''}\\|`);
   if (content.trim() === '') return '` `';
   const fence = '`'.repeat(longestRun(content, '`') + 1);
   const pad = content.startsWith('`') || content.endsWith('`') || content.startsWith(' ') ? ' ' : '';

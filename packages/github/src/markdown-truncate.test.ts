@@ -31,7 +31,13 @@ describe('truncateMarkdown', () => {
   });
 
   it('closes an open <details> it cut into', () => {
-    const md = ['<details><summary>logs</summary>', '', ...Array.from({ length: 100 }, (_, i) => `- item ${i}`), '', '</details>'].join('\n');
+    const md = [
+      '<details><summary>logs</summary>',
+      '',
+      ...Array.from({ length: 100 }, (_, i) => `- item ${i}`),
+      '',
+      '</details>',
+    ].join('\n');
     const out = truncateMarkdown(md, limit(300));
     expect(out.match(/<details>/g)).toHaveLength(1);
     expect(out.match(/<\/details>/g)).toHaveLength(1);

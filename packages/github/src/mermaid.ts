@@ -44,7 +44,11 @@ export interface GanttSection {
 }
 
 /** A gantt chart with millisecond times (`dateFormat x`); task ids are generated, never taken from input. */
-export function ganttChart(title: string, sections: readonly GanttSection[], options: { maxTasks?: number } = {}): string {
+export function ganttChart(
+  title: string,
+  sections: readonly GanttSection[],
+  options: { maxTasks?: number } = {},
+): string {
   const maxTasks = options.maxTasks ?? 200;
   const lines = ['gantt', `  title ${mermaidLabel(title)}`, '  dateFormat x', '  axisFormat %M:%S'];
   let id = 0;
@@ -80,12 +84,18 @@ export function xyChart(
   axes: { y?: string; x?: string } = {},
 ): string {
   const quoted = (label: string) => `"${mermaidLabel(label)}"`;
-  const lines = ['xychart-beta', `  title ${quoted(title)}`, `  x-axis ${axes.x ? `${quoted(axes.x)} ` : ''}[${xLabels.map(quoted).join(', ')}]`];
+  const lines = [
+    'xychart-beta',
+    `  title ${quoted(title)}`,
+    `  x-axis ${axes.x ? `${quoted(axes.x)} ` : ''}[${xLabels.map(quoted).join(', ')}]`,
+  ];
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   if (all.length > 0) {
     const min = Math.min(0, ...all);
     const max = Math.max(...all);
-    lines.push(`  y-axis ${axes.y ? `${quoted(axes.y)} ` : ''}${mermaidNumber(min)} --> ${mermaidNumber(max === min ? min + 1 : max)}`);
+    lines.push(
+      `  y-axis ${axes.y ? `${quoted(axes.y)} ` : ''}${mermaidNumber(min)} --> ${mermaidNumber(max === min ? min + 1 : max)}`,
+    );
   }
   for (const s of series) lines.push(`  ${s.kind} [${s.values.map(mermaidNumber).join(', ')}]`);
   return fence(lines);

@@ -46,7 +46,12 @@ interface HookOptions {
   request: { retries?: number; signal?: AbortSignal };
 }
 interface Hookable {
-  hook: { wrap(name: 'request', fn: (request: (o: HookOptions) => Promise<unknown>, o: HookOptions) => Promise<unknown>): void };
+  hook: {
+    wrap(
+      name: 'request',
+      fn: (request: (o: HookOptions) => Promise<unknown>, o: HookOptions) => Promise<unknown>,
+    ): void;
+  };
 }
 
 /** Innermost hook: runs once per HTTP attempt. */
@@ -83,10 +88,14 @@ export function createOctokit(token: string, options: CreateOctokitOptions): Git
         return false;
       }
       if (retryAfter > maxWait) {
-        logger.info(`GitHub ${kind} rate limit on ${what}: retry in ${retryAfter} s exceeds the ${maxWait} s bound; giving up.`);
+        logger.info(
+          `GitHub ${kind} rate limit on ${what}: retry in ${retryAfter} s exceeds the ${maxWait} s bound; giving up.`,
+        );
         return false;
       }
-      logger.info(`GitHub ${kind} rate limit on ${what}: waiting ${retryAfter} s (retry ${retryCount + 1} of ${maxRetries}).`);
+      logger.info(
+        `GitHub ${kind} rate limit on ${what}: waiting ${retryAfter} s (retry ${retryCount + 1} of ${maxRetries}).`,
+      );
       return true;
     };
 
@@ -125,7 +134,7 @@ export function createOctokit(token: string, options: CreateOctokitOptions): Git
       },
     },
     attemptGuards(options.requestTimeoutMs ?? 30_000),
-    retry as unknown as Plugin,
-    throttling as unknown as Plugin,
+    retry,
+    throttling,
   );
 }

@@ -76,7 +76,8 @@ function footer(context: ReportContext): string {
 
 export async function publishReport(options: PublishReportOptions): Promise<PublishResult> {
   const { octokit, logger, context, section } = options;
-  if (!SECTION_NAME.test(section.action)) throw new TypeError(`Invalid section name: ${JSON.stringify(section.action)}`);
+  if (!SECTION_NAME.test(section.action))
+    throw new TypeError(`Invalid section name: ${JSON.stringify(section.action)}`);
   const redact = createRedactor(options.secrets ?? []);
   const head = `### ${escapeMarkdown(section.title)}\n\n`;
   const body = (content: Renderable) => framed(head, content, footer(context));

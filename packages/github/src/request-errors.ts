@@ -26,7 +26,8 @@ interface ErrorLike {
   response?: { headers?: Record<string, unknown>; data?: unknown };
 }
 
-const CREDENTIAL = /\b(?:gh[pousr]_[A-Za-z0-9_]{10,}|github_pat_[A-Za-z0-9_]{10,})|\b(?:bearer|token|basic)\s+\S+|\b(?:access_token|token|password|secret)=[^&\s]+/gi;
+const CREDENTIAL =
+  /\b(?:gh[pousr]_[A-Za-z0-9_]{10,}|github_pat_[A-Za-z0-9_]{10,})|\b(?:bearer|token|basic)\s+\S+|\b(?:access_token|token|password|secret)=[^&\s]+/gi;
 
 /** The API's own message, first line, without documentation links or anything credential-shaped. */
 export function safeMessage(error: unknown): string {
@@ -48,7 +49,9 @@ function isRateLimit(error: ErrorLike, status: number | undefined): boolean {
   if (status === 429) return true;
   if (status !== 403) return false;
   const remaining = error.response?.headers?.['x-ratelimit-remaining'];
-  return remaining === '0' || remaining === 0 || /rate limit/i.test(String(error.message ?? ''));
+  return (
+    remaining === '0' || remaining === 0 || (typeof error.message === 'string' && /rate limit/i.test(error.message))
+  );
 }
 
 export function classifyFailure(error: unknown): ClassifiedFailure {

@@ -5,8 +5,10 @@
  */
 
 // CSI / OSC / other ESC sequences, so coloured pod logs do not leave "[31m" debris behind.
+// eslint-disable-next-line no-control-regex -- matching escapes and controls is the point
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
 // C0 controls except tab and newline, DEL, and C1. NUL is the classic; the others can corrupt terminals and parsers.
+// eslint-disable-next-line no-control-regex -- matching escapes and controls is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 // Bidirectional overrides, embeddings, isolates and marks ("Trojan Source", CVE-2021-42574): they make text
 // display in an order other than the one it is stored in. U+FEFF is an invisible no-break space that confuses diffs.
