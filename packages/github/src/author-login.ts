@@ -2,9 +2,10 @@
  * The login our comments are authored as. The sticky comment is only ever found among comments by this login:
  * anybody can paste our marker into a comment of their own, and such comments must never be edited or parsed.
  *
- * GET /user answers for a personal token. An installation token (GITHUB_TOKEN, a GitHub App) gets 403 there, and
- * GITHUB_TOKEN comments as github-actions[bot], which is the fallback. An App should pass its `<slug>[bot]` login
- * explicitly. Once we create a comment, its author is authoritative and replaces the guess.
+ * GraphQL `viewer { login }` answers for personal tokens and, where GitHub allows it, for app tokens (one call,
+ * unlike GET /user, which refuses every installation token). A GITHUB_TOKEN may be refused there too; it comments as
+ * github-actions[bot], which is the fallback. A GitHub App should pass its `<slug>[bot]` login explicitly. Once we
+ * create a comment, its author is authoritative and replaces the guess.
  */
 import { type Logger } from '@gauntlet/action-kit';
 import { type GitHubClient } from './octokit.js';
@@ -20,10 +21,12 @@ export async function resolveAuthorLogin(octokit: GitHubClient, logger: Logger, 
   if (cached) return cached;
   let login = GITHUB_ACTIONS_LOGIN;
   try {
-    const { data } = await octokit.rest.users.getAuthenticated();
-    login = data.login;
+    const data = await octokit.graphql<{ viewer?: { login?: string } }>('query { viewer { login } }');
+    if (data.viewer?.login) login = data.viewer.login;
   } catch (error) {
-    logger.debug(`GET /user unavailable (${classifyFailure(error).description}); assuming ${GITHUB_ACTIONS_LOGIN}.`);
+    logger.debug(
+      `viewer { login } unavailable (${classifyFailure(error).description}); assuming ${GITHUB_ACTIONS_LOGIN}.`,
+    );
   }
   known.set(octokit, login);
   return login;
