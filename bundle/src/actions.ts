@@ -5,4 +5,8 @@ export interface ActionEntry {
   post?: () => Promise<void>;
 }
 
-export const actionEntries: Record<string, () => Promise<ActionEntry>> = {};
+export const actionEntries: Record<string, () => Promise<ActionEntry>> = {
+  'slo-check': () => import('../../actions/slo-check/src/index.js'),
+  'provision-ephemeral-env': () => import('../../actions/provision-ephemeral-env/src/index.js'),
+  'shard-and-run': () => import('../../actions/shard-and-run/src/index.js'),
+};

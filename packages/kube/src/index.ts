@@ -13,3 +13,4 @@ export * from './readiness.js';
 export * from './wait.js';
 export * from './namespace.js';
 export * from './diagnostics.js';
+export type { KubeConfig } from '@kubernetes/client-node';

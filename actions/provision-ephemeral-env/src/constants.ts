@@ -1,0 +1,74 @@
+/** Input, output and state names of provision-ephemeral-env: the only place they are spelled. */
+export const ACTION = 'provision-ephemeral-env';
+export const CHECK_NAME = 'Ephemeral environment';
+
+export const Inputs = {
+  mode: 'mode',
+  kubeconfig: 'kubeconfig',
+  context: 'context',
+  namePrefix: 'name-prefix',
+  prNumber: 'pr-number',
+  manifests: 'manifests',
+  variables: 'variables',
+  images: 'images',
+  imageTag: 'image-tag',
+  allowClusterScoped: 'allow-cluster-scoped',
+  forceConflicts: 'force-conflicts',
+  fieldManager: 'field-manager',
+  seedJobs: 'seed-jobs',
+  timeout: 'timeout',
+  ttl: 'ttl',
+  keepOnFailure: 'keep-on-failure',
+  resourceQuota: 'resource-quota',
+  limitRange: 'limit-range',
+  networkPolicy: 'network-policy',
+  allowNamespaces: 'allow-namespaces',
+  podSecurity: 'pod-security',
+  allowPrivileged: 'allow-privileged',
+  maxEnvironments: 'max-environments',
+  capacityCheck: 'capacity-check',
+  capacityWait: 'capacity-wait',
+  namespaceKubeconfig: 'namespace-kubeconfig',
+  clusterDomain: 'cluster-domain',
+  deleteTimeout: 'delete-timeout',
+  failOnStuck: 'fail-on-stuck',
+  dryRun: 'dry-run',
+  reapClosed: 'reap-closed',
+  githubToken: 'github-token',
+  report: 'report',
+  allowForkEvents: 'allow-fork-events',
+} as const;
+
+export const Outputs = {
+  namespace: 'namespace',
+  environment: 'environment',
+  expiresAt: 'expires-at',
+  kubeconfig: 'kubeconfig',
+  status: 'status',
+  reaped: 'reaped',
+} as const;
+
+/** Saved by the main step, read by the post step (as STATE_<name>). */
+export const State = {
+  namespace: 'namespace',
+  identity: 'identity',
+  /** starting → creating → applying → ready | failed | torn-down */
+  phase: 'phase',
+  runKey: 'run-key',
+  keepOnFailure: 'keep-on-failure',
+} as const;
+
+export type Phase = 'starting' | 'creating' | 'applying' | 'ready' | 'failed' | 'torn-down' | 'down';
+
+/** Names of the guardrail objects in every environment. */
+export const Guardrail = {
+  quota: 'gauntlet-quota',
+  limits: 'gauntlet-limits',
+  denyAll: 'gauntlet-default-deny',
+  allow: 'gauntlet-allow',
+  lease: 'gauntlet-environment',
+  readerAccount: 'gauntlet-reader',
+} as const;
+
+/** Annotation marking a Job in the stack as a seed job (run to completion before workloads are awaited). */
+export const SEED_ANNOTATION = 'gauntlet.dev/seed';

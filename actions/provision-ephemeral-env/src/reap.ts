@@ -1,0 +1,158 @@
+/**
+ * Mode reap (for a scheduled workflow): list this repository's environments by their ownership labels, confirm each
+ * by its annotations, and delete those past their expiry or whose pull request is closed — except those marked to
+ * keep. Dry-run reports what would be deleted. Two list requests (namespaces, leases; paginated) plus one delete per
+ * namespace reaped: no per-namespace reads.
+ */
+import {
+  formatKubeError,
+  isConflict,
+  type KubeObject,
+  MANAGED_BY,
+  collectionPath,
+  deleteVerifiedNamespace,
+  expiresAt,
+  identityOf,
+  isKept,
+  labelSelector,
+  labels,
+  mapLimit,
+  repositoryHash,
+  types,
+} from '@gauntlet/kube';
+import { Guardrail, Outputs } from './constants.js';
+import { requireRepositoryId } from './context.js';
+import type { ReapRow } from './report.js';
+import type { ModeArgs } from './runtime.js';
+
+/** Which pull requests are open; undefined when that could not be found out (then only expiry counts). */
+export type OpenPullRequests = () => Promise<Set<number> | undefined>;
+
+export interface ReapDecisionInput {
+  namespaces: readonly KubeObject[];
+  leases: readonly KubeObject[];
+  repositoryId: string;
+  open: Set<number> | undefined;
+  now: number;
+}
+
+export interface ReapDecision extends ReapRow {
+  object?: KubeObject;
+}
+
+/** The decision for every listed namespace, as a pure function (unit-tested over randomized inventories). */
+export function decideReap(input: ReapDecisionInput): ReapDecision[] {
+  const leases = new Map<string, KubeObject>();
+  for (const lease of input.leases) {
+    if (lease.metadata?.name === Guardrail.lease && lease.metadata.namespace)
+      leases.set(lease.metadata.namespace, lease);
+  }
+  const rows: ReapDecision[] = [];
+  for (const ns of input.namespaces) {
+    const name = ns.metadata?.name ?? '';
+    const identity = identityOf(ns, input.repositoryId);
+    if (!identity) continue; // not ours: not even listed in the report
+    const pr = identity.target.kind === 'pr' ? identity.target.number : undefined;
+    const expiry = expiresAt(ns, leases.get(name));
+    const base = {
+      namespace: name,
+      ...(pr !== undefined ? { pr } : {}),
+      ...(expiry !== undefined ? { expiresAt: new Date(expiry).toISOString() } : {}),
+    };
+    if (ns.metadata?.deletionTimestamp) {
+      rows.push({ ...base, decision: 'terminating', reason: 'already being deleted' });
+      continue;
+    }
+    if (isKept(ns)) {
+      rows.push({ ...base, decision: 'kept', reason: `marked ${labels.keep}` });
+      continue;
+    }
+    const expired = expiry !== undefined && expiry <= input.now;
+    const closed = pr !== undefined && input.open !== undefined && !input.open.has(pr);
+    if (expired || closed) {
+      rows.push({
+        ...base,
+        decision: 'would delete',
+        reason: [expired ? 'expired' : '', closed ? 'pull request closed' : ''].filter(Boolean).join(', '),
+        object: ns,
+      });
+    } else {
+      rows.push({ ...base, decision: 'live', reason: expiry === undefined ? 'no expiry recorded' : 'not expired' });
+    }
+  }
+  return rows;
+}
+
+export async function reap({ inputs, ctx, rt }: ModeArgs, openPullRequests: OpenPullRequests): Promise<void> {
+  const repositoryId = requireRepositoryId(ctx);
+  const selector = labelSelector()
+    .eq(labels.managedBy, MANAGED_BY)
+    .eq(labels.repository, repositoryHash(repositoryId))
+    .toString();
+  const client = await rt.connect();
+  const notes: string[] = [];
+  try {
+    const [namespaces, leases, open] = await Promise.all([
+      client.list(collectionPath(types.namespace), { labelSelector: selector }, rt.signal),
+      client.list(collectionPath(types.lease), { labelSelector: selector }, rt.signal).catch((error: unknown) => {
+        notes.push(`leases could not be listed (${formatKubeError(error)}); expiry from namespace annotations only`);
+        return { items: [] as KubeObject[] };
+      }),
+      inputs.reapClosed ? openPullRequests().catch(() => undefined) : Promise.resolve(undefined),
+    ]);
+    if (inputs.reapClosed && open === undefined)
+      notes.push('the open pull requests could not be listed; only expired environments were considered');
+    const rows = decideReap({
+      namespaces: namespaces.items,
+      leases: leases.items,
+      repositoryId,
+      open,
+      now: rt.clock.now(),
+    });
+    const due = rows.filter((r) => r.decision === 'would delete');
+    rt.logger.info(
+      `reaper: ${rows.length} environments of this repository, ${due.length} due${inputs.dryRun ? ' (dry run: nothing is deleted)' : ''}`,
+    );
+    if (!inputs.dryRun) {
+      await mapLimit(due, 8, async (row) => {
+        try {
+          const outcome = await deleteVerifiedNamespace(client, row.object as KubeObject, rt.signal);
+          row.decision = 'deleted';
+          if (outcome === 'already-gone') row.reason += '; already gone';
+          rt.logger.info(`deleted ${row.namespace} (${row.reason})`);
+        } catch (error) {
+          if (isConflict(error)) {
+            // Changed since it was listed (the precondition failed): look again on the next run, never guess now.
+            row.decision = 'live';
+            row.reason = 'changed since it was listed; left for the next run';
+            return;
+          }
+          row.decision = 'failed';
+          row.reason = `${row.reason}; delete failed: ${formatKubeError(error)}`;
+          rt.logger.warning(`could not delete ${row.namespace}: ${formatKubeError(error)}`);
+        }
+      });
+    } else {
+      for (const row of due) rt.logger.info(`would delete ${row.namespace} (${row.reason})`);
+    }
+    const summary = {
+      dryRun: inputs.dryRun,
+      deleted: rows.filter((r) => r.decision === 'deleted').map((r) => r.namespace),
+      wouldDelete: rows.filter((r) => r.decision === 'would delete').map((r) => r.namespace),
+      kept: rows.filter((r) => r.decision === 'kept').map((r) => r.namespace),
+      failed: rows.filter((r) => r.decision === 'failed').map((r) => r.namespace),
+      live: rows.filter((r) => r.decision === 'live').length,
+    };
+    rt.setOutput(Outputs.reaped, JSON.stringify(summary));
+    await rt.publish({
+      kind: 'reap',
+      dryRun: inputs.dryRun,
+      rows: rows.map(({ object: _object, ...row }) => row),
+      notes,
+    });
+    if (summary.failed.length > 0)
+      throw new Error(`${summary.failed.length} environment(s) could not be deleted: ${summary.failed.join(', ')}`);
+  } finally {
+    client.close();
+  }
+}

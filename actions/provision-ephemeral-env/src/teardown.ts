@@ -1,0 +1,76 @@
+/**
+ * Teardown, used inline (failure of up), by the post step, by mode down and on cancellation. It deletes only a
+ * namespace that is ours by label AND annotation, with uid/resourceVersion preconditions so the object deleted is
+ * the object checked. It waits for termination only when asked, and reports a stuck namespace's finalizers and
+ * conditions without ever touching them.
+ */
+import type { Logger } from '@gauntlet/action-kit';
+import {
+  type EnvironmentIdentity,
+  type KubeClient,
+  type StuckNamespace,
+  OwnershipError,
+  annotations,
+  deleteVerifiedNamespace,
+  environmentName,
+  getNamespace,
+  isConflict,
+  verifyOwnership,
+  waitForNamespaceGone,
+} from '@gauntlet/kube';
+
+export type TeardownOutcome =
+  | { result: 'absent'; namespace: string }
+  | { result: 'not-created-by-this-run'; namespace: string }
+  | { result: 'deleted'; namespace: string; gone: boolean; stuck?: StuckNamespace };
+
+export interface TeardownOptions {
+  /** Only delete when the namespace was created by this run (post step, inline teardown, cancellation). */
+  onlyIfCreatedBy?: string;
+  /** Wait for the namespace to be gone, up to this clock time. */
+  waitUntil?: number;
+  signal?: AbortSignal;
+  logger: Logger;
+}
+
+export async function teardown(
+  client: KubeClient,
+  identity: EnvironmentIdentity,
+  options: TeardownOptions,
+): Promise<TeardownOutcome> {
+  const name = environmentName(identity);
+  for (let attempt = 0; ; attempt++) {
+    const current = await getNamespace(client, name, options.signal);
+    if (!current) return { result: 'absent', namespace: name };
+    const ownership = verifyOwnership(current, identity);
+    if (!ownership.ours)
+      throw new OwnershipError(`namespace ${name} is not this environment's (${ownership.reason}); it was not deleted`);
+    if (
+      options.onlyIfCreatedBy !== undefined &&
+      current.metadata?.annotations?.[annotations.createdBy] !== options.onlyIfCreatedBy
+    ) {
+      return { result: 'not-created-by-this-run', namespace: name };
+    }
+    let outcome;
+    try {
+      outcome = await deleteVerifiedNamespace(client, current, options.signal);
+    } catch (error) {
+      // The namespace changed between our check and the delete: check again (a bounded number of times).
+      if (isConflict(error) && attempt < 3) continue;
+      throw error;
+    }
+    if (outcome === 'already-gone') return { result: 'absent', namespace: name };
+    options.logger.info(
+      outcome === 'deleted' ? `deletion of namespace ${name} requested` : `namespace ${name} is already terminating`,
+    );
+    if (options.waitUntil === undefined) return { result: 'deleted', namespace: name, gone: false };
+    const uid = current.metadata?.uid ?? '';
+    const waited = await waitForNamespaceGone(client, name, uid, {
+      deadline: options.waitUntil,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return waited.gone
+      ? { result: 'deleted', namespace: name, gone: true }
+      : { result: 'deleted', namespace: name, gone: false, stuck: waited.stuck };
+  }
+}

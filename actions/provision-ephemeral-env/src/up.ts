@@ -1,0 +1,529 @@
+/**
+ * Mode up: create or adopt the PR's namespace, stamp the guardrails, apply the stack, wait until it is really
+ * ready, report. The namespace output and the post step's state are written before the first cluster request, so
+ * an `if: always()` step, the post step or the reaper can always find what this run may have created.
+ */
+import { UserError, formatDuration, withGroup } from '@gauntlet/action-kit';
+import {
+  type AppliedObject,
+  type EnvironmentIdentity,
+  type KubeClient,
+  type KubeObject,
+  type PlannedObject,
+  type TargetStatus,
+  type WaitTarget,
+  Discovery,
+  KubeApiError,
+  NamespaceWaiter,
+  OwnershipError,
+  annotations,
+  applyStack,
+  collectionPath,
+  diagnose,
+  environmentName,
+  formatKubeError,
+  getNamespace,
+  isAbortError,
+  isAlreadyExists,
+  isWaitable,
+  loadStack,
+  objectPath,
+  overrideImages,
+  ownershipMetadata,
+  planStack,
+  repositoryHash,
+  runKey,
+  substituteVariables,
+  types,
+  verifyOwnership,
+  waitForNamespaceGone,
+} from '@gauntlet/kube';
+import { admit } from './capacity.js';
+import { Outputs, SEED_ANNOTATION, State, type Phase, Guardrail } from './constants.js';
+import { identityFor } from './context.js';
+import { describeEnvironment, quotaUse } from './describe.js';
+import { guardrailObjects, podSecurityLabels } from './guardrails.js';
+import { namespaceKubeconfig } from './namespace-kubeconfig.js';
+import type { TargetLine } from './report.js';
+import type { ModeArgs } from './runtime.js';
+import { teardown } from './teardown.js';
+
+interface Progress {
+  created: boolean;
+  /** A create request was sent: the namespace may exist even if no answer came back. */
+  maybeCreated: boolean;
+  adopted: boolean;
+  applied: AppliedObject[];
+  statuses: TargetStatus[];
+}
+
+export async function up({ inputs, ctx, rt }: ModeArgs): Promise<void> {
+  const started = rt.clock.now();
+  const deadline = started + inputs.timeoutMs;
+  const identity = identityFor(ctx, inputs.prNumber, inputs.namePrefix);
+  const namespace = environmentName(identity);
+  const run = { runId: String(ctx.runId), runAttempt: String(ctx.runAttempt) };
+  const key = runKey(run);
+  const setPhase = (phase: Phase): void => rt.saveState(State.phase, phase);
+  // Before any request: the name for if: always() steps, and everything the post step needs.
+  rt.setOutput(Outputs.namespace, namespace);
+  rt.saveState(State.namespace, namespace);
+  rt.saveState(State.identity, JSON.stringify(identity));
+  rt.saveState(State.runKey, key);
+  rt.saveState(State.keepOnFailure, String(inputs.keepOnFailure));
+  setPhase('starting');
+  rt.logger.info(
+    `Environment ${namespace} for ${identity.target.kind === 'pr' ? `pull request #${identity.target.number}` : 'this ref'}`,
+  );
+
+  const client = await rt.connect();
+  const progress: Progress = { created: false, maybeCreated: false, adopted: false, applied: [], statuses: [] };
+  try {
+    await withGroup(rt.logger, `Namespace ${namespace}`, () =>
+      ensureNamespace(client, identity, namespace, key, deadline, { inputs, ctx, rt }, progress, setPhase),
+    );
+    setPhase('applying');
+    const stack = await withGroup(rt.logger, 'Guardrails and stack', () =>
+      applyEverything(client, identity, namespace, deadline, { inputs, ctx, rt }, progress),
+    );
+    const ready = await withGroup(rt.logger, 'Waiting for readiness', () =>
+      waitForReadiness(client, namespace, stack, deadline, { inputs, ctx, rt }, progress),
+    );
+    if (!ready.ok) {
+      throw new NotReadyError(
+        ready.timedOut
+          ? `the environment was not ready within ${formatDuration(inputs.timeoutMs)}`
+          : `${ready.statuses
+              .filter((s) => s.verdict.state === 'failed')
+              .map((s) => `${label(s)} failed: ${s.verdict.message}`)
+              .join('; ')}`,
+      );
+    }
+    const expiresAt = new Date(rt.clock.now() + inputs.ttlMs).toISOString();
+    const description = describeEnvironment(
+      progress.applied.map((a) => a.result),
+      {
+        namespace,
+        context: rt.kube.contextName,
+        expiresAt,
+        clusterDomain: inputs.clusterDomain,
+        ...(identity.target.kind === 'pr' ? { prNumber: identity.target.number } : {}),
+        headSha: ctx.headSha,
+      },
+    );
+    if (inputs.namespaceKubeconfig) {
+      const text = await namespaceKubeconfig(client, rt.kube.kubeConfig, {
+        namespace,
+        ttlMs: inputs.ttlMs,
+        fieldManager: inputs.fieldManager,
+        labels: ownershipMetadata(identity, { now: 0, ttlMs: 0 }).labels,
+        registerSecret: (v) => rt.registerSecret(v),
+        signal: rt.signal,
+      });
+      rt.setOutput(Outputs.kubeconfig, text);
+    }
+    rt.setOutput(Outputs.environment, JSON.stringify(description));
+    rt.setOutput(Outputs.expiresAt, expiresAt);
+    rt.setOutput(Outputs.status, 'ready');
+    setPhase('ready');
+    const durationMs = rt.clock.now() - started;
+    rt.logger.info(
+      `Environment ${namespace} is ready (${formatDuration(durationMs)}); ${description.services.length} services; expires ${expiresAt}`,
+    );
+    await rt.publish({
+      kind: 'ready',
+      namespace,
+      adopted: progress.adopted,
+      description,
+      quota: await quotaUse(client, namespace, rt.signal),
+      applied: progress.applied.length,
+      durationMs,
+      targets: lines(progress.statuses),
+    });
+  } catch (error) {
+    await onFailure(error, client, identity, namespace, key, started, { inputs, ctx, rt }, progress, setPhase);
+    throw error;
+  } finally {
+    client.close();
+  }
+}
+
+class NotReadyError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotReadyError';
+  }
+}
+
+function label(status: TargetStatus): string {
+  return `${status.target.kind.toLowerCase()}/${status.target.name}`;
+}
+
+function lines(statuses: readonly TargetStatus[]): TargetLine[] {
+  return statuses.map((s) => ({ target: label(s), state: s.verdict.state, message: s.verdict.message }));
+}
+
+async function ensureNamespace(
+  client: KubeClient,
+  identity: EnvironmentIdentity,
+  namespace: string,
+  key: string,
+  deadline: number,
+  { inputs, ctx, rt }: ModeArgs,
+  progress: Progress,
+  setPhase: (phase: Phase) => void,
+): Promise<void> {
+  let existing = await getNamespace(client, namespace, rt.signal);
+  if (existing?.metadata?.deletionTimestamp) {
+    const ownership = verifyOwnership(existing, identity);
+    if (!ownership.ours)
+      throw new OwnershipError(
+        `namespace ${namespace} exists and is not this environment's (${ownership.reason}); it is left untouched`,
+      );
+    rt.logger.info(`namespace ${namespace} is still terminating from an earlier teardown; waiting for it to go`);
+    const waited = await waitForNamespaceGone(client, namespace, existing.metadata.uid ?? '', {
+      deadline,
+      signal: rt.signal,
+    });
+    if (!waited.gone) {
+      throw new UserError(
+        `namespace ${namespace} is still terminating (finalizers: ${waited.stuck.finalizers.join(', ') || 'none'}); try again when it is gone`,
+      );
+    }
+    existing = undefined;
+  }
+  if (existing) {
+    const ownership = verifyOwnership(existing, identity);
+    if (!ownership.ours)
+      throw new OwnershipError(
+        `namespace ${namespace} exists and is not this environment's (${ownership.reason}); it is never adopted or touched`,
+      );
+    progress.adopted = true;
+    warnOnPodSecurity(existing, inputs.podSecurity, rt.logger.warning.bind(rt.logger));
+    rt.logger.info(`adopting this pull request's existing namespace ${namespace}`);
+    return;
+  }
+  if (inputs.maxEnvironments > 0 || inputs.capacityCheck) {
+    const verdict = await admit(
+      client,
+      {
+        repositoryId: identity.repositoryId,
+        namespace,
+        maxEnvironments: inputs.maxEnvironments,
+        quota: inputs.resourceQuota,
+        checkHeadroom: inputs.capacityCheck,
+      },
+      {
+        waitMs: Math.min(inputs.capacityWaitMs, Math.max(0, deadline - rt.clock.now())),
+        signal: rt.signal,
+        onWait: (v) => rt.logger.info(`waiting for capacity: ${v.message}`),
+      },
+    );
+    rt.logger.info(
+      `capacity admission: ${verdict.liveEnvironments} live environment(s) of this repository${verdict.headroom ? `, headroom ${verdict.headroom.cpu.toFixed(2)} CPU` : ''}`,
+    );
+  }
+  const meta = ownershipMetadata(identity, {
+    repository: `${ctx.owner}/${ctx.repo}`,
+    headSha: ctx.headSha,
+    runId: String(ctx.runId),
+    runAttempt: String(ctx.runAttempt),
+    now: rt.clock.now(),
+    ttlMs: inputs.ttlMs,
+  });
+  const body: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: namespace,
+      labels: { ...meta.labels, ...podSecurityLabels(inputs.podSecurity) },
+      annotations: meta.annotations,
+    },
+  };
+  setPhase('creating');
+  progress.maybeCreated = true;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.request({
+        method: 'POST',
+        path: collectionPath(types.namespace),
+        body,
+        query: { fieldManager: inputs.fieldManager },
+        signal: rt.signal,
+        deadline,
+      });
+      progress.created = true;
+      rt.logger.info(`created namespace ${namespace}`);
+      return;
+    } catch (error) {
+      if (isAbortError(error)) throw error;
+      const ambiguous = !(error instanceof KubeApiError) || error.status >= 500;
+      if (!isAlreadyExists(error) && !ambiguous) throw error;
+      // Someone (a concurrent run of this PR, or our own request whose answer was lost) created it: look, don't guess.
+      const now = await getNamespace(client, namespace, rt.signal);
+      if (!now) {
+        if (attempt < 3) continue;
+        throw error;
+      }
+      const ownership = verifyOwnership(now, identity);
+      if (!ownership.ours)
+        throw new OwnershipError(
+          `namespace ${namespace} exists and is not this environment's (${ownership.reason}); it is never adopted or touched`,
+        );
+      if (now.metadata?.annotations?.[annotations.createdBy] === key) {
+        progress.created = true;
+        rt.logger.info(`created namespace ${namespace}`);
+      } else {
+        progress.adopted = true;
+        rt.logger.info(
+          `namespace ${namespace} was created concurrently by another run of this pull request; adopting it`,
+        );
+      }
+      return;
+    }
+  }
+}
+
+function warnOnPodSecurity(namespace: KubeObject, level: string, warn: (message: string) => void): void {
+  const current = namespace.metadata?.labels?.['pod-security.kubernetes.io/enforce'];
+  if (current !== level) {
+    warn(
+      `the existing namespace enforces Pod Security level ${current ?? 'none'}, not ${level}; the level is set only when an environment is created (the action never patches namespaces)`,
+    );
+  }
+}
+
+const WAITABLE_GROUP: Record<string, string> = {
+  Deployment: 'apps',
+  StatefulSet: 'apps',
+  DaemonSet: 'apps',
+  Job: 'batch',
+  Service: '',
+};
+
+interface Stack {
+  seedJobs: WaitTarget[];
+  targets: WaitTarget[];
+}
+
+async function applyEverything(
+  client: KubeClient,
+  identity: EnvironmentIdentity,
+  namespace: string,
+  deadline: number,
+  { inputs, ctx, rt }: ModeArgs,
+  progress: Progress,
+): Promise<Stack> {
+  const discovery = new Discovery(client);
+  const applyOptions = { fieldManager: inputs.fieldManager, force: inputs.forceConflicts, signal: rt.signal, deadline };
+  // Guardrails first: pods created by the stack must meet the quota and limit defaults from the start.
+  const guardrails = guardrailObjects({
+    namespace,
+    repositoryHash: repositoryHash(identity.repositoryId),
+    inputs,
+    holder: runKey({ runId: String(ctx.runId), runAttempt: String(ctx.runAttempt) }),
+    now: rt.clock.now(),
+  });
+  const guardrailPlan = await planStack(
+    guardrails.map((object, document) => ({ object, source: { file: '(guardrails)', document } })),
+    discovery,
+    { namespace, allowClusterScoped: false, signal: rt.signal },
+  );
+  // The stack is read and checked before anything of it is applied.
+  const plan = await buildPlan(namespace, identity, discovery, { inputs, ctx, rt });
+  await applyStack(client, guardrailPlan, applyOptions);
+  if (guardrails.some((g) => g.kind === 'ResourceQuota')) await quotaReady(client, namespace, deadline, rt.signal);
+  rt.logger.info(`guardrails applied: ${guardrails.map((g) => (g.kind ?? '').toLowerCase()).join(', ')}`);
+  progress.applied = await applyStack(client, plan, applyOptions);
+  rt.logger.info(
+    `applied ${progress.applied.length} objects with server-side apply (field manager ${inputs.fieldManager})`,
+  );
+  const seedNames = new Set(inputs.seedJobs);
+  const isSeed = (p: PlannedObject): boolean =>
+    p.type.kind === 'Job' && (seedNames.has(p.name) || p.object.metadata?.annotations?.[SEED_ANNOTATION] === 'true');
+  for (const name of seedNames) {
+    if (!plan.some((p) => p.type.kind === 'Job' && p.name === name))
+      throw new UserError(`Input 'seed-jobs': the stack has no Job named ${JSON.stringify(name)}`);
+  }
+  const toTarget = (a: AppliedObject): WaitTarget => ({
+    kind: a.planned.type.kind as WaitTarget['kind'],
+    name: a.planned.name,
+    ...(a.planned.type.kind === 'Service' ? { object: a.result } : {}),
+  });
+  const waitable = progress.applied.filter(
+    (a) => isWaitable(a.planned.type.kind) && WAITABLE_GROUP[a.planned.type.kind] === a.planned.type.group,
+  );
+  return {
+    seedJobs: waitable.filter((a) => isSeed(a.planned)).map(toTarget),
+    targets: waitable.filter((a) => !isSeed(a.planned)).map(toTarget),
+  };
+}
+
+async function buildPlan(
+  namespace: string,
+  identity: EnvironmentIdentity,
+  discovery: Discovery,
+  { inputs, ctx, rt }: ModeArgs,
+): Promise<PlannedObject[]> {
+  const stack = loadStack(inputs.manifests, ctx.workspace);
+  const variables: Record<string, string> = {
+    ...inputs.variables,
+    NAMESPACE: namespace,
+    ENVIRONMENT: namespace,
+    HEAD_SHA: ctx.headSha,
+    SHORT_SHA: ctx.headSha.slice(0, 7),
+    IMAGE_TAG: inputs.imageTag ?? ctx.headSha,
+    RUN_ID: String(ctx.runId),
+    EXPIRES_AT: new Date(rt.clock.now() + inputs.ttlMs).toISOString(),
+    ...(identity.target.kind === 'pr' ? { PR_NUMBER: String(identity.target.number) } : {}),
+  };
+  const unknown = new Set<string>();
+  let images = 0;
+  const objects = stack.map(({ object, source }) => {
+    const substituted = substituteVariables(object, variables);
+    for (const name of substituted.unknown) unknown.add(name);
+    images += overrideImages(substituted.value, inputs.images);
+    return { object: substituted.value, source };
+  });
+  if (unknown.size > 0)
+    rt.logger.warning(
+      `manifests reference undefined variables, left as written: ${[...unknown].map((n) => `\${${n}}`).join(', ')}`,
+    );
+  if (Object.keys(inputs.images).length > 0) rt.logger.info(`image overrides changed ${images} container image(s)`);
+  const plan = await planStack(objects, discovery, {
+    namespace,
+    allowClusterScoped: inputs.allowClusterScoped,
+    signal: rt.signal,
+  });
+  rt.logger.info(`stack: ${plan.length} objects from ${new Set(stack.map((s) => s.source.file)).size} file(s)`);
+  return plan;
+}
+
+/** A new ResourceQuota rejects pods until the quota controller has filled in its status: wait for that first. */
+async function quotaReady(client: KubeClient, namespace: string, deadline: number, signal: AbortSignal): Promise<void> {
+  let interval = 100;
+  for (;;) {
+    const quota = await client.getOptional<KubeObject>(
+      objectPath(types.resourceQuota, namespace, Guardrail.quota),
+      signal,
+    );
+    const hard = (quota?.status as { hard?: Record<string, string> } | undefined)?.hard;
+    if (hard && Object.keys(hard).length > 0) return;
+    if (client.clock.now() + interval > deadline) return;
+    await client.clock.sleep(interval, signal);
+    interval = Math.min(1_000, interval * 2);
+  }
+}
+
+async function waitForReadiness(
+  client: KubeClient,
+  namespace: string,
+  stack: Stack,
+  deadline: number,
+  { rt }: ModeArgs,
+  progress: Progress,
+) {
+  const waiter = new NamespaceWaiter(client, namespace, {
+    signal: rt.signal,
+    logger: rt.logger,
+    onProgress: (statuses) => {
+      const ready = statuses.filter((s) => s.verdict.state === 'ready').length;
+      const pending = statuses.filter((s) => s.verdict.state !== 'ready').slice(0, 5);
+      rt.logger.info(
+        `waiting: ${ready}/${statuses.length} ready${pending.length ? `; ${pending.map((s) => `${label(s)}: ${s.verdict.message}`).join('; ')}` : ''}`,
+      );
+    },
+  });
+  try {
+    waiter.track([...stack.seedJobs, ...stack.targets]);
+    if (stack.seedJobs.length > 0) {
+      rt.logger.info(`running ${stack.seedJobs.length} seed job(s) to completion first`);
+      const seeded = await waiter.until(stack.seedJobs, deadline);
+      progress.statuses = seeded.statuses;
+      if (!seeded.ok) return seeded;
+    }
+    const result = await waiter.until(stack.targets, deadline);
+    progress.statuses = [...(stack.seedJobs.length > 0 ? progress.statuses : []), ...result.statuses];
+    for (const status of result.statuses) rt.logger.debug(`${label(status)}: ${status.verdict.message}`);
+    return { ...result, statuses: progress.statuses };
+  } finally {
+    await waiter.stop();
+  }
+}
+
+async function onFailure(
+  error: unknown,
+  client: KubeClient,
+  identity: EnvironmentIdentity,
+  namespace: string,
+  key: string,
+  started: number,
+  { inputs, rt }: ModeArgs,
+  progress: Progress,
+  setPhase: (phase: Phase) => void,
+): Promise<void> {
+  const cancelled = rt.signal.aborted || isAbortError(error);
+  setPhase('failed');
+  rt.setOutput(Outputs.status, cancelled ? 'cancelled' : 'failed');
+  const teardownWanted = (progress.created || progress.maybeCreated) && !inputs.keepOnFailure;
+  // Cancellation: ask for the delete first, within the runner's grace period; report afterwards if time allows.
+  let teardownNote =
+    progress.created || progress.maybeCreated
+      ? inputs.keepOnFailure
+        ? 'kept (keep-on-failure)'
+        : 'pending'
+      : 'not created by this run: kept';
+  const doTeardown = async (wait: boolean): Promise<void> => {
+    if (!teardownWanted) return;
+    try {
+      const outcome = await teardown(client, identity, {
+        onlyIfCreatedBy: key,
+        logger: rt.logger,
+        ...(wait ? { waitUntil: rt.clock.now() + Math.min(inputs.deleteTimeoutMs, 60_000) } : {}),
+      });
+      teardownNote = outcome.result === 'deleted' ? (outcome.gone ? 'deleted' : 'deletion requested') : outcome.result;
+      if (outcome.result !== 'not-created-by-this-run') rt.saveState(State.phase, 'torn-down');
+    } catch (teardownError) {
+      teardownNote = `failed: ${formatKubeError(teardownError)} (the post step and the reaper will retry)`;
+      rt.logger.warning(`teardown of ${namespace} failed: ${formatKubeError(teardownError)}`);
+    }
+  };
+  if (cancelled) {
+    await doTeardown(false);
+    return;
+  }
+  let diagnostics: Awaited<ReturnType<typeof diagnose>> = [];
+  const unready = progress.statuses.filter((s) => s.verdict.state !== 'ready');
+  if (unready.length > 0) {
+    try {
+      diagnostics = await diagnose(
+        client,
+        namespace,
+        unready.map((s) => ({ target: label(s), verdict: s.verdict, ...(s.object ? { object: s.object } : {}) })),
+      );
+    } catch (diagnoseError) {
+      rt.logger.warning(`diagnostics could not be gathered: ${formatKubeError(diagnoseError)}`);
+    }
+    for (const d of diagnostics) {
+      rt.logger.error(`${d.target} is not ready: ${d.verdict.message}`);
+      for (const pod of d.pods)
+        for (const c of pod.containers)
+          if (c.reason || c.restarts > 0)
+            rt.logger.info(
+              `  ${pod.name}/${c.name}: ${c.state}${c.reason ? ` (${c.reason})` : ''}, ${c.restarts} restarts`,
+            );
+      for (const e of d.events.slice(0, 3)) rt.logger.info(`  event ${e.reason} on ${e.object}: ${e.message}`);
+    }
+  }
+  await doTeardown(true);
+  await rt.publish({
+    kind: 'failed',
+    namespace,
+    reason: formatKubeError(error),
+    targets: lines(progress.statuses),
+    diagnostics,
+    teardown: teardownNote,
+    durationMs: rt.clock.now() - started,
+    cancelled: false,
+  });
+}
