@@ -76,13 +76,11 @@ function fillLines(
     size += lineSize;
     shown++;
   }
-  let counted = shown;
-  if (stoppedEarly) {
-    if (total !== undefined) counted = total;
-    else {
-      counted = shown + 1; // the one that did not fit
-      for (let next = iterator.next(); !next.done; next = iterator.next()) counted++;
-    }
+  // The caller's total wins: rows may be a pre-cut slice of a longer list, and the note must still count them all.
+  let counted = total ?? shown;
+  if (stoppedEarly && total === undefined) {
+    counted = shown + 1; // the one that did not fit
+    for (let next = iterator.next(); !next.done; next = iterator.next()) counted++;
   }
   return text + noteFor(counted - shown);
 }

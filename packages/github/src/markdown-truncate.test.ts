@@ -72,6 +72,12 @@ describe('MarkdownDoc', () => {
     }
   });
 
+  it('counts rows beyond a pre-cut slice', () => {
+    const out = new MarkdownDoc().table([{ header: 'Test' }], [['a'], ['b']], { total: 10 }).render(limit(10_000));
+    expect(analyzeMarkdown(out).tables[0]).toHaveLength(2);
+    expect(out).toContain('… and 8 more rows');
+  });
+
   it('counts a lazy list it did not know the length of', () => {
     function* items() {
       for (let i = 0; i < 1_000; i++) yield `item ${i}`;
