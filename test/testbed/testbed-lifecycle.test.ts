@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, status, up } from '@gauntlet/testbed';
+import { spawn } from 'node:child_process';
+import { down, release, status, up } from '@gauntlet/testbed';
 
 const quiet = (): void => {};
 
@@ -46,5 +47,29 @@ describe('test bed lifecycle', () => {
     expect(after.healthy).toMatchObject({ prometheus: false, toxiproxy: false });
     await expect(fetch(`${third.state.toxiproxy!.url}/version`)).rejects.toThrow();
     await expect(fetch(`${third.state.prometheus!.url}/-/ready`)).rejects.toThrow();
+  });
+
+  it('shares the test bed between concurrent test runs; the last one stops only what test runs started', async () => {
+    // "Another vitest run": any live process whose pid holds the test bed.
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const byCli = await up({ components: ['prometheus'], log: quiet }); // like `pnpm env:up`
+      expect(byCli.started).toEqual(['prometheus']);
+      const a = await up({ components: ['prometheus', 'toxiproxy'], holder: process.pid, log: quiet });
+      expect(a.started).toEqual(['toxiproxy']);
+      await up({ components: ['prometheus', 'toxiproxy'], holder: other.pid!, log: quiet });
+
+      expect(await release(process.pid, { log: quiet })).toEqual([]); // the other run still uses it
+      expect((await status()).healthy).toMatchObject({ prometheus: true, toxiproxy: true });
+
+      other.kill('SIGKILL'); // the other run crashes without releasing
+      await new Promise((r) => other.once('exit', r));
+      expect(await release(process.pid, { log: quiet })).toEqual(['toxiproxy']);
+      // Prometheus was started by the "CLI" and stays up.
+      expect((await status()).healthy).toMatchObject({ prometheus: true, toxiproxy: false });
+    } finally {
+      other.kill('SIGKILL');
+      await down({ log: quiet });
+    }
   });
 });

@@ -148,12 +148,14 @@ ensure_prometheus() {
 }
 
 total_started=$SECONDS
+# `time` on each step prints wall and CPU seconds (the figures recorded in packages/testbed/README.md).
+TIMEFORMAT="[testbed-build] step took %R s wall, %U s user, %S s sys"
 log "versions: kubernetes v$k8s_version, etcd v$etcd_version, kwok v$kwok_version, toxiproxy v$toxiproxy_version; cache $cache_root"
-ensure_prometheus
-run_timed toxiproxy "$toxiproxy_dir" build_toxiproxy
-run_timed etcd "$etcd_dir" build_etcd
-run_timed kwok "$kwok_dir" build_kwok
-run_timed kubernetes "$k8s_dir" build_kubernetes
+time ensure_prometheus
+time run_timed toxiproxy "$toxiproxy_dir" build_toxiproxy
+time run_timed etcd "$etcd_dir" build_etcd
+time run_timed kwok "$kwok_dir" build_kwok
+time run_timed kubernetes "$k8s_dir" build_kubernetes
 
 manifest=$cache_root/manifest.env
 cat > "$manifest.tmp" <<EOF

@@ -2,6 +2,7 @@
 export {
   up,
   down,
+  release,
   status,
   allComponents,
   type Component,

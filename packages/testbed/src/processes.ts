@@ -110,7 +110,8 @@ export function runCommand(
         resolve({
           code,
           stdout: String(stdout),
-          stderr: String(stderr) + (error && code === 1 && !stderr ? error.message : ''),
+          // Spawn failures and timeouts have no stderr of their own; report the error message instead.
+          stderr: String(stderr) || (error ? error.message : ''),
         });
       },
     );

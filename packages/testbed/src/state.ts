@@ -34,6 +34,13 @@ export interface TestbedState {
   cluster?: ClusterState;
   prometheus?: PrometheusState;
   toxiproxy?: ToxiproxyState;
+  /**
+   * Pids of test runs (vitest global set-ups) currently using the test bed. Several runs on one machine
+   * share it; the last one to leave stops what set-ups started (`autoStop`).
+   */
+  holders?: number[];
+  /** Components started by a test run rather than by `env:up`: stopped when the last holder leaves. */
+  autoStop?: ('cluster' | 'prometheus' | 'toxiproxy')[];
 }
 
 export function stateFile(): string {

@@ -17,6 +17,12 @@ export interface UpOptions {
   /** Which components to bring up (default: all). */
   components?: readonly Component[];
   log?: Logger;
+  /**
+   * Register `holder` (a pid) as a user of the test bed; components this call starts are stopped by
+   * `release()` once no live holder remains. Without it (env:up, scripts) the components stay up until
+   * `down()`, including ones an earlier test run started.
+   */
+  holder?: number;
 }
 
 export interface UpResult {
@@ -61,6 +67,14 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
       if (await healthy(state, c)) log(`${c}: already running`);
       else toStart.push(c);
     }
+    if (opts.holder !== undefined) {
+      state.holders = [...liveHolders(state).filter((p) => p !== opts.holder), opts.holder];
+      state.autoStop = [...new Set([...(state.autoStop ?? []), ...toStart])];
+    } else {
+      // An explicit `up` (env:up) keeps whatever it asked for running, even if a test run started it.
+      state.autoStop = (state.autoStop ?? []).filter((c) => !wanted.includes(c));
+    }
+    writeState(state);
     if (toStart.length === 0) return { state, started };
     const bins = await ensureBinaries(log);
     for (const c of toStart) {
@@ -88,6 +102,28 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   });
 }
 
+function liveHolders(state: TestbedState): number[] {
+  return (state.holders ?? []).filter((pid) => isProcessAlive(pid));
+}
+
+/**
+ * Ends `holder`'s use of the test bed. When no other live test run holds it, stops the components
+ * test runs started (never ones started by env:up or used from outside). With `keep`, only unregisters.
+ */
+export async function release(holder: number, opts: { log?: Logger; keep?: boolean } = {}): Promise<Component[]> {
+  const log = opts.log ?? stderrLogger;
+  const toStop = await withStateLock(async () => {
+    const state = readState();
+    state.holders = liveHolders(state).filter((p) => p !== holder);
+    const stop = state.holders.length === 0 && !opts.keep ? (state.autoStop ?? []) : [];
+    if (state.holders.length > 0) log(`test bed still used by pid ${state.holders.join(', ')}: leaving it running`);
+    writeState(state);
+    return stop;
+  });
+  if (toStop.length) await down({ components: toStop, log });
+  return toStop;
+}
+
 export interface DownOptions {
   components?: readonly Component[];
   log?: Logger;
@@ -100,6 +136,7 @@ export async function down(opts: DownOptions = {}): Promise<void> {
   const runDir = runStateDir();
   await withStateLock(async () => {
     const state = readState();
+    state.autoStop = (state.autoStop ?? []).filter((c) => !wanted.includes(c));
     if (wanted.includes('toxiproxy')) {
       await stopToxiproxy(state.toxiproxy);
       delete state.toxiproxy;

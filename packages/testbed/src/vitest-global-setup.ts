@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { TestProject } from 'vitest/node';
 import { stderrLogger } from './progress.js';
-import { down, up, type Component } from './testbed.js';
+import { release, up, type Component } from './testbed.js';
 import { envNames, factsToEnv, type TestbedFacts } from './testbed-facts.js';
 import { loadKubeConfig, rawRequest, upstreamFromKubeConfig } from './upstream.js';
 
@@ -57,7 +57,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!externalToxi) wanted.push('toxiproxy');
 
   const started = Date.now();
-  const result = wanted.length ? await up({ components: wanted, log }) : { state: {}, started: [] as Component[] };
+  const result = wanted.length
+    ? await up({ components: wanted, log, holder: process.pid })
+    : { state: {}, started: [] as Component[] };
   const { state } = result;
   let kubeconfig: string;
   if (externalKubeconfig) {
@@ -92,10 +94,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-    if (process.env.GAUNTLET_KEEP_TESTBED === '1') {
-      log('GAUNTLET_KEEP_TESTBED=1: leaving the test bed running (pnpm env:down stops it)');
-      return;
-    }
-    if (result.started.length) await down({ components: result.started, log });
+    if (!wanted.length) return;
+    const keep = process.env.GAUNTLET_KEEP_TESTBED === '1';
+    // Another vitest run on this machine may be using the same test bed: `release` stops what test runs
+    // started only when this is the last one, and never what `env:up` started.
+    const stopped = await release(process.pid, { log, keep });
+    if (keep) log('GAUNTLET_KEEP_TESTBED=1: leaving the test bed running (pnpm env:down stops it)');
+    else if (!stopped.length && result.started.length) log('test bed left running for the runs still using it');
   };
 }
