@@ -1,0 +1,285 @@
+/**
+ * Runs a list of planned items with the user's command: output streamed through the neutralising runner
+ * (@gauntlet/test-runners), JUnit collected after each run, failed tests retried up to N times, and the attempts
+ * merged so a test that failed and then passed is flaky, never a plain pass. Used by `run` (one shard) and `queue`
+ * (one batch at a time).
+ *
+ * A run that wrote no JUnit still gets a verdict per planned item from its exit code, and a non-zero exit with no
+ * failing test in the JUnit (a crash after the tests, a runner error) becomes a failing "(shard command)" case:
+ * a shard never passes on a non-zero exit.
+ */
+import { glob, mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { neutralize, type Logger } from '@gauntlet/action-kit';
+import {
+  mergeJUnitReports,
+  testKey,
+  type JUnitCase,
+  type JUnitReport,
+  type JUnitSuite,
+  type PlanItem,
+} from '@gauntlet/sharding';
+import { expandCommand, runCommand, type RunnerAdapter, type CommandRun } from '@gauntlet/test-runners';
+import { CommandEnv } from './constants.js';
+import type { CommandInput } from './inputs.js';
+import { casesOf, caseId, readJUnit } from './junit-read.js';
+import { commandArguments } from './plan-io.js';
+
+export const COMMAND_CASE = '(shard command)';
+const MAX_JUNIT_BYTES = 64 * 1024 * 1024;
+
+export interface ExecuteOptions {
+  readonly items: readonly PlanItem[];
+  readonly command: CommandInput;
+  readonly runner: RunnerAdapter;
+  readonly cwd: string;
+  readonly junitPath?: string;
+  readonly retries: number;
+  readonly timeoutMs?: number;
+  readonly env: Record<string, string>;
+  readonly logger: Logger;
+  readonly signal?: AbortSignal;
+  readonly label: string;
+  readonly shardIndex: number;
+  readonly shardTotal: number;
+}
+
+export interface AttemptRecord {
+  readonly retry: number;
+  readonly exitCode: number | null;
+  readonly durationMs: number;
+  readonly junitFiles: number;
+  readonly items: number;
+}
+
+export interface ExecutionResult {
+  /** All attempts merged (flaky marked). */
+  readonly report: JUnitReport;
+  readonly attempts: readonly AttemptRecord[];
+  readonly cancelled: boolean;
+  readonly timedOut: boolean;
+  /** Wall time of all command runs. */
+  readonly durationMs: number;
+  readonly failed: boolean;
+}
+
+/**
+ * A report for a run that wrote no JUnit: one case per planned test (or per file), passed or failed with the
+ * command's exit code, and the run's time shared out evenly.
+ */
+export function syntheticReport(
+  items: readonly PlanItem[],
+  durationMs: number,
+  failureMessage: string | undefined,
+  tail: readonly string[] = [],
+): JUnitReport {
+  const failure =
+    failureMessage === undefined ? [] : [{ kind: 'failure' as const, message: failureMessage, text: tail.join('\n') }];
+  const perItem = items.length ? durationMs / 1000 / items.length : 0;
+  const bySuite = new Map<string, JUnitCase[]>();
+  for (const item of items) {
+    const names = item.tests ?? [path.basename(item.file)];
+    for (const name of names) {
+      const list = bySuite.get(item.file) ?? [];
+      list.push({
+        name,
+        file: item.file,
+        time: perItem / names.length,
+        status: failure.length ? 'failed' : 'passed',
+        failures: failure,
+        attempts: 1,
+      });
+      bySuite.set(item.file, list);
+    }
+  }
+  return { suites: [...bySuite].map(([file, cases]) => ({ name: file, file, cases })) };
+}
+
+/**
+ * The pseudo-test that stands for the command itself: failing when it exited non-zero without a failing test, and,
+ * on a retry after such a failure, passing when the retry went well (so the merge marks it flaky, not failed).
+ */
+export function commandSuite(run: Pick<CommandRun, 'exitCode' | 'signal' | 'tail'> | undefined): JUnitSuite {
+  const passed = run === undefined;
+  const why =
+    run?.exitCode === null ? `was stopped by ${run.signal ?? 'a signal'}` : `exited with code ${String(run?.exitCode)}`;
+  const testCase: JUnitCase = passed
+    ? { name: COMMAND_CASE, time: 0, status: 'passed', failures: [], attempts: 1 }
+    : {
+        name: COMMAND_CASE,
+        time: 0,
+        status: 'error',
+        failures: [
+          { kind: 'error', message: `the test command ${why} but reported no failing test`, text: run.tail.join('\n') },
+        ],
+        attempts: 1,
+      };
+  return { name: COMMAND_CASE, cases: [testCase] };
+}
+
+/** JUnit files matching the pattern that were written since `sinceMs` (coarse file-system clocks: 2 s slack). */
+export async function collectJUnit(
+  cwd: string,
+  pattern: string,
+  sinceMs: number,
+  logger: Logger,
+): Promise<{ report: JUnitReport; files: number }> {
+  const suites: JUnitSuite[] = [];
+  let files = 0;
+  const matches: string[] = [];
+  for await (const entry of glob(pattern, { cwd })) matches.push(entry);
+  for (const rel of matches.sort()) {
+    const full = path.resolve(cwd, rel);
+    const info = await stat(full).catch(() => undefined);
+    if (!info?.isFile() || info.mtimeMs < sinceMs - 2000) continue;
+    if (info.size > MAX_JUNIT_BYTES) {
+      logger.warning(
+        `JUnit file ${JSON.stringify(neutralize(rel))} is larger than ${MAX_JUNIT_BYTES} bytes and was ignored.`,
+      );
+      continue;
+    }
+    try {
+      const report = readJUnit(await readFile(full, 'utf8'), cwd);
+      suites.push(...report.suites);
+      files++;
+    } catch (error) {
+      logger.warning(
+        `JUnit file ${JSON.stringify(neutralize(rel))} could not be read (${neutralize((error as Error).message)}).`,
+      );
+    }
+  }
+  return { report: { suites }, files };
+}
+
+export function failingCases(report: JUnitReport): { suite: JUnitSuite; testCase: JUnitCase }[] {
+  return [...casesOf(report)].filter(({ testCase }) => testCase.status === 'failed' || testCase.status === 'error');
+}
+
+/**
+ * The items to run again: those whose file had a failing case. A test-level item keeps only its tests that failed
+ * when the names can be matched, else all of them. A failure that maps to no planned file (a report without file
+ * information, or the command itself failing) retries everything.
+ */
+export function retryItems(items: readonly PlanItem[], report: JUnitReport): PlanItem[] {
+  const failing = failingCases(report);
+  if (failing.length === 0) return [];
+  const planned = new Set(items.map((i) => i.file));
+  const failedFiles = new Set<string>();
+  const failedKeys = new Set<string>();
+  for (const { suite, testCase } of failing) {
+    if (testCase.name === COMMAND_CASE && suite.name === COMMAND_CASE) return [...items];
+    const id = caseId(testCase, suite);
+    if (!planned.has(id.file)) return [...items];
+    failedFiles.add(id.file);
+    failedKeys.add(testKey(id));
+  }
+  const out: PlanItem[] = [];
+  for (const item of items) {
+    if (!failedFiles.has(item.file)) continue;
+    if (item.tests === undefined) {
+      out.push(item);
+      continue;
+    }
+    const matched = item.tests.filter((name) => {
+      const key = testKey({ file: item.file, name });
+      if (failedKeys.has(key)) return true;
+      for (const failed of failedKeys)
+        if (
+          failed.startsWith(`${item.file}::`) &&
+          (failed.endsWith(`::${name}`) || key.endsWith(failed.slice(item.file.length)))
+        )
+          return true;
+      return false;
+    });
+    out.push({ ...item, tests: matched.length ? matched : item.tests });
+  }
+  return out;
+}
+
+async function runOnce(
+  options: ExecuteOptions,
+  items: readonly PlanItem[],
+  retry: number,
+  commandFailedBefore: boolean,
+) {
+  const args = commandArguments(items, options.runner);
+  const { file, args: argv } = expandCommand([...options.command.words], {
+    files: args.files,
+    tests: args.tests,
+    shardIndex: options.shardIndex,
+    shardTotal: options.shardTotal,
+  });
+  if (options.junitPath !== undefined && !/[*?[\]{}]/.test(options.junitPath)) {
+    // Many reporters do not create the directory of their output file.
+    await mkdir(path.dirname(path.resolve(options.cwd, options.junitPath)), { recursive: true });
+  }
+  const startedMs = Date.now();
+  const run = await runCommand({
+    file,
+    args: argv,
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env, [CommandEnv.retry]: String(retry) },
+    logger: options.logger,
+    label: options.label,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  let report: JUnitReport;
+  let junitFiles = 0;
+  if (options.junitPath !== undefined) {
+    const collected = await collectJUnit(options.cwd, options.junitPath, startedMs, options.logger);
+    junitFiles = collected.files;
+    report = collected.report;
+  } else report = { suites: [] };
+  if (junitFiles === 0) {
+    if (options.junitPath !== undefined) {
+      options.logger.warning(
+        `No JUnit report matching ${JSON.stringify(options.junitPath)} was written; each planned item gets the command's exit code as its result.`,
+      );
+    }
+    report = syntheticReport(
+      items,
+      run.durationMs,
+      run.exitCode === 0 ? undefined : `the test command exited with code ${String(run.exitCode)}`,
+      run.tail,
+    );
+  }
+  const unexplained = run.exitCode !== 0 && failingCases(report).length === 0;
+  if (unexplained) report = { suites: [...report.suites, commandSuite(run)] };
+  else if (commandFailedBefore) report = { suites: [...report.suites, commandSuite(undefined)] };
+  return { run, report, junitFiles, unexplained };
+}
+
+export async function executeItems(options: ExecuteOptions): Promise<ExecutionResult> {
+  const reports: JUnitReport[] = [];
+  const attempts: AttemptRecord[] = [];
+  let items: readonly PlanItem[] = options.items;
+  let cancelled = false;
+  let timedOut = false;
+  let durationMs = 0;
+  let commandFailed = false;
+  for (let retry = 0; retry <= options.retries && items.length > 0; retry++) {
+    if (retry > 0) {
+      options.logger.info(
+        `Retry ${retry} of ${options.retries}: running ${items.length} item${items.length === 1 ? '' : 's'} with failing tests again.`,
+      );
+    }
+    const { run, report, junitFiles, unexplained } = await runOnce(options, items, retry, commandFailed);
+    commandFailed ||= unexplained;
+    durationMs += run.durationMs;
+    reports.push(report);
+    attempts.push({ retry, exitCode: run.exitCode, durationMs: run.durationMs, junitFiles, items: items.length });
+    if (options.signal?.aborted) {
+      cancelled = true;
+      break;
+    }
+    if (run.timedOut) {
+      timedOut = true;
+      break;
+    }
+    items = retryItems(items, report);
+  }
+  const report = reports.length <= 1 ? (reports[0] ?? { suites: [] }) : mergeJUnitReports(reports);
+  const failed = cancelled || timedOut || failingCases(report).length > 0;
+  return { report, attempts, cancelled, timedOut, durationMs, failed };
+}

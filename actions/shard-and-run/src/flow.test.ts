@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseJUnitXml } from '@gauntlet/sharding';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_SUITE, NODE_TEST_COMMAND, runInProcess, tempWorkspace } from './test-helpers.js';
+
+/**
+ * The matrix flow in-process on the sample suite: plan → run every shard → merge. The suite has a test that always
+ * fails and one that fails on the first try only.
+ */
+describe('plan → run → merge on the sample suite', () => {
+  it('runs every test exactly once, retries failures, marks the flaky test and fails on the real failure', async () => {
+    const workspace = await tempWorkspace(FIXTURE_SUITE);
+    const plan = await runInProcess({ workspace, inputs: { mode: 'plan', tests: 'tests/**/*.test.mjs', shards: '3' } });
+    expect(plan.error).toBeUndefined();
+    expect(JSON.parse(plan.outputs['matrix']!)).toEqual({
+      shard: [1, 2, 3],
+      shardTotal: [3],
+      planId: [plan.outputs['plan-id']],
+    });
+
+    const runs = [];
+    for (const i of [1, 2, 3]) {
+      runs.push(
+        await runInProcess({
+          workspace,
+          inputs: {
+            mode: 'run',
+            shard: `${i}/3`,
+            plan: 'gauntlet-shard-plan.json',
+            command: NODE_TEST_COMMAND,
+            'junit-path': 'junit.xml',
+          },
+        }),
+      );
+    }
+    const failedShards = runs.filter((r) => r.error);
+    expect(failedShards).toHaveLength(1); // the shard with the always-failing test
+    expect(failedShards[0]!.error!.message).toMatch(/1 test failed/);
+
+    const merge = await runInProcess({ workspace, inputs: { mode: 'merge', plan: 'gauntlet-shard-plan.json' } });
+    expect(merge.error?.message).toBe('1 test failed');
+    expect(merge.outputs).toMatchObject({
+      conclusion: 'failure',
+      tests: '12',
+      failed: '1',
+      flaky: '1',
+      skipped: '1',
+      'missing-shards': '',
+    });
+    const merged = parseJUnitXml(await readFile(path.join(workspace, 'gauntlet-junit.xml'), 'utf8'));
+    const names = merged.suites.flatMap((s) => s.cases.map((c) => `${c.file}::${c.name}`)).sort();
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toHaveLength(12);
+    const flaky = merged.suites.flatMap((s) => s.cases).find((c) => c.name === 'talks to a slow dependency');
+    expect(flaky?.status).toBe('flaky');
+    const summary = merge.summary.text();
+    expect(summary).toContain('```mermaid');
+    expect(summary).toContain('Flaky');
+    expect(summary).toContain('reverses a palindrome');
+  });
+});

@@ -1,0 +1,501 @@
+/**
+ * The one input parser of shard-and-run. Every input is read and validated here, before any test runs, cache call or
+ * Kubernetes request: a bad value stops the step with a message naming the input, the value and what was expected.
+ * Defaults live in action.yml only; an empty value means "not set".
+ */
+import path from 'node:path';
+import { InputError, InputReader, quote } from '@gauntlet/action-kit';
+import { MAX_MATRIX_JOBS, parseShardCount, parseShardSpec, type ShardSpec } from '@gauntlet/sharding';
+import { parseCommandTemplate, RUNNER_NAMES, type RunnerName, type TemplateWord } from '@gauntlet/test-runners';
+import { CommandEnv, Inputs, MODES, type Mode } from './constants.js';
+
+export const DISCOVERY = ['globs', 'runner', 'junit'] as const;
+export const GRANULARITY = ['auto', 'test', 'file'] as const;
+export const RERUN = ['all', 'failed'] as const;
+
+export interface CommandInput {
+  readonly text: string;
+  readonly words: readonly TemplateWord[];
+  /** Whether the template has a {tests} placeholder (then the plan may split files into single tests). */
+  readonly hasTests: boolean;
+  readonly hasFiles: boolean;
+}
+
+export interface ReportInputs {
+  readonly enabled: boolean;
+  readonly checkName: string;
+  readonly comment: boolean;
+  readonly maxAnnotations: number;
+}
+
+export interface PlanningInputs {
+  readonly runner: RunnerName;
+  readonly discovery: (typeof DISCOVERY)[number];
+  readonly testGlobs: readonly string[];
+  readonly listCommand?: string;
+  readonly discoveryJunit?: string;
+  readonly shards: number | 'auto';
+  readonly granularity: (typeof GRANULARITY)[number];
+  readonly planFile: string;
+  /** Plan mode's optional command: whether {tests} can carry single test ids. */
+  readonly command?: CommandInput;
+}
+
+/** What the shard count is chosen from (plan, kubernetes) and recommended against (merge). */
+export interface SizingInputs {
+  readonly targetSeconds: number;
+  readonly maxParallel: number;
+  /** Fixed cost per shard; absent: what history measured, else the default. */
+  readonly shardOverheadSeconds?: number;
+}
+
+export interface TimingInputs {
+  /** Restore (always) and save (trusted runs) timings with the Actions cache. */
+  readonly useCache: boolean;
+  readonly file?: string;
+  readonly key: string;
+  readonly trustedRefs: readonly string[];
+  readonly cacheTimeoutMs: number;
+}
+
+export interface ExecutionInputs {
+  readonly runner: RunnerName;
+  readonly command: CommandInput;
+  readonly junitPath?: string;
+  readonly retries: number;
+  readonly rerun: (typeof RERUN)[number];
+  readonly timeoutMs?: number;
+}
+
+export interface KubernetesInputs {
+  readonly namespace: string;
+  readonly kubeconfig?: string;
+  readonly image: string;
+  readonly parallelism?: number;
+  readonly resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: readonly Toleration[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly podAnnotations: Readonly<Record<string, string>>;
+  readonly podEnv: Readonly<Record<string, string>>;
+  readonly retriesPerIndex: number;
+  readonly serviceAccount?: string;
+  readonly timeoutMs: number;
+  readonly keepResources: boolean;
+}
+
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
+export interface QueueInputs {
+  readonly namespace: string;
+  readonly kubeconfig?: string;
+  readonly leaseTimeoutMs: number;
+}
+
+export interface Inputs {
+  readonly mode: Mode;
+  readonly githubToken?: string;
+  /** Absolute. */
+  readonly workingDirectory: string;
+  readonly planning?: PlanningInputs;
+  readonly sizing: SizingInputs;
+  readonly timings: TimingInputs;
+  readonly execution?: ExecutionInputs;
+  /** The plan as given (a path or inline JSON); run and queue need it, merge uses it to check completeness. */
+  readonly plan?: string;
+  readonly planId?: string;
+  readonly shard?: ShardSpec;
+  /** Absolute. */
+  readonly resultsDir: string;
+  readonly failOnFailure: boolean;
+  /** Absolute. */
+  readonly mergedJunit: string;
+  readonly report: ReportInputs;
+  readonly kubernetes?: KubernetesInputs;
+  readonly queue?: QueueInputs;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
+const LABEL_VALUE = /^(([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?)$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/;
+/** Environment names the action sets itself; a pod-env entry may not replace them. */
+const RESERVED_ENV = new Set<string>([...Object.values(CommandEnv), 'JOB_COMPLETION_INDEX', 'GAUNTLET_POD_NAME']);
+
+/** Qualified names (`prefix/name`) as Kubernetes labels and annotations allow them. */
+export function isQualifiedName(key: string): boolean {
+  const at = key.indexOf('/');
+  if (at < 0) return LABEL_NAME.test(key);
+  const prefix = key.slice(0, at);
+  return prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix) && LABEL_NAME.test(key.slice(at + 1));
+}
+
+function commandInput(reader: InputReader, required: boolean): CommandInput | undefined {
+  const text = reader.string(Inputs.command, { maxLength: 8192 });
+  if (text === undefined) {
+    if (required) throw new InputError(Inputs.command, 'is required in this mode, e.g. "npx vitest run {files}"');
+    return undefined;
+  }
+  let words: TemplateWord[];
+  try {
+    words = parseCommandTemplate(text);
+  } catch (error) {
+    throw new InputError(Inputs.command, (error as Error).message);
+  }
+  const has = (name: string): boolean => words.some((w) => w.kind === 'placeholder' && w.name === name);
+  return { text, words, hasTests: has('tests'), hasFiles: has('files') };
+}
+
+function durationSeconds(reader: InputReader, name: string, minMs: number, maxMs: number): number | undefined {
+  const ms = reader.duration(name, { minMs, maxMs });
+  return ms === undefined ? undefined : ms / 1000;
+}
+
+function absolute(workspace: string, value: string): string {
+  return path.resolve(workspace, value);
+}
+
+function planningInputs(reader: InputReader, workspace: string, command: CommandInput | undefined): PlanningInputs {
+  const runner = reader.enumeration(Inputs.runner, RUNNER_NAMES) ?? 'generic';
+  const discovery = reader.enumeration(Inputs.discovery, DISCOVERY) ?? 'globs';
+  const testGlobs = reader.list(Inputs.tests, { commas: false });
+  const listCommand = reader.string(Inputs.listCommand, { maxLength: 8192 });
+  if (listCommand !== undefined) {
+    try {
+      parseCommandTemplate(listCommand);
+    } catch (error) {
+      throw new InputError(Inputs.listCommand, (error as Error).message);
+    }
+  }
+  const discoveryJunit = reader.string(Inputs.discoveryJunit);
+  if (discovery === 'globs' && testGlobs.length === 0) {
+    throw new InputError(
+      Inputs.tests,
+      'is required with discovery "globs": one glob per line, e.g. "test/**/*.test.ts"',
+    );
+  }
+  if (discovery === 'junit' && discoveryJunit === undefined) {
+    throw new InputError(
+      Inputs.discoveryJunit,
+      'is required with discovery "junit": the path of a previous JUnit report',
+    );
+  }
+  if (discovery === 'runner' && runner === 'generic' && listCommand === undefined) {
+    throw new InputError(
+      Inputs.listCommand,
+      'is required with discovery "runner" and the generic runner: a command that prints one test file per line',
+    );
+  }
+  for (const glob of testGlobs) {
+    if (glob.length > 1024) throw new InputError(Inputs.tests, `a glob of ${glob.length} characters is too long`);
+  }
+  const shards = parseShardCount(reader.raw(Inputs.shards) ?? 'auto', Inputs.shards);
+  const granularity = reader.enumeration(Inputs.granularity, GRANULARITY) ?? 'auto';
+  const planFile = absolute(workspace, reader.string(Inputs.planFile) ?? 'gauntlet-shard-plan.json');
+  return {
+    runner,
+    discovery,
+    testGlobs,
+    ...(listCommand === undefined ? {} : { listCommand }),
+    ...(discoveryJunit === undefined ? {} : { discoveryJunit: absolute(workspace, discoveryJunit) }),
+    shards,
+    granularity,
+    planFile,
+    ...(command === undefined ? {} : { command }),
+  };
+}
+
+function sizingInputs(reader: InputReader): SizingInputs {
+  const targetSeconds = durationSeconds(reader, Inputs.targetDuration, 1_000, 6 * 3_600_000) ?? 300;
+  const maxParallel = reader.integer(Inputs.maxParallel, { min: 1, max: MAX_MATRIX_JOBS }) ?? MAX_MATRIX_JOBS;
+  const shardOverheadSeconds = durationSeconds(reader, Inputs.shardOverhead, 0, 6 * 3_600_000);
+  return { targetSeconds, maxParallel, ...(shardOverheadSeconds === undefined ? {} : { shardOverheadSeconds }) };
+}
+
+function timingInputs(reader: InputReader, workspace: string): TimingInputs {
+  const file = reader.string(Inputs.timingsFile);
+  return {
+    useCache: reader.boolean(Inputs.timings, true),
+    ...(file === undefined ? {} : { file: absolute(workspace, file) }),
+    key: reader.string(Inputs.timingsKey, { maxLength: 1024 }) ?? '',
+    trustedRefs: reader.list(Inputs.trustedRefs).map((ref) => {
+      if (/\s/.test(ref) || ref.length > 255)
+        throw new InputError(Inputs.trustedRefs, `${quote(ref)} is not a git ref`);
+      return ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
+    }),
+    cacheTimeoutMs: reader.duration(Inputs.cacheTimeout, { minMs: 1_000, maxMs: 30 * 60_000 }) ?? 60_000,
+  };
+}
+
+function executionInputs(reader: InputReader): ExecutionInputs {
+  const command = commandInput(reader, true)!;
+  if (!command.hasFiles && !command.hasTests) {
+    throw new InputError(
+      Inputs.command,
+      "needs a {files} or {tests} placeholder where the shard's tests go; without one every shard would run the whole suite",
+    );
+  }
+  const junitPath = reader.string(Inputs.junitPath, { maxLength: 1024 });
+  const timeoutMs = reader.duration(Inputs.timeout, { minMs: 1_000, maxMs: 6 * 3_600_000 });
+  return {
+    runner: reader.enumeration(Inputs.runner, RUNNER_NAMES) ?? 'generic',
+    command,
+    ...(junitPath === undefined ? {} : { junitPath }),
+    retries: reader.integer(Inputs.retries, { min: 0, max: 5 }) ?? 1,
+    rerun: reader.enumeration(Inputs.rerun, RERUN) ?? 'all',
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  };
+}
+
+function keyValues(
+  reader: InputReader,
+  name: string,
+  check: (key: string, value: string) => void,
+): Record<string, string> {
+  const map = reader.keyValues(name);
+  for (const [key, value] of Object.entries(map)) check(key, value);
+  return map;
+}
+
+function namespaceInput(reader: InputReader): string {
+  return reader.string(Inputs.namespace, {
+    required: true,
+    pattern: DNS_LABEL,
+    hint: 'a Kubernetes namespace name (lower-case letters, digits and dashes, at most 63)',
+  });
+}
+
+function quantityMap(value: unknown, where: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError(Inputs.resources, `${where} must be a map such as {cpu: 500m, memory: 1Gi}`);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
+    const text = typeof raw === 'number' ? String(raw) : raw;
+    if (!isQualifiedName(key) || typeof text !== 'string' || !QUANTITY.test(text)) {
+      throw new InputError(Inputs.resources, `${where}.${key}: ${quote(String(raw))} is not a Kubernetes quantity`);
+    }
+    out[key] = text;
+  }
+  return out;
+}
+
+function resourcesInput(reader: InputReader): KubernetesInputs['resources'] {
+  const value = reader.yaml(Inputs.resources);
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InputError(Inputs.resources, 'must be a map with "requests" and/or "limits"');
+  }
+  const unknown = Object.keys(value).filter((k) => k !== 'requests' && k !== 'limits');
+  if (unknown.length)
+    throw new InputError(Inputs.resources, `unknown key ${quote(unknown[0]!)}; use requests and limits`);
+  const v = value as { requests?: unknown; limits?: unknown };
+  return { requests: quantityMap(v.requests, 'requests'), limits: quantityMap(v.limits, 'limits') };
+}
+
+function tolerationsInput(reader: InputReader): Toleration[] {
+  const value = reader.yaml(Inputs.tolerations);
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new InputError(Inputs.tolerations, 'must be a YAML list of tolerations');
+  return value.map((raw: unknown, i) => {
+    const where = `item ${i + 1}`;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new InputError(Inputs.tolerations, `${where} is not a map`);
+    }
+    const t = raw as Record<string, unknown>;
+    const allowed = new Set(['key', 'operator', 'value', 'effect', 'tolerationSeconds']);
+    const extra = Object.keys(t).find((k) => !allowed.has(k));
+    if (extra) throw new InputError(Inputs.tolerations, `${where}: unknown field ${quote(extra)}`);
+    const out: Toleration = {};
+    if (t['key'] !== undefined) {
+      if (typeof t['key'] !== 'string' || !isQualifiedName(t['key'])) {
+        throw new InputError(
+          Inputs.tolerations,
+          `${where}: key ${quote(JSON.stringify(t['key']))} is not a valid taint key`,
+        );
+      }
+      out.key = t['key'];
+    }
+    if (t['operator'] !== undefined) {
+      if (t['operator'] !== 'Exists' && t['operator'] !== 'Equal') {
+        throw new InputError(Inputs.tolerations, `${where}: operator must be Exists or Equal`);
+      }
+      out.operator = t['operator'];
+    }
+    if (t['value'] !== undefined) {
+      const v = typeof t['value'] === 'boolean' || typeof t['value'] === 'number' ? String(t['value']) : t['value'];
+      if (typeof v !== 'string' || !LABEL_VALUE.test(v)) {
+        throw new InputError(
+          Inputs.tolerations,
+          `${where}: value ${quote(JSON.stringify(t['value']))} is not a valid taint value`,
+        );
+      }
+      out.value = v;
+    }
+    if (t['effect'] !== undefined) {
+      if (!['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t['effect'] as string)) {
+        throw new InputError(Inputs.tolerations, `${where}: effect must be NoSchedule, PreferNoSchedule or NoExecute`);
+      }
+      out.effect = t['effect'] as Toleration['effect'];
+    }
+    if (t['tolerationSeconds'] !== undefined) {
+      const s = t['tolerationSeconds'];
+      if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0) {
+        throw new InputError(Inputs.tolerations, `${where}: tolerationSeconds must be a whole number ≥ 0`);
+      }
+      out.tolerationSeconds = s;
+    }
+    if (out.operator === 'Exists' && out.value !== undefined) {
+      throw new InputError(Inputs.tolerations, `${where}: operator Exists takes no value`);
+    }
+    return out;
+  });
+}
+
+function kubernetesInputs(reader: InputReader, workspace: string): KubernetesInputs {
+  const namespace = namespaceInput(reader);
+  const kubeconfig = reader.string(Inputs.kubeconfig);
+  const image = reader.string(Inputs.image, {
+    required: true,
+    pattern: /^[^\s]{1,512}$/,
+    hint: 'a container image reference without spaces',
+  });
+  const parallelism = reader.integer(Inputs.parallelism, { min: 1, max: MAX_MATRIX_JOBS });
+  const labels = keyValues(reader, Inputs.labels, (key, value) => {
+    if (!isQualifiedName(key)) throw new InputError(Inputs.labels, `${quote(key)} is not a valid label key`);
+    if (!LABEL_VALUE.test(value)) throw new InputError(Inputs.labels, `${quote(value)} is not a valid label value`);
+    if (key.startsWith('gauntlet.dev/') || key === 'job-name' || key.startsWith('batch.kubernetes.io/')) {
+      throw new InputError(Inputs.labels, `${quote(key)} is reserved`);
+    }
+  });
+  const nodeSelector = keyValues(reader, Inputs.nodeSelector, (key, value) => {
+    if (!isQualifiedName(key)) throw new InputError(Inputs.nodeSelector, `${quote(key)} is not a valid label key`);
+    if (!LABEL_VALUE.test(value))
+      throw new InputError(Inputs.nodeSelector, `${quote(value)} is not a valid label value`);
+  });
+  const podAnnotations = keyValues(reader, Inputs.podAnnotations, (key, value) => {
+    if (!isQualifiedName(key))
+      throw new InputError(Inputs.podAnnotations, `${quote(key)} is not a valid annotation key`);
+    if (value.length > 64 * 1024) throw new InputError(Inputs.podAnnotations, `the value of ${quote(key)} is too long`);
+  });
+  const podEnv = keyValues(reader, Inputs.podEnv, (key) => {
+    if (!ENV_NAME.test(key)) throw new InputError(Inputs.podEnv, `${quote(key)} is not an environment variable name`);
+    if (RESERVED_ENV.has(key) || key.startsWith('GAUNTLET_'))
+      throw new InputError(Inputs.podEnv, `${quote(key)} is set by the action and cannot be overridden`);
+  });
+  const serviceAccount = reader.string(Inputs.serviceAccount, {
+    pattern: DNS_SUBDOMAIN,
+    hint: 'a Kubernetes service account name',
+  });
+  return {
+    namespace,
+    ...(kubeconfig === undefined ? {} : { kubeconfig: absolute(workspace, kubeconfig) }),
+    image,
+    ...(parallelism === undefined ? {} : { parallelism }),
+    ...(reader.raw(Inputs.resources) === undefined ? {} : { resources: resourcesInput(reader)! }),
+    nodeSelector,
+    tolerations: tolerationsInput(reader),
+    labels,
+    podAnnotations,
+    podEnv,
+    retriesPerIndex: reader.integer(Inputs.retriesPerIndex, { min: 0, max: 10 }) ?? 1,
+    ...(serviceAccount === undefined ? {} : { serviceAccount }),
+    timeoutMs: reader.duration(Inputs.kubeTimeout, { minMs: 10_000, maxMs: 24 * 3_600_000 }) ?? 3_600_000,
+    keepResources: reader.boolean(Inputs.keepResources, false),
+  };
+}
+
+function reportInputs(reader: InputReader): ReportInputs {
+  return {
+    enabled: reader.boolean(Inputs.report, true),
+    checkName: reader.string(Inputs.checkName, { maxLength: 100, pattern: /^[^\n\r]+$/, hint: 'one line' }) ?? 'Tests',
+    comment: reader.boolean(Inputs.comment, true),
+    maxAnnotations: reader.integer(Inputs.maxAnnotations, { min: 0, max: 1000 }) ?? 50,
+  };
+}
+
+/**
+ * Reads every input the mode uses. `workspace` is GITHUB_WORKSPACE (or the current directory); relative paths are
+ * resolved against the working directory.
+ */
+export function parseInputs(reader: InputReader = new InputReader(), workspace: string = process.cwd()): Inputs {
+  const mode = reader.enumeration(Inputs.mode, MODES);
+  if (mode === undefined) throw new InputError(Inputs.mode, `is required: one of ${MODES.join(', ')}`);
+  const githubToken = reader.string(Inputs.githubToken);
+  const workingDirectory = absolute(workspace, reader.string(Inputs.workingDirectory) ?? '.');
+
+  // The shard spec first: a wrong one must stop the job before anything else happens (SH-09).
+  let shard: ShardSpec | undefined;
+  if (mode === 'run' || mode === 'queue') {
+    const raw = reader.raw(Inputs.shard);
+    if (raw === undefined) {
+      throw new InputError(
+        Inputs.shard,
+        'is required in this mode: "index/total", e.g. "${{ matrix.shard }}/${{ matrix.shardTotal }}"',
+      );
+    }
+    shard = parseShardSpec(raw, Inputs.shard);
+  }
+  const planId = reader.string(Inputs.planId, {
+    pattern: /^[0-9a-f]{16}$/,
+    hint: 'the plan output plan-id (16 hex digits)',
+  });
+  const plan = reader.string(Inputs.plan);
+  if ((mode === 'run' || mode === 'queue') && plan === undefined) {
+    throw new InputError(
+      Inputs.plan,
+      'is required in this mode: the plan file from the plan job, or its inline plan output',
+    );
+  }
+
+  const execution = mode === 'run' || mode === 'queue' || mode === 'kubernetes' ? executionInputs(reader) : undefined;
+  const planning =
+    mode === 'plan' || mode === 'kubernetes'
+      ? planningInputs(reader, workingDirectory, mode === 'plan' ? commandInput(reader, false) : undefined)
+      : undefined;
+  const kubernetes = mode === 'kubernetes' ? kubernetesInputs(reader, workingDirectory) : undefined;
+  const queue: QueueInputs | undefined =
+    mode === 'queue'
+      ? (() => {
+          const kubeconfig = reader.string(Inputs.kubeconfig);
+          return {
+            namespace: namespaceInput(reader),
+            ...(kubeconfig === undefined ? {} : { kubeconfig: absolute(workingDirectory, kubeconfig) }),
+            leaseTimeoutMs: reader.duration(Inputs.leaseTimeout, { minMs: 1_000, maxMs: 6 * 3_600_000 }) ?? 600_000,
+          };
+        })()
+      : undefined;
+
+  return {
+    mode,
+    ...(githubToken === undefined ? {} : { githubToken }),
+    workingDirectory,
+    ...(planning ? { planning } : {}),
+    sizing: sizingInputs(reader),
+    timings: timingInputs(reader, workingDirectory),
+    ...(execution ? { execution } : {}),
+    ...(plan === undefined ? {} : { plan }),
+    ...(planId === undefined ? {} : { planId }),
+    ...(shard ? { shard } : {}),
+    resultsDir: absolute(workingDirectory, reader.string(Inputs.resultsDir) ?? 'gauntlet-shard-results'),
+    failOnFailure: reader.boolean(Inputs.failOnFailure, true),
+    mergedJunit: absolute(workingDirectory, reader.string(Inputs.mergedJunit) ?? 'gauntlet-junit.xml'),
+    report: reportInputs(reader),
+    ...(kubernetes ? { kubernetes } : {}),
+    ...(queue ? { queue } : {}),
+  };
+}
+
+/** The command, for planning: whether single tests can be selected. */
+export function planningCommand(inputs: Inputs): CommandInput | undefined {
+  return inputs.execution?.command ?? inputs.planning?.command;
+}

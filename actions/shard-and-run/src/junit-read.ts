@@ -1,0 +1,113 @@
+/**
+ * Reading the JUnit a test runner wrote, in the form the rest of the action compares with the plan:
+ * - test cases directly under <testsuites> (Node's built-in junit reporter writes top-level tests that way) are
+ *   grouped into one suite per file, so they are not lost;
+ * - absolute paths and file:// URLs in `file` attributes and suite names become paths relative to the working
+ *   directory, the form the plan uses, so a case can be matched with its planned file.
+ * The tolerant, entity-free XML reader of @gauntlet/sharding does the parsing.
+ */
+import path from 'node:path';
+import {
+  childElements,
+  escapeXmlAttribute,
+  escapeXmlText,
+  junitCaseId,
+  normalizePath,
+  parseJUnitXml,
+  parseXml,
+  testKey,
+  type JUnitCase,
+  type JUnitReport,
+  type JUnitSuite,
+  type TestId,
+  type XmlElement,
+  type XmlNode,
+} from '@gauntlet/sharding';
+
+function relativePath(value: string, cwd: string): string {
+  let v = value.trim();
+  if (v.startsWith('file://')) {
+    try {
+      v = decodeURIComponent(new URL(v).pathname);
+    } catch {
+      return value;
+    }
+  }
+  const slashed = v.replace(/\\/g, '/');
+  const isAbsolute = slashed.startsWith('/') || /^[A-Za-z]:\//.test(slashed);
+  if (!isAbsolute) return value;
+  const rel = path.relative(cwd, v).replace(/\\/g, '/');
+  return rel.startsWith('..') || path.isAbsolute(rel) ? value : normalizePath(rel);
+}
+
+function withAttributes(el: XmlElement, cwd: string): XmlElement {
+  const attributes = new Map(el.attributes);
+  const file = attributes.get('file');
+  if (file !== undefined) attributes.set('file', relativePath(file, cwd));
+  if (el.name === 'testsuite') {
+    const name = attributes.get('name');
+    if (name !== undefined) attributes.set('name', relativePath(name, cwd));
+  }
+  return { name: el.name, attributes, children: el.children.map((c) => (typeof c === 'string' ? c : rewrite(c, cwd))) };
+}
+
+function rewrite(el: XmlElement, cwd: string): XmlElement {
+  return withAttributes(el, cwd);
+}
+
+/** Groups test cases that sit directly under <testsuites> into synthetic suites, one per file (in first-seen order). */
+function adoptLooseCases(root: XmlElement): XmlElement {
+  if (root.name !== 'testsuites') return root;
+  const loose = childElements(root, 'testcase');
+  if (loose.length === 0) return root;
+  const byFile = new Map<string, XmlElement[]>();
+  for (const c of loose) {
+    const file = c.attributes.get('file') ?? '';
+    const list = byFile.get(file);
+    if (list) list.push(c);
+    else byFile.set(file, [c]);
+  }
+  const suites: XmlNode[] = [...byFile].map(([file, cases]) => ({
+    name: 'testsuite',
+    attributes: new Map(
+      file
+        ? [
+            ['name', file],
+            ['file', file],
+          ]
+        : [['name', '']],
+    ),
+    children: cases,
+  }));
+  const kept = root.children.filter((c) => typeof c === 'string' || c.name !== 'testcase');
+  return { name: root.name, attributes: root.attributes, children: [...suites, ...kept] };
+}
+
+function serialize(el: XmlElement): string {
+  let attrs = '';
+  for (const [k, v] of el.attributes) attrs += ` ${k}="${escapeXmlAttribute(v)}"`;
+  if (el.children.length === 0) return `<${el.name}${attrs}/>`;
+  let inner = '';
+  for (const child of el.children) inner += typeof child === 'string' ? escapeXmlText(child) : serialize(child);
+  return `<${el.name}${attrs}>${inner}</${el.name}>`;
+}
+
+/** Parses a runner's JUnit XML relative to `cwd`. Throws XmlError when there is no usable report. */
+export function readJUnit(text: string, cwd: string): JUnitReport {
+  const root = adoptLooseCases(rewrite(parseXml(text), cwd));
+  return parseJUnitXml(serialize(root));
+}
+
+/** A case's test id, as the timing store and the plan name tests. */
+export function caseId(c: JUnitCase, suite: JUnitSuite): TestId {
+  return junitCaseId(c, suite);
+}
+
+export function caseKey(c: JUnitCase, suite: JUnitSuite): string {
+  return testKey(junitCaseId(c, suite));
+}
+
+/** Every case with its suite, in report order. */
+export function* casesOf(report: JUnitReport): Generator<{ suite: JUnitSuite; testCase: JUnitCase }> {
+  for (const suite of report.suites) for (const testCase of suite.cases) yield { suite, testCase };
+}

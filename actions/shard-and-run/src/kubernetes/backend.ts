@@ -1,0 +1,274 @@
+/**
+ * `mode: kubernetes` — the same plan, run as an Indexed Job in a namespace (the ephemeral environment's, next to
+ * the system under test) instead of a GitHub matrix: plan → create the run's objects → wait with watches → collect
+ * the results the pods stored → the same merge and report as the matrix flow → delete the run's objects.
+ */
+import path from 'node:path';
+import { errorMessage, neutralize, UserError, type Logger } from '@gauntlet/action-kit';
+import type { Plan } from '@gauntlet/sharding';
+import { expandCommand } from '@gauntlet/test-runners';
+import { State } from '../constants.js';
+import type { ModeDeps } from '../deps.js';
+import type { Inputs as ActionInputs } from '../inputs.js';
+import { finishMerge } from '../merge-mode.js';
+import { commandArguments } from '../plan-io.js';
+import { computePlan } from '../plan-mode.js';
+import { adapterFor, checkCommandFitsPlan } from '../run-mode.js';
+import { apiPath, KubeApi, KubeApiError, type KubeObject } from './api.js';
+import { collectResults } from './collect.js';
+import {
+  rbacObjects,
+  resultConfigMap,
+  resultName,
+  rootConfigMap,
+  rootName,
+  shardJob,
+  type RunIdentity,
+} from './manifests.js';
+
+const MAX_ROOT_BYTES = 900 * 1024;
+
+/** Each shard's command line, one word per element; a word may not contain a line break (the args file format). */
+export function shardCommandLines(plan: Plan, inputs: ActionInputs): string[][] {
+  const runner = adapterFor(inputs);
+  const command = inputs.execution!.command;
+  return plan.shards.map((shard) => {
+    if (shard.items.length === 0) return [];
+    const args = commandArguments(shard.items, runner);
+    const { file, args: rest } = expandCommand([...command.words], {
+      files: args.files,
+      tests: args.tests,
+      shardIndex: shard.index,
+      shardTotal: plan.shardCount,
+    });
+    const words = [file, ...rest];
+    const bad = words.find((w) => /[\r\n\0]/.test(w));
+    if (bad !== undefined) {
+      throw new UserError(
+        `shard ${shard.index} has a test id containing a line break or NUL; the Kubernetes backend cannot pass it safely`,
+      );
+    }
+    return words;
+  });
+}
+
+interface JobStatus {
+  active?: number;
+  succeeded?: number;
+  failed?: number;
+  conditions?: { type?: string; status?: string; reason?: string; message?: string }[];
+}
+
+function finished(job: KubeObject | undefined): { done: boolean; failed: boolean; message?: string } {
+  const status = (job?.['status'] ?? {}) as JobStatus;
+  for (const c of status.conditions ?? []) {
+    if (c.status !== 'True') continue;
+    if (c.type === 'Complete') return { done: true, failed: false };
+    if (c.type === 'Failed')
+      return {
+        done: true,
+        failed: true,
+        ...(c.message ? { message: c.message } : c.reason ? { message: c.reason } : {}),
+      };
+  }
+  return { done: false, failed: false };
+}
+
+/** Waits for the Job to finish: a watch, re-established on stream end or 410, with a poll when watches fail. */
+export async function waitForJob(
+  api: KubeApi,
+  namespace: string,
+  name: string,
+  options: { deadlineMs: number; signal: AbortSignal; logger: Logger; progressMs?: number },
+): Promise<KubeObject | undefined> {
+  const path = apiPath('batch', 'jobs', namespace);
+  let lastProgress = 0;
+  const progress = (job: KubeObject): void => {
+    const s = (job['status'] ?? {}) as JobStatus;
+    if (Date.now() - lastProgress < (options.progressMs ?? 10_000)) return;
+    lastProgress = Date.now();
+    options.logger.info(
+      `Job ${name}: ${s.succeeded ?? 0} shards succeeded, ${s.active ?? 0} running, ${s.failed ?? 0} failed pods so far.`,
+    );
+  };
+  let watchFailures = 0;
+  while (Date.now() < options.deadlineMs && !options.signal.aborted) {
+    const job = await api.getOptional(apiPath('batch', 'jobs', namespace, name), options.signal);
+    if (!job) throw new UserError(`the Job ${name} disappeared while its shards ran`);
+    progress(job);
+    if (finished(job).done) return job;
+    let latest: KubeObject | undefined;
+    try {
+      const end = await api.watch(
+        path,
+        {
+          fieldSelector: `metadata.name=${name}`,
+          resourceVersion: job.metadata?.resourceVersion,
+          timeoutSeconds: Math.max(1, Math.min(300, Math.ceil((options.deadlineMs - Date.now()) / 1000))),
+        },
+        (event) => {
+          if (event.type === 'DELETED') return true;
+          progress(event.object);
+          if (finished(event.object).done) {
+            latest = event.object;
+            return true;
+          }
+          return false;
+        },
+        { signal: options.signal, idleMs: 330_000 },
+      );
+      if (latest) return latest;
+      if (end === 'stopped' && !options.signal.aborted) continue; // deleted: the next GET says so
+      watchFailures = 0;
+    } catch (error) {
+      // Watches may be cut by proxies or refused; fall back to polling for a while.
+      watchFailures++;
+      options.logger.debug(`watch of Job ${name} failed (${neutralize(errorMessage(error))}); polling`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 1_000 * watchFailures)));
+    }
+  }
+  return undefined;
+}
+
+async function createRoot(api: KubeApi, namespace: string, root: KubeObject, logger: Logger): Promise<KubeObject> {
+  const name = root.metadata!.name!;
+  const collection = apiPath('core', 'configmaps', namespace);
+  try {
+    return await api.request('POST', collection, { body: root });
+  } catch (error) {
+    if (!(error instanceof KubeApiError) || error.status !== 409) throw error;
+  }
+  // It exists: ours from an interrupted earlier try of this very step (same run, attempt and plan)? Then replace it.
+  const existing = await api.getOptional(apiPath('core', 'configmaps', namespace, name));
+  const ours =
+    existing?.metadata?.labels?.['gauntlet.dev/managed-by'] === 'shard-and-run' &&
+    existing.metadata.labels['gauntlet.dev/plan'] === root.metadata!.labels!['gauntlet.dev/plan'];
+  if (!ours)
+    throw new UserError(
+      `ConfigMap ${name} already exists in ${namespace} and was not created by this action; refusing to touch it`,
+    );
+  logger.info(`Removing the leftovers of an interrupted earlier try (${name}).`);
+  await deleteRoot(api, namespace, name);
+  for (let waited = 0; waited < 60_000; waited += 1_000) {
+    if (!(await api.getOptional(apiPath('core', 'configmaps', namespace, name)))) break;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  return api.request('POST', collection, { body: root });
+}
+
+/** Deletes the run's root ConfigMap; the garbage collector removes everything it owns (Job, pods, RBAC, results). */
+export async function deleteRoot(api: KubeApi, namespace: string, name: string): Promise<void> {
+  try {
+    await api.request('DELETE', apiPath('core', 'configmaps', namespace, name), {
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' },
+    });
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 404) return;
+    throw error;
+  }
+}
+
+export async function runKubernetesMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {
+  const { logger, ctx } = deps;
+  const kube = inputs.kubernetes!;
+  const namespace = kube.namespace;
+  const plan = await computePlan(inputs, deps);
+  checkCommandFitsPlan(plan, inputs);
+  const lines = shardCommandLines(plan, inputs);
+  const identity: RunIdentity = {
+    repository: `${ctx.owner}/${ctx.repo}`,
+    runId: ctx.runId,
+    runAttempt: ctx.runAttempt,
+    planId: plan.id,
+  };
+  const name = rootName(identity);
+  const rootObject = rootConfigMap(name, namespace, identity, lines);
+  if (Buffer.byteLength(JSON.stringify(rootObject)) > MAX_ROOT_BYTES) {
+    throw new UserError(
+      `the plan's command lines do not fit one ConfigMap (about ${MAX_ROOT_BYTES} bytes); use fewer, larger items (granularity: file)`,
+    );
+  }
+
+  const api = await KubeApi.load(kube.kubeconfig, deps.registerSecret);
+  let cleaned = false;
+  try {
+    logger.info(
+      `Creating ${plan.shardCount} shard${plan.shardCount === 1 ? '' : 's'} as Job ${name} in namespace ${namespace}.`,
+    );
+    const root = await createRoot(api, namespace, rootObject, logger);
+    deps.saveState(State.kubeRoot, name);
+    deps.saveState(State.kubeNamespace, namespace);
+    if (kube.kubeconfig) deps.saveState(State.kubeconfig, kube.kubeconfig);
+    for (let i = 1; i <= plan.shardCount; i++) {
+      await api.request('POST', apiPath('core', 'configmaps', namespace), { body: resultConfigMap(root, i, identity) });
+    }
+    if (!kube.serviceAccount) {
+      const [sa, role, binding] = rbacObjects(root, plan.shardCount, identity);
+      await api.request('POST', apiPath('core', 'serviceaccounts', namespace), { body: sa });
+      await api.request('POST', apiPath('rbac', 'roles', namespace), { body: role });
+      await api.request('POST', apiPath('rbac', 'rolebindings', namespace), { body: binding });
+    }
+    const job = shardJob(root, identity, {
+      shards: plan.shardCount,
+      kube,
+      ...(inputs.execution!.junitPath === undefined ? {} : { junitPath: inputs.execution!.junitPath }),
+      planId: plan.id,
+    });
+    await api.request('POST', apiPath('batch', 'jobs', namespace), { body: job });
+
+    const deadlineMs = Date.now() + kube.timeoutMs + 60_000;
+    const done = await waitForJob(api, namespace, name, { deadlineMs, signal: deps.signal, logger });
+    if (deps.signal.aborted) throw new UserError('the step was cancelled; the Job is being deleted');
+    const verdict = finished(done);
+    if (!done) logger.warning(`Job ${name} did not finish in time; collecting what its shards stored.`);
+    else if (verdict.failed)
+      logger.info(`Job ${name} failed: ${neutralize(verdict.message ?? 'some indexes used up their retries')}.`);
+
+    const pods = await api.request<{ items: KubeObject[] }>('GET', apiPath('core', 'pods', namespace), {
+      query: { labelSelector: `gauntlet.dev/shard-run=${name}` },
+    });
+    const results = new Map<number, KubeObject>();
+    for (let i = 1; i <= plan.shardCount; i++) {
+      const cm = await api.getOptional(apiPath('core', 'configmaps', namespace, resultName(name, i)));
+      if (cm) results.set(i, cm);
+    }
+    const collected = collectResults({ plan, pods: pods.items ?? [], results, cwd: inputs.workingDirectory, logger });
+    const note = `Ran as Kubernetes Job ${name} in namespace ${namespace}${done ? '' : ' (did not finish in time)'}.`;
+    if (!kube.keepResources) {
+      await deleteRoot(api, namespace, name);
+      cleaned = true;
+      deps.saveState(State.cleaned, 'true');
+    }
+    const outcome = await finishMerge(inputs, deps, collected, plan, note);
+    if (outcome.conclusion !== 'success' && inputs.failOnFailure) throw new UserError(outcome.reasons.join('; '));
+  } finally {
+    if (!cleaned && !kube.keepResources) {
+      await deleteRoot(api, namespace, name).then(
+        () => deps.saveState(State.cleaned, 'true'),
+        (error: unknown) =>
+          logger.warning(`Could not delete ${name} (${neutralize(errorMessage(error))}); the post step tries again.`),
+      );
+    }
+    api.close();
+  }
+}
+
+/** The post step: delete what the main step created if it could not (cancelled, crashed). */
+export async function kubernetesCleanup(
+  state: (name: string) => string,
+  logger: Logger,
+  register: (value: string | undefined) => void,
+): Promise<void> {
+  const name = state(State.kubeRoot);
+  const namespace = state(State.kubeNamespace);
+  if (!name || !namespace || state(State.cleaned) === 'true') return;
+  if (!/^gauntlet-shards-[0-9a-f]{10}$/.test(name) || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) return;
+  const kubeconfig = state(State.kubeconfig) || undefined;
+  const api = await KubeApi.load(kubeconfig ? path.resolve(kubeconfig) : undefined, register);
+  try {
+    await deleteRoot(api, namespace, name);
+    logger.info(`Deleted the shard run ${name} in ${namespace}.`);
+  } finally {
+    api.close();
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * The merge, as a pure function of the shards' results (and the plan, when given): one JUnit report, and a verdict
+ * that never mistakes an absent result for a pass.
+ *
+ * - Results are de-duplicated by (shard, attempt); of two copies the one that finished last wins.
+ * - A shard's attempts are merged in order, so a test that failed in attempt 1 and passed in attempt 2 is flaky,
+ *   and an attempt that re-ran only the failures updates just those tests.
+ * - A shard whose newest attempt was cancelled or errored, or that sent no result at all, fails the merge and is
+ *   named in the report: the plan's tests for it did not (all) run.
+ * - Results of another plan or shard total (a stale artifact) are ignored with a warning.
+ */
+import { neutralize, type Logger } from '@gauntlet/action-kit';
+import {
+  junitTotals,
+  mergeJUnitReports,
+  type JUnitReport,
+  type JUnitTotals,
+  type Plan,
+  type TimingPartial,
+} from '@gauntlet/sharding';
+import { COMMAND_CASE } from './execute.js';
+import { caseId, casesOf, caseKey } from './junit-read.js';
+import type { ShardResult } from './results.js';
+
+export type ShardState = 'passed' | 'failed' | 'cancelled' | 'error' | 'missing';
+
+export interface ShardSummary {
+  readonly index: number;
+  readonly state: ShardState;
+  /** Attempts seen (after de-duplication). */
+  readonly attempts: number;
+  readonly latestAttempt?: number;
+  readonly predictedSeconds?: number;
+  /** Wall time of the newest attempt's test command(s). */
+  readonly actualSeconds?: number;
+  readonly exitCode?: number | null;
+  readonly message?: string;
+  readonly tests: number;
+  readonly failures: number;
+}
+
+export interface MergeOutcome {
+  readonly report: JUnitReport;
+  readonly totals: JUnitTotals;
+  readonly shardTotal: number;
+  readonly shards: readonly ShardSummary[];
+  readonly missing: readonly number[];
+  readonly cancelled: readonly number[];
+  readonly errored: readonly number[];
+  /** (shard, attempt) pairs that arrived more than once. */
+  readonly duplicates: readonly { shard: number; attempt: number; copies: number }[];
+  /** Results ignored because they belong to another plan or shard total. */
+  readonly ignored: number;
+  /** Tests reported by more than one shard. */
+  readonly duplicateTests: readonly { key: string; shards: readonly number[] }[];
+  /** Planned files for which a finished shard reported no test case. */
+  readonly unreported: readonly string[];
+  /** Planned tests of shards that sent nothing usable. */
+  readonly notRun: number;
+  readonly partials: readonly TimingPartial[];
+  readonly conclusion: 'success' | 'failure';
+  /** Why the conclusion is failure, in plain words. */
+  readonly reasons: readonly string[];
+}
+
+export interface MergeOptions {
+  readonly plan?: Plan;
+  readonly logger: Logger;
+}
+
+function byFinish(a: ShardResult, b: ShardResult): number {
+  return Date.parse(a.meta.finishedAt) - Date.parse(b.meta.finishedAt);
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+export function mergeResults(all: readonly ShardResult[], options: MergeOptions): MergeOutcome {
+  const { plan, logger } = options;
+  const total = plan?.shardCount ?? Math.max(0, ...all.map((r) => r.meta.shardTotal));
+  let ignored = 0;
+  const usable = all.filter((r) => {
+    const otherPlan = plan !== undefined && r.meta.planId !== undefined && r.meta.planId !== plan.id;
+    if (r.meta.shardTotal !== total || otherPlan) {
+      ignored++;
+      logger.warning(
+        `Ignored the result in ${JSON.stringify(neutralize(r.origin))}: it belongs to ${otherPlan ? `plan ${r.meta.planId}` : `a plan of ${r.meta.shardTotal} shards`}, not this one.`,
+      );
+      return false;
+    }
+    return true;
+  });
+
+  // De-duplicate by (shard, attempt): the copy that finished last wins.
+  const byAttempt = new Map<string, ShardResult[]>();
+  for (const r of usable) {
+    const key = `${r.meta.shard}/${r.meta.attempt}`;
+    const list = byAttempt.get(key) ?? [];
+    list.push(r);
+    byAttempt.set(key, list);
+  }
+  const duplicates: { shard: number; attempt: number; copies: number }[] = [];
+  const perShard = new Map<number, ShardResult[]>();
+  for (const list of byAttempt.values()) {
+    const sorted = [...list].sort(byFinish);
+    const latest = sorted[sorted.length - 1]!;
+    if (list.length > 1)
+      duplicates.push({ shard: latest.meta.shard, attempt: latest.meta.attempt, copies: list.length });
+    const shardList = perShard.get(latest.meta.shard) ?? [];
+    shardList.push(latest);
+    perShard.set(latest.meta.shard, shardList);
+  }
+  duplicates.sort((a, b) => a.shard - b.shard || a.attempt - b.attempt);
+  for (const d of duplicates) {
+    logger.warning(
+      `Shard ${d.shard} attempt ${d.attempt} arrived ${d.copies} times; the copy that finished last is used.`,
+    );
+  }
+
+  const suites: JUnitReport['suites'][number][] = [];
+  const shards: ShardSummary[] = [];
+  const testShards = new Map<string, number[]>();
+  const missing: number[] = [];
+  const cancelled: number[] = [];
+  const errored: number[] = [];
+  const unreported: string[] = [];
+  let notRun = 0;
+  const partials: TimingPartial[] = [];
+
+  for (let index = 1; index <= total; index++) {
+    const planned = plan?.shards[index - 1];
+    const predictedSeconds = planned?.predictedSeconds;
+    const plannedTests = planned ? planned.items.reduce((n, i) => n + (i.tests?.length ?? 1), 0) : 0;
+    const attempts = (perShard.get(index) ?? []).sort((a, b) => a.meta.attempt - b.meta.attempt);
+    if (attempts.length === 0) {
+      missing.push(index);
+      notRun += plannedTests;
+      shards.push({
+        index,
+        state: 'missing',
+        attempts: 0,
+        ...(predictedSeconds === undefined ? {} : { predictedSeconds }),
+        tests: 0,
+        failures: 0,
+      });
+      continue;
+    }
+    const latest = attempts[attempts.length - 1]!;
+    const merged = attempts.length === 1 ? latest.junit : mergeJUnitReports(attempts.map((a) => a.junit));
+    suites.push(...merged.suites);
+    for (const a of attempts) if (a.partial) partials.push(a.partial);
+
+    const cases = [...casesOf(merged)];
+    const reportedFiles = new Set<string>();
+    for (const { suite, testCase } of cases) {
+      if (testCase.name === COMMAND_CASE && suite.name === COMMAND_CASE) continue;
+      const key = caseKey(testCase, suite);
+      reportedFiles.add(caseId(testCase, suite).file);
+      const list = testShards.get(key) ?? [];
+      if (!list.includes(index)) list.push(index);
+      testShards.set(key, list);
+    }
+    const totals = junitTotals(cases.map((c) => c.testCase));
+    const failures = totals.failures + totals.errors;
+    let state: ShardState;
+    if (latest.meta.status === 'cancelled') {
+      state = 'cancelled';
+      cancelled.push(index);
+    } else if (latest.meta.status === 'error') {
+      state = 'error';
+      errored.push(index);
+    } else state = failures > 0 ? 'failed' : 'passed';
+    if (state === 'cancelled' || state === 'error') notRun += Math.max(0, plannedTests - cases.length);
+    if (planned && state !== 'cancelled' && state !== 'error') {
+      const files = [...new Set(planned.items.map((i) => i.file))];
+      for (const file of files) if (!reportedFiles.has(file)) unreported.push(file);
+    }
+    shards.push({
+      index,
+      state,
+      attempts: attempts.length,
+      latestAttempt: latest.meta.attempt,
+      ...(predictedSeconds === undefined ? {} : { predictedSeconds }),
+      actualSeconds: latest.meta.durationSeconds,
+      exitCode: latest.meta.exitCode,
+      ...(latest.meta.message === undefined ? {} : { message: latest.meta.message }),
+      tests: cases.length,
+      failures,
+    });
+  }
+
+  const duplicateTests = [...testShards]
+    .filter(([, list]) => list.length > 1)
+    .map(([key, list]) => ({ key, shards: list.sort((a, b) => a - b) }));
+  const report: JUnitReport = { name: 'merged', suites };
+  const totals = junitTotals([...casesOf(report)].map((c) => c.testCase));
+
+  const reasons: string[] = [];
+  if (total === 0) reasons.push('no shard sent a result');
+  if (missing.length) reasons.push(`${plural(missing.length, 'shard')} sent no result (${missing.join(', ')})`);
+  if (cancelled.length) reasons.push(`${plural(cancelled.length, 'shard')} cancelled (${cancelled.join(', ')})`);
+  if (errored.length) reasons.push(`${plural(errored.length, 'shard')} ended in error (${errored.join(', ')})`);
+  const failing = totals.failures + totals.errors;
+  if (failing) reasons.push(`${plural(failing, 'test')} failed`);
+  if (unreported.length) {
+    logger.warning(
+      `${plural(unreported.length, 'planned file')} had no test case in the JUnit reports (e.g. ${JSON.stringify(neutralize(unreported[0]!))}).`,
+    );
+  }
+  if (duplicateTests.length) {
+    logger.warning(
+      `${plural(duplicateTests.length, 'test')} were reported by more than one shard (e.g. ${JSON.stringify(neutralize(duplicateTests[0]!.key))}).`,
+    );
+  }
+  return {
+    report,
+    totals,
+    shardTotal: total,
+    shards,
+    missing,
+    cancelled,
+    errored,
+    duplicates,
+    ignored,
+    duplicateTests,
+    unreported,
+    notRun,
+    partials,
+    conclusion: reasons.length ? 'failure' : 'success',
+    reasons,
+  };
+}

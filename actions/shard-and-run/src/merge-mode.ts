@@ -1,0 +1,119 @@
+/**
+ * `mode: merge` — gather every shard's result (from results-dir), write one merged JUnit, detect missing, cancelled
+ * and duplicated shards, fold the timing partials into the store (trusted runs only) and report. The Kubernetes
+ * backend ends with the same `finishMerge`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '@gauntlet/action-kit';
+import { planShards, storeFromFlatMap, testKey, writeJUnitXml, type Plan } from '@gauntlet/sharding';
+import { Outputs } from './constants.js';
+import type { ModeDeps } from './deps.js';
+import { COMMAND_CASE } from './execute.js';
+import { publish } from './github-client.js';
+import type { Inputs as ActionInputs, SizingInputs } from './inputs.js';
+import { caseId, casesOf } from './junit-read.js';
+import { mergeResults, type MergeOutcome } from './merge-core.js';
+import { loadPlan } from './plan-io.js';
+import { buildReport } from './report.js';
+import { directoryTransport, type ShardResult } from './results.js';
+import { timingCacheFor, updateTimingStore } from './timings.js';
+
+export interface Recommendation {
+  readonly count: number;
+  readonly explanation: string;
+}
+
+/**
+ * What the run measured, fed to the same automatic shard count the planner uses: would more (or fewer) shards have
+ * helped? The fixed cost is the input, else what the shards measured, else the planner's default.
+ */
+export function recommendShards(
+  outcome: MergeOutcome,
+  plan: Plan | undefined,
+  sizing: SizingInputs,
+): Recommendation | undefined {
+  const byItem = new Map<string, number>();
+  const testLevel = plan?.granularity === 'test';
+  for (const { suite, testCase } of casesOf(outcome.report)) {
+    if (testCase.status === 'skipped' || testCase.name === COMMAND_CASE) continue;
+    const id = caseId(testCase, suite);
+    const key = testLevel && id.name !== undefined ? testKey(id) : id.file;
+    byItem.set(key, (byItem.get(key) ?? 0) + testCase.time);
+  }
+  if (byItem.size === 0) return undefined;
+  const overheads = outcome.partials
+    .map((p) => p.overheadSeconds)
+    .filter((s): s is number => s !== undefined)
+    .sort((a, b) => a - b);
+  const measured = overheads.length ? overheads[(overheads.length - 1) >> 1] : undefined;
+  const fixed = sizing.shardOverheadSeconds ?? measured;
+  const store = storeFromFlatMap(byItem);
+  const measuredPlan = planShards({
+    tests: [...byItem.keys()],
+    shards: 'auto',
+    timings:
+      fixed === undefined
+        ? store
+        : { ...store, shardOverhead: { seconds: fixed, samples: overheads.length || 1, missedRuns: 0 } },
+    runnerFiltersTests: testLevel,
+    auto: { targetSeconds: sizing.targetSeconds, maxParallel: sizing.maxParallel },
+  });
+  return { count: measuredPlan.shardCount, explanation: measuredPlan.shardCountReason };
+}
+
+export async function finishMerge(
+  inputs: ActionInputs,
+  deps: ModeDeps,
+  results: readonly ShardResult[],
+  plan: Plan | undefined,
+  backendNote?: string,
+): Promise<MergeOutcome> {
+  const { logger, ctx } = deps;
+  const outcome = mergeResults(results, { ...(plan ? { plan } : {}), logger });
+  await mkdir(path.dirname(inputs.mergedJunit), { recursive: true });
+  await writeFile(inputs.mergedJunit, writeJUnitXml(outcome.report), 'utf8');
+
+  const cache = timingCacheFor(inputs.timings, ctx, inputs.workingDirectory, logger, deps.cacheLibrary);
+  const timing = await updateTimingStore(inputs.timings, ctx, cache, outcome.partials, logger);
+  const recommendation = recommendShards(outcome, plan, inputs.sizing);
+  const built = buildReport(
+    {
+      outcome,
+      ...(plan ? { plan } : {}),
+      ...(recommendation ? { recommendation } : {}),
+      timing,
+      ...(backendNote ? { backendNote } : {}),
+    },
+    inputs.report.maxAnnotations,
+  );
+  await publish(built, inputs.report, inputs.githubToken, ctx, logger, deps.summary);
+
+  const t = outcome.totals;
+  const failed = t.failures + t.errors;
+  deps.setOutput(Outputs.conclusion, outcome.conclusion);
+  deps.setOutput(Outputs.tests, t.tests);
+  deps.setOutput(Outputs.passed, t.tests - failed - t.skipped - t.flaky);
+  deps.setOutput(Outputs.failed, failed);
+  deps.setOutput(Outputs.flaky, t.flaky);
+  deps.setOutput(Outputs.skipped, t.skipped);
+  deps.setOutput(
+    Outputs.missingShards,
+    [...outcome.missing, ...outcome.cancelled, ...outcome.errored].sort((a, b) => a - b).join(','),
+  );
+  deps.setOutput(Outputs.mergedJunit, inputs.mergedJunit);
+  if (recommendation) deps.setOutput(Outputs.recommendedShards, recommendation.count);
+  logger.info(`Merged ${results.length} result${results.length === 1 ? '' : 's'}: ${built.title}.`);
+  return outcome;
+}
+
+export async function runMergeMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {
+  const plan =
+    inputs.plan === undefined
+      ? undefined
+      : await loadPlan(inputs.plan, (p) => path.resolve(inputs.workingDirectory, p));
+  if (!plan) deps.logger.info('No plan given: completeness is checked by shard index only.');
+  const results = await directoryTransport(inputs.resultsDir, inputs.workingDirectory).readAll(deps.logger);
+  const outcome = await finishMerge(inputs, deps, results, plan);
+  if (outcome.conclusion !== 'success' && inputs.failOnFailure) throw new UserError(outcome.reasons.join('; '));
+}

@@ -1,0 +1,113 @@
+/**
+ * `mode: plan` — discover the tests, read the timings, compute the plan; write the plan file (upload it as an
+ * artifact) and output the matrix for `strategy.matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError, formatDuration } from '@gauntlet/action-kit';
+import { JOB_SUMMARY_LIMIT, MarkdownDoc, renderWithin } from '@gauntlet/github';
+import { planMatrixJson, planShards, serializePlan, type Plan } from '@gauntlet/sharding';
+import { RUNNERS } from '@gauntlet/test-runners';
+import { INLINE_PLAN_MAX_BYTES, Inputs, Outputs } from './constants.js';
+import type { ModeDeps } from './deps.js';
+import { discoverTests } from './discovery.js';
+import { planningCommand, type Inputs as ActionInputs } from './inputs.js';
+import { loadTimingStore, timingCacheFor } from './timings.js';
+
+export async function computePlan(inputs: ActionInputs, deps: ModeDeps): Promise<Plan> {
+  const p = inputs.planning!;
+  const { logger } = deps;
+  const tests = await discoverTests({
+    method: p.discovery,
+    cwd: inputs.workingDirectory,
+    runner: p.runner,
+    globs: p.testGlobs,
+    ...(p.listCommand === undefined ? {} : { listCommand: p.listCommand }),
+    ...(p.discoveryJunit === undefined ? {} : { junitFile: p.discoveryJunit }),
+    logger,
+  });
+  if (tests.length === 0)
+    logger.warning('No tests were discovered; the plan has nothing to run. Check the discovery inputs.');
+  else logger.info(`Discovered ${tests.length} test${tests.length === 1 ? '' : 's'} (${p.discovery}).`);
+
+  const cache = timingCacheFor(inputs.timings, deps.ctx, inputs.workingDirectory, logger, deps.cacheLibrary);
+  const store = await loadTimingStore(inputs.timings, cache, logger);
+
+  const command = planningCommand(inputs);
+  const filters = RUNNERS[p.runner].selectsTests && (command?.hasTests ?? false);
+  if (p.granularity === 'test' && !filters) {
+    throw new InputError(
+      Inputs.granularity,
+      `"test" needs a runner that can run single tests (pytest, playwright) and a command with {tests}; ${p.runner}${command ? '' : ' without a command'} cannot`,
+    );
+  }
+  return planShards({
+    tests,
+    shards: p.shards,
+    timings: store,
+    runnerFiltersTests: filters,
+    ...(p.granularity === 'auto' ? {} : { granularity: p.granularity }),
+    auto: {
+      ...(inputs.sizing.shardOverheadSeconds === undefined
+        ? {}
+        : { fixedCostSeconds: inputs.sizing.shardOverheadSeconds }),
+      targetSeconds: inputs.sizing.targetSeconds,
+      maxParallel: inputs.sizing.maxParallel,
+    },
+    logger,
+  });
+}
+
+/** The plan in the job summary: one row per shard, the bound and the reason for the shard count. */
+export function planSummary(plan: Plan): MarkdownDoc {
+  const doc = new MarkdownDoc();
+  doc.heading(3, 'Shard plan');
+  doc.markdown(
+    `${plan.tests.total} test${plan.tests.total === 1 ? '' : 's'} (${plan.tests.timed} with timings, ${plan.tests.estimated} estimated) ` +
+      `on ${plan.shardCount} shard${plan.shardCount === 1 ? '' : 's'}, by ${plan.granularity}. ` +
+      `Lower bound ${formatDuration(plan.lowerBoundSeconds * 1000)}, predicted makespan ${formatDuration(plan.predictedMakespanSeconds * 1000)}. ` +
+      `Plan \`${plan.id}\`.`,
+  );
+  doc.text(plan.shardCountReason);
+  doc.table(
+    [
+      { header: 'Shard', align: 'right' },
+      { header: 'Items', align: 'right' },
+      { header: 'Predicted', align: 'right' },
+      { header: 'First item', maxChars: 120 },
+    ],
+    plan.shards.map((s) => [
+      { markdown: String(s.index) },
+      { markdown: String(s.items.length) },
+      { markdown: formatDuration(s.predictedSeconds * 1000) },
+      s.items[0] ? { code: s.items[0].file } : '',
+    ]),
+  );
+  return doc;
+}
+
+export async function runPlanMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {
+  const plan = await computePlan(inputs, deps);
+  const file = inputs.planning!.planFile;
+  await mkdir(path.dirname(file), { recursive: true });
+  const text = serializePlan(plan);
+  await writeFile(file, text, 'utf8');
+  deps.logger.info(
+    `Plan ${plan.id}: ${plan.shardCount} shard${plan.shardCount === 1 ? '' : 's'}, lower bound ${plan.lowerBoundSeconds} s, predicted makespan ${plan.predictedMakespanSeconds} s. ${plan.shardCountReason}`,
+  );
+  deps.setOutput(Outputs.matrix, planMatrixJson(plan));
+  deps.setOutput(Outputs.planFile, file);
+  deps.setOutput(Outputs.planId, plan.id);
+  deps.setOutput(Outputs.shardCount, plan.shardCount);
+  deps.setOutput(Outputs.shardCountReason, plan.shardCountReason);
+  deps.setOutput(Outputs.lowerBound, plan.lowerBoundSeconds);
+  deps.setOutput(Outputs.predictedMakespan, plan.predictedMakespanSeconds);
+  if (Buffer.byteLength(text) <= INLINE_PLAN_MAX_BYTES) deps.setOutput(Outputs.plan, text.trimEnd());
+  else {
+    deps.setOutput(Outputs.plan, '');
+    deps.logger.info(
+      `The plan is ${Buffer.byteLength(text)} bytes, too large for an inline output: pass the plan file (as an artifact) to the shards.`,
+    );
+  }
+  await deps.summary.write(renderWithin(planSummary(plan), JOB_SUMMARY_LIMIT));
+}

@@ -1,0 +1,302 @@
+/**
+ * The merged report: the check run "Tests" (with an annotation at each failing test's file and line), this action's
+ * section of the sticky PR comment, and the job summary. Test names, messages and paths come from test runs a pull
+ * request controls: they only ever reach Markdown through @gauntlet/github's encoders (MarkdownDoc cells, code
+ * spans, Mermaid labels) and annotations through its plain-text bounding.
+ */
+import { formatDuration } from '@gauntlet/action-kit';
+import { ganttChart, MarkdownDoc, type Annotation, type CheckConclusion, type GanttSection } from '@gauntlet/github';
+import type { JUnitCase, JUnitSuite, Plan } from '@gauntlet/sharding';
+import { COMMAND_CASE } from './execute.js';
+import { caseId, casesOf } from './junit-read.js';
+import type { MergeOutcome, ShardState } from './merge-core.js';
+import type { TimingUpdate } from './timings.js';
+
+export interface ReportInput {
+  readonly outcome: MergeOutcome;
+  readonly plan?: Plan;
+  readonly recommendation?: { readonly count: number; readonly explanation: string };
+  readonly timing?: TimingUpdate;
+  /** e.g. "Kubernetes Job gauntlet-shards-1a2b… in namespace pr-7". */
+  readonly backendNote?: string;
+}
+
+export interface BuiltReport {
+  readonly title: string;
+  readonly conclusion: CheckConclusion;
+  /** For the PR comment and the check run (65,000 characters). */
+  readonly doc: MarkdownDoc;
+  /** For the job summary (1 MB): longer tables. */
+  readonly summaryDoc: MarkdownDoc;
+  readonly annotations: Annotation[];
+}
+
+const STATE_LABEL: Record<ShardState, string> = {
+  passed: 'passed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  error: 'error',
+  missing: 'missing: no result',
+};
+
+function seconds(s: number | undefined): string {
+  return s === undefined ? '–' : formatDuration(s * 1000);
+}
+
+/** A case's display name: its test name within the file (classname prefix kept when it is not the file). */
+export function displayName(testCase: JUnitCase, suite: JUnitSuite): string {
+  return caseId(testCase, suite).name ?? testCase.name;
+}
+
+/** The first line of a failure message, for tables and annotation titles. */
+function firstLine(text: string | undefined): string {
+  return (
+    (text ?? '')
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? ''
+  );
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The line of `file` where a failure happened, from a stack trace or message (`file:12:5`, `file:12`,
+ * `file", line 12` for Python). 1 when no line of that file is mentioned.
+ */
+export function failureLine(file: string, ...texts: (string | undefined)[]): number {
+  const base = escapeRegExp(file.replace(/^\.\//, ''));
+  const patterns = [new RegExp(`${base}:(\\d{1,7})(?::\\d+)?`), new RegExp(`${base}"?,? line (\\d{1,7})`)];
+  for (const text of texts) {
+    if (!text) continue;
+    for (const pattern of patterns) {
+      const match = pattern.exec(text);
+      if (match) {
+        const line = Number(match[1]);
+        if (line >= 1) return line;
+      }
+    }
+  }
+  return 1;
+}
+
+interface Row {
+  suite: JUnitSuite;
+  testCase: JUnitCase;
+  file: string;
+  name: string;
+}
+
+function rows(outcome: MergeOutcome): Row[] {
+  return [...casesOf(outcome.report)].map(({ suite, testCase }) => {
+    const command = testCase.name === COMMAND_CASE && suite.name === COMMAND_CASE;
+    return {
+      suite,
+      testCase,
+      file: command ? '' : caseId(testCase, suite).file,
+      name: command ? COMMAND_CASE : displayName(testCase, suite),
+    };
+  });
+}
+
+function titleOf(outcome: MergeOutcome): string {
+  const t = outcome.totals;
+  const failed = t.failures + t.errors;
+  const passed = t.tests - failed - t.skipped - t.flaky;
+  const parts = [`${passed} passed`];
+  if (failed) parts.push(`${failed} failed`);
+  if (t.flaky) parts.push(`${t.flaky} flaky`);
+  if (t.skipped) parts.push(`${t.skipped} skipped`);
+  const broken = outcome.missing.length + outcome.cancelled.length + outcome.errored.length;
+  if (broken) parts.push(`${broken} of ${outcome.shardTotal} shards without a complete result`);
+  return parts.join(', ');
+}
+
+function ganttOf(input: ReportInput): string | undefined {
+  const { outcome, plan } = input;
+  if (outcome.shardTotal === 0 || outcome.shardTotal > 64) return undefined;
+  const sections: GanttSection[] = outcome.shards.map((s) => ({
+    name: `Shard ${s.index}`,
+    tasks: [
+      ...(s.predictedSeconds === undefined
+        ? []
+        : [{ label: 'predicted', startMs: 0, endMs: s.predictedSeconds * 1000 }]),
+      ...(s.actualSeconds === undefined
+        ? [{ label: STATE_LABEL[s.state], startMs: 0, endMs: 1, status: 'crit' as const }]
+        : [
+            {
+              label: `actual (${s.state})`,
+              startMs: 0,
+              endMs: s.actualSeconds * 1000,
+              ...(s.state === 'passed' ? { status: 'done' as const } : { status: 'crit' as const }),
+            },
+          ]),
+    ],
+  }));
+  if (plan)
+    sections.push({
+      name: 'Bound',
+      tasks: [{ label: 'lower bound', startMs: 0, endMs: plan.lowerBoundSeconds * 1000, status: 'active' }],
+    });
+  return ganttChart('Shards, predicted against actual', sections, { maxTasks: 200 });
+}
+
+function balanceText(input: ReportInput): string {
+  const { outcome, plan, recommendation } = input;
+  const actual = outcome.shards.map((s) => s.actualSeconds ?? 0);
+  const parts: string[] = [];
+  if (plan) {
+    parts.push(
+      `Lower bound ${seconds(plan.lowerBoundSeconds)}; predicted makespan ${seconds(plan.predictedMakespanSeconds)} on ${plan.shardCount} shard${plan.shardCount === 1 ? '' : 's'}`,
+    );
+  }
+  if (actual.length) parts.push(`actual makespan ${seconds(Math.max(...actual))}`);
+  let text = parts.length ? `${parts.join('; ')}.` : '';
+  if (recommendation) text += `${text ? ' ' : ''}**Recommended:** ${recommendation.explanation}`;
+  return text;
+}
+
+function build(input: ReportInput, limits: { failures: number; flaky: number; slowest: number }): MarkdownDoc {
+  const { outcome } = input;
+  const all = rows(outcome);
+  const doc = new MarkdownDoc();
+  const t = outcome.totals;
+  const failedCount = t.failures + t.errors;
+  const passed = t.tests - failedCount - t.skipped - t.flaky;
+  doc.markdown(
+    outcome.conclusion === 'success'
+      ? `**Passed** — ${t.tests} test${t.tests === 1 ? '' : 's'} on ${outcome.shardTotal} shard${outcome.shardTotal === 1 ? '' : 's'}.`
+      : `**Failed** — ${outcome.reasons.join('; ')}.`,
+  );
+  doc.markdown(
+    '| Tests | Passed | Failed | Flaky | Skipped | Shards | Test time |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n' +
+      `| ${t.tests} | ${passed} | ${failedCount} | ${t.flaky} | ${t.skipped} | ${outcome.shardTotal} | ${seconds(t.time)} |`,
+  );
+  if (outcome.notRun > 0)
+    doc.markdown(
+      `**${outcome.notRun} planned test${outcome.notRun === 1 ? '' : 's'} did not run** (their shards sent no complete result).`,
+    );
+  if (input.backendNote) doc.text(input.backendNote);
+
+  const problems = outcome.shards.filter((s) => s.state !== 'passed');
+  if (problems.length) {
+    doc.heading(4, 'Shards needing attention');
+    doc.table(
+      [
+        { header: 'Shard', align: 'right' },
+        { header: 'State' },
+        { header: 'Attempts', align: 'right' },
+        { header: 'Tests', align: 'right' },
+        { header: 'Detail', maxChars: 300 },
+      ],
+      problems.map((s) => [
+        { markdown: String(s.index) },
+        { markdown: STATE_LABEL[s.state] },
+        { markdown: String(s.attempts) },
+        { markdown: String(s.tests) },
+        s.message ??
+          (s.state === 'failed'
+            ? `${s.failures} failing`
+            : s.exitCode === undefined || s.exitCode === null
+              ? ''
+              : `exit code ${s.exitCode}`),
+      ]),
+    );
+  }
+
+  const failing = all.filter((r) => r.testCase.status === 'failed' || r.testCase.status === 'error');
+  if (failing.length) {
+    doc.heading(4, 'Failures');
+    doc.table(
+      [
+        { header: 'Test', maxChars: 200 },
+        { header: 'File', maxChars: 160 },
+        { header: 'Message', maxChars: 300 },
+      ],
+      failing
+        .slice(0, limits.failures)
+        .map((r) => [
+          r.name,
+          r.file ? { code: r.file } : '',
+          firstLine(r.testCase.failures[0]?.message ?? r.testCase.failures[0]?.text),
+        ]),
+      { total: failing.length },
+    );
+  }
+  const flaky = all.filter((r) => r.testCase.status === 'flaky');
+  if (flaky.length) {
+    doc.heading(4, 'Flaky (failed, then passed on a retry)');
+    doc.table(
+      [
+        { header: 'Test', maxChars: 200 },
+        { header: 'File', maxChars: 160 },
+        { header: 'Attempts', align: 'right' },
+      ],
+      flaky
+        .slice(0, limits.flaky)
+        .map((r) => [r.name, r.file ? { code: r.file } : '', { markdown: String(r.testCase.attempts) }]),
+      { total: flaky.length },
+    );
+  }
+  const slowest = all
+    .filter((r) => r.testCase.status !== 'skipped' && r.name !== COMMAND_CASE)
+    .sort((a, b) => b.testCase.time - a.testCase.time)
+    .slice(0, limits.slowest);
+  if (slowest.length) {
+    doc.heading(4, 'Slowest tests');
+    doc.table(
+      [
+        { header: 'Test', maxChars: 200 },
+        { header: 'File', maxChars: 160 },
+        { header: 'Time', align: 'right' },
+      ],
+      slowest.map((r) => [r.name, r.file ? { code: r.file } : '', { markdown: seconds(r.testCase.time) }]),
+    );
+  }
+
+  doc.heading(4, 'Shard balance');
+  const balance = balanceText(input);
+  if (balance) doc.markdown(balance);
+  const gantt = ganttOf(input);
+  if (gantt) doc.markdown(gantt);
+  if (input.timing) {
+    const saved =
+      input.timing.saved === 'saved'
+        ? 'Timings from this run were saved for future plans.'
+        : input.timing.saved === 'untrusted'
+          ? `Timings from this run were not saved (${input.timing.reason}).`
+          : input.timing.saved === 'failed'
+            ? 'Timings from this run could not be saved (see the log).'
+            : '';
+    if (saved) doc.text(saved);
+  }
+  return doc;
+}
+
+export function buildReport(input: ReportInput, maxAnnotations: number): BuiltReport {
+  const { outcome } = input;
+  const annotations: Annotation[] = [];
+  for (const r of rows(outcome)) {
+    if (annotations.length >= Math.max(0, maxAnnotations) * 4) break; // enough for the cap; the count is in the summary
+    if (r.testCase.status !== 'failed' && r.testCase.status !== 'error') continue;
+    if (!r.file) continue;
+    const failure = r.testCase.failures[0];
+    annotations.push({
+      path: r.file,
+      startLine: failureLine(r.file, failure?.text, failure?.message, r.testCase.systemErr),
+      level: 'failure',
+      title: r.name,
+      message: firstLine(failure?.message) || firstLine(failure?.text) || 'failed',
+      ...(failure?.text ? { rawDetails: failure.text } : {}),
+    });
+  }
+  return {
+    title: titleOf(outcome),
+    conclusion: outcome.conclusion === 'success' ? 'success' : 'failure',
+    doc: build(input, { failures: 50, flaky: 50, slowest: 10 }),
+    summaryDoc: build(input, { failures: 1000, flaky: 1000, slowest: 25 }),
+    annotations,
+  };
+}
