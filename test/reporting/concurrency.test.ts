@@ -65,6 +65,7 @@ describe('concurrent writers', () => {
             section: { action: w.action, title: w.action, markdown: `${w.action} attempt ${w.attempt} round ${round}` },
             summaryWriter: new MemorySummaryWriter(),
             comment: FAST_COMMENT,
+            settleMs: FAST_COMMENT.settleMs,
           });
         }),
       );

@@ -75,6 +75,7 @@ export async function publish(
     logger,
     summaryWriter,
     comment: FAST_COMMENT,
+    settleMs: FAST_COMMENT.settleMs,
     ...options,
   });
   return { result, logger, summaryWriter };

@@ -118,13 +118,26 @@ async function findCheckRun(
   return run && { id: run.id, html_url: run.html_url, annotationsCount: run.output?.annotations_count ?? 0 };
 }
 
+export interface CheckRunTiming {
+  /**
+   * Pause before looking again after a create without a clear answer (default 3,000 ms): a request we gave up on
+   * may still be applied a moment later, and a look that comes too early would create a second check run.
+   */
+  readonly settleMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export async function publishCheckRun(
   octokit: GitHubClient,
   logger: Logger,
   target: CheckRunTarget,
   input: CheckRunInput,
   redact: Redactor,
+  timing: CheckRunTiming = {},
 ): Promise<CheckRunResult> {
+  const settle = () => (timing.sleep ?? defaultSleep)(timing.settleMs ?? 3_000);
   const all = input.annotations ?? [];
   const cap = Math.max(0, input.maxAnnotations ?? ANNOTATIONS_PER_REQUEST);
   const annotations = all.slice(0, cap).map((a) => toApiAnnotation(a, redact));
@@ -168,6 +181,7 @@ export async function publishCheckRun(
           if (classifyFailure(error).kind !== 'unknown-outcome') throw error;
           // The create may have been applied: look before trying again.
           logger.info(`Creating check run '${input.name}' had no clear answer; looking for it before any retry.`);
+          await settle();
           run = await findCheckRun(octokit, target, input.name);
           if (run) status = 'created';
           else if (attempt === 1) throw error;
@@ -195,6 +209,7 @@ export async function publishCheckRun(
         sent = Math.max(sent + batch.length, Math.min(data.output?.annotations_count ?? 0, annotations.length));
       } catch (error) {
         if (classifyFailure(error).kind !== 'unknown-outcome' || ++stalls > 3) throw error;
+        await settle();
         const { data } = await octokit.rest.checks.get({ ...base, check_run_id: run.id });
         sent = Math.min(data.output?.annotations_count ?? sent, annotations.length);
       }

@@ -40,6 +40,11 @@ export interface PublishReportOptions {
   readonly comment?: StickyCommentOptions | false;
   /** Values that must appear in no payload (tokens, keys); removed from everything we send. */
   readonly secrets?: readonly (string | undefined)[];
+  /**
+   * Pause before looking again after a write without a clear answer, and before re-reading the comment to confirm
+   * a write (default 3,000 ms; `comment.settleMs` overrides it for the comment). Tests shrink it.
+   */
+  readonly settleMs?: number;
   /** Clock for section revisions (default Date.now). */
   readonly now?: () => number;
 }
@@ -69,9 +74,18 @@ const WHERE: Record<'comment' | 'checkRun' | 'summary', string> = {
   summary: 'the job summary',
 };
 
+/** The workflow run attempt that wrote a report: where a reader goes for logs and artifacts. */
+export function runUrl(context: ReportContext): string | undefined {
+  if (!context.serverUrl || !/^https?:\/\//.test(context.serverUrl)) return undefined;
+  const path = [context.owner, context.repo].map(encodeURIComponent).join('/');
+  return `${context.serverUrl.replace(/\/+$/, '')}/${path}/actions/runs/${context.runId}/attempts/${context.runAttempt}`;
+}
+
 function footer(context: ReportContext): string {
   const run = `run ${context.runId}, attempt ${context.runAttempt}, commit ${context.headSha.slice(0, 7)}`;
-  return `\n\n<sub>${escapeMarkdown(run)}</sub>`;
+  const url = runUrl(context);
+  // The link is built from the runner's own context (numbers and a repository name), never from untrusted text.
+  return `\n\n<sub>${url ? `[${escapeMarkdown(run)}](${url})` : escapeMarkdown(run)}</sub>`;
 }
 
 export async function publishReport(options: PublishReportOptions): Promise<PublishResult> {
@@ -107,8 +121,9 @@ export async function publishReport(options: PublishReportOptions): Promise<Publ
           headSha: context.headSha,
           externalId: checkRunExternalId(section.action, context.runId, context.runAttempt),
         },
-        options.checkRun,
+        { ...(runUrl(context) ? { detailsUrl: runUrl(context) } : {}), ...options.checkRun },
         redact,
+        options.settleMs === undefined ? {} : { settleMs: options.settleMs },
       );
       checkRun = { status: result.status, id: result.id, ...(result.url ? { url: result.url } : {}) };
     } catch (error) {
@@ -132,7 +147,7 @@ export async function publishReport(options: PublishReportOptions): Promise<Publ
           revision: { runId: context.runId, runAttempt: context.runAttempt, timeMs: (options.now ?? Date.now)() },
           render: (limit) => neutralizeMarkers(redact(render(limit))),
         },
-        options.comment ?? {},
+        { ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }), ...(options.comment ?? {}) },
       );
       comment = { status: result.status, id: result.id, ...(result.url ? { url: result.url } : {}) };
     } catch (error) {
