@@ -64,9 +64,10 @@ export function writeState(state: TestbedState): void {
 
 /**
  * Serialises up/down across processes (two vitest runs, or `env:up` while tests start). The lock file
- * holds the owner's pid; a lock whose owner is dead is stale (crashed run) and is taken over.
+ * holds the owner's pid; a lock whose owner is dead is stale (crashed run) and is taken over. Waiters wait
+ * up to an hour because the owner may be doing a cold build (about 11 min on 2 quiet cores, longer when busy).
  */
-export async function withStateLock<T>(work: () => Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
+export async function withStateLock<T>(work: () => Promise<T>, timeoutMs = 60 * 60_000): Promise<T> {
   mkdirSync(runStateDir(), { recursive: true });
   const lock = join(runStateDir(), 'lock');
   const deadline = Date.now() + timeoutMs;
