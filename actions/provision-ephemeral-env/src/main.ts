@@ -6,7 +6,14 @@
 import { UserError, type Logger } from '@gauntlet/action-kit';
 import { appendJobSummary, getActionsLogger, registerSecret, saveState, setOutput } from '@gauntlet/action-kit/runner';
 import { JOB_SUMMARY_LIMIT, createOctokit, framed, publishReport, renderWithin } from '@gauntlet/github';
-import { KubeClient, kubeConfigSecrets, loadKubeConfig, systemClock, type LoadedKubeConfig } from '@gauntlet/kube';
+import {
+  KubeClient,
+  kubeConfigSecrets,
+  loadKubeConfig,
+  mapLimit,
+  systemClock,
+  type LoadedKubeConfig,
+} from '@gauntlet/kube';
 import { ACTION } from './constants.js';
 import { readRunContext, reportContextOf, type RunContext } from './context.js';
 import { down } from './down.js';
@@ -47,7 +54,7 @@ export async function run(): Promise<void> {
     case 'down':
       return down({ inputs, ctx, rt });
     case 'reap':
-      return reap({ inputs, ctx, rt }, () => openPullRequests(logger, inputs, ctx));
+      return reap({ inputs, ctx, rt }, (numbers) => pullRequestStates(logger, inputs, ctx, numbers));
   }
 }
 
@@ -112,25 +119,33 @@ async function publish(
   }
 }
 
-async function openPullRequests(logger: Logger, inputs: Inputs, ctx: RunContext): Promise<Set<number> | undefined> {
+/** Most pull requests looked up per reaper run (one GET each); the rest wait for their expiry or the next run. */
+const MAX_PULL_LOOKUPS = 100;
+
+async function pullRequestStates(
+  logger: Logger,
+  inputs: Inputs,
+  ctx: RunContext,
+  numbers: readonly number[],
+): Promise<Map<number, 'open' | 'closed'>> {
+  const states = new Map<number, 'open' | 'closed'>();
+  if (numbers.length === 0) return states;
   const token = githubToken(inputs);
   if (!token) {
     logger.warning('no github-token: closed pull requests cannot be detected; only expired environments are reaped');
-    return undefined;
+    return states;
   }
-  try {
-    const octokit = createOctokit(token, { logger, baseUrl: ctx.apiUrl, userAgent: `gauntlet/${ACTION}` });
-    const pulls = await octokit.paginate(octokit.rest.pulls.list, {
-      owner: ctx.owner,
-      repo: ctx.repo,
-      state: 'open',
-      per_page: 100,
-    });
-    return new Set(pulls.map((p) => p.number));
-  } catch (error) {
-    logger.warning(
-      `the open pull requests could not be listed (${error instanceof Error ? error.name : 'error'}); only expired environments are reaped`,
-    );
-    return undefined;
-  }
+  const octokit = createOctokit(token, { logger, baseUrl: ctx.apiUrl, userAgent: `gauntlet/${ACTION}` });
+  let failures = 0;
+  await mapLimit(numbers.slice(0, MAX_PULL_LOOKUPS), 4, async (pull_number) => {
+    try {
+      const { data } = await octokit.rest.pulls.get({ owner: ctx.owner, repo: ctx.repo, pull_number });
+      states.set(pull_number, data.state === 'closed' ? 'closed' : 'open');
+    } catch {
+      failures++;
+    }
+  });
+  if (failures > 0)
+    logger.warning(`${failures} pull request(s) could not be looked up; their environments are kept until they expire`);
+  return states;
 }

@@ -25,14 +25,14 @@ import { requireRepositoryId } from './context.js';
 import type { ReapRow } from './report.js';
 import type { ModeArgs } from './runtime.js';
 
-/** Which pull requests are open; undefined when that could not be found out (then only expiry counts). */
-export type OpenPullRequests = () => Promise<Set<number> | undefined>;
+/** The state of each asked pull request that could be found out; missing numbers are unknown (only expiry counts). */
+export type PullRequestStates = (numbers: readonly number[]) => Promise<Map<number, 'open' | 'closed'>>;
 
 export interface ReapDecisionInput {
   namespaces: readonly KubeObject[];
   leases: readonly KubeObject[];
   repositoryId: string;
-  open: Set<number> | undefined;
+  pulls: ReadonlyMap<number, 'open' | 'closed'>;
   now: number;
 }
 
@@ -68,7 +68,7 @@ export function decideReap(input: ReapDecisionInput): ReapDecision[] {
       continue;
     }
     const expired = expiry !== undefined && expiry <= input.now;
-    const closed = pr !== undefined && input.open !== undefined && !input.open.has(pr);
+    const closed = pr !== undefined && input.pulls.get(pr) === 'closed';
     if (expired || closed) {
       rows.push({
         ...base,
@@ -83,7 +83,7 @@ export function decideReap(input: ReapDecisionInput): ReapDecision[] {
   return rows;
 }
 
-export async function reap({ inputs, ctx, rt }: ModeArgs, openPullRequests: OpenPullRequests): Promise<void> {
+export async function reap({ inputs, ctx, rt }: ModeArgs, pullRequestStates: PullRequestStates): Promise<void> {
   const repositoryId = requireRepositoryId(ctx);
   const selector = labelSelector()
     .eq(labels.managedBy, MANAGED_BY)
@@ -92,23 +92,34 @@ export async function reap({ inputs, ctx, rt }: ModeArgs, openPullRequests: Open
   const client = await rt.connect();
   const notes: string[] = [];
   try {
-    const [namespaces, leases, open] = await Promise.all([
+    const [namespaces, leases] = await Promise.all([
       client.list(collectionPath(types.namespace), { labelSelector: selector }, rt.signal),
       client.list(collectionPath(types.lease), { labelSelector: selector }, rt.signal).catch((error: unknown) => {
         notes.push(`leases could not be listed (${formatKubeError(error)}); expiry from namespace annotations only`);
         return { items: [] as KubeObject[] };
       }),
-      inputs.reapClosed ? openPullRequests().catch(() => undefined) : Promise.resolve(undefined),
     ]);
-    if (inputs.reapClosed && open === undefined)
-      notes.push('the open pull requests could not be listed; only expired environments were considered');
-    const rows = decideReap({
-      namespaces: namespaces.items,
-      leases: leases.items,
-      repositoryId,
-      open,
-      now: rt.clock.now(),
-    });
+    let pulls = new Map<number, 'open' | 'closed'>();
+    const decide = (): ReapDecision[] =>
+      decideReap({ namespaces: namespaces.items, leases: leases.items, repositoryId, pulls, now: rt.clock.now() });
+    if (inputs.reapClosed) {
+      // Only environments that expiry alone would keep need their pull request's state.
+      const numbers = [
+        ...new Set(
+          decide()
+            .filter((r) => r.decision === 'live' && r.pr !== undefined)
+            .map((r) => r.pr as number),
+        ),
+      ].sort((a, b) => a - b);
+      pulls = await pullRequestStates(numbers).catch(() => new Map<number, 'open' | 'closed'>());
+      const unknown = numbers.filter((n) => !pulls.has(n)).length;
+      if (unknown > 0) {
+        notes.push(
+          `the state of ${unknown} pull request(s) could not be found out; those environments are kept until they expire`,
+        );
+      }
+    }
+    const rows = decide();
     const due = rows.filter((r) => r.decision === 'would delete');
     rt.logger.info(
       `reaper: ${rows.length} environments of this repository, ${due.length} due${inputs.dryRun ? ' (dry run: nothing is deleted)' : ''}`,

@@ -1,0 +1,321 @@
+/**
+ * Shared helpers for the provision-ephemeral-env integration tests. Two ways to run the action:
+ * - runBundle: the real bundle, through the local runner (INPUT_*, event file, post step, signals), as GitHub runs it.
+ * - runInProcess: the same mode functions in this process with recorders and a scaled clock, for the trials that
+ *   repeat a scenario dozens of times (a fresh Node process per trial would not fit the suite's time budget).
+ * Both talk to the real test-bed API server, usually through the fault proxy, which records every request.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputReader, RecordingLogger, envInputSource } from '@gauntlet/action-kit';
+import {
+  ENVIRONMENT_NAME,
+  KubeClient,
+  type Clock,
+  type KubeObject,
+  type RequestRecord,
+  collectionPath,
+  labelSelector,
+  labels,
+  loadKubeConfig,
+  repositoryHash,
+  types,
+  MANAGED_BY,
+} from '@gauntlet/kube';
+import type { RecordedRequest } from '@gauntlet/testbed';
+import {
+  inputEnvironment,
+  readActionMetadata,
+  runActionLocally,
+  type RunOptions,
+  type RunResult,
+} from '../../packages/local-runner/src/index.js';
+import { readRunContext } from '../../actions/provision-ephemeral-env/src/context.js';
+import { down } from '../../actions/provision-ephemeral-env/src/down.js';
+import { parseInputs } from '../../actions/provision-ephemeral-env/src/inputs.js';
+import { reap, type PullRequestStates } from '../../actions/provision-ephemeral-env/src/reap.js';
+import type { EnvironmentReport } from '../../actions/provision-ephemeral-env/src/report.js';
+import type { Runtime } from '../../actions/provision-ephemeral-env/src/runtime.js';
+import { up } from '../../actions/provision-ephemeral-env/src/up.js';
+
+export const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, '../..');
+export const actionDir = path.join(root, 'actions', 'provision-ephemeral-env');
+
+/** Builds the bundle when it is missing or older than any source it contains. */
+export function ensureBuilt(): void {
+  const entry = path.join(actionDir, 'dist', 'index.js');
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((max, d) => {
+      const full = path.join(dir, d.name);
+      if (d.isDirectory()) return d.name === 'node_modules' || d.name === 'dist' ? max : Math.max(max, newest(full));
+      return /\.ts$/.test(d.name) && !/\.test\.ts$/.test(d.name) ? Math.max(max, statSync(full).mtimeMs) : max;
+    }, 0);
+  const bundle = path.join(root, 'bundle', 'dist', 'index.js');
+  const built = existsSync(entry) && existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
+  const sources = Math.max(
+    newest(path.join(actionDir, 'src')),
+    newest(path.join(root, 'packages', 'kube', 'src')),
+    newest(path.join(root, 'packages', 'action-kit', 'src')),
+  );
+  if (built >= sources) return;
+  execFileSync('pnpm', ['-s', 'build'], { cwd: root, stdio: 'inherit' });
+}
+
+/** A random repository id per test (file), so names never collide across tests, runs or other suites. */
+export function randomRepositoryId(): string {
+  return String(randomInt(100_000_000, 2_000_000_000));
+}
+
+export function pullRequestEvent(
+  repositoryId: string,
+  number: number,
+  headSha = 'a'.repeat(40),
+  extra: Record<string, unknown> = {},
+): { name: string; payload: unknown } {
+  return {
+    name: 'pull_request',
+    payload: {
+      action: 'synchronize',
+      number,
+      pull_request: {
+        number,
+        state: 'open',
+        head: { sha: headSha, ref: 'feature/x', repo: { full_name: 'acme/shop' } },
+        base: { ref: 'main', repo: { full_name: 'acme/shop' } },
+      },
+      repository: { id: Number(repositoryId), full_name: 'acme/shop', default_branch: 'main' },
+      ...extra,
+    },
+  };
+}
+
+export interface BundleRun extends Omit<RunOptions, 'actionDir'> {
+  inputs: Record<string, string>;
+}
+
+export async function runBundle(options: BundleRun): Promise<RunResult> {
+  return runActionLocally({
+    actionDir,
+    workspace: here,
+    ...options,
+    env: { GITHUB_REPOSITORY: 'acme/shop', GITHUB_RUN_ID: String(randomInt(1, 2 ** 31)), ...options.env },
+    inputs: { report: 'false', ...options.inputs },
+  });
+}
+
+/** A clock whose waits are `factor` times shorter in real time; `now()` is virtual time. */
+export class ScaledClock implements Clock {
+  private readonly startReal = Date.now();
+  private readonly startVirtual = Date.now();
+  readonly sleeps: number[] = [];
+  constructor(private readonly factor: number) {}
+  now(): number {
+    return this.startVirtual + (Date.now() - this.startReal) * this.factor;
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.sleeps.push(ms);
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, ms / this.factor),
+      );
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+export interface InProcessResult {
+  ok: boolean;
+  error?: unknown;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  reports: EnvironmentReport[];
+  logger: RecordingLogger;
+  requests: RequestRecord[];
+  client?: KubeClient;
+}
+
+export interface InProcessOptions {
+  inputs: Record<string, string>;
+  event: { name: string; payload: unknown };
+  env?: Record<string, string>;
+  clock?: Clock;
+  signal?: AbortSignal;
+  pullRequestStates?: PullRequestStates;
+  retry?: { maxRetries?: number };
+}
+
+let metadata: Awaited<ReturnType<typeof readActionMetadata>> | undefined;
+
+/** Runs a mode in-process, with action.yml's defaults, a recording runtime and (optionally) a scaled clock. */
+export async function runInProcess(options: InProcessOptions): Promise<InProcessResult> {
+  metadata ??= await readActionMetadata(actionDir);
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const os = await import('node:os');
+  const eventFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'provision-event-')), 'event.json');
+  writeFileSync(eventFile, JSON.stringify(options.event.payload));
+  const env = {
+    ...inputEnvironment(metadata, { report: 'false', ...options.inputs }),
+    GITHUB_EVENT_NAME: options.event.name,
+    GITHUB_EVENT_PATH: eventFile,
+    GITHUB_REPOSITORY: 'acme/shop',
+    GITHUB_RUN_ID: String(randomInt(1, 2 ** 31)),
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_WORKSPACE: here,
+    ...options.env,
+  };
+  const inputs = parseInputs(new InputReader(envInputSource(env)));
+  const ctx = readRunContext(env);
+  const logger = new RecordingLogger();
+  const secrets: string[] = [];
+  const kube = loadKubeConfig({
+    ...(inputs.kubeconfig ? { inline: inputs.kubeconfig } : {}),
+    registerSecret: (v) => secrets.push(v),
+  });
+  const clock = options.clock ?? new ScaledClock(1);
+  const result: InProcessResult = { ok: false, outputs: {}, state: {}, reports: [], logger, requests: [] };
+  const rt: Runtime = {
+    logger,
+    clock,
+    signal: options.signal ?? new AbortController().signal,
+    kube,
+    setOutput: (name, value) => (result.outputs[name] = value),
+    saveState: (name, value) => (result.state[name] = value),
+    registerSecret: (value) => secrets.push(value),
+    publish: async (report) => {
+      result.reports.push(report);
+    },
+    connect: async () => {
+      result.client = await KubeClient.create(kube.kubeConfig, {
+        clock,
+        onRequest: (r) => result.requests.push(r),
+        ...(options.retry ? { retry: options.retry } : {}),
+      });
+      return result.client;
+    },
+  };
+  try {
+    if (inputs.mode === 'up') await up({ inputs, ctx, rt });
+    else if (inputs.mode === 'down') await down({ inputs, ctx, rt });
+    else await reap({ inputs, ctx, rt }, options.pullRequestStates ?? (async () => new Map()));
+    result.ok = true;
+  } catch (error) {
+    result.error = error;
+  }
+  return result;
+}
+
+/** An admin client straight to the test bed (no proxy), for arranging and checking. */
+export async function adminClient(kubeconfigPath: string): Promise<KubeClient> {
+  const { kubeConfig } = loadKubeConfig({ path: kubeconfigPath, registerSecret: () => undefined });
+  return KubeClient.create(kubeConfig, {});
+}
+
+/** Every namespace of this repository id (ours by label), for assertions and cleanup. */
+export async function environmentsOf(client: KubeClient, repositoryId: string): Promise<KubeObject[]> {
+  const selector = labelSelector().eq(labels.managedBy, MANAGED_BY).eq(labels.repository, repositoryHash(repositoryId));
+  return (await client.list(collectionPath(types.namespace), { labelSelector: selector.toString() })).items;
+}
+
+/** Deletes every namespace of this repository id (test cleanup; never waits). */
+export async function cleanupRepository(client: KubeClient, repositoryId: string): Promise<void> {
+  for (const ns of await environmentsOf(client, repositoryId)) {
+    await client.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns.metadata?.name}` }).catch(() => undefined);
+  }
+}
+
+/** Rules every request the action sends must obey, whatever the test (NS-01, NS-08, NS-12, NS-15, NS-17). */
+export function trafficViolations(
+  requests: readonly RecordedRequest[],
+  options: { allowForce?: boolean; foreignNamespaces?: readonly string[] } = {},
+): string[] {
+  const problems: string[] = [];
+  for (const r of requests) {
+    const what = `${r.method} ${r.path}`;
+    const ns = /^\/api\/v1\/namespaces\/([^/]+)/.exec(r.path)?.[1] ?? /\/namespaces\/([^/]+)\//.exec(r.path)?.[1];
+    if (ns !== undefined && !ENVIRONMENT_NAME.test(ns) && !(options.foreignNamespaces ?? []).includes(ns))
+      problems.push(`${what}: namespace outside the pattern`);
+    if (/\/finalize$/.test(r.path)) problems.push(`${what}: /finalize`);
+    if (/^\/api\/v1\/namespaces\/[^/]+$/.test(r.path) && (r.method === 'PATCH' || r.method === 'PUT'))
+      problems.push(`${what}: namespace patched`);
+    if (!options.allowForce && r.query.force?.includes('true')) problems.push(`${what}: force=true`);
+    for (const selector of r.query.labelSelector ?? [])
+      if (selector.trim() === '') problems.push(`${what}: empty label selector`);
+    if (r.method === 'DELETE' && !/\/[^/]+\/[^/]+$/.test(r.path.replace(/^\/api\/v1/, '')))
+      problems.push(`${what}: collection delete`);
+    if (r.method === 'DELETE' && r.path === '/api/v1/namespaces') problems.push(`${what}: collection delete`);
+    if (r.method === 'DELETE' && /^\/api\/v1\/namespaces\/[^/]+$/.test(r.path)) {
+      const body = JSON.parse(r.body || '{}') as { preconditions?: { uid?: string } };
+      if (!body.preconditions?.uid) problems.push(`${what}: namespace delete without a uid precondition`);
+    }
+  }
+  return problems;
+}
+
+/** X-01: a secret in any form the plan lists: raw, base64 at three shifts, JSON-escaped, URL-encoded, per line. */
+export function leakForms(secret: string): string[] {
+  const forms = new Set<string>();
+  const add = (v: string): void => {
+    if (v.length >= 8) forms.add(v);
+  };
+  add(secret);
+  for (let shift = 0; shift < 3; shift++) {
+    const b64 = Buffer.from(`${'x'.repeat(shift)}${secret}`).toString('base64');
+    add(b64.slice(Math.ceil((shift * 4) / 3) + 2, -4));
+  }
+  add(JSON.stringify(secret).slice(1, -1));
+  add(encodeURIComponent(secret));
+  for (const line of secret.split(/\r?\n/)) if (line.trim().length >= 16) add(line.trim());
+  return [...forms];
+}
+
+export function findLeaks(text: string, secrets: readonly string[]): string[] {
+  const hits: string[] = [];
+  for (const secret of secrets)
+    for (const form of leakForms(secret)) if (text.includes(form)) hits.push(form.slice(0, 12));
+  return hits;
+}
+
+export function readFixture(name: string): string {
+  return readFileSync(path.join(here, 'fixtures', name), 'utf8');
+}
+
+/**
+ * X-01/X-02 over a step's raw stdout+stderr: `::add-mask::` lines are how a secret is registered, so they are
+ * allowed, must come before any other line containing the value, and every other line must be free of it.
+ */
+export function outputLeaks(raw: string, secrets: readonly string[]): string[] {
+  const problems: string[] = [];
+  const lines = raw.split('\n');
+  for (const secret of secrets) {
+    const forms = leakForms(secret);
+    let masked = false;
+    for (const line of lines) {
+      if (line.startsWith('::add-mask::')) {
+        if (
+          forms.some(
+            (f) =>
+              line.slice('::add-mask::'.length).includes(f) || f.includes(line.slice('::add-mask::'.length).trim()),
+          )
+        )
+          masked = true;
+        continue;
+      }
+      const hit = forms.find((f) => line.includes(f));
+      if (hit) problems.push(`${masked ? 'leak' : 'leak before add-mask'}: ${hit.slice(0, 8)}…`);
+    }
+  }
+  return problems;
+}
