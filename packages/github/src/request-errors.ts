@@ -11,6 +11,8 @@
  * can carry request headers and URLs, and those must never reach a log or a payload.
  */
 
+import { sanitizeText } from './untrusted-text.js';
+
 export type FailureKind = 'permission' | 'rate-limited' | 'not-found' | 'unknown-outcome' | 'rejected';
 
 export interface ClassifiedFailure {
@@ -33,7 +35,7 @@ const CREDENTIAL =
 export function safeMessage(error: unknown): string {
   const raw = error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error';
   const firstLine = raw.split('\n', 1)[0] ?? '';
-  return firstLine
+  return sanitizeText(firstLine)
     .replace(/\s+-\s+https:\/\/docs\.github\.com\S*/g, '')
     .replace(/https?:\/\/\S+/g, '<url>')
     .replace(CREDENTIAL, '***')
