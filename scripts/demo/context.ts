@@ -13,6 +13,8 @@ export interface DemoContext {
   prometheusUrl: string;
   toxiproxyUrl: string;
   results: Array<{ step: string; result: RunResult }>;
+  /** The environment's namespace, once provision-ephemeral-env has set it. */
+  namespace?: string;
   notes: string[];
 }
 

@@ -1,4 +1,5 @@
 import { actionExists, type DemoContext } from './context.js';
+import { runSloCheck } from './slo-step.js';
 
 /** The example pipeline, in workflow order. Steps whose action is not built yet are skipped and named. */
 export interface DemoStep {
@@ -7,8 +8,13 @@ export interface DemoStep {
   run(ctx: DemoContext): Promise<void>;
 }
 
-export const demoSteps: DemoStep[] = [];
+export const demoSteps: DemoStep[] = [
+  step('slo-check', async (ctx) => {
+    // The environment's namespace when provision-ephemeral-env ran; a fixed demo name otherwise.
+    await runSloCheck(ctx, ctx.namespace ?? 'pr-demo00-42');
+  }),
+];
 
-export function step(action: string, run: (ctx: DemoContext) => Promise<void>): DemoStep {
+function step(action: string, run: (ctx: DemoContext) => Promise<void>): DemoStep {
   return { action, available: (ctx) => actionExists(ctx, action), run };
 }
