@@ -2,7 +2,7 @@
  * Bundle size and start-up, as users pay them: every job downloads the repository at the action's ref, and every
  * step loads its entry. For each action: the bytes its main step loads (entry + the shared main chunk + the chunks
  * its code path imports, read from a real run), and the time from spawn to first output, as a ratio to `node -e 0`
- * on the same machine, median of N runs (default 15). Run: pnpm exec tsx bench/bundles/startup.ts [runs]
+ * on the same machine, median of N runs (default 15). Run: pnpm exec tsx bench/bundles/run.ts [runs]
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
