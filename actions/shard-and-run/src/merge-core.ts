@@ -20,6 +20,7 @@ import {
 } from '@gauntlet/sharding';
 import { COMMAND_CASE } from './execute.js';
 import { caseId, casesOf, caseKey } from './junit-read.js';
+import { itemKeys } from './plan-io.js';
 import type { ShardResult } from './results.js';
 
 export type ShardState = 'passed' | 'failed' | 'cancelled' | 'error' | 'missing';
@@ -172,7 +173,7 @@ export function mergeResults(all: readonly ShardResult[], options: MergeOptions)
       errored.push(index);
     } else state = failures > 0 ? 'failed' : 'passed';
     if (state === 'cancelled' || state === 'error') notRun += Math.max(0, plannedTests - cases.length);
-    if (planned && state !== 'cancelled' && state !== 'error') {
+    if (planned && state !== 'cancelled' && state !== 'error' && latest.meta.source !== 'queue') {
       const files = [...new Set(planned.items.map((i) => i.file))];
       for (const file of files) if (!reportedFiles.has(file)) unreported.push(file);
     }
@@ -198,9 +199,25 @@ export function mergeResults(all: readonly ShardResult[], options: MergeOptions)
 
   const reasons: string[] = [];
   if (total === 0) reasons.push('no shard sent a result');
-  if (missing.length) reasons.push(`${plural(missing.length, 'shard')} sent no result (${missing.join(', ')})`);
-  if (cancelled.length) reasons.push(`${plural(cancelled.length, 'shard')} cancelled (${cancelled.join(', ')})`);
-  if (errored.length) reasons.push(`${plural(errored.length, 'shard')} ended in error (${errored.join(', ')})`);
+  // Queue workers share the work: a worker that died is harmless when the others covered every planned test (its
+  // batch was re-queued), and fatal when something was left undone.
+  const queue = plan !== undefined && usable.length > 0 && usable.every((r) => r.meta.source === 'queue');
+  if (queue) {
+    const covered = new Set(usable.filter((r) => r.meta.status === 'completed').flatMap((r) => r.meta.tests));
+    const uncovered = itemKeys(plan.shards.flatMap((sh) => sh.items)).filter((k) => !covered.has(k)).length;
+    notRun = uncovered;
+    if (uncovered) reasons.push(`${plural(uncovered, 'planned test')} were run by no worker`);
+    const idle = [...missing, ...cancelled, ...errored];
+    if (idle.length && !uncovered) {
+      logger.warning(
+        `Queue worker(s) ${idle.sort((a, b) => a - b).join(', ')} did not finish; the other workers ran their share.`,
+      );
+    }
+  } else {
+    if (missing.length) reasons.push(`${plural(missing.length, 'shard')} sent no result (${missing.join(', ')})`);
+    if (cancelled.length) reasons.push(`${plural(cancelled.length, 'shard')} cancelled (${cancelled.join(', ')})`);
+    if (errored.length) reasons.push(`${plural(errored.length, 'shard')} ended in error (${errored.join(', ')})`);
+  }
   const failing = totals.failures + totals.errors;
   if (failing) reasons.push(`${plural(failing, 'test')} failed`);
   if (unreported.length) {

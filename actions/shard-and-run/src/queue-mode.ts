@@ -15,6 +15,7 @@ import { JOB_SUMMARY_LIMIT, MarkdownDoc, renderWithin } from '@gauntlet/github';
 import {
   mergeJUnitReports,
   QueueClient,
+  type QueueStore,
   type JUnitReport,
   type Lease,
   type Plan,
@@ -56,7 +57,7 @@ export function itemsForKeys(plan: Plan, keys: readonly string[]): PlanItem[] {
   return out;
 }
 
-interface WorkerRun {
+export interface WorkerRun {
   reports: JUnitReport[];
   credited: PlanItem[];
   batches: number;
@@ -65,16 +66,16 @@ interface WorkerRun {
   failed: boolean;
 }
 
-async function drainQueue(
-  inputs: ActionInputs,
-  deps: ModeDeps,
-  plan: Plan,
-  run: (items: readonly PlanItem[], label: string) => Promise<ExecutionResult>,
-): Promise<WorkerRun> {
-  const { logger, ctx } = deps;
+export interface QueueAccess {
+  readonly store: QueueStore;
+  readonly name: string;
+  readonly close: () => void;
+}
+
+/** The queue in the namespace's ConfigMap; the Kubernetes client loads only here. */
+async function kubernetesQueue(inputs: ActionInputs, deps: ModeDeps, plan: Plan): Promise<QueueAccess> {
+  const { ctx } = deps;
   const q = inputs.queue!;
-  const spec = inputs.shard!;
-  const items = allItems(plan);
   const { KubeApi } = await import('./kubernetes/api.js');
   const { ConfigMapQueueStore, queueName } = await import('./kubernetes/queue-store.js');
   const api = await KubeApi.load(q.kubeconfig, deps.registerSecret);
@@ -88,6 +89,31 @@ async function drainQueue(
     'gauntlet.dev/plan': plan.id,
     'gauntlet.dev/run-id': String(ctx.runId),
   });
+  return { store, name: `${q.namespace}/${name}`, close: () => api.close() };
+}
+
+export interface WorkerOptions {
+  /** 1-based worker index and the number of workers. */
+  readonly worker: number;
+  readonly workers: number;
+  readonly leaseTimeoutMs: number;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/** One worker's loop: claim a batch, run it, complete it and claim the next in one write, until nothing is left. */
+export async function drainQueue(
+  queue: QueueAccess,
+  options: WorkerOptions,
+  plan: Plan,
+  run: (items: readonly PlanItem[], label: string) => Promise<ExecutionResult>,
+): Promise<WorkerRun> {
+  const { logger } = options;
+  const q = { leaseTimeoutMs: options.leaseTimeoutMs };
+  const spec = { index: options.worker, total: options.workers };
+  const deps = { signal: options.signal };
+  const items = allItems(plan);
+  const { store, name } = queue;
   const client = new QueueClient(store, {
     worker: `worker-${spec.index}`,
     planId: plan.id,
@@ -101,9 +127,7 @@ async function drainQueue(
       items.map((i) => Math.max(1, Math.round(i.seconds * 1000))),
       spec.total,
     );
-    logger.info(
-      `Queue ${name} in ${q.namespace}: ${items.length} items for ${spec.total} workers; this is worker ${spec.index}.`,
-    );
+    logger.info(`Queue ${name}: ${items.length} items for ${spec.total} workers; this is worker ${spec.index}.`);
     let finished: Lease | undefined;
     let pending: { lease: Lease; report: JUnitReport } | undefined;
     for (;;) {
@@ -164,7 +188,7 @@ async function drainQueue(
       credit(out, items, pending.report, completed.credited, logger);
     }
   } finally {
-    api.close();
+    queue.close();
   }
   return out;
 }
@@ -261,7 +285,18 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
       failed: result?.failed ?? false,
     };
   } else {
-    worker = await drainQueue(inputs, deps, plan, run);
+    worker = await drainQueue(
+      await kubernetesQueue(inputs, deps, plan),
+      {
+        worker: spec.index,
+        workers: spec.total,
+        leaseTimeoutMs: inputs.queue!.leaseTimeoutMs,
+        signal: deps.signal,
+        logger,
+      },
+      plan,
+      run,
+    );
   }
   const finishedMs = Date.now();
   const created = await jobCreated;

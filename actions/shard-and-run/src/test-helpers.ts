@@ -44,7 +44,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
   const outputs: Record<string, string> = {};
   const state: Record<string, string> = {};
   const summary = new MemorySummaryWriter();
-  const values = { 'github-token': '', timings: 'false', ...options.inputs };
+  const values: Record<string, string> = { 'github-token': '', timings: 'false', ...options.inputs };
   const env: NodeJS.ProcessEnv = {
     GITHUB_WORKSPACE: options.workspace,
     GITHUB_REPOSITORY: 'gauntlet-org/gauntlet',

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { InputError, InputReader } from '@gauntlet/action-kit';
+import { load } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { parseInputs } from './inputs.js';
+
+const WORKSPACE = '/work/ws';
+
+function parse(values: Record<string, string>) {
+  return parseInputs(new InputReader((name) => values[name]), WORKSPACE);
+}
+
+function error(values: Record<string, string>): string {
+  try {
+    parse(values);
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return (e as Error).message;
+  }
+  throw new Error('expected an InputError');
+}
+
+const RUN = { mode: 'run', plan: 'plan.json', command: 'npx vitest run {files}' };
+
+describe('parseInputs', () => {
+  it('requires a mode and names the allowed ones', () => {
+    expect(error({})).toMatch(/^Input 'mode': is required: one of plan, run, merge, queue, kubernetes$/);
+    expect(error({ mode: 'shard' })).toMatch(/"shard" is not one of: plan, run, merge, queue, kubernetes/);
+  });
+
+  // SH-09: bad shard specs stop the step with a clear message before anything runs.
+  it.each([
+    ['0/3', /shard indices start at 1/],
+    ['4/3', /index 4 is greater than the total 3/],
+    ['a/b', /index and total must be whole numbers/],
+    ['-1', /is not a shard spec/],
+    ['1/0', /the total must be at least 1/],
+    ['1/257', /at most 256 shards/],
+    ['1 / 3 / 4', /is not a shard spec/],
+    ['', /is required in this mode/],
+  ])('rejects shard %j', (shard, message) => {
+    expect(error({ ...RUN, shard })).toMatch(message);
+    expect(error({ ...RUN, shard })).toMatch(/^Input 'shard': /);
+  });
+
+  it('accepts a valid shard and resolves paths against the working directory', () => {
+    const inputs = parse({ ...RUN, shard: '2/3', 'working-directory': 'app', 'junit-path': 'reports/*.xml' });
+    expect(inputs.shard).toEqual({ index: 2, total: 3 });
+    expect(inputs.workingDirectory).toBe(path.join(WORKSPACE, 'app'));
+    expect(inputs.resultsDir).toBe(path.join(WORKSPACE, 'app', 'gauntlet-shard-results'));
+    expect(inputs.execution?.junitPath).toBe('reports/*.xml');
+  });
+
+  it('checks the command template before any test runs', () => {
+    expect(error({ ...RUN, shard: '1/2', command: 'npm test && rm -rf /' })).toMatch(
+      /^Input 'command': .*needs a shell/,
+    );
+    expect(error({ ...RUN, shard: '1/2', command: 'npx vitest {nope}' })).toMatch(/unknown placeholder \{nope\}/);
+    expect(error({ ...RUN, shard: '1/2', command: 'npx vitest run' })).toMatch(
+      /needs a \{files\} or \{tests\} placeholder/,
+    );
+    expect(error({ ...RUN, shard: '1/2', command: '' })).toMatch(/is required in this mode/);
+  });
+
+  it('validates plan-mode inputs', () => {
+    expect(error({ mode: 'plan' })).toMatch(/^Input 'tests': is required with discovery "globs"/);
+    expect(error({ mode: 'plan', tests: 'x', shards: '0' })).toMatch(/^Input 'shards': "0" is out of range/);
+    expect(error({ mode: 'plan', tests: 'x', shards: 'many' })).toMatch(/is not a shard count/);
+    expect(error({ mode: 'plan', tests: 'x', shards: '300' })).toMatch(/GitHub's matrix job limit/);
+    expect(error({ mode: 'plan', discovery: 'junit' })).toMatch(/^Input 'discovery-junit': is required/);
+    expect(error({ mode: 'plan', discovery: 'runner' })).toMatch(/^Input 'list-command': is required/);
+    expect(error({ mode: 'plan', tests: 'x', 'target-duration': 'soon' })).toMatch(
+      /^Input 'target-duration': 'soon' is not a duration/,
+    );
+    expect(error({ mode: 'plan', tests: 'x', 'max-parallel': '0' })).toMatch(/below the minimum 1/);
+    expect(error({ mode: 'plan', tests: 'x', granularity: 'line' })).toMatch(/not one of: auto, test, file/);
+    expect(error({ mode: 'plan', tests: 'x', timings: 'yes' })).toMatch(/^Input 'timings': "yes" is not a boolean/);
+    expect(error({ mode: 'plan', tests: 'x', 'trusted-refs': 'has space' })).toMatch(/is not a git ref/);
+    expect(parse({ mode: 'plan', tests: 'x', 'trusted-refs': 'release, refs/tags/v1' }).timings.trustedRefs).toEqual([
+      'refs/heads/release',
+      'refs/tags/v1',
+    ]);
+  });
+
+  it('validates run-mode numbers and enums', () => {
+    expect(error({ ...RUN, shard: '1/2', retries: '9' })).toMatch(/^Input 'retries': 9 is above the maximum 5/);
+    expect(error({ ...RUN, shard: '1/2', retries: '1.5' })).toMatch(/is not a whole number/);
+    expect(error({ ...RUN, shard: '1/2', rerun: 'some' })).toMatch(/not one of: all, failed/);
+    expect(error({ ...RUN, shard: '1/2', runner: 'mocha' })).toMatch(
+      /not one of: vitest, jest, pytest, playwright, go, generic/,
+    );
+    expect(error({ ...RUN, shard: '1/2', 'plan-id': 'xyz' })).toMatch(/^Input 'plan-id': "xyz" is not valid/);
+    expect(error({ mode: 'run', shard: '1/2', command: 'x {files}' })).toMatch(/^Input 'plan': is required/);
+  });
+
+  it('validates the Kubernetes inputs', () => {
+    const base = {
+      mode: 'kubernetes',
+      tests: 't/*.js',
+      command: 'node --test {files}',
+      namespace: 'pr-7',
+      image: 'node:24',
+    };
+    expect(parse(base).kubernetes).toMatchObject({
+      namespace: 'pr-7',
+      image: 'node:24',
+      retriesPerIndex: 1,
+      timeoutMs: 3_600_000,
+    });
+    expect(error({ ...base, namespace: 'PR_7' })).toMatch(/^Input 'namespace': "PR_7" is not valid/);
+    expect(error({ ...base, image: '' })).toMatch(/^Input 'image': is required/);
+    expect(error({ ...base, labels: 'gauntlet.dev/x=y' })).toMatch(/is reserved/);
+    expect(error({ ...base, labels: 'team=a b' })).toMatch(/is not a valid label value/);
+    expect(error({ ...base, 'node-selector': 'pool' })).toMatch(/is not of the form key=value/);
+    expect(error({ ...base, 'pod-env': 'GAUNTLET_SHARD_INDEX=1' })).toMatch(/is set by the action/);
+    expect(error({ ...base, 'pod-env': '1X=1' })).toMatch(/is not an environment variable name/);
+    expect(error({ ...base, resources: '{requests: {cpu: lots}}' })).toMatch(
+      /requests\.cpu: "lots" is not a Kubernetes quantity/,
+    );
+    expect(error({ ...base, resources: '{cpu: 1}' })).toMatch(/unknown key "cpu"/);
+    expect(error({ ...base, tolerations: '{key: a}' })).toMatch(/must be a YAML list/);
+    expect(error({ ...base, tolerations: '[{key: a, operator: Maybe}]' })).toMatch(/operator must be Exists or Equal/);
+    expect(error({ ...base, tolerations: '[{key: a, operator: Exists, value: b}]' })).toMatch(/Exists takes no value/);
+    expect(error({ ...base, 'retries-per-index': '11' })).toMatch(/above the maximum 10/);
+    const full = parse({
+      ...base,
+      resources: '{requests: {cpu: 500m, memory: 1Gi}, limits: {memory: 2Gi}}',
+      tolerations: '[{key: gauntlet.dev/spot, operator: Exists, effect: NoSchedule}]',
+      'node-selector': 'gauntlet.dev/node-pool=spot',
+    });
+    expect(full.kubernetes?.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } });
+    expect(full.kubernetes?.tolerations).toEqual([
+      { key: 'gauntlet.dev/spot', operator: 'Exists', effect: 'NoSchedule' },
+    ]);
+  });
+
+  it('reads the queue inputs', () => {
+    const q = parse({ ...RUN, mode: 'queue', shard: '1/4', namespace: 'pr-1', 'lease-timeout': '2m' });
+    expect(q.queue).toEqual({ namespace: 'pr-1', leaseTimeoutMs: 120_000 });
+    expect(error({ ...RUN, mode: 'queue', shard: '1/4' })).toMatch(/^Input 'namespace': is required/);
+  });
+
+  it('falls back to the same defaults action.yml declares', () => {
+    const yml = load(readFileSync(path.join(import.meta.dirname, '../action.yml'), 'utf8')) as {
+      inputs: Record<string, { default?: string }>;
+    };
+    const defaults: Record<string, string> = {};
+    for (const [name, spec] of Object.entries(yml.inputs))
+      if (spec.default !== undefined) defaults[name] = String(spec.default);
+    delete defaults['github-token'];
+    for (const mode of ['plan', 'merge'] as const) {
+      const given = mode === 'plan' ? { mode, tests: 'x' } : { mode };
+      expect(parse({ ...defaults, ...given })).toEqual(parse(given));
+    }
+    expect(parse({ ...defaults, ...RUN, shard: '1/2' })).toEqual(parse({ ...RUN, shard: '1/2' }));
+  });
+});
