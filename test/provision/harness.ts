@@ -158,13 +158,16 @@ export interface InProcessOptions {
 }
 
 let metadata: Awaited<ReturnType<typeof readActionMetadata>> | undefined;
+let eventDir: string | undefined;
+let eventCounter = 0;
 
 /** Runs a mode in-process, with action.yml's defaults, a recording runtime and (optionally) a scaled clock. */
 export async function runInProcess(options: InProcessOptions): Promise<InProcessResult> {
   metadata ??= await readActionMetadata(actionDir);
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const os = await import('node:os');
-  const eventFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'provision-event-')), 'event.json');
+  eventDir ??= mkdtempSync(path.join(os.tmpdir(), 'provision-event-'));
+  const eventFile = path.join(eventDir, `event-${++eventCounter}.json`);
   writeFileSync(eventFile, JSON.stringify(options.event.payload));
   const env = {
     ...inputEnvironment(metadata, { report: 'false', ...options.inputs }),
@@ -176,36 +179,44 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     GITHUB_WORKSPACE: here,
     ...options.env,
   };
-  const inputs = parseInputs(new InputReader(envInputSource(env)));
-  const ctx = readRunContext(env);
   const logger = new RecordingLogger();
-  const secrets: string[] = [];
-  const kube = loadKubeConfig({
-    ...(inputs.kubeconfig ? { inline: inputs.kubeconfig } : {}),
-    registerSecret: (v) => secrets.push(v),
-  });
-  const clock = options.clock ?? new ScaledClock(1);
   const result: InProcessResult = { ok: false, outputs: {}, state: {}, reports: [], logger, requests: [] };
-  const rt: Runtime = {
-    logger,
-    clock,
-    signal: options.signal ?? new AbortController().signal,
-    kube,
-    setOutput: (name, value) => (result.outputs[name] = value),
-    saveState: (name, value) => (result.state[name] = value),
-    registerSecret: (value) => secrets.push(value),
-    publish: async (report) => {
-      result.reports.push(report);
-    },
-    connect: async () => {
-      result.client = await KubeClient.create(kube.kubeConfig, {
-        clock,
-        onRequest: (r) => result.requests.push(r),
-        ...(options.retry ? { retry: options.retry } : {}),
-      });
-      return result.client;
-    },
-  };
+  let inputs: ReturnType<typeof parseInputs>;
+  let ctx: ReturnType<typeof readRunContext>;
+  let rt: Runtime;
+  try {
+    inputs = parseInputs(new InputReader(envInputSource(env)));
+    ctx = readRunContext(env);
+    const secrets: string[] = [];
+    const kube = loadKubeConfig({
+      ...(inputs.kubeconfig ? { inline: inputs.kubeconfig } : {}),
+      registerSecret: (v) => secrets.push(v),
+    });
+    const clock = options.clock ?? new ScaledClock(1);
+    rt = {
+      logger,
+      clock,
+      signal: options.signal ?? new AbortController().signal,
+      kube,
+      setOutput: (name, value) => (result.outputs[name] = value),
+      saveState: (name, value) => (result.state[name] = value),
+      registerSecret: (value) => secrets.push(value),
+      publish: async (report) => {
+        result.reports.push(report);
+      },
+      connect: async () => {
+        result.client = await KubeClient.create(kube.kubeConfig, {
+          clock,
+          onRequest: (r) => result.requests.push(r),
+          ...(options.retry ? { retry: options.retry } : {}),
+        });
+        return result.client;
+      },
+    };
+  } catch (error) {
+    result.error = error;
+    return result;
+  }
   try {
     if (inputs.mode === 'up') await up({ inputs, ctx, rt });
     else if (inputs.mode === 'down') await down({ inputs, ctx, rt });
