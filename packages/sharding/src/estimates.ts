@@ -1,22 +1,27 @@
 /**
- * Duration estimates for planning. Tests with a stored timing use it; tests without one (new, renamed, or dropped
- * by validation) get, in order of preference:
- *   1. the median of their file's siblings that have timings (tests in one file tend to be alike);
- *   2. their share of a stored whole-file time (file-level history, e.g. Knapsack or jest-junit suites);
- *   3. for whole files, the median of known files in the same directory (spec/features/* vs spec/models/*);
- *   4. the median of the suite's known tests (or files);
- *   5. a default (1 s, as pytest-split assumes).
+ * Duration estimates for planning. Tests with a stored timing use it; tests without one (new, moved, or dropped
+ * by validation) get the first of:
+ *   1. siblings: the median of the file's tests that have timings (tests in one file tend to be alike; a file with
+ *      known tests was not moved, so the next rule does not apply);
+ *   2. moved: the stored time of the same test (or file) under the same file name in another directory. Directory
+ *      moves are the commonest reason a slow test "appears" without history: localstack moved its Lambda event
+ *      source tests, and a suite median of 0.1 s for 60 s tests unbalanced the next run by 15 % (bench/sharding);
+ *   3. file share: the stored whole-file time divided by the file's test count (file-level history);
+ *   4. directory: the median of known tests (or files) in the nearest enclosing directory that has any
+ *      (spec/features/* are slower than spec/models/*); the root directory is the whole suite;
+ *   5. default: 1 s, as pytest-split assumes, when nothing is known.
  * Medians, not means: one poisoned or pathological entry cannot drag the estimate of every new test with it.
- * Everything is in integer milliseconds, so sums are exact and every machine computes identical plans.
+ * Everything is in integer microseconds, so sums are exact and every machine computes identical plans (milliseconds
+ * would round sub-millisecond tests to 0, and LPT would then pile thousands of "free" tests onto one shard).
  */
 import { dirname, testKey, type TestId } from './test-id.js';
 import type { TimingStore } from './timing-store.js';
 
-export type EstimateSource = 'timing' | 'file-siblings' | 'file-share' | 'directory' | 'suite' | 'default';
+export type EstimateSource = 'timing' | 'moved' | 'file-siblings' | 'file-share' | 'directory' | 'suite' | 'default';
 
 export interface Estimate {
-  /** Estimated duration in whole milliseconds (≥ 0). */
-  readonly ms: number;
+  /** Estimated duration in whole microseconds (≥ 0). */
+  readonly us: number;
   readonly source: EstimateSource;
 }
 
@@ -27,102 +32,159 @@ export interface EstimateOptions {
 
 export const DEFAULT_ESTIMATE_SECONDS = 1;
 
-export function toMs(seconds: number): number {
-  return Math.max(0, Math.round(seconds * 1000));
+export function toMicros(seconds: number): number {
+  return Math.max(0, Math.round(seconds * 1e6));
 }
 
-/** Lower median of integers (deterministic, no averaging of the middle pair). */
-export function medianMs(values: number[]): number | undefined {
+/** Lower median of integers (deterministic, no averaging of the middle pair). Sorts `values` in place. */
+export function medianOf(values: number[]): number | undefined {
   if (values.length === 0) return undefined;
   values.sort((a, b) => a - b);
   return values[(values.length - 1) >> 1];
 }
 
-/** Summed stored test durations per file, for files whose tests (but not the file itself) have timings. */
-function storedTestSums(store: TimingStore): Map<string, number> {
-  const sums = new Map<string, number>();
-  for (const [key, entry] of store.entries) {
-    const at = key.indexOf('::');
-    if (at < 0) continue;
-    const file = key.slice(0, at);
-    sums.set(file, (sums.get(file) ?? 0) + toMs(entry.seconds));
+function push<K>(map: Map<K, number[]>, key: K, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function basename(file: string): string {
+  return file.slice(file.lastIndexOf('/') + 1);
+}
+
+/** Medians per key, computed once on first use. */
+class Medians<K> {
+  private readonly cache = new Map<K, number | undefined>();
+  constructor(readonly lists: Map<K, number[]>) {}
+  get(key: K): number | undefined {
+    if (!this.cache.has(key)) this.cache.set(key, medianOf(this.lists.get(key) ?? []));
+    return this.cache.get(key);
   }
-  return sums;
+}
+
+/** Values per directory and every ancestor ('' = root), from values per file. */
+function byDirectory(perFile: ReadonlyMap<string, readonly number[]>): Medians<string> {
+  const dirs = new Map<string, number[]>();
+  for (const [file, values] of perFile) {
+    for (let dir = dirname(file); ; dir = dirname(dir)) {
+      const list = dirs.get(dir);
+      if (list) for (const v of values) list.push(v);
+      else dirs.set(dir, [...values]);
+      if (dir === '') break;
+    }
+  }
+  return new Medians(dirs);
+}
+
+function nearestDirectory(file: string, dirs: Medians<string>): Estimate | undefined {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    if (dirs.lists.has(dir)) return { us: dirs.get(dir)!, source: dir === '' ? 'suite' : 'directory' };
+    if (dir === '') return undefined;
+  }
 }
 
 /**
- * Estimates every test of a canonical test list (result is parallel to `tests`). Whole-file ids are estimated at
- * file level, named tests at test level.
+ * Estimates every test of a canonical test list (the result is parallel to `tests`). Whole-file ids are estimated
+ * at file level, named tests at test level. Statistics are built lazily: a run where every test has a timing does
+ * no more than one lookup per test.
  */
 export function estimateTests(tests: readonly TestId[], store: TimingStore, options?: EstimateOptions): Estimate[] {
-  const defaultMs = toMs(options?.defaultSeconds ?? DEFAULT_ESTIMATE_SECONDS);
+  const defaultUs = toMicros(options?.defaultSeconds ?? DEFAULT_ESTIMATE_SECONDS);
   const out: (Estimate | undefined)[] = new Array<Estimate | undefined>(tests.length);
 
-  // Pass 1: direct timings, and the sibling/suite statistics built from them.
-  const knownTestsByFile = new Map<string, number[]>();
+  // Stored per-file test sums, for whole files whose tests (not the file itself) have timings.
+  let storedSums: Map<string, number> | undefined;
+  const storedFileSum = (file: string): number | undefined => {
+    if (!storedSums) {
+      storedSums = new Map();
+      for (const [key, entry] of store.entries) {
+        const at = key.indexOf('::');
+        if (at >= 0) storedSums.set(key.slice(0, at), (storedSums.get(key.slice(0, at)) ?? 0) + toMicros(entry.seconds));
+      }
+    }
+    return storedSums.get(file);
+  };
+
+  // Pass 1: direct timings, collected per file (from discovered tests only, so timings of deleted tests do not
+  // skew the fallbacks).
+  const testsByFile = new Map<string, number[]>();
+  const filesByFile = new Map<string, number[]>();
   const namedCount = new Map<string, number>();
-  const knownTests: number[] = [];
-  const knownFilesByDir = new Map<string, number[]>();
-  const knownFiles: number[] = [];
-  let testSums: Map<string, number> | undefined;
-  tests.forEach((id, i) => {
+  let unknown = 0;
+  for (let i = 0; i < tests.length; i++) {
+    const id = tests[i]!;
     if (id.name !== undefined) {
       namedCount.set(id.file, (namedCount.get(id.file) ?? 0) + 1);
       const entry = store.entries.get(testKey(id));
-      if (!entry) return;
-      const ms = toMs(entry.seconds);
-      out[i] = { ms, source: 'timing' };
-      knownTests.push(ms);
-      const list = knownTestsByFile.get(id.file);
-      if (list) list.push(ms);
-      else knownTestsByFile.set(id.file, [ms]);
-      return;
+      if (!entry) {
+        unknown++;
+        continue;
+      }
+      const us = toMicros(entry.seconds);
+      out[i] = { us, source: 'timing' };
+      push(testsByFile, id.file, us);
+      continue;
     }
-    let ms: number | undefined;
     const entry = store.entries.get(id.file);
-    if (entry) ms = toMs(entry.seconds);
-    else {
-      testSums ??= storedTestSums(store);
-      ms = testSums.get(id.file);
+    const us = entry ? toMicros(entry.seconds) : storedFileSum(id.file);
+    if (us === undefined) {
+      unknown++;
+      continue;
     }
-    if (ms === undefined) return;
-    out[i] = { ms, source: 'timing' };
-    knownFiles.push(ms);
-    const dir = dirname(id.file);
-    const list = knownFilesByDir.get(dir);
-    if (list) list.push(ms);
-    else knownFilesByDir.set(dir, [ms]);
-  });
+    out[i] = { us, source: 'timing' };
+    filesByFile.set(id.file, [us]);
+  }
+  if (unknown === 0) return out as Estimate[];
 
-  // Pass 2: fallbacks. Medians are computed once per file/directory.
-  const siblingMedian = new Map<string, number | undefined>();
-  const dirMedian = new Map<string, number | undefined>();
-  const suiteTestMedian = medianMs([...knownTests]);
-  const suiteFileMedian = medianMs([...knownFiles]);
-  tests.forEach((id, i) => {
-    if (out[i]) return;
+  const siblings = new Medians(testsByFile);
+  let moved: { tests: Medians<string>; files: Medians<string> } | undefined;
+  const movedIndex = (): { tests: Medians<string>; files: Medians<string> } => {
+    if (!moved) {
+      const t = new Map<string, number[]>();
+      const f = new Map<string, number[]>();
+      for (const [key, entry] of store.entries) {
+        const at = key.indexOf('::');
+        if (at < 0) push(f, basename(key), toMicros(entry.seconds));
+        else push(t, `${basename(key.slice(0, at))}${key.slice(at)}`, toMicros(entry.seconds));
+      }
+      moved = { tests: new Medians(t), files: new Medians(f) };
+    }
+    return moved;
+  };
+  let testDirs: Medians<string> | undefined;
+  let fileDirs: Medians<string> | undefined;
+
+  for (let i = 0; i < tests.length; i++) {
+    if (out[i]) continue;
+    const id = tests[i]!;
     if (id.name !== undefined) {
-      if (!siblingMedian.has(id.file)) siblingMedian.set(id.file, medianMs(knownTestsByFile.get(id.file) ?? []));
-      const sibling = siblingMedian.get(id.file);
-      if (sibling !== undefined) {
-        out[i] = { ms: sibling, source: 'file-siblings' };
-        return;
+      const s = siblings.get(id.file);
+      if (s !== undefined) {
+        out[i] = { us: s, source: 'file-siblings' };
+        continue;
+      }
+      const m = movedIndex().tests.get(`${basename(id.file)}::${id.name}`);
+      if (m !== undefined) {
+        out[i] = { us: m, source: 'moved' };
+        continue;
       }
       const fileEntry = store.entries.get(id.file);
       if (fileEntry) {
-        out[i] = { ms: Math.round(toMs(fileEntry.seconds) / (namedCount.get(id.file) ?? 1)), source: 'file-share' };
-        return;
+        out[i] = { us: Math.round(toMicros(fileEntry.seconds) / (namedCount.get(id.file) ?? 1)), source: 'file-share' };
+        continue;
       }
-      out[i] =
-        suiteTestMedian !== undefined ? { ms: suiteTestMedian, source: 'suite' } : { ms: defaultMs, source: 'default' };
-      return;
+      testDirs ??= byDirectory(testsByFile);
+      out[i] = nearestDirectory(id.file, testDirs) ?? { us: defaultUs, source: 'default' };
+      continue;
     }
-    const dir = dirname(id.file);
-    if (!dirMedian.has(dir)) dirMedian.set(dir, medianMs(knownFilesByDir.get(dir) ?? []));
-    const inDir = dirMedian.get(dir);
-    if (inDir !== undefined) out[i] = { ms: inDir, source: 'directory' };
-    else if (suiteFileMedian !== undefined) out[i] = { ms: suiteFileMedian, source: 'suite' };
-    else out[i] = { ms: defaultMs, source: 'default' };
-  });
+    const m = movedIndex().files.get(basename(id.file));
+    if (m !== undefined) {
+      out[i] = { us: m, source: 'moved' };
+      continue;
+    }
+    fileDirs ??= byDirectory(filesByFile);
+    out[i] = nearestDirectory(id.file, fileDirs) ?? { us: defaultUs, source: 'default' };
+  }
   return out as Estimate[];
 }

@@ -3,7 +3,7 @@
  * Graham's bound is 4/3 − 1/(3m) of the optimum in the worst case; on real suites it lands within 0.1 % of the lower
  * bound max(total/m, longest item) (bench/sharding). Ties are broken by the caller's canonical order for items and by
  * the lower shard index for shards, so the result never depends on sort stability or input order. Loads are
- * integer milliseconds, so there is no floating-point accumulation to differ between machines.
+ * integer microseconds, so there is no floating-point accumulation to differ between machines.
  */
 
 /** A binary min-heap of shards keyed by (load, index), in flat arrays (no per-node objects: 100,000 pushes). */
@@ -28,8 +28,8 @@ class ShardHeap {
     return this.index[0]!;
   }
   /** Adds to the top shard's load and restores heap order. */
-  addToTop(ms: number): void {
-    this.load[0] = this.load[0]! + ms;
+  addToTop(us: number): void {
+    this.load[0] = this.load[0]! + us;
     const n = this.load.length;
     let i = 0;
     for (;;) {
@@ -49,16 +49,16 @@ class ShardHeap {
  * Assigns items (already in LPT order: duration descending, then canonical) to `shards` shards.
  * Returns the shard index (0-based) per item position, and the load per shard.
  */
-export function assignLpt(orderedMs: readonly number[], shards: number): { shardOf: Int32Array; loads: number[] } {
+export function assignLpt(orderedUs: readonly number[], shards: number): { shardOf: Int32Array; loads: number[] } {
   const heap = new ShardHeap(shards);
-  const shardOf = new Int32Array(orderedMs.length);
+  const shardOf = new Int32Array(orderedUs.length);
   const loads = new Array<number>(shards).fill(0);
-  for (let k = 0; k < orderedMs.length; k++) {
+  for (let k = 0; k < orderedUs.length; k++) {
     const s = heap.top();
-    const ms = orderedMs[k]!;
+    const us = orderedUs[k]!;
     shardOf[k] = s;
-    loads[s] = loads[s]! + ms;
-    heap.addToTop(ms);
+    loads[s] = loads[s]! + us;
+    heap.addToTop(us);
   }
   return { shardOf, loads };
 }

@@ -2,22 +2,21 @@
  * The static planner: discovered tests + timing store → a Plan (items per shard, predictions, matrix).
  *
  * Determinism is the contract: every shard may recompute the plan on its own runner, so the same inputs must give a
- * byte-identical plan on any OS, locale or discovery order. Hence canonical ids (test-id.ts), integer-millisecond
+ * byte-identical plan on any OS, locale or discovery order. Hence canonical ids (test-id.ts), integer-microsecond
  * arithmetic (estimates.ts), total tie-breaks (lpt.ts), fixed key order in the JSON, and a content hash as plan id.
  */
 import { createHash } from 'node:crypto';
 import { InputError, silentLogger, type Logger } from '@gauntlet/action-kit';
-import { estimateTests, toMs, type EstimateOptions } from './estimates.js';
+import { estimateTests, toMicros, type EstimateOptions } from './estimates.js';
 import { assignLpt } from './lpt.js';
 import { chooseShardCount, DEFAULT_FIXED_COST_SECONDS, DEFAULT_TARGET_SECONDS, type ShardCountOptions } from './shard-count.js';
 import { MAX_MATRIX_JOBS } from './shard-spec.js';
-import { canonicalTests, compareTestIds, testKey, type TestId } from './test-id.js';
+import { canonicalTests, testKey, type TestId } from './test-id.js';
 import { emptyTimingStore, type TimingStore } from './timing-store.js';
 import {
-  compareForLpt,
   fileGroups,
   fileItems,
-  longestUnsplittableMs,
+  longestUnsplittableUs,
   testItems,
   type Granularity,
   type WorkItem,
@@ -78,7 +77,7 @@ export interface Plan {
   readonly shards: readonly PlanShard[];
 }
 
-const sec = (ms: number): number => ms / 1000;
+const sec = (us: number): number => us / 1e6;
 
 /** Builds a plan. Throws InputError for an invalid shard count or an impossible granularity; never for timing data. */
 export function planShards(options: PlanOptions): Plan {
@@ -95,7 +94,8 @@ export function planShards(options: PlanOptions): Plan {
 
   const tests = canonicalTests(options.tests);
   const estimates = estimateTests(tests, store, options);
-  const timed = estimates.filter((e) => e.source === 'timing').length;
+  let timed = 0;
+  for (const e of estimates) if (e.source === 'timing') timed++;
   if (tests.length > 0 && timed === 0) {
     logger.info('No timings for any discovered test: shards are balanced by test count until timings are recorded.');
   } else if (timed < tests.length) {
@@ -106,7 +106,7 @@ export function planShards(options: PlanOptions): Plan {
     granularity === 'file'
       ? fileGroups(tests, estimates, (file) => {
           const e = store.entries.get(file);
-          return e ? toMs(e.seconds) : undefined;
+          return e ? toMicros(e.seconds) : undefined;
         }, filters)
       : [];
   const baseItems = granularity === 'test' ? testItems(tests, estimates) : undefined;
@@ -115,9 +115,19 @@ export function planShards(options: PlanOptions): Plan {
   let shardCount: number;
   let reason: string;
   if (options.shards === 'auto') {
-    const totalMs = baseItems ? sum(baseItems.map((i) => i.ms)) : sum(groups.map((g) => g.ms));
-    const longestMs = baseItems ? Math.max(0, ...baseItems.map((i) => i.ms)) : Math.max(0, ...groups.map(longestUnsplittableMs));
-    const itemCount = baseItems ? baseItems.length : sum(groups.map((g) => (g.splittable ? g.tests.length : 1)));
+    let totalUs = 0;
+    let longestUs = 0;
+    let itemCount = 0;
+    for (const i of baseItems ?? []) {
+      totalUs += i.us;
+      longestUs = Math.max(longestUs, i.us);
+      itemCount++;
+    }
+    for (const g of groups) {
+      totalUs += g.us;
+      longestUs = Math.max(longestUs, longestUnsplittableUs(g));
+      itemCount += g.splittable ? g.tests.length : 1;
+    }
     const history = store.shardOverhead;
     const fixed =
       options.auto?.fixedCostSeconds ?? (history ? history.seconds : DEFAULT_FIXED_COST_SECONDS);
@@ -128,8 +138,8 @@ export function planShards(options: PlanOptions): Plan {
           ? `measured over ${history.samples} run${history.samples === 1 ? '' : 's'}`
           : 'default, no history yet';
     const choice = chooseShardCount({
-      totalMs,
-      longestMs,
+      totalUs,
+      longestUs,
       itemCount,
       fixedCostSeconds: fixed,
       fixedCostSource: source,
@@ -144,7 +154,7 @@ export function planShards(options: PlanOptions): Plan {
   }
 
   const items =
-    baseItems ?? fileItems(groups, Math.ceil(sum(groups.map((g) => g.ms)) / shardCount));
+    baseItems ?? fileItems(groups, Math.ceil(sum(groups.map((g) => g.us)) / shardCount));
   return buildPlan(items, shardCount, granularity, reason, { total: tests.length, timed });
 }
 
@@ -154,55 +164,66 @@ function sum(values: readonly number[]): number {
   return t;
 }
 
+/**
+ * LPT over items given in canonical order: the position in `items` is the canonical rank, so the LPT order is a
+ * numeric sort (duration descending, rank ascending) and each shard's list comes out canonical without sorting.
+ */
 function buildPlan(
-  items: WorkItem[],
+  items: readonly WorkItem[],
   shardCount: number,
   granularity: Granularity,
   reason: string,
   counts: { total: number; timed: number },
 ): Plan {
-  const ordered = [...items].sort(compareForLpt);
-  const { shardOf, loads } = assignLpt(
-    ordered.map((i) => i.ms),
+  const n = items.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => items[b]!.us - items[a]!.us || a - b);
+  const { shardOf: shardOfOrdered, loads } = assignLpt(
+    order.map((i) => items[i]!.us),
     shardCount,
   );
-  const perShard: WorkItem[][] = Array.from({ length: shardCount }, () => []);
-  ordered.forEach((item, k) => perShard[shardOf[k]!]!.push(item));
-  const shards: PlanShard[] = perShard.map((list, s) => ({
-    index: s + 1,
-    predictedSeconds: sec(loads[s]!),
-    // Canonical order inside a shard: files stay together and the runner's own ordering applies.
-    items: list.sort((a, b) => compareTestIds(a.first, b.first)).map(toPlanItem),
-  }));
-  const totalMs = sum(items.map((i) => i.ms));
-  const longestMs = ordered.length ? ordered[0]!.ms : 0;
+  const shardOf = new Int32Array(n);
+  for (let k = 0; k < n; k++) shardOf[order[k]!] = shardOfOrdered[k]!;
+  const perShard: PlanItem[][] = Array.from({ length: shardCount }, () => []);
+  let totalUs = 0;
+  let longestUs = 0;
+  for (let i = 0; i < n; i++) {
+    const item = items[i]!;
+    perShard[shardOf[i]!]!.push(toPlanItem(item));
+    totalUs += item.us;
+    longestUs = Math.max(longestUs, item.us);
+  }
+  let makespanUs = 0;
+  for (const l of loads) makespanUs = Math.max(makespanUs, l);
+  // Canonical order inside a shard: files stay together and the runner's own ordering applies.
+  const shards: PlanShard[] = perShard.map((list, s) => ({ index: s + 1, predictedSeconds: sec(loads[s]!), items: list }));
   const body = {
     shardCount,
     granularity,
     shardCountReason: reason,
     tests: { total: counts.total, timed: counts.timed, estimated: counts.total - counts.timed },
-    totalSeconds: sec(totalMs),
-    longestItemSeconds: sec(longestMs),
-    lowerBoundSeconds: sec(Math.max(Math.ceil(totalMs / shardCount), longestMs)),
-    predictedMakespanSeconds: sec(Math.max(0, ...loads)),
-    shards,
+    totalSeconds: sec(totalUs),
+    longestItemSeconds: sec(longestUs),
+    lowerBoundSeconds: sec(Math.max(Math.ceil(totalUs / shardCount), longestUs)),
+    predictedMakespanSeconds: sec(makespanUs),
   };
-  const id = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
-  const { shards: _s, ...head } = body;
+  const hash = createHash('sha256').update(JSON.stringify(body));
+  for (const shard of shards) hash.update(JSON.stringify(shard));
+  const id = hash.digest('hex').slice(0, 16);
   return {
     format: PLAN_FORMAT,
     version: PLAN_VERSION,
     id,
-    ...head,
+    ...body,
     matrix: { shard: shards.map((s) => s.index), shardTotal: [shardCount], planId: [id] },
-    shards: _s,
+    shards,
   };
 }
 
 function toPlanItem(item: WorkItem): PlanItem {
   return item.tests === undefined
-    ? { file: item.file, seconds: sec(item.ms), estimated: item.estimated }
-    : { file: item.file, tests: item.tests, seconds: sec(item.ms), estimated: item.estimated };
+    ? { file: item.file, seconds: sec(item.us), estimated: item.estimated }
+    : { file: item.file, tests: item.tests, seconds: sec(item.us), estimated: item.estimated };
 }
 
 /** The plan as JSON. Field order is fixed by construction, so equal plans serialise to identical bytes. */

@@ -27,8 +27,8 @@ export const DEFAULT_TARGET_SECONDS = 300;
 export const KNEE_TOLERANCE = 1.1;
 
 export interface ShardCountInput {
-  readonly totalMs: number;
-  readonly longestMs: number;
+  readonly totalUs: number;
+  readonly longestUs: number;
   readonly itemCount: number;
   /** Where the fixed cost came from, for the explanation. */
   readonly fixedCostSource: string;
@@ -42,12 +42,12 @@ export interface ShardCountChoice {
   readonly explanation: string;
 }
 
-const s = (ms: number): string => `${Math.round(ms / 1000)} s`;
+const s = (us: number): string => `${Math.round(us / 1e6)} s`;
 
 export function chooseShardCount(input: ShardCountInput): ShardCountChoice {
-  const { totalMs: W, longestMs: p, itemCount } = input;
-  const c = Math.round(input.fixedCostSeconds * 1000);
-  const target = Math.round(input.targetSeconds * 1000);
+  const { totalUs: W, longestUs: p, itemCount } = input;
+  const c = Math.round(input.fixedCostSeconds * 1e6);
+  const target = Math.round(input.targetSeconds * 1e6);
   const facts = `total work ${s(W)}, longest item ${s(p)}, fixed cost ${s(c)} per shard (${input.fixedCostSource}), target ${s(target)}`;
   if (itemCount <= 1 || W <= 0) {
     return { count: 1, explanation: `1 shard: ${itemCount === 0 ? 'no tests' : itemCount === 1 ? 'a single item' : 'no measurable work'} (${facts}).` };

@@ -20,6 +20,10 @@ export const KEY_SEPARATOR = '::';
  * an NFC-rewritten name would no longer match an NFD file on disk.
  */
 export function normalizePath(path: string): string {
+  // Fast path: most paths are already canonical (this runs once per discovered test).
+  if (!path.includes('\\') && !path.includes('//') && !path.includes('/./') && !path.startsWith('./') && !path.endsWith('/') && !path.endsWith('/.') && path !== '.') {
+    return path;
+  }
   let p = path.replace(/\\/g, '/');
   // Collapse `//` and remove `/./` segments, then leading `./`.
   p = p.replace(/\/{2,}/g, '/');
@@ -74,19 +78,44 @@ export function compareTestIds(a: TestId, b: TestId): number {
  * result does not depend on discovery order, path separators or `./` prefixes. If a file is listed both whole and
  * with named tests, the named entries are dropped: the whole file runs them, and keeping both would run them twice
  * (dropping the whole-file entry instead could lose tests the list did not name).
+ *
+ * Implementation: each id becomes the string `file + NUL + name`, sorted with the default Array sort (which
+ * compares UTF-16 code units, like compareTestIds: NUL sorts below every path character, so a file precedes its
+ * tests and `a` precedes `a/b`). That is several times faster than a comparator sort for 100,000 tests.
  */
 export function canonicalTests(tests: Iterable<TestId | string>): TestId[] {
-  const byKey = new Map<string, TestId>();
+  const keys: string[] = [];
   for (const t of tests) {
-    const id = typeof t === 'string' ? parseTestKey(t) : testId(t.file, t.name);
-    if (id.file === '') continue;
-    byKey.set(testKey(id), id);
+    let file: string;
+    let name: string | undefined;
+    if (typeof t === 'string') {
+      const at = t.indexOf(KEY_SEPARATOR);
+      file = normalizePath(at < 0 ? t : t.slice(0, at));
+      name = at < 0 ? undefined : t.slice(at + KEY_SEPARATOR.length);
+    } else {
+      file = normalizePath(t.file);
+      name = t.name;
+    }
+    if (file === '') continue;
+    keys.push(name === undefined || name === '' ? `${file}\u0000` : `${file}\u0000${name}`);
   }
-  const whole = new Set<string>();
-  for (const id of byKey.values()) if (id.name === undefined) whole.add(id.file);
+  keys.sort();
   const out: TestId[] = [];
-  for (const id of byKey.values()) if (id.name === undefined || !whole.has(id.file)) out.push(id);
-  return out.sort(compareTestIds);
+  let previous: string | undefined;
+  let wholeFile: string | undefined;
+  for (const key of keys) {
+    if (key === previous) continue;
+    previous = key;
+    const at = key.indexOf('\u0000');
+    const file = key.slice(0, at);
+    if (at === key.length - 1) {
+      wholeFile = file;
+      out.push({ file });
+    } else if (file !== wholeFile) {
+      out.push({ file, name: key.slice(at + 1) });
+    }
+  }
+  return out;
 }
 
 /** The directory part of a normalised path ('' for a top-level file). */

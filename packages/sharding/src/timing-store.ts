@@ -7,7 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Logger } from '@gauntlet/action-kit';
 import { compareCodeUnits, parseTestKey, testKey } from './test-id.js';
-import { DEFAULT_ALPHA, DEFAULT_MAX_MISSED_RUNS, ewma, roundSeconds } from './smoothing.js';
+import { DEFAULT_ALPHA, DEFAULT_MAX_MISSED_RUNS, DEFAULT_RESET_FACTOR, roundSeconds, smooth } from './smoothing.js';
 import {
   byteLength,
   checkKey,
@@ -176,6 +176,8 @@ export interface UpdateOptions {
   readonly alpha?: number;
   /** Prune entries not seen in this many consecutive runs (default DEFAULT_MAX_MISSED_RUNS). */
   readonly maxMissedRuns?: number;
+  /** Step-change band of the smoothing (default DEFAULT_RESET_FACTOR); Infinity = plain EWMA. */
+  readonly resetFactor?: number;
 }
 
 /**
@@ -189,6 +191,7 @@ export function updateTimingStore(
 ): TimingStore {
   const alpha = options?.alpha ?? DEFAULT_ALPHA;
   const maxMissed = options?.maxMissedRuns ?? DEFAULT_MAX_MISSED_RUNS;
+  const reset = options?.resetFactor ?? DEFAULT_RESET_FACTOR;
   const entries = new Map<string, TimingEntry>();
   for (const [key, old] of store.entries) {
     if (observations.has(key)) continue;
@@ -198,7 +201,7 @@ export function updateTimingStore(
   for (const [key, seconds] of observations) {
     const old = store.entries.get(key);
     entries.set(key, {
-      seconds: roundSeconds(ewma(old?.seconds, seconds, alpha)),
+      seconds: roundSeconds(smooth(old?.seconds, seconds, alpha, reset)),
       samples: (old?.samples ?? 0) + 1,
       missedRuns: 0,
     });
@@ -208,7 +211,7 @@ export function updateTimingStore(
   const shardOverhead =
     observedOverhead === undefined
       ? old
-      : { seconds: roundSeconds(ewma(old?.seconds, observedOverhead, alpha)), samples: (old?.samples ?? 0) + 1, missedRuns: 0 };
+      : { seconds: roundSeconds(smooth(old?.seconds, observedOverhead, alpha, reset)), samples: (old?.samples ?? 0) + 1, missedRuns: 0 };
   return shardOverhead ? { entries, shardOverhead } : { entries };
 }
 

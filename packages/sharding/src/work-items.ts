@@ -14,34 +14,30 @@ export interface WorkItem {
   readonly file: string;
   /** Test names this item runs; absent = the whole file. */
   readonly tests?: readonly string[];
-  readonly ms: number;
+  readonly us: number;
   /** True when any part of the item was estimated rather than timed. */
   readonly estimated: boolean;
   /** Canonical id of the item's first test: the deterministic tie-break. */
   readonly first: TestId;
 }
 
-/** Orders items for LPT: longest first, then canonical id. */
-export function compareForLpt(a: WorkItem, b: WorkItem): number {
-  return b.ms - a.ms || compareTestIds(a.first, b.first);
-}
 
-/** Items for test granularity: one per test id (whole-file ids stay whole files). */
+/** Items for test granularity: one per test id (whole-file ids stay whole files), in canonical order. */
 export function testItems(tests: readonly TestId[], estimates: readonly Estimate[]): WorkItem[] {
   return tests.map((id, i) => {
     const e = estimates[i]!;
     return id.name === undefined
-      ? { file: id.file, ms: e.ms, estimated: e.source !== 'timing', first: id }
-      : { file: id.file, tests: [id.name], ms: e.ms, estimated: e.source !== 'timing', first: id };
+      ? { file: id.file, us: e.us, estimated: e.source !== 'timing', first: id }
+      : { file: id.file, tests: [id.name], us: e.us, estimated: e.source !== 'timing', first: id };
   });
 }
 
 export interface FileGroup {
   readonly file: string;
   /** Named tests of the file (canonical order), with estimates; empty when only the whole file is known. */
-  readonly tests: readonly { readonly id: TestId; readonly ms: number; readonly estimated: boolean }[];
+  readonly tests: readonly { readonly id: TestId; readonly us: number; readonly estimated: boolean }[];
   /** Whole-file estimate (a stored file time when there is one, else the sum of its tests). */
-  readonly ms: number;
+  readonly us: number;
   readonly estimated: boolean;
   /** Whether the file may be split into pieces (its tests are individually addressable). */
   readonly splittable: boolean;
@@ -62,7 +58,7 @@ export function fileGroups(
   while (i < tests.length) {
     const file = tests[i]!.file;
     let j = i;
-    const named: { id: TestId; ms: number; estimated: boolean }[] = [];
+    const named: { id: TestId; us: number; estimated: boolean }[] = [];
     let whole: Estimate | undefined;
     let sum = 0;
     let estimated = false;
@@ -71,55 +67,57 @@ export function fileGroups(
       const e = estimates[j]!;
       if (id.name === undefined) whole = e;
       else {
-        named.push({ id, ms: e.ms, estimated: e.source !== 'timing' });
-        sum += e.ms;
+        named.push({ id, us: e.us, estimated: e.source !== 'timing' });
+        sum += e.us;
         estimated ||= e.source !== 'timing';
       }
     }
     const stored = fileMs(file);
-    let ms: number;
+    let us: number;
     if (whole) {
-      ms = whole.ms;
+      us = whole.us;
       estimated = whole.source !== 'timing';
     } else if (stored !== undefined) {
-      ms = stored;
+      us = stored;
       estimated = false;
-    } else ms = sum;
-    groups.push({ file, tests: named, ms, estimated, splittable: runnerFiltersTests && !whole && named.length > 1 });
+    } else us = sum;
+    groups.push({ file, tests: named, us, estimated, splittable: runnerFiltersTests && !whole && named.length > 1 });
     i = j;
   }
   return groups;
 }
 
 /**
- * Items for file granularity. A splittable file longer than `thresholdMs` becomes pieces of about thresholdMs / 2
+ * Items for file granularity, in canonical order (files are; pieces are ordered by their first test). A splittable file longer than `thresholdUs` becomes pieces of about thresholdUs / 2
  * (balanced among themselves by LPT), so the shard planner can still even out the remainder. Each piece also
  * carries the file's set-up time (stored file time minus the sum of its tests), which every piece pays again.
  */
-export function fileItems(groups: readonly FileGroup[], thresholdMs: number): WorkItem[] {
+export function fileItems(groups: readonly FileGroup[], thresholdUs: number): WorkItem[] {
   const items: WorkItem[] = [];
   for (const g of groups) {
-    if (!g.splittable || g.ms <= thresholdMs || thresholdMs <= 0) {
-      items.push({ file: g.file, ms: g.ms, estimated: g.estimated, first: { file: g.file } });
+    if (!g.splittable || g.us <= thresholdUs || thresholdUs <= 0) {
+      items.push({ file: g.file, us: g.us, estimated: g.estimated, first: { file: g.file } });
       continue;
     }
-    const testsSum = g.tests.reduce((s, t) => s + t.ms, 0);
-    const setupMs = Math.max(0, g.ms - testsSum);
-    const pieces = Math.min(g.tests.length, Math.max(2, Math.ceil((2 * testsSum) / thresholdMs)));
-    const ordered = [...g.tests].sort((a, b) => b.ms - a.ms || compareTestIds(a.id, b.id));
+    const testsSum = g.tests.reduce((s, t) => s + t.us, 0);
+    const setupUs = Math.max(0, g.us - testsSum);
+    const pieces = Math.min(g.tests.length, Math.max(2, Math.ceil((2 * testsSum) / thresholdUs)));
+    const ordered = [...g.tests].sort((a, b) => b.us - a.us || compareTestIds(a.id, b.id));
     const { shardOf } = assignLpt(
-      ordered.map((t) => t.ms),
+      ordered.map((t) => t.us),
       pieces,
     );
-    const buckets: { id: TestId; ms: number; estimated: boolean }[][] = Array.from({ length: pieces }, () => []);
+    const buckets: { id: TestId; us: number; estimated: boolean }[][] = Array.from({ length: pieces }, () => []);
     ordered.forEach((t, k) => buckets[shardOf[k]!]!.push(t));
+    for (const bucket of buckets) bucket.sort((a, b) => compareTestIds(a.id, b.id));
+    // Pieces in canonical order of their first test, so the item list stays canonical.
+    buckets.sort((a, b) => (a.length && b.length ? compareTestIds(a[0]!.id, b[0]!.id) : b.length - a.length));
     for (const bucket of buckets) {
       if (bucket.length === 0) continue;
-      bucket.sort((a, b) => compareTestIds(a.id, b.id));
       items.push({
         file: g.file,
         tests: bucket.map((t) => t.id.name!),
-        ms: bucket.reduce((s, t) => s + t.ms, 0) + setupMs,
+        us: bucket.reduce((s, t) => s + t.us, 0) + setupUs,
         estimated: bucket.some((t) => t.estimated),
         first: bucket[0]!.id,
       });
@@ -129,8 +127,10 @@ export function fileItems(groups: readonly FileGroup[], thresholdMs: number): Wo
 }
 
 /** The longest item a group can produce: its longest test if it may be split, else the whole file. */
-export function longestUnsplittableMs(group: FileGroup): number {
-  if (!group.splittable) return group.ms;
-  const setupMs = Math.max(0, group.ms - group.tests.reduce((s, t) => s + t.ms, 0));
-  return Math.max(...group.tests.map((t) => t.ms)) + setupMs;
+export function longestUnsplittableUs(group: FileGroup): number {
+  if (!group.splittable) return group.us;
+  const setupUs = Math.max(0, group.us - group.tests.reduce((s, t) => s + t.us, 0));
+  let longest = 0;
+  for (const t of group.tests) longest = Math.max(longest, t.us);
+  return longest + setupUs;
 }

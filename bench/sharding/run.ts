@@ -1,0 +1,217 @@
+/**
+ * Sharding benchmark: every figure from one run, printed side by side.
+ *   pnpm exec tsx bench/sharding/run.ts
+ * (a) exact timings, (b) stale timings vs. other splitters, (c) queue mode with pull latency, (d) planning time.
+ * Ratios are makespan / max(total/shards, longest item) on the actual durations. See README.md.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  DEFAULT_ALPHA,
+  emptyTimingStore,
+  estimateTests,
+  parseTestKey,
+  planShards,
+  shardTestKeys,
+  storeFromFlatMap,
+  testKey,
+  updateTimingStore,
+  type Plan,
+  type TimingStore,
+} from '@gauntlet/sharding';
+import { DATASETS_DIR, loadDatasets, type Dataset } from './datasets.js';
+import { durationBasedChunks, idealQueueMakespan, jestShards, plainLpt, playwrightShards, vitestShards } from './baselines.js';
+import { lowerBound, makespan, simulateQueue } from './simulate.js';
+
+const fmt = (x: number, d = 3): string => x.toFixed(d);
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+};
+const cell = (xs: readonly number[]): string => `${fmt(median(xs))} (${fmt(Math.max(...xs))})`;
+
+function table(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  console.log(line(head));
+  console.log(`|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+  console.log('');
+}
+
+/** Keys a plan's shard runs, expanded to the dataset's keys (whole files stay file keys). */
+function planKeys(plan: Plan): string[][] {
+  return plan.shards.map((s) => shardTestKeys(plan, s.index));
+}
+
+function ours(keys: readonly string[], store: TimingStore, m: number, level: Dataset['level']): Plan {
+  return planShards({ tests: keys, shards: m, timings: store, runnerFiltersTests: level === 'test' });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+console.log(`# Sharding benchmark\n\nDatasets: ${DATASETS_DIR}\nNode ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+const datasets = loadDatasets();
+
+// (a) Exact timings: plan and measure on the same durations.
+{
+  const ms = [4, 8, 16, 32, 64];
+  const rows: string[][] = [];
+  let worstOverall = 0;
+  for (const ds of datasets) {
+    const latest = ds.versions[ds.versions.length - 1]!;
+    const keys = [...latest.durations.keys()];
+    const total = [...latest.durations.values()].reduce((a, b) => a + b, 0);
+    const longest = Math.max(...latest.durations.values());
+    const cells: string[] = [];
+    for (const m of ms) {
+      const ratios = ds.versions.map((v) => {
+        const k = [...v.durations.keys()];
+        const plan = ours(k, storeFromFlatMap(v.durations), m, ds.level);
+        return makespan(planKeys(plan), v.durations) / lowerBound(v.durations, k, m);
+      });
+      const last = ratios[ratios.length - 1]!;
+      const worst = Math.max(...ratios);
+      worstOverall = Math.max(worstOverall, worst);
+      cells.push(ds.versions.length > 1 ? `${fmt(last, 4)} (${fmt(worst, 4)})` : fmt(last, 4));
+    }
+    rows.push([`${ds.name} (${ds.level}, ${ds.versions.length} v)`, String(keys.length), fmt(total, 0), fmt(longest, 1), ...cells]);
+  }
+  console.log('## (a) Exact timings: ours (LPT) makespan / lower bound; latest version (worst over all versions)\n');
+  table(['dataset', 'items', 'total s', 'longest s', ...ms.map((m) => `m=${m}`)], rows);
+  console.log(`Worst ratio over all datasets, versions and shard counts: ${fmt(worstOverall, 4)} (goal ≤ 1.001)\n`);
+}
+
+// (b) Stale timings: plan with history up to version k, measure on version k+1.
+/** The store the action would have before running version k+1: EWMA over versions 1..k. */
+function historyStores(ds: Dataset, alpha: number): TimingStore[] {
+  const stores: TimingStore[] = [];
+  let store = emptyTimingStore();
+  for (const v of ds.versions) {
+    store = updateTimingStore(store, v.durations, alpha === 1 ? { alpha, resetFactor: Infinity } : { alpha });
+    stores.push(store);
+  }
+  return stores;
+}
+
+const staleSets = datasets.filter((d) => d.name === 'localstack' || d.name === 'identity-idp');
+const staleMs = [4, 8, 16];
+{
+  const columns = ['ours', 'ours, no smoothing', 'plain LPT', 'Jest', 'Vitest', 'Playwright', 'pytest-split chunks', 'ideal queue'];
+  const rows: string[][] = [];
+  for (const ds of staleSets) {
+    const smoothed = historyStores(ds, DEFAULT_ALPHA);
+    const latestOnly = historyStores(ds, 1);
+    for (const m of staleMs) {
+      const r: number[][] = columns.map(() => []);
+      for (let k = 0; k + 1 < ds.versions.length; k++) {
+        const prev = ds.versions[k]!.durations;
+        const next = ds.versions[k + 1]!.durations;
+        const keys = [...next.keys()]; // what discovery finds in the version being run, in collection order
+        const lb = lowerBound(next, keys, m);
+        const results = [
+          makespan(planKeys(ours(keys, smoothed[k]!, m, ds.level)), next),
+          makespan(planKeys(ours(keys, latestOnly[k]!, m, ds.level)), next),
+          makespan(plainLpt(keys, prev, m), next),
+          makespan(jestShards(keys, m), next),
+          makespan(vitestShards(keys, m), next),
+          makespan(playwrightShards(keys, m), next),
+          makespan(durationBasedChunks(keys, prev, m), next),
+          idealQueueMakespan(keys, prev, next, m),
+        ];
+        results.forEach((x, i) => r[i]!.push(x / lb));
+      }
+      rows.push([`${ds.name} (${ds.level}, ${ds.versions.length - 1} pairs)`, String(m), ...r.map(cell)]);
+    }
+  }
+  console.log('## (b) Stale timings: plan with version k, run version k+1; makespan / lower bound, median over pairs (worst)\n');
+  table(['suite', 'm', ...columns], rows);
+}
+
+// (c) Queue mode: batches of ≈ remaining / (2m), longest first, estimates from history; pull latency 0 vs 1 s.
+{
+  const rows: string[][] = [];
+  for (const ds of staleSets) {
+    const smoothed = historyStores(ds, DEFAULT_ALPHA);
+    for (const m of [4, 8, 16, 32]) {
+      const zero: number[] = [];
+      const slow: number[] = [];
+      const pre: number[] = [];
+      const rel: number[] = [];
+      const relNoPrefetch: number[] = [];
+      const claims: number[] = [];
+      for (let k = 0; k + 1 < ds.versions.length; k++) {
+        const next = ds.versions[k + 1]!.durations;
+        const keys = [...next.keys()].map(parseTestKey);
+        const est = estimateTests(keys, smoothed[k]!).map((e) => Math.round(e.us / 1000));
+        const actual = keys.map((id) => Math.round((next.get(testKey(id)) ?? 0) * 1000));
+        const lb = lowerBound(next, [...next.keys()], m) * 1000;
+        const z = simulateQueue(est, actual, { workers: m, latencyMs: 0, prefetch: false }).makespanMs;
+        const s = simulateQueue(est, actual, { workers: m, latencyMs: 1000, prefetch: false }).makespanMs;
+        const p = simulateQueue(est, actual, { workers: m, latencyMs: 1000, prefetch: true });
+        zero.push(z / lb);
+        slow.push(s / lb);
+        pre.push(p.makespanMs / lb);
+        rel.push(p.makespanMs / z);
+        relNoPrefetch.push(s / z);
+        claims.push(p.claims);
+      }
+      rows.push([
+        `${ds.name} (${ds.level})`,
+        String(m),
+        cell(zero),
+        cell(slow),
+        cell(pre),
+        cell(relNoPrefetch),
+        cell(rel),
+        fmt(median(claims) / m, 1),
+      ]);
+    }
+  }
+  console.log('## (c) Queue mode (stale estimates from history): makespan / lower bound, median over pairs (worst)\n');
+  table(['suite', 'm', 'queue, 0 s pulls', '1 s pulls', '1 s + prefetch', '1 s / 0 s', '1 s + prefetch / 0 s', 'claims/shard'], rows);
+}
+
+// (d) Planning time for 100,000 tests.
+{
+  // Seeded synthetic suite: 5,000 files × 20 tests, lognormal durations, 90 % with timings, shuffled discovery
+  // order with mixed separators (so canonicalisation is part of the measured work).
+  let seed = 42;
+  const rand = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const keys: string[] = [];
+  const durations = new Map<string, number>();
+  for (let f = 0; f < 5000; f++) {
+    for (let t = 0; t < 20; t++) {
+      const key = `tests/pkg${f % 50}/test_mod${f}.py::TestCase${t % 3}::test_${t}`;
+      keys.push(f % 7 === 0 ? key.replace(/\//g, '\\') : key);
+      if (rand() < 0.9) durations.set(key, Math.exp(rand() * 4 - 3));
+    }
+  }
+  for (let i = keys.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [keys[i], keys[j]] = [keys[j]!, keys[i]!];
+  }
+  const store = storeFromFlatMap(durations);
+  const cases: [string, () => Plan][] = [
+    ['test granularity, 64 shards', () => planShards({ tests: keys, shards: 64, timings: store, runnerFiltersTests: true })],
+    ['test granularity, auto', () => planShards({ tests: keys, shards: 'auto', timings: store, runnerFiltersTests: true })],
+    ['file granularity + heavy-file split, 64', () => planShards({ tests: keys, shards: 64, timings: store, runnerFiltersTests: true, granularity: 'file' })],
+  ];
+  const rows: string[][] = [];
+  for (const [name, fn] of cases) {
+    const times: number[] = [];
+    let plan: Plan | undefined;
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      plan = fn();
+      times.push(performance.now() - t0);
+    }
+    rows.push([name, fmt(times[0]!, 0), fmt(median(times), 0), String(plan!.shardCount), fmt(plan!.predictedMakespanSeconds / plan!.lowerBoundSeconds, 4)]);
+  }
+  console.log('## (d) Planning 100,000 tests (goal < 1 s)\n');
+  table(['case', 'first run ms', 'median of 5 ms', 'shards', 'predicted / LB'], rows);
+}
