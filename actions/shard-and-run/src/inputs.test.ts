@@ -150,7 +150,7 @@ describe('parseInputs', () => {
       if (spec.default !== undefined) defaults[name] = String(spec.default);
     delete defaults['github-token'];
     for (const mode of ['plan', 'merge'] as const) {
-      const given = mode === 'plan' ? { mode, tests: 'x' } : { mode };
+      const given: Record<string, string> = mode === 'plan' ? { mode, tests: 'x' } : { mode };
       expect(parse({ ...defaults, ...given })).toEqual(parse(given));
     }
     expect(parse({ ...defaults, ...RUN, shard: '1/2' })).toEqual(parse({ ...RUN, shard: '1/2' }));

@@ -64,7 +64,7 @@ function statuses(outcome: ReturnType<typeof mergeResults>): Record<string, stri
 
 describe('mergeResults', () => {
   const [f1, f2] = [files(1), files(2)];
-  const pass = (fs: string[]) => Object.fromEntries(fs.map((f) => [`${f}::t`, 'passed']));
+  const pass = (fs: string[]): Record<string, CaseStatus> => Object.fromEntries(fs.map((f) => [`${f}::t`, 'passed']));
 
   it('merges a shard’s attempts: a re-run of only the failures updates them, failed-then-passed is flaky', () => {
     const first = { ...pass(f1), [`${f1[0]}::t`]: 'failed' as CaseStatus };

@@ -109,29 +109,29 @@ export async function drainQueue(
   run: (items: readonly PlanItem[], label: string) => Promise<ExecutionResult>,
 ): Promise<WorkerRun> {
   const { logger } = options;
-  const q = { leaseTimeoutMs: options.leaseTimeoutMs };
-  const spec = { index: options.worker, total: options.workers };
-  const deps = { signal: options.signal };
   const items = allItems(plan);
   const { store, name } = queue;
   const client = new QueueClient(store, {
-    worker: `worker-${spec.index}`,
+    worker: `worker-${options.worker}`,
     planId: plan.id,
-    minLeaseMs: q.leaseTimeoutMs,
-    leaseFactor: 3,
+    minLeaseMs: options.leaseTimeoutMs,
+    // A lease lasts exactly lease-timeout; a live worker renews it (heartbeat below), so only a dead one loses it.
+    leaseFactor: 0,
     logger,
   });
   const out: WorkerRun = { reports: [], credited: [], batches: 0, durationMs: 0, cancelled: false, failed: false };
   try {
     await client.initialize(
       items.map((i) => Math.max(1, Math.round(i.seconds * 1000))),
-      spec.total,
+      options.workers,
     );
-    logger.info(`Queue ${name}: ${items.length} items for ${spec.total} workers; this is worker ${spec.index}.`);
+    logger.info(
+      `Queue ${name}: ${items.length} items for ${options.workers} workers; this is worker ${options.worker}.`,
+    );
     let finished: Lease | undefined;
     let pending: { lease: Lease; report: JUnitReport } | undefined;
     for (;;) {
-      if (deps.signal.aborted) {
+      if (options.signal.aborted) {
         out.cancelled = true;
         break;
       }
@@ -167,11 +167,11 @@ export async function drainQueue(
             (error: unknown) => logger.debug(`lease renewal failed: ${neutralize(errorMessage(error))}`),
           );
         },
-        Math.max(1_000, Math.floor(q.leaseTimeoutMs / 3)),
+        Math.max(100, Math.floor(options.leaseTimeoutMs / 3)),
       );
       let result: ExecutionResult;
       try {
-        result = await run(batch, `worker ${spec.index}, batch ${out.batches}`);
+        result = await run(batch, `worker ${options.worker}, batch ${out.batches}`);
       } finally {
         clearInterval(heartbeat);
       }

@@ -76,7 +76,7 @@ r.on("error",()=>process.exit(1));r.on("timeout",()=>r.destroy());r.end(fs.readF
   fi
 }
 stored=1
-for pause in 1 2 4 8 16; do
+for pause in \${GAUNTLET_UPLOAD_PAUSES:-1 2 4 8 16}; do
   if upload; then stored=0; break; fi
   sleep "$pause"
 done
