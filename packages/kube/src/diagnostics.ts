@@ -133,7 +133,10 @@ function diagnosePod(pod: KubeObject): PodDiagnosis {
     const last = ((cs.lastState ?? {}) as { terminated?: { reason?: string; exitCode?: number } }).terminated;
     containers.push({
       name: cap(cs.name, 63),
-      state: stateName,
+      state:
+        stateName === 'terminated' && typeof detail?.exitCode === 'number'
+          ? `terminated, exit ${detail.exitCode}`
+          : stateName,
       ...(detail?.reason ? { reason: cap(detail.reason, 100) } : {}),
       ...(detail?.message ? { message: cap(detail.message, 300) } : {}),
       restarts: typeof cs.restartCount === 'number' ? cs.restartCount : 0,
@@ -157,7 +160,7 @@ function isTroubled(pod: PodDiagnosis): boolean {
   return pod.containers.some(
     (c) =>
       c.restarts > 0 ||
-      c.state === 'terminated' ||
+      c.state.startsWith('terminated') ||
       (c.state === 'waiting' && c.reason !== 'ContainerCreating' && c.reason !== 'PodInitializing'),
   );
 }
@@ -201,7 +204,7 @@ export async function diagnose(
     const names = new Set([object?.metadata?.name, ...matched.map((p) => p.metadata?.name)].filter(Boolean));
     const relevant = events.items
       .filter((event) => names.has((event.involvedObject as { name?: string } | undefined)?.name))
-      .sort((a, b) => eventTime(b) - eventTime(a))
+      .sort((a, b) => Number(b.type === 'Warning') - Number(a.type === 'Warning') || eventTime(b) - eventTime(a))
       .slice(0, options.maxEventsPerTarget ?? 8)
       .map((event) => {
         const involved = (event.involvedObject ?? {}) as { kind?: string; name?: string };
@@ -218,9 +221,10 @@ export async function diagnose(
     for (const pod of podDiagnoses.filter(isTroubled)) {
       for (const container of pod.containers) {
         if (logBudget <= 0) break;
-        if (container.restarts === 0 && container.state !== 'terminated') continue;
+        const terminated = container.state.startsWith('terminated');
+        if (container.restarts === 0 && !terminated) continue;
         logBudget--;
-        const previous = container.restarts > 0 && container.state !== 'terminated';
+        const previous = container.restarts > 0 && !terminated;
         try {
           const text = await client.request<string>({
             method: 'GET',
