@@ -14,6 +14,7 @@ import { verdictScore, worst } from './result.js';
 import { commonProblems, compare, extractStepData, sumBuckets, sumLast, type StepData } from './step-data.js';
 import { bucketQuantile } from './histogram.js';
 import { humanDuration } from './duration.js';
+import { resolutionFor } from './windows.js';
 import { num, pct, secs, times } from './format.js';
 import type { SloDefinition } from './model.js';
 
@@ -247,22 +248,28 @@ function chartSeries(plan: SeriesPlan, data: StepData): SeriesPoint[] {
   return out;
 }
 
-export function assessSeries(plan: SeriesPlan, outcome: QueryOutcome, options: ResolvedOptions): Assessment {
-  const queries = [record('range', plan.query, outcome)];
-  if (!outcome.ok) return { ok: false, result: inconclusive(plan, queries, outcome.fault.code, outcome.fault.message) };
-  const extracted = extractStepData(plan, outcome, options);
-  if (!extracted.ok)
-    return {
-      ok: false,
-      result: inconclusive(
-        plan,
-        [record('range', plan.query, outcome, extracted.reason)],
-        extracted.problem,
-        extracted.reason,
-      ),
-    };
-  const data = extracted.data;
-  const notes = [...data.notes];
+export function assessSeries(
+  plan: SeriesPlan,
+  outcomes: readonly QueryOutcome[],
+  options: ResolvedOptions,
+): Assessment {
+  const queries = plan.queries.map((q, i) => record('range', q.query, outcomes[i] as QueryOutcome));
+  const resolutions: StepData[] = [];
+  // Every query must be trustworthy; the first problem (finest resolution first) is the one reported.
+  for (const [i, q] of plan.queries.entries()) {
+    const outcome = outcomes[i] as QueryOutcome;
+    if (!outcome.ok)
+      return { ok: false, result: inconclusive(plan, queries, outcome.fault.code, outcome.fault.message) };
+    const extracted = extractStepData(plan, q, outcome, options);
+    if (!extracted.ok) {
+      queries[i] = record('range', q.query, outcome, extracted.reason);
+      return { ok: false, result: inconclusive(plan, queries, extracted.problem, extracted.reason) };
+    }
+    resolutions.push(extracted.data);
+  }
+  // The last resolution covers the whole window; burn windows use the finest one that holds them.
+  const data = resolutions[resolutions.length - 1] as StepData;
+  const notes = resolutions.flatMap((r) => r.notes);
   const { slo, window } = plan;
   const sli = slo.sli;
   const timeslices = sli.kind === 'promql';
@@ -344,7 +351,8 @@ export function assessSeries(plan: SeriesPlan, outcome: QueryOutcome, options: R
   const minEvents = timeslices ? 1 : options.minBurnEvents;
   const burnRates: BurnRateResult[] = plan.tiers.map((tier) => {
     const measure = (ms: number) => {
-      const s = sumLast(data, Math.round(ms / window.stepMs));
+      const r = resolutions[resolutionFor(plan.queries, ms)] as StepData;
+      const s = sumLast(r, Math.round(ms / r.stepMs));
       const cov = s.expected > 0 ? s.present / s.expected : 0;
       const rate = s.total > 0 ? (1 - s.good / s.total) / allowed : null;
       return { windowMs: ms, burnRate: rate, events: Math.round(s.total * 1000) / 1000, coverage: cov };

@@ -41,7 +41,10 @@ slos:
     objective: { target: 99%, warn: 98%, window: 1h }
 `;
 
-/** Per-step counts: `bad(t)` and `total(t)` return undefined for a missing point. */
+/**
+ * Per-step counts: `bad(t)` and `total(t)` return undefined for a missing point. Answers a label-batched query
+ * (`sum by (code)`) with one series per code, and a two-part query with `gauntlet_part`-tagged series.
+ */
 function ratioReply(
   total: (t: number, i: number) => number | undefined,
   bad: (t: number, i: number) => number | undefined,
@@ -49,16 +52,23 @@ function ratioReply(
 ): FakeHandler {
   return (r): FakeReply => {
     const times = stepTimes(r);
-    return {
-      body: success(
-        'matrix',
-        matrix(times, [
+    const batched = (r.form.get('query') ?? '').startsWith('sum by (code)');
+    const ok = (t: number, i: number): number | undefined => {
+      const [a, b] = [total(t, i), bad(t, i)];
+      return a === undefined ? undefined : a - (b ?? 0);
+    };
+    // In a real answer the error series is part of the total: it has no point where the total has none.
+    const errors = (t: number, i: number): number | undefined => (total(t, i) === undefined ? undefined : bad(t, i));
+    const series = batched
+      ? [
+          { labels: { code: '500' }, value: errors },
+          { labels: { code: '200' }, value: ok },
+        ]
+      : [
           { labels: { gauntlet_part: 'bad' }, value: bad },
           { labels: { gauntlet_part: 'total' }, value: total },
-        ]),
-        extra,
-      ),
-    };
+        ];
+    return { body: success('matrix', matrix(times, series), extra) };
   };
 }
 
@@ -82,7 +92,7 @@ describe('evaluateSlos: ratio SLIs', () => {
     );
     const result = await evaluate(RATIO);
     const slo = only(result);
-    expect(slo.verdict).toBe('pass');
+    expect(slo.verdict, slo.reason).toBe('pass');
     expect(result.gate).toBe('pass');
     expect(slo.measured).toBe(1);
     expect(slo.events?.total).toBe(100 * 720);
@@ -96,10 +106,14 @@ describe('evaluateSlos: ratio SLIs', () => {
     expect(slo.reason).toMatch(/good\/total 100% >= target 99% over 1h/);
     expect(result.stats.queries).toBe(1);
     const request = fake.requests.at(-1)!;
-    expect(request.form.get('query')).toContain(
+    // Label batching: bad is total plus a code matcher, so one `sum by (code)` answers both.
+    expect(request.form.get('query')).toBe('sum by (code) (increase(http_requests_total{namespace="pr-1"}[5s]))');
+    expect(Number(request.form.get('end'))).toBe(NOW_S);
+    const unbatched = await evaluate(RATIO, { batchByLabel: false });
+    expect(only(unbatched)).toMatchObject({ verdict: 'pass', measured: 1 });
+    expect(fake.requests.at(-1)!.form.get('query')).toContain(
       'label_replace((sum(increase(http_requests_total{namespace="pr-1",code=~"5.."}[5s])))',
     );
-    expect(Number(request.form.get('end'))).toBe(NOW_S);
   });
 
   it('warns between warn and target, fails below warn', async () => {
@@ -215,11 +229,47 @@ describe('evaluateSlos: ratio SLIs', () => {
     ],
   ])('is inconclusive (never pass) on %s', async (_label, reply, problem) => {
     handler = reply;
-    const result = await evaluate(RATIO);
+    // The fake answers these faults as two tagged parts, so batching is off; batched answers are below.
+    const result = await evaluate(RATIO, { batchByLabel: false });
     expect(only(result)).toMatchObject({ verdict: 'inconclusive', problem });
+    expect((await evaluate(RATIO)).slos[0]!.verdict).not.toBe('pass');
     expect(only(result).reason).toMatch(/^no trustworthy data: /);
     expect(result.gate).toBe('fail');
-    expect((await evaluate(RATIO, { inconclusive: 'warn' })).gate).toBe('warn');
+    expect((await evaluate(RATIO, { inconclusive: 'warn', batchByLabel: false })).gate).toBe('warn');
+  });
+
+  it('with label batching: no matching series is no data, duplicate label sets are a bad response', async () => {
+    handler = (r) => ({
+      body: success('matrix', matrix(stepTimes(r), [{ labels: { code: '200' }, value: () => 100 }])),
+    });
+    expect(only(await evaluate(RATIO))).toMatchObject({ verdict: 'inconclusive', problem: 'no-data' });
+    expect(only(await evaluate(RATIO.replace('total: http', 'missingAsZero: true\n      total: http'))).verdict).toBe(
+      'pass',
+    );
+    handler = (r) => ({
+      body: success(
+        'matrix',
+        matrix(stepTimes(r), [
+          { labels: { code: '200' }, value: () => 100 },
+          { labels: { code: '200' }, value: () => 100 },
+        ]),
+      ),
+    });
+    expect(only(await evaluate(RATIO))).toMatchObject({ verdict: 'inconclusive', problem: 'bad-response' });
+    handler = (r) => ({
+      body: success(
+        'matrix',
+        matrix(
+          stepTimes(r),
+          ['200', '404', '500', '503'].map((code) => ({
+            labels: { code },
+            value: () => (code.startsWith('5') ? 1 : 100),
+          })),
+        ),
+      ),
+    });
+    const mixed = only(await evaluate(RATIO));
+    expect(mixed.events).toEqual({ good: 720 * 200, total: 720 * 202 });
   });
 
   it('counts a missing bad series as zero only with missingAsZero', async () => {
@@ -457,5 +507,32 @@ describe('aggregate and JSON output', () => {
     expect(json.schemaVersion).toBe(1);
     expect(json.score).toBeNull();
     expect(json.slos[0].burnRates).toHaveLength(3);
+  });
+});
+
+describe('evaluateSlos: long windows', () => {
+  it('uses a fine and a coarse query for a 3-day window and gets the same answer as one query', async () => {
+    const yaml = RATIO.replace('window: 1h', 'window: 3d');
+    // Clean except a burst of errors in the last 20 minutes: the fast tier must see it through the fine query.
+    handler = (r) => {
+      const step = Number(r.form.get('step'));
+      // 90 errors/s during the burst, integrated over each point's step so both resolutions see the same history.
+      const overlap = (t: number): number => Math.max(0, Math.min(t, NOW_S) - Math.max(t - step, NOW_S - 1_200));
+      return ratioReply(
+        () => 100 * step,
+        (t) => 90 * overlap(t),
+      )(r);
+    };
+    const split = await evaluate(yaml, { scrapeIntervalMs: 15_000 });
+    const single = await evaluate(yaml, { scrapeIntervalMs: 15_000, splitLongWindows: false });
+    expect(split.stats.queries).toBe(2);
+    expect(single.stats.queries).toBe(1);
+    const [a, b] = [only(split), only(single)];
+    expect(a.queries.map((q) => q.query.match(/\[(\d+)s\]/)?.[1])).toEqual(['300', '1800']);
+    expect(a.verdict).toBe('fail');
+    expect(b.verdict).toBe('fail');
+    expect(a.measured).toBeCloseTo(b.measured!, 6);
+    expect(a.burnRates.map((x) => x.status)).toEqual(b.burnRates.map((x) => x.status));
+    expect(a.burnRates[0]!.short.burnRate).toBeCloseTo(b.burnRates[0]!.short.burnRate!, 6);
   });
 });

@@ -97,19 +97,21 @@ export async function evaluateSlos(params: EvaluateSlosParams): Promise<SloCheck
 
 async function runPlan(plan: SloPlan, client: PrometheusClient, options: ResolvedOptions): Promise<Assessment> {
   if (plan.kind === 'skipped') return { ok: false, result: assessSkipped(plan) };
-  let outcome: QueryOutcome;
   if (plan.kind === 'instant') {
-    outcome = await client.instant(plan.query, plan.window.endMs / 1000, options.signal);
+    const outcome: QueryOutcome = await client.instant(plan.query, plan.window.endMs / 1000, options.signal);
     return assessInstant(plan, outcome, options);
   }
-  const stepSeconds = plan.window.stepMs / 1000;
   const end = plan.window.endMs / 1000;
-  outcome = await client.range(
-    plan.query,
-    { start: end - (plan.window.steps - 1) * stepSeconds, end, stepSeconds },
-    options.signal,
+  const outcomes = await Promise.all(
+    plan.queries.map((q) =>
+      client.range(
+        q.query,
+        { start: end - ((q.steps - 1) * q.stepMs) / 1000, end, stepSeconds: q.stepMs / 1000 },
+        options.signal,
+      ),
+    ),
   );
-  return assessSeries(plan, outcome, options);
+  return assessSeries(plan, outcomes, options);
 }
 
 /**

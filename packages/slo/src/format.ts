@@ -9,9 +9,11 @@ export function secs(value: number | null | undefined): string {
   return value < 1 ? `${+(value * 1000).toFixed(1)}ms` : `${+value.toFixed(3)}s`;
 }
 
+const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 export function num(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
-  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  if (Number.isInteger(value)) return INTEGER.format(value);
   return String(+value.toPrecision(4));
 }
 

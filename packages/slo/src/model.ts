@@ -13,6 +13,8 @@ import type { QueryTemplate } from './template.js';
 export interface EventQuery {
   readonly template: QueryTemplate;
   readonly unit: 'count' | 'rate';
+  /** The bare series selector the query was built from, when it was (enables label batching, shared-selector.ts). */
+  readonly selector?: QueryTemplate;
 }
 
 export type Comparison = '<' | '<=' | '>' | '>=';

@@ -24,6 +24,10 @@ export interface EvaluationOptions {
   readonly burnRate?: false | readonly BurnRateTier[];
   /** Scale burn windows to the evaluation window when it is shorter than 3 d (default true). */
   readonly scaleBurnWindows?: boolean;
+  /** Use a fine and a coarse range query for windows over 720 steps (default true; see windows.ts). */
+  readonly splitLongWindows?: boolean;
+  /** Answer bad/total ratios that differ only by label matchers with one `sum by` query (default true). */
+  readonly batchByLabel?: boolean;
   /** Minimum share of steps with data in a window (default 0.9). */
   readonly minCoverage?: number;
   /** Newest sample may be at most this old at the window's end (default max(2 steps, 4 scrape intervals)). */
@@ -54,6 +58,8 @@ export interface ResolvedOptions {
   readonly minBurnWindowMs: number | undefined;
   readonly burnRate: false | readonly BurnRateTier[];
   readonly scaleBurnWindows: boolean;
+  readonly splitLongWindows: boolean;
+  readonly batchByLabel: boolean;
   readonly minCoverage: number;
   readonly maxStalenessMs: number | undefined;
   readonly minRequests: number;
@@ -95,6 +101,8 @@ export function resolveOptions(options: EvaluationOptions = {}): ResolvedOptions
     minBurnWindowMs: options.minBurnWindowMs,
     burnRate: options.burnRate ?? WORKBOOK_TIERS,
     scaleBurnWindows: options.scaleBurnWindows ?? true,
+    splitLongWindows: options.splitLongWindows ?? true,
+    batchByLabel: options.batchByLabel ?? true,
     minCoverage,
     maxStalenessMs: options.maxStalenessMs,
     minRequests: options.minRequests ?? 100,

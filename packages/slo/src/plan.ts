@@ -3,8 +3,17 @@ import type { EventQuery, SloDefinition } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import { promDuration } from './duration.js';
 import { renderQueryTemplate, type TemplateVars } from './template.js';
-import { resolveWindow, scaleBurnTiers, type ResolvedWindow, type ScaledTier } from './windows.js';
+import {
+  chooseResolutions,
+  resolutionFor,
+  resolveWindow,
+  scaleBurnTiers,
+  type Resolution,
+  type ResolvedWindow,
+  type ScaledTier,
+} from './windows.js';
 import type { SloResult } from './result.js';
+import { planShared, type SharedPlan } from './shared-selector.js';
 
 /**
  * Turns an SLO into the queries that answer it. Ratio, latency and time-slice SLIs become ONE range query over
@@ -15,19 +24,27 @@ import type { SloResult } from './result.js';
  */
 export const PART_LABEL = 'gauntlet_part';
 
-export type PartName = 'good' | 'bad' | 'total' | 'buckets' | 'value';
+export type PartName = 'good' | 'bad' | 'total' | 'buckets' | 'value' | 'shared';
 
 export interface PlannedPart {
   readonly name: PartName;
   readonly unit: 'count' | 'rate' | 'value';
 }
 
+/** One range query at one step. */
+export interface PlannedQuery extends Resolution {
+  readonly query: string;
+}
+
 export interface SeriesPlan {
   readonly kind: 'series';
   readonly slo: SloDefinition;
   readonly window: ResolvedWindow;
-  readonly query: string;
+  /** One query, or two for long windows (fine recent span first, then the whole window at a coarse step). */
+  readonly queries: readonly PlannedQuery[];
   readonly parts: readonly PlannedPart[];
+  /** Set when a ratio SLI is answered by one `sum by (labels)` query (label batching, shared-selector.ts). */
+  readonly shared?: SharedPlan;
   readonly tiers: readonly ScaledTier[];
   readonly sliKind: SloResult['sliKind'];
 }
@@ -99,25 +116,74 @@ export function planSlo(slo: SloDefinition, vars: TemplateVars, options: Resolve
       reason: `window ${resolved.label} holds fewer than 2 steps of ${promDuration(resolved.stepMs)}`,
     };
   }
-  const step = promDuration(resolved.stepMs);
-  const parts: Array<{ part: PlannedPart; query: string }> = [];
-  if (sli.kind === 'ratio') {
-    const side = sli.good ? { name: 'good' as const, q: sli.good } : { name: 'bad' as const, q: sli.bad as EventQuery };
-    parts.push({ part: { name: side.name, unit: side.q.unit }, query: render(side.q.template, step) });
-    parts.push({ part: { name: 'total', unit: sli.total.unit }, query: render(sli.total.template, step) });
-  } else if (sli.kind === 'latency') {
-    parts.push({ part: { name: 'buckets', unit: sli.buckets.unit }, query: render(sli.buckets.template, step) });
-  } else {
-    parts.push({ part: { name: 'value', unit: 'value' }, query: render(sli.query, step) });
+  let shared: SharedPlan | undefined;
+  if (sli.kind === 'ratio' && options.batchByLabel) {
+    const side = sli.good ?? sli.bad;
+    if (side?.selector && sli.total.selector)
+      shared = planShared(render(side.selector, ''), render(sli.total.selector, ''));
   }
-  const query =
-    parts.length === 1
+  const buildQuery = (stepMs: number): string => {
+    const step = promDuration(stepMs);
+    if (shared) return `sum by (${shared.by.join(', ')}) (increase(${shared.total}[${step}]))`;
+    const parts: Array<{ part: PlannedPart; query: string }> = [];
+    if (sli.kind === 'ratio') {
+      const side = sli.good
+        ? { name: 'good' as const, q: sli.good }
+        : { name: 'bad' as const, q: sli.bad as EventQuery };
+      parts.push({ part: { name: side.name, unit: side.q.unit }, query: render(side.q.template, step) });
+      parts.push({ part: { name: 'total', unit: sli.total.unit }, query: render(sli.total.template, step) });
+    } else if (sli.kind === 'latency') {
+      parts.push({ part: { name: 'buckets', unit: sli.buckets.unit }, query: render(sli.buckets.template, step) });
+    } else {
+      parts.push({ part: { name: 'value', unit: 'value' }, query: render(sli.query, step) });
+    }
+    return parts.length === 1
       ? (parts[0] as { query: string }).query
       : parts.map((p) => `label_replace((${p.query}), "${PART_LABEL}", "${p.part.name}", "", "")`).join(' or ');
+  };
+  const partsOf = (): PlannedPart[] => {
+    if (shared) return [{ name: 'shared', unit: 'count' }];
+    if (sli.kind === 'ratio')
+      return [
+        { name: sli.good ? 'good' : 'bad', unit: (sli.good ?? (sli.bad)).unit },
+        { name: 'total', unit: sli.total.unit },
+      ];
+    if (sli.kind === 'latency') return [{ name: 'buckets', unit: sli.buckets.unit }];
+    return [{ name: 'value', unit: 'value' }];
+  };
+  // Time-slice SLIs are not additive across steps (a coarse step changes what {{window}} means): never split.
+  const chosen = chooseResolutions(resolved, options.splitLongWindows && sli.kind !== 'promql');
+  const { window } = chosen;
+  let resolutions = chosen.resolutions;
   const tierSource = slo.objective.burnRate ?? options.burnRate;
   const tiers =
     tierSource === false || (sli.kind === 'promql' && sli.mode === 'instant')
       ? []
-      : scaleBurnTiers(tierSource, resolved, options.minBurnWindowMs ?? 2 * resolved.stepMs, options.scaleBurnWindows);
-  return { kind: 'series', slo, window: resolved, query, parts: parts.map((p) => p.part), tiers, sliKind };
+      : scaleBurnTiers(
+          tierSource,
+          window,
+          options.minBurnWindowMs ?? 2 * resolutions[0]!.stepMs,
+          options.scaleBurnWindows,
+          resolutions,
+        );
+  if (resolutions.length > 1) {
+    // The fine query only needs to reach back as far as the longest window computed from it.
+    const fine = resolutions[0] as Resolution;
+    const longest = Math.max(
+      ...tiers.flatMap((t) => [t.longMs, t.shortMs]).filter((ms) => resolutionFor(resolutions, ms) === 0),
+    );
+    if (Number.isFinite(longest) && longest >= 2 * fine.stepMs) {
+      resolutions = [{ ...fine, steps: longest / fine.stepMs, spanMs: longest }, ...resolutions.slice(1)];
+    }
+  }
+  return {
+    kind: 'series',
+    slo,
+    window,
+    queries: resolutions.map((r) => ({ ...r, query: buildQuery(r.stepMs) })),
+    parts: partsOf(),
+    ...(shared ? { shared } : {}),
+    tiers,
+    sliKind,
+  };
 }

@@ -1,4 +1,4 @@
-import type { SeriesPlan } from './plan.js';
+import type { PlannedQuery, SeriesPlan } from './plan.js';
 import { PART_LABEL } from './plan.js';
 import type { ResolvedOptions } from './options.js';
 import type { QuerySuccess, RangeSeries } from './prometheus/types.js';
@@ -56,7 +56,12 @@ export function commonProblems(
   return undefined;
 }
 
-export function extractStepData(plan: SeriesPlan, outcome: QuerySuccess, options: ResolvedOptions): Extracted {
+export function extractStepData(
+  plan: SeriesPlan,
+  resolution: PlannedQuery,
+  outcome: QuerySuccess,
+  options: ResolvedOptions,
+): Extracted {
   const notes: string[] = [];
   const common = commonProblems(outcome, options, notes);
   if (common) return common;
@@ -68,13 +73,18 @@ export function extractStepData(plan: SeriesPlan, outcome: QuerySuccess, options
     };
   }
   const { window } = plan;
-  const n = window.steps;
-  const stepSec = window.stepMs / 1000;
+  const n = resolution.steps;
+  const stepSec = resolution.stepMs / 1000;
   const endSec = window.endMs / 1000;
   const startSec = endSec - (n - 1) * stepSec;
   const times = Array.from({ length: n }, (_, k) => Math.round((startSec + k * stepSec) * 1000));
   const byPart = new Map<string, RangeSeries[]>();
   const multi = plan.parts.length > 1;
+  // Prometheus never sends two series with the same labels; a broken proxy or federation might.
+  const identities = new Set(outcome.data.series.map((s) => JSON.stringify(Object.entries(s.labels).sort())));
+  if (identities.size !== outcome.data.series.length) {
+    return { ok: false, problem: 'bad-response', reason: 'the answer holds two series with identical labels' };
+  }
   // Prometheus never sends a series without points; a proxy might. Such a series is no data, not a gap.
   for (const series of outcome.data.series.filter((s) => s.points.length > 0)) {
     const part = multi ? series.labels[PART_LABEL] : (plan.parts[0]?.name as string);
@@ -108,22 +118,37 @@ export function extractStepData(plan: SeriesPlan, outcome: QuerySuccess, options
   if (plan.slo.sli.kind === 'ratio') {
     const sli = plan.slo.sli;
     const sideName = sli.good ? 'good' : 'bad';
-    const sidePart = plan.parts.find((p) => p.name === sideName);
-    const totalPart = plan.parts.find((p) => p.name === 'total');
-    const totals = byPart.get('total') ?? [];
-    const sides = byPart.get(sideName) ?? [];
-    if (totals.length > 1 || sides.length > 1) {
-      const which = totals.length > 1 ? 'total' : sideName;
-      const count = Math.max(totals.length, sides.length);
-      return {
-        ok: false,
-        problem: 'too-many-series',
-        reason: `the ${which} query returned ${count} series, expected 1 (aggregate it, e.g. sum(...))`,
-      };
+    let totals: RangeSeries[];
+    let sides: RangeSeries[];
+    let totalScale: number;
+    let sideScale: number;
+    if (plan.shared) {
+      // One `sum by (labels)` answer: every series counts toward total, the matching ones toward the side.
+      totals = byPart.get('shared') ?? [];
+      sides = totals.filter((series) => plan.shared!.matches(series.labels));
+      totalScale = 1;
+      sideScale = 1;
+    } else {
+      totals = byPart.get('total') ?? [];
+      sides = byPart.get(sideName) ?? [];
+      if (totals.length > 1 || sides.length > 1) {
+        const which = totals.length > 1 ? 'total' : sideName;
+        const count = Math.max(totals.length, sides.length);
+        return {
+          ok: false,
+          problem: 'too-many-series',
+          reason: `the ${which} query returned ${count} series, expected 1 (aggregate it, e.g. sum(...))`,
+        };
+      }
+      totalScale = scaleOf(plan.parts.find((p) => p.name === 'total')?.unit ?? 'count');
+      sideScale = scaleOf(plan.parts.find((p) => p.name === sideName)?.unit ?? 'count');
     }
     if (totals.length === 0)
       return { ok: false, problem: 'no-data', reason: 'the total query returned no series in the window' };
-    total = toGrid(totals[0] as RangeSeries, scaleOf(totalPart?.unit ?? 'count'));
+    total = sumGrids(
+      totals.map((series) => toGrid(series, totalScale)),
+      n,
+    );
     let side: Float64Array;
     if (sides.length === 0) {
       if (!sli.missingAsZero) {
@@ -135,7 +160,11 @@ export function extractStepData(plan: SeriesPlan, outcome: QuerySuccess, options
       }
       side = new Float64Array(n).fill(Number.NaN);
       notes.push(`the ${sideName} query returned no series; counted as 0 (missingAsZero)`);
-    } else side = toGrid(sides[0] as RangeSeries, scaleOf(sidePart?.unit ?? 'count'));
+    } else
+      side = sumGrids(
+        sides.map((series) => toGrid(series, sideScale)),
+        n,
+      );
     good = new Float64Array(n).fill(Number.NaN);
     for (let k = 0; k < n; k += 1) {
       const t = total[k] as number;
@@ -226,9 +255,9 @@ export function extractStepData(plan: SeriesPlan, outcome: QuerySuccess, options
       good[k] = compare(v, sli.op, sli.threshold) ? 1 : 0;
     }
   }
-  if (offGrid > 0) notes.push(`${offGrid} point(s) off the ${promDuration(window.stepMs)} step grid were ignored`);
+  if (offGrid > 0) notes.push(`${offGrid} point(s) off the ${promDuration(resolution.stepMs)} step grid were ignored`);
   if (!Number.isFinite(newest)) return { ok: false, problem: 'no-data', reason: 'no points fell inside the window' };
-  const maxStaleMs = options.maxStalenessMs ?? Math.max(2 * window.stepMs, 4 * options.scrapeIntervalMs);
+  const maxStaleMs = options.maxStalenessMs ?? Math.max(2 * resolution.stepMs, 4 * options.scrapeIntervalMs);
   const ageMs = window.endMs - newest * 1000;
   if (ageMs > maxStaleMs) {
     return {
@@ -237,8 +266,21 @@ export function extractStepData(plan: SeriesPlan, outcome: QuerySuccess, options
       reason: `newest data point is ${promDuration(ageMs)} old at the window's end (limit ${promDuration(maxStaleMs)})`,
     };
   }
-  const data: StepData = { steps: n, stepMs: window.stepMs, times, good, total, notes };
+  const data: StepData = { steps: n, stepMs: resolution.stepMs, times, good, total, notes };
   return { ok: true, data: buckets ? { ...data, buckets } : data };
+}
+
+/** Per-step sums of several series; a step is missing (NaN) only when no series has a point there. */
+function sumGrids(grids: readonly Float64Array[], n: number): Float64Array {
+  if (grids.length === 1) return grids[0] as Float64Array;
+  const out = new Float64Array(n).fill(Number.NaN);
+  for (const grid of grids) {
+    for (let k = 0; k < n; k += 1) {
+      const v = grid[k] as number;
+      if (!Number.isNaN(v)) out[k] = Number.isNaN(out[k]) ? v : (out[k] as number) + v;
+    }
+  }
+  return out;
 }
 
 export function compare(value: number, op: string, threshold: number): boolean {

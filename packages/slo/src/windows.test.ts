@@ -33,3 +33,31 @@ describe('windows', () => {
     expect(unscaled[2]).toMatchObject({ longMs: 3_600_000, nominalLongMs: 259_200_000 });
   });
 });
+
+describe('two resolutions for long windows', () => {
+  it('keeps one query up to 720 steps and splits longer windows into a fine recent span and a coarse whole', async () => {
+    const { chooseResolutions, resolutionFor } = await import('./windows.js');
+    const short = resolveWindow({ kind: 'duration', ms: 3_600_000 }, END, undefined, 5_000, 1_000);
+    if ('error' in short) throw new Error(short.error);
+    expect(chooseResolutions(short, true).resolutions).toHaveLength(1);
+    const long = resolveWindow({ kind: 'duration', ms: 3 * 86_400_000 }, END, undefined, undefined, 60_000);
+    if ('error' in long) throw new Error(long.error);
+    expect(long.stepMs).toBe(300_000);
+    const { window, resolutions } = chooseResolutions(long, true);
+    expect(resolutions).toEqual([
+      { stepMs: 300_000, steps: 180, spanMs: 54_000_000 },
+      { stepMs: 1_800_000, steps: 144, spanMs: 259_200_000 },
+    ]);
+    expect(window).toMatchObject({ durationMs: 259_200_000, stepMs: 1_800_000, steps: 144 });
+    const tiers = scaleBurnTiers(WORKBOOK_TIERS, window, 600_000, true, resolutions);
+    expect(tiers.map((t) => [t.longMs, t.shortMs])).toEqual([
+      [3_600_000, 600_000],
+      [21_600_000, 1_800_000],
+      [259_200_000, 21_600_000],
+    ]);
+    expect(resolutionFor(resolutions, 600_000)).toBe(0);
+    expect(resolutionFor(resolutions, 21_600_000)).toBe(0);
+    expect(resolutionFor(resolutions, 259_200_000)).toBe(1);
+    expect(chooseResolutions(long, false).resolutions).toHaveLength(1);
+  });
+});

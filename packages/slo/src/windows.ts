@@ -64,6 +64,49 @@ export function resolveWindow(
   return { startMs: endMs - durationMs, endMs, durationMs, label, stepMs: step, steps };
 }
 
+/**
+ * Long windows get two range queries instead of one: per-step increments are only needed at fine resolution for
+ * the recent span that short burn windows cover; the rest of the window is summed from coarse steps. A 3-day
+ * window at 5-minute steps is 864 evaluation steps in one query, or 180 + 144 in two. Windows of at most
+ * SINGLE_QUERY_MAX_POINTS steps keep one query (the common PR case).
+ */
+export const SINGLE_QUERY_MAX_POINTS = 720;
+export const SPLIT_POINTS = 180;
+
+export interface Resolution {
+  readonly stepMs: number;
+  /** Points in the query: the last `steps` steps up to the window's end. */
+  readonly steps: number;
+  readonly spanMs: number;
+}
+
+/** Resolutions finest first; the last one covers the whole (possibly re-rounded) window. */
+export function chooseResolutions(
+  window: ResolvedWindow,
+  allowSplit: boolean,
+): { window: ResolvedWindow; resolutions: Resolution[] } {
+  if (!allowSplit || window.steps <= SINGLE_QUERY_MAX_POINTS) {
+    return { window, resolutions: [{ stepMs: window.stepMs, steps: window.steps, spanMs: window.durationMs }] };
+  }
+  const fine: Resolution = { stepMs: window.stepMs, steps: SPLIT_POINTS, spanMs: SPLIT_POINTS * window.stepMs };
+  const coarseStep =
+    STEP_LADDER_MS.find((s) => s > window.stepMs && s % window.stepMs === 0 && window.durationMs / s <= SPLIT_POINTS) ??
+    Math.ceil(window.durationMs / SPLIT_POINTS / window.stepMs) * window.stepMs;
+  const coarseSteps = Math.floor(window.durationMs / coarseStep);
+  const durationMs = coarseSteps * coarseStep;
+  const coarse: Resolution = { stepMs: coarseStep, steps: coarseSteps, spanMs: durationMs };
+  return {
+    window: { ...window, startMs: window.endMs - durationMs, durationMs, stepMs: coarseStep, steps: coarseSteps },
+    resolutions: [fine, coarse],
+  };
+}
+
+/** The finest resolution that holds a window exactly. */
+export function resolutionFor(resolutions: readonly Resolution[], windowMs: number): number {
+  const i = resolutions.findIndex((r) => windowMs <= r.spanMs && windowMs % r.stepMs === 0);
+  return i < 0 ? resolutions.length - 1 : i;
+}
+
 export interface ScaledTier extends BurnRateTier {
   readonly nominalLongMs: number;
   readonly nominalShortMs: number;
@@ -74,12 +117,16 @@ export function scaleBurnTiers(
   window: ResolvedWindow,
   minWindowMs: number,
   scale: boolean,
+  resolutions: readonly Resolution[] = [{ stepMs: window.stepMs, steps: window.steps, spanMs: window.durationMs }],
 ): ScaledTier[] {
   const factor = scale && window.durationMs < WORKBOOK_LONGEST_MS ? window.durationMs / WORKBOOK_LONGEST_MS : 1;
   const fit = (ms: number): number => {
-    const steps = Math.max(1, Math.round((ms * factor) / window.stepMs));
-    const floorSteps = Math.ceil(minWindowMs / window.stepMs);
-    return Math.min(window.steps, Math.max(steps, floorSteps)) * window.stepMs;
+    const wanted = Math.max(ms * factor, minWindowMs);
+    for (const r of resolutions) {
+      const steps = Math.max(1, Math.round(wanted / r.stepMs), Math.ceil(minWindowMs / r.stepMs));
+      if (steps <= r.steps) return steps * r.stepMs;
+    }
+    return window.durationMs;
   };
   return tiers.map((tier) => ({
     ...tier,

@@ -49,12 +49,18 @@ export function eventQueryAt(
   }
   if (isSeriesSelector(source)) {
     if (options.counter === false) return { template, unit: options.unit ?? 'rate' };
-    return { template: parseQueryTemplate(`sum${by}(increase(${source}[{{window}}]))`), unit: 'count' };
+    return {
+      template: parseQueryTemplate(`sum${by}(increase(${source}[{{window}}]))`),
+      unit: 'count',
+      selector: template,
+    };
   }
   const sum = SUM_OF_SELECTOR.exec(source);
   if (sum && isSeriesSelector(sum[3] as string) && options.counter !== false) {
     const grouping = sum[1] ? ` ${sum[1]} (${sum[2]})` : by;
+    const inner = (sum[3] as string).trim();
     return {
+      ...(grouping === '' ? { selector: parseQueryTemplate(inner) } : {}),
       template: parseQueryTemplate(`sum${grouping}(increase(${(sum[3] as string).trim()}[{{window}}]))`),
       unit: 'count',
     };

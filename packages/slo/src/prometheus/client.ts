@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { InputError, silentLogger, type Logger } from '@gauntlet/action-kit';
 import { systemClock, type Clock } from '../clock.js';
@@ -51,6 +53,11 @@ export interface PrometheusClientOptions {
   readonly axios?: AxiosInstance;
   /** Explicit HTTP proxy; by default none, even when HTTP(S)_PROXY is set. */
   readonly proxy?: { readonly host: string; readonly port: number; readonly protocol?: string };
+  /**
+   * Ask for gzip responses (default false). Answers are per-step aggregates, a few kilobytes: compressing them
+   * costs Prometheus and us more CPU than it saves on any network a CI runner uses.
+   */
+  readonly compress?: boolean;
 }
 
 export interface RangeParams {
@@ -102,6 +109,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
 
   const headers: Record<string, string> = {
     Accept: 'application/json',
+    'Accept-Encoding': options.compress ? 'gzip' : 'identity',
     'Content-Type': 'application/x-www-form-urlencoded',
   };
   // Register everything secret first, before anything is logged or sent.
@@ -144,10 +152,15 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const logger = options.logger ?? silentLogger;
-  const limiter = new Limiter(options.concurrency ?? 4);
+  const concurrency = options.concurrency ?? 4;
+  const limiter = new Limiter(concurrency);
+  // Keep-alive: an evaluation sends tens of queries to one host; new connections per query cost both ends CPU.
+  const agentOptions = { keepAlive: true, maxSockets: concurrency };
   const http =
     options.axios ??
     axios.create({
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
       maxRedirects: 0,
       proxy: options.proxy ?? false,
       maxContentLength: options.maxResponseBytes ?? 64 * 1024 * 1024,
