@@ -3,8 +3,8 @@
 // with the obvious alternative run one at a time (one instant query per SLO x window x part), and with the
 // library's own queries run one at a time. Prints a table and checks the results agree.
 //   pnpm exec tsx bench/slo/burn-rate-bench.ts [--services 50] [--days 3] [--interval 15] [--rounds 3]
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -62,27 +62,40 @@ function client(concurrency: number): PrometheusClient {
   return createPrometheusClient({ url: prometheus.url, registerSecret: () => {}, concurrency, timeoutMs: 120_000 });
 }
 
-async function library(
-  concurrency: number,
-  split = true,
-): Promise<{ ms: number; queries: number; result: SloCheckResult }> {
+/** CPU seconds the Prometheus we started has used so far (its own /proc entry): a load-independent cost. */
+function prometheusCpuMs(): number {
+  const fields = readFileSync(`/proc/${prometheus.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+interface Run {
+  ms: number;
+  cpuMs: number;
+  queries: number;
+}
+
+type Plan = 'default' | 'plain';
+async function library(concurrency: number, plan: Plan): Promise<Run & { result: SloCheckResult }> {
   const c = client(concurrency);
+  const cpu = prometheusCpuMs();
   const start = performance.now();
+  const optimisations = plan === 'plain' ? { splitLongWindows: false, batchByLabel: false } : {};
   const result = await evaluateSlos({
     slos,
     client: c,
     nowMs,
     scrapeIntervalMs: INTERVAL * 1000,
     vars: {},
-    splitLongWindows: split,
+    ...optimisations,
   });
-  return { ms: performance.now() - start, queries: c.stats.queries, result };
+  return { ms: performance.now() - start, cpuMs: prometheusCpuMs() - cpu, queries: c.stats.queries, result };
 }
 
 /** The obvious way: for every SLO and every distinct window, one instant query per part, one at a time. */
-async function naive(): Promise<{ ms: number; queries: number; ratios: Map<string, number> }> {
+async function naive(): Promise<Run & { ratios: Map<string, number> }> {
   const c = client(1);
   const ratios = new Map<string, number>();
+  const cpu = prometheusCpuMs();
   const start = performance.now();
   for (const s of services) {
     for (const w of windowsPerSlo) {
@@ -97,52 +110,46 @@ async function naive(): Promise<{ ms: number; queries: number; ratios: Map<strin
       ratios.set(`${s.name}/${w}`, v(bad) / v(total));
     }
   }
-  return { ms: performance.now() - start, queries: c.stats.queries, ratios };
+  return { ms: performance.now() - start, cpuMs: prometheusCpuMs() - cpu, queries: c.stats.queries, ratios };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 try {
-  // Warm-up: Prometheus loads chunks and the OS caches the blocks; both strategies benefit alike.
-  await library(4);
-  await library(4, false);
+  // Warm-up: Prometheus loads chunks and the OS caches the blocks; every strategy benefits alike.
+  await library(4, 'default');
+  await library(4, 'plain');
   await naive();
-  const runs = {
-    naive: [] as number[],
-    single1: [] as number[],
-    single4: [] as number[],
-    split1: [] as number[],
-    split4: [] as number[],
-    split8: [] as number[],
-  };
-  const queries = { naive: 0, single: 0, split: 0 };
-  let last: SloCheckResult | undefined;
-  let lastSingle: SloCheckResult | undefined;
-  let naiveRatios = new Map<string, number>();
+  const strategies: Array<{ key: string; name: string; run: () => Promise<Run> }> = [
+    { key: 'naive', name: 'naive: instant query per SLO x window x part, one at a time', run: naive },
+    {
+      key: 'plain1',
+      name: 'library, no batching/split (1 two-part range query per SLO), one at a time',
+      run: () => library(1, 'plain'),
+    },
+    { key: 'plain4', name: 'library, no batching/split, concurrency 4', run: () => library(4, 'plain') },
+    {
+      key: 'default1',
+      name: 'library default (label batching + fine/coarse split), one at a time',
+      run: () => library(1, 'default'),
+    },
+    { key: 'default4', name: 'library default, concurrency 4 (default)', run: () => library(4, 'default') },
+    { key: 'default8', name: 'library default, concurrency 8', run: () => library(8, 'default') },
+  ];
+  const runs = new Map<string, Run[]>(strategies.map((s) => [s.key, []]));
   for (let round = 0; round < ROUNDS; round += 1) {
     // Interleaved, so background load on the machine hits every strategy alike.
-    const n = await naive();
-    runs.naive.push(n.ms);
-    queries.naive = n.queries;
-    naiveRatios = n.ratios;
-    const s1 = await library(1, false);
-    runs.single1.push(s1.ms);
-    queries.single = s1.queries;
-    lastSingle = s1.result;
-    runs.single4.push((await library(4, false)).ms);
-    runs.split1.push((await library(1)).ms);
-    const c4 = await library(4);
-    runs.split4.push(c4.ms);
-    queries.split = c4.queries;
-    last = c4.result;
-    runs.split8.push((await library(8)).ms);
+    for (const s of strategies) runs.get(s.key)!.push(await s.run());
     log(`round ${round + 1}/${ROUNDS} done`);
   }
+  const naiveRun = await naive();
+  const defaults = await library(4, 'default');
+  const plain = await library(4, 'plain');
 
-  // Agreement: client-side window sums vs server-side increase() over the same windows, and split vs single.
+  // Agreement: client-side window sums vs server-side increase() over the same windows; default vs plain plan.
   let maxDiff = 0;
   let compared = 0;
-  for (const slo of last!.slos) {
+  for (const slo of defaults.result.slos) {
     const allowed = slo.budget!.allowedBadFraction;
     const pairs: Array<[number, number | null]> = [[slo.window.durationMs, slo.budget ? slo.budget.badFraction : null]];
     for (const b of slo.burnRates) {
@@ -150,52 +157,54 @@ try {
       pairs.push([b.short.windowMs, b.short.burnRate === null ? null : b.short.burnRate * allowed]);
     }
     for (const [w, ours] of pairs) {
-      const theirs = naiveRatios.get(`${slo.name}/${w}`);
+      const theirs = naiveRun.ratios.get(`${slo.name}/${w}`);
       if (ours === null || theirs === undefined || !Number.isFinite(theirs)) continue;
       compared += 1;
       maxDiff = Math.max(maxDiff, Math.abs(ours - theirs) / Math.max(theirs, 1e-9));
     }
   }
-  const sameVerdicts = last!.slos.every((s, i) => s.verdict === lastSingle!.slos[i]!.verdict);
-
-  const verdicts = last!.slos.reduce<Record<string, number>>(
+  const sameVerdicts = defaults.result.slos.every((s, i) => s.verdict === plain.result.slos[i]!.verdict);
+  const verdicts = defaults.result.slos.reduce<Record<string, number>>(
     (acc, s) => ({ ...acc, [s.verdict]: (acc[s.verdict] ?? 0) + 1 }),
     {},
   );
-  const base = median(runs.naive);
-  const rows: Array<[string, number, number, number | undefined]> = [
-    ['naive: one instant query per SLO x window x part, one at a time', queries.naive, base, undefined],
-    ['library, 1 range query per SLO, one at a time', queries.single, median(runs.single1), median(runs.single1)],
-    ['library, 1 range query per SLO, concurrency 4', queries.single, median(runs.single4), median(runs.single1)],
-    ['library, fine + coarse query per SLO, one at a time', queries.split, median(runs.split1), median(runs.split1)],
-    [
-      'library, fine + coarse query per SLO, concurrency 4 (default)',
-      queries.split,
-      median(runs.split4),
-      median(runs.split1),
-    ],
-    ['library, fine + coarse query per SLO, concurrency 8', queries.split, median(runs.split8), median(runs.split1)],
-  ];
+
+  const med = (key: string, f: (r: Run) => number): number => median(runs.get(key)!.map(f));
+  const base = med('naive', (r) => r.ms);
+  const baseCpu = med('naive', (r) => r.cpuMs);
+  const ownSequential: Record<string, string | undefined> = {
+    plain1: 'plain1',
+    plain4: 'plain1',
+    default1: 'default1',
+    default4: 'default1',
+    default8: 'default1',
+  };
   const table = [
-    `| Strategy | Queries | Wall time (median of ${ROUNDS}) | vs naive one at a time | vs its own queries one at a time |`,
-    '|---|---:|---:|---:|---:|',
-    ...rows.map(
-      ([name, q, ms, own]) =>
-        `| ${name} | ${q} | ${ms.toFixed(0)} ms | ${(base / ms).toFixed(1)}× | ${own === undefined ? '–' : `${(own / ms).toFixed(2)}×`} |`,
-    ),
+    `| Strategy | Queries | Wall time (median of ${ROUNDS}) | Wall vs naive | Wall vs its own queries one at a time | Prometheus CPU | CPU vs naive |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...strategies.map((s) => {
+      const ms = med(s.key, (r) => r.ms);
+      const cpu = med(s.key, (r) => r.cpuMs);
+      const own = ownSequential[s.key];
+      return `| ${s.name} | ${runs.get(s.key)![0]!.queries} | ${ms.toFixed(0)} ms | ${(base / ms).toFixed(1)}× | ${own ? `${(med(own, (r) => r.ms) / ms).toFixed(2)}×` : '–'} | ${cpu.toFixed(0)} ms | ${(baseCpu / cpu).toFixed(1)}× |`;
+    }),
   ].join('\n');
+  const defaultQueries = runs.get('default4')![0]!.queries;
   console.log(
-    `\nSLO bench: ${SERVICES} SLOs, ${samples.toLocaleString('en-US')} samples (${DAYS} d at ${INTERVAL} s); ${windowsPerSlo.length} distinct windows per SLO (objective + 6 burn-rate windows)`,
+    `\nSLO bench: ${SERVICES} SLOs, ${samples.toLocaleString('en-US')} samples (${DAYS} d at ${INTERVAL} s); ${windowsPerSlo.length} distinct windows per SLO (objective + 6 burn-rate windows); load average at start ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
   );
   console.log(`SLOs x windows = ${SERVICES} x 7 = ${SERVICES * 7}`);
   console.log(table);
   console.log(
-    `raw runs (ms): ${JSON.stringify(Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.map((x) => Math.round(x))])))}`,
+    `raw wall times (ms): ${JSON.stringify(Object.fromEntries([...runs].map(([k, v]) => [k, v.map((x) => Math.round(x.ms))])))}`,
   );
   console.log(
-    `verdicts: ${JSON.stringify(verdicts)}; split and single plans agree on every verdict: ${sameVerdicts}; max relative difference of ${compared} window error ratios vs server-side increase(): ${(maxDiff * 100).toFixed(3)}%`,
+    `verdicts: ${JSON.stringify(verdicts)}; default and plain plans agree on every verdict: ${sameVerdicts}; max relative difference of ${compared} window error ratios vs server-side increase(): ${(maxDiff * 100).toFixed(3)}%`,
   );
-  const goals = { fewerQueries: queries.split < SERVICES * 7, threeTimesFaster: base / median(runs.split4) >= 3 };
+  const goals = {
+    fewerQueries: defaultQueries < SERVICES * 7,
+    threeTimesFaster: base / med('default4', (r) => r.ms) >= 3,
+  };
   console.log(
     `goals: fewer queries than SLOs x windows: ${goals.fewerQueries ? 'yes' : 'NO'}; >= 3x faster than naive one at a time: ${goals.threeTimesFaster ? 'yes' : 'NO'}`,
   );

@@ -145,7 +145,7 @@ export function planSlo(slo: SloDefinition, vars: TemplateVars, options: Resolve
     if (shared) return [{ name: 'shared', unit: 'count' }];
     if (sli.kind === 'ratio')
       return [
-        { name: sli.good ? 'good' : 'bad', unit: (sli.good ?? (sli.bad)).unit },
+        { name: sli.good ? 'good' : 'bad', unit: (sli.good ?? sli.bad)?.unit ?? 'count' },
         { name: 'total', unit: sli.total.unit },
       ];
     if (sli.kind === 'latency') return [{ name: 'buckets', unit: sli.buckets.unit }];
