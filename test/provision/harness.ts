@@ -7,7 +7,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputReader, RecordingLogger, envInputSource } from '@gauntlet/action-kit';
@@ -45,8 +46,12 @@ export const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '../..');
 export const actionDir = path.join(root, 'actions', 'provision-ephemeral-env');
 
-/** Builds the bundle when it is missing or older than any source it contains. */
+/**
+ * Builds the bundle when it is missing or older than any source it contains, then runs the tests from a private
+ * copy of it: other people build in this checkout too, and a rebuild empties bundle/dist while it runs.
+ */
 export function ensureBuilt(): void {
+  if (snapshotDir) return;
   const entry = path.join(actionDir, 'dist', 'index.js');
   const newest = (dir: string): number =>
     readdirSync(dir, { withFileTypes: true }).reduce((max, d) => {
@@ -54,15 +59,40 @@ export function ensureBuilt(): void {
       if (d.isDirectory()) return d.name === 'node_modules' || d.name === 'dist' ? max : Math.max(max, newest(full));
       return /\.ts$/.test(d.name) && !/\.test\.ts$/.test(d.name) ? Math.max(max, statSync(full).mtimeMs) : max;
     }, 0);
+  const lock = path.join(root, 'bundle', '.build-lock');
   const bundle = path.join(root, 'bundle', 'dist', 'index.js');
-  const built = existsSync(entry) && existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
-  const sources = Math.max(
-    newest(path.join(actionDir, 'src')),
-    newest(path.join(root, 'packages', 'kube', 'src')),
-    newest(path.join(root, 'packages', 'action-kit', 'src')),
-  );
-  if (built >= sources) return;
-  execFileSync('pnpm', ['-s', 'build'], { cwd: root, stdio: 'inherit' });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    while (existsSync(lock)) execFileSync('sleep', ['1']);
+    const built = existsSync(entry) && existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
+    const sources = Math.max(
+      newest(path.join(actionDir, 'src')),
+      newest(path.join(root, 'packages', 'kube', 'src')),
+      newest(path.join(root, 'packages', 'action-kit', 'src')),
+      newest(path.join(root, 'packages', 'github', 'src')),
+    );
+    if (built < sources) execFileSync('pnpm', ['-s', 'build'], { cwd: root, stdio: 'inherit' });
+    const target = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-provision-bundle-'));
+    try {
+      cpSync(path.join(root, 'bundle', 'dist'), path.join(target, 'bundle', 'dist'), { recursive: true });
+      cpSync(path.join(actionDir, 'dist'), path.join(target, 'actions', 'provision-ephemeral-env', 'dist'), {
+        recursive: true,
+      });
+      cpSync(path.join(actionDir, 'action.yml'), path.join(target, 'actions', 'provision-ephemeral-env', 'action.yml'));
+    } catch {
+      continue; // a build started while copying
+    }
+    if (existsSync(lock)) continue;
+    snapshotDir = path.join(target, 'actions', 'provision-ephemeral-env');
+    return;
+  }
+  throw new Error('could not take a stable copy of the bundle (builds keep running)');
+}
+
+let snapshotDir: string | undefined;
+
+/** The action folder the bundle runs from: the private copy once ensureBuilt has run. */
+export function bundleActionDir(): string {
+  return snapshotDir ?? actionDir;
 }
 
 /** A random repository id per test (file), so names never collide across tests, runs or other suites. */
@@ -99,7 +129,7 @@ export interface BundleRun extends Omit<RunOptions, 'actionDir'> {
 
 export async function runBundle(options: BundleRun): Promise<RunResult> {
   return runActionLocally({
-    actionDir,
+    actionDir: bundleActionDir(),
     workspace: here,
     ...options,
     env: { GITHUB_REPOSITORY: 'acme/shop', GITHUB_RUN_ID: String(randomInt(1, 2 ** 31)), ...options.env },
@@ -164,8 +194,7 @@ let eventCounter = 0;
 /** Runs a mode in-process, with action.yml's defaults, a recording runtime and (optionally) a scaled clock. */
 export async function runInProcess(options: InProcessOptions): Promise<InProcessResult> {
   metadata ??= await readActionMetadata(actionDir);
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const os = await import('node:os');
+  const { writeFileSync } = await import('node:fs');
   eventDir ??= mkdtempSync(path.join(os.tmpdir(), 'provision-event-'));
   const eventFile = path.join(eventDir, `event-${++eventCounter}.json`);
   writeFileSync(eventFile, JSON.stringify(options.event.payload));

@@ -13,11 +13,14 @@ import {
   validateIdentity,
   type EnvironmentIdentity,
 } from '@gauntlet/kube';
+import { createOctokit } from '@gauntlet/github';
 import { ACTION, State } from './constants.js';
+import { readRunContext } from './context.js';
+import { jobOutcome } from './job-status.js';
 import { parseInputs } from './inputs.js';
 import { teardown } from './teardown.js';
 
-const DONE = new Set(['ready', 'torn-down', 'down']);
+const DONE = new Set(['torn-down', 'down']);
 
 export async function runPost(): Promise<void> {
   const logger = getActionsLogger();
@@ -25,14 +28,42 @@ export async function runPost(): Promise<void> {
   if (phase === '' || DONE.has(phase)) return;
   const inputs = parseInputs();
   registerSecret(inputs.githubToken);
+  registerSecret(process.env.GITHUB_TOKEN);
   const kube = loadKubeConfig({
     ...(inputs.kubeconfig ? { inline: inputs.kubeconfig } : {}),
     ...(inputs.context ? { context: inputs.context } : {}),
     registerSecret,
   });
   if (getState(State.keepOnFailure) === 'true') {
-    logger.info(`keep-on-failure: leaving ${getState(State.namespace)} in place (the reaper removes it after its TTL)`);
+    if (phase !== 'ready') {
+      logger.info(
+        `keep-on-failure: leaving ${getState(State.namespace)} in place (the reaper removes it after its TTL)`,
+      );
+    }
     return;
+  }
+  if (phase === 'ready') {
+    // The environment came up; tear it down only if a later step of the job failed or the job was cancelled.
+    const ctx = readRunContext();
+    const token = inputs.githubToken ?? process.env.GITHUB_TOKEN;
+    const octokit = token
+      ? createOctokit(token, { logger, baseUrl: ctx.apiUrl, userAgent: `gauntlet/${ACTION}-post` })
+      : undefined;
+    const where = {
+      owner: ctx.owner,
+      repo: ctx.repo,
+      runId: ctx.runId,
+      runAttempt: ctx.runAttempt,
+      runnerName: process.env.RUNNER_NAME,
+    };
+    const outcome = await jobOutcome(octokit, where, logger);
+    if (outcome !== 'failed' && outcome !== 'cancelled') {
+      logger.info(
+        `post: the environment stays up (job ${outcome === 'unknown' ? 'status unknown' : 'succeeding'}); mode down or the reaper removes it`,
+      );
+      return;
+    }
+    logger.info(`post: the job ${outcome} after the environment came up; tearing down what this run created`);
   }
   const identity = validateIdentity(JSON.parse(getState(State.identity)) as EnvironmentIdentity);
   const namespace = environmentName(identity);

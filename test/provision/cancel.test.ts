@@ -1,0 +1,157 @@
+/**
+ * NS-13: the runner cancels the job at a random instant (SIGINT, then SIGTERM, then SIGKILL), then runs the post
+ * step; a runner that dies outright (SIGKILL, no post step) leaves its environment to the reaper. Most seeds use a
+ * compressed schedule (750 ms / 250 ms); a few use the runner's real 7.5 s / 2.5 s.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FaultProxy, getTestbed } from '@gauntlet/testbed';
+import { FakeClock, type KubeClient, type KubeObject, environmentName } from './kube-exports.js';
+import {
+  adminClient,
+  cleanupRepository,
+  ensureBuilt,
+  environmentsOf,
+  pullRequestEvent,
+  randomRepositoryId,
+  runBundle,
+  runInProcess,
+  trafficViolations,
+} from './harness.js';
+
+const tb = getTestbed();
+const repositoryId = randomRepositoryId();
+const seeds = Number(process.env.GAUNTLET_NS13_SEEDS ?? 16);
+const realScheduleSeeds = Number(process.env.GAUNTLET_NS13_REAL_SEEDS ?? 2);
+let proxy: FaultProxy;
+let kubeconfig: string;
+let admin: KubeClient;
+
+beforeAll(async () => {
+  ensureBuilt();
+  proxy = await FaultProxy.forKubeconfig(tb.kubeconfig);
+  kubeconfig = proxy.kubeConfig().exportConfig();
+  admin = await adminClient(tb.kubeconfig);
+});
+
+afterAll(async () => {
+  await cleanupRepository(admin, repositoryId);
+  admin.close();
+  await proxy.close();
+});
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const inputs = (): Record<string, string> => ({
+  manifests: 'fixtures/small/*.yaml',
+  variables: 'REPLICAS=2',
+  kubeconfig,
+  'capacity-check': 'false',
+  'max-environments': '0',
+  'delete-timeout': '3s',
+});
+
+async function leftover(namespace: string): Promise<boolean> {
+  const ns = await admin.getOptional<KubeObject>(`/api/v1/namespaces/${namespace}`);
+  return ns !== undefined && ns.metadata?.deletionTimestamp === undefined;
+}
+
+describe('NS-13: cancellation at random instants', () => {
+  it(`${seeds} compressed and ${realScheduleSeeds} real-schedule kill points leave 0 namespaces after the post step`, async () => {
+    const random = rng(1313);
+    const latencies: number[] = [];
+    const leaked: string[] = [];
+    let created = 0;
+    let completedFirst = 0;
+    // How long an uncancelled run takes, so kill points fall inside the run (create, apply, wait).
+    const baselineStart = Date.now();
+    const baseline = await runBundle({ inputs: inputs(), event: pullRequestEvent(repositoryId, 999) });
+    const window = Math.max(1_000, baseline.main.exitCode === 0 ? Date.now() - baselineStart - 500 : 3_000);
+    await runBundle({
+      inputs: { mode: 'down', kubeconfig, 'delete-timeout': '0' },
+      event: pullRequestEvent(repositoryId, 999),
+    });
+    for (let seed = 0; seed < seeds + realScheduleSeeds; seed++) {
+      const real = seed >= seeds;
+      const pr = 1000 + seed;
+      const namespace = environmentName({ repositoryId, target: { kind: 'pr', number: pr } });
+      const cancelAfterMs = Math.round(random() * window);
+      proxy.clearRequests();
+      const start = Date.now();
+      const run = await runBundle({
+        inputs: inputs(),
+        event: pullRequestEvent(repositoryId, pr),
+        cancelAfterMs,
+        signalScheduleMs: real
+          ? { sigintToSigterm: 7_500, sigtermToSigkill: 2_500 }
+          : { sigintToSigterm: 750, sigtermToSigkill: 250 },
+      });
+      const sigint = start + cancelAfterMs;
+      const requests = proxy.requests;
+      const wasCreated = requests.some((r) => r.method === 'POST' && r.path === '/api/v1/namespaces');
+      if (wasCreated) created++;
+      const deletes = requests.filter((r) => r.method === 'DELETE' && r.path === `/api/v1/namespaces/${namespace}`);
+      if (wasCreated && run.main.signalsSent.length > 0 && deletes[0]) latencies.push(deletes[0].time - sigint);
+      if (run.main.signalsSent.length === 0) {
+        // The step finished before the cancel instant: a successful run keeps its environment (by design); clean up.
+        completedFirst++;
+        await runBundle({
+          inputs: { mode: 'down', kubeconfig, 'delete-timeout': '0' },
+          event: pullRequestEvent(repositoryId, pr),
+        });
+        continue;
+      }
+      if (await leftover(namespace))
+        leaked.push(`${namespace} (seed ${seed}, cancel at ${cancelAfterMs} ms, conclusion ${run.conclusion})`);
+      expect(trafficViolations(requests)).toEqual([]);
+    }
+    latencies.sort((a, b) => a - b);
+    const p95 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.95))];
+    console.info(
+      `NS-13: ${seeds + realScheduleSeeds} kill points in a ${window} ms window (${completedFirst} landed after the step had finished), ${created} after the namespace was created; leaked after post: ${leaked.length}; ` +
+        `delete request after SIGINT: median ${latencies[Math.floor(latencies.length / 2)] ?? '-'} ms, p95 ${p95 ?? '-'} ms, max ${latencies.at(-1) ?? '-'} ms`,
+    );
+    expect(leaked).toEqual([]);
+  }, 3_600_000);
+
+  it('SIGKILL with no post step: one reaper pass removes the leftover', async () => {
+    const pr = 2000;
+    const namespace = environmentName({ repositoryId, target: { kind: 'pr', number: pr } });
+    // Killed outright once the namespace exists: no handler runs, no post step.
+    let killedAfter = 0;
+    for (const after of [1_500, 2_000, 2_500, 3_000]) {
+      await runBundle({
+        inputs: { ...inputs(), ttl: '1m' },
+        event: pullRequestEvent(repositoryId, pr),
+        cancelAfterMs: after,
+        signalScheduleMs: { sigintToSigterm: 0, sigtermToSigkill: 0 },
+        skipPost: true,
+      });
+      if (await leftover(namespace)) {
+        killedAfter = after;
+        break;
+      }
+    }
+    expect(killedAfter, 'no kill point left a namespace behind to reap').toBeGreaterThan(0);
+    // The next scheduled reaper run, once the TTL has passed.
+    const reaped = await runInProcess({
+      inputs: { mode: 'reap', kubeconfig },
+      event: { name: 'schedule', payload: { repository: { id: Number(repositoryId) } } },
+      clock: new FakeClock(Date.now() + 5 * 60_000),
+    });
+    expect(reaped.ok, String(reaped.error)).toBe(true);
+    expect(JSON.parse(reaped.outputs.reaped ?? '{}')).toMatchObject({ deleted: [namespace] });
+    expect(await leftover(namespace)).toBe(false);
+    const live = (await environmentsOf(admin, repositoryId)).filter(
+      (ns) => ns.metadata?.deletionTimestamp === undefined,
+    );
+    expect(live.map((ns) => ns.metadata?.name)).toEqual([]);
+  });
+});
