@@ -132,6 +132,15 @@ const staleMs = [4, 8, 16];
   const rows: string[][] = [];
   for (const ds of staleSets) {
     const smoothed = historyStores(ds, DEFAULT_ALPHA);
+    const pairs = ds.versions.slice(1).map((v, k) => {
+      const ids = [...v.durations.keys()].map(parseTestKey);
+      return {
+        keys: [...v.durations.keys()],
+        actualMap: v.durations,
+        est: estimateTests(ids, smoothed[k]!).map((e) => Math.round(e.us / 1000)),
+        actual: ids.map((id) => Math.round((v.durations.get(testKey(id)) ?? 0) * 1000)),
+      };
+    });
     for (const m of [4, 8, 16, 32]) {
       const zero: number[] = [];
       const slow: number[] = [];
@@ -139,32 +148,19 @@ const staleMs = [4, 8, 16];
       const rel: number[] = [];
       const relNoPrefetch: number[] = [];
       const claims: number[] = [];
-      for (let k = 0; k + 1 < ds.versions.length; k++) {
-        const next = ds.versions[k + 1]!.durations;
-        const keys = [...next.keys()].map(parseTestKey);
-        const est = estimateTests(keys, smoothed[k]!).map((e) => Math.round(e.us / 1000));
-        const actual = keys.map((id) => Math.round((next.get(testKey(id)) ?? 0) * 1000));
-        const lb = lowerBound(next, [...next.keys()], m) * 1000;
-        const z = simulateQueue(est, actual, { workers: m, latencyMs: 0, prefetch: false }).makespanMs;
-        const s = simulateQueue(est, actual, { workers: m, latencyMs: 1000, prefetch: false }).makespanMs;
-        const p = simulateQueue(est, actual, { workers: m, latencyMs: 1000, prefetch: true });
+      for (const p of pairs) {
+        const lb = lowerBound(p.actualMap, p.keys, m) * 1000;
+        const z = simulateQueue(p.est, p.actual, { workers: m, latencyMs: 0, prefetch: false }).makespanMs;
+        const s = simulateQueue(p.est, p.actual, { workers: m, latencyMs: 1000, prefetch: false }).makespanMs;
+        const q = simulateQueue(p.est, p.actual, { workers: m, latencyMs: 1000, prefetch: true });
         zero.push(z / lb);
         slow.push(s / lb);
-        pre.push(p.makespanMs / lb);
-        rel.push(p.makespanMs / z);
+        pre.push(q.makespanMs / lb);
+        rel.push(q.makespanMs / z);
         relNoPrefetch.push(s / z);
-        claims.push(p.claims);
+        claims.push(q.claims);
       }
-      rows.push([
-        `${ds.name} (${ds.level})`,
-        String(m),
-        cell(zero),
-        cell(slow),
-        cell(pre),
-        cell(relNoPrefetch),
-        cell(rel),
-        fmt(median(claims) / m, 1),
-      ]);
+      rows.push([`${ds.name} (${ds.level})`, String(m), cell(zero), cell(slow), cell(pre), cell(relNoPrefetch), cell(rel), fmt(median(claims) / m, 1)]);
     }
   }
   console.log('## (c) Queue mode (stale estimates from history): makespan / lower bound, median over pairs (worst)\n');
