@@ -65,7 +65,13 @@ function resetSocket(socket: Socket): void {
   else socket.destroy();
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits at least `ms` by the monotonic clock (a plain timer may fire a fraction of a millisecond early). */
+async function sleep(ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  for (let left = ms; left > 0; left = until - performance.now()) {
+    await new Promise((r) => setTimeout(r, Math.ceil(left)));
+  }
+}
 
 export class FaultProxy {
   readonly url: string;
