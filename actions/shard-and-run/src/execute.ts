@@ -231,6 +231,11 @@ async function runOnce(
     junitFiles = collected.files;
     report = collected.report;
   } else report = { suites: [] };
+  if (options.signal?.aborted) {
+    // Cancelled: the tests did not fail, they were stopped. Keep what the runner reported; the shard is marked
+    // cancelled by the caller.
+    return { run, report, junitFiles, unexplained: false };
+  }
   if (junitFiles === 0) {
     if (options.junitPath !== undefined) {
       options.logger.warning(

@@ -43,9 +43,15 @@ function seconds(s: number | undefined): string {
   return s === undefined ? '–' : formatDuration(s * 1000);
 }
 
-/** A case's display name: its test name within the file (classname prefix kept when it is not the file). */
+/**
+ * A case's display name: its test name within the file, with the class or describe block in front when it says
+ * something (not the file, and not node:test's generic "test").
+ */
 export function displayName(testCase: JUnitCase, suite: JUnitSuite): string {
-  return caseId(testCase, suite).name ?? testCase.name;
+  const name = caseId(testCase, suite).name ?? testCase.name;
+  return name.startsWith('test::') && testCase.classname === 'test'
+    ? name.slice('test::'.length)
+    : name.replace(/::/g, ' › ');
 }
 
 /** The first line of a failure message, for tables and annotation titles. */
@@ -232,11 +238,15 @@ function build(input: ReportInput, limits: { failures: number; flaky: number; sl
       [
         { header: 'Test', maxChars: 200 },
         { header: 'File', maxChars: 160 },
-        { header: 'Attempts', align: 'right' },
+        { header: 'Failed attempts', align: 'right' },
       ],
       flaky
         .slice(0, limits.flaky)
-        .map((r) => [r.name, r.file ? { code: r.file } : '', { markdown: String(r.testCase.attempts) }]),
+        .map((r) => [
+          r.name,
+          r.file ? { code: r.file } : '',
+          { markdown: String(Math.max(1, r.testCase.failures.length)) },
+        ]),
       { total: flaky.length },
     );
   }
