@@ -14,7 +14,15 @@ describe('chart data', () => {
     const points = downsample(result.series, 6);
     expect(points).toHaveLength(6);
     expect(points[0]).toEqual({ t: 100_000, value: 0.995 });
-    expect(downsample([{ t: 1, value: null }, { t: 2, value: null }], 1)).toEqual([{ t: 2, value: null }]);
+    expect(
+      downsample(
+        [
+          { t: 1, value: null },
+          { t: 2, value: null },
+        ],
+        1,
+      ),
+    ).toEqual([{ t: 2, value: null }]);
   });
   it('gives seconds since the window start and percentages for ratio SLIs', () => {
     const chart = chartData(result, 6);
