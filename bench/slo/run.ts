@@ -2,7 +2,7 @@
 // Compares the library's plan (one range query per SLO; every window summed client-side; queries concurrent)
 // with the obvious alternative run one at a time (one instant query per SLO x window x part), and with the
 // library's own queries run one at a time. Prints a table and checks the results agree.
-//   pnpm exec tsx bench/slo/burn-rate-bench.ts [--services 50] [--days 3] [--interval 15] [--rounds 3]
+//   pnpm exec tsx bench/slo/run.ts [--services 50] [--days 3] [--interval 15] [--rounds 3]
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
