@@ -79,12 +79,15 @@ export async function up({ inputs, ctx, rt }: ModeArgs): Promise<void> {
   const client = await rt.connect();
   const progress: Progress = { created: false, maybeCreated: false, adopted: false, applied: [], statuses: [] };
   try {
+    // The stack is read, substituted and checked before anything is created: a bad manifest changes nothing.
+    const discovery = new Discovery(client);
+    const plan = await buildPlan(namespace, identity, discovery, { inputs, ctx, rt });
     await withGroup(rt.logger, `Namespace ${namespace}`, () =>
       ensureNamespace(client, identity, namespace, key, deadline, { inputs, ctx, rt }, progress, setPhase),
     );
     setPhase('applying');
     const stack = await withGroup(rt.logger, 'Guardrails and stack', () =>
-      applyEverything(client, identity, namespace, deadline, { inputs, ctx, rt }, progress),
+      applyEverything(client, identity, namespace, deadline, plan, discovery, { inputs, ctx, rt }, progress),
     );
     const ready = await withGroup(rt.logger, 'Waiting for readiness', () =>
       waitForReadiness(client, namespace, stack, deadline, { inputs, ctx, rt }, progress),
@@ -311,10 +314,11 @@ async function applyEverything(
   identity: EnvironmentIdentity,
   namespace: string,
   deadline: number,
+  plan: readonly PlannedObject[],
+  discovery: Discovery,
   { inputs, ctx, rt }: ModeArgs,
   progress: Progress,
 ): Promise<Stack> {
-  const discovery = new Discovery(client);
   const applyOptions = { fieldManager: inputs.fieldManager, force: inputs.forceConflicts, signal: rt.signal, deadline };
   // Guardrails first: pods created by the stack must meet the quota and limit defaults from the start.
   const guardrails = guardrailObjects({
@@ -329,8 +333,6 @@ async function applyEverything(
     discovery,
     { namespace, allowClusterScoped: false, signal: rt.signal },
   );
-  // The stack is read and checked before anything of it is applied.
-  const plan = await buildPlan(namespace, identity, discovery, { inputs, ctx, rt });
   await applyStack(client, guardrailPlan, applyOptions);
   if (guardrails.some((g) => g.kind === 'ResourceQuota')) await quotaReady(client, namespace, deadline, rt.signal);
   rt.logger.info(`guardrails applied: ${guardrails.map((g) => (g.kind ?? '').toLowerCase()).join(', ')}`);
@@ -341,10 +343,6 @@ async function applyEverything(
   const seedNames = new Set(inputs.seedJobs);
   const isSeed = (p: PlannedObject): boolean =>
     p.type.kind === 'Job' && (seedNames.has(p.name) || p.object.metadata?.annotations?.[SEED_ANNOTATION] === 'true');
-  for (const name of seedNames) {
-    if (!plan.some((p) => p.type.kind === 'Job' && p.name === name))
-      throw new UserError(`Input 'seed-jobs': the stack has no Job named ${JSON.stringify(name)}`);
-  }
   const toTarget = (a: AppliedObject): WaitTarget => ({
     kind: a.planned.type.kind as WaitTarget['kind'],
     name: a.planned.name,
@@ -395,6 +393,10 @@ async function buildPlan(
     allowClusterScoped: inputs.allowClusterScoped,
     signal: rt.signal,
   });
+  for (const name of inputs.seedJobs) {
+    if (!plan.some((p) => p.type.kind === 'Job' && p.name === name))
+      throw new UserError(`Input 'seed-jobs': the stack has no Job named ${JSON.stringify(name)}`);
+  }
   rt.logger.info(`stack: ${plan.length} objects from ${new Set(stack.map((s) => s.source.file)).size} file(s)`);
   return plan;
 }

@@ -1,0 +1,255 @@
+/**
+ * The documented least-privilege RBAC (actions/provision-ephemeral-env/rbac.yaml): the action runs its happy path
+ * (up, reap, down, and diagnostics of a failing stack) as a ServiceAccount bound to exactly that ClusterRole, and
+ * with each permission removed in turn it fails, or visibly degrades (a polling fallback, a diagnostics note), so no
+ * permission in the role is superfluous. GAUNTLET_RBAC_SWEEP=verbs removes one verb of one resource at a time
+ * (55 runs); the default removes one rule at a time; none skips the sweep.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadAll } from 'js-yaml';
+import { getTestbed } from '@gauntlet/testbed';
+import { type KubeClient, loadKubeConfig } from './kube-exports.js';
+import {
+  actionDir,
+  adminClient,
+  cleanupRepository,
+  ensureBuilt,
+  pullRequestEvent,
+  randomRepositoryId,
+  runBundle,
+  runInProcess,
+} from './harness.js';
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+const tb = getTestbed();
+const suffix = randomBytes(3).toString('hex');
+const saNamespace = `gauntlet-rbac-${suffix}`;
+const roleName = `gauntlet-provision-test-${suffix}`;
+const repositoryId = randomRepositoryId();
+const sweep = process.env.GAUNTLET_RBAC_SWEEP ?? 'rules';
+const documents = loadAll(readFileSync(path.join(actionDir, 'rbac.yaml'), 'utf8')) as Array<{
+  kind: string;
+  rules?: Rule[];
+}>;
+const documentedRules = (documents.find((d) => d.kind === 'ClusterRole')?.rules ?? []).map((r) => ({ ...r }));
+let admin: KubeClient;
+let kubeconfig: string;
+let sa: KubeClient;
+let nextPr = 1;
+
+async function setRules(rules: Rule[]): Promise<void> {
+  await admin.request({
+    method: 'PUT',
+    path: `/apis/rbac.authorization.k8s.io/v1/clusterroles/${roleName}`,
+    body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: roleName }, rules },
+  });
+}
+
+/** Waits until the authorizer gives the ServiceAccount exactly `allowed` for this verb (RBAC caches briefly). */
+async function settle(group: string, resource: string, verb: string, allowed: boolean): Promise<void> {
+  const [res, sub] = resource.split('/');
+  for (let i = 0; i < 100; i++) {
+    const review = await sa.request<{ status?: { allowed?: boolean } }>({
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { group, resource: res, verb, ...(sub ? { subresource: sub } : {}) } },
+      },
+    });
+    if ((review.status?.allowed ?? false) === allowed) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`RBAC did not settle for ${verb} ${group}/${resource}`);
+}
+
+interface Exercise {
+  failed: string[];
+  degraded: string[];
+}
+
+/** The happy path and the diagnostics path, as the ServiceAccount; what failed and what degraded. */
+async function exercise(): Promise<Exercise> {
+  const pr = nextPr++;
+  const event = pullRequestEvent(repositoryId, pr);
+  const result: Exercise = { failed: [], degraded: [] };
+  const degradation = /forbidden|\b403\b|polling instead|could not be listed|could not be gathered/i;
+  const check = (step: string, run: Awaited<ReturnType<typeof runInProcess>>, expectOk = true): void => {
+    if (run.ok !== expectOk) result.failed.push(`${step}: ${run.ok ? 'succeeded' : String(run.error).slice(0, 200)}`);
+    const text = `${run.logger.text()}\n${JSON.stringify(run.reports)}`;
+    const hit = degradation.exec(text);
+    if (hit)
+      result.degraded.push(`${step}: ${text.slice(Math.max(0, hit.index - 80), hit.index + 80).replace(/\s+/g, ' ')}`);
+  };
+  // Stops at the first failure: one is proof enough, and every later step would only cost time.
+  const quick = { 'delete-timeout': '0', 'fail-on-stuck': 'false' };
+  check(
+    'up',
+    await runInProcess({
+      inputs: { manifests: 'fixtures/all-kinds/*.yaml', kubeconfig, timeout: '15s', ...quick },
+      event,
+    }),
+  );
+  if (result.failed.length) return result;
+  check(
+    'reap',
+    await runInProcess({
+      inputs: { mode: 'reap', kubeconfig },
+      event: { name: 'schedule', payload: { repository: { id: Number(repositoryId) } } },
+    }),
+  );
+  if (result.failed.length) return result;
+  check('down', await runInProcess({ inputs: { mode: 'down', kubeconfig, ...quick }, event }));
+  if (result.failed.length) return result;
+  const crash = pullRequestEvent(repositoryId, nextPr++);
+  check(
+    'diagnostics',
+    await runInProcess({
+      inputs: { manifests: 'fixtures/crashloop/*.yaml', kubeconfig, timeout: '4s', ...quick },
+      event: crash,
+    }),
+    false,
+  );
+  return result;
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  admin = await adminClient(tb.kubeconfig);
+  await admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: saNamespace } } });
+  await admin.request({
+    method: 'POST',
+    path: `/api/v1/namespaces/${saNamespace}/serviceaccounts`,
+    body: { metadata: { name: 'gauntlet-provision' } },
+  });
+  await setRules(documentedRules).catch(async () =>
+    admin.request({
+      method: 'POST',
+      path: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+      body: { metadata: { name: roleName }, rules: documentedRules },
+    }),
+  );
+  await admin.request({
+    method: 'POST',
+    path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+    body: {
+      metadata: { name: roleName },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
+      subjects: [{ kind: 'ServiceAccount', name: 'gauntlet-provision', namespace: saNamespace }],
+    },
+  });
+  const token = await admin.request<{ status: { token: string } }>({
+    method: 'POST',
+    path: `/api/v1/namespaces/${saNamespace}/serviceaccounts/gauntlet-provision/token`,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 7200 } },
+  });
+  const cluster = loadKubeConfig({
+    path: tb.kubeconfig,
+    registerSecret: () => undefined,
+  }).kubeConfig.getCurrentCluster();
+  const ca = cluster?.caData ?? (cluster?.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
+  kubeconfig = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: c\n  cluster:\n    server: ${cluster?.server}\n${ca ? `    certificate-authority-data: ${ca}` : '    insecure-skip-tls-verify: true'}`,
+    `users:\n- name: sa\n  user:\n    token: ${token.status.token}`,
+    'contexts:\n- name: sa\n  context: {cluster: c, user: sa}',
+    'current-context: sa',
+  ].join('\n');
+  const { KubeClient } = await import('./kube-exports.js');
+  sa = await KubeClient.create(loadKubeConfig({ inline: kubeconfig, registerSecret: () => undefined }).kubeConfig);
+});
+
+afterAll(async () => {
+  await cleanupRepository(admin, repositoryId);
+  await admin
+    .request({ method: 'DELETE', path: `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${roleName}` })
+    .catch(() => undefined);
+  await admin
+    .request({ method: 'DELETE', path: `/apis/rbac.authorization.k8s.io/v1/clusterroles/${roleName}` })
+    .catch(() => undefined);
+  await admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${saNamespace}` }).catch(() => undefined);
+  sa.close();
+  admin.close();
+});
+
+describe('least-privilege RBAC', () => {
+  it('the happy path passes with exactly the documented ClusterRole, through the bundle', async () => {
+    await settle('', 'namespaces', 'create', true);
+    const pr = nextPr++;
+    const event = pullRequestEvent(repositoryId, pr);
+    const up = await runBundle({
+      inputs: { manifests: 'fixtures/all-kinds/*.yaml', kubeconfig, timeout: '1m' },
+      event,
+    });
+    expect(up.main.exitCode, up.main.log.join('\n')).toBe(0);
+    const reap = await runBundle({
+      inputs: { mode: 'reap', kubeconfig },
+      event: { name: 'schedule', payload: { repository: { id: Number(repositoryId) } } },
+    });
+    expect(reap.main.exitCode, reap.main.log.join('\n')).toBe(0);
+    const down = await runBundle({ inputs: { mode: 'down', kubeconfig }, event });
+    expect(down.main.exitCode, down.main.log.join('\n')).toBe(0);
+    expect([up, reap, down].map((r) => r.main.log.join('\n')).join('\n')).not.toMatch(/forbidden/i);
+    const baseline = await exercise();
+    expect(baseline).toEqual({ failed: [], degraded: [] });
+  });
+
+  const removals: Array<{ label: string; rules: Rule[]; probe: [string, string, string] }> = [];
+  documentedRules.forEach((rule, index) => {
+    const group = rule.apiGroups[0] ?? '';
+    if (sweep === 'verbs') {
+      for (const resource of rule.resources) {
+        for (const verb of rule.verbs) {
+          const rules = documentedRules.flatMap((r, i) => {
+            if (i !== index) return [r];
+            const others = r.resources.filter((x) => x !== resource);
+            const rest = r.verbs.filter((v) => v !== verb);
+            return [
+              ...(others.length ? [{ ...r, resources: others }] : []),
+              ...(rest.length ? [{ ...r, resources: [resource], verbs: rest }] : []),
+            ];
+          });
+          removals.push({ label: `${verb} ${group || 'core'}/${resource}`, rules, probe: [group, resource, verb] });
+        }
+      }
+    } else if (sweep === 'rules') {
+      removals.push({
+        label: `rule ${index + 1}: ${rule.verbs.join(',')} ${group || 'core'}/${rule.resources.join(',')}`,
+        rules: documentedRules.filter((_, i) => i !== index),
+        probe: [group, rule.resources[0] as string, rule.verbs[0] as string],
+      });
+    }
+  });
+
+  it.each(removals.map((r) => [r.label, r] as const))(
+    'without %s the action fails or visibly degrades',
+    async (_label, removal) => {
+      await setRules(removal.rules);
+      await settle(...removal.probe, false);
+      try {
+        const outcome = await exercise();
+        console.info(
+          `RBAC without ${removal.label}: ${outcome.failed.length ? `fails (${outcome.failed[0]})` : `degrades (${outcome.degraded[0]})`}`,
+        );
+        expect(
+          outcome.failed.length + outcome.degraded.length,
+          `nothing noticed the missing ${removal.label}`,
+        ).toBeGreaterThan(0);
+      } finally {
+        await setRules(documentedRules);
+        await settle(...removal.probe, true);
+      }
+    },
+  );
+});
