@@ -1,6 +1,5 @@
 // Shared helpers for the SLO integration tests: the test bed's real Prometheus, history written through remote
 // write (its out-of-order window accepts old samples), polling, and the leak scanner.
-import { randomBytes } from 'node:crypto';
 import { writeFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { remoteWrite, type RemoteWriteSeries } from '@gauntlet/testbed';
@@ -22,31 +21,9 @@ export function addScrapeTarget(name: string, targets: string[], labels: Record<
   return () => rmSync(file, { force: true });
 }
 
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomBytes(3).toString('hex')}`;
-}
+import { eventually, uniqueName } from '../support/polling.js';
 
-/** Polls until `check` returns a truthy value; fails with the last observation (never a timing assertion). */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined | false | null>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`never happened: ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+export { eventually, uniqueName };
 
 export const BUCKETS = [0.05, 0.1, 0.25, 0.5, 1] as const;
 

@@ -1,32 +1,9 @@
 // Shared helpers for the test-bed tests: unique namespaces with cleanup, polling, API error parsing.
-import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomBytes(3).toString('hex')}`;
-}
+import { eventually, uniqueName } from '../support/polling.js';
 
-/** Polls `check` until it returns a truthy value; fails with the last observation (never a timing assertion). */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined | false | null>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`never happened: ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+export { eventually, uniqueName };
 
 /** Creates a namespace and waits for its default service account (pods cannot be created before it). */
 export async function createNamespace(kc: KubeConfig, prefix: string): Promise<string> {
