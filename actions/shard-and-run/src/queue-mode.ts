@@ -149,6 +149,7 @@ export async function drainQueue(
       const lease = claim.lease;
       const batch = lease.items.map((i) => items[i]!);
       out.batches++;
+      logger.info(`Batch ${out.batches}: ${batch.length} item${batch.length === 1 ? '' : 's'} (lease ${lease.id}).`);
       // Heartbeat: keep the lease while the batch runs, so only a dead worker's batch is re-queued.
       let current: Lease | undefined = lease;
       const heartbeat = setInterval(

@@ -1,0 +1,99 @@
+import { cp, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { getTestbed } from '@gauntlet/testbed';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiPath, KubeApi, type KubeObject } from '../../actions/shard-and-run/src/kubernetes/api.js';
+import { runShardAction, sampleWorkspace } from './helpers.js';
+
+/**
+ * The dynamic queue on the test bed's API server: three matrix workers (each its own process and workspace, as
+ * separate jobs would be) drain one queue held in a ConfigMap with optimistic concurrency. Worker 3 hangs on its
+ * first batch and is cancelled: its lease stops being renewed, the batch is re-queued after the lease timeout and
+ * another worker runs it. Every test is reported exactly once.
+ */
+const SCRIPT = [
+  'const fs=require("fs");',
+  'if(process.env.GAUNTLET_SHARD_INDEX==="3"){setTimeout(()=>{},60000);}else{let x="<testsuites>";',
+  'for(const f of process.argv.slice(1)){x+="<testsuite name=\\""+f+"\\" file=\\""+f+"\\"><testcase name=\\"works\\" time=\\"0.1\\" file=\\""+f+"\\"/></testsuite>";}',
+  'fs.writeFileSync("junit.xml",x+"</testsuites>");}',
+].join('');
+
+let api: KubeApi;
+let kubeconfig: string;
+beforeAll(async () => {
+  kubeconfig = getTestbed().kubeconfig;
+  api = await KubeApi.load(kubeconfig, () => undefined);
+});
+afterAll(() => api?.close());
+
+describe('mode: queue', () => {
+  it('workers share one queue in a ConfigMap; a dead worker’s batch is re-queued and run by another', async () => {
+    const ns = `shard-queue-${Date.now().toString(36)}`;
+    await api.request('POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+    });
+    const planWorkspace = await sampleWorkspace();
+    const plan = await runShardAction({
+      workspace: planWorkspace,
+      inputs: { mode: 'plan', tests: 'tests/**/*.test.mjs', shards: '3', timings: 'false' },
+    });
+    expect(plan.main.exitCode, plan.main.rawOutput).toBe(0);
+    const planFile = path.join(planWorkspace, 'gauntlet-shard-plan.json');
+    const results = await mkdtemp(path.join(os.tmpdir(), 'queue-results-'));
+    const runId = Date.now() % 1_000_000;
+    const worker = async (index: number) => {
+      const workspace = await mkdtemp(path.join(os.tmpdir(), `queue-w${index}-`));
+      await cp(path.join(planWorkspace, 'tests'), path.join(workspace, 'tests'), { recursive: true });
+      return runShardAction({
+        workspace,
+        runId,
+        inputs: {
+          mode: 'queue',
+          shard: `${index}/3`,
+          plan: planFile,
+          command: `node -e '${SCRIPT}' {files}`,
+          'junit-path': 'junit.xml',
+          namespace: ns,
+          'lease-timeout': '2s',
+          'results-dir': results,
+          retries: '0',
+        },
+        env: { KUBECONFIG: kubeconfig },
+        ...(index === 3 ? { cancelAfterMs: 4_000 } : {}),
+      });
+    };
+    const workers = await Promise.all([worker(1), worker(2), worker(3)]);
+    expect(workers[0].main.exitCode, workers[0].main.rawOutput).toBe(0);
+    expect(workers[1].main.exitCode, workers[1].main.rawOutput).toBe(0);
+    expect(workers[2].conclusion).toBe('cancelled');
+    expect(workers[2].main.log.join('\n')).toMatch(/Batch 1: 1 item/); // it held a batch when it died
+    // Five items in five single-item leases, then a sixth lease: the dead worker's batch, re-queued.
+    expect(workers.slice(0, 2).some((w) => /\(lease 6\)/.test(w.main.log.join('\n')))).toBe(true);
+    const credited = workers.map((w) => Number(w.outputs['tests'] ?? 0));
+    expect(credited[0]! + credited[1]!).toBe(5);
+    expect(credited[2]).toBe(0);
+
+    // The queue ConfigMap records every item as completed exactly once.
+    const list = await api.request<{ items: KubeObject[] }>('GET', apiPath('core', 'configmaps', ns), {
+      query: { labelSelector: 'gauntlet.dev/managed-by=shard-and-run' },
+    });
+    expect(list.items).toHaveLength(1);
+    const state = JSON.parse((list.items[0]!['data'] as Record<string, string>)['state.json']!) as {
+      completed: number;
+      pending: number[];
+      leases: unknown[];
+    };
+    expect(state).toMatchObject({ completed: 5, pending: [], leases: [] });
+
+    const merge = await runShardAction({
+      workspace: planWorkspace,
+      inputs: { mode: 'merge', plan: planFile, 'results-dir': results, timings: 'false' },
+    });
+    expect(merge.main.exitCode, merge.main.rawOutput).toBe(0);
+    expect(merge.outputs).toMatchObject({ conclusion: 'success', tests: '5', failed: '0' });
+    expect(
+      merge.main.commands.some((c) => c.name === 'warning' && /Queue worker\(s\) 3 did not finish/.test(c.message)),
+    ).toBe(true);
+  });
+});
