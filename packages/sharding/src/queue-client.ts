@@ -91,11 +91,14 @@ export class QueueClient {
     });
   }
 
-  /** Heartbeat: extends a held lease; undefined if it was lost (expired and re-queued). */
+  /**
+   * Heartbeat: extends a held lease. Undefined means the lease was lost (expired and re-queued, or its items were
+   * completed by a faster worker): stop running that batch.
+   */
   async renew(lease: Lease): Promise<Lease | undefined> {
     return this.update((state) => {
       if (!state) return { state: null, value: undefined };
-      const r = renew(state, lease.id, this.now(), this.options);
+      const r = renew(state, lease.id, this.now(), this.options, lease.items.length);
       return r ? { state: r.state, value: r.lease } : { state, value: undefined };
     });
   }
@@ -123,5 +126,10 @@ export class QueueClient {
 
 /** When to ask for the next batch: this long before the current batch is expected to finish. */
 export function prefetchLeadMs(observedRoundTripMs: number): number {
+  return Math.max(0, 2 * observedRoundTripMs);
+}
+
+/** A minimum batch worth a round trip (QueueOptions.minBatchMs) for an observed round trip. */
+export function suggestedMinBatchMs(observedRoundTripMs: number): number {
   return Math.max(0, 2 * observedRoundTripMs);
 }

@@ -6,8 +6,11 @@
  * - Batch size: about remaining estimate / (2 × shards), at least one item ("factoring", Hummel et al. 1992): big
  *   batches early keep round trips few, small batches late keep the finish even.
  * - Leases: a batch belongs to its worker until `expiresAt`; a claim made after that re-queues it, so a dead shard's
- *   tests still run. A slow-but-alive worker that completes an expired lease is credited only for the items nobody
- *   else has claimed since, so every item is completed exactly once.
+ *   tests still run. Live workers renew (heartbeat) their leases, so the timeout detects death, not slowness. If a
+ *   slow worker still completes an expired lease, the first completion wins: its items are credited and taken
+ *   out of whatever lease re-claimed them (that worker's renewal then fails, telling it to stop). An item already
+ *   completed is never credited again, so every item is completed exactly once, and an item longer than the lease
+ *   cannot be re-queued forever.
  *
  * Items are referred to by index into the plan's item list (the plan is deterministic and shared), so the state
  * stays small enough for a Kubernetes ConfigMap (1 MiB) even with 100,000 items.
@@ -45,6 +48,14 @@ export interface QueueOptions {
   /** Lease = max(minLeaseMs, leaseFactor × batch estimate). Defaults: 10 min and 3×. */
   readonly minLeaseMs?: number;
   readonly leaseFactor?: number;
+  /**
+   * Smallest batch worth a round trip, in estimated ms (default 0). Near the end of a run remaining / (2 × workers)
+   * falls below the pull latency, and a worker would wait longer for a batch than it takes to run it; about twice the
+   * observed round trip keeps workers busy (see suggestedMinBatchMs).
+   */
+  readonly minBatchMs?: number;
+  /** At most this many items in a batch that minBatchMs enlarged (default 8); see batchSize. */
+  readonly maxMinBatchItems?: number;
 }
 
 export const DEFAULT_MIN_LEASE_MS = 10 * 60 * 1000;
@@ -91,16 +102,23 @@ export function requeueExpired(state: QueueState, now: number): QueueState {
   return { ...state, pending, leases: state.leases.filter((l) => l.expiresAt > now) };
 }
 
-/** The batch a claim would take now: the longest pending items up to remaining / (2 × workers), at least one. */
-export function batchSize(state: QueueState): number {
+/**
+ * The batch a claim would take now: the longest pending items up to max(remaining / (2 × workers), minBatchMs), at
+ * least one item.
+ */
+export function batchSize(state: QueueState, minBatchMs = 0, maxMinBatchItems = 8): number {
   let remaining = 0;
   for (const i of state.pending) remaining += state.estimateMs[i]!;
-  const target = remaining / (2 * state.workers);
+  const factoring = remaining / (2 * state.workers);
+  const target = Math.max(factoring, minBatchMs);
   let taken = 0;
   let sum = 0;
   for (const i of state.pending) {
     const ms = state.estimateMs[i]!;
     if (taken > 0 && sum + ms > target) break;
+    // Items beyond the factoring size are only there to fill minBatchMs; cap their number, because an item whose
+    // estimate is far too low (a test that became 1,000x slower) would otherwise drag many others onto one worker.
+    if (taken >= maxMinBatchItems && sum + ms > factoring) break;
     sum += ms;
     taken++;
   }
@@ -115,7 +133,7 @@ export function claim(state: QueueState, worker: string, now: number, options?: 
     const retryAt = Math.min(...s.leases.map((l) => l.expiresAt));
     return { state: s, result: { kind: 'wait', retryAt } };
   }
-  const n = batchSize(s);
+  const n = batchSize(s, options?.minBatchMs, options?.maxMinBatchItems);
   const items = s.pending.slice(0, n);
   let est = 0;
   for (const i of items) est += s.estimateMs[i]!;
@@ -128,8 +146,9 @@ export function claim(state: QueueState, worker: string, now: number, options?: 
 }
 
 /**
- * Completes a lease. If it is still held, all its items are credited. If it expired and was re-queued, only items
- * still pending are credited (and removed from pending); items another worker re-claimed are that worker's.
+ * Completes a lease. If it is still held, all its items are credited. If it expired, the items that are still
+ * outstanding (pending again, or re-claimed by another lease) are credited and removed from there: the first
+ * completion wins. Items that were completed in the meantime are not credited twice.
  */
 export function complete(state: QueueState, lease: Lease): { state: QueueState; result: CompleteResult } {
   const held = state.leases.find((l) => l.id === lease.id);
@@ -141,18 +160,40 @@ export function complete(state: QueueState, lease: Lease): { state: QueueState; 
   }
   const mine = new Set(lease.items);
   const credited = state.pending.filter((i) => mine.has(i));
-  if (credited.length === 0) return { state, result: { credited, onTime: false } };
-  const took = new Set(credited);
+  let touched = credited.length > 0;
+  const leases: Lease[] = [];
+  for (const l of state.leases) {
+    if (!l.items.some((i) => mine.has(i))) {
+      leases.push(l);
+      continue;
+    }
+    touched = true;
+    for (const i of l.items) if (mine.has(i)) credited.push(i);
+    const rest = l.items.filter((i) => !mine.has(i));
+    if (rest.length) leases.push({ ...l, items: rest });
+  }
+  if (!touched) return { state, result: { credited: [], onTime: false } };
+  credited.sort((a, b) => a - b);
   return {
-    state: { ...state, pending: state.pending.filter((i) => !took.has(i)), completed: state.completed + credited.length },
+    state: { ...state, pending: state.pending.filter((i) => !mine.has(i)), leases, completed: state.completed + credited.length },
     result: { credited, onTime: false },
   };
 }
 
-/** Extends a held lease (a heartbeat for long batches). Returns undefined if the lease is no longer held. */
-export function renew(state: QueueState, leaseId: number, now: number, options?: QueueOptions): { state: QueueState; lease: Lease } | undefined {
+/**
+ * Extends a held lease (the heartbeat; renew well within the lease, e.g. every third of it). Returns undefined if
+ * the lease is no longer held, or lost items to a faster completion: the worker should stop that batch.
+ */
+export function renew(
+  state: QueueState,
+  leaseId: number,
+  now: number,
+  options?: QueueOptions,
+  expectedItems?: number,
+): { state: QueueState; lease: Lease } | undefined {
   const held = state.leases.find((l) => l.id === leaseId);
   if (!held || held.expiresAt <= now) return undefined;
+  if (expectedItems !== undefined && held.items.length !== expectedItems) return undefined;
   let est = 0;
   for (const i of held.items) est += state.estimateMs[i]!;
   const leaseMs = Math.max(options?.minLeaseMs ?? DEFAULT_MIN_LEASE_MS, (options?.leaseFactor ?? DEFAULT_LEASE_FACTOR) * est);

@@ -38,24 +38,25 @@ describe('queue transitions', () => {
     checkQueueInvariant(s);
   });
 
-  it('re-queues an expired lease at the next claim; a late completion is credited only for unclaimed items', () => {
+  it('re-queues an expired lease at the next claim; a late completion wins and the re-claim loses those items', () => {
+    const opts = { minLeaseMs: 100, leaseFactor: 0 };
     let s = createQueueState('p', [5, 5, 5, 5], 1);
-    const a = claim(s, 'dead', 0, { minLeaseMs: 100, leaseFactor: 0 });
+    const a = claim(s, 'slow', 0, opts);
     s = a.state;
-    const lease = (a.result as Extract<ClaimResult, { kind: 'batch' }>).lease;
-    expect(lease.items).toEqual([0, 1]);
-    const b = claim(s, 'alive', 100, { minLeaseMs: 100, leaseFactor: 0 }); // expired at 100: re-queued, re-claimed
+    const slow = (a.result as Extract<ClaimResult, { kind: 'batch' }>).lease;
+    expect(slow.items).toEqual([0, 1]);
+    const b = claim(s, 'other', 100, opts); // expired at 100: re-queued, re-claimed
     s = b.state;
-    expect(b.result.kind === 'batch' && b.result.lease.items).toEqual([0, 1]);
-    const late = complete(s, lease);
-    expect(late.result).toEqual({ credited: [], onTime: false });
-    const c = claim(s, 'alive', 101);
-    s = c.state;
-    const d = claim(s, 'alive', 102);
-    s = d.state; // everything claimed
-    const lateAgain = complete(s, { ...lease, items: [2] });
-    expect(lateAgain.result.credited).toEqual([]);
+    const other = (b.result as Extract<ClaimResult, { kind: 'batch' }>).lease;
+    expect(other.items).toEqual([0, 1]);
+    const late = complete(s, slow);
+    expect(late.result).toEqual({ credited: [0, 1], onTime: false });
+    s = late.state;
+    expect(renew(s, other.id, 101, opts, other.items.length)).toBeUndefined(); // tells "other" to stop
+    expect(complete(s, other).result.credited).toEqual([]); // already completed: not credited twice
+    expect(complete(s, slow).result.credited).toEqual([]);
     checkQueueInvariant(s);
+    expect(s.completed).toBe(2);
   });
 
   it('renew extends a held lease and refuses a lost one', () => {
