@@ -11,6 +11,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dump } from 'js-yaml';
 import { InputReader, RecordingLogger, envInputSource } from '@gauntlet/action-kit';
 import {
   ENVIRONMENT_NAME,
@@ -358,4 +359,86 @@ export function outputLeaks(raw: string, secrets: readonly string[]): string[] {
     }
   }
   return problems;
+}
+
+/** A ServiceAccount bound (cluster-wide) to the given rules, and a kubeconfig that authenticates as it with a token. */
+export async function serviceAccountKubeconfig(
+  admin: KubeClient,
+  kubeconfigPath: string,
+  rules: unknown[],
+): Promise<{ kubeconfig: string; token: string; namespace: string; role: string; cleanup: () => Promise<void> }> {
+  const suffix = randomInt(0, 2 ** 24)
+    .toString(16)
+    .padStart(6, '0');
+  const namespace = `gauntlet-sa-${suffix}`;
+  const role = `gauntlet-provision-sa-${suffix}`;
+  await admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: namespace } } });
+  await admin.request({
+    method: 'POST',
+    path: `/api/v1/namespaces/${namespace}/serviceaccounts`,
+    body: { metadata: { name: 'gauntlet-provision' } },
+  });
+  await admin.request({
+    method: 'POST',
+    path: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+    body: { metadata: { name: role }, rules },
+  });
+  await admin.request({
+    method: 'POST',
+    path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+    body: {
+      metadata: { name: role },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      subjects: [{ kind: 'ServiceAccount', name: 'gauntlet-provision', namespace }],
+    },
+  });
+  const { status } = await admin.request<{ status: { token: string } }>({
+    method: 'POST',
+    path: `/api/v1/namespaces/${namespace}/serviceaccounts/gauntlet-provision/token`,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 7200 } },
+  });
+  const kubeconfig = kubeconfigFor(kubeconfigPath, { token: status.token });
+  return {
+    kubeconfig,
+    token: status.token,
+    namespace,
+    role,
+    cleanup: async () => {
+      await admin
+        .request({ method: 'DELETE', path: `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${role}` })
+        .catch(() => undefined);
+      await admin
+        .request({ method: 'DELETE', path: `/apis/rbac.authorization.k8s.io/v1/clusterroles/${role}` })
+        .catch(() => undefined);
+      await admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${namespace}` }).catch(() => undefined);
+    },
+  };
+}
+
+/** A single-file kubeconfig for the test bed's API server (CA inlined) with the given user entry. */
+export function kubeconfigFor(kubeconfigPath: string, user: Record<string, unknown>): string {
+  const cluster = loadKubeConfig({
+    path: kubeconfigPath,
+    registerSecret: () => undefined,
+  }).kubeConfig.getCurrentCluster();
+  const ca = cluster?.caData ?? (cluster?.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
+  return dump(
+    {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'c',
+          cluster: {
+            server: cluster?.server,
+            ...(ca ? { 'certificate-authority-data': ca } : { 'insecure-skip-tls-verify': true }),
+          },
+        },
+      ],
+      users: [{ name: 'u', user }],
+      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'ctx',
+    },
+    { lineWidth: -1 },
+  );
 }
