@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { load } from 'js-yaml';
+import { InputError, InputReader } from '@gauntlet/action-kit';
+import { parseInputs } from './inputs.js';
+
+/** Inputs as the runner would pass them: action.yml defaults, then the given values. */
+function reader(values: Record<string, string>): InputReader {
+  const action = load(readFileSync(new URL('../action.yml', import.meta.url), 'utf8')) as {
+    inputs: Record<string, { default?: string }>;
+  };
+  const all: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(action.inputs))
+    if (spec.default !== undefined) all[name] = String(spec.default).replace(/\$\{\{[^}]*\}\}/g, '');
+  Object.assign(all, values);
+  return new InputReader((name) => all[name]);
+}
+
+describe('parseInputs', () => {
+  it('reads the action.yml defaults into a typed object', () => {
+    const inputs = parseInputs(reader({ manifests: 'k8s/*.yaml' }));
+    expect(inputs).toMatchObject({
+      mode: 'up',
+      manifests: ['k8s/*.yaml'],
+      timeoutMs: 600_000,
+      ttlMs: 3 * 86_400_000,
+      podSecurity: 'restricted',
+      networkPolicy: 'default-deny',
+      maxEnvironments: 20,
+      capacityCheck: true,
+      forceConflicts: false,
+      keepOnFailure: false,
+      fieldManager: 'gauntlet-provision',
+    });
+    expect(inputs.resourceQuota).toMatchObject({
+      'requests.cpu': '4',
+      'limits.memory': '16Gi',
+      'services.nodeports': '0',
+    });
+    expect(inputs.limitRange).toEqual({
+      default: { cpu: '500m', memory: '512Mi' },
+      defaultRequest: { cpu: '50m', memory: '64Mi' },
+    });
+  });
+
+  it('treats a cleared quota or limit range as none', () => {
+    const inputs = parseInputs(reader({ manifests: 'x.yaml', 'resource-quota': '', 'limit-range': '' }));
+    expect(inputs.resourceQuota).toBeUndefined();
+    expect(inputs.limitRange).toBeUndefined();
+  });
+
+  it('NS-18: refuses privileged Pod Security without allow-privileged', () => {
+    expect(() => parseInputs(reader({ manifests: 'x.yaml', 'pod-security': 'privileged' }))).toThrow(
+      /allow-privileged/,
+    );
+    expect(
+      parseInputs(reader({ manifests: 'x.yaml', 'pod-security': 'privileged', 'allow-privileged': 'true' }))
+        .podSecurity,
+    ).toBe('privileged');
+  });
+
+  it.each([
+    ['name-prefix', 'Preview'],
+    ['name-prefix', 'a-very-long-prefix-over-twenty'],
+    ['name-prefix', 'x;y'],
+    ['pr-number', '0'],
+    ['pr-number', '1.5'],
+    ['variables', 'NAMESPACE=x'],
+    ['variables', 'bad-name=x'],
+    ['images', 'ghcr.io/a=b c'],
+    ['resource-quota', 'requests.cpu: lots'],
+    ['resource-quota', '"bad key!": 1'],
+    ['limit-range', 'maximum: {cpu: 1}'],
+    ['allow-namespaces', 'Kube_System'],
+    ['seed-jobs', 'Seed'],
+    ['mode', 'sideways'],
+    ['timeout', 'forever'],
+    ['field-manager', 'has space'],
+    ['image-tag', 'a:b'],
+  ])('rejects %s=%j naming the input', (name, value) => {
+    const error = (() => {
+      try {
+        parseInputs(reader({ manifests: 'x.yaml', [name]: value }));
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).input).toBe(name);
+  });
+
+  it('requires manifests in mode up only', () => {
+    expect(() => parseInputs(reader({}))).toThrow(/manifests/);
+    expect(parseInputs(reader({ mode: 'down' })).mode).toBe('down');
+    expect(parseInputs(reader({ mode: 'reap', 'dry-run': 'true' })).dryRun).toBe(true);
+  });
+});

@@ -1,0 +1,82 @@
+/** NS-14 (unit): the reaper's decision over randomized inventories of several hundred namespaces. */
+import { describe, expect, it } from 'vitest';
+import { annotations, environmentName, labels, ownershipMetadata, type KubeObject } from '@gauntlet/kube';
+import { decideReap } from './reap.js';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('decideReap', () => {
+  it.each([1, 2, 3, 4, 5])('deletes exactly ours-and-due over a random inventory of 400 (seed %i)', (seed) => {
+    const random = rng(seed);
+    const now = Date.parse('2030-06-01T00:00:00Z');
+    const repositoryId = '4242';
+    const namespaces: KubeObject[] = [];
+    const leases: KubeObject[] = [];
+    const pulls = new Map<number, 'open' | 'closed'>();
+    const want = new Set<string>();
+    for (let n = 1; n <= 400; n++) {
+      const identity = { repositoryId, target: { kind: 'pr' as const, number: n } };
+      const expired = random() < 0.5;
+      const meta = ownershipMetadata(identity, { now: expired ? now - 5 * 86_400_000 : now, ttlMs: 86_400_000 });
+      const name = environmentName(identity);
+      const roll = random();
+      const closed = random() < 0.3;
+      pulls.set(n, closed ? 'closed' : 'open');
+      if (roll < 0.5) {
+        const kept = random() < 0.15;
+        const renewed = expired && random() < 0.2;
+        const terminating = random() < 0.05;
+        if (kept) meta.labels[labels.keep] = 'true';
+        namespaces.push({ metadata: { name, ...meta, ...(terminating ? { deletionTimestamp: 'x' } : {}) } });
+        if (renewed)
+          leases.push({
+            metadata: { name: 'gauntlet-environment', namespace: name },
+            spec: { renewTime: new Date(now).toISOString(), leaseDurationSeconds: 3600 },
+          });
+        if (!kept && !terminating && ((expired && !renewed) || closed)) want.add(name);
+      } else if (roll < 0.65) {
+        namespaces.push({ metadata: { name, labels: meta.labels } }); // copied labels only
+      } else if (roll < 0.8) {
+        meta.annotations[annotations.repositoryId] = '999';
+        namespaces.push({ metadata: { name, ...meta } });
+      } else if (roll < 0.9) {
+        meta.annotations[annotations.owner] = `${repositoryId}/pr/${n + 1}`;
+        namespaces.push({ metadata: { name, ...meta } });
+      } else {
+        namespaces.push({
+          metadata: {
+            name: roll < 0.95 ? 'kube-system' : `other-${n}`,
+            labels: meta.labels,
+            annotations: meta.annotations,
+          },
+        });
+      }
+    }
+    const rows = decideReap({ namespaces, leases, repositoryId, pulls, now });
+    const due = new Set(rows.filter((r) => r.decision === 'would delete').map((r) => r.namespace));
+    expect([...due].filter((n) => !want.has(n))).toEqual([]);
+    expect([...want].filter((n) => !due.has(n))).toEqual([]);
+    expect(want.size).toBeGreaterThan(20);
+  });
+
+  it('keeps environments whose pull request state is unknown until they expire', () => {
+    const identity = { repositoryId: '1', target: { kind: 'pr' as const, number: 5 } };
+    const ns = {
+      metadata: {
+        name: environmentName(identity),
+        ...ownershipMetadata(identity, { now: Date.now(), ttlMs: 86_400_000 }),
+      },
+    };
+    expect(
+      decideReap({ namespaces: [ns], leases: [], repositoryId: '1', pulls: new Map(), now: Date.now() })[0]?.decision,
+    ).toBe('live');
+  });
+});
