@@ -90,6 +90,11 @@ function nearestDirectory(file: string, dirs: Medians<string>): Estimate | undef
  * no more than one lookup per test.
  */
 export function estimateTests(tests: readonly TestId[], store: TimingStore, options?: EstimateOptions): Estimate[] {
+  return estimateTestsByKey(tests, tests.map(testKey), store, options);
+}
+
+/** estimateTests with the ids' keys (`testKey`) already at hand, as canonicalize returns them. */
+export function estimateTestsByKey(tests: readonly TestId[], keys: readonly string[], store: TimingStore, options?: EstimateOptions): Estimate[] {
   const defaultUs = toMicros(options?.defaultSeconds ?? DEFAULT_ESTIMATE_SECONDS);
   const out: (Estimate | undefined)[] = new Array<Estimate | undefined>(tests.length);
 
@@ -116,7 +121,7 @@ export function estimateTests(tests: readonly TestId[], store: TimingStore, opti
     const id = tests[i]!;
     if (id.name !== undefined) {
       namedCount.set(id.file, (namedCount.get(id.file) ?? 0) + 1);
-      const entry = store.entries.get(testKey(id));
+      const entry = store.entries.get(keys[i]!);
       if (!entry) {
         unknown++;
         continue;

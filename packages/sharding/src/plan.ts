@@ -7,11 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import { InputError, silentLogger, type Logger } from '@gauntlet/action-kit';
-import { estimateTests, toMicros, type EstimateOptions } from './estimates.js';
+import { estimateTestsByKey, toMicros, type EstimateOptions } from './estimates.js';
 import { assignLpt } from './lpt.js';
 import { chooseShardCount, DEFAULT_FIXED_COST_SECONDS, DEFAULT_TARGET_SECONDS, type ShardCountOptions } from './shard-count.js';
 import { MAX_MATRIX_JOBS } from './shard-spec.js';
-import { canonicalTests, testKey, type TestId } from './test-id.js';
+import { canonicalize, testKey, type TestId } from './test-id.js';
 import { emptyTimingStore, type TimingStore } from './timing-store.js';
 import {
   fileGroups,
@@ -92,8 +92,8 @@ export function planShards(options: PlanOptions): Plan {
     throw new InputError('shards', `${String(options.shards)} is not a shard count; expected "auto" or 1 to ${MAX_MATRIX_JOBS}`);
   }
 
-  const tests = canonicalTests(options.tests);
-  const estimates = estimateTests(tests, store, options);
+  const { ids: tests, keys } = canonicalize(options.tests);
+  const estimates = estimateTestsByKey(tests, keys, store, options);
   let timed = 0;
   for (const e of estimates) if (e.source === 'timing') timed++;
   if (tests.length > 0 && timed === 0) {
@@ -176,8 +176,7 @@ function buildPlan(
   counts: { total: number; timed: number },
 ): Plan {
   const n = items.length;
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => items[b]!.us - items[a]!.us || a - b);
+  const order = lptOrder(items);
   const { shardOf: shardOfOrdered, loads } = assignLpt(
     order.map((i) => items[i]!.us),
     shardCount,
@@ -207,9 +206,7 @@ function buildPlan(
     lowerBoundSeconds: sec(Math.max(Math.ceil(totalUs / shardCount), longestUs)),
     predictedMakespanSeconds: sec(makespanUs),
   };
-  const hash = createHash('sha256').update(JSON.stringify(body));
-  for (const shard of shards) hash.update(JSON.stringify(shard));
-  const id = hash.digest('hex').slice(0, 16);
+  const id = planHash(body, items, shardOf);
   return {
     format: PLAN_FORMAT,
     version: PLAN_VERSION,
@@ -218,6 +215,50 @@ function buildPlan(
     matrix: { shard: shards.map((s) => s.index), shardTotal: [shardCount], planId: [id] },
     shards,
   };
+}
+
+/**
+ * The plan id: sha256 over the summary, every item's file and test names (canonical order), and the items'
+ * durations, flags and shard indices as typed-array bytes (formatting 100,000 floats as text would dominate).
+ */
+function planHash(body: object, items: readonly WorkItem[], shardOf: Int32Array): string {
+  const hash = createHash('sha256').update(JSON.stringify(body));
+  const n = items.length;
+  const us = new Float64Array(n);
+  const flags = new Uint8Array(n);
+  let text = '';
+  for (let i = 0; i < n; i++) {
+    const item = items[i]!;
+    us[i] = item.us;
+    flags[i] = item.estimated ? 1 : 0;
+    text += item.tests === undefined ? `${item.file}\n` : `${item.file}\u0000${item.tests.join('\u0000')}\n`;
+    if (text.length > 1 << 20) {
+      hash.update(text);
+      text = '';
+    }
+  }
+  hash.update(text).update(us).update(flags).update(shardOf);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * Item positions in LPT order: duration descending, then canonical rank. When (max duration + 1) × n fits in a
+ * double's 53-bit integer range, the pair is packed into one number and sorted by the typed-array sort (no
+ * comparator calls); otherwise a comparator sort gives the same order.
+ */
+function lptOrder(items: readonly WorkItem[]): number[] {
+  const n = items.length;
+  let maxUs = 0;
+  for (const item of items) maxUs = Math.max(maxUs, item.us);
+  if ((maxUs + 1) * n < Number.MAX_SAFE_INTEGER) {
+    const packed = new Float64Array(n);
+    for (let i = 0; i < n; i++) packed[i] = (maxUs - items[i]!.us) * n + i;
+    packed.sort();
+    const order = new Array<number>(n);
+    for (let k = 0; k < n; k++) order[k] = packed[k]! % n;
+    return order;
+  }
+  return Array.from({ length: n }, (_, i) => i).sort((a, b) => items[b]!.us - items[a]!.us || a - b);
 }
 
 function toPlanItem(item: WorkItem): PlanItem {

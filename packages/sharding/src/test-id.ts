@@ -78,44 +78,68 @@ export function compareTestIds(a: TestId, b: TestId): number {
  * result does not depend on discovery order, path separators or `./` prefixes. If a file is listed both whole and
  * with named tests, the named entries are dropped: the whole file runs them, and keeping both would run them twice
  * (dropping the whole-file entry instead could lose tests the list did not name).
- *
- * Implementation: each id becomes the string `file + NUL + name`, sorted with the default Array sort (which
- * compares UTF-16 code units, like compareTestIds: NUL sorts below every path character, so a file precedes its
- * tests and `a` precedes `a/b`). That is several times faster than a comparator sort for 100,000 tests.
  */
 export function canonicalTests(tests: Iterable<TestId | string>): TestId[] {
-  const keys: string[] = [];
+  return canonicalize(tests).ids;
+}
+
+/**
+ * canonicalTests plus each id's key (`testKey`), for callers that look ids up by key. Sorting is two-level — the
+ * distinct files, then the names within each file — with the default Array sort, which compares UTF-16 code units
+ * exactly like compareTestIds but without a comparator call per comparison: several times faster for 100,000 tests
+ * that share long path prefixes.
+ */
+export function canonicalize(tests: Iterable<TestId | string>): { ids: TestId[]; keys: string[] } {
+  // file → keys of its named tests (`file::name`, so sorting keys sorts names), or null when listed whole.
+  const byFile = new Map<string, string[] | null>();
   for (const t of tests) {
     let file: string;
     let name: string | undefined;
+    let key: string | undefined;
     if (typeof t === 'string') {
       const at = t.indexOf(KEY_SEPARATOR);
-      file = normalizePath(at < 0 ? t : t.slice(0, at));
-      name = at < 0 ? undefined : t.slice(at + KEY_SEPARATOR.length);
+      const rawFile = at < 0 ? t : t.slice(0, at);
+      file = normalizePath(rawFile);
+      if (at < 0 || at + KEY_SEPARATOR.length === t.length) name = undefined;
+      else if (file === rawFile) {
+        key = t; // already canonical: reuse the string, no need to cut the name out
+        name = t;
+      } else name = t.slice(at + KEY_SEPARATOR.length);
     } else {
       file = normalizePath(t.file);
       name = t.name;
     }
     if (file === '') continue;
-    keys.push(name === undefined || name === '' ? `${file}\u0000` : `${file}\u0000${name}`);
+    if (name === undefined || name === '') {
+      byFile.set(file, null);
+      continue;
+    }
+    const list = byFile.get(file);
+    if (list === null) continue;
+    key ??= `${file}${KEY_SEPARATOR}${name}`;
+    if (list) list.push(key);
+    else byFile.set(file, [key]);
   }
-  keys.sort();
-  const out: TestId[] = [];
-  let previous: string | undefined;
-  let wholeFile: string | undefined;
-  for (const key of keys) {
-    if (key === previous) continue;
-    previous = key;
-    const at = key.indexOf('\u0000');
-    const file = key.slice(0, at);
-    if (at === key.length - 1) {
-      wholeFile = file;
-      out.push({ file });
-    } else if (file !== wholeFile) {
-      out.push({ file, name: key.slice(at + 1) });
+  const ids: TestId[] = [];
+  const keys: string[] = [];
+  for (const file of [...byFile.keys()].sort()) {
+    const list = byFile.get(file)!;
+    if (list === null) {
+      ids.push({ file });
+      keys.push(file);
+      continue;
+    }
+    list.sort();
+    const skip = file.length + KEY_SEPARATOR.length;
+    let previous: string | undefined;
+    for (const key of list) {
+      if (key === previous) continue;
+      previous = key;
+      ids.push({ file, name: key.slice(skip) });
+      keys.push(key);
     }
   }
-  return out;
+  return { ids, keys };
 }
 
 /** The directory part of a normalised path ('' for a top-level file). */
