@@ -90,7 +90,11 @@ export function withAverage(keys: readonly string[], known: ReadonlyMap<string, 
  * pytest-split `duration_based_chunks` (its default): walk tests in collection order, move to the next group once
  * the current one reaches total/m. Contiguous groups; late groups can be empty.
  */
-export function durationBasedChunks(keysInCollectionOrder: readonly string[], known: ReadonlyMap<string, number>, m: number): string[][] {
+export function durationBasedChunks(
+  keysInCollectionOrder: readonly string[],
+  known: ReadonlyMap<string, number>,
+  m: number,
+): string[][] {
   const d = withAverage(keysInCollectionOrder, known);
   let total = 0;
   for (const v of d.values()) total += v;
@@ -125,7 +129,12 @@ export function plainLpt(keys: readonly string[], known: ReadonlyMap<string, num
  * Ideal queue: zero latency, one item per pull, items in order of the previous version's durations (longest
  * first, unknown = average), each taken by the first idle shard. Returns the makespan on the actual durations.
  */
-export function idealQueueMakespan(keys: readonly string[], known: ReadonlyMap<string, number>, actual: ReadonlyMap<string, number>, m: number): number {
+export function idealQueueMakespan(
+  keys: readonly string[],
+  known: ReadonlyMap<string, number>,
+  actual: ReadonlyMap<string, number>,
+  m: number,
+): number {
   const d = withAverage(keys, known);
   const order = [...keys].sort((a, b) => d.get(b)! - d.get(a)! || cmp(a, b));
   const free = new Array<number>(m).fill(0);

@@ -44,7 +44,8 @@ function jsonSeries(name: string, folder: string, level: Level): Dataset {
   const dir = join(DATASETS_DIR, folder);
   const versions = versionFiles(dir).map((f) => {
     const text = readFileSync(join(dir, f), 'utf8');
-    const durations = level === 'test' ? importPytestDurations(text, silentLogger) : importKnapsackReport(text, silentLogger);
+    const durations =
+      level === 'test' ? importPytestDurations(text, silentLogger) : importKnapsackReport(text, silentLogger);
     return { label: f.split('.').slice(1, 3).join('.').slice(0, 22), durations };
   });
   return { name, level, versions };

@@ -21,7 +21,14 @@ import {
   type TimingStore,
 } from '@gauntlet/sharding';
 import { DATASETS_DIR, loadDatasets, type Dataset } from './datasets.js';
-import { durationBasedChunks, idealQueueMakespan, jestShards, plainLpt, playwrightShards, vitestShards } from './baselines.js';
+import {
+  durationBasedChunks,
+  idealQueueMakespan,
+  jestShards,
+  plainLpt,
+  playwrightShards,
+  vitestShards,
+} from './baselines.js';
 import { lowerBound, makespan, simulateQueue } from './simulate.js';
 
 const fmt = (x: number, d = 3): string => x.toFixed(d);
@@ -34,7 +41,8 @@ const cell = (xs: readonly number[]): string => `${fmt(median(xs))} (${fmt(Math.
 
 function table(head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   console.log(line(head));
   console.log(`|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
   for (const r of rows) console.log(line(r));
@@ -51,7 +59,9 @@ function ours(keys: readonly string[], store: TimingStore, m: number, level: Dat
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-console.log(`# Sharding benchmark\n\nDatasets: ${DATASETS_DIR}\nNode ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+console.log(
+  `# Sharding benchmark\n\nDatasets: ${DATASETS_DIR}\nNode ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`,
+);
 const datasets = loadDatasets();
 
 // (a) Exact timings: plan and measure on the same durations.
@@ -76,7 +86,13 @@ const datasets = loadDatasets();
       worstOverall = Math.max(worstOverall, worst);
       cells.push(ds.versions.length > 1 ? `${fmt(last, 4)} (${fmt(worst, 4)})` : fmt(last, 4));
     }
-    rows.push([`${ds.name} (${ds.level}, ${ds.versions.length} v)`, String(keys.length), fmt(total, 0), fmt(longest, 1), ...cells]);
+    rows.push([
+      `${ds.name} (${ds.level}, ${ds.versions.length} v)`,
+      String(keys.length),
+      fmt(total, 0),
+      fmt(longest, 1),
+      ...cells,
+    ]);
   }
   console.log('## (a) Exact timings: ours (LPT) makespan / lower bound; latest version (worst over all versions)\n');
   table(['dataset', 'items', 'total s', 'longest s', ...ms.map((m) => `m=${m}`)], rows);
@@ -98,7 +114,16 @@ function historyStores(ds: Dataset, alpha: number): TimingStore[] {
 const staleSets = datasets.filter((d) => d.name === 'localstack' || d.name === 'identity-idp');
 const staleMs = [4, 8, 16];
 {
-  const columns = ['ours', 'ours, no smoothing', 'plain LPT', 'Jest', 'Vitest', 'Playwright', 'pytest-split chunks', 'ideal queue'];
+  const columns = [
+    'ours',
+    'ours, no smoothing',
+    'plain LPT',
+    'Jest',
+    'Vitest',
+    'Playwright',
+    'pytest-split chunks',
+    'ideal queue',
+  ];
   const rows: string[][] = [];
   for (const ds of staleSets) {
     const smoothed = historyStores(ds, DEFAULT_ALPHA);
@@ -125,7 +150,9 @@ const staleMs = [4, 8, 16];
       rows.push([`${ds.name} (${ds.level}, ${ds.versions.length - 1} pairs)`, String(m), ...r.map(cell)]);
     }
   }
-  console.log('## (b) Stale timings: plan with version k, run version k+1; makespan / lower bound, median over pairs (worst)\n');
+  console.log(
+    '## (b) Stale timings: plan with version k, run version k+1; makespan / lower bound, median over pairs (worst)\n',
+  );
   table(['suite', 'm', ...columns], rows);
 }
 
@@ -155,7 +182,12 @@ const staleMs = [4, 8, 16];
         const z = simulateQueue(p.est, p.actual, { workers: m, latencyMs: 0, prefetch: false }).makespanMs;
         const s = simulateQueue(p.est, p.actual, { workers: m, latencyMs: 1000, prefetch: false }).makespanMs;
         // What QueueClient users are told to do: prefetch 2 round trips ahead, batches of at least 2 round trips.
-        const q = simulateQueue(p.est, p.actual, { workers: m, latencyMs: 1000, prefetch: true, minBatchMs: suggestedMinBatchMs(1000) });
+        const q = simulateQueue(p.est, p.actual, {
+          workers: m,
+          latencyMs: 1000,
+          prefetch: true,
+          minBatchMs: suggestedMinBatchMs(1000),
+        });
         zero.push(z / lb);
         plain.push(s / lb);
         tuned.push(q.makespanMs / lb);
@@ -163,12 +195,32 @@ const staleMs = [4, 8, 16];
         relTuned.push(q.makespanMs / z);
         claims.push(q.claims);
       }
-      rows.push([`${ds.name} (${ds.level})`, String(m), cell(zero), cell(plain), cell(tuned), cell(relPlain), cell(relTuned), fmt(median(claims) / m, 1)]);
+      rows.push([
+        `${ds.name} (${ds.level})`,
+        String(m),
+        cell(zero),
+        cell(plain),
+        cell(tuned),
+        cell(relPlain),
+        cell(relTuned),
+        fmt(median(claims) / m, 1),
+      ]);
     }
   }
-  console.log('## (c) Queue mode, 1 s pull latency vs a zero-latency queue (estimates from history); median over pairs (worst)\n');
+  console.log(
+    '## (c) Queue mode, 1 s pull latency vs a zero-latency queue (estimates from history); median over pairs (worst)\n',
+  );
   table(
-    ['suite', 'm', '0 s / LB', '1 s plain / LB', '1 s prefetch+min batch / LB', 'plain 1 s / 0 s', 'prefetch+min batch 1 s / 0 s', 'claims/shard'],
+    [
+      'suite',
+      'm',
+      '0 s / LB',
+      '1 s plain / LB',
+      '1 s prefetch+min batch / LB',
+      'plain 1 s / 0 s',
+      'prefetch+min batch 1 s / 0 s',
+      'claims/shard',
+    ],
     rows,
   );
 }
@@ -199,9 +251,18 @@ const staleMs = [4, 8, 16];
   }
   const store = storeFromFlatMap(durations);
   const cases: [string, () => Plan][] = [
-    ['test granularity, 64 shards', () => planShards({ tests: keys, shards: 64, timings: store, runnerFiltersTests: true })],
-    ['test granularity, auto', () => planShards({ tests: keys, shards: 'auto', timings: store, runnerFiltersTests: true })],
-    ['file granularity + heavy-file split, 64', () => planShards({ tests: keys, shards: 64, timings: store, runnerFiltersTests: true, granularity: 'file' })],
+    [
+      'test granularity, 64 shards',
+      () => planShards({ tests: keys, shards: 64, timings: store, runnerFiltersTests: true }),
+    ],
+    [
+      'test granularity, auto',
+      () => planShards({ tests: keys, shards: 'auto', timings: store, runnerFiltersTests: true }),
+    ],
+    [
+      'file granularity + heavy-file split, 64',
+      () => planShards({ tests: keys, shards: 64, timings: store, runnerFiltersTests: true, granularity: 'file' }),
+    ],
   ];
   const rows: string[][] = [];
   for (const [name, fn] of cases) {
@@ -223,5 +284,9 @@ const staleMs = [4, 8, 16];
   }
   console.log('## (d) Planning 100,000 tests, from unsorted raw ids to plan and id (goal < 1 s)\n');
   table(['case', 'first run ms', 'median of 7 ms', 'best ms', 'shards', 'predicted / LB'], rows);
-  console.log(`Load average while measuring: ${loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${cpus().length} CPUs (the machine is shared).`);
+  console.log(
+    `Load average while measuring: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' / ')} on ${cpus().length} CPUs (the machine is shared).`,
+  );
 }

@@ -97,7 +97,11 @@ const less = (x: Event, y: Event): boolean => x.t < y.t || (x.t === y.t && x.seq
  * Simulates `workers` shards pulling batches. Items have estimates (what the queue orders and sizes batches by)
  * and actual durations (what running them takes).
  */
-export function simulateQueue(estimateMs: readonly number[], actualMs: readonly number[], options: QueueSimOptions): QueueSimResult {
+export function simulateQueue(
+  estimateMs: readonly number[],
+  actualMs: readonly number[],
+  options: QueueSimOptions,
+): QueueSimResult {
   const { workers, latencyMs, prefetch } = options;
   const lead = (options.leadFactor ?? 2) * latencyMs;
   const minBatchMs = options.minBatchMs ?? 0;
@@ -117,7 +121,9 @@ export function simulateQueue(estimateMs: readonly number[], actualMs: readonly 
   let steps = 0;
   for (let e = events.pop(); e; e = events.pop()) {
     if (++steps > 5_000_000) {
-      throw new Error(`queue simulation did not finish (${JSON.stringify({ t: e.t, leases: state.leases, running: running.map((r) => r.map((x) => [x.lease.id, x.end])), busyUntil })})`);
+      throw new Error(
+        `queue simulation did not finish (${JSON.stringify({ t: e.t, leases: state.leases, running: running.map((r) => r.map((x) => [x.lease.id, x.end])), busyUntil })})`,
+      );
     }
     const w = e.worker;
     if (e.kind === 'renew') {
@@ -131,7 +137,10 @@ export function simulateQueue(estimateMs: readonly number[], actualMs: readonly 
       running[w] = running[w]!.filter((r) => r.end > e.t);
       for (const r of finished) toComplete[w]!.push(r.lease);
       for (const lease of toComplete[w]!.splice(0)) state = complete(state, lease).state;
-      const next = claim(state, `w${w}`, e.t, { minBatchMs, ...(options.maxMinBatchItems ? { maxMinBatchItems: options.maxMinBatchItems } : {}) });
+      const next = claim(state, `w${w}`, e.t, {
+        minBatchMs,
+        ...(options.maxMinBatchItems ? { maxMinBatchItems: options.maxMinBatchItems } : {}),
+      });
       state = next.state;
       events.push({ t: e.t + latencyMs / 2, seq: seq++, worker: w, kind: 'response', result: next.result });
       continue;
@@ -150,16 +159,17 @@ export function simulateQueue(estimateMs: readonly number[], actualMs: readonly 
       run += actualMs[i]!;
       est += estimateMs[i]!;
     }
-    busyUntil[w] = start + run;
+    const end = start + run;
+    busyUntil[w] = end;
     executedMs += run;
     // Estimated end of this batch, anchored at its actual start: a worker never holds more than one batch ahead.
     const estEnd = start + est;
-    running[w]!.push({ lease, end: busyUntil[w]! });
-    for (let hb = start + HEARTBEAT_MS; hb < busyUntil[w]!; hb += HEARTBEAT_MS) {
+    running[w]!.push({ lease, end });
+    for (let hb = start + HEARTBEAT_MS; hb < end; hb += HEARTBEAT_MS) {
       events.push({ t: hb + latencyMs / 2, seq: seq++, worker: w, kind: 'renew', lease });
     }
     // Next request: at the (actual) end of the work, or ahead of its estimated end when prefetching.
-    const at = prefetch ? Math.max(e.t, Math.min(busyUntil[w]!, estEnd - lead)) : busyUntil[w]!;
+    const at = prefetch ? Math.max(e.t, Math.min(end, estEnd - lead)) : end;
     send(w, at);
   }
   return { makespanMs: Math.max(...busyUntil), claims, executedMs };

@@ -43,7 +43,13 @@ describe('estimateTests fallbacks', () => {
   });
 
   it('whole files: directory median, then suite, then default', () => {
-    const tests = canonicalTests(['spec/features/f1_spec.rb', 'spec/features/f2_spec.rb', 'spec/features/new_spec.rb', 'spec/models/m_spec.rb', 'lib/x_spec.rb']);
+    const tests = canonicalTests([
+      'spec/features/f1_spec.rb',
+      'spec/features/f2_spec.rb',
+      'spec/features/new_spec.rb',
+      'spec/models/m_spec.rb',
+      'lib/x_spec.rb',
+    ]);
     const e = estimateTests(tests, store);
     // lib/x_spec.rb: no directory match, so the suite's lower median of [1, 100, 120]; new_spec.rb: spec/features.
     expect(e.map((x) => [x.source, x.us / 1e6])).toEqual([
@@ -53,11 +59,20 @@ describe('estimateTests fallbacks', () => {
       ['directory', 100],
       ['timing', 1],
     ]);
-    expect(estimateTests(canonicalTests(['x.py::a']), storeFromFlatMap(new Map()), { defaultSeconds: 2 })[0]).toEqual({ us: 2e6, source: 'default' });
+    expect(estimateTests(canonicalTests(['x.py::a']), storeFromFlatMap(new Map()), { defaultSeconds: 2 })[0]).toEqual({
+      us: 2e6,
+      source: 'default',
+    });
   });
 
   it('a poisoned entry moves the median by at most one position', () => {
-    const poisoned = storeFromFlatMap(new Map([['a.py::p', 21000], ['a.py::b', 1], ['a.py::c', 2]]));
+    const poisoned = storeFromFlatMap(
+      new Map([
+        ['a.py::p', 21000],
+        ['a.py::b', 1],
+        ['a.py::c', 2],
+      ]),
+    );
     const e = estimateTests(canonicalTests(['a.py::p', 'a.py::b', 'a.py::c', 'a.py::new']), poisoned);
     expect(e[2]).toEqual({ us: 2e6, source: 'file-siblings' });
   });

@@ -94,7 +94,12 @@ export function estimateTests(tests: readonly TestId[], store: TimingStore, opti
 }
 
 /** estimateTests with the ids' keys (`testKey`) already at hand, as canonicalize returns them. */
-export function estimateTestsByKey(tests: readonly TestId[], keys: readonly string[], store: TimingStore, options?: EstimateOptions): Estimate[] {
+export function estimateTestsByKey(
+  tests: readonly TestId[],
+  keys: readonly string[],
+  store: TimingStore,
+  options?: EstimateOptions,
+): Estimate[] {
   const defaultUs = toMicros(options?.defaultSeconds ?? DEFAULT_ESTIMATE_SECONDS);
   const out: (Estimate | undefined)[] = new Array<Estimate | undefined>(tests.length);
 
@@ -105,7 +110,8 @@ export function estimateTestsByKey(tests: readonly TestId[], keys: readonly stri
       storedSums = new Map();
       for (const [key, entry] of store.entries) {
         const at = key.indexOf('::');
-        if (at >= 0) storedSums.set(key.slice(0, at), (storedSums.get(key.slice(0, at)) ?? 0) + toMicros(entry.seconds));
+        if (at >= 0)
+          storedSums.set(key.slice(0, at), (storedSums.get(key.slice(0, at)) ?? 0) + toMicros(entry.seconds));
       }
     }
     return storedSums.get(file);

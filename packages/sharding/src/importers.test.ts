@@ -1,6 +1,13 @@
 import { RecordingLogger } from '@gauntlet/action-kit';
 import { describe, expect, it } from 'vitest';
-import { importKnapsackReport, importPytestDurations, importTimings, junitCaseId, junitDurations, junitTests } from './importers.js';
+import {
+  importKnapsackReport,
+  importPytestDurations,
+  importTimings,
+  junitCaseId,
+  junitDurations,
+  junitTests,
+} from './importers.js';
 import { parseJUnitXml } from './junit.js';
 import { testKey } from './test-id.js';
 
@@ -25,19 +32,29 @@ describe('JUnit identity', () => {
     return testKey(junitCaseId(s.cases[0]!, s));
   };
   it('jest-junit: the suite name is the file, the classname (describe block) prefixes the name', () => {
-    expect(caseOf(`<testsuite name="src/a.test.js"><testcase classname="group" name="works"/></testsuite>`)).toBe('src/a.test.js::group::works');
-    expect(caseOf(`<testsuite name="src/a.test.js"><testcase classname="" name="works"/></testsuite>`)).toBe('src/a.test.js::works');
+    expect(caseOf(`<testsuite name="src/a.test.js"><testcase classname="group" name="works"/></testsuite>`)).toBe(
+      'src/a.test.js::group::works',
+    );
+    expect(caseOf(`<testsuite name="src/a.test.js"><testcase classname="" name="works"/></testsuite>`)).toBe(
+      'src/a.test.js::works',
+    );
   });
   it('JUnit/TestNG: the class is the file', () => {
-    expect(caseOf(`<testsuite name="org.x.FooTest"><testcase classname="org.x.FooTest" name="bar"/></testsuite>`)).toBe('org.x.FooTest::bar');
+    expect(caseOf(`<testsuite name="org.x.FooTest"><testcase classname="org.x.FooTest" name="bar"/></testsuite>`)).toBe(
+      'org.x.FooTest::bar',
+    );
   });
   it('pytest with a file attribute: the module prefix of the classname is dropped, matching node ids', () => {
-    expect(caseOf(`<testsuite name="pytest"><testcase file="tests/test_a.py" classname="tests.test_a.TestX" name="test_y"/></testsuite>`)).toBe(
-      'tests/test_a.py::TestX::test_y',
-    );
-    expect(caseOf(`<testsuite name="pytest"><testcase file="tests/test_a.py" classname="tests.test_a" name="test_z"/></testsuite>`)).toBe(
-      'tests/test_a.py::test_z',
-    );
+    expect(
+      caseOf(
+        `<testsuite name="pytest"><testcase file="tests/test_a.py" classname="tests.test_a.TestX" name="test_y"/></testsuite>`,
+      ),
+    ).toBe('tests/test_a.py::TestX::test_y');
+    expect(
+      caseOf(
+        `<testsuite name="pytest"><testcase file="tests/test_a.py" classname="tests.test_a" name="test_z"/></testsuite>`,
+      ),
+    ).toBe('tests/test_a.py::test_z');
   });
 });
 
@@ -54,7 +71,12 @@ describe('JUnit durations and discovery', () => {
     expect(files.get('src/b.test.js')).toBe(1);
   });
   it('discovers every case, skipped included', () => {
-    expect(junitTests(parseJUnitXml(xml)).map(testKey)).toEqual(['src/a.test.js::s', 'src/a.test.js::x', 'src/a.test.js::y', 'src/b.test.js::x']);
+    expect(junitTests(parseJUnitXml(xml)).map(testKey)).toEqual([
+      'src/a.test.js::s',
+      'src/a.test.js::x',
+      'src/a.test.js::y',
+      'src/b.test.js::x',
+    ]);
   });
   it('importTimings sniffs XML vs JSON and never throws', () => {
     const log = new RecordingLogger();

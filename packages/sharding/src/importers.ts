@@ -6,7 +6,13 @@
 import { neutralize, type Logger } from '@gauntlet/action-kit';
 import { parseJUnitXml, type JUnitCase, type JUnitReport, type JUnitSuite } from './junit.js';
 import { canonicalTests, normalizePath, testId, testKey, type TestId } from './test-id.js';
-import { flatDurations, parseTimingStore, storeFromFlatMap, type LoadOptions, type TimingStore } from './timing-store.js';
+import {
+  flatDurations,
+  parseTimingStore,
+  storeFromFlatMap,
+  type LoadOptions,
+  type TimingStore,
+} from './timing-store.js';
 import {
   byteLength,
   checkSeconds,
@@ -19,7 +25,12 @@ import {
 import { XmlError } from './xml.js';
 
 /** Parses a flat `{ id: seconds }` JSON map (pytest-split or Knapsack). Unusable input gives an empty map. */
-function importFlatJson(data: string | Uint8Array, logger: Logger, options: LoadOptions | undefined, what: string): Map<string, number> {
+function importFlatJson(
+  data: string | Uint8Array,
+  logger: Logger,
+  options: LoadOptions | undefined,
+  what: string,
+): Map<string, number> {
   const limits: TimingLimits = { ...DEFAULT_TIMING_LIMITS, ...options?.limits };
   const issues = new TimingIssues(options?.source ?? what);
   let out = new Map<string, number>();
@@ -35,16 +46,25 @@ function importFlatJson(data: string | Uint8Array, logger: Logger, options: Load
 }
 
 /** pytest-split `.test_durations`: node ids (`file::Class::test[param]`) to seconds. */
-export function importPytestDurations(data: string | Uint8Array, logger: Logger, options?: LoadOptions): Map<string, number> {
+export function importPytestDurations(
+  data: string | Uint8Array,
+  logger: Logger,
+  options?: LoadOptions,
+): Map<string, number> {
   return importFlatJson(data, logger, options, '.test_durations');
 }
 
 /** Knapsack `knapsack_*_report.json`: spec files to seconds. */
-export function importKnapsackReport(data: string | Uint8Array, logger: Logger, options?: LoadOptions): Map<string, number> {
+export function importKnapsackReport(
+  data: string | Uint8Array,
+  logger: Logger,
+  options?: LoadOptions,
+): Map<string, number> {
   return importFlatJson(data, logger, options, 'knapsack report');
 }
 
-const TEST_FILE_EXTENSION = /\.(?:[cm]?[jt]sx?|py|rb|go|rs|java|kt|kts|scala|cs|fs|php|ex|exs|feature|spec|swift|dart)$/;
+const TEST_FILE_EXTENSION =
+  /\.(?:[cm]?[jt]sx?|py|rb|go|rs|java|kt|kts|scala|cs|fs|php|ex|exs|feature|spec|swift|dart)$/;
 
 function looksLikePath(name: string): boolean {
   return name.includes('/') || name.includes('\\') || TEST_FILE_EXTENSION.test(name);
@@ -148,7 +168,9 @@ export function importTimings(data: string | Uint8Array, logger: Logger, options
     report = parseJUnitXml(text);
   } catch (error) {
     if (!(error instanceof XmlError)) throw error;
-    logger.warning(`Timing data ${JSON.stringify(neutralize(source))} is not usable JUnit XML (${neutralize(error.message)}); tests are planned with estimates.`);
+    logger.warning(
+      `Timing data ${JSON.stringify(neutralize(source))} is not usable JUnit XML (${neutralize(error.message)}); tests are planned with estimates.`,
+    );
     return storeFromFlatMap(new Map());
   }
   const { tests, files } = junitDurations(report, logger, options);

@@ -25,7 +25,11 @@ describe('parseJUnitXml', () => {
       ['fails', 'failed', 0.25],
       ['skipped', 'skipped', 0],
     ]);
-    expect(s.cases[1]!.failures[0]).toEqual({ kind: 'failure', message: 'expected 1 < 2', text: 'Error: <boom> & bust' });
+    expect(s.cases[1]!.failures[0]).toEqual({
+      kind: 'failure',
+      message: 'expected 1 < 2',
+      text: 'Error: <boom> & bust',
+    });
   });
 
   it('accepts a bare <testsuite>, nested suites, and surefire flaky/rerun elements', () => {
@@ -86,7 +90,20 @@ describe('writeJUnitXml', () => {
   it('writes hostile names and output so that they parse back unchanged (minus invalid characters)', () => {
     const name = `x"'<>&]]>\u0007 ::warning::y`;
     const report: JUnitReport = {
-      suites: [{ name: 's', cases: [{ name, time: 1, status: 'failed', failures: [{ kind: 'failure', text: `<![CDATA[ ]]> \u0001` }], attempts: 1 }] }],
+      suites: [
+        {
+          name: 's',
+          cases: [
+            {
+              name,
+              time: 1,
+              status: 'failed',
+              failures: [{ kind: 'failure', text: `<![CDATA[ ]]> \u0001` }],
+              attempts: 1,
+            },
+          ],
+        },
+      ],
     };
     const back = parseJUnitXml(writeJUnitXml(report)).suites[0]!.cases[0]!;
     expect(back.name).toBe(`x"'<>&]]>\\x07 ::warning::y`);
@@ -138,16 +155,23 @@ describe('mergeJUnitReports', () => {
   });
 
   it('keeps same-named cases within one report apart (parameterised runs are not retries)', () => {
-    const one = parseJUnitXml(`<testsuite name="s"><testcase name="p" time="1"/><testcase name="p" time="1"><failure/></testcase></testsuite>`);
+    const one = parseJUnitXml(
+      `<testsuite name="s"><testcase name="p" time="1"/><testcase name="p" time="1"><failure/></testcase></testsuite>`,
+    );
     const merged = mergeJUnitReports([one]);
     expect(merged.suites[0]!.cases.map((c) => c.status)).toEqual(['passed', 'failed']);
-    const retried = mergeJUnitReports([one, parseJUnitXml(`<testsuite name="s"><testcase name="p"/><testcase name="p"/></testsuite>`)]);
+    const retried = mergeJUnitReports([
+      one,
+      parseJUnitXml(`<testsuite name="s"><testcase name="p"/><testcase name="p"/></testsuite>`),
+    ]);
     expect(retried.suites[0]!.cases.map((c) => c.status)).toEqual(['passed', 'flaky']);
   });
 
   it('unions shards: suites in first-seen order, every case once', () => {
     const a = parseJUnitXml(`<testsuite name="s1"><testcase name="a"/></testsuite>`);
-    const b = parseJUnitXml(`<testsuites><testsuite name="s2"><testcase name="b"/></testsuite><testsuite name="s1"><testcase name="c"/></testsuite></testsuites>`);
+    const b = parseJUnitXml(
+      `<testsuites><testsuite name="s2"><testcase name="b"/></testsuite><testsuite name="s1"><testcase name="c"/></testsuite></testsuites>`,
+    );
     const merged = mergeJUnitReports([a, b], 'all');
     expect(merged.suites.map((s) => [s.name, s.cases.map((c) => c.name)])).toEqual([
       ['s1', ['a', 'c']],

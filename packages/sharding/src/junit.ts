@@ -5,7 +5,16 @@
  * test that failed and then passed on a later attempt is written as a passing `<testcase>` carrying
  * `<flakyFailure>` / `<flakyError>` children, and counts as passed-but-flaky, never as a plain pass.
  */
-import { XmlError, childElements, escapeXmlAttribute, escapeXmlText, parseXml, textContent, type XmlElement, type XmlLimits } from './xml.js';
+import {
+  XmlError,
+  childElements,
+  escapeXmlAttribute,
+  escapeXmlText,
+  parseXml,
+  textContent,
+  type XmlElement,
+  type XmlLimits,
+} from './xml.js';
 import { normalizePath } from './test-id.js';
 
 export type CaseStatus = 'passed' | 'failed' | 'error' | 'skipped' | 'flaky';
@@ -143,7 +152,10 @@ function readCase(el: XmlElement, suiteFile: string | undefined): JUnitCase {
     time: seconds(el.attributes.get('time')) ?? 0,
     status,
     failures: status === 'flaky' ? flaky : failures,
-    ...optional('skippedMessage', skipped ? (skipped.attributes.get('message') ?? textContent(skipped).trim()) : undefined),
+    ...optional(
+      'skippedMessage',
+      skipped ? (skipped.attributes.get('message') ?? textContent(skipped).trim()) : undefined,
+    ),
     ...optional('systemOut', systemOut),
     ...optional('systemErr', systemErr),
     attempts: 1,
@@ -314,7 +326,9 @@ function mergeAttempts(attempts: readonly JUnitCase[]): JUnitCase {
   if (ran.length === 0) return { ...last, attempts: attemptCount };
   const passes = ran.filter((a) => a.status === 'passed' || a.status === 'flaky');
   const failed = ran.filter((a) => a.status === 'failed' || a.status === 'error');
-  const earlierFailures = ran.flatMap((a) => (a.status === 'flaky' ? a.failures : a.status === 'passed' ? [] : a.failures));
+  const earlierFailures = ran.flatMap((a) =>
+    a.status === 'flaky' ? a.failures : a.status === 'passed' ? [] : a.failures,
+  );
   if (passes.length && (failed.length || earlierFailures.length)) {
     const pass = passes[passes.length - 1]!;
     return { ...pass, status: 'flaky', failures: earlierFailures, attempts: attemptCount };

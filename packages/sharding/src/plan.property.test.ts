@@ -55,7 +55,10 @@ function expectExactlyOnce(p: Plan, discovered: readonly string[], m: number): v
   for (const shard of p.shards) {
     for (const item of shard.items) {
       // A whole-file item runs every discovered test of the file; a named item runs exactly its tests.
-      const covered = item.tests === undefined ? (byFile.get(item.file) ?? []) : item.tests.map((name) => testKey({ file: item.file, name }));
+      const covered =
+        item.tests === undefined
+          ? (byFile.get(item.file) ?? [])
+          : item.tests.map((name) => testKey({ file: item.file, name }));
       if (covered.length === 0) problems.push(`shard ${shard.index}: item ${item.file} runs nothing discovered`);
       for (const key of covered) {
         if (!canonical.has(key)) problems.push(`shard ${shard.index}: ${key} was not discovered`);
@@ -82,17 +85,25 @@ let runnerC: Promise<{ locale: string; hashes: Record<string, string> }>;
 beforeAll(() => {
   const here = dirname(fileURLToPath(import.meta.url));
   const repoRoot = resolve(here, '..', '..', '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(here, 'plan-env.fixture.ts'), String(SEEDS), SHARD_COUNTS.join(',')], {
-    cwd: repoRoot,
-    env: { ...process.env, LC_ALL: 'tr_TR.UTF-8', LANG: 'tr_TR.UTF-8', TZ: 'Pacific/Chatham' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(here, 'plan-env.fixture.ts'), String(SEEDS), SHARD_COUNTS.join(',')],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, LC_ALL: 'tr_TR.UTF-8', LANG: 'tr_TR.UTF-8', TZ: 'Pacific/Chatham' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   runnerC = new Promise((done, fail) =>
-    child.on('close', (code) => (code === 0 ? done(JSON.parse(out) as { locale: string; hashes: Record<string, string> }) : fail(new Error(`runner C failed (${code}): ${err}`)))),
+    child.on('close', (code) =>
+      code === 0
+        ? done(JSON.parse(out) as { locale: string; hashes: Record<string, string> })
+        : fail(new Error(`runner C failed (${code}): ${err}`)),
+    ),
   );
   runnerC.catch(() => {}); // reported by the test that awaits it
 });
@@ -117,27 +128,33 @@ describe('SH-02: byte-identical plans across three simulated runners', () => {
     expect(Intl.DateTimeFormat().resolvedOptions().locale).not.toBe('tr-TR');
   });
 
-  it.each(cases)('seed %i × %i shards: A (as discovered) = B (shuffled, backslashes, no localeCompare) = C (tr-TR)', (seed, m) => {
-    const suite = randomSuite(seed, m);
-    const a = planA.get(`${seed}/${m}`) ?? sha256(serializePlan(plan(suite, suite.tests, m)));
-    // Runner B: shuffled discovery, `.\` prefixes and backslashes, and locale-aware comparison made to throw,
-    // which proves the planner never calls it.
-    const localeCompare = String.prototype.localeCompare;
-    const collator = Intl.Collator;
-    String.prototype.localeCompare = () => {
-      throw new Error('localeCompare must not be used');
-    };
-    (Intl as { Collator: unknown }).Collator = function () {
-      throw new Error('Intl.Collator must not be used');
-    };
-    let b: string;
-    try {
-      b = sha256(serializePlan(plan(suite, windowsView(suite.tests, seed), m)));
-    } finally {
-      String.prototype.localeCompare = localeCompare;
-      (Intl as { Collator: unknown }).Collator = collator;
-    }
-    expect(b).toBe(a);
-    expect(c.hashes[`${seed}/${m}`]).toBe(a);
-  });
+  it.each(cases)(
+    'seed %i × %i shards: A (as discovered) = B (shuffled, backslashes, no localeCompare) = C (tr-TR)',
+    (seed, m) => {
+      const suite = randomSuite(seed, m);
+      const a = planA.get(`${seed}/${m}`) ?? sha256(serializePlan(plan(suite, suite.tests, m)));
+      // Runner B: shuffled discovery, `.\` prefixes and backslashes, and locale-aware comparison made to throw,
+      // which proves the planner never calls it.
+      const localeCompare = Object.getOwnPropertyDescriptor(String.prototype, 'localeCompare')!;
+      const collator = Intl.Collator;
+      Object.defineProperty(String.prototype, 'localeCompare', {
+        ...localeCompare,
+        value: () => {
+          throw new Error('localeCompare must not be used');
+        },
+      });
+      (Intl as { Collator: unknown }).Collator = function () {
+        throw new Error('Intl.Collator must not be used');
+      };
+      let b: string;
+      try {
+        b = sha256(serializePlan(plan(suite, windowsView(suite.tests, seed), m)));
+      } finally {
+        Object.defineProperty(String.prototype, 'localeCompare', localeCompare);
+        (Intl as { Collator: unknown }).Collator = collator;
+      }
+      expect(b).toBe(a);
+      expect(c.hashes[`${seed}/${m}`]).toBe(a);
+    },
+  );
 });

@@ -10,7 +10,13 @@ describe('planShards', () => {
     const plan = planShards({
       tests: ['a.py', 'b.py', 'c.py', 'd.py', 'e.py'],
       shards: 2,
-      timings: timings([['a.py', 5], ['b.py', 4], ['c.py', 3], ['d.py', 3], ['e.py', 1]]),
+      timings: timings([
+        ['a.py', 5],
+        ['b.py', 4],
+        ['c.py', 3],
+        ['d.py', 3],
+        ['e.py', 1],
+      ]),
     });
     expect(plan.shards.map((s) => [s.predictedSeconds, s.items.map((i) => i.file)])).toEqual([
       [8, ['a.py', 'd.py']], // a 5 → 1; b 4 → 2; c 3 → 2 (4 < 5); d 3 → 1 (5 < 7); e 1 → 2
@@ -46,7 +52,11 @@ describe('planShards', () => {
 
   it('splits a file longer than total/shards into test-level pieces when the runner can filter tests', () => {
     const tests = [...Array.from({ length: 8 }, (_, i) => `big.py::t${i}`), 'small1.py::t', 'small2.py::t'];
-    const store = timings([...Array.from({ length: 8 }, (_, i) => [`big.py::t${i}`, 10] as [string, number]), ['small1.py::t', 10], ['small2.py::t', 10]]);
+    const store = timings([
+      ...Array.from({ length: 8 }, (_, i) => [`big.py::t${i}`, 10] as [string, number]),
+      ['small1.py::t', 10],
+      ['small2.py::t', 10],
+    ]);
     const whole = planShards({ tests, shards: 4, timings: store, runnerFiltersTests: false });
     expect(whole.predictedMakespanSeconds).toBe(80); // big.py runs whole: 80 s on one shard
     const split = planShards({ tests, shards: 4, timings: store, runnerFiltersTests: true, granularity: 'file' });
@@ -57,8 +67,19 @@ describe('planShards', () => {
   });
 
   it('pieces of a split file each carry the file set-up time', () => {
-    const store = timings([['big.py', 100], ['big.py::a', 40], ['big.py::b', 40], ['other.py', 20]]);
-    const plan = planShards({ tests: ['big.py::a', 'big.py::b', 'other.py'], shards: 2, timings: store, runnerFiltersTests: true, granularity: 'file' });
+    const store = timings([
+      ['big.py', 100],
+      ['big.py::a', 40],
+      ['big.py::b', 40],
+      ['other.py', 20],
+    ]);
+    const plan = planShards({
+      tests: ['big.py::a', 'big.py::b', 'other.py'],
+      shards: 2,
+      timings: store,
+      runnerFiltersTests: true,
+      granularity: 'file',
+    });
     const pieces = plan.shards.flatMap((s) => s.items).filter((i) => i.file === 'big.py');
     expect(pieces.map((p) => p.seconds)).toEqual([60, 60]); // 40 s of tests + 20 s of set-up each
   });
@@ -72,11 +93,18 @@ describe('planShards', () => {
   it('auto shard count explains its choice', () => {
     const tests = Array.from({ length: 200 }, (_, i) => `t${i}.py`);
     const store = timings(tests.map((t) => [t, 30] as [string, number]));
-    const plan = planShards({ tests, shards: 'auto', timings: store, auto: { fixedCostSeconds: 60, targetSeconds: 600 } });
+    const plan = planShards({
+      tests,
+      shards: 'auto',
+      timings: store,
+      auto: { fixedCostSeconds: 60, targetSeconds: 600 },
+    });
     expect(plan.shardCount).toBe(Math.ceil(6000 / 540));
     expect(plan.shardCountReason).toMatch(/fewest that meet the target.*fixed cost 60 s per shard \(input\)/);
     const history = { ...store, shardOverhead: { seconds: 120, samples: 4, missedRuns: 0 } };
-    expect(planShards({ tests, shards: 'auto', timings: history, auto: { targetSeconds: 600 } }).shardCountReason).toMatch(/measured over 4 runs/);
+    expect(
+      planShards({ tests, shards: 'auto', timings: history, auto: { targetSeconds: 600 } }).shardCountReason,
+    ).toMatch(/measured over 4 runs/);
   });
 
   it('rejects invalid shard counts and test granularity without a filtering runner', () => {

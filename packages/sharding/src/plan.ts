@@ -9,7 +9,12 @@ import { createHash } from 'node:crypto';
 import { InputError, silentLogger, type Logger } from '@gauntlet/action-kit';
 import { estimateTestsByKey, toMicros, type EstimateOptions } from './estimates.js';
 import { assignLpt } from './lpt.js';
-import { chooseShardCount, DEFAULT_FIXED_COST_SECONDS, DEFAULT_TARGET_SECONDS, type ShardCountOptions } from './shard-count.js';
+import {
+  chooseShardCount,
+  DEFAULT_FIXED_COST_SECONDS,
+  DEFAULT_TARGET_SECONDS,
+  type ShardCountOptions,
+} from './shard-count.js';
 import { MAX_MATRIX_JOBS } from './shard-spec.js';
 import { canonicalize, testKey, type TestId } from './test-id.js';
 import { emptyTimingStore, type TimingStore } from './timing-store.js';
@@ -73,7 +78,11 @@ export interface Plan {
   readonly lowerBoundSeconds: number;
   readonly predictedMakespanSeconds: number;
   /** For `strategy.matrix` via fromJSON: one job per shard, plus what each job needs to find its part. */
-  readonly matrix: { readonly shard: readonly number[]; readonly shardTotal: readonly number[]; readonly planId: readonly string[] };
+  readonly matrix: {
+    readonly shard: readonly number[];
+    readonly shardTotal: readonly number[];
+    readonly planId: readonly string[];
+  };
   readonly shards: readonly PlanShard[];
 }
 
@@ -88,8 +97,14 @@ export function planShards(options: PlanOptions): Plan {
   if (granularity === 'test' && !filters) {
     throw new InputError('granularity', '"test" needs a runner that can run individual test ids; use "file"');
   }
-  if (options.shards !== 'auto' && (!Number.isSafeInteger(options.shards) || options.shards < 1 || options.shards > MAX_MATRIX_JOBS)) {
-    throw new InputError('shards', `${String(options.shards)} is not a shard count; expected "auto" or 1 to ${MAX_MATRIX_JOBS}`);
+  if (
+    options.shards !== 'auto' &&
+    (!Number.isSafeInteger(options.shards) || options.shards < 1 || options.shards > MAX_MATRIX_JOBS)
+  ) {
+    throw new InputError(
+      'shards',
+      `${String(options.shards)} is not a shard count; expected "auto" or 1 to ${MAX_MATRIX_JOBS}`,
+    );
   }
 
   const { ids: tests, keys } = canonicalize(options.tests);
@@ -104,10 +119,15 @@ export function planShards(options: PlanOptions): Plan {
 
   const groups =
     granularity === 'file'
-      ? fileGroups(tests, estimates, (file) => {
-          const e = store.entries.get(file);
-          return e ? toMicros(e.seconds) : undefined;
-        }, filters)
+      ? fileGroups(
+          tests,
+          estimates,
+          (file) => {
+            const e = store.entries.get(file);
+            return e ? toMicros(e.seconds) : undefined;
+          },
+          filters,
+        )
       : [];
   const baseItems = granularity === 'test' ? testItems(tests, estimates) : undefined;
 
@@ -129,8 +149,7 @@ export function planShards(options: PlanOptions): Plan {
       itemCount += g.splittable ? g.tests.length : 1;
     }
     const history = store.shardOverhead;
-    const fixed =
-      options.auto?.fixedCostSeconds ?? (history ? history.seconds : DEFAULT_FIXED_COST_SECONDS);
+    const fixed = options.auto?.fixedCostSeconds ?? (history ? history.seconds : DEFAULT_FIXED_COST_SECONDS);
     const source =
       options.auto?.fixedCostSeconds !== undefined
         ? 'input'
@@ -153,8 +172,7 @@ export function planShards(options: PlanOptions): Plan {
     reason = `${shardCount} shard${shardCount === 1 ? '' : 's'}: set by input.`;
   }
 
-  const items =
-    baseItems ?? fileItems(groups, Math.ceil(sum(groups.map((g) => g.us)) / shardCount));
+  const items = baseItems ?? fileItems(groups, Math.ceil(sum(groups.map((g) => g.us)) / shardCount));
   return buildPlan(items, shardCount, granularity, reason, { total: tests.length, timed });
 }
 
@@ -195,7 +213,11 @@ function buildPlan(
   let makespanUs = 0;
   for (const l of loads) makespanUs = Math.max(makespanUs, l);
   // Canonical order inside a shard: files stay together and the runner's own ordering applies.
-  const shards: PlanShard[] = perShard.map((list, s) => ({ index: s + 1, predictedSeconds: sec(loads[s]!), items: list }));
+  const shards: PlanShard[] = perShard.map((list, s) => ({
+    index: s + 1,
+    predictedSeconds: sec(loads[s]!),
+    items: list,
+  }));
   const body = {
     shardCount,
     granularity,

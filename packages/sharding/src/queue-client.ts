@@ -67,7 +67,11 @@ export class QueueClient {
 
   /** Creates the queue if it does not exist yet (every worker may call this; the first write wins). */
   async initialize(estimateMs: readonly number[], workers: number): Promise<void> {
-    await this.update((state) => (state ? { state, value: undefined } : { state: createQueueState(this.options.planId, estimateMs, workers), value: undefined }));
+    await this.update((state) =>
+      state
+        ? { state, value: undefined }
+        : { state: createQueueState(this.options.planId, estimateMs, workers), value: undefined },
+    );
   }
 
   /** Completes `finished` (if given) and claims the next batch, in one write. */
@@ -117,7 +121,8 @@ export class QueueClient {
       if (next.state === null || next.state === state) return next.value;
       if (await this.store.compareAndSwap(next.state, version)) return next.value;
       // Conflict: another worker wrote first. Back off a little, longer the more often it happens.
-      if (attempt % 10 === 0) this.logger.debug(`queue: ${attempt} conflicting writes in a row for ${this.options.worker}`);
+      if (attempt % 10 === 0)
+        this.logger.debug(`queue: ${attempt} conflicting writes in a row for ${this.options.worker}`);
       await this.sleep(Math.min(1000, attempt * 5));
     }
     throw new QueueError(`gave up after ${this.maxAttempts} conflicting writes to the queue`);

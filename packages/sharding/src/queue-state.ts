@@ -126,7 +126,12 @@ export function batchSize(state: QueueState, minBatchMs = 0, maxMinBatchItems = 
 }
 
 /** Claims the next batch for `worker`. Pure: returns the new state and the result. */
-export function claim(state: QueueState, worker: string, now: number, options?: QueueOptions): { state: QueueState; result: ClaimResult } {
+export function claim(
+  state: QueueState,
+  worker: string,
+  now: number,
+  options?: QueueOptions,
+): { state: QueueState; result: ClaimResult } {
   const s = requeueExpired(state, now);
   if (s.pending.length === 0) {
     if (s.leases.length === 0) return { state: s, result: { kind: 'done' } };
@@ -137,7 +142,10 @@ export function claim(state: QueueState, worker: string, now: number, options?: 
   const items = s.pending.slice(0, n);
   let est = 0;
   for (const i of items) est += s.estimateMs[i]!;
-  const leaseMs = Math.max(options?.minLeaseMs ?? DEFAULT_MIN_LEASE_MS, (options?.leaseFactor ?? DEFAULT_LEASE_FACTOR) * est);
+  const leaseMs = Math.max(
+    options?.minLeaseMs ?? DEFAULT_MIN_LEASE_MS,
+    (options?.leaseFactor ?? DEFAULT_LEASE_FACTOR) * est,
+  );
   const lease: Lease = { id: s.nextLeaseId, worker, items, claimedAt: now, expiresAt: now + leaseMs };
   return {
     state: { ...s, pending: s.pending.slice(n), leases: [...s.leases, lease], nextLeaseId: s.nextLeaseId + 1 },
@@ -154,7 +162,11 @@ export function complete(state: QueueState, lease: Lease): { state: QueueState; 
   const held = state.leases.find((l) => l.id === lease.id);
   if (held) {
     return {
-      state: { ...state, leases: state.leases.filter((l) => l.id !== lease.id), completed: state.completed + held.items.length },
+      state: {
+        ...state,
+        leases: state.leases.filter((l) => l.id !== lease.id),
+        completed: state.completed + held.items.length,
+      },
       result: { credited: held.items, onTime: true },
     };
   }
@@ -175,7 +187,12 @@ export function complete(state: QueueState, lease: Lease): { state: QueueState; 
   if (!touched) return { state, result: { credited: [], onTime: false } };
   credited.sort((a, b) => a - b);
   return {
-    state: { ...state, pending: state.pending.filter((i) => !mine.has(i)), leases, completed: state.completed + credited.length },
+    state: {
+      ...state,
+      pending: state.pending.filter((i) => !mine.has(i)),
+      leases,
+      completed: state.completed + credited.length,
+    },
     result: { credited, onTime: false },
   };
 }
@@ -196,7 +213,10 @@ export function renew(
   if (expectedItems !== undefined && held.items.length !== expectedItems) return undefined;
   let est = 0;
   for (const i of held.items) est += state.estimateMs[i]!;
-  const leaseMs = Math.max(options?.minLeaseMs ?? DEFAULT_MIN_LEASE_MS, (options?.leaseFactor ?? DEFAULT_LEASE_FACTOR) * est);
+  const leaseMs = Math.max(
+    options?.minLeaseMs ?? DEFAULT_MIN_LEASE_MS,
+    (options?.leaseFactor ?? DEFAULT_LEASE_FACTOR) * est,
+  );
   const lease = { ...held, expiresAt: now + leaseMs };
   return { state: { ...state, leases: state.leases.map((l) => (l.id === leaseId ? lease : l)) }, lease };
 }
@@ -213,6 +233,8 @@ export function checkQueueInvariant(state: QueueState): void {
   for (const l of state.leases) for (const i of l.items) mark(i, `lease ${l.id}`);
   const outstanding = state.pending.length + state.leases.reduce((n, l) => n + l.items.length, 0);
   if (outstanding + state.completed !== state.estimateMs.length) {
-    throw new Error(`queue invariant: ${outstanding} outstanding + ${state.completed} completed ≠ ${state.estimateMs.length} items`);
+    throw new Error(
+      `queue invariant: ${outstanding} outstanding + ${state.completed} completed ≠ ${state.estimateMs.length} items`,
+    );
   }
 }

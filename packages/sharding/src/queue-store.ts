@@ -33,22 +33,24 @@ export class InMemoryQueueStore implements QueueStore {
   writes = 0;
   conflicts = 0;
 
-  async read(): Promise<Versioned<QueueState>> {
+  read(): Promise<Versioned<QueueState>> {
     this.reads++;
-    return this.json === null
-      ? { state: null, version: '' }
-      : { state: JSON.parse(this.json) as QueueState, version: String(this.version) };
+    return Promise.resolve(
+      this.json === null
+        ? { state: null, version: '' }
+        : { state: JSON.parse(this.json) as QueueState, version: String(this.version) },
+    );
   }
 
-  async compareAndSwap(state: QueueState, version: string): Promise<boolean> {
+  compareAndSwap(state: QueueState, version: string): Promise<boolean> {
     const current = this.json === null ? '' : String(this.version);
     if (version !== current) {
       this.conflicts++;
-      return false;
+      return Promise.resolve(false);
     }
     this.json = JSON.stringify(state);
     this.version++;
     this.writes++;
-    return true;
+    return Promise.resolve(true);
   }
 }

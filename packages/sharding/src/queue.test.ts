@@ -95,7 +95,13 @@ interface SimWorker {
   toComplete?: Lease;
 }
 
-function simulate(seed: number): { credited: number[]; n: number; conflicts: number; deaths: number; expiries: number } {
+function simulate(seed: number): {
+  credited: number[];
+  n: number;
+  conflicts: number;
+  deaths: number;
+  expiries: number;
+} {
   const rand: Random = mulberry32(seed);
   const n = int(rand, 0, 150);
   const workers = int(rand, 1, 8);
@@ -107,7 +113,13 @@ function simulate(seed: number): { credited: number[]; n: number; conflicts: num
   let deaths = 0;
   let expiries = 0;
   let now = 0;
-  const ws: SimWorker[] = Array.from({ length: workers }, (_, i) => ({ id: `w${i}`, dead: false, phase: 'idle', finishAt: 0, wakeAt: 0 }));
+  const ws: SimWorker[] = Array.from({ length: workers }, (_, i) => ({
+    id: `w${i}`,
+    dead: false,
+    phase: 'idle',
+    finishAt: 0,
+    wakeAt: 0,
+  }));
   for (let step = 0; step < 200_000; step++) {
     const live = ws.filter((w) => !w.dead && w.phase !== 'finished');
     if (live.length === 0) break;
@@ -185,7 +197,11 @@ describe('queue: every item completes exactly once under any interleaving', () =
     const counts = new Array<number>(r.n).fill(0);
     for (const i of r.credited) counts[i]!++;
     expect(counts.every((c) => c === 1)).toBe(true);
-    totals = { conflicts: totals.conflicts + r.conflicts, deaths: totals.deaths + r.deaths, expiries: totals.expiries + r.expiries };
+    totals = {
+      conflicts: totals.conflicts + r.conflicts,
+      deaths: totals.deaths + r.deaths,
+      expiries: totals.expiries + r.expiries,
+    };
   });
   it('the simulator really exercised conflicts, deaths and late completions', () => {
     expect(totals.conflicts).toBeGreaterThan(100);
@@ -219,34 +235,43 @@ class JitteryStore implements QueueStore {
 }
 
 describe('QueueClient over a compare-and-swap store', () => {
-  it.each(Array.from({ length: 20 }, (_, i) => i))('seed %i: concurrent workers complete every item once', async (seed) => {
-    const rand = mulberry32(1000 + seed);
-    const inner = new InMemoryQueueStore();
-    const store = new JitteryStore(inner, rand);
-    const estimates = Array.from({ length: int(rand, 0, 80) }, () => int(rand, 1, 50));
-    const workers = int(rand, 1, 6);
-    let clock = 0;
-    const credited: number[] = [];
-    await Promise.all(
-      Array.from({ length: workers }, async (_, w) => {
-        const client = new QueueClient(store, { worker: `w${w}`, planId: 'p', now: () => clock++, sleep: async () => {}, maxAttempts: 10_000 });
-        await client.initialize(estimates, workers);
-        let finished: Lease | undefined;
-        for (;;) {
-          const out = await client.claim(finished);
-          credited.push(...(out.completed?.credited ?? []));
-          finished = undefined;
-          if (out.claim.kind === 'done') return;
-          if (out.claim.kind === 'batch') finished = out.claim.lease;
-          else await new Promise<void>((r) => setImmediate(r));
-        }
-      }),
-    );
-    expect([...credited].sort((a, b) => a - b)).toEqual(estimates.map((_, i) => i));
-    const { state } = await inner.read();
-    checkQueueInvariant(state!);
-    expect(state!.completed).toBe(estimates.length);
-  });
+  it.each(Array.from({ length: 20 }, (_, i) => i))(
+    'seed %i: concurrent workers complete every item once',
+    async (seed) => {
+      const rand = mulberry32(1000 + seed);
+      const inner = new InMemoryQueueStore();
+      const store = new JitteryStore(inner, rand);
+      const estimates = Array.from({ length: int(rand, 0, 80) }, () => int(rand, 1, 50));
+      const workers = int(rand, 1, 6);
+      let clock = 0;
+      const credited: number[] = [];
+      await Promise.all(
+        Array.from({ length: workers }, async (_, w) => {
+          const client = new QueueClient(store, {
+            worker: `w${w}`,
+            planId: 'p',
+            now: () => clock++,
+            sleep: async () => {},
+            maxAttempts: 10_000,
+          });
+          await client.initialize(estimates, workers);
+          let finished: Lease | undefined;
+          for (;;) {
+            const out = await client.claim(finished);
+            credited.push(...(out.completed?.credited ?? []));
+            finished = undefined;
+            if (out.claim.kind === 'done') return;
+            if (out.claim.kind === 'batch') finished = out.claim.lease;
+            else await new Promise<void>((r) => setImmediate(r));
+          }
+        }),
+      );
+      expect([...credited].sort((a, b) => a - b)).toEqual(estimates.map((_, i) => i));
+      const { state } = await inner.read();
+      checkQueueInvariant(state!);
+      expect(state!.completed).toBe(estimates.length);
+    },
+  );
 
   it('refuses a queue that belongs to another plan', async () => {
     const store = new InMemoryQueueStore();
@@ -259,6 +284,8 @@ describe('QueueClient over a compare-and-swap store', () => {
       read: async () => ({ state: createQueueState('p', [1], 1), version: '1' }),
       compareAndSwap: async () => false,
     };
-    await expect(new QueueClient(store, { worker: 'w', planId: 'p', sleep: async () => {}, maxAttempts: 3 }).claim()).rejects.toThrow(/gave up/);
+    await expect(
+      new QueueClient(store, { worker: 'w', planId: 'p', sleep: async () => {}, maxAttempts: 3 }).claim(),
+    ).rejects.toThrow(/gave up/);
   });
 });

@@ -46,7 +46,9 @@ describe('chooseShardCount', () => {
   it('a longer target never yields more shards', () => {
     let previous = Infinity;
     for (const target of [30, 60, 120, 300, 600, 1200]) {
-      const n = chooseShardCount(input({ totalUs: 943 * S, longestUs: 18.6 * S, itemCount: 23422, targetSeconds: target, fixedCostSeconds: 20 })).count;
+      const n = chooseShardCount(
+        input({ totalUs: 943 * S, longestUs: 18.6 * S, itemCount: 23422, targetSeconds: target, fixedCostSeconds: 20 }),
+      ).count;
       expect(n).toBeLessThanOrEqual(previous);
       previous = n;
     }
@@ -55,7 +57,9 @@ describe('chooseShardCount', () => {
   it('when the target is out of reach, a higher fixed cost never yields more shards', () => {
     let previous = Infinity;
     for (const c of [60, 90, 195, 600]) {
-      const choice = chooseShardCount(input({ totalUs: 943 * S, longestUs: 18.6 * S, itemCount: 23422, fixedCostSeconds: c, targetSeconds: 30 }));
+      const choice = chooseShardCount(
+        input({ totalUs: 943 * S, longestUs: 18.6 * S, itemCount: 23422, fixedCostSeconds: c, targetSeconds: 30 }),
+      );
       expect(choice.explanation).toMatch(/out of reach/);
       expect(choice.count).toBeLessThanOrEqual(previous);
       previous = choice.count;

@@ -50,7 +50,10 @@ export function chooseShardCount(input: ShardCountInput): ShardCountChoice {
   const target = Math.round(input.targetSeconds * 1e6);
   const facts = `total work ${s(W)}, longest item ${s(p)}, fixed cost ${s(c)} per shard (${input.fixedCostSource}), target ${s(target)}`;
   if (itemCount <= 1 || W <= 0) {
-    return { count: 1, explanation: `1 shard: ${itemCount === 0 ? 'no tests' : itemCount === 1 ? 'a single item' : 'no measurable work'} (${facts}).` };
+    return {
+      count: 1,
+      explanation: `1 shard: ${itemCount === 0 ? 'no tests' : itemCount === 1 ? 'a single item' : 'no measurable work'} (${facts}).`,
+    };
   }
   const bySaturation = p > 0 ? Math.max(1, Math.floor(W / p)) : itemCount;
   const caps: [number, string][] = [
@@ -68,7 +71,8 @@ export function chooseShardCount(input: ShardCountInput): ShardCountChoice {
     }
   }
   const T = (m: number): number => c + Math.max(W / m, p);
-  if (T(1) <= target) return { count: 1, explanation: `1 shard: the whole suite fits the target on one shard (${facts}).` };
+  if (T(1) <= target)
+    return { count: 1, explanation: `1 shard: the whole suite fits the target on one shard (${facts}).` };
   for (let m = 2; m <= mMax; m++) {
     if (T(m) <= target) {
       return {

@@ -27,16 +27,23 @@ export function parseShardSpec(value: string, input = 'shard'): ShardSpec {
   if (parts.length !== 2) throw new InputError(input, `${describe(value)} is not a shard spec; ${expected}`);
   const [i, n] = parts as [string, string];
   if (!INTEGER.test(i) || !INTEGER.test(n)) {
-    throw new InputError(input, `${describe(value)} is not a shard spec: index and total must be whole numbers; ${expected}`);
+    throw new InputError(
+      input,
+      `${describe(value)} is not a shard spec: index and total must be whole numbers; ${expected}`,
+    );
   }
   const index = Number(i);
   const total = Number(n);
   if (total < 1) throw new InputError(input, `${describe(value)}: the total must be at least 1; ${expected}`);
   if (total > MAX_MATRIX_JOBS) {
-    throw new InputError(input, `${describe(value)}: at most ${MAX_MATRIX_JOBS} shards (GitHub's matrix job limit); ${expected}`);
+    throw new InputError(
+      input,
+      `${describe(value)}: at most ${MAX_MATRIX_JOBS} shards (GitHub's matrix job limit); ${expected}`,
+    );
   }
   if (index < 1) throw new InputError(input, `${describe(value)}: shard indices start at 1; ${expected}`);
-  if (index > total) throw new InputError(input, `${describe(value)}: index ${index} is greater than the total ${total}; ${expected}`);
+  if (index > total)
+    throw new InputError(input, `${describe(value)}: index ${index} is greater than the total ${total}; ${expected}`);
   return { index, total };
 }
 
@@ -44,10 +51,17 @@ export function parseShardSpec(value: string, input = 'shard'): ShardSpec {
 export function parseShardCount(value: string, input = 'shards'): number | 'auto' {
   const v = value.trim().toLowerCase();
   if (v === 'auto' || v === '') return 'auto';
-  if (!INTEGER.test(v)) throw new InputError(input, `${describe(value)} is not a shard count; expected "auto" or a whole number from 1 to ${MAX_MATRIX_JOBS}`);
+  if (!INTEGER.test(v))
+    throw new InputError(
+      input,
+      `${describe(value)} is not a shard count; expected "auto" or a whole number from 1 to ${MAX_MATRIX_JOBS}`,
+    );
   const n = Number(v);
   if (n < 1 || n > MAX_MATRIX_JOBS) {
-    throw new InputError(input, `${describe(value)} is out of range; expected "auto" or a whole number from 1 to ${MAX_MATRIX_JOBS} (GitHub's matrix job limit)`);
+    throw new InputError(
+      input,
+      `${describe(value)} is out of range; expected "auto" or a whole number from 1 to ${MAX_MATRIX_JOBS} (GitHub's matrix job limit)`,
+    );
   }
   return n;
 }

@@ -17,7 +17,6 @@
  */
 export const DEFAULT_ALPHA = 0.5;
 
-
 /** Runs a test may be absent before its entry is pruned (renamed and deleted tests must not grow the store forever). */
 export const DEFAULT_MAX_MISSED_RUNS = 20;
 
@@ -33,7 +32,12 @@ export const DEFAULT_RESET_FACTOR = 1.25;
  * EWMA that restarts on a step change: an observation more than `resetFactor` times larger or smaller than the
  * smoothed value is taken as is (the test really changed), anything within the band is smoothed (noise).
  */
-export function smooth(previous: number | undefined, observed: number, alpha: number = DEFAULT_ALPHA, resetFactor: number = DEFAULT_RESET_FACTOR): number {
+export function smooth(
+  previous: number | undefined,
+  observed: number,
+  alpha: number = DEFAULT_ALPHA,
+  resetFactor: number = DEFAULT_RESET_FACTOR,
+): number {
   if (previous === undefined) return observed;
   if (observed > previous * resetFactor || observed * resetFactor < previous) return observed;
   return ewma(previous, observed, alpha);

@@ -33,10 +33,30 @@ export function shuffle<T>(rand: Random, xs: readonly T[]): T[] {
 const DIRS = ['tests', 'spec', 'Spec', 'tests/unit', 'tests/ünit', 'e2e/İstanbul', 'src/__tests__', 'a b', 'z', 'ä'];
 const STEMS = ['alpha', 'Beta', 'ıota', 'Iota', 'iota', 'zeta', 'äpple', 'Ö', 'x y', 'emoji_😀', 'a-b', 'a_b', 'A'];
 const EXTS = ['.py', '.test.ts', '_spec.rb', '.spec.js'];
-const NAMES = ['test_a', 'test_B', 'it works', 'TestX::test_y', 'param[1\\2]', 'ıi', 'İI', 'ä', 'z', 'with::colons', 'Ω'];
+const NAMES = [
+  'test_a',
+  'test_B',
+  'it works',
+  'TestX::test_y',
+  'param[1\\2]',
+  'ıi',
+  'İI',
+  'ä',
+  'z',
+  'with::colons',
+  'Ω',
+];
 
 export type TimingsKind = 'none' | 'valid' | 'partial' | 'poisoned' | 'corrupt-entries' | 'garbage' | 'unknown-extra';
-export const TIMINGS_KINDS: readonly TimingsKind[] = ['none', 'valid', 'partial', 'poisoned', 'corrupt-entries', 'garbage', 'unknown-extra'];
+export const TIMINGS_KINDS: readonly TimingsKind[] = [
+  'none',
+  'valid',
+  'partial',
+  'poisoned',
+  'corrupt-entries',
+  'garbage',
+  'unknown-extra',
+];
 
 export interface RandomSuite {
   /** Canonical-form keys (forward slashes), in generation order. */
@@ -99,21 +119,38 @@ export function randomSuite(seed: number, shards: number): RandomSuite {
 
 function timingsText(kind: TimingsKind, tests: readonly string[], rand: Random): string | undefined {
   if (kind === 'none') return undefined;
-  if (kind === 'garbage') return pick(rand, ['{"format": "gauntlet-timings", "version": 1, "tests": {', 'not json at all', '[1,2,3]', '']);
+  if (kind === 'garbage')
+    return pick(rand, ['{"format": "gauntlet-timings", "version": 1, "tests": {', 'not json at all', '[1,2,3]', '']);
   const lines: string[] = [];
   const poisonedFile = tests[0]?.split('::')[0];
   for (const key of tests) {
     if (kind === 'partial' && rand() < 0.5) continue;
-    let value = (Math.exp(rand() * 6 - 4)).toFixed(4);
+    let value = Math.exp(rand() * 6 - 4).toFixed(4);
     if (kind === 'poisoned' && key.split('::')[0] === poisonedFile) value = '21000';
-    if (kind === 'corrupt-entries') value = pick(rand, [value, value, '-3', 'NaN', 'Infinity', '-Infinity', '1e308', '"slow"', 'null', '[1, -1]', '{}']);
+    if (kind === 'corrupt-entries')
+      value = pick(rand, [
+        value,
+        value,
+        '-3',
+        'NaN',
+        'Infinity',
+        '-Infinity',
+        '1e308',
+        '"slow"',
+        'null',
+        '[1, -1]',
+        '{}',
+      ]);
     lines.push(`${JSON.stringify(key)}: ${value}`);
   }
-  if (kind === 'unknown-extra') for (let i = 0; i < 50; i++) lines.push(`${JSON.stringify(`gone/deleted_${i}.py::test_${i}`)}: ${rand() * 100}`);
+  if (kind === 'unknown-extra')
+    for (let i = 0; i < 50; i++) lines.push(`${JSON.stringify(`gone/deleted_${i}.py::test_${i}`)}: ${rand() * 100}`);
   if (kind === 'poisoned' || rand() < 0.5) return `{${lines.join(',\n')}}`; // flat pytest-split style
   return `{"format": "gauntlet-timings", "version": 1, "tests": {${lines.join(',\n')}}}`;
 }
 
 export function loadSuiteTimings(suite: RandomSuite): TimingStore | undefined {
-  return suite.timingsText === undefined ? undefined : parseTimingStore(suite.timingsText, silentLogger, { source: 'property' });
+  return suite.timingsText === undefined
+    ? undefined
+    : parseTimingStore(suite.timingsText, silentLogger, { source: 'property' });
 }

@@ -20,7 +20,10 @@ describe('normalizePath', () => {
 
 describe('test keys', () => {
   it('splits on the first :: only, keeping the name byte-for-byte', () => {
-    expect(parseTestKey('tests\\a.py::TestX::test_y[a\\b]')).toEqual({ file: 'tests/a.py', name: 'TestX::test_y[a\\b]' });
+    expect(parseTestKey('tests\\a.py::TestX::test_y[a\\b]')).toEqual({
+      file: 'tests/a.py',
+      name: 'TestX::test_y[a\\b]',
+    });
     expect(parseTestKey('spec/a_spec.rb')).toEqual({ file: 'spec/a_spec.rb' });
     expect(testKey({ file: 'a.py', name: 'x::y' })).toBe('a.py::x::y');
   });

@@ -21,7 +21,15 @@ export const KEY_SEPARATOR = '::';
  */
 export function normalizePath(path: string): string {
   // Fast path: most paths are already canonical (this runs once per discovered test).
-  if (!path.includes('\\') && !path.includes('//') && !path.includes('/./') && !path.startsWith('./') && !path.endsWith('/') && !path.endsWith('/.') && path !== '.') {
+  if (
+    !path.includes('\\') &&
+    !path.includes('//') &&
+    !path.includes('/./') &&
+    !path.startsWith('./') &&
+    !path.endsWith('/') &&
+    !path.endsWith('/.') &&
+    path !== '.'
+  ) {
     return path;
   }
   let p = path.replace(/\\/g, '/');

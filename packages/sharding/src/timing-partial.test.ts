@@ -1,9 +1,19 @@
 import { RecordingLogger } from '@gauntlet/action-kit';
 import { describe, expect, it } from 'vitest';
-import { mergeTimingPartials, parseTimingPartial, serializeTimingPartial, type TimingPartial } from './timing-partial.js';
+import {
+  mergeTimingPartials,
+  parseTimingPartial,
+  serializeTimingPartial,
+  type TimingPartial,
+} from './timing-partial.js';
 import { emptyTimingStore } from './timing-store.js';
 
-const partial = (shard: number, attempt: number, tests: [string, number][], overheadSeconds?: number): TimingPartial => ({
+const partial = (
+  shard: number,
+  attempt: number,
+  tests: [string, number][],
+  overheadSeconds?: number,
+): TimingPartial => ({
   shard,
   shardTotal: 3,
   attempt,
@@ -13,15 +23,35 @@ const partial = (shard: number, attempt: number, tests: [string, number][], over
 
 describe('timing partials', () => {
   it('round-trip', () => {
-    const p = { ...partial(2, 1, [['b.py::t', 1.25], ['a.py::t', 2]], 70), planId: 'abc' };
+    const p = {
+      ...partial(
+        2,
+        1,
+        [
+          ['b.py::t', 1.25],
+          ['a.py::t', 2],
+        ],
+        70,
+      ),
+      planId: 'abc',
+    };
     const back = parseTimingPartial(serializeTimingPartial(p), new RecordingLogger())!;
-    expect(back).toEqual({ ...p, tests: new Map([['a.py::t', 2], ['b.py::t', 1.25]]) });
+    expect(back).toEqual({
+      ...p,
+      tests: new Map([
+        ['a.py::t', 2],
+        ['b.py::t', 1.25],
+      ]),
+    });
   });
 
   it.each([
     ['not JSON', '{'],
     ['wrong format', '{"format": "x", "tests": {}}'],
-    ['shard beyond total', '{"format": "gauntlet-timings-partial", "version": 1, "shard": 4, "shardTotal": 3, "tests": {}}'],
+    [
+      'shard beyond total',
+      '{"format": "gauntlet-timings-partial", "version": 1, "shard": 4, "shardTotal": 3, "tests": {}}',
+    ],
     ['shard 0', '{"format": "gauntlet-timings-partial", "version": 1, "shard": 0, "shardTotal": 3, "tests": {}}'],
   ])('%s is rejected with one warning', (_, text) => {
     const log = new RecordingLogger();

@@ -39,7 +39,8 @@ export interface TimingPartial {
 /** Deterministic JSON for a partial (keys sorted by code units). */
 export function serializeTimingPartial(partial: TimingPartial): string {
   const tests: Record<string, number> = {};
-  for (const key of [...partial.tests.keys()].sort(compareCodeUnits)) tests[key] = roundSeconds(partial.tests.get(key)!);
+  for (const key of [...partial.tests.keys()].sort(compareCodeUnits))
+    tests[key] = roundSeconds(partial.tests.get(key)!);
   const body: Record<string, unknown> = {
     format: TIMING_PARTIAL_FORMAT,
     version: TIMING_PARTIAL_VERSION,
@@ -102,7 +103,9 @@ function parse(data: string | Uint8Array, limits: TimingLimits, issues: TimingIs
     if (seconds !== undefined) tests.set(testKey(parseTestKey(rawKey)), seconds);
   }
   const overheadSeconds =
-    json['overheadSeconds'] === undefined ? undefined : checkSeconds(json['overheadSeconds'], 'overheadSeconds', limits, issues);
+    json['overheadSeconds'] === undefined
+      ? undefined
+      : checkSeconds(json['overheadSeconds'], 'overheadSeconds', limits, issues);
   const planId = typeof json['planId'] === 'string' ? json['planId'] : undefined;
   return {
     ...(planId === undefined ? {} : { planId }),

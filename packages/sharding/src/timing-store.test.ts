@@ -69,9 +69,18 @@ describe('parseTimingStore validation (SH-03)', () => {
 
 describe('serialise and update', () => {
   it('round-trips byte-identically with keys in code-unit order', () => {
-    const store = updateTimingStore(storeFromFlatMap(new Map([['b.py::x', 2], ['a.py::y', 1.234567891]])), new Map([['ä.py::z', 3]]), {
-      shardOverheadSeconds: 80,
-    });
+    const store = updateTimingStore(
+      storeFromFlatMap(
+        new Map([
+          ['b.py::x', 2],
+          ['a.py::y', 1.234567891],
+        ]),
+      ),
+      new Map([['ä.py::z', 3]]),
+      {
+        shardOverheadSeconds: 80,
+      },
+    );
     const text = serializeTimingStore(store);
     expect(text.indexOf('"a.py::y"')).toBeLessThan(text.indexOf('"b.py::x"'));
     expect(text.indexOf('"b.py::x"')).toBeLessThan(text.indexOf('"ä.py::z"'));
@@ -82,8 +91,21 @@ describe('serialise and update', () => {
   });
 
   it('smooths within the band, follows step changes, ages and prunes missing tests', () => {
-    let store = storeFromFlatMap(new Map([['a::t', 10], ['b::t', 10], ['c::t', 10]]));
-    store = updateTimingStore(store, new Map([['a::t', 11], ['b::t', 30]]), { maxMissedRuns: 1 });
+    let store = storeFromFlatMap(
+      new Map([
+        ['a::t', 10],
+        ['b::t', 10],
+        ['c::t', 10],
+      ]),
+    );
+    store = updateTimingStore(
+      store,
+      new Map([
+        ['a::t', 11],
+        ['b::t', 30],
+      ]),
+      { maxMissedRuns: 1 },
+    );
     expect(store.entries.get('a::t')).toEqual({ seconds: 10.5, samples: 2, missedRuns: 0 }); // EWMA 0.5
     expect(store.entries.get('b::t')?.seconds).toBe(30); // 3x: a real change, taken as is
     expect(store.entries.get('c::t')?.missedRuns).toBe(1);

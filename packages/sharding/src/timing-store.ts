@@ -102,17 +102,21 @@ function parseGauntletStore(json: Record<string, unknown>, limits: TimingLimits,
     const entry = parseEntry(value, rawKey, limits, issues);
     if (entry) entries.set(testKey(parseTestKey(rawKey)), entry);
   }
-  const overhead = json['shardOverhead'] === undefined ? undefined : parseEntry(json['shardOverhead'], 'shardOverhead', limits, issues);
+  const overhead =
+    json['shardOverhead'] === undefined
+      ? undefined
+      : parseEntry(json['shardOverhead'], 'shardOverhead', limits, issues);
   return overhead ? { entries, shardOverhead: overhead } : { entries };
 }
 
 /** An entry is `[seconds, samples, missedRuns]`; a bare number is accepted as one sample. */
 function parseEntry(value: unknown, key: string, limits: TimingLimits, issues: TimingIssues): TimingEntry | undefined {
   if (Array.isArray(value)) {
-    const seconds = checkSeconds(value[0], key, limits, issues);
+    const tuple = value as unknown[];
+    const seconds = checkSeconds(tuple[0], key, limits, issues);
     if (seconds === undefined) return undefined;
-    const samples = value[1];
-    const missed = value[2] ?? 0;
+    const samples = tuple[1];
+    const missed = tuple[2] ?? 0;
     if (!isCount(samples) || !isCount(missed)) {
       issues.add('shape', key);
       return undefined;
@@ -131,7 +135,11 @@ function isCount(value: unknown): value is number {
  * Validates a flat `{ key: seconds }` map and canonicalises its keys. Keys that collide after normalisation (e.g.
  * `a\b.py` and `a/b.py`) keep the larger duration: over-estimating one test costs less than under-estimating it.
  */
-export function flatDurations(json: Record<string, unknown>, limits: TimingLimits, issues: TimingIssues): Map<string, number> {
+export function flatDurations(
+  json: Record<string, unknown>,
+  limits: TimingLimits,
+  issues: TimingIssues,
+): Map<string, number> {
   const out = new Map<string, number>();
   for (const [rawKey, value] of Object.entries(json)) {
     if (out.size >= limits.maxEntries) {
@@ -150,7 +158,8 @@ export function flatDurations(json: Record<string, unknown>, limits: TimingLimit
 /** A store holding one sample per key. */
 export function storeFromFlatMap(durations: ReadonlyMap<string, number>): TimingStore {
   const entries = new Map<string, TimingEntry>();
-  for (const [key, seconds] of durations) entries.set(key, { seconds: roundSeconds(seconds), samples: 1, missedRuns: 0 });
+  for (const [key, seconds] of durations)
+    entries.set(key, { seconds: roundSeconds(seconds), samples: 1, missedRuns: 0 });
   return { entries };
 }
 
@@ -211,7 +220,11 @@ export function updateTimingStore(
   const shardOverhead =
     observedOverhead === undefined
       ? old
-      : { seconds: roundSeconds(smooth(old?.seconds, observedOverhead, alpha, reset)), samples: (old?.samples ?? 0) + 1, missedRuns: 0 };
+      : {
+          seconds: roundSeconds(smooth(old?.seconds, observedOverhead, alpha, reset)),
+          samples: (old?.samples ?? 0) + 1,
+          missedRuns: 0,
+        };
   return shardOverhead ? { entries, shardOverhead } : { entries };
 }
 
@@ -235,7 +248,9 @@ export async function readTimingStoreFile(path: string, logger: Logger, options?
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       logger.info(`No timing data at ${JSON.stringify(path)} yet; tests are planned with estimates.`);
     } else {
-      logger.warning(`Could not read timing data ${JSON.stringify(path)} (${(error as Error).message}); tests are planned with estimates.`);
+      logger.warning(
+        `Could not read timing data ${JSON.stringify(path)} (${(error as Error).message}); tests are planned with estimates.`,
+      );
     }
     return emptyTimingStore();
   }

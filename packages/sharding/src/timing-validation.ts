@@ -26,15 +26,7 @@ export const DEFAULT_TIMING_LIMITS: TimingLimits = {
 };
 
 export type TimingProblem =
-  | 'oversize'
-  | 'corrupt'
-  | 'shape'
-  | 'version'
-  | 'negative'
-  | 'non-finite'
-  | 'absurd'
-  | 'bad-key'
-  | 'too-many';
+  'oversize' | 'corrupt' | 'shape' | 'version' | 'negative' | 'non-finite' | 'absurd' | 'bad-key' | 'too-many';
 
 /** Problems that make the whole input unusable, as opposed to single bad entries. */
 const WHOLE_INPUT: ReadonlySet<TimingProblem> = new Set(['oversize', 'corrupt', 'version']);
@@ -94,7 +86,12 @@ export class TimingIssues {
  * Checks one duration. Returns the value in seconds, or undefined after recording why it was dropped. The sentinel
  * string produced by `parseTolerantJson` for NaN/Infinity counts as non-finite.
  */
-export function checkSeconds(value: unknown, key: string, limits: TimingLimits, issues: TimingIssues): number | undefined {
+export function checkSeconds(
+  value: unknown,
+  key: string,
+  limits: TimingLimits,
+  issues: TimingIssues,
+): number | undefined {
   if (value === NON_FINITE) {
     issues.add('non-finite', key);
     return undefined;
@@ -153,7 +150,8 @@ export function parseTolerantJson(text: string): unknown {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // skip the escaped character
+      if (c === 0x5c)
+        i++; // skip the escaped character
       else if (c === 0x22) inString = false;
       continue;
     }

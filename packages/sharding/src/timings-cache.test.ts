@@ -8,18 +8,29 @@ import { mulberry32 } from './test-helpers.js';
 import { storeFromFlatMap } from './timing-store.js';
 import { restoreTimingStore, saveTimingStore, timingCacheKeys, type CacheClient } from './timings-cache.js';
 
-const keys = timingCacheKeys({ scope: 'o/r:ci.yml:test', branch: 'feature/x', defaultBranch: 'main', runId: 42, runAttempt: 2 });
+const keys = timingCacheKeys({
+  scope: 'o/r:ci.yml:test',
+  branch: 'feature/x',
+  defaultBranch: 'main',
+  runId: 42,
+  runAttempt: 2,
+});
 const tmp = async (): Promise<string> => join(await mkdtemp(join(tmpdir(), 'tc-')), 'timings.json');
 const named = (name: string, message: string): Error => Object.assign(new Error(message), { name });
 
-function fake(over: Partial<CacheClient> & { files?: Record<string, string> }): CacheClient & { restores: number; saves: string[] } {
+function fake(
+  over: Partial<CacheClient> & { files?: Record<string, string> },
+): CacheClient & { restores: number; saves: string[] } {
   const client = {
     restores: 0,
     saves: [] as string[],
     isFeatureAvailable: () => true,
     async restoreCache(paths: string[]) {
       client.restores++;
-      for (const p of paths) if (over.files?.[p] !== undefined) await writeFile(p, over.files[p]!);
+      for (const p of paths) {
+        const content = over.files?.[p];
+        if (content !== undefined) await writeFile(p, content);
+      }
       return over.files ? keys.restore[0] + '1-1' : undefined;
     },
     async saveCache(_paths: string[], key: string) {
@@ -38,7 +49,10 @@ describe('timingCacheKeys (CA-07)', () => {
     expect(keys.restore).toHaveLength(2);
     const rand = mulberry32(7);
     for (let i = 0; i < 10_000; i++) {
-      const branch = Array.from({ length: Math.floor(rand() * 600) }, () => String.fromCharCode(Math.floor(rand() * 0xffff))).join('') + ',';
+      const branch =
+        Array.from({ length: Math.floor(rand() * 600) }, () => String.fromCharCode(Math.floor(rand() * 0xffff))).join(
+          '',
+        ) + ',';
       const k = timingCacheKeys({ scope: branch, branch, defaultBranch: 'main', runId: 'x1,2', runAttempt: '-3' });
       for (const key of [k.save, ...k.restore]) {
         expect(key.includes(',')).toBe(false);
@@ -62,7 +76,11 @@ describe('restoreTimingStore', () => {
   it('a hit is loaded through validation', async () => {
     const path = await tmp();
     const log = new RecordingLogger();
-    const store = await restoreTimingStore(fake({ files: { [path]: '{"a.py::t": 2, "b.py::t": -1}' } }), { path, keys, logger: log });
+    const store = await restoreTimingStore(fake({ files: { [path]: '{"a.py::t": 2, "b.py::t": -1}' } }), {
+      path,
+      keys,
+      logger: log,
+    });
     expect([...store.entries.keys()]).toEqual(['a.py::t']);
     expect(log.messages('warning')).toHaveLength(1);
   });
@@ -80,7 +98,11 @@ describe('restoreTimingStore', () => {
     ['read denied', named('CacheReadDeniedError', 'cache read denied: untrusted')],
   ])('%s → one warning, empty store', async (_, error) => {
     const log = new RecordingLogger();
-    const store = await restoreTimingStore(fake({ restoreCache: () => Promise.reject(error) }), { path: await tmp(), keys, logger: log });
+    const store = await restoreTimingStore(fake({ restoreCache: () => Promise.reject(error) }), {
+      path: await tmp(),
+      keys,
+      logger: log,
+    });
     expect(store.entries.size).toBe(0);
     expect(log.messages('warning')).toHaveLength(1);
     expect(log.messages('error')).toHaveLength(0);
@@ -110,7 +132,10 @@ describe('restoreTimingStore', () => {
 
   it('untrusted text in error messages cannot forge workflow commands', async () => {
     const log = new RecordingLogger();
-    await restoreTimingStore(fake({ restoreCache: () => Promise.reject(new Error('::error::forged\n::add-mask::x')) }), { path: await tmp(), keys, logger: log });
+    await restoreTimingStore(
+      fake({ restoreCache: () => Promise.reject(new Error('::error::forged\n::add-mask::x')) }),
+      { path: await tmp(), keys, logger: log },
+    );
     expect(log.text()).not.toMatch(/^\s*::/m);
   });
 });
@@ -128,7 +153,12 @@ describe('saveTimingStore', () => {
 
   it('CA-03: reserve conflict is success-equivalent (no warning, no error)', async () => {
     const log = new RecordingLogger();
-    const client = fake({ saveCache: () => Promise.reject(named('ReserveCacheError', 'Unable to reserve cache with key k, another job may be creating this cache.')) });
+    const client = fake({
+      saveCache: () =>
+        Promise.reject(
+          named('ReserveCacheError', 'Unable to reserve cache with key k, another job may be creating this cache.'),
+        ),
+    });
     expect(await saveTimingStore(client, store, { path: await tmp(), key: keys.save, logger: log })).toBe(false);
     expect(log.messages('warning')).toHaveLength(0);
     expect(log.messages('error')).toHaveLength(0);
@@ -137,17 +167,28 @@ describe('saveTimingStore', () => {
   it('CA-08: read-only runs skip the save with a warning', async () => {
     const log = new RecordingLogger();
     const client = fake({});
-    expect(await saveTimingStore(client, store, { path: await tmp(), key: keys.save, logger: log, readOnly: true })).toBe(false);
+    expect(
+      await saveTimingStore(client, store, { path: await tmp(), key: keys.save, logger: log, readOnly: true }),
+    ).toBe(false);
     expect(client.saves).toEqual([]);
     expect(log.messages('warning')).toHaveLength(1);
-    const denied = fake({ saveCache: () => Promise.reject(named('CacheWriteDeniedError', 'cache write denied: read-only token')) });
+    const denied = fake({
+      saveCache: () => Promise.reject(named('CacheWriteDeniedError', 'cache write denied: read-only token')),
+    });
     expect(await saveTimingStore(denied, store, { path: await tmp(), key: keys.save, logger: log })).toBe(false);
   });
 
   it('CA-09: a path validation error is a warning, never a throw', async () => {
     const log = new RecordingLogger();
-    const client = fake({ saveCache: () => Promise.reject(new Error('Path Validation Error: Path(s) specified in the action for caching do(es) not exist')) });
-    await expect(saveTimingStore(client, store, { path: await tmp(), key: keys.save, logger: log })).resolves.toBe(false);
+    const client = fake({
+      saveCache: () =>
+        Promise.reject(
+          new Error('Path Validation Error: Path(s) specified in the action for caching do(es) not exist'),
+        ),
+    });
+    await expect(saveTimingStore(client, store, { path: await tmp(), key: keys.save, logger: log })).resolves.toBe(
+      false,
+    );
     expect(log.messages('warning')).toHaveLength(1);
   });
 });

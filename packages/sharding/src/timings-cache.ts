@@ -16,12 +16,24 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errorMessage, neutralize, type Logger } from '@gauntlet/action-kit';
 import type { DownloadOptions, UploadOptions } from '@actions/cache';
-import { emptyTimingStore, readTimingStoreFile, serializeTimingStore, type LoadOptions, type TimingStore } from './timing-store.js';
+import {
+  emptyTimingStore,
+  readTimingStoreFile,
+  serializeTimingStore,
+  type LoadOptions,
+  type TimingStore,
+} from './timing-store.js';
 
 /** The part of @actions/cache this module uses. */
 export interface CacheClient {
   isFeatureAvailable(): boolean;
-  restoreCache(paths: string[], primaryKey: string, restoreKeys?: string[], options?: DownloadOptions, enableCrossOsArchive?: boolean): Promise<string | undefined>;
+  restoreCache(
+    paths: string[],
+    primaryKey: string,
+    restoreKeys?: string[],
+    options?: DownloadOptions,
+    enableCrossOsArchive?: boolean,
+  ): Promise<string | undefined>;
   saveCache(paths: string[], key: string, options?: UploadOptions, enableCrossOsArchive?: boolean): Promise<number>;
 }
 
@@ -43,14 +55,18 @@ export interface TimingCacheKeys {
 
 const PREFIX = 'gauntlet-timings-v1';
 const h = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
-const digits = (v: number | string | undefined): string => String(v ?? '').replace(/[^0-9]/g, '').slice(0, 20) || '0';
+const digits = (v: number | string | undefined): string =>
+  String(v ?? '')
+    .replace(/[^0-9]/g, '')
+    .slice(0, 20) || '0';
 
 /** Cache keys from hashes and digits only: always valid (no commas, under 512 characters). */
 export function timingCacheKeys(input: TimingCacheKeyInput): TimingCacheKeys {
   const scope = h(input.scope);
   const branch = `${PREFIX}-${scope}-${h(input.branch)}-`;
   const restore = [branch];
-  if (input.defaultBranch !== undefined && input.defaultBranch !== input.branch) restore.push(`${PREFIX}-${scope}-${h(input.defaultBranch)}-`);
+  if (input.defaultBranch !== undefined && input.defaultBranch !== input.branch)
+    restore.push(`${PREFIX}-${scope}-${h(input.defaultBranch)}-`);
   return { save: `${branch}${digits(input.runId)}-${digits(input.runAttempt ?? 1)}`, restore };
 }
 
@@ -80,6 +96,14 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+function isAvailable(client: CacheClient): boolean {
+  try {
+    return client.isFeatureAvailable();
+  } catch {
+    return false;
+  }
+}
+
 function describeFailure(error: unknown): string {
   return neutralize(errorMessage(error)).split('\n')[0]!.slice(0, 300);
 }
@@ -91,13 +115,7 @@ function describeFailure(error: unknown): string {
  */
 export async function restoreTimingStore(client: CacheClient, options: RestoreOptions): Promise<TimingStore> {
   const { logger, path, keys } = options;
-  let available = false;
-  try {
-    available = client.isFeatureAvailable();
-  } catch {
-    available = false;
-  }
-  if (!available) {
+  if (!isAvailable(client)) {
     logger.info('Actions cache is not available here (e.g. GHES without cache); planning without stored timings.');
     return emptyTimingStore();
   }
@@ -105,10 +123,18 @@ export async function restoreTimingStore(client: CacheClient, options: RestoreOp
   const timeoutMs = options.timeoutMs ?? 60_000;
   let hit: string | undefined;
   try {
-    hit = await withTimeout(client.restoreCache([path], primary ?? keys.save, rest, { segmentTimeoutInMs: timeoutMs, timeoutInMs: timeoutMs }), timeoutMs);
+    hit = await withTimeout(
+      client.restoreCache([path], primary ?? keys.save, rest, {
+        segmentTimeoutInMs: timeoutMs,
+        timeoutInMs: timeoutMs,
+      }),
+      timeoutMs,
+    );
   } catch (error) {
     await rm(path, { force: true }).catch(() => {});
-    logger.warning(`Restoring timings from the Actions cache failed (${describeFailure(error)}); planning without stored timings.`);
+    logger.warning(
+      `Restoring timings from the Actions cache failed (${describeFailure(error)}); planning without stored timings.`,
+    );
     return emptyTimingStore();
   }
   if (hit === undefined) {
@@ -134,11 +160,13 @@ export interface SaveOptions {
 export async function saveTimingStore(client: CacheClient, store: TimingStore, options: SaveOptions): Promise<boolean> {
   const { logger, path, key } = options;
   if (options.readOnly) {
-    logger.warning('Timings not saved: this run may not write to the Actions cache (untrusted trigger or read-only token).');
+    logger.warning(
+      'Timings not saved: this run may not write to the Actions cache (untrusted trigger or read-only token).',
+    );
     return false;
   }
   try {
-    if (!client.isFeatureAvailable()) {
+    if (!isAvailable(client)) {
       logger.info('Actions cache is not available here; timings not saved.');
       return false;
     }
@@ -156,7 +184,9 @@ export async function saveTimingStore(client: CacheClient, store: TimingStore, o
       // Someone else is saving the same key: as good as saved (CA-03).
       logger.info(`Timings not saved: another job is saving cache key ${key}.`);
     } else {
-      logger.warning(`Saving timings to the Actions cache failed (${describeFailure(error)}); the next run plans with older timings.`);
+      logger.warning(
+        `Saving timings to the Actions cache failed (${describeFailure(error)}); the next run plans with older timings.`,
+      );
     }
     return false;
   }

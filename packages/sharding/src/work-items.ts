@@ -21,7 +21,6 @@ export interface WorkItem {
   readonly first: TestId;
 }
 
-
 /** Items for test granularity: one per test id (whole-file ids stay whole files), in canonical order. */
 export function testItems(tests: readonly TestId[], estimates: readonly Estimate[]): WorkItem[] {
   return tests.map((id, i) => {

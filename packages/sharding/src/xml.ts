@@ -166,7 +166,8 @@ function readStartTag(text: string, from: number, stack: XmlElement[], maxDepth:
         value = text.slice(start, i);
       }
     }
-    if (attrName && !attributes.has(attrName)) attributes.set(attrName, decodeEntities(value.replace(/[\t\n\r]/g, ' ')));
+    if (attrName && !attributes.has(attrName))
+      attributes.set(attrName, decodeEntities(value.replace(/[\t\n\r]/g, ' ')));
     if (!attrName) i++; // garbage character: skip it rather than loop
   }
   if (!name) return i;
@@ -178,7 +179,9 @@ function readStartTag(text: string, from: number, stack: XmlElement[], maxDepth:
 
 /** Child elements with a given name. */
 export function childElements(element: XmlElement, name?: string): XmlElement[] {
-  return element.children.filter((c): c is XmlElement => typeof c !== 'string' && (name === undefined || c.name === name));
+  return element.children.filter(
+    (c): c is XmlElement => typeof c !== 'string' && (name === undefined || c.name === name),
+  );
 }
 
 /** Concatenated text content of an element (not of its descendants' tags, but their text too). */
@@ -196,7 +199,9 @@ const INVALID_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 export function replaceInvalidXmlChars(text: string): string {
   return text.replace(INVALID_XML, (ch) => {
     const code = ch.codePointAt(0)!;
-    return code <= 0xff ? `\\x${code.toString(16).toUpperCase().padStart(2, '0')}` : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+    return code <= 0xff
+      ? `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`
+      : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
   });
 }
 
