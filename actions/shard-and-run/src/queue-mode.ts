@@ -58,6 +58,8 @@ export function itemsForKeys(plan: Plan, keys: readonly string[]): PlanItem[] {
 }
 
 export interface WorkerRun {
+  /** Whether any batch wrote a JUnit report (otherwise times are the command's, shared out). */
+  measured: boolean;
   reports: JUnitReport[];
   credited: PlanItem[];
   batches: number;
@@ -119,7 +121,15 @@ export async function drainQueue(
     leaseFactor: 0,
     logger,
   });
-  const out: WorkerRun = { reports: [], credited: [], batches: 0, durationMs: 0, cancelled: false, failed: false };
+  const out: WorkerRun = {
+    measured: false,
+    reports: [],
+    credited: [],
+    batches: 0,
+    durationMs: 0,
+    cancelled: false,
+    failed: false,
+  };
   try {
     await client.initialize(
       items.map((i) => Math.max(1, Math.round(i.seconds * 1000))),
@@ -177,6 +187,7 @@ export async function drainQueue(
         clearInterval(heartbeat);
       }
       out.durationMs += result.durationMs;
+      out.measured ||= result.attempts.some((a) => a.junitFiles > 0);
       if (result.cancelled) {
         out.cancelled = true;
         break; // not completed: the lease expires and another worker takes the batch
@@ -278,6 +289,7 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
     );
     const result = items.length ? await run(items, `worker ${spec.index} (replay)`) : undefined;
     worker = {
+      measured: result?.attempts.some((a) => a.junitFiles > 0) ?? false,
       reports: result ? [result.report] : [],
       credited: items,
       batches: result ? 1 : 0,
@@ -315,6 +327,7 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
     durationSeconds: worker.durationMs / 1000,
     tests: itemKeys(worker.credited),
     report,
+    recordTimings: !worker.failed || worker.measured,
     ...(worker.cancelled ? { message: 'the step was cancelled while its tests ran' } : {}),
     ...(created !== undefined && created <= startedMs ? { overheadSeconds: (startedMs - created) / 1000 } : {}),
   });

@@ -139,6 +139,7 @@ export async function runRunMode(inputs: ActionInputs, deps: ModeDeps): Promise<
     ...(execResult?.cancelled ? { message: 'the step was cancelled while its tests ran' } : {}),
     ...(execResult?.timedOut ? { message: 'the test command exceeded its timeout' } : {}),
     retries: Math.max(0, (execResult?.attempts.length ?? 1) - 1),
+    recordTimings: !execResult || !execResult.failed || execResult.attempts.some((a) => a.junitFiles > 0),
     ...(created !== undefined && created <= startedMs ? { overheadSeconds: (startedMs - created) / 1000 } : {}),
   });
   const dir = await directoryTransport(inputs.resultsDir, inputs.workingDirectory).write(result);

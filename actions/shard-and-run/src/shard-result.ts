@@ -38,6 +38,11 @@ export interface ResultParts {
   readonly retries?: number;
   /** Job or pod start to first test, seconds, when known. */
   readonly overheadSeconds?: number;
+  /**
+   * Whether the report's times are measurements worth keeping (default true). False when they are made up: a run
+   * that wrote no JUnit and failed (the time shared out among its tests says nothing about them).
+   */
+  readonly recordTimings?: boolean;
 }
 
 export function buildResult(parts: ResultParts): Omit<ShardResult, 'origin'> {
@@ -58,7 +63,10 @@ export function buildResult(parts: ResultParts): Omit<ShardResult, 'origin'> {
     ...(parts.message === undefined ? {} : { message: parts.message }),
     ...(parts.retries === undefined ? {} : { retries: parts.retries }),
   };
-  const durations = parts.status === 'completed' ? observedDurations(parts.report) : new Map<string, number>();
+  const durations =
+    parts.status === 'completed' && parts.recordTimings !== false
+      ? observedDurations(parts.report)
+      : new Map<string, number>();
   const partial: TimingPartial | undefined =
     durations.size === 0
       ? undefined

@@ -183,6 +183,7 @@ export function collectResults(input: CollectInput): ShardResult[] {
           report,
           ...(message === undefined ? {} : { message }),
           ...(podCreated > 0 && startedMs >= podCreated ? { overheadSeconds: (startedMs - podCreated) / 1000 } : {}),
+          recordTimings: meta.junit === 'present' || meta.exit === 0,
         }),
         origin: `pod ${name}`,
       });
