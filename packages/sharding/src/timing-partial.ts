@@ -4,7 +4,7 @@
  * uploads a second partial for the same shard index: only the highest attempt counts, so a retry neither doubles
  * nor mixes observations.
  */
-import { neutralize, type Logger } from '@gauntlet/action-kit';
+import type { Logger } from '@gauntlet/action-kit';
 import { compareCodeUnits, parseTestKey, testKey } from './test-id.js';
 import { roundSeconds } from './smoothing.js';
 import { updateTimingStore, type TimingStore, type UpdateOptions } from './timing-store.js';
@@ -162,7 +162,7 @@ export function mergeTimingPartials(
       `Timing partials missing for shard(s) ${missingShards.join(', ')} of ${newestTotal}; their tests keep their previous timings.`,
     );
   }
-  if (latest.size === 0) logger.info(neutralize('No timing partials to merge; the timing store is unchanged.'));
+  if (latest.size === 0) logger.info('No timing partials to merge; the timing store is unchanged.');
   const next =
     latest.size === 0
       ? store
