@@ -158,3 +158,25 @@ describe('SH-02: byte-identical plans across three simulated runners', () => {
     },
   );
 });
+
+describe('SH-04: balance with accurate timings', () => {
+  // List scheduling guarantees max ≤ total/N + longest item; the plan asks for 1.25 × total/N + longest item.
+  // These are the plan's own predicted durations (arithmetic on the inputs), not wall-clock measurements.
+  it.each(Array.from({ length: 200 }, (_, i) => i))(
+    'generated suite %i: predicted max shard ≤ 1.25 × total/N + longest item',
+    (seed) => {
+      const m = [2, 3, 4, 7, 16, 64][seed % 6]!;
+      const suite = randomSuite(seed * 7 + 3, m);
+      const tests = suite.tests.filter((t) => t.includes('::'));
+      const timings = new Map(tests.map((t, i) => [t, ((i * 7919) % 1000) / 100 + 0.01] as const));
+      const p = planShards({
+        tests,
+        shards: m,
+        runnerFiltersTests: true,
+        granularity: 'test',
+        timings: { entries: new Map([...timings].map(([k, s]) => [k, { seconds: s, samples: 1, missedRuns: 0 }])) },
+      });
+      expect(p.predictedMakespanSeconds).toBeLessThanOrEqual(1.25 * (p.totalSeconds / m) + p.longestItemSeconds + 1e-9);
+    },
+  );
+});
