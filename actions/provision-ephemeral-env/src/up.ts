@@ -336,13 +336,14 @@ async function applyEverything(
   await applyStack(client, guardrailPlan, applyOptions);
   if (guardrails.some((g) => g.kind === 'ResourceQuota')) await quotaReady(client, namespace, deadline, rt.signal);
   rt.logger.info(`guardrails applied: ${guardrails.map((g) => (g.kind ?? '').toLowerCase()).join(', ')}`);
-  progress.applied = await applyStack(client, plan, applyOptions);
-  rt.logger.info(
-    `applied ${progress.applied.length} objects with server-side apply (field manager ${inputs.fieldManager})`,
-  );
   const seedNames = new Set(inputs.seedJobs);
   const isSeed = (p: PlannedObject): boolean =>
     p.type.kind === 'Job' && (seedNames.has(p.name) || p.object.metadata?.annotations?.[SEED_ANNOTATION] === 'true');
+  // Seed jobs go first after the prerequisites: the workloads apply while they run.
+  progress.applied = await applyStack(client, plan, { ...applyOptions, early: isSeed });
+  rt.logger.info(
+    `applied ${progress.applied.length} objects with server-side apply (field manager ${inputs.fieldManager})`,
+  );
   const toTarget = (a: AppliedObject): WaitTarget => ({
     kind: a.planned.type.kind as WaitTarget['kind'],
     name: a.planned.name,

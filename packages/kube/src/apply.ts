@@ -44,6 +44,11 @@ const FIRST_WAVE = new Set([
   'NetworkPolicy',
 ]);
 
+/** Objects that other objects' pods need to exist first (service accounts, config, secrets, volumes, RBAC). */
+export function isPrerequisite(planned: Pick<PlannedObject, 'type'>): boolean {
+  return FIRST_WAVE.has(planned.type.kind);
+}
+
 export async function planStack(
   objects: readonly StackObject[],
   discovery: TypeResolver,
@@ -197,18 +202,24 @@ export async function serverSideApply(
   }
 }
 
-/** Applies the plan in two waves (prerequisites, then the rest), each with bounded concurrency; the first error aborts the rest. */
+/**
+ * Applies the plan in waves — prerequisites, then objects `early` picks (seed Jobs, whose clock should start
+ * first), then the rest — each wave with bounded concurrency; the first error aborts the rest.
+ */
 export async function applyStack(
   client: KubeClient,
   plan: readonly PlannedObject[],
-  options: ApplyOptions,
+  options: ApplyOptions & { early?: (planned: PlannedObject) => boolean },
 ): Promise<AppliedObject[]> {
-  const first = plan.filter((p) => FIRST_WAVE.has(p.type.kind));
-  const second = plan.filter((p) => !FIRST_WAVE.has(p.type.kind));
+  const early = options.early ?? (() => false);
+  const first = plan.filter((p) => isPrerequisite(p));
+  const second = plan.filter((p) => !isPrerequisite(p) && early(p));
+  const third = plan.filter((p) => !isPrerequisite(p) && !early(p));
   const results: AppliedObject[] = [];
-  for (const wave of [first, second]) {
+  for (const wave of [first, second, third]) {
+    if (wave.length === 0) continue;
     results.push(
-      ...(await mapLimit(wave, options.concurrency ?? 8, async (planned) => {
+      ...(await mapLimit(wave, options.concurrency ?? 12, async (planned) => {
         const result = await serverSideApply(client, planned, options);
         options.onApplied?.(planned, result);
         return { planned, result };

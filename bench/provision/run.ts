@@ -1,0 +1,291 @@
+/**
+ * provision-ephemeral-env benchmarks, on the test bed (or any cluster in KUBECONFIG / GAUNTLET_KUBECONFIG):
+ *
+ * 1. Time to ready: the action's main step (a fresh Node process running the real bundle, from spawn to exit) for a
+ *    realistic stack, against `kubectl create namespace && kubectl apply -f … && kubectl wait job && kubectl rollout
+ *    status …` on the same stack and cluster, alternating, in the same run. Goal: ratio ≤ 1.0.
+ * 2. The reaper among 1,000 environments: wall time and API requests (counted by the fault proxy) as 0, 100, 500 and
+ *    1,000 of them fall due. Goal: requests = list pages + one delete per namespace reaped.
+ *
+ * `pnpm exec tsx bench/provision/run.ts [--iterations N] [--namespaces N]`
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputReader, RecordingLogger, envInputSource } from '@gauntlet/action-kit';
+import {
+  FakeClock,
+  KubeClient,
+  type KubeObject,
+  environmentName,
+  loadKubeConfig,
+  mapLimit,
+  ownershipMetadata,
+} from '@gauntlet/kube';
+import { FaultProxy } from '@gauntlet/testbed';
+import { readRunContext } from '../../actions/provision-ephemeral-env/src/context.js';
+import { parseInputs } from '../../actions/provision-ephemeral-env/src/inputs.js';
+import { reap } from '../../actions/provision-ephemeral-env/src/reap.js';
+import type { Runtime } from '../../actions/provision-ephemeral-env/src/runtime.js';
+import { inputEnvironment, readActionMetadata, runActionLocally } from '../../packages/local-runner/src/index.js';
+import { DEPLOYMENTS, writeStack } from './stack.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const actionDir = path.join(root, 'actions', 'provision-ephemeral-env');
+const argument = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const iterations = argument('iterations', 5);
+const reaperSize = argument('namespaces', 1_000);
+const kubeconfigPath = process.env.GAUNTLET_KUBECONFIG ?? process.env.KUBECONFIG;
+if (!kubeconfigPath) throw new Error('set GAUNTLET_KUBECONFIG or KUBECONFIG (pnpm bench starts the test bed)');
+
+function kubectlBinary(): string {
+  if (process.env.KUBECTL) return process.env.KUBECTL;
+  const cache =
+    process.env.GAUNTLET_CACHE ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'gauntlet');
+  const manifest = path.join(cache, 'testbed', 'manifest.env');
+  const bin = existsSync(manifest) ? /^K8S_BIN=(.*)$/m.exec(readFileSync(manifest, 'utf8'))?.[1] : undefined;
+  return bin ? path.join(bin, 'kubectl') : 'kubectl';
+}
+
+/** The built bundle, copied so a concurrent rebuild in this checkout cannot pull it away mid-run. */
+function bundleSnapshot(): string {
+  const lock = path.join(root, 'bundle', '.build-lock');
+  while (existsSync(lock)) execFileSync('sleep', ['1']);
+  const entry = path.join(root, 'bundle', 'dist', 'index.js');
+  if (!existsSync(entry) || !existsSync(path.join(actionDir, 'dist', 'index.js')))
+    execFileSync('pnpm', ['-s', 'build'], { cwd: root, stdio: 'inherit' });
+  const target = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-bench-bundle-'));
+  cpSync(path.join(root, 'bundle', 'dist'), path.join(target, 'bundle', 'dist'), { recursive: true });
+  cpSync(path.join(actionDir, 'dist'), path.join(target, 'actions', 'provision-ephemeral-env', 'dist'), {
+    recursive: true,
+  });
+  cpSync(path.join(actionDir, 'action.yml'), path.join(target, 'actions', 'provision-ephemeral-env', 'action.yml'));
+  return path.join(target, 'actions', 'provision-ephemeral-env');
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+function table(headers: string[], rows: Array<Array<string | number>>): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
+  return [line(headers), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...cells.slice(1).map(line)].join('\n');
+}
+
+const { kubeConfig } = loadKubeConfig({ path: kubeconfigPath, registerSecret: () => undefined });
+const admin = await KubeClient.create(kubeConfig);
+const kubeconfigText = kubeConfig.exportConfig();
+const repositoryId = String(1_000_000_000 + Math.floor(Math.random() * 900_000_000));
+
+// ---------------------------------------------------------------------------------------------- 1. time to ready
+async function benchReady(): Promise<string> {
+  const actionCopy = bundleSnapshot();
+  const stackDir = writeStack();
+  const kubectl = kubectlBinary();
+  const action: number[] = [];
+  const actionInternal: number[] = [];
+  const baseline: number[] = [];
+  const cleanup: string[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const runAction = async (): Promise<void> => {
+      const pr = 10 + i;
+      const started = Date.now();
+      const result = await runActionLocally({
+        actionDir: actionCopy,
+        workspace: stackDir,
+        inputs: { manifests: 'stack.yaml', kubeconfig: kubeconfigText, report: 'false', timeout: '5m' },
+        event: {
+          name: 'pull_request',
+          payload: {
+            number: pr,
+            pull_request: { number: pr, head: { sha: 'b'.repeat(40) } },
+            repository: { id: Number(repositoryId) },
+          },
+        },
+        env: { GITHUB_REPOSITORY: 'acme/shop' },
+        skipPost: true,
+      });
+      const elapsed = Date.now() - started;
+      if (result.main.exitCode !== 0) throw new Error(`the action failed:\n${result.main.log.join('\n')}`);
+      action.push(elapsed);
+      const internal = /is ready \(([\d.]+)(ms|s)\)/.exec(result.main.log.join('\n'));
+      if (internal) actionInternal.push(Number(internal[1]) * (internal[2] === 's' ? 1000 : 1));
+      cleanup.push(result.outputs.namespace as string);
+    };
+    const runKubectl = (): void => {
+      const namespace = `bench-kubectl-${repositoryId.slice(-6)}-${i}`;
+      const k = (...args: string[]): void => {
+        execFileSync(kubectl, ['--kubeconfig', kubeconfigPath as string, ...args], { stdio: 'pipe' });
+      };
+      const started = Date.now();
+      k('create', 'namespace', namespace);
+      k('apply', '-n', namespace, '-f', path.join(stackDir, 'stack.yaml'));
+      k('wait', '-n', namespace, '--for=condition=complete', 'job/seed', '--timeout=5m');
+      k('rollout', 'status', '-n', namespace, 'deployment', '-l', 'bench=stack', '--timeout=5m');
+      k('rollout', 'status', '-n', namespace, 'statefulset', '-l', 'bench=stack', '--timeout=5m');
+      baseline.push(Date.now() - started);
+      cleanup.push(namespace);
+    };
+    // Alternate the order so neither side always runs on a cluster still busy with the other's cleanup.
+    if (i % 2 === 0) {
+      await runAction();
+      runKubectl();
+    } else {
+      runKubectl();
+      await runAction();
+    }
+    for (const namespace of cleanup.splice(0))
+      await admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${namespace}` }).catch(() => undefined);
+  }
+  rmSync(stackDir, { recursive: true, force: true });
+  const ratio = median(action) / median(baseline);
+  return [
+    `### Time to ready: ${DEPLOYMENTS} Deployments + Services, a 3-replica StatefulSet, a seed Job (${iterations} runs each, alternating)`,
+    '',
+    table(
+      ['', 'median', 'min', 'max'],
+      [
+        [
+          'provision-ephemeral-env (main step: node start → exit)',
+          s(median(action)),
+          s(Math.min(...action)),
+          s(Math.max(...action)),
+        ],
+        [
+          '  of which inside the action (start → ready)',
+          s(median(actionInternal)),
+          s(Math.min(...actionInternal)),
+          s(Math.max(...actionInternal)),
+        ],
+        [
+          'kubectl create ns && apply && wait job && rollout status ×2',
+          s(median(baseline)),
+          s(Math.min(...baseline)),
+          s(Math.max(...baseline)),
+        ],
+        ['ratio (action / kubectl), medians', ratio.toFixed(2), '', ''],
+      ],
+    ),
+    '',
+    `The action also creates the guardrails (quota, limits, 2 network policies, lease), runs capacity admission and waits for every Service's endpoints, which the kubectl sequence does not. Goal ≤ 1.0: ${ratio <= 1 ? 'met' : 'NOT met'}.`,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------- 2. the reaper
+async function benchReaper(): Promise<string> {
+  const proxy = await FaultProxy.forKubeconfig(kubeconfigPath as string);
+  const proxyKubeconfig = proxy.kubeConfig().exportConfig();
+  const base = Date.now() - 86_400_000;
+  const names: string[] = [];
+  const createdAt = Date.now();
+  await mapLimit(
+    Array.from({ length: reaperSize }, (_, i) => i),
+    16,
+    async (i) => {
+      const identity = { repositoryId, target: { kind: 'pr' as const, number: 100_000 + i } };
+      // Namespace i expires at base + i seconds: moving the reaper's clock decides how many are due.
+      const meta = ownershipMetadata(identity, { now: base + i * 1000 - 3_600_000, ttlMs: 3_600_000 });
+      const name = environmentName(identity);
+      names.push(name);
+      await admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name, ...meta } } });
+    },
+  );
+  const createMs = Date.now() - createdAt;
+  const metadata = await readActionMetadata(actionDir);
+  const rows: Array<Array<string | number>> = [];
+  let reapedSoFar = 0;
+  for (const due of [0, Math.round(reaperSize / 10), Math.round(reaperSize / 2), reaperSize]) {
+    const env = {
+      ...inputEnvironment(metadata, {
+        mode: 'reap',
+        kubeconfig: proxyKubeconfig,
+        report: 'false',
+        'reap-closed': 'false',
+      }),
+      GITHUB_EVENT_NAME: 'schedule',
+      GITHUB_REPOSITORY_ID: repositoryId,
+      GITHUB_REPOSITORY: 'acme/shop',
+    };
+    const inputs = parseInputs(new InputReader(envInputSource(env)));
+    const ctx = readRunContext(env);
+    const clock = new FakeClock(base + due * 1000 - 500);
+    const outputs: Record<string, string> = {};
+    let client: KubeClient | undefined;
+    const rt: Runtime = {
+      logger: new RecordingLogger(),
+      clock,
+      signal: new AbortController().signal,
+      kube: loadKubeConfig({ inline: proxyKubeconfig, registerSecret: () => undefined }),
+      setOutput: (name, value) => (outputs[name] = value),
+      saveState: () => undefined,
+      registerSecret: () => undefined,
+      publish: async () => undefined,
+      connect: async () => (client = await KubeClient.create(rt.kube.kubeConfig, { clock })),
+    };
+    proxy.clearRequests();
+    const started = Date.now();
+    await reap({ inputs, ctx, rt }, async () => new Map());
+    const wall = Date.now() - started;
+    const requests = proxy.requests;
+    const deleted = (JSON.parse(outputs.reaped ?? '{}') as { deleted?: string[] }).deleted?.length ?? 0;
+    const gets = requests.filter((r) => r.method === 'GET').length;
+    const deletes = requests.filter((r) => r.method === 'DELETE').length;
+    rows.push([
+      reaperSize,
+      due,
+      deleted,
+      requests.length,
+      gets,
+      deletes,
+      (requests.length - deleted).toString(),
+      s(wall),
+    ]);
+    reapedSoFar += deleted;
+    client?.close();
+  }
+  await proxy.close();
+  // Whatever is left (nothing, if the last pass reaped everything).
+  await mapLimit(names, 16, async (name) => {
+    const ns = await admin.getOptional<KubeObject>(`/api/v1/namespaces/${name}`);
+    if (ns && !ns.metadata?.deletionTimestamp)
+      await admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${name}` }).catch(() => undefined);
+  });
+  return [
+    `### The reaper among ${reaperSize} environments (creating them took ${s(createMs)}; ${reapedSoFar} reaped in total)`,
+    '',
+    table(
+      [
+        'environments',
+        'due (cumulative)',
+        'deleted this pass',
+        'API requests',
+        'GET (lists)',
+        'DELETE',
+        'requests − deletes',
+        'wall time',
+      ],
+      rows,
+    ),
+    '',
+    'Each pass lists namespaces and leases (paginated, 500 per page) and sends one DELETE per namespace newly due; already-terminating ones cost nothing. Requests counted by the fault proxy; wall time in-process (add about 0.5 s of Node start-up for a workflow step).',
+  ].join('\n');
+}
+
+const started = statSync(kubeconfigPath).isFile() ? Date.now() : 0;
+process.stdout.write(`provision-ephemeral-env benchmarks (cluster from ${kubeconfigPath})\n\n`);
+process.stdout.write(`${await benchReady()}\n\n`);
+process.stdout.write(`${await benchReaper()}\n\n`);
+process.stdout.write(`total ${s(Date.now() - started)}\n`);
+admin.close();
