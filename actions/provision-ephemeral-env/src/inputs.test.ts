@@ -34,12 +34,12 @@ describe('parseInputs', () => {
     });
     expect(inputs.resourceQuota).toMatchObject({
       'requests.cpu': '4',
-      'limits.memory': '16Gi',
+      'limits.memory': '32Gi',
       'services.nodeports': '0',
     });
     expect(inputs.limitRange).toEqual({
-      default: { cpu: '500m', memory: '512Mi' },
-      defaultRequest: { cpu: '50m', memory: '64Mi' },
+      default: { cpu: '250m', memory: '256Mi' },
+      defaultRequest: { cpu: '25m', memory: '64Mi' },
     });
   });
 
