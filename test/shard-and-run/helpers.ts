@@ -51,6 +51,8 @@ export interface ActionRun {
   runId?: number;
   runAttempt?: number;
   cancelAfterMs?: number;
+  /** The runner's SIGINT → SIGTERM → SIGKILL gaps after cancelAfterMs (compressed by default). */
+  signalScheduleMs?: { sigintToSigterm: number; sigtermToSigkill: number };
   skipPost?: boolean;
 }
 
@@ -71,7 +73,10 @@ export function runShardAction(options: ActionRun): Promise<RunResult> {
     },
     ...(options.cancelAfterMs === undefined
       ? {}
-      : { cancelAfterMs: options.cancelAfterMs, signalScheduleMs: { sigintToSigterm: 750, sigtermToSigkill: 250 } }),
+      : {
+          cancelAfterMs: options.cancelAfterMs,
+          signalScheduleMs: options.signalScheduleMs ?? { sigintToSigterm: 750, sigtermToSigkill: 250 },
+        }),
     skipPost: options.skipPost ?? true,
   });
 }

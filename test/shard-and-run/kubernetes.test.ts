@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { getTestbed, type Testbed } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,8 +180,26 @@ describe('mode: kubernetes', () => {
     await eventually('the run’s objects are gone', async () => (await leftovers(ns)).length === 0);
   });
 
-  it('a cancelled step deletes the Job and its objects', async () => {
+  it('a cancelled step deletes the Job and its objects (kubeconfig given as content)', async () => {
     const ns = await namespace('shard-cancel');
+    const workspace = await sampleWorkspace();
+    const result = await runShardAction({
+      workspace,
+      inputs: kubeInputs(ns, {
+        'github-token': '',
+        kubeconfig: await readFile(testbed.kubeconfig, 'utf8'),
+        command: `node -e 'setTimeout(() => {}, 600000)' {files}`,
+        'pod-annotations': 'pod-complete.stage.kwok.x-k8s.io/delay=10m',
+      }),
+      cancelAfterMs: 4_000,
+      skipPost: false,
+    });
+    expect(result.conclusion).toBe('cancelled');
+    await eventually('the run’s objects are gone', async () => (await leftovers(ns)).length === 0);
+  });
+
+  it('a step killed outright (SIGKILL) is cleaned up by the post step', async () => {
+    const ns = await namespace('shard-kill');
     const workspace = await sampleWorkspace();
     const result = await runShardAction({
       workspace,
@@ -191,9 +210,12 @@ describe('mode: kubernetes', () => {
       }),
       env: { KUBECONFIG: testbed.kubeconfig },
       cancelAfterMs: 4_000,
+      signalScheduleMs: { sigintToSigterm: 0, sigtermToSigkill: 0 },
       skipPost: false,
     });
-    expect(result.conclusion).toBe('cancelled');
+    expect(result.main.signalsSent).toContain('SIGKILL');
+    expect(result.post?.exitCode).toBe(0);
+    expect(result.post?.log.join('\n')).toMatch(/Deleted the shard run gauntlet-shards-[0-9a-f]{10}/);
     await eventually('the run’s objects are gone', async () => (await leftovers(ns)).length === 0);
   });
 });

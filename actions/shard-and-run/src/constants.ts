@@ -82,7 +82,6 @@ export const Outputs = {
 export const State = {
   kubeRoot: 'kube-root',
   kubeNamespace: 'kube-namespace',
-  kubeconfig: 'kubeconfig',
   cleaned: 'kube-cleaned',
 } as const;
 

@@ -9,7 +9,9 @@ import {
   saveState,
   setOutput,
 } from '@gauntlet/action-kit/runner';
+import { InputReader } from '@gauntlet/action-kit';
 import { ACTION_NAME, State } from './constants.js';
+import { parseKubeconfigInput } from './inputs.js';
 import { run } from './main.js';
 
 export async function main(): Promise<void> {
@@ -29,6 +31,7 @@ export async function post(): Promise<void> {
     // Only the Kubernetes backend leaves anything to clean up; the other modes never load its code here.
     if (!getState(State.kubeRoot) || getState(State.cleaned) === 'true') return;
     const { kubernetesCleanup } = await import('./kubernetes/backend.js');
-    await kubernetesCleanup(getState, getActionsLogger(), registerSecret);
+    const kubeconfig = parseKubeconfigInput(new InputReader(), process.env['GITHUB_WORKSPACE'] ?? process.cwd());
+    await kubernetesCleanup(getState, kubeconfig, getActionsLogger(), registerSecret);
   });
 }

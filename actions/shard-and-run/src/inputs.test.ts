@@ -135,6 +135,20 @@ describe('parseInputs', () => {
     ]);
   });
 
+  it('takes the kubeconfig as content (YAML or base64) or as a path', () => {
+    const base = { ...RUN, mode: 'queue', shard: '1/2', namespace: 'pr-1' };
+    const yaml = 'apiVersion: v1\nkind: Config\nclusters: []\n';
+    expect(parse({ ...base, kubeconfig: yaml }).queue?.kubeconfig).toEqual({ data: yaml.trim() });
+    const b64 = Buffer.from(`${yaml}# ${'x'.repeat(200)}\n`).toString('base64');
+    expect(parse({ ...base, kubeconfig: b64 }).queue?.kubeconfig).toMatchObject({
+      data: expect.stringContaining('apiVersion: v1'),
+    });
+    expect(parse({ ...base, kubeconfig: '.kube/config' }).queue?.kubeconfig).toEqual({
+      path: path.join(WORKSPACE, '.kube/config'),
+    });
+    expect(error({ ...base, kubeconfig: 'A'.repeat(300) })).toMatch(/does not decode to a kubeconfig/);
+  });
+
   it('reads the queue inputs', () => {
     const q = parse({ ...RUN, mode: 'queue', shard: '1/4', namespace: 'pr-1', 'lease-timeout': '2m' });
     expect(q.queue).toEqual({ namespace: 'pr-1', leaseTimeoutMs: 120_000 });

@@ -67,9 +67,12 @@ export interface ExecutionInputs {
   readonly timeoutMs?: number;
 }
 
+/** A kubeconfig as a file path, or its content (YAML, or base64 of it; a secret). */
+export type KubeconfigInput = { readonly path: string } | { readonly data: string };
+
 export interface KubernetesInputs {
   readonly namespace: string;
-  readonly kubeconfig?: string;
+  readonly kubeconfig?: KubeconfigInput;
   readonly image: string;
   readonly parallelism?: number;
   readonly resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
@@ -94,7 +97,7 @@ export interface Toleration {
 
 export interface QueueInputs {
   readonly namespace: string;
-  readonly kubeconfig?: string;
+  readonly kubeconfig?: KubeconfigInput;
   readonly leaseTimeoutMs: number;
 }
 
@@ -361,9 +364,28 @@ function tolerationsInput(reader: InputReader): Toleration[] {
   });
 }
 
+/**
+ * The kubeconfig input: content when it has several lines or starts like a kubeconfig, base64 content when it is a
+ * long base64 string, else a path. The post step reads it again (content is never saved as state).
+ */
+export function parseKubeconfigInput(reader: InputReader, workspace: string): KubeconfigInput | undefined {
+  const value = reader.raw(Inputs.kubeconfig);
+  if (value === undefined) return undefined;
+  if (value.includes('\n') || /^(apiVersion|kind|clusters|current-context)\s*:/.test(value)) return { data: value };
+  if (value.length > 200 && /^[A-Za-z0-9+/=\s]+$/.test(value)) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    if (!/(^|\n)\s*(apiVersion|clusters)\s*:/.test(decoded)) {
+      throw new InputError(Inputs.kubeconfig, 'looks like base64 but does not decode to a kubeconfig');
+    }
+    return { data: decoded };
+  }
+  if (value.length > 4096) throw new InputError(Inputs.kubeconfig, 'is neither a kubeconfig nor a path');
+  return { path: absolute(workspace, value) };
+}
+
 function kubernetesInputs(reader: InputReader, workspace: string): KubernetesInputs {
   const namespace = namespaceInput(reader);
-  const kubeconfig = reader.string(Inputs.kubeconfig);
+  const kubeconfig = parseKubeconfigInput(reader, workspace);
   const image = reader.string(Inputs.image, {
     required: true,
     pattern: /^[^\s]{1,512}$/,
@@ -398,7 +420,7 @@ function kubernetesInputs(reader: InputReader, workspace: string): KubernetesInp
   });
   return {
     namespace,
-    ...(kubeconfig === undefined ? {} : { kubeconfig: absolute(workspace, kubeconfig) }),
+    ...(kubeconfig === undefined ? {} : { kubeconfig }),
     image,
     ...(parallelism === undefined ? {} : { parallelism }),
     ...(reader.raw(Inputs.resources) === undefined ? {} : { resources: resourcesInput(reader)! }),
@@ -466,10 +488,10 @@ export function parseInputs(reader: InputReader = new InputReader(), workspace: 
   const queue: QueueInputs | undefined =
     mode === 'queue'
       ? (() => {
-          const kubeconfig = reader.string(Inputs.kubeconfig);
+          const kubeconfig = parseKubeconfigInput(reader, workingDirectory);
           return {
             namespace: namespaceInput(reader),
-            ...(kubeconfig === undefined ? {} : { kubeconfig: absolute(workingDirectory, kubeconfig) }),
+            ...(kubeconfig === undefined ? {} : { kubeconfig }),
             leaseTimeoutMs: reader.duration(Inputs.leaseTimeout, { minMs: 1_000, maxMs: 6 * 3_600_000 }) ?? 600_000,
           };
         })()

@@ -122,16 +122,23 @@ export class KubeApi {
    * the current user are handed to `register` before the first request.
    */
   static async load(
-    kubeconfigPath: string | undefined,
+    kubeconfig: { readonly path: string } | { readonly data: string } | string | undefined,
     register: (value: string | undefined) => void,
   ): Promise<KubeApi> {
     const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
+    const source = typeof kubeconfig === 'string' ? { path: kubeconfig } : kubeconfig;
     try {
-      if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
+      if (source && 'data' in source) {
+        register(source.data);
+        kc.loadFromString(source.data);
+      } else if (source) kc.loadFromFile(source.path);
       else kc.loadFromDefault();
     } catch (error) {
-      throw new UserError(`cannot load the kubeconfig${kubeconfigPath ? ' file' : ''}: ${(error as Error).message}`);
+      // A YAML error may quote the content: say only what failed.
+      throw new UserError(
+        `cannot load the kubeconfig${source && 'path' in source ? ' file' : ''} (${(error as Error).name})`,
+      );
     }
     const user = kc.getCurrentUser();
     for (const value of [user?.token, user?.password, user?.keyData, user?.certData]) register(value);

@@ -3,13 +3,12 @@
  * the system under test) instead of a GitHub matrix: plan → create the run's objects → wait with watches → collect
  * the results the pods stored → the same merge and report as the matrix flow → delete the run's objects.
  */
-import path from 'node:path';
 import { errorMessage, neutralize, UserError, type Logger } from '@gauntlet/action-kit';
 import type { Plan } from '@gauntlet/sharding';
 import { expandCommand } from '@gauntlet/test-runners';
 import { State } from '../constants.js';
 import type { ModeDeps } from '../deps.js';
-import type { Inputs as ActionInputs } from '../inputs.js';
+import type { Inputs as ActionInputs, KubeconfigInput } from '../inputs.js';
 import { finishMerge } from '../merge-mode.js';
 import { commandArguments } from '../plan-io.js';
 import { computePlan } from '../plan-mode.js';
@@ -196,9 +195,11 @@ export async function runKubernetesMode(inputs: ActionInputs, deps: ModeDeps): P
       `Creating ${plan.shardCount} shard${plan.shardCount === 1 ? '' : 's'} as Job ${name} in namespace ${namespace}.`,
     );
     const root = await createRoot(api, namespace, rootObject, logger);
-    deps.saveState(State.kubeRoot, name);
-    deps.saveState(State.kubeNamespace, namespace);
-    if (kube.kubeconfig) deps.saveState(State.kubeconfig, kube.kubeconfig);
+    if (!kube.keepResources) {
+      // For the post step: delete the run even if this step is killed before its own cleanup.
+      deps.saveState(State.kubeRoot, name);
+      deps.saveState(State.kubeNamespace, namespace);
+    }
     for (let i = 1; i <= plan.shardCount; i++) {
       await api.request('POST', apiPath('core', 'configmaps', namespace), { body: resultConfigMap(root, i, identity) });
     }
@@ -256,6 +257,7 @@ export async function runKubernetesMode(inputs: ActionInputs, deps: ModeDeps): P
 /** The post step: delete what the main step created if it could not (cancelled, crashed). */
 export async function kubernetesCleanup(
   state: (name: string) => string,
+  kubeconfig: KubeconfigInput | undefined,
   logger: Logger,
   register: (value: string | undefined) => void,
 ): Promise<void> {
@@ -263,8 +265,7 @@ export async function kubernetesCleanup(
   const namespace = state(State.kubeNamespace);
   if (!name || !namespace || state(State.cleaned) === 'true') return;
   if (!/^gauntlet-shards-[0-9a-f]{10}$/.test(name) || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) return;
-  const kubeconfig = state(State.kubeconfig) || undefined;
-  const api = await KubeApi.load(kubeconfig ? path.resolve(kubeconfig) : undefined, register);
+  const api = await KubeApi.load(kubeconfig, register);
   try {
     await deleteRoot(api, namespace, name);
     logger.info(`Deleted the shard run ${name} in ${namespace}.`);
