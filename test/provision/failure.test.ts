@@ -122,7 +122,7 @@ describe('NS-11: the deadline passes while pods fail', () => {
     }
     console.info(`NS-11: namespace deleted after ${deleted}/${trials} failed runs`);
     expect(deleted).toBe(trials);
-  });
+  }, 3_600_000);
 
   it('keeps the environment with keep-on-failure: true, for the reaper to collect', async () => {
     const result = await runInProcess({
@@ -198,5 +198,5 @@ describe('NS-04: the previous namespace is still terminating when a re-run start
     }
     console.info(`NS-04: ${succeeded}/${runs} re-runs waited for the terminating namespace and created a new one`);
     expect(succeeded).toBe(runs);
-  });
+  }, 3_600_000);
 });

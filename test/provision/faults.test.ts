@@ -102,7 +102,7 @@ describe('NS-05: 429 with Retry-After: 3 on 30% of requests', () => {
     expect(early).toEqual([]);
     expect(completed).toBe(trials);
     expect(trafficViolations(proxy.requests)).toEqual([]);
-  });
+  }, 1_800_000);
 });
 
 describe('NS-06: 5xx and connection resets on 20% of reads', () => {
@@ -130,7 +130,7 @@ describe('NS-06: 5xx and connection resets on 20% of reads', () => {
     expect(maxAttempt).toBeLessThanOrEqual(10);
     expect(completed).toBe(trials);
     expect(trafficViolations(proxy.requests)).toEqual([]);
-  });
+  }, 1_800_000);
 });
 
 describe('NS-07 and NS-08: apply failures', () => {
