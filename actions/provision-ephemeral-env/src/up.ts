@@ -493,6 +493,17 @@ async function onFailure(
   };
   if (cancelled) {
     await doTeardown(false);
+    // Then, if the runner's grace period allows, say so on the PR (best effort: SIGKILL may come first).
+    await rt.publish({
+      kind: 'failed',
+      namespace,
+      reason: 'the run was cancelled',
+      targets: lines(progress.statuses),
+      diagnostics: [],
+      teardown: teardownNote,
+      durationMs: rt.clock.now() - started,
+      cancelled: true,
+    });
     return;
   }
   let diagnostics: Awaited<ReturnType<typeof diagnose>> = [];
