@@ -2,7 +2,9 @@ import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEAD_SHA, matrixFlow, prEvent, runShardAction, sampleWorkspace } from './helpers.js';
+import { runActionLocally } from '@gauntlet/local-runner';
+import { runShardDemo } from './demo.js';
+import { ACTION_DIR, HEAD_SHA, matrixFlow, prEvent, runShardAction, sampleWorkspace } from './helpers.js';
 
 /**
  * The matrix flow end to end: the real bundle through the local runner (plan job → matrix run jobs → merge job) on
@@ -176,6 +178,27 @@ describe('plan → run → merge through the bundle', () => {
       inputs: { mode: 'merge', plan: 'gauntlet-shard-plan.json' },
     });
     expect(merge.outputs).toMatchObject({ tests: '12', failed: '1', flaky: '1' });
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('the demo’s steps (runShardDemo) run plan, three shards and merge with every path under one directory', async () => {
+    const pr = 9;
+    gh.seedPull(pr, { headSha: HEAD_SHA });
+    const demo = await runShardDemo((_, inputs) =>
+      // Each step in its own fresh workspace, as the demo's runStep does.
+      runActionLocally({
+        actionDir: ACTION_DIR,
+        inputs: { 'github-token': gh.token, ...inputs },
+        event: prEvent(gh, pr),
+        env: { GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: `${gh.owner}/${gh.repo}`, GITHUB_RUN_ID: '4242' },
+        skipPost: true,
+      }),
+    );
+    expect(demo.plan.main.exitCode).toBe(0);
+    expect(demo.merge.outputs).toMatchObject({ tests: '12', failed: '1', flaky: '1' });
+    expect(
+      gh.store.comments.some((c) => c.issue_url.endsWith(`/issues/${pr}`) && (c.body ?? '').includes('```mermaid')),
+    ).toBe(true);
     expect(gh.violations).toEqual([]);
   });
 });
