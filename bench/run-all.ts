@@ -31,6 +31,8 @@ for (const suite of suites) {
   process.stdout.write(`\n===== bench/${suite} =====\n`);
   const started = Date.now();
   const result = spawnSync(process.execPath, ['--import', 'tsx', entry], { stdio: 'inherit', env });
-  results.push(`${suite}: ${result.status === 0 ? 'ok' : `exit ${String(result.status)}`} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  results.push(
+    `${suite}: ${result.status === 0 ? 'ok' : `exit ${String(result.status)}`} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
 }
 process.stdout.write(`\n${results.join('\n')}\n`);
