@@ -40,7 +40,8 @@ function relativePath(value: string, cwd: string): string {
   return rel.startsWith('..') || path.isAbsolute(rel) ? value : normalizePath(rel);
 }
 
-function withAttributes(el: XmlElement, cwd: string): XmlElement {
+/** The tree with `file` attributes and suite names made relative to `cwd`. */
+function rewrite(el: XmlElement, cwd: string): XmlElement {
   const attributes = new Map(el.attributes);
   const file = attributes.get('file');
   if (file !== undefined) attributes.set('file', relativePath(file, cwd));
@@ -49,10 +50,6 @@ function withAttributes(el: XmlElement, cwd: string): XmlElement {
     if (name !== undefined) attributes.set('name', relativePath(name, cwd));
   }
   return { name: el.name, attributes, children: el.children.map((c) => (typeof c === 'string' ? c : rewrite(c, cwd))) };
-}
-
-function rewrite(el: XmlElement, cwd: string): XmlElement {
-  return withAttributes(el, cwd);
 }
 
 /** Groups test cases that sit directly under <testsuites> into synthetic suites, one per file (in first-seen order). */

@@ -77,16 +77,13 @@ export async function finishMerge(
   const cache = timingCacheFor(inputs.timings, ctx, inputs.workingDirectory, logger, deps.cacheLibrary);
   const timing = await updateTimingStore(inputs.timings, ctx, cache, outcome.partials, logger);
   const recommendation = recommendShards(outcome, plan, inputs.sizing);
-  const built = buildReport(
-    {
-      outcome,
-      ...(plan ? { plan } : {}),
-      ...(recommendation ? { recommendation } : {}),
-      timing,
-      ...(backendNote ? { backendNote } : {}),
-    },
-    inputs.report.maxAnnotations,
-  );
+  const built = buildReport({
+    outcome,
+    ...(plan ? { plan } : {}),
+    ...(recommendation ? { recommendation } : {}),
+    timing,
+    ...(backendNote ? { backendNote } : {}),
+  });
   await publish(built, inputs.report, inputs.githubToken, ctx, logger, deps.summary);
 
   const t = outcome.totals;

@@ -55,7 +55,7 @@ describe('buildReport', () => {
       caseOf(`flaky ${i}: ${text}`, 'flaky'),
     ]);
     const { plan, outcome } = outcomeWith(cases);
-    const built = buildReport({ outcome, plan }, 50);
+    const built = buildReport({ outcome, plan });
     for (const doc of [built.doc, built.summaryDoc]) {
       const markdown = doc.render(COMMENT_BODY_LIMIT);
       const structure = analyzeMarkdown(markdown);
@@ -78,7 +78,7 @@ describe('buildReport', () => {
       caseOf(`${i} ${'n'.repeat(10_000)}`, 'failed', `tests/f${i}.test.ts`, 'm'.repeat(100_000)),
     );
     const { outcome } = outcomeWith(cases);
-    const built = buildReport({ outcome }, 50);
+    const built = buildReport({ outcome });
     const markdown = built.doc.render(COMMENT_BODY_LIMIT);
     expect(markdown.length).toBeLessThanOrEqual(COMMENT_BODY_LIMIT.max);
     expect(markdown).toContain('| 20000 | 0 | 20000 |');
@@ -118,7 +118,7 @@ describe('buildReport', () => {
       shardOverheadSeconds: 30,
     });
     expect(recommendation?.count).toBe(3);
-    const markdown = buildReport({ outcome, plan, ...(recommendation ? { recommendation } : {}) }, 50).doc.render(
+    const markdown = buildReport({ outcome, plan, ...(recommendation ? { recommendation } : {}) }).doc.render(
       COMMENT_BODY_LIMIT,
     );
     expect(markdown).toContain('```mermaid\ngantt');

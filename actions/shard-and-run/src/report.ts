@@ -285,11 +285,12 @@ function build(input: ReportInput, limits: { failures: number; flaky: number; sl
   return doc;
 }
 
-export function buildReport(input: ReportInput, maxAnnotations: number): BuiltReport {
+export function buildReport(input: ReportInput): BuiltReport {
   const { outcome } = input;
   const annotations: Annotation[] = [];
   for (const r of rows(outcome)) {
-    if (annotations.length >= Math.max(0, maxAnnotations) * 4) break; // enough for the cap; the count is in the summary
+    // The check run sends at most max-annotations and counts the rest; past this many, counting is all that is left.
+    if (annotations.length >= 100_000) break;
     if (r.testCase.status !== 'failed' && r.testCase.status !== 'error') continue;
     if (!r.file) continue;
     const failure = r.testCase.failures[0];

@@ -6,7 +6,7 @@
 import { errorMessage, neutralize, UserError, type Logger } from '@gauntlet/action-kit';
 import type { Plan } from '@gauntlet/sharding';
 import { expandCommand } from '@gauntlet/test-runners';
-import { State } from '../constants.js';
+import { Outputs, State } from '../constants.js';
 import type { ModeDeps } from '../deps.js';
 import type { Inputs as ActionInputs, KubeconfigInput } from '../inputs.js';
 import { finishMerge } from '../merge-mode.js';
@@ -173,6 +173,9 @@ export async function runKubernetesMode(inputs: ActionInputs, deps: ModeDeps): P
   const namespace = kube.namespace;
   const plan = await computePlan(inputs, deps);
   checkCommandFitsPlan(plan, inputs);
+  deps.setOutput(Outputs.planId, plan.id);
+  deps.setOutput(Outputs.shardCount, plan.shardCount);
+  deps.setOutput(Outputs.shardCountReason, plan.shardCountReason);
   const lines = shardCommandLines(plan, inputs);
   const identity: RunIdentity = {
     repository: `${ctx.owner}/${ctx.repo}`,
