@@ -1,6 +1,7 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RecordingLogger } from '@gauntlet/action-kit';
+import { parseTimingStore } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';
 import type { RunContext } from './context.js';
 import { tempWorkspace } from './test-helpers.js';
@@ -171,7 +172,8 @@ describe('updateTimingStore', () => {
     };
     const update = await updateTimingStore(inputs, ctx('push'), spy, [partial], new RecordingLogger());
     expect(update.saved).toBe('saved');
-    expect(written).toContain('"a.test.ts": [2, 1, 0]');
-    expect(written).toContain('"b.test.ts": [4, 1, 1]');
+    const store = parseTimingStore(written, new RecordingLogger());
+    expect(store.entries.get('a.test.ts')).toMatchObject({ seconds: 2, missedRuns: 0 });
+    expect(store.entries.get('b.test.ts')).toMatchObject({ seconds: 4, missedRuns: 1 });
   });
 });
