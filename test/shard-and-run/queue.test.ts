@@ -27,6 +27,15 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
+async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
 describe('mode: queue', () => {
   it('workers share one queue in a ConfigMap; a dead worker’s batch is re-queued and run by another', async () => {
     const ns = `shard-queue-${Date.now().toString(36)}`;
@@ -60,10 +69,23 @@ describe('mode: queue', () => {
           retries: '0',
         },
         env: { KUBECONFIG: kubeconfig },
-        ...(index === 3 ? { cancelAfterMs: 4_000 } : {}),
+        ...(index === 3 ? { cancelAfterMs: 6_000 } : {}),
       });
     };
-    const workers = await Promise.all([worker(1), worker(2), worker(3)]);
+    // Worker 3 starts first and must hold a batch before the others start, so it dies holding one.
+    const third = worker(3);
+    await eventually('worker 3 holds a lease', async () => {
+      const cms = await api.request<{ items: KubeObject[] }>('GET', apiPath('core', 'configmaps', ns), {
+        query: { labelSelector: 'gauntlet.dev/managed-by=shard-and-run' },
+      });
+      const text = (cms.items[0]?.['data'] as Record<string, string> | undefined)?.['state.json'];
+      return (
+        text !== undefined &&
+        (JSON.parse(text) as { leases: { worker: string }[] }).leases.some((l) => l.worker === 'worker-3')
+      );
+    });
+    const [first, second] = await Promise.all([worker(1), worker(2)]);
+    const workers = [first, second, await third] as const;
     expect(workers[0].main.exitCode, workers[0].main.rawOutput).toBe(0);
     expect(workers[1].main.exitCode, workers[1].main.rawOutput).toBe(0);
     expect(workers[2].conclusion).toBe('cancelled');
