@@ -55,6 +55,7 @@ export async function runStep(
   action: string,
   inputs: Record<string, string>,
   env: Record<string, string> = {},
+  workspace?: string,
 ): Promise<RunResult> {
   process.stdout.write(`\n▶ ${step} (${action})\n`);
   const result = await runActionLocally({
@@ -74,6 +75,7 @@ export async function runStep(
       ...env,
     },
     onLine: (line) => process.stdout.write(`  ${line}\n`),
+    ...(workspace ? { workspace } : {}),
   });
   process.stdout.write(`  → ${result.conclusion}; outputs: ${Object.keys(result.outputs).join(', ') || 'none'}\n`);
   ctx.results.push({ step, result });

@@ -10,6 +10,19 @@ export interface DemoStep {
 }
 
 export const demoSteps: DemoStep[] = [
+  step('provision-ephemeral-env', async (ctx) => {
+    // A stack of every common kind (Deployment, StatefulSet, DaemonSet, Job, Service, Ingress, …) in the PR's
+    // namespace, with the default guardrails; its namespace feeds the SLO gate below.
+    const up = await runStep(
+      ctx,
+      'environment',
+      'provision-ephemeral-env',
+      { mode: 'up', manifests: 'test/provision/fixtures/all-kinds/stack.yaml', ttl: '1h' },
+      { KUBECONFIG: ctx.kubeconfig },
+      ctx.root,
+    );
+    if (up.outputs.namespace) ctx.namespace = up.outputs.namespace;
+  }),
   step('shard-and-run', async (ctx) => {
     // plan → three shards → merge on a sample suite with one failing and one flaky test.
     await runShardDemo((name, inputs) => runStep(ctx, name, 'shard-and-run', inputs));
@@ -17,6 +30,18 @@ export const demoSteps: DemoStep[] = [
   step('slo-check', async (ctx) => {
     // The environment's namespace when provision-ephemeral-env ran; a fixed demo name otherwise.
     await runSloCheck(ctx, ctx.namespace ?? 'pr-demo00-42');
+  }),
+  step('provision-ephemeral-env', async (ctx) => {
+    // What the workflow's pull_request `closed` job does: tear the environment down, ownership checked.
+    if (!ctx.namespace) return;
+    await runStep(
+      ctx,
+      'teardown',
+      'provision-ephemeral-env',
+      { mode: 'down' },
+      { KUBECONFIG: ctx.kubeconfig },
+      ctx.root,
+    );
   }),
 ];
 
