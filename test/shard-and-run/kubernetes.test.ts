@@ -36,7 +36,9 @@ beforeAll(async () => {
   gh.seedPull(7, { headSha: HEAD_SHA });
 });
 
+const namespaces: string[] = [];
 afterAll(async () => {
+  for (const ns of namespaces) await api.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
   await gh?.close();
   api?.close();
 });

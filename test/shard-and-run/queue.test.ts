@@ -25,7 +25,11 @@ beforeAll(async () => {
   kubeconfig = getTestbed().kubeconfig;
   api = await KubeApi.load(kubeconfig, () => undefined);
 });
-afterAll(() => api?.close());
+let ns = '';
+afterAll(async () => {
+  if (ns) await api.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+  api?.close();
+});
 
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -38,7 +42,7 @@ async function eventually(what: string, check: () => Promise<boolean>, timeoutMs
 
 describe('mode: queue', () => {
   it('workers share one queue in a ConfigMap; a dead worker’s batch is re-queued and run by another', async () => {
-    const ns = `shard-queue-${Date.now().toString(36)}`;
+    ns = `shard-queue-${Date.now().toString(36)}`;
     await api.request('POST', '/api/v1/namespaces', {
       body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
     });
