@@ -16,7 +16,7 @@ export async function runSloCheck(ctx: DemoContext, namespace: string): Promise<
   writeFileSync(`${target}.tmp`, JSON.stringify([{ targets: [`127.0.0.1:${service.port}`], labels: { namespace } }]));
   renameSync(`${target}.tmp`, target);
   const startedAt = Math.floor(Date.now() / 1000);
-  const ticker = setInterval(() => service.record(30, Math.random() < 0.1 ? 1 : 0, 0.04 + Math.random() * 0.05), 1000);
+  const ticker = setInterval(() => service.record(30, Math.random() < 0.05 ? 1 : 0, 0.04 + Math.random() * 0.05), 1000);
   try {
     process.stdout.write('  synthetic traffic for 35 s so the SLO window has data…\n');
     await new Promise((resolve) => setTimeout(resolve, 35_000));
@@ -32,7 +32,7 @@ export async function runSloCheck(ctx: DemoContext, namespace: string): Promise<
         '    ratio:',
         '      bad: demo_http_requests_total{namespace="{{namespace}}",code="500"}',
         '      total: demo_http_requests_total{namespace="{{namespace}}"}',
-        '    objective: { target: 99%, warn: 99.5% }',
+        '    objective: { target: 99.5%, warn: 99% }',
         '  - name: latency-p95',
         `    latency: { histogram: 'demo_http_request_duration_seconds{namespace="{{namespace}}"}', quantile: 0.95, threshold: 250ms }`,
         '  - name: scraped',

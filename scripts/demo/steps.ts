@@ -17,7 +17,13 @@ export const demoSteps: DemoStep[] = [
       ctx,
       'environment',
       'provision-ephemeral-env',
-      { mode: 'up', manifests: 'test/provision/fixtures/all-kinds/stack.yaml', ttl: '1h' },
+      {
+        mode: 'up',
+        manifests: 'test/provision/fixtures/all-kinds/stack.yaml',
+        ttl: '1h',
+        // A quota sized to this small stack, so capacity admission fits it on a busy test bed.
+        'resource-quota': 'requests.cpu: "1"\nrequests.memory: 1Gi\nlimits.cpu: "4"\nlimits.memory: 4Gi\npods: "30"',
+      },
       { KUBECONFIG: ctx.kubeconfig },
       ctx.root,
     );
