@@ -99,8 +99,9 @@ describe('NS-13: cancellation at random instants', () => {
       if (wasCreated) created++;
       const deletes = requests.filter((r) => r.method === 'DELETE' && r.path === `/api/v1/namespaces/${namespace}`);
       if (wasCreated && run.main.signalsSent.length > 0 && deletes[0]) latencies.push(deletes[0].time - sigint);
-      if (run.main.signalsSent.length === 0) {
-        // The step finished before the cancel instant: a successful run keeps its environment (by design); clean up.
+      if (run.main.signalsSent.length === 0 || (run.state.phase === 'ready' && run.state.cancelled !== 'true')) {
+        // The step had finished (or was exiting) when the signal came, so nothing was cancelled: a successful run
+        // keeps its environment by design. Clean up.
         completedFirst++;
         await runBundle({
           inputs: { mode: 'down', kubeconfig, 'delete-timeout': '0' },

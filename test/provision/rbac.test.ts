@@ -72,6 +72,9 @@ async function settle(group: string, resource: string, verb: string, allowed: bo
   throw new Error(`RBAC did not settle for ${verb} ${group}/${resource}`);
 }
 
+/** Small enough that capacity admission passes on a busy shared cluster; the capacity rules are still exercised. */
+const SMALL_QUOTA = 'requests.cpu: 500m\nrequests.memory: 1Gi\nlimits.cpu: "4"\nlimits.memory: 8Gi\npods: "30"';
+
 interface Exercise {
   failed: string[];
   degraded: string[];
@@ -91,7 +94,7 @@ async function exercise(): Promise<Exercise> {
       result.degraded.push(`${step}: ${text.slice(Math.max(0, hit.index - 80), hit.index + 80).replace(/\s+/g, ' ')}`);
   };
   // Stops at the first failure: one is proof enough, and every later step would only cost time.
-  const quick = { 'delete-timeout': '0', 'fail-on-stuck': 'false' };
+  const quick = { 'delete-timeout': '0', 'fail-on-stuck': 'false', 'resource-quota': SMALL_QUOTA };
   check(
     'up',
     await runInProcess({

@@ -56,6 +56,8 @@ export const State = {
   phase: 'phase',
   runKey: 'run-key',
   keepOnFailure: 'keep-on-failure',
+  /** Set by the main step's SIGINT/SIGTERM handler: the job was cancelled, even if up had already finished. */
+  cancelled: 'cancelled',
 } as const;
 
 export type Phase = 'starting' | 'creating' | 'applying' | 'ready' | 'failed' | 'torn-down' | 'down';

@@ -14,7 +14,7 @@ import {
   systemClock,
   type LoadedKubeConfig,
 } from '@gauntlet/kube';
-import { ACTION } from './constants.js';
+import { ACTION, State } from './constants.js';
 import { readRunContext, reportContextOf, type RunContext } from './context.js';
 import { down } from './down.js';
 import { parseInputs, type Inputs } from './inputs.js';
@@ -42,6 +42,8 @@ export async function run(): Promise<void> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) return;
+    // First, so the post step knows the job was cancelled even if the environment had just become ready.
+    saveState(State.cancelled, 'true');
     logger.info(`received ${signal}: cancelling`);
     controller.abort(new Error(`cancelled by ${signal}`));
   };

@@ -42,7 +42,7 @@ export async function runPost(): Promise<void> {
     }
     return;
   }
-  if (phase === 'ready') {
+  if (phase === 'ready' && getState(State.cancelled) !== 'true') {
     // The environment came up; tear it down only if a later step of the job failed or the job was cancelled.
     const ctx = readRunContext();
     const token = inputs.githubToken ?? process.env.GITHUB_TOKEN;
@@ -64,6 +64,8 @@ export async function runPost(): Promise<void> {
       return;
     }
     logger.info(`post: the job ${outcome} after the environment came up; tearing down what this run created`);
+  } else if (phase === 'ready') {
+    logger.info('post: the job was cancelled after the environment came up; tearing down what this run created');
   }
   const identity = validateIdentity(JSON.parse(getState(State.identity)) as EnvironmentIdentity);
   const namespace = environmentName(identity);
