@@ -87,14 +87,23 @@ function checkRegistry(names: string[]): void {
   if (missing.length > 0) throw new Error(`bundle/src/actions.ts lacks an entry for: ${missing.join(', ')}`);
 }
 
-/** Several people (and agents) build in one checkout: a lock directory keeps two builds from interleaving. */
+/**
+ * Several people (and agents) build in one checkout: a lock directory keeps two builds from interleaving. It holds
+ * the builder's pid, so a build that was killed leaves a lock the next one recognises as stale and takes over.
+ */
 async function withBuildLock(fn: () => Promise<void>): Promise<void> {
   const lock = path.join(root, 'bundle', '.build-lock');
   for (let waited = 0; ; waited += 500) {
     try {
       mkdirSync(lock);
+      writeFileSync(path.join(lock, 'pid'), String(process.pid));
       break;
     } catch {
+      if (!holderAlive(lock)) {
+        log('taking over the lock of a build that is no longer running');
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
       if (waited > 300_000) throw new Error(`another build holds ${lock}; remove it if no build is running`);
       if (waited % 10_000 === 0) log('waiting for another build to finish');
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -104,6 +113,22 @@ async function withBuildLock(fn: () => Promise<void>): Promise<void> {
     await fn();
   } finally {
     rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function holderAlive(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
+  } catch {
+    // Just created, pid not written yet: treat as alive for now.
+    return true;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
