@@ -89,7 +89,9 @@ describe('NS-05: 429 with Retry-After: 3 on 30% of requests', () => {
         const key = `${record.method} ${record.path}`;
         if (record.attempt > 0) {
           const previous = byCall.get(`${key}#${record.attempt - 1}`);
-          if (previous !== undefined && record.at - previous < 3_000) early.push(`${key}: ${record.at - previous} ms`);
+          // 3 s less a clock tick: timers and the proxy's wall-clock stamps differ by a millisecond or so.
+          if (previous !== undefined && record.at - previous < 3_000 - 20)
+            early.push(`${key}: ${record.at - previous} ms`);
         }
         if (record.outcome === 429) byCall.set(`${key}#${record.attempt}`, record.at);
       }

@@ -24,8 +24,10 @@ export const nodeKeys = {
 } as const;
 
 export const defaultFakeNodes: FakeNodeSpec[] = [
-  { name: 'kwok-general-0', cpu: '8', memory: '32Gi', pods: '110', instanceType: 'm5.2xlarge', zone: 'us-east-1a' },
-  { name: 'kwok-general-1', cpu: '8', memory: '32Gi', pods: '110', instanceType: 'm5.2xlarge', zone: 'us-east-1b' },
+  // Large general nodes: several test runs share one test bed, and each live environment reserves its whole quota
+  // in capacity admission, so small nodes would make unrelated tests refuse each other.
+  { name: 'kwok-general-0', cpu: '32', memory: '128Gi', pods: '250', instanceType: 'm5.8xlarge', zone: 'us-east-1a' },
+  { name: 'kwok-general-1', cpu: '32', memory: '128Gi', pods: '250', instanceType: 'm5.8xlarge', zone: 'us-east-1b' },
   {
     name: 'kwok-spot-0',
     cpu: '4',
