@@ -57,7 +57,7 @@ function kubectlBinary(): string {
 /** The built bundle, copied so a concurrent rebuild in this checkout cannot pull it away mid-run. */
 function bundleSnapshot(): string {
   const lock = path.join(root, 'bundle', '.build-lock');
-  while (existsSync(lock)) execFileSync('sleep', ['1']);
+  waitForBuildLock(lock);
   const entry = path.join(root, 'bundle', 'dist', 'index.js');
   if (!existsSync(entry) || !existsSync(path.join(actionDir, 'dist', 'index.js')))
     execFileSync('pnpm', ['-s', 'build'], { cwd: root, stdio: 'inherit' });
@@ -289,3 +289,18 @@ process.stdout.write(`${await benchReady()}\n\n`);
 process.stdout.write(`${await benchReaper()}\n\n`);
 process.stdout.write(`total ${s(Date.now() - started)}\n`);
 admin.close();
+
+/** True while another build holds the lock (a lock whose holder died is not a running build). */
+function buildRunning(lock: string): boolean {
+  if (!existsSync(lock)) return false;
+  try {
+    process.kill(Number(readFileSync(path.join(lock, 'pid'), 'utf8')), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function waitForBuildLock(lock: string): void {
+  for (let waited = 0; buildRunning(lock) && waited < 600; waited++) execFileSync('sleep', ['1']);
+}

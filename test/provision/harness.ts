@@ -63,7 +63,7 @@ export function ensureBuilt(): void {
   const lock = path.join(root, 'bundle', '.build-lock');
   const bundle = path.join(root, 'bundle', 'dist', 'index.js');
   for (let attempt = 0; attempt < 5; attempt++) {
-    while (existsSync(lock)) execFileSync('sleep', ['1']);
+    waitForBuildLock(lock);
     const built = existsSync(entry) && existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
     const sources = Math.max(
       newest(path.join(actionDir, 'src')),
@@ -82,7 +82,7 @@ export function ensureBuilt(): void {
     } catch {
       continue; // a build started while copying
     }
-    if (existsSync(lock)) continue;
+    if (buildRunning(lock)) continue;
     snapshotDir = path.join(target, 'actions', 'provision-ephemeral-env');
     return;
   }
@@ -441,4 +441,19 @@ export function kubeconfigFor(kubeconfigPath: string, user: Record<string, unkno
     },
     { lineWidth: -1 },
   );
+}
+
+/** True while another build holds the lock (a lock whose holder died is not a running build). */
+function buildRunning(lock: string): boolean {
+  if (!existsSync(lock)) return false;
+  try {
+    process.kill(Number(readFileSync(path.join(lock, 'pid'), 'utf8')), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function waitForBuildLock(lock: string): void {
+  for (let waited = 0; buildRunning(lock) && waited < 600; waited++) execFileSync('sleep', ['1']);
 }
