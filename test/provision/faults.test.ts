@@ -21,7 +21,7 @@ import {
 
 const tb = getTestbed();
 const repositoryId = randomRepositoryId();
-const trials = Number(process.env.GAUNTLET_NS_TRIALS ?? 20);
+const trials = Number(process.env.GAUNTLET_NS_TRIALS ?? 10);
 let proxy: FaultProxy;
 let kubeconfig: string;
 let admin: KubeClient;

@@ -4,6 +4,11 @@
  * - runInProcess: the same mode functions in this process with recorders and a scaled clock, for the trials that
  *   repeat a scenario dozens of times (a fresh Node process per trial would not fit the suite's time budget).
  * Both talk to the real test-bed API server, usually through the fault proxy, which records every request.
+ *
+ * The default trial counts keep the suite to a few minutes; the release-gate counts of the reliability plan are:
+ *   GAUNTLET_NS_TRIALS=50 GAUNTLET_NS04_RUNS=50 GAUNTLET_NS13_SEEDS=300 GAUNTLET_NS13_REAL_SEEDS=10 \
+ *   GAUNTLET_RBAC_SWEEP=verbs pnpm exec vitest run --project integration test/provision
+ * (NS-01 runs its full 10,000 by default; about 35 minutes in all on the 2-core test bed.)
  */
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
