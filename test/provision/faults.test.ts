@@ -84,16 +84,16 @@ describe('NS-05: 429 with Retry-After: 3 on 30% of requests', () => {
       const result = await trial();
       if (result.ok) completed++;
       else console.error(describeFailure(result));
-      const byCall = new Map<string, number>();
+      // When each call's 429 answer arrived, by call and attempt.
+      const answered = new Map<string, number>();
       for (const record of result.requests) {
-        const key = `${record.method} ${record.path}`;
         if (record.attempt > 0) {
-          const previous = byCall.get(`${key}#${record.attempt - 1}`);
-          // 3 s less a clock tick: timers and the proxy's wall-clock stamps differ by a millisecond or so.
+          const previous = answered.get(`${record.call}#${record.attempt - 1}`);
+          // 3 s less a clock tick: timers and the clock's readings differ by a millisecond or so.
           if (previous !== undefined && record.at - previous < 3_000 - 20)
-            early.push(`${key}: ${record.at - previous} ms`);
+            early.push(`${record.method} ${record.path}: ${record.at - previous} ms`);
         }
-        if (record.outcome === 429) byCall.set(`${key}#${record.attempt}`, record.at);
+        if (record.outcome === 429) answered.set(`${record.call}#${record.attempt}`, record.answeredAt);
       }
     }
     proxy.removeRule(rule);

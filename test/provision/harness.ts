@@ -31,6 +31,7 @@ import {
   repositoryHash,
   types,
   MANAGED_BY,
+  sleepUntilDone,
 } from '@gauntlet/kube';
 import type { RecordedRequest } from '@gauntlet/testbed';
 import {
@@ -154,21 +155,8 @@ export class ScaledClock implements Clock {
   }
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.sleeps.push(ms);
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        Math.max(0, ms / this.factor),
-      );
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    const until = this.now() + Math.max(0, ms);
+    return sleepUntilDone(() => (until - this.now()) / this.factor, signal);
   }
 }
 

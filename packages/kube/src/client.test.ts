@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.js';
-import { KubeClient, retryAfterMs } from './client.js';
+import { KubeClient, retryAfterMs, type RequestRecord } from './client.js';
 import { KubeApiError, KubeNetworkError, formatKubeError } from './errors.js';
 import { ScriptedServer, json, status } from './testing/fake-server.js';
 
@@ -162,12 +162,19 @@ describe('KubeClient safety', () => {
       if (calls === 1) json(res, 503, status(503, 'x', 'x'));
       else json(res, 200, {});
     });
-    const records: unknown[] = [];
+    const records: RequestRecord[] = [];
     const c = await client({ onRequest: (r) => records.push(r) });
     await c.get('/api/v1/namespaces/x');
-    expect(c.requestCount).toBe(2);
+    await c.get('/api/v1/namespaces/x');
+    expect(c.requestCount).toBe(3);
     expect(c.retries).toBe(1);
-    expect(records).toHaveLength(2);
+    // A retry shares its call's number; the next call to the same path gets its own.
+    expect(records.map((r) => [r.call, r.attempt, r.outcome])).toEqual([
+      [1, 0, 503],
+      [1, 1, 200],
+      [2, 0, 200],
+    ]);
+    expect(records.every((r) => r.answeredAt >= r.at)).toBe(true);
     c.close();
   });
 

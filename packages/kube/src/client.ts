@@ -52,13 +52,17 @@ export const defaultRetryPolicy: RetryPolicy = {
 };
 
 export interface RequestRecord {
+  /** One number per logical call, shared by its retries: concurrent calls to the same path stay apart. */
+  call: number;
   method: HttpMethod;
   path: string;
   attempt: number;
   /** HTTP status, or the network error code. */
   outcome: number | string;
-  /** Clock time the request was sent. */
+  /** Clock time the attempt was sent. */
   at: number;
+  /** Clock time its answer (or network error) arrived. */
+  answeredAt: number;
 }
 
 export interface KubeClientOptions {
@@ -158,6 +162,7 @@ export class KubeClient {
   /** Wire requests sent, by method (retries included). */
   readonly counts: Record<HttpMethod, number> = { GET: 0, POST: 0, PUT: 0, PATCH: 0, DELETE: 0 };
   retries = 0;
+  private calls = 0;
   private readonly agent: http.Agent;
   private readonly staticCredentials: Credentials | undefined;
   private readonly timeoutMs: number;
@@ -264,22 +269,24 @@ export class KubeClient {
   private async execute(request: KubeRequest): Promise<string> {
     const idempotent = request.idempotent ?? DEFAULT_IDEMPOTENT[request.method];
     const url = this.url(request);
+    const call = ++this.calls;
     for (let attempt = 0; ; attempt++) {
       if (request.signal?.aborted) throw abortError(request.signal);
+      const sentAt = this.clock.now();
       let response: RawResponse;
       try {
         response = await this.send(request, url);
       } catch (error) {
         if (isAbortError(error) || request.signal?.aborted) throw abortError(request.signal);
         const code = networkCode(error);
-        this.record(request, attempt, code);
+        this.record({ call, request, attempt, sentAt }, code);
         const retryable = NOT_SENT.has(code) || (idempotent && TRANSIENT.has(code));
         const failure = new KubeNetworkError(request.method, request.path, code);
         if (!retryable || attempt >= this.retry.maxRetries) throw failure;
         await this.pause(this.backoff(attempt), request, failure);
         continue;
       }
-      this.record(request, attempt, response.status);
+      this.record({ call, request, attempt, sentAt }, response.status);
       if (response.status >= 200 && response.status < 300) return response.body;
       const status = parseStatus(response.body);
       const failure = new KubeApiError(request.method, request.path, response.status, status);
@@ -303,9 +310,21 @@ export class KubeClient {
     return Math.round(step * (0.5 + this.random() * 0.5));
   }
 
-  private record(request: KubeRequest, attempt: number, outcome: number | string): void {
+  private record(
+    sent: { call: number; request: KubeRequest; attempt: number; sentAt: number },
+    outcome: number | string,
+  ): void {
+    const { call, request, attempt, sentAt } = sent;
     this.counts[request.method]++;
-    this.onRequest?.({ method: request.method, path: request.path, attempt, outcome, at: this.clock.now() });
+    this.onRequest?.({
+      call,
+      method: request.method,
+      path: request.path,
+      attempt,
+      outcome,
+      at: sentAt,
+      answeredAt: this.clock.now(),
+    });
   }
 
   private async credentials(): Promise<Credentials> {
@@ -386,6 +405,8 @@ export class KubeClient {
     const module = url.protocol === 'https:' ? https : http;
     let resourceVersion = typeof query.resourceVersion === 'string' ? query.resourceVersion : undefined;
     let events = 0;
+    const call = ++this.calls;
+    const sentAt = this.clock.now();
     return new Promise<WatchEnd>((resolve, reject) => {
       let settled = false;
       const finish = (fn: () => void): void => {
@@ -408,7 +429,7 @@ export class KubeClient {
           ...(options.signal ? { signal: options.signal } : {}),
         },
         (res) => {
-          this.record({ method: 'GET', path }, 0, res.statusCode ?? 0);
+          this.record({ call, request: { method: 'GET', path }, attempt: 0, sentAt }, res.statusCode ?? 0);
           if ((res.statusCode ?? 0) >= 300) {
             const chunks: Buffer[] = [];
             res.on('data', (chunk: Buffer) => chunks.push(chunk));
