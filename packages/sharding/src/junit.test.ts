@@ -41,6 +41,17 @@ describe('parseJUnitXml', () => {
     expect(inner.cases[1]!.failures).toHaveLength(2);
   });
 
+  it('keeps test cases written straight under <testsuites>', () => {
+    const r = parseJUnitXml(
+      `<testsuites name="all"><testcase classname="a" name="loose" time="0.5"><failure message="m"/></testcase>` +
+        `<testsuite name="s"><testcase name="inside" time="1"/></testsuite></testsuites>`,
+    );
+    expect(r.suites.map((s) => [s.name, s.cases.map((c) => `${c.name}:${c.status}`)])).toEqual([
+      ['all', ['loose:failed']],
+      ['s', ['inside:passed']],
+    ]);
+  });
+
   it('never expands custom entities or fetches external ones (XXE, billion laughs)', () => {
     const xxe = `<?xml version="1.0"?>
 <!DOCTYPE testsuites [

@@ -88,7 +88,20 @@ export function parseJUnitXml(text: string, limits?: Partial<XmlLimits>): JUnitR
     for (const nested of childElements(el, 'testsuite')) visit(nested, file);
   };
   if (root.name === 'testsuite') visit(root, undefined);
-  else for (const s of childElements(root, 'testsuite')) visit(s, undefined);
+  else {
+    // Some reporters (pytest with junit_family=xunit1 wrappers, hand-rolled scripts) put cases straight under
+    // <testsuites>; keep them in a suite named after the root rather than dropping them.
+    const direct = childElements(root, 'testcase');
+    if (direct.length > 0) {
+      const file = root.attributes.get('file');
+      suites.push({
+        name: root.attributes.get('name') ?? '',
+        ...optional('file', file),
+        cases: direct.map((c) => readCase(c, file)),
+      });
+    }
+    for (const s of childElements(root, 'testsuite')) visit(s, undefined);
+  }
   const name = root.name === 'testsuites' ? root.attributes.get('name') : undefined;
   return { ...optional('name', name), suites: suites.filter((s) => s.cases.length > 0 || s.time !== undefined) };
 }
