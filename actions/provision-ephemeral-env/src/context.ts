@@ -3,55 +3,14 @@
  * numeric id), which pull request or ref, which commit, which run — and whether the event runs code or secrets on
  * behalf of a fork, which we refuse by default.
  */
-import { readFileSync } from 'node:fs';
-import { UserError } from '@gauntlet/action-kit';
-import type { ReportContext } from '@gauntlet/github';
+import { UserError, readWorkflowRun, type EventPayload, type WorkflowRun } from '@gauntlet/action-kit';
 import { type EnvironmentIdentity } from '@gauntlet/kube';
 
-export interface RunContext {
-  readonly eventName: string;
-  readonly ref: string;
-  readonly owner: string;
-  readonly repo: string;
+export interface RunContext extends WorkflowRun {
   /** GitHub's numeric repository id; undefined when neither the event nor GITHUB_REPOSITORY_ID has it. */
   readonly repositoryId: string | undefined;
-  readonly runId: number;
-  readonly runAttempt: number;
-  readonly sha: string;
-  readonly headSha: string;
-  readonly prNumber: number | undefined;
-  readonly serverUrl: string;
-  readonly apiUrl: string;
-  readonly workspace: string;
   /** Set when the event carries a fork's code or identity into a privileged context. */
   readonly forkEvent: string | undefined;
-}
-
-interface RepoRef {
-  full_name?: string;
-  fork?: boolean;
-}
-
-interface EventPayload {
-  number?: number;
-  pull_request?: { number?: number; head?: { sha?: string; repo?: RepoRef | null }; base?: { repo?: RepoRef } };
-  workflow_run?: { head_sha?: string; pull_requests?: Array<{ number?: number }>; head_repository?: RepoRef | null };
-  repository?: { id?: number; full_name?: string };
-}
-
-function readEvent(file: string | undefined): EventPayload {
-  if (!file) return {};
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    return parsed && typeof parsed === 'object' ? parsed : {};
-  } catch {
-    return {};
-  }
-}
-
-function positiveInt(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isSafeInteger(n) && n >= 1 ? n : fallback;
 }
 
 /**
@@ -74,37 +33,15 @@ function forkEventOf(eventName: string, event: EventPayload): string | undefined
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
-  const event = readEvent(env.GITHUB_EVENT_PATH);
-  const eventName = env.GITHUB_EVENT_NAME ?? 'workflow_dispatch';
-  const [owner = 'local', repo = 'repository'] = (env.GITHUB_REPOSITORY ?? 'local/repository').split('/');
-  const sha = env.GITHUB_SHA ?? '0'.repeat(40);
-  const prNumber =
-    event.pull_request?.number ??
-    event.workflow_run?.pull_requests?.[0]?.number ??
-    (eventName.startsWith('pull_request') ? event.number : undefined);
-  const idFromEvent = event.repository?.id;
+  const run = readWorkflowRun(env);
+  const idFromEvent = run.event.repository?.id;
   const repositoryId =
     typeof idFromEvent === 'number' && Number.isSafeInteger(idFromEvent)
       ? String(idFromEvent)
       : /^[1-9][0-9]{0,19}$/.test(env.GITHUB_REPOSITORY_ID ?? '')
         ? env.GITHUB_REPOSITORY_ID
         : undefined;
-  return {
-    eventName,
-    ref: env.GITHUB_REF ?? '',
-    owner,
-    repo,
-    repositoryId,
-    runId: positiveInt(env.GITHUB_RUN_ID, 1),
-    runAttempt: positiveInt(env.GITHUB_RUN_ATTEMPT, 1),
-    sha,
-    headSha: event.pull_request?.head?.sha ?? event.workflow_run?.head_sha ?? sha,
-    prNumber: typeof prNumber === 'number' && Number.isSafeInteger(prNumber) && prNumber > 0 ? prNumber : undefined,
-    serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
-    apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
-    workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
-    forkEvent: forkEventOf(eventName, event),
-  };
+  return { ...run, repositoryId, forkEvent: forkEventOf(run.eventName, run.event) };
 }
 
 export function requireRepositoryId(ctx: RunContext): string {
@@ -128,17 +65,4 @@ export function identityFor(
   if (!ctx.ref)
     throw new UserError('no pull request and no ref: set pr-number, or run on a pull_request or push event');
   return { repositoryId, target: { kind: 'ref', ref: ctx.ref }, ...base };
-}
-
-export function reportContextOf(ctx: RunContext, prNumber?: number): ReportContext {
-  const number = prNumber ?? ctx.prNumber;
-  return {
-    owner: ctx.owner,
-    repo: ctx.repo,
-    ...(number === undefined ? {} : { prNumber: number }),
-    headSha: ctx.headSha,
-    runId: ctx.runId,
-    runAttempt: ctx.runAttempt,
-    serverUrl: ctx.serverUrl,
-  };
 }

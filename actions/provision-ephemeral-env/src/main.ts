@@ -5,7 +5,14 @@
  */
 import { UserError, type Logger } from '@gauntlet/action-kit';
 import { appendJobSummary, getActionsLogger, registerSecret, saveState, setOutput } from '@gauntlet/action-kit/runner';
-import { JOB_SUMMARY_LIMIT, createOctokit, framed, publishReport, renderWithin } from '@gauntlet/github';
+import {
+  JOB_SUMMARY_LIMIT,
+  createOctokit,
+  framed,
+  publishReport,
+  renderWithin,
+  reportContextOfRun,
+} from '@gauntlet/github';
 import {
   KubeClient,
   kubeConfigSecrets,
@@ -15,7 +22,7 @@ import {
   type LoadedKubeConfig,
 } from '@gauntlet/kube';
 import { ACTION, State } from './constants.js';
-import { readRunContext, reportContextOf, type RunContext } from './context.js';
+import { readRunContext, type RunContext } from './context.js';
 import { down } from './down.js';
 import { parseInputs, type Inputs } from './inputs.js';
 import { reap } from './reap.js';
@@ -110,7 +117,7 @@ async function publish(
     await publishReport({
       octokit,
       logger,
-      context: reportContextOf(ctx, inputs.prNumber),
+      context: reportContextOfRun(ctx, inputs.prNumber),
       section: rendered.section,
       ...(rendered.checkRun ? { checkRun: rendered.checkRun } : {}),
       summaryWriter: { write: (markdown) => appendJobSummary(markdown) },

@@ -3,82 +3,20 @@
  * for timing data: only runs of code that is already on a trusted branch may write the timing store, so a pull
  * request can never poison the timings every later plan is built from.
  */
-import { readFileSync } from 'node:fs';
-import type { ReportContext } from '@gauntlet/github';
+import { readWorkflowRun, type WorkflowRun } from '@gauntlet/action-kit';
 
-export interface RunContext {
-  readonly eventName: string;
-  /** e.g. refs/heads/main, refs/pull/7/merge. */
-  readonly ref: string;
+export interface RunContext extends WorkflowRun {
   readonly defaultBranch?: string;
-  readonly owner: string;
-  readonly repo: string;
-  readonly runId: number;
-  readonly runAttempt: number;
-  readonly sha: string;
-  /** The PR head commit on PR events (GITHUB_SHA is a merge commit there), else GITHUB_SHA. */
-  readonly headSha: string;
-  readonly prNumber?: number;
-  readonly serverUrl: string;
-  readonly apiUrl: string;
-  readonly workspace: string;
   readonly runnerTemp: string;
 }
 
-interface EventPayload {
-  pull_request?: { number?: number; head?: { sha?: string } };
-  workflow_run?: { head_sha?: string; pull_requests?: { number?: number }[] };
-  repository?: { default_branch?: string };
-}
-
-function readEvent(file: string | undefined): EventPayload {
-  if (!file) return {};
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    return parsed && typeof parsed === 'object' ? parsed : {};
-  } catch {
-    return {};
-  }
-}
-
-function positiveInt(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isSafeInteger(n) && n >= 1 ? n : fallback;
-}
-
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
-  const event = readEvent(env['GITHUB_EVENT_PATH']);
-  const [owner = 'local', repo = 'repository'] = (env['GITHUB_REPOSITORY'] ?? 'local/repository').split('/');
-  const sha = env['GITHUB_SHA'] ?? '0'.repeat(40);
-  const prNumber = event.pull_request?.number ?? event.workflow_run?.pull_requests?.[0]?.number;
-  const defaultBranch = event.repository?.default_branch;
+  const run = readWorkflowRun(env);
+  const defaultBranch = run.event.repository?.default_branch;
   return {
-    eventName: env['GITHUB_EVENT_NAME'] ?? 'workflow_dispatch',
-    ref: env['GITHUB_REF'] ?? '',
+    ...run,
     ...(typeof defaultBranch === 'string' && defaultBranch !== '' ? { defaultBranch } : {}),
-    owner,
-    repo,
-    runId: positiveInt(env['GITHUB_RUN_ID'], 1),
-    runAttempt: positiveInt(env['GITHUB_RUN_ATTEMPT'], 1),
-    sha,
-    headSha: event.pull_request?.head?.sha ?? event.workflow_run?.head_sha ?? sha,
-    ...(typeof prNumber === 'number' ? { prNumber } : {}),
-    serverUrl: env['GITHUB_SERVER_URL'] ?? 'https://github.com',
-    apiUrl: env['GITHUB_API_URL'] ?? 'https://api.github.com',
-    workspace: env['GITHUB_WORKSPACE'] ?? process.cwd(),
     runnerTemp: env['RUNNER_TEMP'] ?? env['TMPDIR'] ?? '/tmp',
-  };
-}
-
-export function reportContextOf(ctx: RunContext): ReportContext {
-  return {
-    owner: ctx.owner,
-    repo: ctx.repo,
-    ...(ctx.prNumber === undefined ? {} : { prNumber: ctx.prNumber }),
-    headSha: ctx.headSha,
-    runId: ctx.runId,
-    runAttempt: ctx.runAttempt,
-    serverUrl: ctx.serverUrl,
   };
 }
 

@@ -7,12 +7,13 @@ import { errorMessage, neutralize, type Logger } from '@gauntlet/action-kit';
 import {
   createOctokit,
   publishReport,
+  reportContextOfRun,
   type GitHubClient,
   type PublishResult,
   type SummaryWriter,
 } from '@gauntlet/github';
 import { ACTION_NAME } from './constants.js';
-import { reportContextOf, type RunContext } from './context.js';
+import type { RunContext } from './context.js';
 import type { ReportInputs } from './inputs.js';
 import type { BuiltReport } from './report.js';
 
@@ -70,7 +71,7 @@ export async function publish(
   return publishReport({
     octokit: githubClient(token, ctx, logger),
     logger,
-    context: reportContextOf(ctx),
+    context: reportContextOfRun(ctx),
     section: { action: ACTION_NAME, title: report.checkName, markdown: built.doc, summaryMarkdown: built.summaryDoc },
     checkRun: {
       name: report.checkName,

@@ -145,10 +145,12 @@ describe('updateTimingStore', () => {
     runAttempt: 1,
     sha: 'a',
     headSha: 'a',
+    prNumber: undefined,
     serverUrl: 'https://github.com',
     apiUrl: 'https://api.github.com',
     workspace: '/',
     runnerTemp: '/tmp',
+    event: {},
   });
   const inputs = { useCache: true, key: '', trustedRefs: [], cacheTimeoutMs: 1000 };
   const partial = { shard: 1, shardTotal: 1, attempt: 1, tests: new Map([['a.test.ts', 2]]) };

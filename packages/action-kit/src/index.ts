@@ -4,3 +4,4 @@ export * from './untrusted.js';
 export * from './duration.js';
 export * from './inputs.js';
 export * from './secrets.js';
+export * from './workflow-run.js';

@@ -1,3 +1,5 @@
+import type { WorkflowRun } from '@gauntlet/action-kit';
+
 /**
  * Where a report goes, derived from the workflow event. The PR head SHA matters: on pull_request events GITHUB_SHA
  * is the merge commit GitHub made for the run, and a check run attached to it never shows on the PR.
@@ -45,5 +47,19 @@ export function reportContextFrom(context: ActionsContextLike): ReportContext {
     runId: context.runId,
     runAttempt: context.runAttempt ?? 1,
     ...(context.serverUrl ? { serverUrl: context.serverUrl } : {}),
+  };
+}
+
+/** The report context of a workflow run read by the action kit; `prNumber` overrides the event's (an input). */
+export function reportContextOfRun(run: WorkflowRun, prNumber?: number): ReportContext {
+  const number = prNumber ?? run.prNumber;
+  return {
+    owner: run.owner,
+    repo: run.repo,
+    ...(number === undefined ? {} : { prNumber: number }),
+    headSha: run.headSha,
+    runId: run.runId,
+    runAttempt: run.runAttempt,
+    serverUrl: run.serverUrl,
   };
 }
