@@ -13,7 +13,7 @@ import type {
 import { verdictScore, worst } from './result.js';
 import { commonProblems, compare, extractStepData, sumBuckets, sumLast, type StepData } from './step-data.js';
 import { bucketQuantile } from './histogram.js';
-import { humanDuration } from './duration.js';
+import { formatDuration } from '@gauntlet/action-kit';
 import { resolutionFor } from './windows.js';
 import { num, pct, secs, times } from './format.js';
 import type { SloDefinition } from './model.js';
@@ -184,7 +184,7 @@ export function assessInstant(plan: InstantPlan, outcome: QueryOutcome, options:
         plan,
         queries,
         'stale',
-        `sample timestamp is ${humanDuration(skewMs)} away from the evaluation time (limit ${humanDuration(maxStaleMs)})`,
+        `sample timestamp is ${formatDuration(skewMs)} away from the evaluation time (limit ${formatDuration(maxStaleMs)})`,
         notes,
       ),
     };
@@ -284,7 +284,7 @@ export function assessSeries(
   if (coverage < options.minCoverage) {
     return partial(
       'insufficient-coverage',
-      `only ${pct(coverage, 1)} of ${whole.expected} steps of ${humanDuration(window.stepMs)} had data (need ${pct(options.minCoverage, 1)})`,
+      `only ${pct(coverage, 1)} of ${whole.expected} steps of ${formatDuration(window.stepMs)} had data (need ${pct(options.minCoverage, 1)})`,
     );
   }
   const minRequests = slo.objective.minRequests ?? options.minRequests;
@@ -368,7 +368,7 @@ export function assessSeries(
       long,
       short,
     };
-    const windows = `${humanDuration(long.windowMs)}/${humanDuration(short.windowMs)}`;
+    const windows = `${formatDuration(long.windowMs)}/${formatDuration(short.windowMs)}`;
     const thin = [long, short].find(
       (w) => w.coverage < options.minCoverage || w.events < minEvents || w.burnRate === null,
     );
@@ -380,14 +380,14 @@ export function assessSeries(
       return {
         ...common,
         status: 'inconclusive' as const,
-        reason: `${tier.name} (${times(tier.factor)} over ${windows}): ${humanDuration(thin.windowMs)} window has too little data (${why})`,
+        reason: `${tier.name} (${times(tier.factor)} over ${windows}): ${formatDuration(thin.windowMs)} window has too little data (${why})`,
       };
     }
     const firing = (long.burnRate as number) >= tier.factor && (short.burnRate as number) >= tier.factor;
     return {
       ...common,
       status: firing ? ('firing' as const) : ('ok' as const),
-      reason: `${tier.name}: burn ${times(long.burnRate)} over ${humanDuration(long.windowMs)} and ${times(short.burnRate)} over ${humanDuration(short.windowMs)} ${firing ? '>=' : 'vs'} ${times(tier.factor)}`,
+      reason: `${tier.name}: burn ${times(long.burnRate)} over ${formatDuration(long.windowMs)} and ${times(short.burnRate)} over ${formatDuration(short.windowMs)} ${firing ? '>=' : 'vs'} ${times(tier.factor)}`,
     };
   });
 

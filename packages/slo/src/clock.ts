@@ -1,37 +1,7 @@
-/**
- * Time is injected so tests never wait for real backoff or real watch intervals: the client's retry sleeps, the
- * watch loop's interval and every "now" go through a Clock. Network timeouts stay on real timers on purpose (a
- * socket does not know about a fake clock).
- */
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-  /** Resolves after ms, or rejects with the signal's reason when aborted first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+/** SLO evaluation waits through the action kit's Clock; this adds the fake whose sleeps return at once. */
+import type { Clock } from '@gauntlet/action-kit';
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(abortReason(signal));
-        return;
-      }
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        Math.max(0, ms),
-      );
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(abortReason(signal as AbortSignal));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
+export { systemClock, type Clock } from '@gauntlet/action-kit';
 
 /**
  * A clock whose sleep returns at once and moves time forward by the amount slept. Tests read `slept` to check

@@ -31,23 +31,3 @@ export function promDuration(ms: number): string {
   const rounded = Math.max(1, Math.round(ms));
   return rounded % 1000 === 0 ? `${rounded / 1000}s` : `${rounded}ms`;
 }
-
-/** Shortest readable form for reports: `1h30m`, `45s`, `250ms`. */
-export function humanDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms);
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  let rest = Math.round(ms / 1000);
-  const parts: string[] = [];
-  for (const [unit, size] of [
-    ['d', 86_400],
-    ['h', 3_600],
-    ['m', 60],
-    ['s', 1],
-  ] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.join('');
-}

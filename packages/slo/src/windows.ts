@@ -1,4 +1,4 @@
-import { humanDuration } from './duration.js';
+import { formatDuration } from '@gauntlet/action-kit';
 import { WORKBOOK_LONGEST_MS } from './burn-rate-policy.js';
 import type { BurnRateTier, WindowSpec } from './model.js';
 
@@ -55,12 +55,12 @@ export function resolveWindow(
     label = 'since start';
   } else {
     rawMs = spec.ms;
-    label = humanDuration(rawMs);
+    label = formatDuration(rawMs);
   }
   const step = stepMs ?? chooseStepMs(rawMs, minStepMs);
   const steps = Math.floor(rawMs / step);
   const durationMs = steps * step;
-  if (spec.kind === 'since-start') label = `since start (${humanDuration(durationMs)})`;
+  if (spec.kind === 'since-start') label = `since start (${formatDuration(durationMs)})`;
   return { startMs: endMs - durationMs, endMs, durationMs, label, stepMs: step, steps };
 }
 
