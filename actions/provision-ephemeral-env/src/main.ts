@@ -13,15 +13,9 @@ import {
   renderWithin,
   reportContextOfRun,
 } from '@gauntlet/github';
-import {
-  KubeClient,
-  kubeConfigSecrets,
-  loadKubeConfig,
-  mapLimit,
-  systemClock,
-  type LoadedKubeConfig,
-} from '@gauntlet/kube';
+import { KubeClient, kubeConfigSecrets, mapLimit, systemClock, type LoadedKubeConfig } from '@gauntlet/kube';
 import { ACTION, State } from './constants.js';
+import { maskAndLoadCredentials } from './credentials.js';
 import { readRunContext, type RunContext } from './context.js';
 import { down } from './down.js';
 import { parseInputs, type Inputs } from './inputs.js';
@@ -33,13 +27,7 @@ import { up } from './up.js';
 export async function run(): Promise<void> {
   const logger = getActionsLogger();
   const inputs = parseInputs();
-  registerSecret(inputs.githubToken);
-  registerSecret(process.env.GITHUB_TOKEN);
-  const kube = loadKubeConfig({
-    ...(inputs.kubeconfig ? { inline: inputs.kubeconfig } : {}),
-    ...(inputs.context ? { context: inputs.context } : {}),
-    registerSecret,
-  });
+  const kube = maskAndLoadCredentials(inputs);
   const ctx = readRunContext();
   if (inputs.mode === 'up' && ctx.forkEvent && !inputs.allowForkEvents) {
     throw new UserError(

@@ -4,17 +4,17 @@
  * created-by-run annotation names this very run attempt, checked by label and annotation like every delete. It
  * never fails the job: trouble becomes a warning, and the reaper is the last line.
  */
-import { getActionsLogger, getState, registerSecret } from '@gauntlet/action-kit/runner';
+import { getActionsLogger, getState } from '@gauntlet/action-kit/runner';
 import {
   KubeClient,
   environmentName,
   formatKubeError,
-  loadKubeConfig,
   validateIdentity,
   type EnvironmentIdentity,
 } from '@gauntlet/kube';
 import { createOctokit } from '@gauntlet/github';
 import { ACTION, State } from './constants.js';
+import { maskAndLoadCredentials } from './credentials.js';
 import { readRunContext } from './context.js';
 import { jobOutcome } from './job-status.js';
 import { parseInputs } from './inputs.js';
@@ -27,13 +27,7 @@ export async function runPost(): Promise<void> {
   const phase = getState(State.phase);
   if (phase === '' || DONE.has(phase)) return;
   const inputs = parseInputs();
-  registerSecret(inputs.githubToken);
-  registerSecret(process.env.GITHUB_TOKEN);
-  const kube = loadKubeConfig({
-    ...(inputs.kubeconfig ? { inline: inputs.kubeconfig } : {}),
-    ...(inputs.context ? { context: inputs.context } : {}),
-    registerSecret,
-  });
+  const kube = maskAndLoadCredentials(inputs);
   if (getState(State.keepOnFailure) === 'true') {
     if (phase !== 'ready') {
       logger.info(
