@@ -1,6 +1,6 @@
 /**
  * Sharding benchmark: every figure from one run, printed side by side.
- *   pnpm exec tsx bench/sharding/run.ts
+ *   pnpm exec tsx bench/sharding/run.ts [--only=<sections>]   e.g. --only=c, --only=ab
  * (a) exact timings, (b) stale timings vs. other splitters, (c) queue mode with pull latency, (d) planning time.
  * Ratios are makespan / max(total/shards, longest item) on the actual durations. See README.md.
  */
@@ -59,14 +59,21 @@ function ours(keys: readonly string[], store: TimingStore, m: number, level: Dat
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-const printPlanning = measurePlanning();
+/** `--only=<letters>`: run just those sections (default all); (c) alone takes a few seconds. */
+const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+if (onlyArg !== undefined && !/^[abcd]+$/.test(onlyArg)) {
+  console.error(`--only takes section letters a–d, e.g. --only=c (got "${onlyArg}")`);
+  process.exit(2);
+}
+const want = (section: string): boolean => onlyArg === undefined || onlyArg.includes(section);
+const printPlanning = want('d') ? measurePlanning() : (): void => {};
 console.log(
   `# Sharding benchmark\n\nDatasets: ${DATASETS_DIR}\nNode ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`,
 );
 const datasets = loadDatasets();
 
 // (a) Exact timings: plan and measure on the same durations.
-{
+if (want('a')) {
   const ms = [4, 8, 16, 32, 64];
   const rows: string[][] = [];
   let worstOverall = 0;
@@ -114,7 +121,7 @@ function historyStores(ds: Dataset, alpha: number): TimingStore[] {
 
 const staleSets = datasets.filter((d) => d.name === 'localstack' || d.name === 'identity-idp');
 const staleMs = [4, 8, 16];
-{
+if (want('b')) {
   const columns = [
     'ours',
     'ours, no smoothing',
@@ -158,8 +165,9 @@ const staleMs = [4, 8, 16];
 }
 
 // (c) Queue mode: batches of ≈ remaining / (2m), longest first, estimates from history; pull latency 0 vs 1 s.
-{
+if (want('c')) {
   const rows: string[][] = [];
+  let worstMedian = 0;
   for (const ds of staleSets) {
     const smoothed = historyStores(ds, DEFAULT_ALPHA);
     const pairs = ds.versions.slice(1).map((v, k) => {
@@ -171,31 +179,32 @@ const staleMs = [4, 8, 16];
         actual: ids.map((id) => Math.round((v.durations.get(testKey(id)) ?? 0) * 1000)),
       };
     });
-    for (const m of [4, 8, 16, 32]) {
+    for (const m of [4, 8, 16, 32, 64]) {
       const zero: number[] = [];
       const plain: number[] = [];
       const tuned: number[] = [];
       const relPlain: number[] = [];
       const relTuned: number[] = [];
+      const relNoRide: number[] = [];
       const claims: number[] = [];
       for (const p of pairs) {
         const lb = lowerBound(p.actualMap, p.keys, m) * 1000;
         const z = simulateQueue(p.est, p.actual, { workers: m, latencyMs: 0, prefetch: false }).makespanMs;
         const s = simulateQueue(p.est, p.actual, { workers: m, latencyMs: 1000, prefetch: false }).makespanMs;
         // What QueueClient users are told to do: prefetch 2 round trips ahead, batches of at least 2 round trips.
-        const q = simulateQueue(p.est, p.actual, {
-          workers: m,
-          latencyMs: 1000,
-          prefetch: true,
-          minBatchMs: suggestedMinBatchMs(1000),
-        });
+        const tunedOptions = { workers: m, latencyMs: 1000, prefetch: true, minBatchMs: suggestedMinBatchMs(1000) };
+        const q = simulateQueue(p.est, p.actual, tunedOptions);
+        // The same without small items riding along (the policy before 2026-11-24), for comparison.
+        const n = simulateQueue(p.est, p.actual, { ...tunedOptions, rideAlongItems: 0 }).makespanMs;
         zero.push(z / lb);
         plain.push(s / lb);
         tuned.push(q.makespanMs / lb);
         relPlain.push(s / z);
         relTuned.push(q.makespanMs / z);
+        relNoRide.push(n / z);
         claims.push(q.claims);
       }
+      worstMedian = Math.max(worstMedian, median(relTuned));
       rows.push([
         `${ds.name} (${ds.level})`,
         String(m),
@@ -204,6 +213,7 @@ const staleMs = [4, 8, 16];
         cell(tuned),
         cell(relPlain),
         cell(relTuned),
+        cell(relNoRide),
         fmt(median(claims) / m, 1),
       ]);
     }
@@ -220,10 +230,12 @@ const staleMs = [4, 8, 16];
       '1 s prefetch+min batch / LB',
       'plain 1 s / 0 s',
       'prefetch+min batch 1 s / 0 s',
+      'same, no ride-along',
       'claims/shard',
     ],
     rows,
   );
+  console.log(`Worst median of prefetch+min batch 1 s / 0 s: ${fmt(worstMedian)} (goal ≤ 1.030)\n`);
 }
 
 printPlanning();

@@ -35,6 +35,8 @@ export interface QueueSimOptions {
   /** QueueOptions.minBatchMs: the smallest batch worth a round trip. */
   readonly minBatchMs?: number;
   readonly maxMinBatchItems?: number;
+  /** QueueOptions.rideAlongItems (default: the queue's). */
+  readonly rideAlongItems?: number;
 }
 
 export interface QueueSimResult {
@@ -140,6 +142,7 @@ export function simulateQueue(
       const next = claim(state, `w${w}`, e.t, {
         minBatchMs,
         ...(options.maxMinBatchItems ? { maxMinBatchItems: options.maxMinBatchItems } : {}),
+        ...(options.rideAlongItems !== undefined ? { rideAlongItems: options.rideAlongItems } : {}),
       });
       state = next.state;
       events.push({ t: e.t + latencyMs / 2, seq: seq++, worker: w, kind: 'response', result: next.result });

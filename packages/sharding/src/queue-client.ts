@@ -134,7 +134,10 @@ export function prefetchLeadMs(observedRoundTripMs: number): number {
   return Math.max(0, 2 * observedRoundTripMs);
 }
 
-/** A minimum batch worth a round trip (QueueOptions.minBatchMs) for an observed round trip. */
+/**
+ * A minimum batch worth a round trip (QueueOptions.minBatchMs) for an observed round trip. Setting it also lets the
+ * smallest items ride along with long batches (see batchItems in queue-state.ts), so they do not pile up at the end.
+ */
 export function suggestedMinBatchMs(observedRoundTripMs: number): number {
   return Math.max(0, 2 * observedRoundTripMs);
 }

@@ -5,6 +5,9 @@
  * - Order: longest first (by estimate), so the end of the run is made of small items and the tail is short.
  * - Batch size: about remaining estimate / (2 × shards), at least one item ("factoring", Hummel et al. 1992): big
  *   batches early keep round trips few, small batches late keep the finish even.
+ * - With a pull latency (minBatchMs > 0), batches are topped up to minBatchMs with at most maxMinBatchItems items, and
+ *   every batch that does not reach the smallest items yet also takes a few of them along ("ride-along", see
+ *   batchItems), so they do not pile up at the end where each round trip can carry only a handful.
  * - Leases: a batch belongs to its worker until `expiresAt`; a claim made after that re-queues it, so a dead shard's
  *   tests still run. Live workers renew (heartbeat) their leases, so the timeout detects death, not slowness. If a
  *   slow worker still completes an expired lease, the first completion wins: its items are credited and taken
@@ -54,12 +57,19 @@ export interface QueueOptions {
    * observed round trip keeps workers busy (see suggestedMinBatchMs).
    */
   readonly minBatchMs?: number;
-  /** At most this many items in a batch that minBatchMs enlarged (default 8); see batchSize. */
+  /** At most this many items in a batch that minBatchMs enlarged (default 8); see batchItems. */
   readonly maxMinBatchItems?: number;
+  /**
+   * With minBatchMs set, how many of the smallest pending items a batch takes along on top of its share (default 4;
+   * 0 turns this off). Only items too small to fill minBatchMs within maxMinBatchItems qualify; see batchItems.
+   */
+  readonly rideAlongItems?: number;
 }
 
 export const DEFAULT_MIN_LEASE_MS = 10 * 60 * 1000;
 export const DEFAULT_LEASE_FACTOR = 3;
+export const DEFAULT_MAX_MIN_BATCH_ITEMS = 8;
+export const DEFAULT_RIDE_ALONG_ITEMS = 4;
 
 function byEstimate(estimateMs: readonly number[]): (a: number, b: number) => number {
   return (a, b) => estimateMs[b]! - estimateMs[a]! || a - b;
@@ -103,26 +113,70 @@ export function requeueExpired(state: QueueState, now: number): QueueState {
 }
 
 /**
- * The batch a claim would take now: the longest pending items up to max(remaining / (2 × workers), minBatchMs), at
- * least one item.
+ * The items a claim would take now, in claim order (indices into estimateMs):
+ *
+ * 1. The longest pending items up to max(remaining / (2 × workers), minBatchMs), at least one item; beyond the
+ *    factoring share at most `maxMinBatchItems` items (an item whose estimate is far too low, a test that became
+ *    1,000× slower, would otherwise drag many others onto one worker).
+ * 2. With minBatchMs > 0, up to `rideAlongItems` of the smallest pending items, if they are "small": so small that
+ *    maxMinBatchItems of them do not fill minBatchMs. Running them early costs nothing. Left to the end of the run,
+ *    where longest-first puts them, each round trip carries at most maxMinBatchItems of them, and workers idle
+ *    waiting for batches that run for less than a round trip (one localstack version has 1,356 tests under 100 ms,
+ *    40 s in all; at 32 shards and 1 s round trips every worker idled about 2 s at the end fetching them). Riding
+ *    along with long batches, they are gone before the end, and a small item that turns out far slower than its
+ *    estimate runs while there is still time to absorb it. A batch that already reaches the small items (the end of
+ *    the run) takes none along, so the end of a run, and the cap above, are as before.
+ *
+ * At minBatchMs = 0 (no pull latency) this is plain factoring. Deterministic: it depends on the state only.
  */
-export function batchSize(state: QueueState, minBatchMs = 0, maxMinBatchItems = 8): number {
+export function batchItems(state: QueueState, options?: QueueOptions): number[] {
+  return itemsOf(state.pending, batchShape(state, options));
+}
+
+interface BatchShape {
+  readonly head: number;
+  readonly tail: number;
+}
+
+/** The first `head` pending items, then the last `tail` ones (the ride-along, smallest first). */
+function itemsOf(pending: readonly number[], { head, tail }: BatchShape): number[] {
+  const items = pending.slice(0, head);
+  for (let k = 1; k <= tail; k++) items.push(pending[pending.length - k]!);
+  return items;
+}
+
+/** A batch is the first `head` pending items and the last `tail` ones, never overlapping. */
+function batchShape(state: QueueState, options?: QueueOptions): BatchShape {
+  const minBatchMs = options?.minBatchMs ?? 0;
+  const maxMinBatchItems = options?.maxMinBatchItems ?? DEFAULT_MAX_MIN_BATCH_ITEMS;
+  const rideAlongItems = options?.rideAlongItems ?? DEFAULT_RIDE_ALONG_ITEMS;
+  const { pending, estimateMs } = state;
   let remaining = 0;
-  for (const i of state.pending) remaining += state.estimateMs[i]!;
+  for (const i of pending) remaining += estimateMs[i]!;
   const factoring = remaining / (2 * state.workers);
   const target = Math.max(factoring, minBatchMs);
-  let taken = 0;
+  let head = 0;
   let sum = 0;
-  for (const i of state.pending) {
-    const ms = state.estimateMs[i]!;
-    if (taken > 0 && sum + ms > target) break;
-    // Items beyond the factoring size are only there to fill minBatchMs; cap their number, because an item whose
-    // estimate is far too low (a test that became 1,000x slower) would otherwise drag many others onto one worker.
-    if (taken >= maxMinBatchItems && sum + ms > factoring) break;
+  for (const i of pending) {
+    const ms = estimateMs[i]!;
+    if (head > 0 && sum + ms > target) break;
+    // Items beyond the factoring size are only there to fill minBatchMs; cap their number.
+    if (head >= maxMinBatchItems && sum + ms > factoring) break;
     sum += ms;
-    taken++;
+    head++;
   }
-  return taken;
+  let tail = 0;
+  if (minBatchMs <= 0 || rideAlongItems <= 0 || head === 0) return { head, tail };
+  const small = (i: number): boolean => estimateMs[i]! * maxMinBatchItems < minBatchMs;
+  if (small(pending[head - 1]!)) return { head, tail };
+  // Pending is sorted longest first, so the smallest items are at its end.
+  while (tail < rideAlongItems && pending.length - tail > head && small(pending[pending.length - 1 - tail]!)) tail++;
+  return { head, tail };
+}
+
+/** How many items a claim would take now (see batchItems). */
+export function batchSize(state: QueueState, minBatchMs = 0, maxMinBatchItems = DEFAULT_MAX_MIN_BATCH_ITEMS): number {
+  return batchItems(state, { minBatchMs, maxMinBatchItems }).length;
 }
 
 /** Claims the next batch for `worker`. Pure: returns the new state and the result. */
@@ -138,8 +192,8 @@ export function claim(
     const retryAt = Math.min(...s.leases.map((l) => l.expiresAt));
     return { state: s, result: { kind: 'wait', retryAt } };
   }
-  const n = batchSize(s, options?.minBatchMs, options?.maxMinBatchItems);
-  const items = s.pending.slice(0, n);
+  const shape = batchShape(s, options);
+  const items = itemsOf(s.pending, shape);
   let est = 0;
   for (const i of items) est += s.estimateMs[i]!;
   const leaseMs = Math.max(
@@ -148,7 +202,12 @@ export function claim(
   );
   const lease: Lease = { id: s.nextLeaseId, worker, items, claimedAt: now, expiresAt: now + leaseMs };
   return {
-    state: { ...s, pending: s.pending.slice(n), leases: [...s.leases, lease], nextLeaseId: s.nextLeaseId + 1 },
+    state: {
+      ...s,
+      pending: s.pending.slice(shape.head, s.pending.length - shape.tail),
+      leases: [...s.leases, lease],
+      nextLeaseId: s.nextLeaseId + 1,
+    },
     result: { kind: 'batch', lease },
   };
 }

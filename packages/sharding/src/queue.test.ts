@@ -7,14 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { QueueClient, QueueError } from './queue-client.js';
 import { InMemoryQueueStore, type QueueStore, type Versioned } from './queue-store.js';
 import {
+  batchItems,
   batchSize,
   checkQueueInvariant,
   claim,
   complete,
   createQueueState,
   renew,
+  requeueExpired,
   type ClaimResult,
   type Lease,
+  type QueueOptions,
   type QueueState,
 } from './queue-state.js';
 import { int, mulberry32, type Random } from './test-helpers.js';
@@ -80,6 +83,94 @@ describe('queue transitions', () => {
   });
 });
 
+describe('batch policy with a pull latency (minBatchMs)', () => {
+  // Small: estimate × maxMinBatchItems (8) < minBatchMs (400), i.e. under 50.
+  const estimates = [1000, 900, 800, 700, 600, 40, 30, 20, 10, 5, 1, 0];
+  const latency = { minBatchMs: 400 };
+
+  it('a batch of long items takes up to 4 of the smallest along; without minBatchMs it is plain factoring', () => {
+    const s = createQueueState('p', estimates, 2);
+    // Factoring: 4106 / 4 ≈ 1026 → [1000]; then the four smallest, smallest first.
+    expect(batchItems(s, latency)).toEqual([0, 11, 10, 9, 8]);
+    expect(batchItems(s)).toEqual([0]);
+    expect(batchItems(s, { ...latency, rideAlongItems: 0 })).toEqual([0]);
+    expect(batchItems(s, { ...latency, rideAlongItems: 2 })).toEqual([0, 11, 10]);
+    const next = claim(s, 'w', 0, latency);
+    expect(next.result.kind === 'batch' && next.result.lease.items).toEqual([0, 11, 10, 9, 8]);
+    expect(next.state.pending).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(batchSize(s, 400)).toBe(5);
+  });
+
+  it('a batch that already reaches the small items takes none along (the end of a run is as before)', () => {
+    const s = createQueueState('p', [60, 40, 30, 20, 10, 5, 1], 4);
+    // Factoring 166 / 8 ≈ 21 < minBatchMs: filled to 400 with at most 8 items, all of them here.
+    expect(batchItems(s, latency)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    const tiny = createQueueState('p', [40, 30, 20, 10], 1);
+    expect(batchItems(tiny, { ...latency, maxMinBatchItems: 2 })).toEqual([0, 1]);
+  });
+
+  it('only small items ride along, never one that would fill a batch by itself', () => {
+    const s = createQueueState('p', [1000, 900, 800, 700, 600, 500, 60, 50], 2);
+    expect(batchItems(s, latency)).toEqual([0]); // 60 and 50 are not small (× 8 ≥ 400)
+  });
+
+  it('property: every item is claimed exactly once, batches are never empty, pending stays sorted, deterministic', () => {
+    let rideAlongs = 0;
+    for (let seed = 0; seed < 250; seed++) {
+      const rand = mulberry32(seed);
+      const n = int(rand, 1, 300);
+      const est = Array.from({ length: n }, () => (rand() < 0.5 ? int(rand, 0, 20) : int(rand, 0, 5000)));
+      const options: QueueOptions = {
+        minBatchMs: rand() < 0.2 ? 0 : int(rand, 1, 4000),
+        maxMinBatchItems: int(rand, 1, 12),
+        rideAlongItems: int(rand, 0, 8),
+      };
+      const cap = options.maxMinBatchItems!;
+      const small = (i: number): boolean => est[i]! * cap < options.minBatchMs!;
+      let s = createQueueState('p', est, int(rand, 1, 64));
+      const seen = new Array<number>(n).fill(0);
+      const held: Lease[] = [];
+      for (let t = 0; s.pending.length > 0; t++) {
+        const again = claim(s, 'w', t, options);
+        const r = claim(s, 'w', t, options);
+        expect(again).toEqual(r); // deterministic, and claim does not modify its input
+        const { pending } = s;
+        expect(r.result.kind).toBe('batch');
+        const items = (r.result as Extract<ClaimResult, { kind: 'batch' }>).lease.items;
+        expect(items.length).toBeGreaterThan(0);
+        // The batch is a prefix of pending plus, possibly, a few of its last (smallest) items, smallest first.
+        let head = 0;
+        while (head < items.length && items[head] === pending[head]) head++;
+        const ride = items.slice(head);
+        expect(ride).toEqual(pending.slice(pending.length - ride.length).reverse());
+        expect(ride.length).toBeLessThanOrEqual(options.rideAlongItems!);
+        if (ride.length > 0) {
+          rideAlongs++;
+          expect(options.minBatchMs).toBeGreaterThan(0);
+          expect(ride.every(small)).toBe(true);
+          expect(small(pending[head - 1]!)).toBe(false);
+        }
+        for (const i of items) seen[i]!++;
+        s = r.state;
+        checkQueueInvariant(s);
+        const sorted = s.pending.every((b, k) => {
+          const a = s.pending[k - 1];
+          return a === undefined || est[a]! > est[b]! || (est[a] === est[b] && a < b);
+        });
+        expect(sorted).toBe(true);
+        held.push((r.result as Extract<ClaimResult, { kind: 'batch' }>).lease);
+        // Complete some of the held batches now and then, as workers would.
+        while (held.length > 0 && rand() < 0.5) s = complete(s, held.shift()!).state;
+      }
+      expect(seen.every((c) => c === 1)).toBe(true);
+      for (const lease of held) s = complete(s, lease).state;
+      expect(claim(s, 'w', 0, options).result).toEqual({ kind: 'done' });
+      expect(s.completed).toBe(n);
+    }
+    expect(rideAlongs).toBeGreaterThan(100);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // Interleaving simulator over the pure transitions and a versioned cell.
 
@@ -95,18 +186,32 @@ interface SimWorker {
   toComplete?: Lease;
 }
 
-function simulate(seed: number): {
+/** `latency`: also draw the pull-latency options (minBatchMs, item cap, ride-along), with many small items. */
+function simulate(
+  seed: number,
+  latency = false,
+): {
   credited: number[];
   n: number;
   conflicts: number;
   deaths: number;
   expiries: number;
+  rideAlongs: number;
 } {
   const rand: Random = mulberry32(seed);
   const n = int(rand, 0, 150);
   const workers = int(rand, 1, 8);
   const estimates = Array.from({ length: n }, () => int(rand, 1, 100));
-  const options = { minLeaseMs: int(rand, 50, 400), leaseFactor: rand() * 3 };
+  const options: QueueOptions = { minLeaseMs: int(rand, 50, 400), leaseFactor: rand() * 3 };
+  if (latency) {
+    for (let i = 0; i < n; i++) if (rand() < 0.5) estimates[i] = int(rand, 0, 3);
+    Object.assign(options, {
+      minBatchMs: int(rand, 1, 300),
+      maxMinBatchItems: int(rand, 1, 10),
+      rideAlongItems: int(rand, 0, 6),
+    });
+  }
+  let rideAlongs = 0;
   let cell = { state: createQueueState('sim', estimates, workers), version: 0 };
   const credited: number[] = [];
   let conflicts = 0;
@@ -154,6 +259,12 @@ function simulate(seed: number): {
         if (!c.result.onTime) expiries++;
       }
       const r = claim(s, w.id, now, options);
+      if (r.result.kind === 'batch') {
+        // Not a prefix of pending: some small items rode along.
+        const items = r.result.lease.items;
+        const pending = requeueExpired(s, now).pending;
+        if (items.some((i, k) => pending[k] !== i)) rideAlongs++;
+      }
       w.pendingWrite = { state: r.state, result: r.result, ...(got ? { credited: got } : {}) };
       w.phase = 'computed';
       continue;
@@ -186,7 +297,7 @@ function simulate(seed: number): {
   expect(cell.state.pending).toEqual([]);
   expect(cell.state.leases).toEqual([]);
   expect(cell.state.completed).toBe(n);
-  return { credited, n, conflicts, deaths, expiries };
+  return { credited, n, conflicts, deaths, expiries, rideAlongs };
 }
 
 describe('queue: every item completes exactly once under any interleaving', () => {
@@ -206,6 +317,22 @@ describe('queue: every item completes exactly once under any interleaving', () =
   it('the simulator really exercised conflicts, deaths and late completions', () => {
     expect(totals.conflicts).toBeGreaterThan(100);
     expect(totals.deaths).toBeGreaterThan(10);
+    expect(totals.expiries).toBeGreaterThan(10);
+  });
+});
+
+describe('queue with pull-latency options (min batch, ride-along): every item completes exactly once', () => {
+  const seeds = Array.from({ length: 300 }, (_, i) => 10_000 + i);
+  let totals = { expiries: 0, rideAlongs: 0 };
+  it.each(seeds)('interleaving seed %i', (seed) => {
+    const r = simulate(seed, true);
+    const counts = new Array<number>(r.n).fill(0);
+    for (const i of r.credited) counts[i]!++;
+    expect(counts.every((c) => c === 1)).toBe(true);
+    totals = { expiries: totals.expiries + r.expiries, rideAlongs: totals.rideAlongs + r.rideAlongs };
+  });
+  it('the simulator really exercised ride-alongs and late completions', () => {
+    expect(totals.rideAlongs).toBeGreaterThan(100);
     expect(totals.expiries).toBeGreaterThan(10);
   });
 });
