@@ -1,14 +1,11 @@
 /**
- * Reading the JUnit a test runner wrote, in the form the rest of the action compares with the plan:
- * - test cases directly under <testsuites> (Node's built-in junit reporter writes top-level tests that way) are
- *   grouped into one suite per file, so they are not lost;
- * - absolute paths and file:// URLs in `file` attributes and suite names become paths relative to the working
- *   directory, the form the plan uses, so a case can be matched with its planned file.
- * The tolerant, entity-free XML reader of @gauntlet/sharding does the parsing.
+ * Reading the JUnit a test runner wrote, in the form the rest of the action compares with the plan: absolute paths
+ * and file:// URLs in `file` attributes and suite names become paths relative to the working directory, the form
+ * the plan uses, so a case can be matched with its planned file. The tolerant, entity-free XML reader of
+ * @gauntlet/sharding does the parsing (and keeps cases written straight under <testsuites>, one suite per file).
  */
 import path from 'node:path';
 import {
-  childElements,
   escapeXmlAttribute,
   escapeXmlText,
   junitCaseId,
@@ -21,7 +18,6 @@ import {
   type JUnitSuite,
   type TestId,
   type XmlElement,
-  type XmlNode,
 } from '@gauntlet/sharding';
 
 function relativePath(value: string, cwd: string): string {
@@ -52,34 +48,6 @@ function rewrite(el: XmlElement, cwd: string): XmlElement {
   return { name: el.name, attributes, children: el.children.map((c) => (typeof c === 'string' ? c : rewrite(c, cwd))) };
 }
 
-/** Groups test cases that sit directly under <testsuites> into synthetic suites, one per file (in first-seen order). */
-function adoptLooseCases(root: XmlElement): XmlElement {
-  if (root.name !== 'testsuites') return root;
-  const loose = childElements(root, 'testcase');
-  if (loose.length === 0) return root;
-  const byFile = new Map<string, XmlElement[]>();
-  for (const c of loose) {
-    const file = c.attributes.get('file') ?? '';
-    const list = byFile.get(file);
-    if (list) list.push(c);
-    else byFile.set(file, [c]);
-  }
-  const suites: XmlNode[] = [...byFile].map(([file, cases]) => ({
-    name: 'testsuite',
-    attributes: new Map(
-      file
-        ? [
-            ['name', file],
-            ['file', file],
-          ]
-        : [['name', '']],
-    ),
-    children: cases,
-  }));
-  const kept = root.children.filter((c) => typeof c === 'string' || c.name !== 'testcase');
-  return { name: root.name, attributes: root.attributes, children: [...suites, ...kept] };
-}
-
 function serialize(el: XmlElement): string {
   let attrs = '';
   for (const [k, v] of el.attributes) attrs += ` ${k}="${escapeXmlAttribute(v)}"`;
@@ -91,8 +59,7 @@ function serialize(el: XmlElement): string {
 
 /** Parses a runner's JUnit XML relative to `cwd`. Throws XmlError when there is no usable report. */
 export function readJUnit(text: string, cwd: string): JUnitReport {
-  const root = adoptLooseCases(rewrite(parseXml(text), cwd));
-  return parseJUnitXml(serialize(root));
+  return parseJUnitXml(serialize(rewrite(parseXml(text), cwd)));
 }
 
 /** A case's test id, as the timing store and the plan name tests. */

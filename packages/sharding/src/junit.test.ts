@@ -41,14 +41,16 @@ describe('parseJUnitXml', () => {
     expect(inner.cases[1]!.failures).toHaveLength(2);
   });
 
-  it('keeps test cases written straight under <testsuites>', () => {
+  it('keeps test cases written straight under <testsuites>, one suite per file', () => {
     const r = parseJUnitXml(
-      `<testsuites name="all"><testcase classname="a" name="loose" time="0.5"><failure message="m"/></testcase>` +
+      `<testsuites name="all"><testcase name="a1" file="a.test.js" time="0.5"><failure message="m"/></testcase>` +
+        `<testcase name="loose" time="0.1"/><testcase name="a2" file="a.test.js"/>` +
         `<testsuite name="s"><testcase name="inside" time="1"/></testsuite></testsuites>`,
     );
-    expect(r.suites.map((s) => [s.name, s.cases.map((c) => `${c.name}:${c.status}`)])).toEqual([
-      ['all', ['loose:failed']],
-      ['s', ['inside:passed']],
+    expect(r.suites.map((s) => [s.name, s.file, s.cases.map((c) => `${c.name}:${c.status}`)])).toEqual([
+      ['a.test.js', 'a.test.js', ['a1:failed', 'a2:passed']],
+      ['all', undefined, ['loose:passed']],
+      ['s', undefined, ['inside:passed']],
     ]);
   });
 
@@ -152,6 +154,15 @@ describe('mergeJUnitReports', () => {
     const xml = writeJUnitXml(merged);
     expect(xml).toContain('<flakyFailure message="failed at 1"/>');
     expect(parseJUnitXml(xml).suites[0]!.cases[0]!.status).toBe('flaky');
+  });
+
+  it('keeps the attempt count through a write and a read', () => {
+    const flaky = mergeJUnitReports([run('fail', 1), run('fail', 2), run('pass', 3)]);
+    const failed = mergeJUnitReports([run('fail', 1), run('fail', 2), run('fail', 3)]);
+    for (const merged of [flaky, failed]) {
+      const back = parseJUnitXml(writeJUnitXml(merged)).suites[0]!.cases[0]!;
+      expect([back.status, back.attempts]).toEqual([merged.suites[0]!.cases[0]!.status, 3]);
+    }
   });
 
   it.each([

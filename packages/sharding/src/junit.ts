@@ -89,15 +89,19 @@ export function parseJUnitXml(text: string, limits?: Partial<XmlLimits>): JUnitR
   };
   if (root.name === 'testsuite') visit(root, undefined);
   else {
-    // Some reporters (pytest with junit_family=xunit1 wrappers, hand-rolled scripts) put cases straight under
-    // <testsuites>; keep them in a suite named after the root rather than dropping them.
-    const direct = childElements(root, 'testcase');
-    if (direct.length > 0) {
-      const file = root.attributes.get('file');
+    // Node's built-in junit reporter (and hand-rolled scripts) put cases straight under <testsuites>: keep them,
+    // in one suite per file in first-seen order, rather than dropping them.
+    const loose = new Map<string, XmlElement[]>();
+    for (const c of childElements(root, 'testcase')) {
+      const file = c.attributes.get('file') ?? '';
+      loose.set(file, [...(loose.get(file) ?? []), c]);
+    }
+    for (const [file, cases] of loose) {
+      const suiteFile = file === '' ? undefined : file;
       suites.push({
-        name: root.attributes.get('name') ?? '',
-        ...optional('file', file),
-        cases: direct.map((c) => readCase(c, file)),
+        name: suiteFile ?? root.attributes.get('name') ?? '',
+        ...optional('file', suiteFile),
+        cases: cases.map((c) => readCase(c, suiteFile)),
       });
     }
     for (const s of childElements(root, 'testsuite')) visit(s, undefined);
@@ -120,6 +124,7 @@ function readCase(el: XmlElement, suiteFile: string | undefined): JUnitCase {
   const failures: JUnitFailure[] = [];
   const flaky: JUnitFailure[] = [];
   let skipped: XmlElement | undefined;
+  let reruns = 0;
   let systemOut: string | undefined;
   let systemErr: string | undefined;
   for (const child of childElements(el)) {
@@ -132,10 +137,12 @@ function readCase(el: XmlElement, suiteFile: string | undefined): JUnitCase {
         break;
       case 'flakyFailure':
       case 'rerunFailure':
+        if (child.name === 'rerunFailure') reruns++;
         (child.name === 'flakyFailure' ? flaky : failures).push(readFailure(child, 'failure'));
         break;
       case 'flakyError':
       case 'rerunError':
+        if (child.name === 'rerunError') reruns++;
         (child.name === 'flakyError' ? flaky : failures).push(readFailure(child, 'error'));
         break;
       case 'skipped':
@@ -171,7 +178,9 @@ function readCase(el: XmlElement, suiteFile: string | undefined): JUnitCase {
     ),
     ...optional('systemOut', systemOut),
     ...optional('systemErr', systemErr),
-    attempts: 1,
+    // Surefire records each earlier failed attempt as one flaky*/rerun* element, so a merged report read back
+    // keeps its attempt count (exact when every attempt failed once, which is how writeJUnitXml writes them).
+    attempts: 1 + (status === 'flaky' ? flaky.length : status === 'failed' || status === 'error' ? reruns : 0),
   };
 }
 
