@@ -54,6 +54,8 @@ export interface ActionRun {
   /** The runner's SIGINT → SIGTERM → SIGKILL gaps after cancelAfterMs (compressed by default). */
   signalScheduleMs?: { sigintToSigterm: number; sigtermToSigkill: number };
   skipPost?: boolean;
+  /** RUNNER_NAME, by which the action finds its own job in the jobs API. */
+  runnerName?: string;
 }
 
 export function runShardAction(options: ActionRun): Promise<RunResult> {
@@ -78,6 +80,7 @@ export function runShardAction(options: ActionRun): Promise<RunResult> {
           signalScheduleMs: options.signalScheduleMs ?? { sigintToSigterm: 750, sigtermToSigkill: 250 },
         }),
     skipPost: options.skipPost ?? true,
+    ...(options.runnerName === undefined ? {} : { runnerName: options.runnerName }),
   });
 }
 

@@ -75,7 +75,13 @@ export async function startGitHubStandIn(options: StartOptions = {}): Promise<Gi
     requests: state.requests,
     violations: state.violations,
     faults: { add: (rule) => state.faults.add(rule), clear: () => state.faults.clear() },
-    store: { checkRuns: world.checkRuns, comments: world.comments, pulls: world.pulls, annotations: world.annotations },
+    store: {
+      checkRuns: world.checkRuns,
+      comments: world.comments,
+      pulls: world.pulls,
+      annotations: world.annotations,
+      jobs: world.workflowJobs.jobs,
+    },
     seedPull: (number, fields) => {
       world.seedPull(number, fields);
     },
@@ -94,6 +100,8 @@ export async function startGitHubStandIn(options: StartOptions = {}): Promise<Gi
         );
       }
     },
+    seedJob: (seed) => world.workflowJobs.seed(seed),
+    updateJob: (jobId, changes) => world.workflowJobs.update(jobId, changes),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

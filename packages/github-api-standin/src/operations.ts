@@ -12,6 +12,12 @@ export interface OperationSpec {
 
 export const OPERATIONS: readonly OperationSpec[] = [
   {
+    operationId: 'actions/list-jobs-for-workflow-run-attempt',
+    method: 'get',
+    path: '/repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs',
+    docs: 'https://docs.github.com/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run-attempt',
+  },
+  {
     operationId: 'checks/create',
     method: 'post',
     path: '/repos/{owner}/{repo}/check-runs',

@@ -9,6 +9,8 @@ export interface Identity {
   type: 'Bot' | 'User';
   readOnly: boolean;
   canReadUser: boolean;
+  /** The token has `actions: read`: the Actions API (a run's jobs) answers; otherwise 403. */
+  canReadActions: boolean;
   /** Requests per hour: 1,000 for GITHUB_TOKEN-style (Bot) tokens, 5,000 for user tokens, as GitHub documents. */
   rateLimit: number;
 }
@@ -32,6 +34,7 @@ export class TokenRegistry {
       type,
       readOnly: spec.readOnly ?? false,
       canReadUser: spec.canReadUser ?? type === 'User',
+      canReadActions: spec.canReadActions ?? true,
       rateLimit: type === 'Bot' ? 1000 : 5000,
     });
   }

@@ -12,6 +12,8 @@ export type SimpleUser = components['schemas']['simple-user'];
 export type Repository = components['schemas']['repository'];
 export type PrivateUser = components['schemas']['private-user'];
 export type Integration = NonNullable<components['schemas']['nullable-integration']>;
+export type WorkflowJob = components['schemas']['job'];
+export type WorkflowJobStep = NonNullable<WorkflowJob['steps']>[number];
 
 export interface TokenSpec {
   login: string;
@@ -21,6 +23,51 @@ export interface TokenSpec {
   readOnly?: boolean;
   /** Whether GET /user answers 200. Default: true for 'User', false for 'Bot' (GitHub answers 403 to installation tokens). */
   canReadUser?: boolean;
+  /**
+   * Whether the token has `actions: read`, which the jobs API needs. Default true. False answers 403 "Resource not
+   * accessible by integration" (Bot) or "… by personal access token" (User), as for a GITHUB_TOKEN whose workflow
+   * sets `permissions:` without `actions: read`.
+   */
+  canReadActions?: boolean;
+}
+
+/** A step of a seeded job, as the jobs API lists it. */
+export interface JobStepSeed {
+  name: string;
+  /** Default: 'completed' when a conclusion is given, else 'queued'. */
+  status?: 'queued' | 'in_progress' | 'completed';
+  /** success, failure, cancelled or skipped once completed; null (the default) before. */
+  conclusion?: string | null;
+}
+
+/** A job of a workflow run attempt, for GET …/actions/runs/{run_id}/attempts/{attempt_number}/jobs. */
+export interface JobSeed {
+  /** GITHUB_RUN_ID of the run the job belongs to. */
+  runId: number;
+  /** GITHUB_RUN_ATTEMPT; default 1. Seeding attempt n makes attempts 1…n of the run exist. */
+  runAttempt?: number;
+  /** Default 'build'. */
+  name?: string;
+  /** Default 'in_progress' (the job running the step under test), or 'completed' when a conclusion is given. */
+  status?: WorkflowJob['status'];
+  conclusion?: WorkflowJob['conclusion'];
+  /**
+   * The runner's name (RUNNER_NAME on it). Default: 'GitHub Actions N' once the job has a runner, null while it is
+   * queued, waiting, requested or pending.
+   */
+  runnerName?: string | null;
+  /** Default: now. GitHub timestamps have second precision. */
+  createdAt?: Date | string;
+  /** When a runner picked the job up; default createdAt (GitHub sends created_at here while the job is queued). */
+  startedAt?: Date | string;
+  /** Default: now once the job is completed, else null. */
+  completedAt?: Date | string | null;
+  steps?: readonly JobStepSeed[];
+  headSha?: string;
+  headBranch?: string;
+  workflowName?: string;
+  /** runs-on labels; default ['ubuntu-latest']. */
+  labels?: string[];
 }
 
 export interface StartOptions {
@@ -100,8 +147,17 @@ export interface GitHubStandIn {
     pulls: Map<number, PullRequest>;
     /** Annotations per check run id, accumulated across create and every update. */
     annotations: Map<number, CheckAnnotation[]>;
+    /** Seeded workflow jobs, every run and attempt, as the jobs API serves them (mutable: changes show at once). */
+    jobs: WorkflowJob[];
   };
   seedPull(number: number, fields?: { headSha?: string; headRepoFullName?: string; state?: 'open' | 'closed' }): void;
   seedComments(issueNumber: number, count: number, opts?: { login?: string; body?: (i: number) => string }): void;
+  /** Adds a job to a run attempt (creating the run) and returns it as the jobs API will serve it. */
+  seedJob(seed: JobSeed): WorkflowJob;
+  /**
+   * Changes a seeded job between requests, with the same defaults as seedJob: `steps` replaces the step list, a
+   * conclusion completes the job. Returns the job.
+   */
+  updateJob(jobId: number, changes: Partial<Omit<JobSeed, 'runId' | 'runAttempt'>>): WorkflowJob;
   close(): Promise<void>;
 }

@@ -1,10 +1,11 @@
 /**
- * The stand-in's repository and its data: check runs, annotations, issue comments, pull requests. Handlers read and
- * mutate it; tests read it through GitHubStandIn.store.
+ * The stand-in's repository and its data: check runs, annotations, issue comments, pull requests, workflow jobs.
+ * Handlers read and mutate it; tests read it through GitHubStandIn.store.
  */
 import { authorAssociation, nodeId, repository, simpleUser, timestamp, WEB_URL } from './github-objects.js';
 import { randomHex, randomInt, type Rng } from './rng.js';
 import type { CheckAnnotation, CheckRun, IssueComment, PullRequest, Repository } from './types.js';
+import { WorkflowJobStore } from './workflow-jobs.js';
 
 export interface WorldConfig {
   apiUrl: string;
@@ -23,6 +24,7 @@ export class World {
   readonly comments: IssueComment[] = [];
   readonly pulls = new Map<number, PullRequest>();
   readonly annotations = new Map<number, CheckAnnotation[]>();
+  readonly workflowJobs: WorkflowJobStore;
   private readonly rng: Rng;
   private readonly checkSuites = new Map<string, number>();
   // Real IDs: comment IDs passed 2^31 in 2024 and check-run IDs passed 2^32, so clients must not assume int32.
@@ -42,6 +44,13 @@ export class World {
     this.nextCheckRunId = randomInt(this.rng, 30_000_000_000, 40_000_000_000);
     this.nextCheckSuiteId = randomInt(this.rng, 28_000_000_000, 29_000_000_000);
     this.nextPullId = randomInt(this.rng, 2_000_000_000, 2_200_000_000);
+    this.workflowJobs = new WorkflowJobStore({
+      repoApi: this.repoApi,
+      fullName: this.fullName,
+      rng: this.rng,
+      newId: () => this.newCheckRunId(),
+      sha: () => this.sha(),
+    });
   }
 
   get fullName(): string {

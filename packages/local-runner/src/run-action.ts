@@ -32,6 +32,12 @@ export interface RunOptions {
   keepTemp?: boolean;
   /** Where the action runs; defaults to a fresh temp workspace. */
   workspace?: string;
+  /**
+   * RUNNER_NAME (and runner.name), which every GitHub runner sets: the jobs API names the runner of each job so, and
+   * actions find their own job by it. Unset by default, so an action asks the jobs API about its job only in a test
+   * that seeds one (the caller's own RUNNER_NAME never leaks in).
+   */
+  runnerName?: string;
 }
 
 export interface StepResult {
@@ -94,6 +100,7 @@ export async function runActionLocally(options: RunOptions): Promise<RunResult> 
       GITHUB_RUN_ATTEMPT: '1',
       GITHUB_SHA: '0000000000000000000000000000000000000000',
       GITHUB_REF: 'refs/heads/main',
+      ...(options.runnerName === undefined ? {} : { RUNNER_NAME: options.runnerName }),
       ...options.env,
     };
     Object.assign(
@@ -158,7 +165,7 @@ function githubContext(env: Record<string, string>, payload: unknown): Record<st
       server_url: env.GITHUB_SERVER_URL,
       workspace: env.GITHUB_WORKSPACE,
     },
-    runner: { temp: env.RUNNER_TEMP, os: env.RUNNER_OS },
+    runner: { temp: env.RUNNER_TEMP, os: env.RUNNER_OS, name: env.RUNNER_NAME },
   };
 }
 

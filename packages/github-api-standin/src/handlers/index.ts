@@ -15,8 +15,10 @@ import {
   updateIssueComment,
 } from './issue-comments.js';
 import { getAuthenticatedUser, getPull, getRateLimit } from './pulls-and-account.js';
+import { listJobsForWorkflowRunAttempt } from './workflow-jobs.js';
 
 export const HANDLERS: Readonly<Record<string, OperationHandler>> = {
+  'actions/list-jobs-for-workflow-run-attempt': listJobsForWorkflowRunAttempt,
   'checks/create': createCheckRun,
   'checks/get': getCheckRun,
   'checks/update': updateCheckRun,

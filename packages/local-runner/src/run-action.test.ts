@@ -1,0 +1,38 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runActionLocally } from './run-action.js';
+
+/** A one-file action that reports RUNNER_NAME and an input defaulting to ${{ runner.name }}. */
+async function echoAction(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'local-runner-test-'));
+  await writeFile(
+    path.join(dir, 'action.yml'),
+    "name: echo\ninputs:\n  who:\n    default: '${{ runner.name }}'\nruns:\n  using: node24\n  main: main.mjs\n",
+  );
+  await writeFile(
+    path.join(dir, 'main.mjs'),
+    "import { appendFileSync } from 'node:fs';\n" +
+      'appendFileSync(process.env.GITHUB_OUTPUT, `env=${process.env.RUNNER_NAME ?? "(unset)"}\\nwho=${process.env.INPUT_WHO}\\n`);\n',
+  );
+  return dir;
+}
+
+describe('runActionLocally: the runner name', () => {
+  it('sets RUNNER_NAME and runner.name when asked, and never passes the caller’s own through', async () => {
+    const actionDir = await echoAction();
+    const named = await runActionLocally({ actionDir, runnerName: 'runner-7' });
+    expect(named.outputs).toEqual({ env: 'runner-7', who: 'runner-7' });
+
+    const saved = process.env['RUNNER_NAME'];
+    process.env['RUNNER_NAME'] = 'the-machine-running-the-tests';
+    try {
+      const unnamed = await runActionLocally({ actionDir });
+      expect(unnamed.outputs).toEqual({ env: '(unset)', who: '' });
+    } finally {
+      if (saved === undefined) delete process.env['RUNNER_NAME'];
+      else process.env['RUNNER_NAME'] = saved;
+    }
+  });
+});
