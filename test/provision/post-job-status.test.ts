@@ -147,7 +147,9 @@ describe('provision-ephemeral-env post step: the job status decides', () => {
   it('(c) a token without actions: read: kept, and the log says the status could not be read', async () => {
     // Even with our job's tests failed: a status it cannot read is never a reason to delete.
     const { namespace, log } = await upThenPost({ tests: 'failure', token: NO_ACTIONS_TOKEN });
-    expect(log).toContain("post: the job's status could not be read (HttpError; needs actions: read)");
+    expect(log).toContain(
+      "post: the job's status could not be read: HTTP 403: Resource not accessible by integration (the token needs actions: read)",
+    );
     expect(log).toContain('post: the environment stays up (job status unknown)');
     expect(log).not.toContain('tearing down');
     expect(await namespaceState(namespace)).toBe('active');

@@ -85,7 +85,7 @@ describe('jobOutcome against the GitHub stand-in', () => {
     const denied = await outcome('runner-a', 'ghs-no-actions');
     expect(denied.outcome).toBe('unknown');
     expect(denied.logger.messages('info')).toEqual([
-      "post: the job's status could not be read (HttpError; needs actions: read)",
+      "post: the job's status could not be read: HTTP 403: Resource not accessible by integration (the token needs actions: read)",
     ]);
     expect((await outcome(undefined)).outcome).toBe('unknown');
     expect((await outcome('runner-a', null)).outcome).toBe('unknown');

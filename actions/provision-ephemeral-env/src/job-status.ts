@@ -5,47 +5,35 @@
  * needs `actions: read`; without it (or without a token) the answer is "unknown" and the environment is kept — a
  * successful environment is never deleted on a guess.
  */
-import type { Logger } from '@gauntlet/action-kit';
-import type { GitHubClient } from '@gauntlet/github';
+import { neutralize, type Logger } from '@gauntlet/action-kit';
+import { currentJobOf, findCurrentJob, type GitHubClient, type RunAttempt, type WorkflowJob } from '@gauntlet/github';
 
 export type JobOutcome = 'failed' | 'cancelled' | 'succeeding' | 'unknown';
 
-interface JobLike {
-  status?: string | null;
-  runner_name?: string | null;
-  steps?: Array<{ conclusion?: string | null }> | null;
-}
+/** The whole question, pagination and retries included, gets this long before the answer is "unknown". */
+const JOB_STATUS_DEADLINE_MS = 30_000;
 
-/** Pure: the outcome so far of the job running on `runnerName`, from the run attempt's job list. */
-export function outcomeOf(jobs: readonly JobLike[], runnerName: string | undefined): JobOutcome {
-  if (!runnerName) return 'unknown';
-  const mine = jobs.filter((job) => job.status === 'in_progress' && job.runner_name === runnerName);
-  if (mine.length !== 1) return 'unknown';
-  const steps = mine[0]?.steps ?? [];
+function outcomeOfJob(job: WorkflowJob): JobOutcome {
+  const steps = job.steps ?? [];
   if (steps.some((step) => step.conclusion === 'cancelled')) return 'cancelled';
   if (steps.some((step) => step.conclusion === 'failure')) return 'failed';
   return 'succeeding';
 }
 
+/** Pure: the outcome so far of the job running on `runnerName`, from the run attempt's job list. */
+export function outcomeOf(jobs: readonly WorkflowJob[], runnerName: string | undefined): JobOutcome {
+  const job = runnerName ? currentJobOf(jobs, runnerName) : undefined;
+  return job ? outcomeOfJob(job) : 'unknown';
+}
+
 export async function jobOutcome(
   octokit: GitHubClient | undefined,
-  where: { owner: string; repo: string; runId: number; runAttempt: number; runnerName: string | undefined },
+  where: RunAttempt & { runnerName: string | undefined },
   logger: Logger,
 ): Promise<JobOutcome> {
   if (!octokit || !where.runnerName) return 'unknown';
-  try {
-    const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRunAttempt, {
-      owner: where.owner,
-      repo: where.repo,
-      run_id: where.runId,
-      attempt_number: where.runAttempt,
-      per_page: 100,
-    });
-    return outcomeOf(jobs, where.runnerName);
-  } catch (error) {
-    logger.info(
-      `post: the job's status could not be read (${error instanceof Error ? error.name : 'error'}; needs actions: read)`,
-    );
-    return 'unknown';
-  }
+  const answer = await findCurrentJob(octokit, where, JOB_STATUS_DEADLINE_MS);
+  if (answer.found) return outcomeOfJob(answer.job);
+  logger.info(`post: the job's status could not be read: ${neutralize(answer.reason)}`);
+  return 'unknown';
 }

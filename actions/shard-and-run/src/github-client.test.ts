@@ -65,7 +65,7 @@ describe('jobCreatedAt', () => {
     const denied = await createdAt('runner-1', 'ghs-no-actions');
     expect(denied.at).toBeUndefined();
     expect(denied.logger.messages('debug').join('\n')).toMatch(
-      /Could not read this job's start time: Resource not accessible by integration/,
+      /Could not read this job's start time: HTTP 403: Resource not accessible by integration/,
     );
     expect(denied.logger.messages('warning')).toEqual([]);
     expect((await createdAt('runner-1', gh.token, 3)).at).toBeUndefined();

@@ -3,9 +3,10 @@
  * runners, the current job's creation time, from which a shard measures its fixed cost (queueing, checkout,
  * install: everything before the first test) for the timing store.
  */
-import { errorMessage, neutralize, type Logger } from '@gauntlet/action-kit';
+import { neutralize, type Logger } from '@gauntlet/action-kit';
 import {
   createOctokit,
+  findCurrentJob,
   publishReport,
   reportContextOfRun,
   type GitHubClient,
@@ -31,24 +32,13 @@ export async function jobCreatedAt(
   runnerName: string,
   logger: Logger,
 ): Promise<number | undefined> {
-  try {
-    const jobs = await Promise.race([
-      octokit.paginate(octokit.rest.actions.listJobsForWorkflowRunAttempt, {
-        owner: ctx.owner,
-        repo: ctx.repo,
-        run_id: ctx.runId,
-        attempt_number: ctx.runAttempt,
-        per_page: 100,
-      }),
-      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000).unref()),
-    ]);
-    const job = jobs?.find((j) => j.runner_name === runnerName && j.status === 'in_progress');
-    const created = job?.created_at ? Date.parse(job.created_at) : NaN;
-    return Number.isFinite(created) ? created : undefined;
-  } catch (error) {
-    logger.debug(`Could not read this job's start time: ${neutralize(errorMessage(error))}`);
+  const answer = await findCurrentJob(octokit, { ...ctx, runnerName }, 10_000);
+  if (!answer.found) {
+    logger.debug(`Could not read this job's start time: ${neutralize(answer.reason)}`);
     return undefined;
   }
+  const created = answer.job.created_at ? Date.parse(answer.job.created_at) : NaN;
+  return Number.isFinite(created) ? created : undefined;
 }
 
 export async function publish(
