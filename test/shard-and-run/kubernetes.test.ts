@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
+import { collectionPath, objectPath, types, type KubeClient } from '@gauntlet/kube';
 import { getTestbed, type Testbed } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiPath, KubeApi, type KubeObject } from '../../actions/shard-and-run/src/kubernetes/api.js';
+import { connect } from '../../actions/shard-and-run/src/kubernetes/connect.js';
 import { HEAD_SHA, prEvent, runShardAction, sampleWorkspace } from './helpers.js';
 import { ShardPodSimulator, type Behaviour } from './kwok-pods.js';
 
@@ -27,44 +28,39 @@ const COMMAND = `node -e '${SCRIPT}' {files}`;
 
 let gh: GitHubStandIn;
 let testbed: Testbed;
-let api: KubeApi;
+let api: KubeClient;
 
 beforeAll(async () => {
   testbed = getTestbed();
-  api = await KubeApi.load(testbed.kubeconfig, () => undefined);
+  api = await connect({ path: testbed.kubeconfig }, () => undefined);
   gh = await startGitHubStandIn({ seed: 11 });
   gh.seedPull(7, { headSha: HEAD_SHA });
 });
 
 const namespaces: string[] = [];
 afterAll(async () => {
-  for (const ns of namespaces) await api.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+  for (const ns of namespaces)
+    await api.request({ method: 'DELETE', path: objectPath(types.namespace, undefined, ns) }).catch(() => undefined);
   await gh?.close();
   api?.close();
 });
 
 async function namespace(prefix: string): Promise<string> {
   const name = `${prefix}-${Date.now().toString(36)}`;
-  await api.request('POST', '/api/v1/namespaces', {
+  await api.request({
+    method: 'POST',
+    path: collectionPath(types.namespace),
     body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
   });
   return name;
 }
 
 async function leftovers(ns: string): Promise<string[]> {
-  const kinds: [Parameters<typeof apiPath>[0], string][] = [
-    ['core', 'configmaps'],
-    ['batch', 'jobs'],
-    ['core', 'serviceaccounts'],
-    ['rbac', 'roles'],
-  ];
   const names: string[] = [];
-  for (const [group, resource] of kinds) {
-    const list = await api.request<{ items: KubeObject[] }>('GET', apiPath(group, resource, ns), {
-      query: { labelSelector: 'gauntlet.dev/managed-by=shard-and-run' },
-    });
+  for (const type of [types.configMap, types.job, types.serviceAccount, types.role]) {
+    const list = await api.list(collectionPath(type, ns), { labelSelector: 'gauntlet.dev/managed-by=shard-and-run' });
     names.push(
-      ...list.items.filter((o) => !o.metadata?.deletionTimestamp).map((o) => `${resource}/${o.metadata?.name}`),
+      ...list.items.filter((o) => !o.metadata?.deletionTimestamp).map((o) => `${type.plural}/${o.metadata?.name}`),
     );
   }
   return names;

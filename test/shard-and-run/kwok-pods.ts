@@ -12,8 +12,15 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { apiPath, KubeApi, type KubeObject } from '../../actions/shard-and-run/src/kubernetes/api.js';
+import {
+  collectionPath,
+  KubeClient,
+  loadKubeConfig,
+  objectPath,
+  types,
+  type KubeConfig,
+  type KubeObject,
+} from '@gauntlet/kube';
 
 export const KWOK_FAIL_LABEL = 'pod-container-running-failed.stage.kwok.x-k8s.io';
 
@@ -53,7 +60,7 @@ export class ShardPodSimulator {
   private loop: Promise<void> | undefined;
 
   private constructor(
-    private readonly api: KubeApi,
+    private readonly api: KubeClient,
     private readonly kc: KubeConfig,
     private readonly namespace: string,
     private readonly workdir: string,
@@ -66,9 +73,8 @@ export class ShardPodSimulator {
     workdir: string,
     behaviour: Behaviour = () => 'run',
   ): Promise<ShardPodSimulator> {
-    const api = await KubeApi.load(kubeconfig, () => undefined);
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
+    const kc = loadKubeConfig({ path: kubeconfig, registerSecret: () => undefined }).kubeConfig;
+    const api = await KubeClient.create(kc, { userAgent: 'gauntlet-test/kwok-pods' });
     const sim = new ShardPodSimulator(api, kc, namespace, workdir, behaviour);
     sim.loop = sim.watch();
     return sim;
@@ -82,19 +88,15 @@ export class ShardPodSimulator {
   }
 
   private async watch(): Promise<void> {
-    const collection = apiPath('core', 'pods', this.namespace);
+    const collection = collectionPath(types.pod, this.namespace);
     const query = { labelSelector: 'gauntlet.dev/managed-by=shard-and-run' };
     while (!this.controller.signal.aborted) {
       try {
-        const list = await this.api.request<{ items: KubeObject[]; metadata: { resourceVersion: string } }>(
-          'GET',
-          collection,
-          { query },
-        );
+        const list = await this.api.list(collection, query, this.controller.signal);
         for (const pod of list.items) this.consider(pod);
         await this.api.watch(
           collection,
-          { ...query, resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 60 },
+          { ...query, resourceVersion: list.metadata?.resourceVersion, timeoutSeconds: 60 },
           (event) => {
             if (event.type === 'ADDED' || event.type === 'MODIFIED') this.consider(event.object);
           },
@@ -119,7 +121,9 @@ export class ShardPodSimulator {
   }
 
   private async patchPod(name: string, body: unknown): Promise<void> {
-    await this.api.request('PATCH', apiPath('core', 'pods', this.namespace, name), {
+    await this.api.request({
+      method: 'PATCH',
+      path: objectPath(types.pod, this.namespace, name),
       body,
       contentType: 'application/merge-patch+json',
     });
@@ -155,17 +159,16 @@ export class ShardPodSimulator {
     const saDir = path.join(root, 'sa');
     const tmp = path.join(root, 'tmp');
     await Promise.all([mkdir(gauntletDir), mkdir(saDir), mkdir(tmp)]);
-    const cm = await this.api.request(
-      'GET',
-      apiPath('core', 'configmaps', this.namespace, pod.metadata!.labels!['gauntlet.dev/shard-run']),
+    const cm = await this.api.get(
+      objectPath(types.configMap, this.namespace, pod.metadata!.labels!['gauntlet.dev/shard-run']!),
     );
     for (const [key, value] of Object.entries((cm['data'] ?? {}) as Record<string, string>))
       await writeFile(path.join(gauntletDir, key), value);
-    const token = await this.api.request<{ status: { token: string } }>(
-      'POST',
-      `${apiPath('core', 'serviceaccounts', this.namespace, spec.serviceAccountName)}/token`,
-      { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } } },
-    );
+    const token = await this.api.request<{ status: { token: string } }>({
+      method: 'POST',
+      path: objectPath(types.serviceAccount, this.namespace, spec.serviceAccountName, 'token'),
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } },
+    });
     const cluster = this.kc.getCurrentCluster()!;
     const ca = cluster.caData
       ? Buffer.from(cluster.caData, 'base64').toString('utf8')

@@ -1,9 +1,10 @@
 import { cp, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { collectionPath, objectPath, types, type KubeClient } from '@gauntlet/kube';
 import { getTestbed } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiPath, KubeApi, type KubeObject } from '../../actions/shard-and-run/src/kubernetes/api.js';
+import { connect } from '../../actions/shard-and-run/src/kubernetes/connect.js';
 import { runShardAction, sampleWorkspace } from './helpers.js';
 
 /**
@@ -19,15 +20,16 @@ const SCRIPT = [
   'fs.writeFileSync("junit.xml",x+"</testsuites>");}',
 ].join('');
 
-let api: KubeApi;
+let api: KubeClient;
 let kubeconfig: string;
 beforeAll(async () => {
   kubeconfig = getTestbed().kubeconfig;
-  api = await KubeApi.load(kubeconfig, () => undefined);
+  api = await connect({ path: kubeconfig }, () => undefined);
 });
 let ns = '';
 afterAll(async () => {
-  if (ns) await api.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+  if (ns)
+    await api.request({ method: 'DELETE', path: objectPath(types.namespace, undefined, ns) }).catch(() => undefined);
   api?.close();
 });
 
@@ -43,7 +45,9 @@ async function eventually(what: string, check: () => Promise<boolean>, timeoutMs
 describe('mode: queue', () => {
   it('workers share one queue in a ConfigMap; a dead worker’s batch is re-queued and run by another', async () => {
     ns = `shard-queue-${Date.now().toString(36)}`;
-    await api.request('POST', '/api/v1/namespaces', {
+    await api.request({
+      method: 'POST',
+      path: collectionPath(types.namespace),
       body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
     });
     const planWorkspace = await sampleWorkspace();
@@ -79,8 +83,8 @@ describe('mode: queue', () => {
     // Worker 3 starts first and must hold a batch before the others start, so it dies holding one.
     const third = worker(3);
     await eventually('worker 3 holds a lease', async () => {
-      const cms = await api.request<{ items: KubeObject[] }>('GET', apiPath('core', 'configmaps', ns), {
-        query: { labelSelector: 'gauntlet.dev/managed-by=shard-and-run' },
+      const cms = await api.list(collectionPath(types.configMap, ns), {
+        labelSelector: 'gauntlet.dev/managed-by=shard-and-run',
       });
       const text = (cms.items[0]?.['data'] as Record<string, string> | undefined)?.['state.json'];
       return (
@@ -101,8 +105,8 @@ describe('mode: queue', () => {
     expect(credited[2]).toBe(0);
 
     // The queue ConfigMap records every item as completed exactly once.
-    const list = await api.request<{ items: KubeObject[] }>('GET', apiPath('core', 'configmaps', ns), {
-      query: { labelSelector: 'gauntlet.dev/managed-by=shard-and-run' },
+    const list = await api.list(collectionPath(types.configMap, ns), {
+      labelSelector: 'gauntlet.dev/managed-by=shard-and-run',
     });
     expect(list.items).toHaveLength(1);
     const state = JSON.parse((list.items[0]!['data'] as Record<string, string>)['state.json']!) as {

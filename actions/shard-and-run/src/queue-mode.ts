@@ -78,9 +78,9 @@ export interface QueueAccess {
 async function kubernetesQueue(inputs: ActionInputs, deps: ModeDeps, plan: Plan): Promise<QueueAccess> {
   const { ctx } = deps;
   const q = inputs.queue!;
-  const { KubeApi } = await import('./kubernetes/api.js');
+  const { connect } = await import('./kubernetes/connect.js');
   const { ConfigMapQueueStore, queueName } = await import('./kubernetes/queue-store.js');
-  const api = await KubeApi.load(q.kubeconfig, deps.registerSecret);
+  const api = await connect(q.kubeconfig, deps.registerSecret);
   const name = queueName({
     repository: `${ctx.owner}/${ctx.repo}`,
     runId: ctx.runId,

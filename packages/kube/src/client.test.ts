@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from './clock.js';
 import { KubeClient, retryAfterMs, type RequestRecord } from './client.js';
 import { KubeApiError, KubeNetworkError, formatKubeError } from './errors.js';
@@ -155,6 +156,57 @@ describe('KubeClient safety', () => {
     c.close();
   });
 
+  it('registers its static credential before the first request', async () => {
+    const order: string[] = [];
+    server.handle((_req, res) => {
+      order.push('request');
+      json(res, 200, {});
+    });
+    const c = await client({ registerSecret: (value) => order.push(`secret ${value}`) });
+    await c.get('/api/v1/namespaces/x');
+    await c.get('/api/v1/namespaces/x');
+    expect(order).toEqual(['secret canary-token-abcdef123456', 'request', 'request']);
+    c.close();
+  });
+
+  it('registers a token from an exec plugin before sending it, once', async () => {
+    const token = 'exec-made-token-0123456789';
+    const credential = {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { token },
+    };
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${server.port}`, skipTLSVerify: true }],
+      users: [
+        {
+          name: 'u',
+          exec: {
+            apiVersion: 'client.authentication.k8s.io/v1',
+            command: process.execPath,
+            args: ['-e', `process.stdout.write(${JSON.stringify(JSON.stringify(credential))})`],
+            interactiveMode: 'Never',
+          },
+        },
+      ],
+      contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
+      currentContext: 'ctx',
+    });
+    const registered: string[] = [];
+    const registeredWhenSent: string[][] = [];
+    server.handle((req, res) => {
+      registeredWhenSent.push([...registered]);
+      json(res, 200, { seen: req.headers.authorization });
+    });
+    const c = await KubeClient.create(kc, { clock, registerSecret: (value) => registered.push(value) });
+    const answer = await c.get<{ seen: string }>('/api/v1/namespaces/x');
+    await c.get('/api/v1/namespaces/x');
+    expect(answer.seen).toBe(`Bearer ${token}`);
+    expect(registeredWhenSent).toEqual([[token], [token]]);
+    c.close();
+  });
+
   it('counts wire requests including retries', async () => {
     let calls = 0;
     server.handle((_req, res) => {
@@ -205,9 +257,9 @@ describe('KubeClient watch', () => {
     });
     const c = await client();
     const seen: string[] = [];
-    const end = await c.watch('/apis/apps/v1/namespaces/n/deployments', { resourceVersion: '9' }, (e) =>
-      seen.push(e.type),
-    );
+    const end = await c.watch('/apis/apps/v1/namespaces/n/deployments', { resourceVersion: '9' }, (e) => {
+      seen.push(e.type);
+    });
     expect(seen).toEqual(['ADDED', 'MODIFIED']);
     expect(end).toMatchObject({ reason: 'eof', resourceVersion: '11' });
     expect(server.requests[0]?.query.get('watch')).toBe('1');
@@ -221,6 +273,31 @@ describe('KubeClient watch', () => {
     });
     const c = await client();
     await expect(c.watch('/api/v1/namespaces/n/pods', {}, () => undefined)).resolves.toMatchObject({ reason: 'gone' });
+    c.close();
+  });
+
+  it('ends with stopped as soon as onEvent returns true, and closes the stream', async () => {
+    let closed = false;
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.on('close', () => (closed = true));
+      for (const [name, rv] of [
+        ['a', '20'],
+        ['b', '21'],
+        ['c', '22'],
+      ] as const)
+        res.write(`${JSON.stringify({ type: 'ADDED', object: { metadata: { name, resourceVersion: rv } } })}\n`);
+      // The stream stays open: only the client's stop can end this watch.
+    });
+    const c = await client();
+    const seen: string[] = [];
+    const end = await c.watch('/api/v1/namespaces/n/pods', {}, (e) => {
+      seen.push(e.object.metadata?.name ?? '');
+      return e.object.metadata?.name === 'b';
+    });
+    expect(end).toEqual({ reason: 'stopped', resourceVersion: '21', events: 2 });
+    expect(seen).toEqual(['a', 'b']);
+    await vi.waitFor(() => expect(closed).toBe(true));
     c.close();
   });
 

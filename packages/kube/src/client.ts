@@ -77,6 +77,12 @@ export interface KubeClientOptions {
   onRequest?: (record: RequestRecord) => void;
   /** Max concurrent sockets to the API server. */
   maxSockets?: number;
+  /**
+   * Called with every credential the client sends (a token or basic-auth value, without its scheme) before the
+   * request that uses it: static ones when the client is created, ones from exec plugins and auth providers each
+   * time they change. kubeConfigSecrets() cannot see these in advance: an exec plugin makes them at run time.
+   */
+  registerSecret?: (value: string) => void;
 }
 
 export interface WatchEvent<T = KubeObject> {
@@ -85,8 +91,11 @@ export interface WatchEvent<T = KubeObject> {
 }
 
 export interface WatchEnd {
-  /** eof: the server closed the stream (normal, e.g. timeoutSeconds); gone: resourceVersion too old (410). */
-  reason: 'eof' | 'gone';
+  /**
+   * eof: the server closed the stream (normal, e.g. timeoutSeconds); gone: resourceVersion too old (410);
+   * stopped: onEvent returned true.
+   */
+  reason: 'eof' | 'gone' | 'stopped';
   resourceVersion: string | undefined;
   events: number;
 }
@@ -113,7 +122,14 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   finalizers?: string[];
-  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
+  ownerReferences?: Array<{
+    apiVersion: string;
+    kind: string;
+    name: string;
+    uid: string;
+    controller?: boolean;
+    blockOwnerDeletion?: boolean;
+  }>;
   managedFields?: unknown[];
 }
 
@@ -169,6 +185,8 @@ export class KubeClient {
   private readonly userAgent: string;
   private readonly random: () => number;
   private readonly onRequest: ((record: RequestRecord) => void) | undefined;
+  private readonly registerSecret: ((value: string) => void) | undefined;
+  private readonly registered = new Set<string>();
 
   private constructor(
     private readonly kubeConfig: KubeConfig,
@@ -186,6 +204,8 @@ export class KubeClient {
     this.userAgent = options.userAgent ?? 'gauntlet';
     this.random = options.random ?? Math.random;
     this.onRequest = options.onRequest;
+    this.registerSecret = options.registerSecret;
+    if (staticCredentials) this.register(staticCredentials);
   }
 
   static async create(kubeConfig: KubeConfig, options: KubeClientOptions = {}): Promise<KubeClient> {
@@ -331,7 +351,19 @@ export class KubeClient {
     if (this.staticCredentials) return this.staticCredentials;
     const opts: https.RequestOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(opts);
-    return credentialsFrom(opts);
+    return this.register(credentialsFrom(opts));
+  }
+
+  /** Hands each credential value to registerSecret once, before it is sent. */
+  private register(credentials: Credentials): Credentials {
+    if (!this.registerSecret) return credentials;
+    for (const header of Object.values(credentials.headers)) {
+      const value = header.replace(/^(Bearer|Basic)\s+/i, '').trim();
+      if (value === '' || this.registered.has(value)) continue;
+      this.registered.add(value);
+      this.registerSecret(value);
+    }
+    return credentials;
   }
 
   private url(request: Pick<KubeRequest, 'path' | 'query'>): URL {
@@ -391,13 +423,14 @@ export class KubeClient {
 
   /**
    * One watch connection: streams events to `onEvent` until the server ends the stream (eof), answers 410 Gone
-   * (gone: relist), or something fails (thrown). The caller decides whether to rewatch, relist or fall back to
-   * polling. An idle stream is cut after `idleTimeoutMs` so a silently dead connection cannot hang a wait.
+   * (gone: relist), `onEvent` returns true (stopped: the caller saw what it waited for), or something fails
+   * (thrown). The caller decides whether to rewatch, relist or fall back to polling. An idle stream is cut after
+   * `idleTimeoutMs` so a silently dead connection cannot hang a wait.
    */
   async watch<T extends KubeObject = KubeObject>(
     path: string,
     query: Record<string, string | number | boolean | undefined>,
-    onEvent: (event: WatchEvent<T>) => void,
+    onEvent: (event: WatchEvent<T>) => boolean | void,
     options: { signal?: AbortSignal; idleTimeoutMs?: number } = {},
   ): Promise<WatchEnd> {
     const url = this.url({ path, query: { ...query, watch: 1, allowWatchBookmarks: true } });
@@ -474,11 +507,17 @@ export class KubeClient {
               if (rv) resourceVersion = rv;
               events++;
               if (event.type !== 'BOOKMARK') {
+                let stop: boolean | void;
                 try {
-                  onEvent(event);
+                  stop = onEvent(event);
                 } catch (error) {
                   req.destroy();
                   finish(() => reject(error instanceof Error ? error : new Error(String(error))));
+                  return;
+                }
+                if (stop === true) {
+                  finish(() => resolve({ reason: 'stopped', resourceVersion, events }));
+                  req.destroy();
                   return;
                 }
               }

@@ -4,6 +4,17 @@
  * the results the pods stored → the same merge and report as the matrix flow → delete the run's objects.
  */
 import { errorMessage, neutralize, UserError, type Logger } from '@gauntlet/action-kit';
+import {
+  collectionPath,
+  isAbortError,
+  isConflict,
+  isNotFound,
+  objectPath,
+  types,
+  type KubeClient,
+  type KubeObject,
+  type ResourceType,
+} from '@gauntlet/kube';
 import type { Plan } from '@gauntlet/sharding';
 import { expandCommand } from '@gauntlet/test-runners';
 import { Outputs, State } from '../constants.js';
@@ -13,8 +24,8 @@ import { finishMerge } from '../merge-mode.js';
 import { commandArguments } from '../plan-io.js';
 import { computePlan } from '../plan-mode.js';
 import { adapterFor, checkCommandFitsPlan } from '../run-mode.js';
-import { apiPath, KubeApi, KubeApiError, type KubeObject } from './api.js';
 import { collectResults } from './collect.js';
+import { connect } from './connect.js';
 import {
   rbacObjects,
   resultConfigMap,
@@ -75,12 +86,12 @@ function finished(job: KubeObject | undefined): { done: boolean; failed: boolean
 
 /** Waits for the Job to finish: a watch, re-established on stream end or 410, with a poll when watches fail. */
 export async function waitForJob(
-  api: KubeApi,
+  api: KubeClient,
   namespace: string,
   name: string,
   options: { deadlineMs: number; signal: AbortSignal; logger: Logger; progressMs?: number },
 ): Promise<KubeObject | undefined> {
-  const path = apiPath('batch', 'jobs', namespace);
+  const path = collectionPath(types.job, namespace);
   let lastProgress = 0;
   const progress = (job: KubeObject): void => {
     const s = (job['status'] ?? {}) as JobStatus;
@@ -92,7 +103,7 @@ export async function waitForJob(
   };
   let watchFailures = 0;
   while (Date.now() < options.deadlineMs && !options.signal.aborted) {
-    const job = await api.getOptional(apiPath('batch', 'jobs', namespace, name), options.signal);
+    const job = await api.getOptional(objectPath(types.job, namespace, name), options.signal);
     if (!job) throw new UserError(`the Job ${name} disappeared while its shards ran`);
     progress(job);
     if (finished(job).done) return job;
@@ -114,12 +125,13 @@ export async function waitForJob(
           }
           return false;
         },
-        { signal: options.signal, idleMs: 330_000 },
+        { signal: options.signal, idleTimeoutMs: 330_000 },
       );
       if (latest) return latest;
-      if (end === 'stopped' && !options.signal.aborted) continue; // deleted: the next GET says so
+      if (end.reason === 'stopped') continue; // deleted: the next GET says so
       watchFailures = 0;
     } catch (error) {
+      if (isAbortError(error) || options.signal.aborted) break;
       // Watches may be cut by proxies or refused; fall back to polling for a while.
       watchFailures++;
       options.logger.debug(`watch of Job ${name} failed (${neutralize(errorMessage(error))}); polling`);
@@ -129,16 +141,16 @@ export async function waitForJob(
   return undefined;
 }
 
-async function createRoot(api: KubeApi, namespace: string, root: KubeObject, logger: Logger): Promise<KubeObject> {
+async function createRoot(api: KubeClient, namespace: string, root: KubeObject, logger: Logger): Promise<KubeObject> {
   const name = root.metadata!.name!;
-  const collection = apiPath('core', 'configmaps', namespace);
+  const collection = collectionPath(types.configMap, namespace);
   try {
-    return await api.request('POST', collection, { body: root });
+    return await api.request({ method: 'POST', path: collection, body: root });
   } catch (error) {
-    if (!(error instanceof KubeApiError) || error.status !== 409) throw error;
+    if (!isConflict(error)) throw error;
   }
   // It exists: ours from an interrupted earlier try of this very step (same run, attempt and plan)? Then replace it.
-  const existing = await api.getOptional(apiPath('core', 'configmaps', namespace, name));
+  const existing = await api.getOptional(objectPath(types.configMap, namespace, name));
   const ours =
     existing?.metadata?.labels?.['gauntlet.dev/managed-by'] === 'shard-and-run' &&
     existing.metadata.labels['gauntlet.dev/plan'] === root.metadata!.labels!['gauntlet.dev/plan'];
@@ -149,20 +161,22 @@ async function createRoot(api: KubeApi, namespace: string, root: KubeObject, log
   logger.info(`Removing the leftovers of an interrupted earlier try (${name}).`);
   await deleteRoot(api, namespace, name);
   for (let waited = 0; waited < 60_000; waited += 1_000) {
-    if (!(await api.getOptional(apiPath('core', 'configmaps', namespace, name)))) break;
+    if (!(await api.getOptional(objectPath(types.configMap, namespace, name)))) break;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
-  return api.request('POST', collection, { body: root });
+  return api.request({ method: 'POST', path: collection, body: root });
 }
 
 /** Deletes the run's root ConfigMap; the garbage collector removes everything it owns (Job, pods, RBAC, results). */
-export async function deleteRoot(api: KubeApi, namespace: string, name: string): Promise<void> {
+export async function deleteRoot(api: KubeClient, namespace: string, name: string): Promise<void> {
   try {
-    await api.request('DELETE', apiPath('core', 'configmaps', namespace, name), {
+    await api.request({
+      method: 'DELETE',
+      path: objectPath(types.configMap, namespace, name),
       body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' },
     });
   } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) return;
+    if (isNotFound(error)) return;
     throw error;
   }
 }
@@ -191,7 +205,7 @@ export async function runKubernetesMode(inputs: ActionInputs, deps: ModeDeps): P
     );
   }
 
-  const api = await KubeApi.load(kube.kubeconfig, deps.registerSecret);
+  const api = await connect(kube.kubeconfig, deps.registerSecret);
   let cleaned = false;
   try {
     logger.info(
@@ -203,14 +217,14 @@ export async function runKubernetesMode(inputs: ActionInputs, deps: ModeDeps): P
       deps.saveState(State.kubeRoot, name);
       deps.saveState(State.kubeNamespace, namespace);
     }
-    for (let i = 1; i <= plan.shardCount; i++) {
-      await api.request('POST', apiPath('core', 'configmaps', namespace), { body: resultConfigMap(root, i, identity) });
-    }
+    const create = (type: ResourceType, body: unknown) =>
+      api.request({ method: 'POST', path: collectionPath(type, namespace), body });
+    for (let i = 1; i <= plan.shardCount; i++) await create(types.configMap, resultConfigMap(root, i, identity));
     if (!kube.serviceAccount) {
       const [sa, role, binding] = rbacObjects(root, plan.shardCount, identity);
-      await api.request('POST', apiPath('core', 'serviceaccounts', namespace), { body: sa });
-      await api.request('POST', apiPath('rbac', 'roles', namespace), { body: role });
-      await api.request('POST', apiPath('rbac', 'rolebindings', namespace), { body: binding });
+      await create(types.serviceAccount, sa);
+      await create(types.role, role);
+      await create(types.roleBinding, binding);
     }
     const job = shardJob(root, identity, {
       shards: plan.shardCount,
@@ -218,7 +232,7 @@ export async function runKubernetesMode(inputs: ActionInputs, deps: ModeDeps): P
       ...(inputs.execution!.junitPath === undefined ? {} : { junitPath: inputs.execution!.junitPath }),
       planId: plan.id,
     });
-    await api.request('POST', apiPath('batch', 'jobs', namespace), { body: job });
+    await create(types.job, job);
 
     const deadlineMs = Date.now() + kube.timeoutMs + 60_000;
     const done = await waitForJob(api, namespace, name, { deadlineMs, signal: deps.signal, logger });
@@ -228,12 +242,12 @@ export async function runKubernetesMode(inputs: ActionInputs, deps: ModeDeps): P
     else if (verdict.failed)
       logger.info(`Job ${name} failed: ${neutralize(verdict.message ?? 'some indexes used up their retries')}.`);
 
-    const pods = await api.request<{ items: KubeObject[] }>('GET', apiPath('core', 'pods', namespace), {
-      query: { labelSelector: `gauntlet.dev/shard-run=${name}` },
+    const pods = await api.list(collectionPath(types.pod, namespace), {
+      labelSelector: `gauntlet.dev/shard-run=${name}`,
     });
     const results = new Map<number, KubeObject>();
     for (let i = 1; i <= plan.shardCount; i++) {
-      const cm = await api.getOptional(apiPath('core', 'configmaps', namespace, resultName(name, i)));
+      const cm = await api.getOptional(objectPath(types.configMap, namespace, resultName(name, i)));
       if (cm) results.set(i, cm);
     }
     const collected = collectResults({ plan, pods: pods.items ?? [], results, cwd: inputs.workingDirectory, logger });
@@ -268,7 +282,7 @@ export async function kubernetesCleanup(
   const namespace = state(State.kubeNamespace);
   if (!name || !namespace || state(State.cleaned) === 'true') return;
   if (!/^gauntlet-shards-[0-9a-f]{10}$/.test(name) || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) return;
-  const api = await KubeApi.load(kubeconfig, register);
+  const api = await connect(kubeconfig, register);
   try {
     await deleteRoot(api, namespace, name);
     logger.info(`Deleted the shard run ${name} in ${namespace}.`);

@@ -10,8 +10,8 @@
  * - the Indexed Job: completions = shards, retries per index, resources, node selector, tolerations, labels.
  */
 import { createHash } from 'node:crypto';
+import type { KubeObject } from '@gauntlet/kube';
 import type { KubernetesInputs } from '../inputs.js';
-import type { KubeObject } from './api.js';
 import { RUN_SCRIPT } from './run-script.js';
 
 export const MANAGED_BY = 'gauntlet.dev/managed-by';

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { UserError } from '@gauntlet/action-kit';
+import { collectionPath, isConflict, objectPath, types, type KubeClient, type KubeObject } from '@gauntlet/kube';
 import type { QueueState, QueueStore, Versioned } from '@gauntlet/sharding';
-import { apiPath, KubeApiError, type KubeApi, type KubeObject } from './api.js';
 import { MANAGED_BY, MANAGER } from './manifests.js';
 
 const STATE_KEY = 'state.json';
@@ -27,7 +27,7 @@ export class ConfigMapQueueStore implements QueueStore {
   conflicts = 0;
 
   constructor(
-    private readonly api: KubeApi,
+    private readonly api: KubeClient,
     private readonly namespace: string,
     private readonly name: string,
     private readonly labels: Record<string, string>,
@@ -35,7 +35,7 @@ export class ConfigMapQueueStore implements QueueStore {
 
   async read(): Promise<Versioned<QueueState>> {
     this.reads++;
-    const cm = await this.api.getOptional(apiPath('core', 'configmaps', this.namespace, this.name));
+    const cm = await this.api.getOptional(objectPath(types.configMap, this.namespace, this.name));
     if (!cm) return { state: null, version: '' };
     const text = (cm['data'] as Record<string, string> | undefined)?.[STATE_KEY];
     if (text === undefined) throw new UserError(`the queue ConfigMap ${this.name} has no state`);
@@ -67,12 +67,14 @@ export class ConfigMapQueueStore implements QueueStore {
       data: { [STATE_KEY]: text },
     };
     try {
-      if (version === '') await this.api.request('POST', apiPath('core', 'configmaps', this.namespace), { body });
-      else await this.api.request('PUT', apiPath('core', 'configmaps', this.namespace, this.name), { body });
+      if (version === '')
+        await this.api.request({ method: 'POST', path: collectionPath(types.configMap, this.namespace), body });
+      else
+        await this.api.request({ method: 'PUT', path: objectPath(types.configMap, this.namespace, this.name), body });
       this.writes++;
       return true;
     } catch (error) {
-      if (error instanceof KubeApiError && error.status === 409) {
+      if (isConflict(error)) {
         this.conflicts++;
         return false;
       }

@@ -1,0 +1,21 @@
+/**
+ * The action's Kubernetes client: @gauntlet/kube's KubeClient, from the kubeconfig input (content or path), else
+ * KUBECONFIG / in-cluster / ~/.kube/config. Every secret in the kubeconfig is registered before the first request,
+ * and so is every credential the client sends (exec plugins make theirs at run time).
+ *
+ * Importing @gauntlet/kube loads @kubernetes/client-node, so this module (like everything in kubernetes/ that
+ * imports values from it) is reached only through dynamic imports, on the queue and Kubernetes backend paths.
+ */
+import { KubeClient, loadKubeConfig } from '@gauntlet/kube';
+import type { KubeconfigInput } from '../inputs.js';
+
+export async function connect(
+  kubeconfig: KubeconfigInput | undefined,
+  registerSecret: (value: string | undefined) => void,
+): Promise<KubeClient> {
+  const { kubeConfig } = loadKubeConfig({
+    ...(kubeconfig === undefined ? {} : 'data' in kubeconfig ? { inline: kubeconfig.data } : { path: kubeconfig.path }),
+    registerSecret,
+  });
+  return KubeClient.create(kubeConfig, { userAgent: 'gauntlet-shard-and-run', maxSockets: 8, registerSecret });
+}
