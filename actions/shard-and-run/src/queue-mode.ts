@@ -10,37 +10,19 @@
  * its earlier result is in results-dir; otherwise it drains a fresh queue for the new attempt.
  */
 import path from 'node:path';
-import { errorMessage, InputError, neutralize, UserError, type Logger } from '@gauntlet/action-kit';
+import { InputError, UserError } from '@gauntlet/action-kit';
 import { JOB_SUMMARY_LIMIT, MarkdownDoc, renderWithin } from '@gauntlet/github';
-import {
-  mergeJUnitReports,
-  QueueClient,
-  type QueueStore,
-  type JUnitReport,
-  type Lease,
-  type Plan,
-  type PlanItem,
-} from '@gauntlet/sharding';
+import { mergeJUnitReports, type JUnitReport, type Plan, type PlanItem } from '@gauntlet/sharding';
 import { CommandEnv, Inputs, Outputs } from './constants.js';
 import type { ModeDeps } from './deps.js';
-import { executeItems, retryItems, type ExecutionResult } from './execute.js';
+import { executeItems, retryItems } from './execute.js';
 import { githubClient, jobCreatedAt } from './github-client.js';
 import type { Inputs as ActionInputs } from './inputs.js';
-import { caseId } from './junit-read.js';
 import { allItems, itemKeys, loadPlan } from './plan-io.js';
 import { directoryTransport, readResultDirectory } from './results.js';
+import { drainQueue, type QueueAccess, type WorkerRun } from './queue-worker.js';
 import { adapterFor, checkCommandFitsPlan } from './run-mode.js';
 import { buildResult, countsOf } from './shard-result.js';
-
-/** Keeps only the cases of credited items (a late worker may have run items another worker was credited with). */
-export function reportForItems(report: JUnitReport, items: readonly PlanItem[]): JUnitReport {
-  const files = new Set(items.map((i) => i.file));
-  return {
-    suites: report.suites
-      .map((s) => ({ ...s, cases: s.cases.filter((c) => files.has(caseId(c, s).file)) }))
-      .filter((s) => s.cases.length > 0),
-  };
-}
 
 /** Plan items for a list of planned test keys (a replayed attempt). */
 export function itemsForKeys(plan: Plan, keys: readonly string[]): PlanItem[] {
@@ -55,23 +37,6 @@ export function itemsForKeys(plan: Plan, keys: readonly string[]): PlanItem[] {
     if (tests.length) out.push({ ...item, tests });
   }
   return out;
-}
-
-export interface WorkerRun {
-  /** Whether any batch wrote a JUnit report (otherwise times are the command's, shared out). */
-  measured: boolean;
-  reports: JUnitReport[];
-  credited: PlanItem[];
-  batches: number;
-  durationMs: number;
-  cancelled: boolean;
-  failed: boolean;
-}
-
-export interface QueueAccess {
-  readonly store: QueueStore;
-  readonly name: string;
-  readonly close: () => void;
 }
 
 /** The queue in the namespace's ConfigMap; the Kubernetes client loads only here. */
@@ -92,132 +57,6 @@ async function kubernetesQueue(inputs: ActionInputs, deps: ModeDeps, plan: Plan)
     'gauntlet.dev/run-id': String(ctx.runId),
   });
   return { store, name: `${q.namespace}/${name}`, close: () => api.close() };
-}
-
-export interface WorkerOptions {
-  /** 1-based worker index and the number of workers. */
-  readonly worker: number;
-  readonly workers: number;
-  readonly leaseTimeoutMs: number;
-  readonly signal: AbortSignal;
-  readonly logger: Logger;
-}
-
-/** One worker's loop: claim a batch, run it, complete it and claim the next in one write, until nothing is left. */
-export async function drainQueue(
-  queue: QueueAccess,
-  options: WorkerOptions,
-  plan: Plan,
-  run: (items: readonly PlanItem[], label: string) => Promise<ExecutionResult>,
-): Promise<WorkerRun> {
-  const { logger } = options;
-  const items = allItems(plan);
-  const { store, name } = queue;
-  const client = new QueueClient(store, {
-    worker: `worker-${options.worker}`,
-    planId: plan.id,
-    minLeaseMs: options.leaseTimeoutMs,
-    // A lease lasts exactly lease-timeout; a live worker renews it (heartbeat below), so only a dead one loses it.
-    leaseFactor: 0,
-    logger,
-  });
-  const out: WorkerRun = {
-    measured: false,
-    reports: [],
-    credited: [],
-    batches: 0,
-    durationMs: 0,
-    cancelled: false,
-    failed: false,
-  };
-  try {
-    await client.initialize(
-      items.map((i) => Math.max(1, Math.round(i.seconds * 1000))),
-      options.workers,
-    );
-    logger.info(
-      `Queue ${name}: ${items.length} items for ${options.workers} workers; this is worker ${options.worker}.`,
-    );
-    let finished: Lease | undefined;
-    let pending: { lease: Lease; report: JUnitReport } | undefined;
-    for (;;) {
-      if (options.signal.aborted) {
-        out.cancelled = true;
-        break;
-      }
-      const outcome = await client.claim(finished);
-      if (pending && outcome.completed) credit(out, items, pending.report, outcome.completed.credited, logger);
-      pending = undefined;
-      finished = undefined;
-      const claim = outcome.claim;
-      if (claim.kind === 'done') break;
-      if (claim.kind === 'wait') {
-        const ms = Math.max(200, Math.min(5_000, claim.retryAt - Date.now()));
-        await new Promise((resolve) => setTimeout(resolve, ms));
-        continue;
-      }
-      const lease = claim.lease;
-      const batch = lease.items.map((i) => items[i]!);
-      out.batches++;
-      logger.info(`Batch ${out.batches}: ${batch.length} item${batch.length === 1 ? '' : 's'} (lease ${lease.id}).`);
-      // Heartbeat: keep the lease while the batch runs, so only a dead worker's batch is re-queued.
-      let current: Lease | undefined = lease;
-      const heartbeat = setInterval(
-        () => {
-          if (!current) return;
-          client.renew(current).then(
-            (renewed) => {
-              if (renewed) current = renewed;
-              else {
-                logger.info(
-                  `Batch ${lease.id}: the lease expired and was handed on; only items nobody else took will count.`,
-                );
-                current = undefined;
-              }
-            },
-            (error: unknown) => logger.debug(`lease renewal failed: ${neutralize(errorMessage(error))}`),
-          );
-        },
-        Math.max(100, Math.floor(options.leaseTimeoutMs / 3)),
-      );
-      let result: ExecutionResult;
-      try {
-        result = await run(batch, `worker ${options.worker}, batch ${out.batches}`);
-      } finally {
-        clearInterval(heartbeat);
-      }
-      out.durationMs += result.durationMs;
-      out.measured ||= result.attempts.some((a) => a.junitFiles > 0);
-      if (result.cancelled) {
-        out.cancelled = true;
-        break; // not completed: the lease expires and another worker takes the batch
-      }
-      finished = lease;
-      pending = { lease, report: result.report };
-    }
-    if (pending && finished) {
-      const completed = await client.complete(finished);
-      credit(out, items, pending.report, completed.credited, logger);
-    }
-  } finally {
-    queue.close();
-  }
-  return out;
-}
-
-function credit(
-  out: WorkerRun,
-  items: readonly PlanItem[],
-  report: JUnitReport,
-  credited: readonly number[],
-  logger: Logger,
-): void {
-  const creditedItems = credited.map((i) => items[i]!);
-  out.credited.push(...creditedItems);
-  const kept = reportForItems(report, creditedItems);
-  out.reports.push(kept);
-  if (kept.suites.some((s) => s.cases.some((c) => c.status === 'failed' || c.status === 'error'))) out.failed = true;
-  logger.debug(`credited ${credited.length} items`);
 }
 
 export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {

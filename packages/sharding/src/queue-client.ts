@@ -74,14 +74,18 @@ export class QueueClient {
     );
   }
 
-  /** Completes `finished` (if given) and claims the next batch, in one write. */
-  async claim(finished?: Lease): Promise<ClaimOutcome> {
+  /**
+   * Completes `finished` (if given) and claims the next batch, in one write. `pace` overrides the batch options for
+   * this claim: a worker learns its round trip as it goes (see suggestedMinBatchMs).
+   */
+  async claim(finished?: Lease, pace?: Pick<QueueOptions, 'minBatchMs'>): Promise<ClaimOutcome> {
+    const options = pace ? { ...this.options, ...pace } : this.options;
     return this.update((state) => {
       if (!state) throw new QueueError('the queue does not exist; initialize it first');
       let s = state;
       let completed: CompleteResult | undefined;
       if (finished) ({ state: s, result: completed } = complete(s, finished));
-      const next = claim(s, this.options.worker, this.now(), this.options);
+      const next = claim(s, this.options.worker, this.now(), options);
       return { state: next.state, value: completed ? { claim: next.result, completed } : { claim: next.result } };
     });
   }

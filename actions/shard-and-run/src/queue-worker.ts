@@ -1,0 +1,291 @@
+/**
+ * One queue worker's loop: claim a batch, run it, and ask for the next one shortly before the current one is
+ * expected to end, so the round trip to the queue overlaps the last tests instead of idling the runner (the
+ * prefetch bench/sharding measures). Completing the previous batch rides on that same claim: one write per batch.
+ *
+ * The worker learns its pace as it goes: the claim round trip, and the fixed cost of starting the test command for
+ * a batch (wall time minus the tests' own times). The smallest batch it asks for is about twice their sum, so a
+ * batch is never mostly overhead, and the smallest tests ride along with long batches instead of piling up at the
+ * end (@gauntlet/sharding's batchItems).
+ *
+ * Leases: every lease the worker holds (the batch claimed ahead, the one running, and the one that ran until the
+ * next claim completes it) is renewed by one heartbeat, so only a dead worker's batches are re-queued. A batch
+ * claimed ahead whose lease was lost is not started.
+ */
+import { errorMessage, neutralize, type Logger } from '@gauntlet/action-kit';
+import {
+  prefetchLeadMs,
+  QueueClient,
+  suggestedMinBatchMs,
+  type ClaimResult,
+  type JUnitReport,
+  type Lease,
+  type Plan,
+  type PlanItem,
+  type QueueStore,
+} from '@gauntlet/sharding';
+import type { ExecutionResult } from './execute.js';
+import { caseId } from './junit-read.js';
+import { allItems } from './plan-io.js';
+
+export interface WorkerRun {
+  /** Whether any batch wrote a JUnit report (otherwise times are the command's, shared out). */
+  measured: boolean;
+  reports: JUnitReport[];
+  credited: PlanItem[];
+  batches: number;
+  durationMs: number;
+  cancelled: boolean;
+  failed: boolean;
+}
+
+export interface QueueAccess {
+  readonly store: QueueStore;
+  readonly name: string;
+  readonly close: () => void;
+}
+
+export interface WorkerOptions {
+  /** 1-based worker index and the number of workers. */
+  readonly worker: number;
+  readonly workers: number;
+  readonly leaseTimeoutMs: number;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/** Keeps only the cases of credited items (a late worker may have run items another worker was credited with). */
+export function reportForItems(report: JUnitReport, items: readonly PlanItem[]): JUnitReport {
+  const files = new Set(items.map((i) => i.file));
+  return {
+    suites: report.suites
+      .map((s) => ({ ...s, cases: s.cases.filter((c) => files.has(caseId(c, s).file)) }))
+      .filter((s) => s.cases.length > 0),
+  };
+}
+
+/** Medians of the last few claim round trips and per-batch command overheads. */
+export class WorkerPace {
+  private readonly roundTrips: number[] = [];
+  private readonly overheads: number[] = [];
+
+  roundTrip(ms: number): void {
+    push(this.roundTrips, ms);
+  }
+
+  /** A batch's fixed cost: its wall time minus its tests' times, from single-attempt batches with JUnit only. */
+  batch(result: ExecutionResult): void {
+    const [only, ...more] = result.attempts;
+    if (!only || more.length > 0 || only.junitFiles === 0) return;
+    let testsMs = 0;
+    for (const suite of result.report.suites) for (const c of suite.cases) testsMs += c.time * 1000;
+    push(this.overheads, Math.max(0, only.durationMs - testsMs));
+  }
+
+  /** How long before a batch's expected end to ask for the next. */
+  leadMs(): number {
+    return prefetchLeadMs(median(this.roundTrips));
+  }
+
+  /** The smallest batch worth a round trip and a command start. */
+  minBatchMs(): number {
+    return suggestedMinBatchMs(median(this.roundTrips) + median(this.overheads));
+  }
+}
+
+const PACE_SAMPLES = 15;
+
+function push(samples: number[], value: number): void {
+  if (!Number.isFinite(value)) return;
+  samples.push(value);
+  if (samples.length > PACE_SAMPLES) samples.shift();
+}
+
+function median(samples: readonly number[]): number {
+  if (samples.length === 0) return 0;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** The leases a worker holds, renewed together; a lease that could not be renewed is lost to the worker. */
+class LeaseKeeper {
+  private readonly held = new Map<number, Lease>();
+  private readonly lost = new Set<number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly client: QueueClient,
+    intervalMs: number,
+    private readonly logger: Logger,
+  ) {
+    this.timer = setInterval(() => this.renewAll(), intervalMs);
+  }
+
+  hold(lease: Lease): void {
+    if (!this.lost.has(lease.id)) this.held.set(lease.id, lease);
+  }
+
+  release(lease: Lease): void {
+    this.held.delete(lease.id);
+  }
+
+  isLost(lease: Lease): boolean {
+    return this.lost.has(lease.id);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private renewAll(): void {
+    for (const lease of this.held.values()) {
+      this.client.renew(lease).then(
+        (renewed) => {
+          if (!this.held.has(lease.id)) return;
+          if (renewed) this.held.set(lease.id, renewed);
+          else {
+            this.held.delete(lease.id);
+            this.lost.add(lease.id);
+            this.logger.info(
+              `Batch ${lease.id}: the lease expired and was handed on; only items nobody else took will count.`,
+            );
+          }
+        },
+        (error: unknown) => this.logger.debug(`lease renewal failed: ${neutralize(errorMessage(error))}`),
+      );
+    }
+  }
+}
+
+export async function drainQueue(
+  queue: QueueAccess,
+  options: WorkerOptions,
+  plan: Plan,
+  run: (items: readonly PlanItem[], label: string) => Promise<ExecutionResult>,
+): Promise<WorkerRun> {
+  const { logger, signal } = options;
+  const items = allItems(plan);
+  const estimateMs = items.map((i) => Math.max(1, Math.round(i.seconds * 1000)));
+  const client = new QueueClient(queue.store, {
+    worker: `worker-${options.worker}`,
+    planId: plan.id,
+    minLeaseMs: options.leaseTimeoutMs,
+    // A lease lasts exactly lease-timeout; a live worker renews it (the keeper), so only a dead one loses it.
+    leaseFactor: 0,
+    logger,
+  });
+  const out: WorkerRun = {
+    measured: false,
+    reports: [],
+    credited: [],
+    batches: 0,
+    durationMs: 0,
+    cancelled: false,
+    failed: false,
+  };
+  const pace = new WorkerPace();
+  const keeper = new LeaseKeeper(client, Math.max(100, Math.floor(options.leaseTimeoutMs / 3)), logger);
+  /** The batch that ran and is not yet completed in the queue: the next claim completes it. */
+  let finished: { lease: Lease; report: JUnitReport } | undefined;
+  const claimNext = async (): Promise<ClaimResult> => {
+    const done = finished;
+    // This claim completes it: a renewal answered after that must not read as a lost lease.
+    if (done) keeper.release(done.lease);
+    const started = Date.now();
+    const outcome = await client.claim(done?.lease, { minBatchMs: pace.minBatchMs() });
+    pace.roundTrip(Date.now() - started);
+    if (done) {
+      finished = undefined;
+      if (outcome.completed) credit(out, items, done.report, outcome.completed.credited, logger);
+    }
+    return outcome.claim;
+  };
+  try {
+    await client.initialize(estimateMs, options.workers);
+    logger.info(
+      `Queue ${queue.name}: ${items.length} items for ${options.workers} workers; this is worker ${options.worker}.`,
+    );
+    let ahead: Lease | undefined;
+    for (;;) {
+      if (signal.aborted) {
+        out.cancelled = true;
+        break;
+      }
+      let lease = ahead;
+      ahead = undefined;
+      if (!lease) {
+        const claim = await claimNext();
+        if (claim.kind === 'done') break;
+        if (claim.kind === 'wait') {
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.max(200, Math.min(5_000, claim.retryAt - Date.now()))),
+          );
+          continue;
+        }
+        lease = claim.lease;
+      }
+      if (keeper.isLost(lease)) continue;
+      keeper.hold(lease);
+      const batch = lease.items.map((i) => items[i]!);
+      out.batches++;
+      logger.info(`Batch ${out.batches}: ${batch.length} item${batch.length === 1 ? '' : 's'} (lease ${lease.id}).`);
+      let expectedMs = 0;
+      for (const i of lease.items) expectedMs += estimateMs[i]!;
+      let prefetch: Promise<ClaimResult> | undefined;
+      const prefetchTimer = setTimeout(
+        () => {
+          prefetch = claimNext().then((claim) => {
+            if (claim.kind === 'batch') keeper.hold(claim.lease);
+            return claim;
+          });
+        },
+        Math.max(0, expectedMs - pace.leadMs()),
+      );
+      let result: ExecutionResult;
+      try {
+        result = await run(batch, `worker ${options.worker}, batch ${out.batches}`);
+      } catch (error) {
+        // The claim ahead may still be in flight: let it settle quietly, the error is the run's.
+        prefetch?.catch(() => undefined);
+        throw error;
+      } finally {
+        clearTimeout(prefetchTimer);
+      }
+      const next = prefetch ? await prefetch : undefined;
+      if (next?.kind === 'batch') ahead = next.lease;
+      out.durationMs += result.durationMs;
+      out.measured ||= result.attempts.some((a) => a.junitFiles > 0);
+      pace.batch(result);
+      if (result.cancelled) {
+        // Not completed: the leases expire and other workers take the batches.
+        out.cancelled = true;
+        break;
+      }
+      finished = { lease, report: result.report };
+    }
+    if (finished) {
+      keeper.release(finished.lease);
+      const completed = await client.complete(finished.lease);
+      credit(out, items, finished.report, completed.credited, logger);
+    }
+  } finally {
+    keeper.stop();
+    queue.close();
+  }
+  return out;
+}
+
+function credit(
+  out: WorkerRun,
+  items: readonly PlanItem[],
+  report: JUnitReport,
+  credited: readonly number[],
+  logger: Logger,
+): void {
+  const creditedItems = credited.map((i) => items[i]!);
+  out.credited.push(...creditedItems);
+  const kept = reportForItems(report, creditedItems);
+  out.reports.push(kept);
+  if (kept.suites.some((s) => s.cases.some((c) => c.status === 'failed' || c.status === 'error'))) out.failed = true;
+  logger.debug(`credited ${credited.length} items`);
+}
