@@ -84,7 +84,7 @@ function table(headers: string[], rows: Array<Array<string | number>>): string {
   return [line(headers), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...cells.slice(1).map(line)].join('\n');
 }
 
-const { kubeConfig } = loadKubeConfig({ path: kubeconfigPath, registerSecret: () => undefined });
+const { kubeConfig } = await loadKubeConfig({ path: kubeconfigPath, registerSecret: () => undefined });
 const admin = await KubeClient.create(kubeConfig);
 const kubeconfigText = kubeConfig.exportConfig();
 const repositoryId = String(1_000_000_000 + Math.floor(Math.random() * 900_000_000));
@@ -227,7 +227,7 @@ async function benchReaper(): Promise<string> {
       logger: new RecordingLogger(),
       clock,
       signal: new AbortController().signal,
-      kube: loadKubeConfig({ inline: proxyKubeconfig, registerSecret: () => undefined }),
+      kube: await loadKubeConfig({ inline: proxyKubeconfig, registerSecret: () => undefined }),
       setOutput: (name, value) => (outputs[name] = value),
       saveState: () => undefined,
       registerSecret: () => undefined,

@@ -211,7 +211,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     inputs = parseInputs(new InputReader(envInputSource(env)));
     ctx = readRunContext(env);
     const secrets: string[] = [];
-    const kube = loadKubeConfig({
+    const kube = await loadKubeConfig({
       ...(inputs.kubeconfig ? { inline: inputs.kubeconfig } : {}),
       registerSecret: (v) => secrets.push(v),
     });
@@ -253,7 +253,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
 
 /** An admin client straight to the test bed (no proxy), for arranging and checking. */
 export async function adminClient(kubeconfigPath: string): Promise<KubeClient> {
-  const { kubeConfig } = loadKubeConfig({ path: kubeconfigPath, registerSecret: () => undefined });
+  const { kubeConfig } = await loadKubeConfig({ path: kubeconfigPath, registerSecret: () => undefined });
   return KubeClient.create(kubeConfig, {});
 }
 
@@ -390,7 +390,7 @@ export async function serviceAccountKubeconfig(
     path: `/api/v1/namespaces/${namespace}/serviceaccounts/gauntlet-provision/token`,
     body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 7200 } },
   });
-  const kubeconfig = kubeconfigFor(kubeconfigPath, { token: status.token });
+  const kubeconfig = await kubeconfigFor(kubeconfigPath, { token: status.token });
   return {
     kubeconfig,
     token: status.token,
@@ -409,11 +409,13 @@ export async function serviceAccountKubeconfig(
 }
 
 /** A single-file kubeconfig for the test bed's API server (CA inlined) with the given user entry. */
-export function kubeconfigFor(kubeconfigPath: string, user: Record<string, unknown>): string {
-  const cluster = loadKubeConfig({
-    path: kubeconfigPath,
-    registerSecret: () => undefined,
-  }).kubeConfig.getCurrentCluster();
+export async function kubeconfigFor(kubeconfigPath: string, user: Record<string, unknown>): Promise<string> {
+  const cluster = (
+    await loadKubeConfig({
+      path: kubeconfigPath,
+      registerSecret: () => undefined,
+    })
+  ).kubeConfig.getCurrentCluster();
   const ca = cluster?.caData ?? (cluster?.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
   return dump(
     {

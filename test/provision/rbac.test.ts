@@ -155,10 +155,12 @@ beforeAll(async () => {
     path: `/api/v1/namespaces/${saNamespace}/serviceaccounts/gauntlet-provision/token`,
     body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 7200 } },
   });
-  const cluster = loadKubeConfig({
-    path: tb.kubeconfig,
-    registerSecret: () => undefined,
-  }).kubeConfig.getCurrentCluster();
+  const cluster = (
+    await loadKubeConfig({
+      path: tb.kubeconfig,
+      registerSecret: () => undefined,
+    })
+  ).kubeConfig.getCurrentCluster();
   const ca = cluster?.caData ?? (cluster?.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
   kubeconfig = [
     'apiVersion: v1',
@@ -170,7 +172,9 @@ beforeAll(async () => {
     'current-context: sa',
   ].join('\n');
   const { KubeClient } = await import('./kube-exports.js');
-  sa = await KubeClient.create(loadKubeConfig({ inline: kubeconfig, registerSecret: () => undefined }).kubeConfig);
+  sa = await KubeClient.create(
+    (await loadKubeConfig({ inline: kubeconfig, registerSecret: () => undefined })).kubeConfig,
+  );
 });
 
 afterAll(async () => {

@@ -33,7 +33,7 @@ beforeAll(async () => {
   account = await serviceAccountKubeconfig(admin, tb.kubeconfig, [
     { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
   ]);
-  const { kubeConfig } = loadKubeConfig({ path: tb.kubeconfig, registerSecret: () => undefined });
+  const { kubeConfig } = await loadKubeConfig({ path: tb.kubeconfig, registerSecret: () => undefined });
   const user = kubeConfig.getCurrentUser();
   const cert = user?.certData ?? (user?.certFile ? readFileSync(user.certFile).toString('base64') : undefined);
   const key = user?.keyData ?? (user?.keyFile ? readFileSync(user.keyFile).toString('base64') : undefined);
@@ -54,13 +54,13 @@ beforeAll(async () => {
     const pem = Buffer.from(key, 'base64').toString('utf8');
     variants.push({
       name: 'client-key-data',
-      kubeconfig: kubeconfigFor(tb.kubeconfig, { 'client-certificate-data': cert, 'client-key-data': key }),
+      kubeconfig: await kubeconfigFor(tb.kubeconfig, { 'client-certificate-data': cert, 'client-key-data': key }),
       secrets: [key, pem],
     });
   }
   variants.push({
     name: 'exec plugin with a secret env',
-    kubeconfig: kubeconfigFor(tb.kubeconfig, exec),
+    kubeconfig: await kubeconfigFor(tb.kubeconfig, exec),
     secrets: [account.token],
   });
   for (const v of [...variants])
@@ -153,7 +153,7 @@ describe('NS-16: kubeconfig secrets never leak', () => {
     });
     expect(up.main.exitCode, up.main.log.join('\n')).toBe(0);
     const text = up.outputs.kubeconfig ?? '';
-    const loaded = loadKubeConfig({ inline: text, registerSecret: () => undefined });
+    const loaded = await loadKubeConfig({ inline: text, registerSecret: () => undefined });
     const token = loaded.kubeConfig.getCurrentUser()?.token ?? '';
     expect(token.length).toBeGreaterThan(20);
     expect(outputLeaks(up.main.rawOutput, [token])).toEqual([]);

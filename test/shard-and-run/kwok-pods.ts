@@ -73,7 +73,7 @@ export class ShardPodSimulator {
     workdir: string,
     behaviour: Behaviour = () => 'run',
   ): Promise<ShardPodSimulator> {
-    const kc = loadKubeConfig({ path: kubeconfig, registerSecret: () => undefined }).kubeConfig;
+    const kc = (await loadKubeConfig({ path: kubeconfig, registerSecret: () => undefined })).kubeConfig;
     const api = await KubeClient.create(kc, { userAgent: 'gauntlet-test/kwok-pods' });
     const sim = new ShardPodSimulator(api, kc, namespace, workdir, behaviour);
     sim.loop = sim.watch();

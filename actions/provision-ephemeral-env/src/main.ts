@@ -27,7 +27,7 @@ import { up } from './up.js';
 export async function run(): Promise<void> {
   const logger = getActionsLogger();
   const inputs = parseInputs();
-  const kube = maskAndLoadCredentials(inputs);
+  const kube = await maskAndLoadCredentials(inputs);
   const ctx = readRunContext();
   if (inputs.mode === 'up' && ctx.forkEvent && !inputs.allowForkEvents) {
     throw new UserError(

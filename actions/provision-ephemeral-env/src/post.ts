@@ -3,6 +3,9 @@
  * ready environment (and keep-on-failure is false), it deletes what this run created — only a namespace whose
  * created-by-run annotation names this very run attempt, checked by label and annotation like every delete. It
  * never fails the job: trouble becomes a warning, and the reaper is the last line.
+ *
+ * The credentials are masked first on every path, but the kubeconfig is loaded (and @kubernetes/client-node with
+ * it) only on the paths that tear down: a kept environment or a succeeding job needs no Kubernetes client.
  */
 import { getActionsLogger, getState } from '@gauntlet/action-kit/runner';
 import {
@@ -14,7 +17,7 @@ import {
 } from '@gauntlet/kube';
 import { createOctokit } from '@gauntlet/github';
 import { ACTION, State } from './constants.js';
-import { maskAndLoadCredentials } from './credentials.js';
+import { maskAndLoadCredentials, maskCredentials } from './credentials.js';
 import { readRunContext } from './context.js';
 import { jobOutcome } from './job-status.js';
 import { parseInputs } from './inputs.js';
@@ -27,7 +30,7 @@ export async function runPost(): Promise<void> {
   const phase = getState(State.phase);
   if (phase === '' || DONE.has(phase)) return;
   const inputs = parseInputs();
-  const kube = maskAndLoadCredentials(inputs);
+  maskCredentials(inputs);
   if (getState(State.keepOnFailure) === 'true') {
     if (phase !== 'ready') {
       logger.info(
@@ -61,6 +64,7 @@ export async function runPost(): Promise<void> {
   } else if (phase === 'ready') {
     logger.info('post: the job was cancelled after the environment came up; tearing down what this run created');
   }
+  const kube = await maskAndLoadCredentials(inputs);
   const identity = validateIdentity(JSON.parse(getState(State.identity)) as EnvironmentIdentity);
   const namespace = environmentName(identity);
   const runKey = getState(State.runKey);

@@ -1,9 +1,13 @@
 /**
  * Loading a kubeconfig from an action input (YAML, or base64 of YAML), a file, or the environment, and finding every
  * secret in it so the caller can register each one with the runner before anything is logged.
+ *
+ * @kubernetes/client-node (about 4.7 MB bundled) is imported only inside loadKubeConfig, so importing this package
+ * costs a step nothing until it really loads a kubeconfig: input errors, and paths that never talk to a cluster,
+ * stay fast. Keep every other import of it in this package type-only.
  */
 import { readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '@gauntlet/action-kit';
 
 export interface LoadedKubeConfig {
@@ -35,16 +39,32 @@ function decodeIfBase64(text: string): string | undefined {
   return /\bclusters\s*:/.test(decoded) ? decoded : undefined;
 }
 
-export function loadKubeConfig(options: LoadKubeConfigOptions): LoadedKubeConfig {
+/**
+ * Registers an inline kubeconfig (the value as given and, if it is base64, the decoded text) with `registerSecret`
+ * and returns the text to parse. Needs no Kubernetes client: a step can mask the input at once and load it only
+ * when it needs a cluster. Returns undefined for an empty value.
+ */
+export function maskInlineKubeConfig(
+  inline: string | undefined,
+  registerSecret: (value: string) => void,
+): string | undefined {
+  if (inline === undefined || inline.trim() === '') return undefined;
+  const raw = inline.trim();
+  registerSecret(raw);
+  const decoded = decodeIfBase64(raw);
+  if (decoded !== undefined) registerSecret(decoded);
+  return decoded ?? raw;
+}
+
+export async function loadKubeConfig(options: LoadKubeConfigOptions): Promise<LoadedKubeConfig> {
+  // The inline value is registered before the client library loads, as before anything else.
+  const text = maskInlineKubeConfig(options.inline, options.registerSecret);
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   let source: LoadedKubeConfig['source'];
-  if (options.inline !== undefined && options.inline.trim() !== '') {
-    const raw = options.inline.trim();
-    options.registerSecret(raw);
-    const decoded = decodeIfBase64(raw);
-    if (decoded !== undefined) options.registerSecret(decoded);
+  if (text !== undefined) {
     try {
-      kc.loadFromString(decoded ?? raw);
+      kc.loadFromString(text);
     } catch (error) {
       // The parser's message quotes the offending text, which may be a credential: keep only the line number.
       const line = /line (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];

@@ -3,8 +3,9 @@
  * KUBECONFIG / in-cluster / ~/.kube/config. Every secret in the kubeconfig is registered before the first request,
  * and so is every credential the client sends (exec plugins make theirs at run time).
  *
- * Importing @gauntlet/kube loads @kubernetes/client-node, so this module (like everything in kubernetes/ that
- * imports values from it) is reached only through dynamic imports, on the queue and Kubernetes backend paths.
+ * @gauntlet/kube loads @kubernetes/client-node only inside loadKubeConfig; this module (like everything in
+ * kubernetes/ that imports values from @gauntlet/kube) is still reached only through dynamic imports, on the queue
+ * and Kubernetes backend paths, so the other modes do not load the rest of the package either.
  */
 import { KubeClient, loadKubeConfig } from '@gauntlet/kube';
 import type { KubeconfigInput } from '../inputs.js';
@@ -13,7 +14,7 @@ export async function connect(
   kubeconfig: KubeconfigInput | undefined,
   registerSecret: (value: string | undefined) => void,
 ): Promise<KubeClient> {
-  const { kubeConfig } = loadKubeConfig({
+  const { kubeConfig } = await loadKubeConfig({
     ...(kubeconfig === undefined ? {} : 'data' in kubeconfig ? { inline: kubeconfig.data } : { path: kubeconfig.path }),
     registerSecret,
   });
