@@ -1,0 +1,1 @@
+export const id=14;export const ids=[14];export const modules={21014:(e,t,n)=>{n.d(t,{connect:()=>a});var r=n(56497);async function a(e,t){const{kubeConfig:n}=await(0,r.u3)({...e===undefined?{}:"data"in e?{inline:e.data}:{path:e.path},registerSecret:t});return r.Bx.create(n,{userAgent:"gauntlet-shard-and-run",maxSockets:8,registerSecret:t})}}};
