@@ -155,6 +155,29 @@ describe('parseInputs', () => {
     expect(error({ ...RUN, mode: 'queue', shard: '1/4' })).toMatch(/^Input 'namespace': is required/);
   });
 
+  it('merge with namespace deletes this run’s queue: validated like the workers’ inputs', () => {
+    const merge = { mode: 'merge', plan: 'plan.json' };
+    expect(parse(merge).queueCleanup).toBeUndefined();
+    expect(parse({ ...merge, namespace: 'ci' }).queueCleanup).toEqual({ namespace: 'ci', keep: false });
+    expect(
+      parse({
+        mode: 'merge',
+        'plan-id': '0123456789abcdef',
+        namespace: 'ci',
+        kubeconfig: 'kc',
+        'keep-resources': 'true',
+      }).queueCleanup,
+    ).toEqual({ namespace: 'ci', kubeconfig: { path: path.join(WORKSPACE, 'kc') }, keep: true });
+    expect(error({ ...merge, namespace: 'CI queue' })).toMatch(/^Input 'namespace': "CI queue" is not valid/);
+    expect(error({ ...merge, kubeconfig: 'kc' })).toMatch(/^Input 'namespace': is required with kubeconfig in merge/);
+    expect(error({ mode: 'merge', namespace: 'ci' })).toMatch(
+      /^Input 'plan': \(or plan-id\) is required with namespace/,
+    );
+    expect(error({ ...merge, namespace: 'ci', 'keep-resources': 'maybe' })).toMatch(/^Input 'keep-resources'/);
+    // Other modes do not read it: a plan job may share the workers' namespace input.
+    expect(parse({ mode: 'plan', tests: 'x', namespace: 'ci' }).queueCleanup).toBeUndefined();
+  });
+
   it('falls back to the same defaults action.yml declares', () => {
     const yml = load(readFileSync(path.join(import.meta.dirname, '../action.yml'), 'utf8')) as {
       inputs: Record<string, { default?: string }>;

@@ -101,6 +101,14 @@ export interface QueueInputs {
   readonly leaseTimeoutMs: number;
 }
 
+/** Merge mode with `namespace`: delete this run's queue ConfigMaps there once every worker has finished. */
+export interface QueueCleanupInputs {
+  readonly namespace: string;
+  readonly kubeconfig?: KubeconfigInput;
+  /** keep-resources: report what would be deleted, delete nothing. */
+  readonly keep: boolean;
+}
+
 export interface Inputs {
   readonly mode: Mode;
   readonly githubToken?: string;
@@ -122,6 +130,7 @@ export interface Inputs {
   readonly report: ReportInputs;
   readonly kubernetes?: KubernetesInputs;
   readonly queue?: QueueInputs;
+  readonly queueCleanup?: QueueCleanupInputs;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -129,6 +138,7 @@ const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
 const LABEL_VALUE = /^(([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?)$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const NAMESPACE_HINT = 'a Kubernetes namespace name (lower-case letters, digits and dashes, at most 63)';
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/;
 /** Environment names the action sets itself; a pod-env entry may not replace them. */
 const RESERVED_ENV = new Set<string>([...Object.values(CommandEnv), 'JOB_COMPLETION_INDEX', 'GAUNTLET_POD_NAME']);
@@ -272,8 +282,43 @@ function namespaceInput(reader: InputReader): string {
   return reader.string(Inputs.namespace, {
     required: true,
     pattern: DNS_LABEL,
-    hint: 'a Kubernetes namespace name (lower-case letters, digits and dashes, at most 63)',
+    hint: NAMESPACE_HINT,
   });
+}
+
+/**
+ * Merge mode's optional queue clean-up: `namespace` (the workers' queue namespace) turns it on; `kubeconfig` is
+ * the workers' one (empty: KUBECONFIG, in-cluster, ~/.kube/config). The queue's name comes from the plan's id, so
+ * the plan or plan-id is required with it; a kubeconfig without a namespace is a mistake, not a silent no-op.
+ */
+function queueCleanupInputs(
+  reader: InputReader,
+  workspace: string,
+  plan: string | undefined,
+  planId: string | undefined,
+): QueueCleanupInputs | undefined {
+  const namespace = reader.string(Inputs.namespace, { pattern: DNS_LABEL, hint: NAMESPACE_HINT });
+  const kubeconfig = parseKubeconfigInput(reader, workspace);
+  if (namespace === undefined) {
+    if (kubeconfig !== undefined) {
+      throw new InputError(
+        Inputs.namespace,
+        'is required with kubeconfig in merge mode: the namespace of the queue whose ConfigMaps the merge deletes',
+      );
+    }
+    return undefined;
+  }
+  if (plan === undefined && planId === undefined) {
+    throw new InputError(
+      Inputs.plan,
+      `(or ${Inputs.planId}) is required with namespace in merge mode: the queue to delete is the one of this plan`,
+    );
+  }
+  return {
+    namespace,
+    ...(kubeconfig === undefined ? {} : { kubeconfig }),
+    keep: reader.boolean(Inputs.keepResources, false),
+  };
 }
 
 function quantityMap(value: unknown, where: string): Record<string, string> {
@@ -496,6 +541,7 @@ export function parseInputs(reader: InputReader = new InputReader(), workspace: 
           };
         })()
       : undefined;
+  const queueCleanup = mode === 'merge' ? queueCleanupInputs(reader, workingDirectory, plan, planId) : undefined;
 
   return {
     mode,
@@ -514,6 +560,7 @@ export function parseInputs(reader: InputReader = new InputReader(), workspace: 
     report: reportInputs(reader),
     ...(kubernetes ? { kubernetes } : {}),
     ...(queue ? { queue } : {}),
+    ...(queueCleanup ? { queueCleanup } : {}),
   };
 }
 

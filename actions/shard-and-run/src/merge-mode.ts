@@ -5,13 +5,14 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '@gauntlet/action-kit';
+import { errorMessage, neutralize, UserError } from '@gauntlet/action-kit';
 import { planShards, storeFromFlatMap, testKey, writeJUnitXml, type Plan } from '@gauntlet/sharding';
 import { Outputs } from './constants.js';
 import type { ModeDeps } from './deps.js';
 import { COMMAND_CASE } from './execute.js';
 import { publish } from './github-client.js';
 import type { Inputs as ActionInputs, SizingInputs } from './inputs.js';
+import type { WorkerReports } from './kubernetes/queue-cleanup.js';
 import { caseId, casesOf } from './junit-read.js';
 import { mergeResults, type MergeOutcome } from './merge-core.js';
 import { loadPlan } from './plan-io.js';
@@ -104,6 +105,58 @@ export async function finishMerge(
   return outcome;
 }
 
+/** Which workers sent a result, for the queue clean-up (results of this plan, up to the current attempt). */
+export function workerReports(
+  results: readonly ShardResult[],
+  planId: string,
+  runAttempt: number,
+  plan: Plan | undefined,
+): WorkerReports | undefined {
+  const ofPlan = results.filter((r) => r.meta.planId === planId && r.meta.attempt <= runAttempt);
+  const totals = new Set(ofPlan.map((r) => r.meta.shardTotal));
+  const total = plan?.id === planId ? plan.shardCount : totals.size === 1 ? [...totals][0]! : undefined;
+  if (total === undefined) return undefined;
+  const reported = new Set<number>();
+  const reportedThisAttempt = new Set<number>();
+  for (const r of ofPlan) {
+    if (r.meta.shardTotal !== total) continue;
+    reported.add(r.meta.shard);
+    if (r.meta.attempt === runAttempt) reportedThisAttempt.add(r.meta.shard);
+  }
+  return { total, reported, reportedThisAttempt };
+}
+
+/**
+ * With `namespace`, the merge deletes this run's queue ConfigMaps once every worker has finished (see
+ * kubernetes/queue-cleanup.ts). Whatever happens there is a log line or a warning, never a failed merge.
+ */
+async function cleanUpQueue(
+  inputs: ActionInputs,
+  deps: ModeDeps,
+  results: readonly ShardResult[],
+  plan: Plan | undefined,
+): Promise<void> {
+  const cleanup = inputs.queueCleanup;
+  if (!cleanup) return;
+  const { ctx, logger } = deps;
+  const planId = plan?.id ?? inputs.planId;
+  if (planId === undefined) return; // the input parser requires one of them
+  try {
+    // The Kubernetes client loads only on this path.
+    const { cleanUpRunQueues } = await import('./kubernetes/queue-cleanup.js');
+    await cleanUpRunQueues(cleanup.kubeconfig, deps.registerSecret, {
+      namespace: cleanup.namespace,
+      run: { repository: `${ctx.owner}/${ctx.repo}`, runId: ctx.runId, runAttempt: ctx.runAttempt, planId },
+      workers: workerReports(results, planId, ctx.runAttempt, plan),
+      logger,
+      dryRun: cleanup.keep,
+      signal: deps.signal,
+    });
+  } catch (error) {
+    logger.warning(`Queue clean-up failed (${neutralize(errorMessage(error))}); the queue is left to expire.`);
+  }
+}
+
 export async function runMergeMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {
   const plan =
     inputs.plan === undefined
@@ -111,6 +164,11 @@ export async function runMergeMode(inputs: ActionInputs, deps: ModeDeps): Promis
       : await loadPlan(inputs.plan, (p) => path.resolve(inputs.workingDirectory, p));
   if (!plan) deps.logger.info('No plan given: completeness is checked by shard index only.');
   const results = await directoryTransport(inputs.resultsDir, inputs.workingDirectory).readAll(deps.logger);
-  const outcome = await finishMerge(inputs, deps, results, plan);
+  let outcome: MergeOutcome;
+  try {
+    outcome = await finishMerge(inputs, deps, results, plan);
+  } finally {
+    await cleanUpQueue(inputs, deps, results, plan);
+  }
   if (outcome.conclusion !== 'success' && inputs.failOnFailure) throw new UserError(outcome.reasons.join('; '));
 }

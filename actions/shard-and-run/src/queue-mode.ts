@@ -44,19 +44,15 @@ async function kubernetesQueue(inputs: ActionInputs, deps: ModeDeps, plan: Plan)
   const { ctx } = deps;
   const q = inputs.queue!;
   const { connect } = await import('./kubernetes/connect.js');
-  const { ConfigMapQueueStore, queueName } = await import('./kubernetes/queue-store.js');
+  const { ConfigMapQueueStore } = await import('./kubernetes/queue-store.js');
   const api = await connect(q.kubeconfig, deps.registerSecret);
-  const name = queueName({
+  const store = new ConfigMapQueueStore(api, q.namespace, {
     repository: `${ctx.owner}/${ctx.repo}`,
     runId: ctx.runId,
     runAttempt: ctx.runAttempt,
     planId: plan.id,
   });
-  const store = new ConfigMapQueueStore(api, q.namespace, name, {
-    'gauntlet.dev/plan': plan.id,
-    'gauntlet.dev/run-id': String(ctx.runId),
-  });
-  return { store, name: `${q.namespace}/${name}`, close: () => api.close() };
+  return { store, name: `${q.namespace}/${store.name}`, close: () => api.close() };
 }
 
 export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {

@@ -3,6 +3,14 @@
  * the state and its resourceVersion; compare-and-swap creates the ConfigMap (409 AlreadyExists = someone else was
  * first) or replaces it with the resourceVersion that was read (409 Conflict = someone wrote in between). The
  * optimistic concurrency is the API server's own.
+ *
+ * Every write stamps the same identity, so the merge (queue-cleanup.ts) and an external reaper can find the queue
+ * and prove it is this run's before deleting it:
+ * - labels (what selectors find): managed-by=shard-and-run, component=queue, run-id, run-attempt, plan;
+ * - annotations (checked before any delete): owner (repository, run, attempt and plan in one value), repository,
+ *   created-at, expires-at and ttl-seconds, as provision-ephemeral-env stamps its namespaces. expires-at slides:
+ *   it is QUEUE_TTL_MS after the latest write, so a queue in use (a live worker renews its lease every
+ *   lease-timeout/3) never looks expired, and one abandoned by a cancelled run expires a day after its last write.
  */
 import { createHash } from 'node:crypto';
 import { UserError } from '@gauntlet/action-kit';
@@ -10,14 +18,83 @@ import { collectionPath, isConflict, objectPath, types, type KubeClient, type Ku
 import type { QueueState, QueueStore, Versioned } from '@gauntlet/sharding';
 import { MANAGED_BY, MANAGER } from './manifests.js';
 
-const STATE_KEY = 'state.json';
+export const STATE_KEY = 'state.json';
 const MAX_STATE_BYTES = 900 * 1024;
 
-export function queueName(parts: { repository: string; runId: number; runAttempt: number; planId: string }): string {
+/**
+ * How long after its latest write a queue counts as abandoned. A matrix job waits at most 24 hours for a runner
+ * (self-hosted; hosted jobs start sooner), and every job of an attempt is queued before any worker writes, so no
+ * worker of the attempt can still start once the queue has been idle this long.
+ */
+export const QUEUE_TTL_MS = 24 * 3_600_000;
+
+export const QueueLabels = {
+  managedBy: MANAGED_BY,
+  component: 'gauntlet.dev/component',
+  runId: 'gauntlet.dev/run-id',
+  runAttempt: 'gauntlet.dev/run-attempt',
+  plan: 'gauntlet.dev/plan',
+} as const;
+export const QUEUE_COMPONENT = 'queue';
+
+export const QueueAnnotations = {
+  owner: 'gauntlet.dev/owner',
+  repository: 'gauntlet.dev/repository',
+  createdAt: 'gauntlet.dev/created-at',
+  expiresAt: 'gauntlet.dev/expires-at',
+  ttl: 'gauntlet.dev/ttl-seconds',
+} as const;
+
+/** The run attempt and plan a queue belongs to. */
+export interface QueueIdentity {
+  /** owner/name */
+  readonly repository: string;
+  readonly runId: number;
+  readonly runAttempt: number;
+  readonly planId: string;
+}
+
+export function queueName(parts: QueueIdentity): string {
   const hash = createHash('sha256')
     .update(JSON.stringify([parts.repository, parts.runId, parts.runAttempt, parts.planId]))
     .digest('hex');
   return `gauntlet-queue-${hash.slice(0, 10)}`;
+}
+
+/** The owner annotation's value: the whole identity, which the name only hashes. */
+export function queueOwner(identity: QueueIdentity): string {
+  return `${identity.repository}/runs/${identity.runId}/attempts/${identity.runAttempt}/plans/${identity.planId}`;
+}
+
+export function queueLabels(identity: QueueIdentity): Record<string, string> {
+  return {
+    [QueueLabels.managedBy]: MANAGER,
+    [QueueLabels.component]: QUEUE_COMPONENT,
+    [QueueLabels.runId]: String(identity.runId),
+    [QueueLabels.runAttempt]: String(identity.runAttempt),
+    [QueueLabels.plan]: identity.planId,
+  };
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** Labels and annotations of a queue written at `now`; `createdAt` is kept from the first write. */
+export function queueMetadata(
+  identity: QueueIdentity,
+  now: number,
+  createdAt?: string,
+): { labels: Record<string, string>; annotations: Record<string, string> } {
+  return {
+    labels: queueLabels(identity),
+    annotations: {
+      [QueueAnnotations.owner]: queueOwner(identity),
+      [QueueAnnotations.repository]: identity.repository,
+      [QueueAnnotations.createdAt]:
+        createdAt !== undefined && ISO_TIME.test(createdAt) ? createdAt : new Date(now).toISOString(),
+      [QueueAnnotations.expiresAt]: new Date(now + QUEUE_TTL_MS).toISOString(),
+      [QueueAnnotations.ttl]: String(QUEUE_TTL_MS / 1000),
+    },
+  };
 }
 
 export class ConfigMapQueueStore implements QueueStore {
@@ -25,18 +102,24 @@ export class ConfigMapQueueStore implements QueueStore {
   reads = 0;
   writes = 0;
   conflicts = 0;
+  readonly name: string;
+  /** created-at as the queue records it (kept across replaces). */
+  private createdAt: string | undefined;
 
   constructor(
     private readonly api: KubeClient,
     private readonly namespace: string,
-    private readonly name: string,
-    private readonly labels: Record<string, string>,
-  ) {}
+    private readonly identity: QueueIdentity,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.name = queueName(identity);
+  }
 
   async read(): Promise<Versioned<QueueState>> {
     this.reads++;
     const cm = await this.api.getOptional(objectPath(types.configMap, this.namespace, this.name));
     if (!cm) return { state: null, version: '' };
+    this.createdAt = cm.metadata?.annotations?.[QueueAnnotations.createdAt] ?? this.createdAt;
     const text = (cm['data'] as Record<string, string> | undefined)?.[STATE_KEY];
     if (text === undefined) throw new UserError(`the queue ConfigMap ${this.name} has no state`);
     let state: QueueState;
@@ -61,7 +144,7 @@ export class ConfigMapQueueStore implements QueueStore {
       metadata: {
         name: this.name,
         namespace: this.namespace,
-        labels: { [MANAGED_BY]: MANAGER, ...this.labels },
+        ...queueMetadata(this.identity, this.now(), version ? this.createdAt : undefined),
         ...(version ? { resourceVersion: version } : {}),
       },
       data: { [STATE_KEY]: text },
