@@ -1,6 +1,6 @@
 import { writeFileSync, renameSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { startSampleService } from '@gauntlet/slo';
+import { firstSampleMs, startSampleService } from '@gauntlet/slo';
 import { runStep, type DemoContext } from './context.js';
 
 /**
@@ -15,9 +15,16 @@ export async function runSloCheck(ctx: DemoContext, namespace: string): Promise<
   const target = path.join(targetsDir, `demo-${namespace}.json`);
   writeFileSync(`${target}.tmp`, JSON.stringify([{ targets: [`127.0.0.1:${service.port}`], labels: { namespace } }]));
   renameSync(`${target}.tmp`, target);
-  const startedAt = Math.floor(Date.now() / 1000);
+  const registeredAt = Date.now();
   const ticker = setInterval(() => service.record(30, Math.random() < 0.05 ? 1 : 0, 0.04 + Math.random() * 0.05), 1000);
   try {
+    process.stdout.write('  waiting for Prometheus to scrape the service…\n');
+    // The SLO window starts at the first scrape: before it there is (rightly) no data, and no data never passes.
+    const startedAt = Math.floor(
+      (await firstSampleMs(ctx.prometheusUrl, `demo_http_requests_total{namespace="${namespace}"}`, {
+        sinceMs: registeredAt,
+      })) / 1000,
+    );
     process.stdout.write('  synthetic traffic for 35 s so the SLO window has data…\n');
     await new Promise((resolve) => setTimeout(resolve, 35_000));
     await runStep(ctx, 'slo-gate', 'slo-check', {

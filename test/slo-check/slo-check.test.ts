@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { runActionLocally, type RunResult } from '@gauntlet/local-runner';
-import { startSampleService, type SampleService } from '@gauntlet/slo';
+import { firstSampleMs, startSampleService, type SampleService } from '@gauntlet/slo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addScrapeTarget, eventually, uniqueName } from '../slo/helpers.js';
 
@@ -84,6 +84,13 @@ beforeAll(async () => {
     const body = (await response.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
     return Number(body.data?.result?.[0]?.value[1] ?? 0) >= 30;
   });
+  // The window starts at the first sample of the later of the two services, not when the test registered them: on
+  // a loaded machine Prometheus may pick a new target up seconds later.
+  const since = { sinceMs: startedAt - 5_000 };
+  startedAt = Math.max(
+    await firstSampleMs(prometheus(), `demo_http_requests_total{namespace="${healthyNs}"}`, since),
+    await firstSampleMs(prometheus(), `demo_http_requests_total{namespace="${brokenNs}"}`, since),
+  );
 });
 
 afterAll(async () => {

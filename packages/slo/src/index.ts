@@ -55,6 +55,7 @@ export { tryParseDuration, promDuration } from './duration.js';
 export {
   startSampleService,
   generateLoad,
+  firstSampleMs,
   SAMPLE_BUCKETS,
   type SampleService,
   type SampleServiceOptions,

@@ -176,3 +176,30 @@ export async function generateLoad(
   await Promise.all(inflight);
   return stats;
 }
+
+/**
+ * When Prometheus first has a sample of `selector` at or after `sinceMs` (ms, whole seconds), polling until
+ * `timeoutMs`. A target registered at t is scraped first some seconds later on a loaded machine, so an SLO window
+ * for the demo or a test starts here, not at t: that leading gap is (rightly) missing data to slo-check.
+ */
+export async function firstSampleMs(
+  prometheusUrl: string,
+  selector: string,
+  options: { readonly sinceMs: number; readonly timeoutMs?: number },
+): Promise<number> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    const query = new URLSearchParams({
+      query: `count(${selector})`,
+      start: String(Math.floor(options.sinceMs / 1000)),
+      end: String(Math.ceil(Date.now() / 1000)),
+      step: '1',
+    });
+    const response = await fetch(`${prometheusUrl}/api/v1/query_range?${query.toString()}`);
+    const body = (await response.json()) as { data?: { result?: Array<{ values?: Array<[number, string]> }> } };
+    const first = body.data?.result?.[0]?.values?.[0]?.[0];
+    if (first !== undefined) return Math.ceil(first) * 1000;
+    if (Date.now() > deadline) throw new Error(`Prometheus has no sample of ${selector} since ${options.sinceMs}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
