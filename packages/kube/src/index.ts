@@ -12,5 +12,6 @@ export * from './apply.js';
 export * from './readiness.js';
 export * from './wait.js';
 export * from './namespace.js';
+export * from './delete-verified.js';
 export * from './diagnostics.js';
 export type { KubeConfig } from '@kubernetes/client-node';

@@ -4,7 +4,7 @@
  * conditions — we never call /finalize and never remove finalizers.
  */
 import type { KubeClient, KubeObject } from './client.js';
-import { KubeApiError } from './errors.js';
+import { deleteVerified } from './delete-verified.js';
 import { objectPath, types } from './resources.js';
 
 export interface NamespaceCondition {
@@ -40,30 +40,11 @@ export async function deleteVerifiedNamespace(
   verified: KubeObject,
   signal?: AbortSignal,
 ): Promise<DeleteOutcome> {
-  const name = verified.metadata?.name;
-  const uid = verified.metadata?.uid;
-  if (!name || !uid) throw new Error('deleteVerifiedNamespace: the namespace must have been read from the server');
   if (verified.metadata?.deletionTimestamp) return 'already-terminating';
-  try {
-    await client.request({
-      method: 'DELETE',
-      path: objectPath(types.namespace, undefined, name),
-      body: {
-        apiVersion: 'v1',
-        kind: 'DeleteOptions',
-        propagationPolicy: 'Background',
-        preconditions: {
-          uid,
-          ...(verified.metadata?.resourceVersion ? { resourceVersion: verified.metadata.resourceVersion } : {}),
-        },
-      },
-      ...(signal ? { signal } : {}),
-    });
-    return 'deleted';
-  } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) return 'already-gone';
-    throw error;
-  }
+  return deleteVerified(client, types.namespace, verified, {
+    propagationPolicy: 'Background',
+    ...(signal ? { signal } : {}),
+  });
 }
 
 export interface WaitGoneOptions {

@@ -23,12 +23,11 @@
 import { type Logger } from '@gauntlet/action-kit';
 import {
   collectionPath,
+  deleteVerified,
   formatKubeError,
   isConflict,
   isKept,
-  isNotFound,
   labelSelector,
-  objectPath,
   types,
   type KubeClient,
   type KubeList,
@@ -247,26 +246,15 @@ export async function cleanUpQueues(api: QueueCleanupApi, options: CleanupOption
       continue;
     }
     try {
-      await api.request({
-        method: 'DELETE',
-        path: objectPath(types.configMap, namespace, name),
-        body: {
-          apiVersion: 'v1',
-          kind: 'DeleteOptions',
-          preconditions: {
-            uid: cm.metadata!.uid!,
-            ...(cm.metadata?.resourceVersion ? { resourceVersion: cm.metadata.resourceVersion } : {}),
-          },
-        },
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      const outcome = await deleteVerified(api, types.configMap, cm, options.signal ? { signal: options.signal } : {});
       out.deleted.push(name);
-      logger.info(`Queue clean-up: deleted ${name} ${where} (${verdict.reason}).`);
+      logger.info(
+        outcome === 'deleted'
+          ? `Queue clean-up: deleted ${name} ${where} (${verdict.reason}).`
+          : `Queue clean-up: ${name} was already gone.`,
+      );
     } catch (error) {
-      if (isNotFound(error)) {
-        out.deleted.push(name);
-        logger.info(`Queue clean-up: ${name} was already gone.`);
-      } else if (isConflict(error)) {
+      if (isConflict(error)) {
         // The precondition failed: someone wrote to it (or replaced it) after it was read. Never guess: keep it.
         out.kept.push(name);
         logger.warning(
