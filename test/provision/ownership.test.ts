@@ -143,6 +143,13 @@ describe('refusals before any request', () => {
     expect(run.main.log.join('\n')).toMatch(/refusing to provision/);
     expect(run.post?.exitCode ?? 0).toBe(0);
     expect(proxy.requests).toEqual([]);
+    // Refused before the kubeconfig is parsed: even an unusable one is never looked at.
+    const unparsed = await runBundle({
+      inputs: { manifests: 'fixtures/basic/*.yaml', kubeconfig: 'not: [a kubeconfig' },
+      event,
+    });
+    expect(unparsed.main.log.join('\n')).toMatch(/refusing to provision/);
+    expect(unparsed.main.log.join('\n')).not.toMatch(/kubeconfig/);
   });
 });
 

@@ -15,7 +15,7 @@ import {
 } from '@gauntlet/github';
 import { KubeClient, kubeConfigSecrets, mapLimit, systemClock, type LoadedKubeConfig } from '@gauntlet/kube';
 import { ACTION, State } from './constants.js';
-import { maskAndLoadCredentials } from './credentials.js';
+import { maskAndLoadCredentials, maskCredentials } from './credentials.js';
 import { readRunContext, type RunContext } from './context.js';
 import { down } from './down.js';
 import { parseInputs, type Inputs } from './inputs.js';
@@ -27,13 +27,15 @@ import { up } from './up.js';
 export async function run(): Promise<void> {
   const logger = getActionsLogger();
   const inputs = parseInputs();
-  const kube = await maskAndLoadCredentials(inputs);
+  maskCredentials(inputs);
   const ctx = readRunContext();
+  // Refused before the kubeconfig is even parsed: a fork's event never gets as far as our cluster credentials.
   if (inputs.mode === 'up' && ctx.forkEvent && !inputs.allowForkEvents) {
     throw new UserError(
       `refusing to provision for ${ctx.forkEvent}: that event runs with this repository's secrets, so a fork's manifests would be deployed with your cluster credentials. Use the pull_request event, or set allow-fork-events: true if you have reviewed the risk.`,
     );
   }
+  const kube = await maskAndLoadCredentials(inputs);
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) return;
