@@ -35,7 +35,7 @@ slos:
     latency: { histogram: 'demo_http_request_duration_seconds{namespace="{{namespace}}"}', quantile: 0.95, threshold: 250ms }
 `;
 
-function run(inputs: Record<string, string>): Promise<RunResult> {
+function run(inputs: Record<string, string>, labels: readonly string[] = []): Promise<RunResult> {
   return runActionLocally({
     actionDir,
     inputs: {
@@ -51,7 +51,7 @@ function run(inputs: Record<string, string>): Promise<RunResult> {
       name: 'pull_request',
       payload: {
         number: PR,
-        pull_request: { number: PR, head: { sha: HEAD } },
+        pull_request: { number: PR, head: { sha: HEAD }, labels: labels.map((name) => ({ name })) },
         repository: { full_name: `${github.owner}/${github.repo}` },
       },
     },
@@ -149,6 +149,28 @@ describe('slo-check', () => {
     expect(leaks(result)).toEqual([]);
   });
 
+  it('lets a failing gate pass only with the override label on the pull request, and says so', async () => {
+    const unlabelled = await run({ namespace: brokenNs, 'override-label': 'slo-override' }, ['docs']);
+    expect(unlabelled.main.exitCode).toBe(1);
+    expect(unlabelled.outputs.overridden).toBe('false');
+    const labelled = await run({ namespace: brokenNs, 'override-label': 'slo-override' }, ['SLO-Override']);
+    expect(labelled.main.exitCode, labelled.main.rawOutput).toBe(0);
+    expect(labelled.outputs.gate).toBe('fail');
+    expect(labelled.outputs.overridden).toBe('true');
+    expect(labelled.main.commands.find((c) => c.name === 'warning')?.message).toMatch(
+      /Overridden by the pull request label/,
+    );
+    const check = github.store.checkRuns.at(-1);
+    expect([check?.conclusion, check?.output?.title]).toEqual([
+      'neutral',
+      expect.stringMatching(/^Overridden by a label: /),
+    ]);
+    const comment = github.store.comments.find((c) => c.body?.includes('slo-check'))?.body ?? '';
+    expect(comment).toContain('The gate was overridden by the pull request label');
+    expect(github.violations).toEqual([]);
+    expect(leaks(labelled)).toEqual([]);
+  });
+
   it('never passes without data: inconclusive gates as fail, or warn when asked', async () => {
     const empty = uniqueName('slo-none');
     const failing = await run({ namespace: empty });
@@ -169,6 +191,7 @@ describe('slo-check', () => {
       [{ 'min-coverage': '2' }, /min-coverage.*above the maximum 1/],
       [{ namespace: 'Bad_NS' }, /namespace.*DNS-1123/],
       [{ slos: 'slos: [ { name: x } ]' }, /slos\[0\]/],
+      [{ 'override-label': 'a'.repeat(51) }, /override-label/],
     ] as const) {
       const result = await run(inputs);
       expect(result.main.exitCode).toBe(1);

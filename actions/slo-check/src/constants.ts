@@ -6,4 +6,5 @@ export const Outputs = {
   gate: 'gate',
   score: 'score',
   result: 'result',
+  overridden: 'overridden',
 } as const;

@@ -24,6 +24,8 @@ export interface Inputs {
   readonly checkName: string;
   readonly report: boolean;
   readonly githubToken?: string;
+  /** A pull request label that lets a failing gate pass, visibly (a reviewed override). */
+  readonly overrideLabel?: string;
 }
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -86,6 +88,12 @@ export function parseInputs(reader: InputReader = new InputReader()): Inputs {
   });
   const startedAt = reader.string('started-at');
   const githubToken = reader.string('github-token');
+  // GitHub label names: up to 50 characters, no line breaks.
+  const overrideLabel = reader.string('override-label', {
+    pattern: /^[^\r\n]{1,50}$/,
+    hint: 'a label name of up to 50 characters',
+    maxLength: 50,
+  });
   const windowMs = reader.duration('window', { minMs: 60_000, maxMs: 90 * 86_400_000 });
   const startedAtMs = startedAt === undefined ? undefined : parseInstant(startedAt);
   const result: Inputs = {
@@ -109,6 +117,7 @@ export function parseInputs(reader: InputReader = new InputReader()): Inputs {
     ...(startedAtMs === undefined ? {} : { startedAtMs }),
     ...(windowMs === undefined ? {} : { windowMs }),
     ...(githubToken === undefined ? {} : { githubToken }),
+    ...(overrideLabel === undefined ? {} : { overrideLabel }),
     ...(token !== undefined
       ? { auth: { type: 'bearer' as const, token } }
       : username !== undefined && password !== undefined

@@ -6,7 +6,7 @@ import { createPrometheusClient, evaluateSlos, loadSlos, toJsonOutput } from '@g
 import { ACTION, Outputs } from './constants.js';
 import { parseInputs } from './inputs.js';
 import { loadSources } from './load-definitions.js';
-import { checkRunFor, headline, reportDocument } from './report.js';
+import { checkRunFor, headline, reportDocument, type GateOverride } from './report.js';
 
 /** Secrets are masked before anything else runs, so not even an input error can print one. */
 const SECRET_INPUTS = ['prometheus-token', 'prometheus-password', 'github-token'];
@@ -20,7 +20,8 @@ export async function run(): Promise<void> {
 
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const slos = loadSlos(await loadSources(inputs.slos, inputs.sloFiles, workspace));
-  const pull = context.payload.pull_request as { number?: number; head?: { sha?: string } } | undefined;
+  const pull = context.payload.pull_request as
+    { number?: number; head?: { sha?: string }; labels?: unknown } | undefined;
   // The environment's identity fills the usual template variables unless the user set them.
   const vars: Record<string, string> = {
     ...(inputs.namespace ? { namespace: inputs.namespace } : {}),
@@ -58,6 +59,9 @@ export async function run(): Promise<void> {
   );
   for (const slo of result.slos) logger.info(`${slo.verdict.padEnd(12)} ${slo.name}: ${slo.reason}`);
 
+  const blocking = result.gate === 'fail' || (inputs.failOn === 'warn' && result.gate === 'warn');
+  const override = blocking ? overrideOf(inputs.overrideLabel, pull) : undefined;
+  setOutput(Outputs.overridden, String(override !== undefined));
   setOutput(Outputs.verdict, result.verdict);
   setOutput(Outputs.gate, result.gate);
   setOutput(Outputs.score, result.score.toFixed(1));
@@ -71,10 +75,10 @@ export async function run(): Promise<void> {
     section: {
       action: ACTION,
       title: 'SLO gate',
-      markdown: reportDocument(result),
-      summaryMarkdown: reportDocument(result, { forSummary: true }),
+      markdown: reportDocument(result, override ? { override } : {}),
+      summaryMarkdown: reportDocument(result, { forSummary: true, ...(override ? { override } : {}) }),
     },
-    checkRun: checkRunFor(result, inputs.checkName),
+    checkRun: checkRunFor(result, inputs.checkName, override),
     secrets: [
       inputs.auth?.type === 'bearer' ? inputs.auth.token : inputs.auth?.password,
       ...Object.values(inputs.headers),
@@ -84,9 +88,27 @@ export async function run(): Promise<void> {
     `report: comment ${published.comment.status}, check run ${published.checkRun.status}, summary ${published.summary.status}`,
   );
 
-  if (result.gate === 'fail' || (inputs.failOn === 'warn' && result.gate === 'warn')) {
+  if (blocking && override) {
+    logger.warning(
+      `${headline(result)}. Overridden by the pull request label ${JSON.stringify(override.label)}: the step passes.`,
+    );
+  } else if (blocking) {
     throw new UserError(`${headline(result)}. ${result.reason}`);
   }
+}
+
+/**
+ * The override applies when the pull request carries the label (GitHub compares label names case-insensitively).
+ * Only people with triage access can label a pull request, so a fork's author cannot let their own change through.
+ */
+function overrideOf(label: string | undefined, pull: { labels?: unknown } | undefined): GateOverride | undefined {
+  if (!label || !Array.isArray(pull?.labels)) return undefined;
+  const wanted = label.toLowerCase();
+  const found = pull.labels.some(
+    (l: unknown) =>
+      typeof (l as { name?: unknown }).name === 'string' && (l as { name: string }).name.toLowerCase() === wanted,
+  );
+  return found ? { label } : undefined;
 }
 
 /** Header values must be masked even when the headers input is malformed, before parseInputs reports it. */

@@ -65,9 +65,16 @@ function chartFor(slo: SloResult): string | undefined {
   );
 }
 
-export function reportDocument(result: SloCheckResult, options: { forSummary?: boolean } = {}): MarkdownDoc {
+export function reportDocument(
+  result: SloCheckResult,
+  options: { forSummary?: boolean; override?: GateOverride } = {},
+): MarkdownDoc {
   const doc = new MarkdownDoc();
   doc.text(`${ICON[result.verdict]} ${headline(result)}`);
+  if (options.override)
+    doc.text(
+      `The gate was overridden by the pull request label "${options.override.label}": this result does not fail the step.`,
+    );
   doc.text(result.reason);
   const rows: Cell[][] = result.slos.map((slo) => [
     slo.name,
@@ -103,11 +110,22 @@ export function reportDocument(result: SloCheckResult, options: { forSummary?: b
   return doc;
 }
 
-export function checkRunFor(result: SloCheckResult, name: string): CheckRunInput {
+/** A gate that would have failed the step, let through by a pull request label. */
+export interface GateOverride {
+  readonly label: string;
+}
+
+export function checkRunFor(result: SloCheckResult, name: string, override?: GateOverride): CheckRunInput {
   return {
     name,
-    conclusion: result.gate === 'pass' ? 'success' : result.gate === 'warn' ? 'neutral' : 'failure',
-    title: headline(result),
-    summary: reportDocument(result),
+    conclusion: override
+      ? 'neutral'
+      : result.gate === 'pass'
+        ? 'success'
+        : result.gate === 'warn'
+          ? 'neutral'
+          : 'failure',
+    title: override ? `Overridden by a label: ${headline(result)}` : headline(result),
+    summary: reportDocument(result, override ? { override } : {}),
   };
 }
