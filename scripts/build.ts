@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { minify } from 'terser';
 import { load as loadYaml } from 'js-yaml';
+import { BUILD_LOCK, buildLockHeld } from './build-lock.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundleDist = path.join(root, 'bundle', 'dist');
@@ -92,14 +93,14 @@ function checkRegistry(names: string[]): void {
  * the builder's pid, so a build that was killed leaves a lock the next one recognises as stale and takes over.
  */
 async function withBuildLock(fn: () => Promise<void>): Promise<void> {
-  const lock = path.join(root, 'bundle', '.build-lock');
+  const lock = BUILD_LOCK;
   for (let waited = 0; ; waited += 500) {
     try {
       mkdirSync(lock);
       writeFileSync(path.join(lock, 'pid'), String(process.pid));
       break;
     } catch {
-      if (!holderAlive(lock)) {
+      if (!buildLockHeld(lock)) {
         log('taking over the lock of a build that is no longer running');
         rmSync(lock, { recursive: true, force: true });
         continue;
@@ -113,22 +114,6 @@ async function withBuildLock(fn: () => Promise<void>): Promise<void> {
     await fn();
   } finally {
     rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function holderAlive(lock: string): boolean {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
-  } catch {
-    // Just created, pid not written yet: treat as alive for now.
-    return true;
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

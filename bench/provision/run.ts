@@ -10,7 +10,7 @@
  * `pnpm exec tsx bench/provision/run.ts [--iterations N] [--namespaces N]`
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,7 @@ import { parseInputs } from '../../actions/provision-ephemeral-env/src/inputs.js
 import { reap } from '../../actions/provision-ephemeral-env/src/reap.js';
 import type { Runtime } from '../../actions/provision-ephemeral-env/src/runtime.js';
 import { inputEnvironment, readActionMetadata, runActionLocally } from '../../packages/local-runner/src/index.js';
+import { snapshotBundle } from '../../scripts/bundle-snapshot.js';
 import { DEPLOYMENTS, writeStack } from './stack.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -56,18 +57,12 @@ function kubectlBinary(): string {
 
 /** The built bundle, copied so a concurrent rebuild in this checkout cannot pull it away mid-run. */
 function bundleSnapshot(): string {
-  const lock = path.join(root, 'bundle', '.build-lock');
-  waitForBuildLock(lock);
-  const entry = path.join(root, 'bundle', 'dist', 'index.js');
-  if (!existsSync(entry) || !existsSync(path.join(actionDir, 'dist', 'index.js')))
-    execFileSync('pnpm', ['-s', 'build'], { cwd: root, stdio: 'inherit' });
-  const target = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-bench-bundle-'));
-  cpSync(path.join(root, 'bundle', 'dist'), path.join(target, 'bundle', 'dist'), { recursive: true });
-  cpSync(path.join(actionDir, 'dist'), path.join(target, 'actions', 'provision-ephemeral-env', 'dist'), {
-    recursive: true,
-  });
-  cpSync(path.join(actionDir, 'action.yml'), path.join(target, 'actions', 'provision-ephemeral-env', 'action.yml'));
-  return path.join(target, 'actions', 'provision-ephemeral-env');
+  return snapshotBundle('provision-ephemeral-env', [
+    'actions/provision-ephemeral-env/src',
+    'packages/kube/src',
+    'packages/action-kit/src',
+    'packages/github/src',
+  ]);
 }
 
 const median = (values: number[]): number => {
@@ -289,18 +284,3 @@ process.stdout.write(`${await benchReady()}\n\n`);
 process.stdout.write(`${await benchReaper()}\n\n`);
 process.stdout.write(`total ${s(Date.now() - started)}\n`);
 admin.close();
-
-/** True while another build holds the lock (a lock whose holder died is not a running build). */
-function buildRunning(lock: string): boolean {
-  if (!existsSync(lock)) return false;
-  try {
-    process.kill(Number(readFileSync(path.join(lock, 'pid'), 'utf8')), 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function waitForBuildLock(lock: string): void {
-  for (let waited = 0; buildRunning(lock) && waited < 600; waited++) execFileSync('sleep', ['1']);
-}

@@ -10,9 +10,8 @@
  *   GAUNTLET_RBAC_SWEEP=verbs pnpm exec vitest run --project integration test/provision
  * (NS-01 runs its full 10,000 by default; about 35 minutes in all on the 2-core test bed.)
  */
-import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +40,7 @@ import {
   type RunOptions,
   type RunResult,
 } from '../../packages/local-runner/src/index.js';
+import { snapshotBundle } from '../../scripts/bundle-snapshot.js';
 import { readRunContext } from '../../actions/provision-ephemeral-env/src/context.js';
 import { down } from '../../actions/provision-ephemeral-env/src/down.js';
 import { parseInputs } from '../../actions/provision-ephemeral-env/src/inputs.js';
@@ -53,46 +53,14 @@ export const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '../..');
 export const actionDir = path.join(root, 'actions', 'provision-ephemeral-env');
 
-/**
- * Builds the bundle when it is missing or older than any source it contains, then runs the tests from a private
- * copy of it: other people build in this checkout too, and a rebuild empties bundle/dist while it runs.
- */
+/** Runs the tests from a private copy of the bundle, built first when any source it contains is newer. */
 export function ensureBuilt(): void {
-  if (snapshotDir) return;
-  const entry = path.join(actionDir, 'dist', 'index.js');
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((max, d) => {
-      const full = path.join(dir, d.name);
-      if (d.isDirectory()) return d.name === 'node_modules' || d.name === 'dist' ? max : Math.max(max, newest(full));
-      return /\.ts$/.test(d.name) && !/\.test\.ts$/.test(d.name) ? Math.max(max, statSync(full).mtimeMs) : max;
-    }, 0);
-  const lock = path.join(root, 'bundle', '.build-lock');
-  const bundle = path.join(root, 'bundle', 'dist', 'index.js');
-  for (let attempt = 0; attempt < 5; attempt++) {
-    waitForBuildLock(lock);
-    const built = existsSync(entry) && existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
-    const sources = Math.max(
-      newest(path.join(actionDir, 'src')),
-      newest(path.join(root, 'packages', 'kube', 'src')),
-      newest(path.join(root, 'packages', 'action-kit', 'src')),
-      newest(path.join(root, 'packages', 'github', 'src')),
-    );
-    if (built < sources) execFileSync('pnpm', ['-s', 'build'], { cwd: root, stdio: 'inherit' });
-    const target = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-provision-bundle-'));
-    try {
-      cpSync(path.join(root, 'bundle', 'dist'), path.join(target, 'bundle', 'dist'), { recursive: true });
-      cpSync(path.join(actionDir, 'dist'), path.join(target, 'actions', 'provision-ephemeral-env', 'dist'), {
-        recursive: true,
-      });
-      cpSync(path.join(actionDir, 'action.yml'), path.join(target, 'actions', 'provision-ephemeral-env', 'action.yml'));
-    } catch {
-      continue; // a build started while copying
-    }
-    if (buildRunning(lock)) continue;
-    snapshotDir = path.join(target, 'actions', 'provision-ephemeral-env');
-    return;
-  }
-  throw new Error('could not take a stable copy of the bundle (builds keep running)');
+  snapshotDir ??= snapshotBundle('provision-ephemeral-env', [
+    'actions/provision-ephemeral-env/src',
+    'packages/kube/src',
+    'packages/action-kit/src',
+    'packages/github/src',
+  ]);
 }
 
 let snapshotDir: string | undefined;
@@ -436,19 +404,4 @@ export async function kubeconfigFor(kubeconfigPath: string, user: Record<string,
     },
     { lineWidth: -1 },
   );
-}
-
-/** True while another build holds the lock (a lock whose holder died is not a running build). */
-function buildRunning(lock: string): boolean {
-  if (!existsSync(lock)) return false;
-  try {
-    process.kill(Number(readFileSync(path.join(lock, 'pid'), 'utf8')), 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function waitForBuildLock(lock: string): void {
-  for (let waited = 0; buildRunning(lock) && waited < 600; waited++) execFileSync('sleep', ['1']);
 }
