@@ -4,6 +4,7 @@ import { collectionPath, objectPath, types, type KubeClient } from '@gauntlet/ku
 import { getTestbed, type Testbed } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../actions/shard-and-run/src/kubernetes/connect.js';
+import { eventually } from '../support/polling.js';
 import { HEAD_SHA, prEvent, runShardAction, sampleWorkspace } from './helpers.js';
 import { ShardPodSimulator, type Behaviour } from './kwok-pods.js';
 
@@ -64,15 +65,6 @@ async function leftovers(ns: string): Promise<string[]> {
     );
   }
   return names;
-}
-
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting until ${what}`);
 }
 
 function kubeInputs(ns: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -152,7 +144,7 @@ describe('mode: kubernetes', () => {
       }
       expect(gh.violations).toEqual([]);
     });
-    await eventually('the run’s objects are gone', async () => (await leftovers(ns)).length === 0);
+    await eventually('the run’s objects are gone', async () => (await leftovers(ns)).length === 0, 60_000);
   });
 
   it('a shard whose pods die without storing a result is an error with the reason, never a pass', async ({ skip }) => {
@@ -175,7 +167,7 @@ describe('mode: kubernetes', () => {
         expect(result.main.commands.find((c) => c.name === 'error')?.message).toMatch(/1 shard ended in error \(2\)/);
       },
     );
-    await eventually('the run’s objects are gone', async () => (await leftovers(ns)).length === 0);
+    await eventually('the run’s objects are gone', async () => (await leftovers(ns)).length === 0, 60_000);
   });
 
   it('a cancelled step deletes the Job and its objects (kubeconfig given as content)', async () => {
@@ -193,7 +185,7 @@ describe('mode: kubernetes', () => {
       skipPost: false,
     });
     expect(result.conclusion).toBe('cancelled');
-    await eventually('the run’s objects are gone', async () => (await leftovers(ns)).length === 0);
+    await eventually('the run’s objects are gone', async () => (await leftovers(ns)).length === 0, 60_000);
   });
 
   it('a step killed outright (SIGKILL) is cleaned up by the post step', async () => {
@@ -214,6 +206,6 @@ describe('mode: kubernetes', () => {
     expect(result.main.signalsSent).toContain('SIGKILL');
     expect(result.post?.exitCode).toBe(0);
     expect(result.post?.log.join('\n')).toMatch(/Deleted the shard run gauntlet-shards-[0-9a-f]{10}/);
-    await eventually('the run’s objects are gone', async () => (await leftovers(ns)).length === 0);
+    await eventually('the run’s objects are gone', async () => (await leftovers(ns)).length === 0, 60_000);
   });
 });

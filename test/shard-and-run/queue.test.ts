@@ -5,6 +5,7 @@ import { collectionPath, objectPath, types, type KubeClient } from '@gauntlet/ku
 import { getTestbed } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../actions/shard-and-run/src/kubernetes/connect.js';
+import { eventually } from '../support/polling.js';
 import { runShardAction, sampleWorkspace } from './helpers.js';
 
 /**
@@ -32,15 +33,6 @@ afterAll(async () => {
     await api.request({ method: 'DELETE', path: objectPath(types.namespace, undefined, ns) }).catch(() => undefined);
   api?.close();
 });
-
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
 
 describe('mode: queue', () => {
   it('workers share one queue in a ConfigMap; a dead worker’s batch is re-queued and run by another', async () => {
@@ -82,16 +74,20 @@ describe('mode: queue', () => {
     };
     // Worker 3 starts first and must hold a batch before the others start, so it dies holding one.
     const third = worker(3);
-    await eventually('worker 3 holds a lease', async () => {
-      const cms = await api.list(collectionPath(types.configMap, ns), {
-        labelSelector: 'gauntlet.dev/managed-by=shard-and-run',
-      });
-      const text = (cms.items[0]?.['data'] as Record<string, string> | undefined)?.['state.json'];
-      return (
-        text !== undefined &&
-        (JSON.parse(text) as { leases: { worker: string }[] }).leases.some((l) => l.worker === 'worker-3')
-      );
-    });
+    await eventually(
+      'worker 3 holds a lease',
+      async () => {
+        const cms = await api.list(collectionPath(types.configMap, ns), {
+          labelSelector: 'gauntlet.dev/managed-by=shard-and-run',
+        });
+        const text = (cms.items[0]?.['data'] as Record<string, string> | undefined)?.['state.json'];
+        return (
+          text !== undefined &&
+          (JSON.parse(text) as { leases: { worker: string }[] }).leases.some((l) => l.worker === 'worker-3')
+        );
+      },
+      30_000,
+    );
     const [first, second] = await Promise.all([worker(1), worker(2)]);
     const workers = [first, second, await third] as const;
     expect(workers[0].main.exitCode, workers[0].main.rawOutput).toBe(0);
