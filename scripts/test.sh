@@ -17,6 +17,8 @@ step "format"
 pnpm exec prettier --check . --log-level warn
 step "dist is reproducible"
 bash scripts/check-dist.sh
+step "action manifests load on the runner"
+pnpm exec tsx scripts/action-manifests.ts
 step "README is generated from action.yml"
 pnpm exec tsx scripts/generate-readme.ts --check
 step "tests"
