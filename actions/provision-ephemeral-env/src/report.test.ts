@@ -96,6 +96,22 @@ describe('renderReport', () => {
     }
   });
 
+  it('says a down that found nothing found nothing, never "Torn down"', () => {
+    const nothing = renderWithin(
+      renderReport({ kind: 'down', namespace: 'shop-pr-abc123-7', result: 'nothing to delete', failed: false }).section
+        .markdown,
+      COMMENT_BODY_LIMIT,
+    );
+    expect(nothing).toContain('Nothing to tear down');
+    expect(nothing).toContain('kubeconfig match');
+    expect(nothing).not.toContain('Torn down');
+    const deleted = renderWithin(
+      renderReport({ kind: 'down', namespace: 'shop-pr-abc123-7', result: 'deleted', failed: false }).section.markdown,
+      COMMENT_BODY_LIMIT,
+    );
+    expect(deleted).toContain('Torn down');
+  });
+
   it('reports a stuck teardown with its finalizers and conditions', () => {
     const rendered = renderReport({
       kind: 'down',

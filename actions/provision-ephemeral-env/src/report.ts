@@ -67,8 +67,11 @@ export type EnvironmentReport =
       durationMs: number;
       cancelled: boolean;
     }
-  | { kind: 'down'; namespace: string; result: string; stuck?: StuckNamespace; failed: boolean }
+  | { kind: 'down'; namespace: string; result: DownResult; stuck?: StuckNamespace; failed: boolean }
   | { kind: 'reap'; dryRun: boolean; rows: ReapRow[]; notes: string[] };
+
+/** What mode down found: it deleted the namespace, found none to delete, or left it terminating. */
+export type DownResult = 'deleted' | 'nothing to delete' | 'still terminating';
 
 export interface ReapRow {
   namespace: string;
@@ -209,8 +212,20 @@ export function renderReport(report: EnvironmentReport): RenderedReport {
       };
     }
     case 'down': {
-      doc.markdown(`**${report.failed ? '⚠️ Teardown incomplete' : '🧹 Torn down'}**`);
+      // "Torn down" only when this run deleted it: a down that found nothing must not claim an environment is gone
+      // (another name-prefix, PR number or cluster may hold one that is still live).
+      const headline =
+        report.result === 'nothing to delete'
+          ? '🔍 Nothing to tear down: no environment of this pull request exists under this name'
+          : report.failed
+            ? '⚠️ Teardown incomplete'
+            : '🧹 Torn down';
+      doc.markdown(`**${headline}**`);
       doc.table([{ header: 'Namespace' }, { header: 'Result' }], [[{ code: report.namespace }, report.result]]);
+      if (report.result === 'nothing to delete')
+        doc.text(
+          'If an environment of this pull request is still running, it was created under another namespace: check that name-prefix, pr-number and the kubeconfig match those of the workflow that brought it up.',
+        );
       if (report.stuck) {
         doc.heading(4, 'Why the namespace is still terminating');
         doc.list([`phase: ${report.stuck.phase}`, ...report.stuck.finalizers.map((f) => `finalizer: ${f}`)]);
