@@ -17,6 +17,11 @@ const HOSTILE = [
   'two lines\n::error file=a.ts,line=1::forged second line',
   '[click](javascript:alert(1)) @octocat #1 <img src=x onerror=alert(1)>',
   '<!-- gauntlet:section:shard-and-run -->',
+  // The runner also reads `::` after leading whitespace and the legacy `##[` syntax anywhere in a line.
+  '   ::warning::forged indented',
+  'expected ##[error]forged legacy',
+  'AssertionError ##[add-mask]canary-mask-value',
+  'see ##[stop-commands]canarytoken',
 ];
 
 let gh: GitHubStandIn;
@@ -34,7 +39,9 @@ describe('untrusted test names and output', () => {
     const body = HOSTILE.map(
       (name, i) =>
         `test(${JSON.stringify(name)}, () => {\n  console.log(${JSON.stringify(`${name} (stdout ${i})`)});\n` +
-        (i % 2 ? `  assert.fail(${JSON.stringify(`::error::forged from a message ${i}`)});\n` : '') +
+        (i % 2
+          ? `  assert.fail(${JSON.stringify(`::error::forged from a message ${i} ##[error]forged legacy ${i}`)});\n`
+          : '') +
         '});\n',
     );
     await mkdir(path.join(workspace, 'tests'), { recursive: true });
@@ -77,9 +84,9 @@ describe('untrusted test names and output', () => {
     expect(comment).toContain('forged annotation');
     const check = gh.store.checkRuns.find((c) => c.name === 'Tests')!;
     const annotations = gh.store.annotations.get(check.id) ?? [];
-    // Three hostile tests fail, plus the sample suite's own failing test.
+    // Every other hostile test fails, plus the sample suite's own failing test.
     expect(annotations.map((a) => a.path).sort()).toEqual([
-      ...Array(3).fill('tests/hostile.test.mjs'),
+      ...Array(Math.floor(HOSTILE.length / 2)).fill('tests/hostile.test.mjs'),
       'tests/strings.test.mjs',
     ]);
     expect(gh.violations).toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseKeyValueFile } from './file-commands.js';
-import { CommandProcessor, parseCommand } from './workflow-commands.js';
+import { CommandProcessor, LineSplitter, parseCommand } from './workflow-commands.js';
 import { postShouldRun } from './run-action.js';
 
 describe('runner files and commands', () => {
@@ -26,7 +26,48 @@ describe('runner files and commands', () => {
       name: 'warning',
       properties: { file: 'a,b.ts', line: '3' },
       message: 'msg',
+      syntax: 'v2',
     });
+  });
+
+  // The real runner's rules (actions/runner ActionCommand.TryParseV2 / TryParse): without them no test of the
+  // neutraliser could fail on these forms.
+  it('parses :: after leading whitespace, and command names in any case', () => {
+    expect(parseCommand('   \t::error::indented')?.message).toBe('indented');
+    expect(parseCommand('\u3000::Warning::wide space')?.name).toBe('warning');
+    expect(parseCommand('\ufeff::error::x')).toBeUndefined(); // not whitespace to .NET
+    expect(parseCommand('x ::error::mid-line')).toBeUndefined();
+    expect(parseCommand('::not-a-command::x')).toBeUndefined();
+  });
+
+  it('parses the legacy ##[ syntax anywhere in a line, with its own escapes', () => {
+    expect(parseCommand('AssertionError: ##[error]forged%5D%3B')).toEqual({
+      name: 'error',
+      properties: {},
+      message: 'forged];',
+      syntax: 'legacy',
+    });
+    expect(parseCommand('##[warning file=a.ts;line=3]msg')?.properties).toEqual({ file: 'a.ts', line: '3' });
+    expect(parseCommand('##[ADD-MASK]x')?.name).toBe('add-mask');
+    expect(parseCommand('##[section]not registered')).toBeUndefined();
+  });
+
+  it('stops and resumes commands in either syntax', () => {
+    const processor = new CommandProcessor();
+    expect(processor.process('text ##[add-mask]s3cr3t-value')).toBe('');
+    expect(processor.process('the s3cr3t-value leaks')).toBe('the *** leaks');
+    processor.process('##[stop-commands]PauseTok');
+    expect(processor.process('##[error]inert')).toBe('##[error]inert');
+    expect(processor.process('::pausetok::')).toBe('::pausetok::');
+    expect(processor.process('##[error]live again')).toBe('error: live again');
+    expect(processor.commands.map((c) => c.name)).toEqual(['add-mask', 'stop-commands', 'error']);
+  });
+
+  it('splits lines as the runner reads them: a lone CR ends a line', () => {
+    const splitter = new LineSplitter();
+    expect(splitter.push('a\rb\r')).toEqual(['a']);
+    expect(splitter.push('\nc\r\nd')).toEqual(['b', 'c']);
+    expect(splitter.end()).toEqual(['d']);
   });
 
   it('evaluates post-if like the runner', () => {

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { readActionMetadata, inputEnvironment, type ActionMetadata } from './action-metadata.js';
 import { readKeyValueFile } from './file-commands.js';
-import { CommandProcessor, type WorkflowCommand } from './workflow-commands.js';
+import { StringDecoder } from 'node:string_decoder';
+import { CommandProcessor, LineSplitter, type WorkflowCommand } from './workflow-commands.js';
 
 /**
  * Runs an action's bundled entry points the way the GitHub runner does: INPUT_* from action.yml defaults and the
@@ -220,17 +221,18 @@ function runStep(
         setTimeout(() => send('SIGKILL'), cancelAfterMs + schedule.sigintToSigterm + schedule.sigtermToSigkill),
       );
     }
-    const pending: Record<'out' | 'err', string> = { out: '', err: '' };
+    // The runner reads each stream line by line (a lone \r ends a line too), decoding UTF-8 across chunk edges.
+    const streams = {
+      out: { decoder: new StringDecoder('utf8'), lines: new LineSplitter() },
+      err: { decoder: new StringDecoder('utf8'), lines: new LineSplitter() },
+    };
     const take = (stream: 'out' | 'err', chunk: Buffer): void => {
-      const text = chunk.toString('utf8');
+      const text = streams[stream].decoder.write(chunk);
       result.rawOutput += text;
-      pending[stream] += text;
-      const lines = pending[stream].split('\n');
-      pending[stream] = lines.pop() ?? '';
-      for (const line of lines) emit(line);
+      for (const line of streams[stream].lines.push(text)) emit(line);
     };
     const emit = (line: string): void => {
-      const shown = processor.process(line.replace(/\r$/, ''));
+      const shown = processor.process(line);
       if (shown === '') return;
       result.log.push(shown);
       onLine(shown);
@@ -240,7 +242,11 @@ function runStep(
     child.on('error', reject);
     child.on('close', (code, signal) => {
       for (const timer of timers) clearTimeout(timer);
-      for (const stream of ['out', 'err'] as const) if (pending[stream] !== '') emit(pending[stream]);
+      for (const stream of ['out', 'err'] as const) {
+        const rest = streams[stream].decoder.end();
+        result.rawOutput += rest;
+        for (const line of [...streams[stream].lines.push(rest), ...streams[stream].lines.end()]) emit(line);
+      }
       result.exitCode = code;
       result.signal = signal;
       result.commands = processor.commands.slice(commandsBefore);

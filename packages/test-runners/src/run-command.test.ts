@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RecordingLogger, isWorkflowCommand } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from './run-command.js';
 
@@ -18,12 +18,13 @@ function isRunning(pid: number): boolean {
 describe('runCommand', () => {
   it('neutralises forged workflow commands in the output', async () => {
     const logger = new RecordingLogger();
-    const script = `console.log('::add-mask::x\\n::warning file=a::forged'); console.error('  ::error::e')`;
+    const script = `console.log('::add-mask::x\\n::warning file=a::forged'); console.error('  ::error::e ##[error]legacy')`;
     const run = await runCommand({ file: node, args: ['-e', script], cwd: process.cwd(), logger });
     expect(run.exitCode).toBe(0);
     const lines = logger.messages('info');
     expect(lines).toHaveLength(3);
-    for (const line of lines) expect(isWorkflowCommand(line)).toBe(false);
+    // Both syntaxes the runner reads (the runner model checks the neutraliser in depth: local-runner).
+    for (const line of lines) expect(line).not.toMatch(/^\s*::|##\[/);
   });
 
   it('reports the exit code and keeps a tail of the output', async () => {
