@@ -6,3 +6,4 @@ export * from './clock.js';
 export * from './inputs.js';
 export * from './secrets.js';
 export * from './workflow-run.js';
+export * from './paths.js';

@@ -1,0 +1,144 @@
+/**
+ * Path confinement. Every path input (and every path read from a file a pull request controls) stays inside the
+ * workspace, resolved through symlinks: a PR can commit a symlink at a default output path, or name `../../etc`,
+ * and run as root on a self-hosted runner the action would then read or overwrite a file outside the checkout.
+ *
+ * The check resolves the longest existing prefix of the path with realpath (so a symlinked parent or a symlinked
+ * file counts where it points) and requires the result under the workspace's own real path. Paths are checked when
+ * inputs are parsed and again right before each read or write (writeFileInside/readFileInside), since the test
+ * command runs in between and may plant a symlink; writes also refuse to follow a final symlink (O_NOFOLLOW).
+ * Error messages quote the offending input value only, never what a file holds.
+ */
+import { constants, lstatSync, realpathSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError, UserError } from './errors.js';
+import { quote } from './inputs.js';
+
+export interface ConfineOptions {
+  /** The input the path came from, for the error message. */
+  input?: string;
+  /** Where the path is relative to (default: the root). Must itself be inside the root. */
+  base?: string;
+}
+
+/** The real path of `file` (which need not exist): realpath of its longest existing prefix, plus the rest. */
+export function realPathOf(file: string): string {
+  const absolute = path.resolve(file);
+  const rest: string[] = [];
+  let current = absolute;
+  for (;;) {
+    try {
+      return path.join(realpathSync(current), ...rest.reverse());
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // A dangling symlink could point anywhere, and creating the file would follow it: refuse it.
+      if (code === 'ENOENT' && isSymlink(current)) throw new UserError(`${current} is a dangling symbolic link`);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+      const parent = path.dirname(current);
+      if (parent === current) return absolute;
+      rest.push(path.basename(current));
+      current = parent;
+    }
+  }
+}
+
+function isSymlink(file: string): boolean {
+  try {
+    return lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+function lexicallyInside(root: string, file: string): boolean {
+  const relative = path.relative(path.resolve(root), path.resolve(file));
+  return !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/** True when `file` (resolved through symlinks) is `root` or below it. */
+export function isInside(root: string, file: string): boolean {
+  const relative = path.relative(realPathOf(root), realPathOf(file));
+  return relative === '' || (!relative.startsWith(`..${path.sep}`) && relative !== '..' && !path.isAbsolute(relative));
+}
+
+function refuse(value: string, options: ConfineOptions, why: string): never {
+  const message = `${quote(value)} ${why}`;
+  if (options.input !== undefined) throw new InputError(options.input, message);
+  throw new UserError(`the path ${message}`);
+}
+
+/**
+ * Resolves `value` against `options.base` (default `root`) and returns its absolute path, refusing one that is,
+ * or through a symlink leads, outside `root`. The returned path is lexical (symlinks inside the root kept), so
+ * messages show the user's own names.
+ */
+export function confinePath(root: string, value: string, options: ConfineOptions = {}): string {
+  if (value.includes('\0')) refuse(value.replace(/\0/g, '\\0'), options, 'contains a NUL character');
+  const resolved = path.resolve(options.base ?? root, value);
+  let inside: boolean;
+  try {
+    inside = isInside(root, resolved);
+  } catch (error) {
+    if (error instanceof UserError) refuse(value, options, 'is a dangling symbolic link');
+    throw error;
+  }
+  if (!inside) {
+    refuse(
+      value,
+      options,
+      `is outside the workspace${lexicallyInside(root, resolved) ? ' (through a symbolic link)' : ''}; paths must stay inside it`,
+    );
+  }
+  return resolved;
+}
+
+/**
+ * A glob pattern that can only match inside its base: not absolute, no `..` segment. Matches must still be
+ * filtered with isInside, since a directory inside may be a symlink to outside.
+ */
+export function confineGlob(pattern: string, options: ConfineOptions = {}): string {
+  if (pattern.includes('\0')) refuse(pattern.replace(/\0/g, '\\0'), options, 'contains a NUL character');
+  const normal = pattern.replace(/\\/g, '/');
+  if (normal.startsWith('/') || /^[A-Za-z]:\//.test(normal) || normal.startsWith('~'))
+    refuse(pattern, options, 'is an absolute pattern; patterns are relative to the workspace');
+  if (normal.split('/').includes('..'))
+    refuse(pattern, options, 'leaves the workspace (..); patterns must stay inside it');
+  return pattern;
+}
+
+/** Writes a file inside `root`: checked again now, and never through a final symlink. */
+export async function writeFileInside(root: string, file: string, data: string | Uint8Array): Promise<void> {
+  confinePath(root, file);
+  const handle = await open(
+    file,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+    0o644,
+  ).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ELOOP')
+      throw new UserError(`${path.relative(root, file) || file} is a symbolic link; not writing through it`);
+    throw error;
+  });
+  try {
+    await handle.writeFile(data);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads a file inside `root` (checked again now), refusing one larger than maxBytes before reading it. */
+export async function readFileInside(root: string, file: string, options: { maxBytes: number }): Promise<string> {
+  const real = realPathOf(confinePath(root, file));
+  const handle = await open(real, constants.O_RDONLY);
+  try {
+    const { size } = await handle.stat();
+    if (size > options.maxBytes) {
+      throw new UserError(
+        `${path.relative(root, file) || file} is ${size} bytes; at most ${options.maxBytes} are read`,
+      );
+    }
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
