@@ -71,6 +71,9 @@ describe('NS-13: cancellation at random instants', () => {
     const leaked: string[] = [];
     let created = 0;
     let completedFirst = 0;
+    // Kill points that landed mid-run: the signal came after the namespace (and then stack objects) had been created.
+    let afterNamespace = 0;
+    let afterStackObjects = 0;
     // How long an uncancelled run takes, so kill points fall inside the run (create, apply, wait).
     const baselineStart = Date.now();
     const baseline = await runBundle({ inputs: inputs(), event: pullRequestEvent(repositoryId, 999) });
@@ -98,6 +101,20 @@ describe('NS-13: cancellation at random instants', () => {
       const requests = proxy.requests;
       const wasCreated = requests.some((r) => r.method === 'POST' && r.path === '/api/v1/namespaces');
       if (wasCreated) created++;
+      const signalled = run.main.signalsSent.length > 0;
+      const createdBeforeSignal = requests.some(
+        (r) => r.method === 'POST' && r.path === '/api/v1/namespaces' && r.status === 201 && r.time < sigint,
+      );
+      // A server-side apply of a stack object (not a guardrail) answered before the signal.
+      const stackObjectsBeforeSignal = requests.some(
+        (r) =>
+          r.method === 'PATCH' &&
+          r.path.includes(`/namespaces/${namespace}/`) &&
+          !/\/gauntlet-[a-z-]+$/.test(r.path) &&
+          r.status !== undefined &&
+          r.status < 300 &&
+          r.time < sigint,
+      );
       const deletes = requests.filter((r) => r.method === 'DELETE' && r.path === `/api/v1/namespaces/${namespace}`);
       if (wasCreated && run.main.signalsSent.length > 0 && deletes[0]) latencies.push(deletes[0].time - sigint);
       if (run.main.signalsSent.length === 0 || (run.state.phase === 'ready' && run.state.cancelled !== 'true')) {
@@ -110,6 +127,8 @@ describe('NS-13: cancellation at random instants', () => {
         });
         continue;
       }
+      if (signalled && createdBeforeSignal) afterNamespace++;
+      if (signalled && stackObjectsBeforeSignal) afterStackObjects++;
       if (await leftover(namespace))
         leaked.push(`${namespace} (seed ${seed}, cancel at ${cancelAfterMs} ms, conclusion ${run.conclusion})`);
       expect(trafficViolations(requests)).toEqual([]);
@@ -117,10 +136,17 @@ describe('NS-13: cancellation at random instants', () => {
     latencies.sort((a, b) => a - b);
     const p95 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.95))];
     console.info(
-      `NS-13: ${seeds + realScheduleSeeds} kill points in a ${window} ms window (${completedFirst} landed after the step had finished), ${created} after the namespace was created; leaked after post: ${leaked.length}; ` +
+      `NS-13: ${seeds + realScheduleSeeds} kill points in a ${window} ms window (${completedFirst} landed after the step had finished), ${created} runs created the namespace, ${afterNamespace} were cancelled after it existed and ${afterStackObjects} after stack objects had been applied; leaked after post: ${leaked.length}; ` +
         `delete request after SIGINT: median ${latencies[Math.floor(latencies.length / 2)] ?? '-'} ms, p95 ${p95 ?? '-'} ms, max ${latencies.at(-1) ?? '-'} ms`,
     );
     expect(leaked).toEqual([]);
+    // "Nothing leaked" only means something if the kill points hit runs that had something to leak: a good share
+    // of them must have landed mid-run, after the namespace and after stack objects had been created.
+    const total = seeds + realScheduleSeeds;
+    expect(afterNamespace, 'kill points that landed after the namespace was created').toBeGreaterThanOrEqual(
+      Math.ceil(total / 4),
+    );
+    expect(afterStackObjects, 'kill points that landed after stack objects were applied').toBeGreaterThan(0);
   }, 3_600_000);
 
   it('SIGKILL with no post step: one reaper pass removes the leftover', async () => {

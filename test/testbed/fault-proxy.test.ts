@@ -182,6 +182,20 @@ describe('fault proxy in front of the API server', () => {
     await expect(res.text()).rejects.toThrow();
   });
 
+  it('hang holds a request unanswered until the client gives up, and records that it was held', async () => {
+    proxy.addRule({ name: 'hang', method: 'GET', path: /\/configmaps\/w1$/, times: 1, action: { type: 'hang' } });
+    const controller = new AbortController();
+    const pending = fetch(`${proxy.url}/api/v1/namespaces/${ns}/configmaps/w1`, { signal: controller.signal });
+    for (let i = 0; i < 100 && !proxy.requests.some((r) => r.held); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(proxy.requests.map((r) => [r.fault, r.held, r.status])).toEqual([['hang', true, undefined]]);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    for (let i = 0; i < 100 && proxy.requests.some((r) => r.held); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(proxy.requests.map((r) => [r.fault, r.held, r.status])).toEqual([['hang', false, undefined]]);
+    // The rule fired once: the next request goes through.
+    expect((await fetch(`${proxy.url}/api/v1/namespaces/${ns}/configmaps/w1`)).status).toBe(200);
+  });
+
   it('records query parameters so tests can assert what was never sent (e.g. force=true)', async () => {
     const objects = KubernetesObjectApi.makeApiClient(proxy.kubeConfig());
     const name = uniqueName('ssa');

@@ -72,5 +72,17 @@ export const Guardrail = {
   readerAccount: 'gauntlet-reader',
 } as const;
 
+/**
+ * Every object the action keeps in an environment besides the stack (guardrails, the reader account) is named with
+ * this prefix, and the stack may not use it for any kind: a stack object can never take the name of one of ours.
+ */
+export const RESERVED_NAME_PREFIX = 'gauntlet-';
+
+/**
+ * The field manager of the guardrails and the reader account: fixed, and never the stack's field-manager (an input
+ * equal to it is refused), so a stack object can neither share nor take over their fields.
+ */
+export const GUARDRAIL_FIELD_MANAGER = 'gauntlet-guardrails';
+
 /** Annotation marking a Job in the stack as a seed job (run to completion before workloads are awaited). */
 export const SEED_ANNOTATION = 'gauntlet.dev/seed';

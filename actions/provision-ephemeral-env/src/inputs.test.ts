@@ -17,6 +17,12 @@ function reader(values: Record<string, string>): InputReader {
 }
 
 describe('parseInputs', () => {
+  it("refuses the guardrails' own field manager for the stack", () => {
+    expect(() => parseInputs(reader({ manifests: 'k8s/*.yaml', 'field-manager': 'gauntlet-guardrails' }))).toThrow(
+      /field-manager.*guardrails' own field manager/,
+    );
+  });
+
   it('reads the action.yml defaults into a typed object', () => {
     const inputs = parseInputs(reader({ manifests: 'k8s/*.yaml' }));
     expect(inputs).toMatchObject({

@@ -4,7 +4,7 @@
  */
 import { InputError, InputReader } from '@gauntlet/action-kit';
 import { PREFIX_PATTERN, isDns1123Label, isQuantity } from '@gauntlet/kube';
-import { Inputs as I } from './constants.js';
+import { GUARDRAIL_FIELD_MANAGER, Inputs as I } from './constants.js';
 
 export type Mode = 'up' | 'down' | 'reap';
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
@@ -130,6 +130,11 @@ export function parseInputs(reader = new InputReader()): Inputs {
   const fieldManager =
     reader.string(I.fieldManager, { pattern: /^[A-Za-z0-9][-A-Za-z0-9_.]{0,127}$/, hint: 'letters, digits, - _ .' }) ??
     'gauntlet-provision';
+  if (fieldManager === GUARDRAIL_FIELD_MANAGER)
+    throw new InputError(
+      I.fieldManager,
+      `${GUARDRAIL_FIELD_MANAGER} is the guardrails' own field manager; the stack must be applied with another`,
+    );
   const seedJobs = reader.list(I.seedJobs);
   for (const job of seedJobs)
     if (!isDns1123Label(job)) throw new InputError(I.seedJobs, `${JSON.stringify(job)} is not a Job name`);

@@ -39,11 +39,13 @@ import {
   waitForNamespaceGone,
 } from '@gauntlet/kube';
 import { admit } from './capacity.js';
-import { Outputs, SEED_ANNOTATION, State, type Phase, Guardrail } from './constants.js';
+import { GUARDRAIL_FIELD_MANAGER, Outputs, SEED_ANNOTATION, State, type Phase, Guardrail } from './constants.js';
 import { identityFor } from './context.js';
 import { describeEnvironment, quotaUse } from './describe.js';
+import { assertGuardrails, verifyGuardrails } from './guardrail-assert.js';
 import { guardrailObjects, podSecurityLabels } from './guardrails.js';
 import { namespaceKubeconfig } from './namespace-kubeconfig.js';
+import { vetStack } from './stack-vetting.js';
 import type { TargetLine } from './report.js';
 import type { ModeArgs } from './runtime.js';
 import { teardown } from './teardown.js';
@@ -118,7 +120,7 @@ export async function up({ inputs, ctx, rt }: ModeArgs): Promise<void> {
       const text = await namespaceKubeconfig(client, rt.kube.kubeConfig, {
         namespace,
         ttlMs: inputs.ttlMs,
-        fieldManager: inputs.fieldManager,
+        fieldManager: GUARDRAIL_FIELD_MANAGER,
         labels: ownershipMetadata(identity, { now: 0, ttlMs: 0 }).labels,
         registerSecret: (v) => rt.registerSecret(v),
         signal: rt.signal,
@@ -148,6 +150,13 @@ export async function up({ inputs, ctx, rt }: ModeArgs): Promise<void> {
     throw error;
   } finally {
     client.close();
+  }
+}
+
+class GuardrailChangedError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GuardrailChangedError';
   }
 }
 
@@ -333,7 +342,9 @@ async function applyEverything(
     discovery,
     { namespace, allowClusterScoped: false, signal: rt.signal },
   );
-  await applyStack(client, guardrailPlan, applyOptions);
+  // Their own field manager, never the stack's; whatever someone else changed in them is put back first.
+  const asserted = await assertGuardrails(client, guardrailPlan, { signal: rt.signal, deadline });
+  for (const change of asserted.repaired) rt.logger.warning(`guardrail re-asserted: ${change}`);
   if (guardrails.some((g) => g.kind === 'ResourceQuota')) await quotaReady(client, namespace, deadline, rt.signal);
   rt.logger.info(`guardrails applied: ${guardrails.map((g) => (g.kind ?? '').toLowerCase()).join(', ')}`);
   const seedNames = new Set(inputs.seedJobs);
@@ -344,6 +355,13 @@ async function applyEverything(
   rt.logger.info(
     `applied ${progress.applied.length} objects with server-side apply (field manager ${inputs.fieldManager})`,
   );
+  // The stack must have left every guardrail as it was: the same object, the same spec, no one else's fields.
+  const changed = await verifyGuardrails(client, asserted.guardrails, { signal: rt.signal, deadline });
+  if (changed.length > 0)
+    throw new GuardrailChangedError(
+      `the guardrails changed while the stack was applied: ${changed.join('; ')}. They were re-asserted; the environment is not used`,
+    );
+  rt.logger.info(`guardrails verified after the stack: ${asserted.guardrails.length} unchanged`);
   const toTarget = (a: AppliedObject): WaitTarget => ({
     kind: a.planned.type.kind as WaitTarget['kind'],
     name: a.planned.name,
@@ -394,6 +412,7 @@ async function buildPlan(
     allowClusterScoped: inputs.allowClusterScoped,
     signal: rt.signal,
   });
+  vetStack(plan);
   for (const name of inputs.seedJobs) {
     if (!plan.some((p) => p.type.kind === 'Job' && p.name === name))
       throw new UserError(`Input 'seed-jobs': the stack has no Job named ${JSON.stringify(name)}`);

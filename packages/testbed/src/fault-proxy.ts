@@ -28,6 +28,8 @@ export interface RecordedRequest {
   fault?: string;
   /** Status the client received (undefined for resets and cut connections before headers). */
   status?: number;
+  /** A `hang` rule is holding this request: no answer yet, and the client has not gone away. */
+  held?: boolean;
 }
 
 export interface FaultProxyOptions {
@@ -270,6 +272,14 @@ export class FaultProxy {
       }
       case 'cut-watch':
         return this.forward(req, res, body, target, action);
+      case 'hang':
+        record.held = true;
+        await new Promise<void>((resolve) => {
+          if (req.socket.destroyed) resolve();
+          else res.once('close', () => resolve());
+        });
+        record.held = false;
+        return;
     }
   }
 

@@ -25,7 +25,12 @@ export type FaultAction =
    * 'abort' closes the connection mid-body (events already sent arrive, then the client sees an error);
    * 'reset' sends a TCP RST (the client may also lose events it had not read yet, as on a real network).
    */
-  | { type: 'cut-watch'; afterEvents: number; then?: 'eof' | 'expired' | 'abort' | 'reset' };
+  | { type: 'cut-watch'; afterEvents: number; then?: 'eof' | 'expired' | 'abort' | 'reset' }
+  /**
+   * Never answer: hold the request until the client gives up (or the proxy closes). `held` on the recorded request
+   * stays true meanwhile, so a test can tell that an outcome came while the request was still held.
+   */
+  | { type: 'hang' };
 
 export interface FaultRule {
   /** Shown in recorded requests (`fault`) and errors. Defaults to the action type. */
