@@ -13,7 +13,6 @@ import {
   adminClient,
   cleanupRepository,
   ensureBuilt,
-  environmentsOf,
   pullRequestEvent,
   randomRepositoryId,
   runBundle,
