@@ -62,7 +62,7 @@ export function ownedPaths(fields: unknown, prefix = ''): string[] {
  */
 export function foreignSpecFields(object: KubeObject): Array<{ manager: string; field: string }> {
   const entries = ((object.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields ??
-    []) as ManagedFieldsEntry[];
+    []);
   const isOurs = (e: ManagedFieldsEntry): boolean =>
     e.manager === GUARDRAIL_FIELD_MANAGER && e.operation === 'Apply' && !e.subresource;
   const ours = new Set(
@@ -182,8 +182,8 @@ export function sameJson(a: unknown, b: unknown): boolean {
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => sameJson(v, b[i]));
-  const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.hasOwn(b as object, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ka.every((k) => Object.hasOwn(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
