@@ -57,8 +57,16 @@ type Policy = { spec: { ingress?: unknown[]; egress?: unknown[]; policyTypes?: s
 
 describe('stack objects that collide with the guardrails are refused before anything is applied', () => {
   it.each([
-    ['a ResourceQuota raising the quota to 100k pods and 50 load balancers', 'quota.yaml', 'ResourceQuota/gauntlet-quota'],
-    ['a NetworkPolicy turning default-deny into allow-all', 'network-policy.yaml', 'NetworkPolicy/gauntlet-default-deny'],
+    [
+      'a ResourceQuota raising the quota to 100k pods and 50 load balancers',
+      'quota.yaml',
+      'ResourceQuota/gauntlet-quota',
+    ],
+    [
+      'a NetworkPolicy turning default-deny into allow-all',
+      'network-policy.yaml',
+      'NetworkPolicy/gauntlet-default-deny',
+    ],
     ['a Lease renewed until 2099', 'lease.yaml', 'Lease/gauntlet-environment'],
     ['a ResourceQuota carrying our ownership labels', 'copied-marks.yaml', 'ResourceQuota/not-ours'],
   ])('%s', async (_name, file, object) => {
@@ -180,7 +188,9 @@ describe('guardrails changed by someone else are put back', () => {
     expect(await tamper).toBe(true);
     const log = run.main.log.join('\n');
     expect(run.main.exitCode, log).not.toBe(0);
-    expect(log).toMatch(/the guardrails changed while the stack was applied: resourcequota\/gauntlet-quota was changed/);
+    expect(log).toMatch(
+      /the guardrails changed while the stack was applied: resourcequota\/gauntlet-quota was changed/,
+    );
     expect(run.outputs.status).toBe('failed');
     // The quota was put back (taken back from mallory's field manager) after the stack, and the environment this
     // run created was torn down.

@@ -24,7 +24,12 @@ describe('guardrail ownership', () => {
           // The old stack manager shares our fields with the same values: not tampering.
           { manager: 'gauntlet-provision', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:podSelector': {} } } },
           // A controller writing status.
-          { manager: 'kube-controller-manager', operation: 'Update', subresource: 'status', fieldsV1: { 'f:status': { 'f:used': {} } } },
+          {
+            manager: 'kube-controller-manager',
+            operation: 'Update',
+            subresource: 'status',
+            fieldsV1: { 'f:status': { 'f:used': {} } },
+          },
           // Someone adding an allow-all rule.
           { manager: 'kubectl-edit', operation: 'Update', fieldsV1: { 'f:spec': { 'f:ingress': {} } } },
         ],
@@ -35,7 +40,12 @@ describe('guardrail ownership', () => {
     // A field set by an update of our own manager name is still not our apply: it is reported.
     expect(
       foreignSpecFields({
-        metadata: { managedFields: [ours, { manager: GUARDRAIL_FIELD_MANAGER, operation: 'Update', fieldsV1: { 'f:spec': { 'f:egress': {} } } }] },
+        metadata: {
+          managedFields: [
+            ours,
+            { manager: GUARDRAIL_FIELD_MANAGER, operation: 'Update', fieldsV1: { 'f:spec': { 'f:egress': {} } } },
+          ],
+        },
       }),
     ).toEqual([{ manager: `${GUARDRAIL_FIELD_MANAGER} (Update)`, field: 'spec.egress' }]);
   });

@@ -61,20 +61,20 @@ export function ownedPaths(fields: unknown, prefix = ''): string[] {
  * set, with the same value, does not either.
  */
 export function foreignSpecFields(object: KubeObject): Array<{ manager: string; field: string }> {
-  const entries = ((object.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields ??
-    []);
+  const entries = (object.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields ?? [];
   const isOurs = (e: ManagedFieldsEntry): boolean =>
     e.manager === GUARDRAIL_FIELD_MANAGER && e.operation === 'Apply' && !e.subresource;
-  const ours = new Set(
-    entries.filter(isOurs).flatMap((e) => ownedPaths((e.fieldsV1 ?? {})['f:spec'], '/f:spec')),
-  );
+  const ours = new Set(entries.filter(isOurs).flatMap((e) => ownedPaths((e.fieldsV1 ?? {})['f:spec'], '/f:spec')));
   const found: Array<{ manager: string; field: string }> = [];
   for (const entry of entries) {
     if (isOurs(entry) || entry.subresource) continue;
     for (const path of ownedPaths((entry.fieldsV1 ?? {})['f:spec'], '/f:spec')) {
       // A parent we own covers nothing by itself: a foreign field is one whose own path we do not own.
       if (!ours.has(path))
-        found.push({ manager: `${entry.manager ?? '(unnamed)'}${entry.operation === 'Apply' ? '' : ` (${entry.operation ?? 'Update'})`}`, field: readable(path) });
+        found.push({
+          manager: `${entry.manager ?? '(unnamed)'}${entry.operation === 'Apply' ? '' : ` (${entry.operation ?? 'Update'})`}`,
+          field: readable(path),
+        });
     }
   }
   return found;
@@ -89,8 +89,17 @@ function readable(path: string): string {
     .slice(0, 200);
 }
 
-async function applyOne(client: KubeClient, planned: PlannedObject, options: GuardrailApplyOptions, repaired: string[]): Promise<KubeObject> {
-  const base = { fieldManager: GUARDRAIL_FIELD_MANAGER, ...(options.signal ? { signal: options.signal } : {}), ...(options.deadline !== undefined ? { deadline: options.deadline } : {}) };
+async function applyOne(
+  client: KubeClient,
+  planned: PlannedObject,
+  options: GuardrailApplyOptions,
+  repaired: string[],
+): Promise<KubeObject> {
+  const base = {
+    fieldManager: GUARDRAIL_FIELD_MANAGER,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+  };
   let object: KubeObject;
   try {
     object = await serverSideApply(client, planned, { ...base, force: false });
@@ -165,7 +174,8 @@ export async function verifyGuardrails(
     let problem: string | undefined;
     if (!current) problem = `${target} was deleted`;
     else if (current.metadata?.uid !== object.metadata?.uid) problem = `${target} was replaced by another object`;
-    else if (!sameJson(current.spec, object.spec)) problem = `${target} was changed (its spec differs from what was applied)`;
+    else if (!sameJson(current.spec, object.spec))
+      problem = `${target} was changed (its spec differs from what was applied)`;
     else if (foreignSpecFields(current).length > 0)
       problem = `${target} has fields set by ${[...new Set(foreignSpecFields(current).map((f) => JSON.stringify(f.manager)))].join(', ')}`;
     if (problem) {
@@ -185,5 +195,7 @@ export function sameJson(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.hasOwn(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ka.every(
+    (k) => Object.hasOwn(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
 }

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { type KubeObject, type PlannedObject, types } from '@gauntlet/kube';
 import { StackRefusedError, vetStack } from './stack-vetting.js';
 
-function planned(type: (typeof types)[keyof typeof types], name: string, metadata: KubeObject['metadata'] = {}): PlannedObject {
+function planned(
+  type: (typeof types)[keyof typeof types],
+  name: string,
+  metadata: KubeObject['metadata'] = {},
+): PlannedObject {
   return {
     type,
     name,
@@ -24,7 +28,11 @@ describe('vetStack', () => {
   });
 
   it.each([
-    [types.resourceQuota, 'gauntlet-quota', /deploy\/app\.yaml#3: ResourceQuota\/gauntlet-quota: would replace the environment's ResourceQuota/],
+    [
+      types.resourceQuota,
+      'gauntlet-quota',
+      /deploy\/app\.yaml#3: ResourceQuota\/gauntlet-quota: would replace the environment's ResourceQuota/,
+    ],
     [types.networkPolicy, 'gauntlet-default-deny', /would replace the environment's default-deny NetworkPolicy/],
     [types.networkPolicy, 'gauntlet-allow', /NetworkPolicy allow-list/],
     [types.limitRange, 'gauntlet-limits', /LimitRange/],
