@@ -20,7 +20,13 @@ export default tseslint.config(
           paths: [
             {
               name: '@actions/core',
-              message: 'Only packages/action-kit/src/runner.ts talks to the runner; take a Logger.',
+              message:
+                'Only the action runtime (packages/action-runtime/src/runner-host.ts) talks to the runner; take an ActionRuntime or a Logger.',
+            },
+            {
+              name: '@actions/github',
+              message:
+                'The workflow run is rt.run (the action kit reads the event once); GitHub clients come from rt.github() or @gauntlet/github createOctokit.',
             },
           ],
         },
@@ -28,7 +34,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/action-kit/src/runner.ts'],
+    // The runner adapter, and the one Octokit factory (the client of @actions/github, never its context).
+    files: [
+      'packages/action-runtime/src/runner-host.ts',
+      'packages/action-kit/src/runner.ts',
+      'packages/github/src/octokit.ts',
+      'packages/github-api-standin/src/**/*.test.ts',
+    ],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

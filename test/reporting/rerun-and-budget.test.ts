@@ -1,10 +1,21 @@
 /** RP-01 (re-runs), RP-10 (PR head SHA, not the merge commit), RP-12 (API budget). */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reportContextFrom } from '@gauntlet/github';
+import { readWorkflowRun } from '@gauntlet/action-kit';
+import { reportContextOfRun } from '@gauntlet/github';
 import { type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { countedRequests, HEAD_SHA, MERGE_SHA, ourComments, publish, sectionsOf, standIn } from './helpers.js';
 
 let gh: GitHubStandIn;
+const eventDir = mkdtempSync(path.join(os.tmpdir(), 'rerun-event-'));
+let events = 0;
+function eventFile(payload: unknown): string {
+  const file = path.join(eventDir, `event-${++events}.json`);
+  writeFileSync(file, JSON.stringify(payload));
+  return file;
+}
 afterEach(async () => {
   expect(gh.violations).toEqual([]);
   await gh.close();
@@ -24,14 +35,16 @@ describe('re-runs of one PR head', () => {
     for (let attempt = 1; attempt <= 20; attempt++) {
       const from = gh.requests.length;
       // The event as the runner gives it: GITHUB_SHA is the merge commit, the PR head is in the payload.
-      const ctx = reportContextFrom({
-        eventName: 'pull_request',
-        sha: MERGE_SHA,
-        runId: 4242,
-        runAttempt: attempt,
-        repo: { owner: gh.owner, repo: gh.repo },
-        payload: { pull_request: { number: 7, head: { sha: HEAD_SHA } } },
-      });
+      const ctx = reportContextOfRun(
+        readWorkflowRun({
+          GITHUB_EVENT_NAME: 'pull_request',
+          GITHUB_EVENT_PATH: eventFile({ pull_request: { number: 7, head: { sha: HEAD_SHA } } }),
+          GITHUB_SHA: MERGE_SHA,
+          GITHUB_RUN_ID: '4242',
+          GITHUB_RUN_ATTEMPT: String(attempt),
+          GITHUB_REPOSITORY: `${gh.owner}/${gh.repo}`,
+        }),
+      );
       const { result } = await publish(gh, {
         context: ctx,
         section: { action: 'slo-check', title: 'SLO check', markdown: `attempt ${attempt}` },

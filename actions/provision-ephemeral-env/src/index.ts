@@ -10,3 +10,5 @@ export async function main(): Promise<void> {
 export async function post(): Promise<void> {
   await runPostStep(ACTION, runPost);
 }
+
+export default { main, post };

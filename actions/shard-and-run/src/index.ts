@@ -35,3 +35,5 @@ export async function post(): Promise<void> {
     await kubernetesCleanup(getState, kubeconfig, getActionsLogger(), registerSecret);
   });
 }
+
+export default { main, post };

@@ -23,7 +23,6 @@ export interface Inputs {
   readonly headers: Readonly<Record<string, string>>;
   readonly checkName: string;
   readonly report: boolean;
-  readonly githubToken?: string;
   /** A pull request label that lets a failing gate pass, visibly (a reviewed override). */
   readonly overrideLabel?: string;
 }
@@ -87,7 +86,6 @@ export function parseInputs(reader: InputReader = new InputReader()): Inputs {
     }
   });
   const startedAt = reader.string('started-at');
-  const githubToken = reader.string('github-token');
   // GitHub label names: up to 50 characters, no line breaks.
   const overrideLabel = reader.string('override-label', {
     pattern: /^[^\r\n]{1,50}$/,
@@ -116,7 +114,6 @@ export function parseInputs(reader: InputReader = new InputReader()): Inputs {
     ...(namespace === undefined ? {} : { namespace }),
     ...(startedAtMs === undefined ? {} : { startedAtMs }),
     ...(windowMs === undefined ? {} : { windowMs }),
-    ...(githubToken === undefined ? {} : { githubToken }),
     ...(overrideLabel === undefined ? {} : { overrideLabel }),
     ...(token !== undefined
       ? { auth: { type: 'bearer' as const, token } }
@@ -125,6 +122,18 @@ export function parseInputs(reader: InputReader = new InputReader()): Inputs {
         : {}),
   };
   return result;
+}
+
+/**
+ * The secrets in the prometheus-headers input: every header value. Masked before the input is parsed, so even a
+ * malformed value (masked whole) cannot reach the log in the error that reports it.
+ */
+export function headerSecrets(value: string): string[] {
+  try {
+    return Object.values(new InputReader(() => value).keyValues('prometheus-headers'));
+  } catch {
+    return [value];
+  }
 }
 
 function checkedVars(input: string, vars: Record<string, string>): Record<string, string> {

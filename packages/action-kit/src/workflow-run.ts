@@ -18,6 +18,7 @@ export interface EventPayload {
   readonly number?: number;
   readonly pull_request?: {
     readonly number?: number;
+    readonly labels?: ReadonlyArray<{ readonly name?: unknown }>;
     readonly head?: { readonly sha?: string; readonly repo?: RepositoryRef | null };
     readonly base?: { readonly repo?: RepositoryRef };
   };

@@ -16,5 +16,4 @@ export * from './job-summary.js';
 export * from './report-context.js';
 export * from './publish-report.js';
 export { INJECTION_CORPUS, expectedLiteral } from './injection-corpus.js';
-export * from './runner-report.js';
 export * from './workflow-jobs.js';

@@ -30,7 +30,8 @@ export interface ReportSection {
 }
 
 export interface PublishReportOptions {
-  readonly octokit: GitHubClient;
+  /** Absent without a token: only the job summary is written (the check run and the comment are skipped). */
+  readonly octokit?: GitHubClient;
   readonly logger: Logger;
   readonly context: ReportContext;
   readonly section: ReportSection;
@@ -109,8 +110,8 @@ export async function publishReport(options: PublishReportOptions): Promise<Publ
   }
 
   // 2. The check run, on the PR head commit.
-  let checkRun: TargetOutcome = { status: 'skipped', reason: 'not requested' };
-  if (options.checkRun) {
+  let checkRun: TargetOutcome = { status: 'skipped', reason: octokit ? 'not requested' : 'no token' };
+  if (options.checkRun && octokit) {
     try {
       const result = await publishCheckRun(
         octokit,
@@ -135,6 +136,7 @@ export async function publishReport(options: PublishReportOptions): Promise<Publ
   // 3. Our section of the sticky comment.
   let comment: TargetOutcome = { status: 'skipped', reason: 'not a pull request' };
   if (options.comment === false) comment = { status: 'skipped', reason: 'disabled' };
+  else if (!octokit) comment = { status: 'skipped', reason: 'no token' };
   else if (context.prNumber !== undefined) {
     try {
       const render = body(section.markdown);
