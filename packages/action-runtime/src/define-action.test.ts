@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '@gauntlet/action-kit';
+import { InputError, neutralize } from '@gauntlet/action-kit';
 import { startGitHubStandIn } from '@gauntlet/github-api-standin';
 import { describe, expect, it } from 'vitest';
 import { defineAction } from './define-action.js';
@@ -73,7 +73,7 @@ describe('defineAction', () => {
       throw new Error('::error::forged');
     });
     const host = await runStep(action, 'main', { inputs: { greeting: 'hi' } });
-    expect(host.failed).toBe('probe-action: \u200b::error::forged');
+    expect(host.failed).toBe(`probe-action: ${neutralize('::error::forged')}`);
     expect(host.logger.messages('debug').join('\n')).toContain('define-action.test.ts');
   });
 

@@ -9,10 +9,12 @@ import type { RunnerHost } from './host.js';
 /** A Logger that writes through the runner. Plain lines are neutralised, so no message can forge a command. */
 export function actionsLogger(): Logger {
   return {
-    debug: (message) => core.debug(message),
+    // Annotations and debug lines are commands themselves, so the text inside cannot start one; it is neutralised
+    // all the same, so no escape sequence or control character reaches the annotation either.
+    debug: (message) => core.debug(neutralize(message)),
     info: (message) => core.info(neutralize(message)),
-    warning: (message, properties) => core.warning(message, annotation(properties)),
-    error: (message, properties) => core.error(message, annotation(properties)),
+    warning: (message, properties) => core.warning(neutralize(message), annotation(properties)),
+    error: (message, properties) => core.error(neutralize(message), annotation(properties)),
     startGroup: (title) => core.startGroup(neutralize(title).replace(/\n/g, ' ')),
     endGroup: () => core.endGroup(),
   };
