@@ -83,7 +83,7 @@ export async function up({ inputs, ctx, rt }: ModeArgs): Promise<void> {
   try {
     // The stack is read, substituted and checked before anything is created: a bad manifest changes nothing.
     const discovery = new Discovery(client);
-    const plan = await buildPlan(namespace, identity, discovery, { inputs, ctx, rt });
+    const plan = await buildPlan(namespace, identity, discovery, deadline, { inputs, ctx, rt });
     await withGroup(rt.logger, `Namespace ${namespace}`, () =>
       ensureNamespace(client, identity, namespace, key, deadline, { inputs, ctx, rt }, progress, setPhase),
     );
@@ -380,9 +380,10 @@ async function buildPlan(
   namespace: string,
   identity: EnvironmentIdentity,
   discovery: Discovery,
+  deadline: number,
   { inputs, ctx, rt }: ModeArgs,
 ): Promise<PlannedObject[]> {
-  const stack = loadStack(inputs.manifests, ctx.workspace);
+  const stack = loadStack(inputs.manifests, ctx.workspace, { deadline, now: () => rt.clock.now() });
   const variables: Record<string, string> = {
     ...inputs.variables,
     NAMESPACE: namespace,

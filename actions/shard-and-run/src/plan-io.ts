@@ -3,7 +3,7 @@
  * way in: a shard must never run a plan it misread. And each shard's part of it, as command-line arguments.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { InputError } from '@gauntlet/action-kit';
+import { InputError, loadJson } from '@gauntlet/action-kit';
 import { PLAN_FORMAT, PLAN_VERSION, MAX_MATRIX_JOBS, testKey, type Plan, type PlanItem } from '@gauntlet/sharding';
 import type { RunnerAdapter } from '@gauntlet/test-runners';
 import { Inputs } from './constants.js';
@@ -69,9 +69,10 @@ export async function loadPlan(value: string, resolvePath: (p: string) => string
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch {
-    fail('is not valid JSON');
+    // Bounded: a 64 MiB plan of `[[[…` or of millions of values is refused before JSON.parse builds it.
+    parsed = loadJson(text, { origin: 'the plan', limits: { maxChars: MAX_PLAN_BYTES, maxNodes: 8_000_000 } });
+  } catch (error) {
+    fail(`is not a usable plan: ${(error as Error).message.replace('the plan: ', '')}`);
   }
   return validatePlan(parsed);
 }

@@ -8,7 +8,7 @@
  */
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { neutralize, type Logger } from '@gauntlet/action-kit';
+import { loadJson, neutralize, type Logger } from '@gauntlet/action-kit';
 import {
   parseTimingPartial,
   serializeTimingPartial,
@@ -161,7 +161,7 @@ export async function readResultDirectory(root: string, cwd: string, logger: Log
     try {
       const text = await readCapped(metaFile, MAX_META_BYTES);
       if (text === undefined) throw new Error('too large');
-      metaValue = JSON.parse(text);
+      metaValue = loadJson(text, { origin: 'meta', limits: { maxChars: MAX_META_BYTES } });
     } catch {
       logger.warning(`Shard result ${shown} has unreadable metadata and was ignored.`);
       continue;

@@ -7,3 +7,4 @@ export * from './inputs.js';
 export * from './secrets.js';
 export * from './workflow-run.js';
 export * from './paths.js';
+export * from './structured-data.js';

@@ -61,9 +61,15 @@ describe('InputReader', () => {
   it('parses YAML and JSON, and reports bad YAML without a stack', () => {
     expect(reader({ y: 'a: 1\nb: [x, y]' }).yaml('y')).toEqual({ a: 1, b: ['x', 'y'] });
     expect(reader({ y: '{"a": true}' }).yaml('y')).toEqual({ a: true });
-    expect(() => reader({ y: 'a: [1' }).yaml('y')).toThrow(/Input 'y': is not valid YAML or JSON/);
+    expect(() => reader({ y: 'a: [1' }).yaml('y')).toThrow(/Input 'y': is not valid YAML/);
     // No custom tags: YAML cannot construct functions or anything but plain data.
     expect(() => reader({ y: '!!js/function "x"' }).yaml('y')).toThrow(InputError);
+    // Bounded: a nested alias bomb (resource-quota, tolerations …) is refused, not expanded.
+    const bomb = [
+      'a0: &a0 x',
+      ...Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(',')}]`),
+    ];
+    expect(() => reader({ y: bomb.join('\n') }).yaml('y')).toThrow(/^Input 'y': expands to more than/);
   });
 
   it('splits multi-line lists, skipping blanks and comments', () => {

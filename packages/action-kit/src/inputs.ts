@@ -1,6 +1,6 @@
-import { load as loadYaml, CORE_SCHEMA } from 'js-yaml';
 import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
+import { loadYaml } from './structured-data.js';
 
 /**
  * Typed input reading. Each action has one parser (its inputs.ts) that calls these and nothing else reads inputs.
@@ -103,15 +103,15 @@ export class InputReader {
     return ms;
   }
 
-  /** YAML (a superset of JSON), parsed with the failsafe-free core schema; no custom tags, no code. */
+  /** YAML (a superset of JSON), one document, with the bounded loader (structured-data.ts): core schema, no tags. */
   yaml(name: string): unknown {
     const value = this.raw(name);
     if (value === undefined) return undefined;
     try {
-      return loadYaml(value, { schema: CORE_SCHEMA });
+      return loadYaml(value, { origin: name, limits: { maxChars: 1024 * 1024 } });
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : 'unreadable';
-      throw new InputError(name, `is not valid YAML or JSON (${reason})`);
+      const reason = (error as Error).message.replace(`${name}: `, '');
+      throw new InputError(name, reason.startsWith('not valid YAML') ? `is ${reason}` : reason);
     }
   }
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadKubeConfig, maskInlineKubeConfig } from './config.js';
+import { kubeConfigDocumentSecrets, loadKubeConfig, maskInlineKubeConfig } from './config.js';
 
 const TOKEN = 'kube-token-0123456789abcdef';
 const KUBECONFIG = [
@@ -25,31 +25,75 @@ function recorder(): { secrets: string[]; register: (value: string) => void } {
 }
 
 describe('loadKubeConfig', () => {
-  it('registers the input and every credential in it, and returns the current context', async () => {
+  it('registers only the credentials of the input, and returns the current context', async () => {
     const { secrets, register } = recorder();
     const loaded = await loadKubeConfig({ inline: KUBECONFIG, registerSecret: register });
     expect(loaded.source).toBe('input');
     expect(loaded.contextName).toBe('ctx');
     expect(loaded.kubeConfig.getCurrentUser()?.token).toBe(TOKEN);
-    expect(secrets).toEqual([KUBECONFIG, TOKEN]);
+    // Not the whole text: registered line by line, it masked `kind: Config`, `users:` and every other line.
+    expect([...new Set(secrets)]).toEqual([TOKEN]);
   });
 
-  it('registers base64 input and its decoded text before parsing it', async () => {
+  it('registers base64 input as given, then the credentials of the decoded text', async () => {
     const encoded = Buffer.from(KUBECONFIG).toString('base64');
     const { secrets, register } = recorder();
     await loadKubeConfig({ inline: encoded, registerSecret: register });
-    expect(secrets.slice(0, 2)).toEqual([encoded, KUBECONFIG]);
-    expect(secrets).toContain(TOKEN);
+    expect([...new Set(secrets)]).toEqual([encoded, TOKEN]);
   });
 
-  it('rejects unparseable input without quoting it, after registering it', async () => {
+  it('rejects unparseable input without quoting it, after registering its token-like values', async () => {
     const { secrets, register } = recorder();
-    const bad = `clusters: [\n  secret-${TOKEN}: {`;
+    const bad = `clusters: [\n  token: ${TOKEN}\n  kind: Config\n  x: {`;
     const error = await loadKubeConfig({ inline: bad, registerSecret: register }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/^the kubeconfig input is not a valid kubeconfig/);
     expect((error as Error).message).not.toContain(TOKEN);
-    expect(secrets).toEqual([bad]);
+    expect(secrets).toEqual([TOKEN]);
+  });
+
+  it('refuses an alias bomb before client-node parses it', async () => {
+    const lines = ['apiVersion: v1', 'kind: Config', 'a0: &a0 "lol"'];
+    for (let i = 1; i <= 9; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(',')}]`,
+      );
+    await expect(loadKubeConfig({ inline: lines.join('\n'), registerSecret: () => undefined })).rejects.toThrow(
+      /not a valid kubeconfig \(expands to more than/,
+    );
+  });
+
+  it('finds every kind of credential: tokens, passwords, keys (base64 and PEM), exec env and args, auth-provider', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n';
+    const keyData = Buffer.from(pem).toString('base64');
+    const document = {
+      users: [
+        { name: 'a', user: { token: ' tok-aaaaaaaa ', password: 'pw-bbbbbbbb', username: 'admin' } },
+        { name: 'b', user: { 'client-key-data': keyData, 'client-certificate-data': 'Y2VydA==' } },
+        {
+          name: 'c',
+          user: {
+            exec: {
+              command: 'x',
+              env: [{ name: 'AWS_SECRET', value: 'env-secret-1' }],
+              args: ['--token=arg-tok-2', 'get'],
+            },
+          },
+        },
+        { name: 'd', user: { 'auth-provider': { name: 'oidc', config: { 'id-token': 'idt-3', 'client-id': 'cid' } } } },
+      ],
+    };
+    expect(kubeConfigDocumentSecrets(document)).toEqual([
+      'tok-aaaaaaaa',
+      'pw-bbbbbbbb',
+      keyData,
+      pem.trim(),
+      'env-secret-1',
+      'arg-tok-2',
+      'idt-3',
+    ]);
   });
 
   it('refuses a context the kubeconfig does not have', async () => {
@@ -71,7 +115,7 @@ describe('maskInlineKubeConfig', () => {
     const { secrets, register } = recorder();
     expect(maskInlineKubeConfig(` ${KUBECONFIG}\n`, register)).toBe(KUBECONFIG);
     expect(maskInlineKubeConfig(Buffer.from(KUBECONFIG).toString('base64'), register)).toBe(KUBECONFIG);
-    expect(secrets).toHaveLength(3);
+    expect(secrets).toEqual([TOKEN, Buffer.from(KUBECONFIG).toString('base64'), TOKEN]);
   });
 });
 

@@ -6,9 +6,9 @@
  * costs a step nothing until it really loads a kubeconfig: input errors, and paths that never talk to a cluster,
  * stay fast. Keep every other import of it in this package type-only.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { UserError } from '@gauntlet/action-kit';
+import { loadYaml, UserError } from '@gauntlet/action-kit';
 
 export interface LoadedKubeConfig {
   kubeConfig: KubeConfig;
@@ -39,10 +39,79 @@ function decodeIfBase64(text: string): string | undefined {
   return /\bclusters\s*:/.test(decoded) ? decoded : undefined;
 }
 
+/** Largest kubeconfig read, inline or from a file. */
+const MAX_KUBECONFIG_CHARS = 1024 * 1024;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /**
- * Registers an inline kubeconfig (the value as given and, if it is base64, the decoded text) with `registerSecret`
- * and returns the text to parse. Needs no Kubernetes client: a step can mask the input at once and load it only
- * when it needs a cluster. Returns undefined for an empty value.
+ * The secret values of a parsed kubeconfig document, and only those: user tokens and passwords, private keys
+ * (base64 and the PEM inside), exec plugin env values and secret-like arguments, auth-provider secrets. Structure
+ * (`kind: Config`, `users:`, server URLs, CA data) is not secret, and masking it would shred the log.
+ */
+export function kubeConfigDocumentSecrets(document: unknown): string[] {
+  const secrets = new Set<string>();
+  const add = (value: unknown): void => {
+    if (typeof value === 'string' && value.trim() !== '') secrets.add(value.trim());
+  };
+  const users = isRecord(document) && Array.isArray(document['users']) ? document['users'] : [];
+  for (const entry of users) {
+    const user = isRecord(entry) && isRecord(entry['user']) ? entry['user'] : undefined;
+    if (!user) continue;
+    add(user['token']);
+    add(user['password']);
+    const keyData = user['client-key-data'];
+    if (typeof keyData === 'string') {
+      add(keyData);
+      add(Buffer.from(keyData, 'base64').toString('utf8'));
+    }
+    const exec = isRecord(user['exec']) ? user['exec'] : undefined;
+    for (const env of Array.isArray(exec?.['env']) ? exec['env'] : []) if (isRecord(env)) add(env['value']);
+    for (const arg of Array.isArray(exec?.['args']) ? exec['args'] : []) {
+      const match = typeof arg === 'string' ? /^--?(?:token|password|secret|client-secret)[=:](.+)$/i.exec(arg) : null;
+      if (match) add(match[1]);
+    }
+    const provider = isRecord(user['auth-provider']) ? user['auth-provider'] : undefined;
+    const config = isRecord(provider?.['config']) ? provider['config'] : {};
+    for (const [key, value] of Object.entries(config)) if (/token|secret|password|key/i.test(key)) add(value);
+  }
+  return [...secrets];
+}
+
+/** Token-like values (long, no spaces) of `key: value` lines: what to mask of a kubeconfig we could not parse. */
+function tokenLikeValues(text: string): string[] {
+  const values: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const value = /^[\s-]*[\w.-]+\s*:\s*["']?([^\s"']{16,})["']?\s*$/.exec(line)?.[1];
+    if (value !== undefined) values.push(value);
+  }
+  return values;
+}
+
+/**
+ * Parses kubeconfig text with the bounded loader (no alias bomb can exhaust memory, no error quotes the text) and
+ * registers its secret values. A text that does not parse is refused, after its token-like values are registered.
+ */
+function parseAndMask(text: string, origin: string, registerSecret: (value: string) => void): unknown {
+  let document: unknown;
+  try {
+    document = loadYaml(text, { origin, limits: { maxChars: MAX_KUBECONFIG_CHARS } });
+  } catch (error) {
+    for (const value of tokenLikeValues(text)) registerSecret(value);
+    throw new UserError(`${origin} is not a valid kubeconfig (${(error as Error).message.replace(`${origin}: `, '')})`);
+  }
+  for (const secret of kubeConfigDocumentSecrets(document)) registerSecret(secret);
+  if (!isRecord(document)) throw new UserError(`${origin} is not a valid kubeconfig (not a mapping)`);
+  return document;
+}
+
+/**
+ * Registers the secrets of an inline kubeconfig (base64 input as given, whole, since its encoded form carries
+ * every secret; then each secret value of the decoded text) and returns the text to parse. Needs no Kubernetes
+ * client: a step can mask the input at once and load it only when it needs a cluster. Returns undefined for an
+ * empty value.
  */
 export function maskInlineKubeConfig(
   inline: string | undefined,
@@ -50,25 +119,39 @@ export function maskInlineKubeConfig(
 ): string | undefined {
   if (inline === undefined || inline.trim() === '') return undefined;
   const raw = inline.trim();
-  registerSecret(raw);
   const decoded = decodeIfBase64(raw);
-  if (decoded !== undefined) registerSecret(decoded);
-  return decoded ?? raw;
+  if (decoded !== undefined) registerSecret(raw);
+  const text = decoded ?? raw;
+  parseAndMask(text, 'the kubeconfig input', registerSecret);
+  return text;
 }
 
 export async function loadKubeConfig(options: LoadKubeConfigOptions): Promise<LoadedKubeConfig> {
-  // The inline value is registered before the client library loads, as before anything else.
+  // The inline value's secrets are registered before the client library loads, as before anything else. The
+  // bounded parse also vouches for the text client-node then parses again.
   const text = maskInlineKubeConfig(options.inline, options.registerSecret);
+  if (text === undefined && options.path) {
+    let fileText: string;
+    try {
+      const size = statSync(options.path).size;
+      if (size > MAX_KUBECONFIG_CHARS)
+        throw new UserError(`the kubeconfig file is larger than ${MAX_KUBECONFIG_CHARS} bytes`);
+      fileText = readFileSync(options.path, 'utf8');
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      throw new UserError('the kubeconfig file could not be read');
+    }
+    parseAndMask(fileText, 'the kubeconfig file', options.registerSecret);
+  }
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   let source: LoadedKubeConfig['source'];
   if (text !== undefined) {
     try {
       kc.loadFromString(text);
-    } catch (error) {
-      // The parser's message quotes the offending text, which may be a credential: keep only the line number.
-      const line = /line (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
-      throw new UserError(`the kubeconfig input is not a valid kubeconfig${line ? ` (near line ${line})` : ''}`);
+    } catch {
+      // The parser's message quotes the offending text, which may be a credential.
+      throw new UserError('the kubeconfig input is not a valid kubeconfig');
     }
     source = 'input';
   } else if (options.path) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +108,53 @@ describe('loadStack', () => {
     expect(loadStack(['k8s/*'], dir).map((o) => o.object.metadata?.name)).toEqual(['a', 'b']);
     expect(loadStack(['k8s'], dir)).toHaveLength(2);
     expect(() => loadStack(['missing/*.yaml'], dir)).toThrow(/matches no YAML/);
+  });
+
+  /** ~500 bytes: nine levels of nine aliases, 9^9 leaves once substituteVariables copies the tree. */
+  const bomb = [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata: {name: bomb}',
+    'data:',
+    '  a0: &a0 "lol"',
+    ...Array.from({ length: 9 }, (_, i) => `  a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(',')}]`),
+  ].join('\n');
+
+  it('refuses a nested alias bomb by its expanded size, before anything walks it', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stack-'));
+    writeFileSync(path.join(dir, 'bomb.yaml'), bomb);
+    expect(() => loadStack(['bomb.yaml'], dir)).toThrow(/^bomb\.yaml: expands to more than 1000000 nodes/);
+  });
+
+  it('spends one expansion budget over all files of the stack', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stack-'));
+    // Each file alone is under the cap (9^6 = 531441 leaves), the two together are not.
+    const half = bomb.split('\n').slice(0, 11).join('\n');
+    writeFileSync(path.join(dir, 'a.yaml'), half);
+    writeFileSync(path.join(dir, 'b.yaml'), half.replace('name: bomb', 'name: bomb2'));
+    expect(() => loadStack(['a.yaml'], dir)).not.toThrow();
+    expect(() => loadStack(['*.yaml'], dir)).toThrow(/^b\.yaml: expands to more than \d+ nodes/);
+  });
+
+  it('honours the deadline while reading', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stack-'));
+    writeFileSync(path.join(dir, 'a.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n');
+    expect(() => loadStack(['a.yaml'], dir, { deadline: 1, now: () => 2 })).toThrow(/deadline passed/);
+  });
+
+  it('reads manifests from the workspace only: no absolute pattern, no .., no symlink out', () => {
+    const top = mkdtempSync(path.join(os.tmpdir(), 'stack-'));
+    const dir = path.join(top, 'ws');
+    mkdirSync(path.join(top, 'outside'), { recursive: true });
+    mkdirSync(dir);
+    writeFileSync(path.join(top, 'outside', 'x.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
+    symlinkSync(path.join(top, 'outside'), path.join(dir, 'linked'));
+    symlinkSync(path.join(top, 'outside', 'x.yaml'), path.join(dir, 'file.yaml'));
+    expect(() => loadStack([path.join(top, 'outside', 'x.yaml')], dir)).toThrow(/absolute pattern/);
+    expect(() => loadStack(['../outside/*.yaml'], dir)).toThrow(/leaves the workspace/);
+    expect(() => loadStack(['linked/*.yaml'], dir)).toThrow(/outside the workspace through a symbolic link/);
+    expect(() => loadStack(['linked'], dir)).toThrow(/outside the workspace through a symbolic link/);
+    expect(() => loadStack(['file.yaml'], dir)).toThrow(/outside the workspace through a symbolic link/);
   });
 });
 

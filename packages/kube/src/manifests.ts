@@ -5,8 +5,14 @@
  */
 import { globSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { loadAll, CORE_SCHEMA } from 'js-yaml';
-import { UserError } from '@gauntlet/action-kit';
+import {
+  confineGlob,
+  DEFAULT_STRUCTURED_LIMITS,
+  isInside,
+  loadYamlDocuments,
+  UserError,
+  type ExpansionBudget,
+} from '@gauntlet/action-kit';
 import type { KubeObject } from './client.js';
 
 export interface ManifestSource {
@@ -21,13 +27,30 @@ export interface StackObject {
 }
 
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
+/** All files of the stack together, as read and as expanded (aliases counted each time used). */
+const MAX_STACK_BYTES = 16 * 1024 * 1024;
 const MAX_OBJECTS = 1_000;
+
+export interface LoadStackOptions {
+  /** Epoch milliseconds: the step's deadline; reading the stack stops with an error past it. */
+  deadline?: number;
+  now?: () => number;
+}
 
 /** Resolves paths and globs against `cwd`, sorted and de-duplicated; a pattern that matches nothing is an error. */
 export function resolveManifestFiles(patterns: readonly string[], cwd: string): string[] {
   const files = new Set<string>();
   for (const pattern of patterns) {
-    const matches = globSync(pattern, { cwd }).map((match) => path.resolve(cwd, match));
+    // Manifests come from the workspace only: no absolute pattern, no .., no symlink out (the PR controls both).
+    confineGlob(pattern, { input: 'manifests' });
+    const matches = globSync(pattern, { cwd })
+      .map((match) => path.resolve(cwd, match))
+      .filter((match) => {
+        if (isInside(cwd, match)) return true;
+        throw new UserError(
+          `Input 'manifests': ${JSON.stringify(path.relative(cwd, match))} leads outside the workspace through a symbolic link`,
+        );
+      });
     const yaml = matches.filter((file) => {
       try {
         return statSync(file).isFile() && /\.(ya?ml|json)$/i.test(file);
@@ -39,7 +62,15 @@ export function resolveManifestFiles(patterns: readonly string[], cwd: string): 
     for (const match of matches) {
       try {
         if (statSync(match).isDirectory()) {
-          for (const inner of globSync('*.{yaml,yml,json}', { cwd: match })) yaml.push(path.resolve(match, inner));
+          for (const inner of globSync('*.{yaml,yml,json}', { cwd: match })) {
+            const file = path.resolve(match, inner);
+            if (!isInside(cwd, file)) {
+              throw new UserError(
+                `Input 'manifests': ${JSON.stringify(path.relative(cwd, file))} leads outside the workspace through a symbolic link`,
+              );
+            }
+            yaml.push(file);
+          }
         }
       } catch {
         // vanished between glob and stat
@@ -52,14 +83,14 @@ export function resolveManifestFiles(patterns: readonly string[], cwd: string): 
 }
 
 /** Parses one file's YAML documents (core schema: no custom tags); `kind: List` items are flattened. */
-export function parseManifests(text: string, file: string): StackObject[] {
-  let documents: unknown[];
-  try {
-    documents = loadAll(text, { schema: CORE_SCHEMA, filename: file });
-  } catch (error) {
-    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : 'unreadable';
-    throw new UserError(`${file}: not valid YAML (${reason.slice(0, 200)})`);
-  }
+export function parseManifests(
+  text: string,
+  file: string,
+  options: LoadStackOptions & { budget?: ExpansionBudget } = {},
+): StackObject[] {
+  // Bounded: size, depth, aliases and the expanded size (a few hundred bytes of nested aliases expand to 10^9
+  // nodes once variables are substituted), and the deadline.
+  const documents = loadYamlDocuments(text, { origin: file, limits: { maxChars: MAX_FILE_BYTES }, ...options });
   const objects: StackObject[] = [];
   documents.forEach((doc, document) => {
     if (doc === null || doc === undefined) return;
@@ -97,12 +128,19 @@ export function where(source: ManifestSource): string {
   return `${source.file}#${source.document + 1}`;
 }
 
-export function loadStack(patterns: readonly string[], cwd: string): StackObject[] {
+export function loadStack(patterns: readonly string[], cwd: string, options: LoadStackOptions = {}): StackObject[] {
   const objects: StackObject[] = [];
+  const budget: ExpansionBudget = { nodes: DEFAULT_STRUCTURED_LIMITS.maxNodes, chars: MAX_STACK_BYTES };
+  let bytes = 0;
   for (const file of resolveManifestFiles(patterns, cwd)) {
-    if (statSync(file).size > MAX_FILE_BYTES)
-      throw new UserError(`${path.relative(cwd, file)}: larger than ${MAX_FILE_BYTES} bytes`);
-    objects.push(...parseManifests(readFileSync(file, 'utf8'), path.relative(cwd, file) || file));
+    const size = statSync(file).size;
+    if (size > MAX_FILE_BYTES) throw new UserError(`${path.relative(cwd, file)}: larger than ${MAX_FILE_BYTES} bytes`);
+    bytes += size;
+    if (bytes > MAX_STACK_BYTES)
+      throw new UserError(`the stack's files are larger than ${MAX_STACK_BYTES} bytes together`);
+    objects.push(
+      ...parseManifests(readFileSync(file, 'utf8'), path.relative(cwd, file) || file, { ...options, budget }),
+    );
     if (objects.length > MAX_OBJECTS) throw new UserError(`the stack has more than ${MAX_OBJECTS} objects`);
   }
   return objects;

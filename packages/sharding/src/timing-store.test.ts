@@ -140,3 +140,10 @@ describe('readTimingStoreFile', () => {
     expect(log.messages('warning')[0]).toContain('size cap');
   });
 });
+
+describe('timing files: bounded', () => {
+  it('a 1 Mi-deep JSON array is corrupt data, not a parser crash', () => {
+    expect(parseTolerantJson('['.repeat(1024 * 1024))).toBeUndefined();
+    expect(parseTolerantJson(`${'['.repeat(200)}NaN${']'.repeat(200)}`)).toBeUndefined();
+  });
+});

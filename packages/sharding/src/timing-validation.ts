@@ -4,7 +4,7 @@
  * fail a run or lose a test: bad entries are dropped (their tests get estimates), and each kind of problem is
  * reported once, with a count and one example, so a 100,000-entry corrupt file gives a handful of log lines.
  */
-import { neutralize, type Logger } from '@gauntlet/action-kit';
+import { checkJsonBounds, neutralize, type Logger } from '@gauntlet/action-kit';
 
 /** Caps applied to timing data. */
 export interface TimingLimits {
@@ -138,6 +138,13 @@ export const NON_FINITE = '\u0000gauntlet-non-finite\u0000';
  * drop the entry instead of rejecting the whole file. Returns undefined for anything else that is not JSON.
  */
 export function parseTolerantJson(text: string): unknown {
+  // Depth first: JSON.parse would build a 16 Mi-deep array of `[[[…` before anything could refuse it. (Size is
+  // the caller's maxBytes; the value count is bounded by it.)
+  try {
+    checkJsonBounds(text, { origin: 'timings', limits: { maxChars: Infinity, maxNodes: Infinity } });
+  } catch {
+    return undefined;
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {

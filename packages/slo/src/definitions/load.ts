@@ -1,4 +1,4 @@
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { loadYamlDocuments } from '@gauntlet/action-kit';
 import { Field } from './fields.js';
 import { parseInlineDocument } from './inline.js';
 import { parseOpenSloDocuments } from './openslo.js';
@@ -30,10 +30,15 @@ export function loadSlos(sources: readonly SloSource[]): SloSet {
       throw new SloDefinitionError(source.origin, '', `larger than ${MAX_SOURCE_CHARS} characters`);
     let docs: unknown[];
     try {
-      docs = loadAll(source.text, { schema: CORE_SCHEMA });
+      // The bounded loader: aliases cannot expand past its caps, and the message quotes no text of the file.
+      docs = loadYamlDocuments(source.text, { origin: source.origin, limits: { maxChars: MAX_SOURCE_CHARS } });
     } catch (error) {
-      const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      throw new SloDefinitionError(source.origin, '', `not valid YAML: ${message}`);
+      const message = (error as Error).message.replace(`${source.origin}: `, '');
+      throw new SloDefinitionError(
+        source.origin,
+        '',
+        message.replace(/^not valid YAML \((.*)\)$/, 'not valid YAML: $1'),
+      );
     }
     const fields = docs
       .map((doc, i) => new Field(source.origin, docs.length > 1 ? `(document ${i + 1})` : '', doc))
