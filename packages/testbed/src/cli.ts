@@ -1,6 +1,7 @@
 // pnpm env:up | env:down | env:status. Progress goes to stderr; stdout carries only the connection facts
 // as shell assignments, so `eval "$(pnpm -s env:up)"` works, or JSON with --json.
-import { down, status, up, type StatusReport } from './testbed.js';
+import type { BrokerKind } from './brokers/index.js';
+import { allComponents, brokerComponents, down, status, up, type StatusReport } from './testbed.js';
 
 function printReport(r: StatusReport, json: boolean): void {
   if (json) {
@@ -13,6 +14,9 @@ function printReport(r: StatusReport, json: boolean): void {
     `export GAUNTLET_PROMETHEUS_URL=${r.prometheusUrl ?? ''}`,
     `export GAUNTLET_PROMETHEUS_TARGETS_DIR=${r.prometheusTargetsDir ?? ''}`,
     `export GAUNTLET_TOXIPROXY_URL=${r.toxiproxyUrl ?? ''}`,
+    ...(r.natsUrl ? [`export GAUNTLET_NATS_URL=${r.natsUrl}`] : []),
+    ...(r.rabbitmqUrl ? [`export GAUNTLET_RABBITMQ_URL=${r.rabbitmqUrl}`] : []),
+    ...(r.kafkaBootstrap ? [`export GAUNTLET_KAFKA_BOOTSTRAP=${r.kafkaBootstrap}`] : []),
     `# api server ${r.apiServerUrl ?? '-'}; healthy: cluster=${r.healthy.cluster} prometheus=${r.healthy.prometheus} toxiproxy=${r.healthy.toxiproxy}; state ${r.stateDir}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -24,7 +28,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'up': {
       const started = Date.now();
-      const r = await up();
+      // `env:up nats kafka` also starts those brokers (they are never started by default).
+      const brokers = rest.filter((a): a is BrokerKind => (brokerComponents as readonly string[]).includes(a));
+      const r = await up({ components: [...allComponents, ...brokers] });
       process.stderr.write(
         `[testbed] up in ${((Date.now() - started) / 1000).toFixed(1)} s (started: ${r.started.join(', ') || 'nothing, all running'})\n`,
       );

@@ -5,6 +5,7 @@ export {
   release,
   status,
   allComponents,
+  brokerComponents,
   type Component,
   type UpOptions,
   type UpResult,
@@ -20,3 +21,10 @@ export { stageKeys } from './kwok-stages.js';
 export { nodeKeys, defaultFakeNodes, type FakeNodeSpec } from './fake-nodes.js';
 export { ToxiproxyClient, type ToxiproxyProxy, type Toxic } from './toxiproxy-client.js';
 export { remoteWrite, type RemoteWriteSeries } from './prometheus-remote-write.js';
+export {
+  ensureBrokers,
+  brokerProcessControl,
+  type BrokerKind,
+  type BrokerFacts,
+  type BrokerProcessControl,
+} from './brokers/index.js';

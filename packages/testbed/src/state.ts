@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { isProcessAlive } from './processes.js';
 import { sleep } from './progress.js';
 import { runStateDir } from './paths.js';
+import type { KafkaState } from './brokers/kafka.js';
+import type { NatsState } from './brokers/nats.js';
+import type { RabbitmqState } from './brokers/rabbitmq.js';
 
 export interface ClusterState {
   name: string;
@@ -34,13 +37,17 @@ export interface TestbedState {
   cluster?: ClusterState;
   prometheus?: PrometheusState;
   toxiproxy?: ToxiproxyState;
+  /** Message brokers: started only for the tests that ask for them (ensureBrokers), never by default. */
+  nats?: NatsState;
+  rabbitmq?: RabbitmqState;
+  kafka?: KafkaState;
   /**
    * Pids of test runs (vitest global set-ups) currently using the test bed. Several runs on one machine
    * share it; the last one to leave stops what set-ups started (`autoStop`).
    */
   holders?: number[];
   /** Components started by a test run rather than by `env:up`: stopped when the last holder leaves. */
-  autoStop?: ('cluster' | 'prometheus' | 'toxiproxy')[];
+  autoStop?: ('cluster' | 'prometheus' | 'toxiproxy' | 'nats' | 'rabbitmq' | 'kafka')[];
 }
 
 export function stateFile(): string {

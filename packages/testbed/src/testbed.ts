@@ -9,9 +9,13 @@ import { isProcessAlive } from './processes.js';
 import { stderrLogger, type Logger } from './progress.js';
 import { readState, withStateLock, writeState, type TestbedState } from './state.js';
 import { startToxiproxy, stopToxiproxy, toxiproxyHealthy } from './toxiproxy.js';
+import { brokerHealthy, startBroker, stopBroker, type BrokerKind } from './brokers/index.js';
 
-export type Component = 'cluster' | 'prometheus' | 'toxiproxy';
+export type Component = 'cluster' | 'prometheus' | 'toxiproxy' | BrokerKind;
+/** What `up()` starts by default (and the vitest global set-up): brokers are started only on request. */
 export const allComponents: readonly Component[] = ['cluster', 'prometheus', 'toxiproxy'];
+export const brokerComponents: readonly BrokerKind[] = ['nats', 'rabbitmq', 'kafka'];
+const isBroker = (c: Component): c is BrokerKind => (brokerComponents as readonly string[]).includes(c);
 
 export interface UpOptions {
   /** Which components to bring up (default: all). */
@@ -47,6 +51,8 @@ async function healthy(state: TestbedState, c: Component): Promise<boolean> {
         isProcessAlive(state.toxiproxy.pid, 'toxiproxy-server') &&
         (await toxiproxyHealthy(state.toxiproxy.url))
       );
+    default:
+      return brokerHealthy(state, c);
   }
 }
 
@@ -76,8 +82,19 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     }
     writeState(state);
     if (toStart.length === 0) return { state, started };
-    const bins = await ensureBinaries(log);
-    for (const c of toStart) {
+    // Brokers need no Go binaries and start in parallel (Kafka's JVM and RabbitMQ's Erlang node take seconds).
+    const brokers = toStart.filter(isBroker);
+    const brokerStarts = Promise.allSettled(
+      brokers.map(async (b) => {
+        await stopBroker(state, b);
+        await startBroker(state, b, runDir, log);
+        started.push(b);
+      }),
+    );
+    const core = toStart.filter((c) => !isBroker(c));
+    const bins = core.length ? await ensureBinaries(log) : undefined;
+    for (const c of core) {
+      if (!bins) break;
       // Whatever is recorded for this component is dead or unhealthy: clean it up before restarting.
       if (c === 'cluster') {
         await deleteCluster(bins, runDir, state.cluster?.name, log);
@@ -98,6 +115,9 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
       writeState(state); // after each component, so a failure later still lets `down` find this one
       started.push(c);
     }
+    const failed = (await brokerStarts).filter((r) => r.status === 'rejected');
+    writeState(state);
+    if (failed[0]) throw (failed[0]).reason;
     return { state, started };
   });
 }
@@ -132,11 +152,17 @@ export interface DownOptions {
 /** Stops the requested components (default: all). Never fails on already-stopped or half-started ones. */
 export async function down(opts: DownOptions = {}): Promise<void> {
   const log = opts.log ?? stderrLogger;
-  const wanted = opts.components ?? allComponents;
+  const wanted = opts.components ?? [...allComponents, ...brokerComponents];
   const runDir = runStateDir();
   await withStateLock(async () => {
     const state = readState();
     state.autoStop = (state.autoStop ?? []).filter((c) => !wanted.includes(c));
+    for (const b of wanted.filter(isBroker)) {
+      if (!state[b]) continue;
+      await stopBroker(state, b);
+      writeState(state);
+      log(`${b}: stopped`);
+    }
     if (wanted.includes('toxiproxy')) {
       await stopToxiproxy(state.toxiproxy);
       delete state.toxiproxy;
@@ -170,12 +196,18 @@ export interface StatusReport {
   prometheusUrl?: string;
   prometheusTargetsDir?: string;
   toxiproxyUrl?: string;
+  natsUrl?: string;
+  rabbitmqUrl?: string;
+  rabbitmqManagementUrl?: string;
+  kafkaBootstrap?: string;
   healthy: Record<Component, boolean>;
 }
 
 export async function status(): Promise<StatusReport> {
   const state = readState();
-  const [cluster, prometheus, toxiproxy] = await Promise.all(allComponents.map((c) => healthy(state, c)));
+  const [cluster, prometheus, toxiproxy, nats, rabbitmq, kafka] = await Promise.all(
+    [...allComponents, ...brokerComponents].map((c) => healthy(state, c)),
+  );
   return {
     stateDir: runStateDir(),
     kubeconfig: state.cluster?.kubeconfig,
@@ -183,6 +215,17 @@ export async function status(): Promise<StatusReport> {
     prometheusUrl: state.prometheus?.url,
     prometheusTargetsDir: state.prometheus?.targetsDir,
     toxiproxyUrl: state.toxiproxy?.url,
-    healthy: { cluster: !!cluster, prometheus: !!prometheus, toxiproxy: !!toxiproxy },
+    natsUrl: state.nats?.url,
+    rabbitmqUrl: state.rabbitmq?.url,
+    rabbitmqManagementUrl: state.rabbitmq?.managementUrl,
+    kafkaBootstrap: state.kafka?.bootstrap,
+    healthy: {
+      cluster: !!cluster,
+      prometheus: !!prometheus,
+      toxiproxy: !!toxiproxy,
+      nats: !!nats,
+      rabbitmq: !!rabbitmq,
+      kafka: !!kafka,
+    },
   };
 }

@@ -76,7 +76,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     toxiproxyUrl: externalToxi ?? state.toxiproxy?.url ?? '',
     kwok: !externalKubeconfig,
   };
-  const env = factsToEnv(facts);
+  // Brokers are started lazily by the tests that need them (ensureBrokers), registered to this run's pid.
+  const env = { ...factsToEnv(facts), GAUNTLET_TESTBED_HOLDER: String(process.pid) };
   const previous: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) {
     previous[k] = process.env[k];
@@ -94,7 +95,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-    if (!wanted.length) return;
+    // Even with everything provided from outside, a test may have started brokers under this run's pid.
     const keep = process.env.GAUNTLET_KEEP_TESTBED === '1';
     // Another vitest run on this machine may be using the same test bed: `release` stops what test runs
     // started only when this is the last one, and never what `env:up` started.
