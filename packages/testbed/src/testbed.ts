@@ -117,7 +117,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     }
     const failed = (await brokerStarts).filter((r) => r.status === 'rejected');
     writeState(state);
-    if (failed[0]) throw (failed[0]).reason;
+    if (failed[0]) throw failed[0].reason;
     return { state, started };
   });
 }
