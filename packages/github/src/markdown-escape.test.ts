@@ -1,3 +1,4 @@
+import { Marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { analyzeMarkdown } from './testing/markdown-structure.js';
 import { codeBlock, escapeMarkdown, escapeTableCell, inlineCode } from './markdown-escape.js';
@@ -23,7 +24,9 @@ function expectInert(markdown: string) {
 describe('escapeMarkdown', () => {
   it.each(INJECTION_CORPUS.map((t) => [t]))('renders %j literally as a paragraph', (text) => {
     const s = expectInert(`Name: ${escapeMarkdown(text)}`);
-    expect(s.texts.join('').replace(/\s+/g, ' ').trim()).toBe(`Name: ${expectedLiteral(text)}`.trim());
+    // The paragraph as a reader copies it (text and code spans, nothing stripped) is the literal text.
+    // (Whitespace as the browser shows it: runs collapse.)
+    expect(s.paragraphs.map((p) => p.replace(/\s+/g, ' '))).toEqual([`Name: ${expectedLiteral(text)}`.trim()]);
     expect(s.tables).toEqual([]);
   });
 
@@ -50,6 +53,76 @@ describe('escapeTableCell', () => {
   });
 });
 
+/** What a reader copies from a rendered cell: the HTML's text content. */
+function textContent(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, '')
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCodePoint(parseInt(n, 16)))
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+function renderedCells(markdown: string): string[] {
+  const html = new Marked({ gfm: true }).parse(markdown, { async: false });
+  return [...html.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) => textContent(m[1] ?? ''));
+}
+
+/** Names, ids and times users copy out of a report, each of which used to come back with zero-width spaces in it. */
+const COPIED = [
+  'pr-1a2b3c-12',
+  'preview-pr-9f8e7d-4821',
+  'ref-0a1b2c-3d4e5f6a7b',
+  'a5c3785ed8d6a35868bc169f07e40e889087fd2e',
+  'a5c3785',
+  '2024-05-01T10:00:00Z',
+  '2024-05-01T10:00:00.123+02:00',
+  'Wed, 01 May 2024 10:00:00 GMT',
+  'tests/test_api.py::TestOrders::test_create[user@example.com-1]',
+  'tests/test_api.py::test_list[#1]',
+  'spec/models/user_spec.rb[1:2:3]',
+  'com.acme.orders.OrderServiceTest#testCreate',
+  'TestParse/case_#01/sub_test',
+  'Orders › creates an order for @alice (issue #12)',
+  'crate::parse::tests::works',
+  'ghcr.io/acme/shop:1.2.3@sha256:9a3f0c1b2d4e5f60718293a4b5c6d7e8f9012345',
+  'feature/x_y-z',
+  'snake_case_name and __dunder__',
+  '1. not a list',
+  '- not a list either',
+  '# not a heading #',
+  'a | b',
+  'C:\\work\\file.ts',
+  'price $5 and 10% off *today*',
+];
+
+describe('copying a rendered cell back', () => {
+  it.each(COPIED.map((t) => [t]))('gives exactly %j, with no zero-width space in the Markdown', (text) => {
+    const markdown = escapeTableCell(text);
+    expect(markdown).not.toContain('\u200b');
+    const table = ['| value |', '| --- |', `| ${markdown} |`].join('\n');
+    expect(renderedCells(table)).toEqual([text]);
+    // The same through the GFM parser the injection tests use, and GitHub's post-render references stay inert.
+    const s = expectInert(table);
+    expect(s.tables[0]).toEqual([[text]]);
+  });
+
+  it('leaves names, timestamps and snake_case untouched in the Markdown itself', () => {
+    for (const text of ['pr-1a2b3c-12', '2024-05-01T10:00:00Z', 'crate::parse', 'run 1234567890', 'a_b_c'])
+      expect(escapeMarkdown(text)).toBe(text);
+  });
+
+  it('renders the injection corpus without links, images or HTML in marked either', () => {
+    const rows = INJECTION_CORPUS.map((t) => `| ${escapeTableCell(t)} |`);
+    const html = new Marked({ gfm: true }).parse(['| x |', '| --- |', ...rows].join('\n'), { async: false });
+    expect(html).not.toMatch(/<(?!\/?(?:table|thead|tbody|tr|th|td|code)\b)[a-z]/i);
+    expect(renderedCells(['| x |', '| --- |', ...rows].join('\n'))).toEqual(INJECTION_CORPUS.map(expectedLiteral));
+  });
+});
+
 describe('inlineCode', () => {
   it.each(INJECTION_CORPUS.filter((t) => t.trim() !== '').map((t) => [t]))('keeps %j in one code span', (text) => {
     const markdown = `x ${inlineCode(text)} y`;
@@ -67,7 +140,7 @@ describe('inlineCode', () => {
     expect(s.tables[0]).toHaveLength(texts.length);
     s.tables[0]!.forEach((cells, i) => {
       expect(cells).toHaveLength(1);
-      expect(cells[0]!.replace(/\u200b/g, '')).toBe(texts[i]);
+      expect(cells[0]).toBe(texts[i]);
     });
   });
 });

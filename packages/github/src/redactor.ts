@@ -1,7 +1,8 @@
 /**
  * Defence in depth against secrets in API payloads (comments, check output, annotations, job summary): masking
  * protects logs only, so a value that must never leave the runner is removed from every payload string, in its raw
- * form and in the forms our encoders turn it into (backslash escapes, HTML entities, zero-width spaces).
+ * form and in the forms our encoders turn it into (backslash escapes, HTML entities, the backticks of code spans around tokens GitHub would
+ * link, and the zero-width spaces that break comment delimiters in code).
  */
 
 /** Lines shorter than this are not redacted alone: replacing "a" or "}" would shred the report. */
@@ -9,7 +10,7 @@ const MIN_PIECE_LENGTH = 6;
 
 export type Redactor = (text: string) => string;
 
-const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '`': '&#96;' };
 
 function piecePattern(piece: string): string {
   let pattern = '';
@@ -19,7 +20,7 @@ function piecePattern(piece: string): string {
     else if (ENTITY[ch]) pattern += `(?:${literal}|${ENTITY[ch]})`;
     else if (/[!-/:-@[-`{-~]/.test(ch)) pattern += `\\\\?${literal}`;
     else pattern += literal;
-    pattern += '\\u200b?';
+    pattern += '[\\u200b`]*';
   }
   return pattern;
 }

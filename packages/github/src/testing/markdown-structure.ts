@@ -23,8 +23,10 @@ export interface MarkdownStructure {
   tables: string[][][];
   listItems: number;
   codeBlocks: string[];
-  /** Plain text outside code, with zero-width spaces removed. */
+  /** Plain text outside code, exactly as rendered (a zero-width space in it is a defect: it breaks copy and paste). */
   texts: string[];
+  /** Each paragraph as a reader copies it: its text and code spans, exactly as rendered. */
+  paragraphs: string[];
   mentions: string[];
   issueRefs: string[];
   shas: string[];
@@ -33,10 +35,8 @@ export interface MarkdownStructure {
   markers: number;
 }
 
-const ZWSP = /\u200b/g;
-
 export function plainTextOf(node: MdNode): string {
-  if (node.type === 'text' || node.type === 'inlineCode') return (node.value ?? '').replace(ZWSP, '');
+  if (node.type === 'text' || node.type === 'inlineCode') return node.value ?? '';
   if (node.type === 'html') return node.value ?? '';
   return (node.children ?? []).map(plainTextOf).join('');
 }
@@ -52,6 +52,7 @@ export function analyzeMarkdown(markdown: string): MarkdownStructure {
     listItems: 0,
     codeBlocks: [],
     texts: [],
+    paragraphs: [],
     mentions: [],
     issueRefs: [],
     shas: [],
@@ -81,17 +82,22 @@ export function analyzeMarkdown(markdown: string): MarkdownStructure {
       case 'code':
         result.codeBlocks.push(node.value ?? '');
         break;
+      case 'paragraph':
+        result.paragraphs.push(plainTextOf(node));
+        break;
       case 'table':
         result.tables.push((node.children ?? []).slice(1).map((row) => (row.children ?? []).map(plainTextOf)));
         break;
       case 'text': {
-        // GitHub finds these in rendered text (not in code); a ZWSP between trigger and name breaks them.
+        // GitHub finds these in rendered text (not in code spans, which is how the escaper stops them).
         const raw = node.value ?? '';
-        result.texts.push(raw.replace(ZWSP, ''));
+        result.texts.push(raw);
         result.mentions.push(...(raw.match(/(?<![\w`])@[A-Za-z0-9][A-Za-z0-9-]*(?:\/[A-Za-z0-9][\w.-]*)?/g) ?? []));
         result.issueRefs.push(...(raw.match(/(?<![\w&])#\d+|\bGH-\d+/gi) ?? []));
-        result.shas.push(...(raw.match(/(?<![\w])[0-9a-f]{7,40}(?![\w])/gi) ?? []));
-        result.emoji.push(...(raw.match(/:[a-z0-9_+-]+:/gi) ?? []));
+        // A commit SHA has a digit and a letter (GitHub links only existing commits; an all-digit run is a number).
+        result.shas.push(...(raw.match(/(?<![\w])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![\w])/gi) ?? []));
+        // GitHub's emoji names are lower case; a name has a letter or is one of the numeric ones (":00:" is not).
+        result.emoji.push(...(raw.match(/:(?:[a-z0-9_+-]*[a-z][a-z0-9_+-]*|100|1234|\+1|-1):/g) ?? []));
         break;
       }
     }
