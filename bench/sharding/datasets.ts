@@ -1,9 +1,9 @@
 /**
  * Loads the timing datasets (shared/datasets/timings, see its PROVENANCE.md) into one shape: versions of
  * `key → seconds`, oldest first, with the granularity each suite is split at. The directory is found relative to
- * this script (repo root/../shared/datasets/timings), never by absolute path.
+ * this script (the nearest shared/datasets/timings above the repo root, or GAUNTLET_DATASETS), never by absolute path.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@gauntlet/action-kit';
@@ -11,7 +11,21 @@ import { importKnapsackReport, importPytestDurations, junitDurations, parseJUnit
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
-export const DATASETS_DIR = resolve(repoRoot, '..', 'shared', 'datasets', 'timings');
+
+/**
+ * `GAUNTLET_DATASETS` when set, else the nearest `shared/datasets/timings` above the repository root (the checkout
+ * may be a worktree nested deeper than the integration checkout).
+ */
+function findDatasets(): string {
+  const fromEnv = process.env['GAUNTLET_DATASETS'];
+  if (fromEnv) return resolve(fromEnv);
+  for (let dir = resolve(repoRoot, '..'); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'shared', 'datasets', 'timings');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return resolve(repoRoot, '..', 'shared', 'datasets', 'timings');
+  }
+}
+export const DATASETS_DIR = findDatasets();
 
 export type Level = 'test' | 'file';
 

@@ -2,7 +2,16 @@
  * Measuring splits: makespan of an assignment on actual durations, the lower bound, and an event simulation of
  * queue mode that drives the real queue transitions (@gauntlet/sharding queue-state) with a pull latency.
  */
-import { claim, complete, createQueueState, renew, type Lease, type QueueState } from '@gauntlet/sharding';
+import {
+  claim,
+  complete,
+  createQueueState,
+  handBackAfterMs,
+  release,
+  renew,
+  type Lease,
+  type QueueState,
+} from '@gauntlet/sharding';
 
 export function lowerBound(actual: ReadonlyMap<string, number>, keys: readonly string[], m: number): number {
   let total = 0;
@@ -27,7 +36,7 @@ export function makespan(shards: readonly (readonly string[])[], actual: Readonl
 
 export interface QueueSimOptions {
   readonly workers: number;
-  /** Round trip of one claim, in ms (the request reaches the store after half of it). */
+  /** Round trip of one request to the queue, in ms (it reaches the store after half of it). */
   readonly latencyMs: number;
   /** Ask for the next batch `leadFactor` × latency before the current one is expected (by estimate) to end. */
   readonly prefetch: boolean;
@@ -37,6 +46,14 @@ export interface QueueSimOptions {
   readonly maxMinBatchItems?: number;
   /** QueueOptions.rideAlongItems (default: the queue's). */
   readonly rideAlongItems?: number;
+  /** The action's lease-timeout (default its default, 10 min): leases last exactly this long unless renewed. */
+  readonly leaseTimeoutMs?: number;
+  /** Hand the batch claimed ahead back when the running one overruns (handBackAfterMs), as the action does. */
+  readonly handBack?: boolean;
+  /** Items handed out first (no history of their own), as the action passes them to the queue. */
+  readonly first?: readonly number[];
+  /** Called for every batch started (for diagnosing a pair). */
+  readonly onBatch?: (batch: { worker: number; start: number; end: number; items: readonly number[] }) => void;
 }
 
 export interface QueueSimResult {
@@ -44,23 +61,34 @@ export interface QueueSimResult {
   readonly claims: number;
   /** Work run, including items run twice after a lease was lost (equals the total when nothing was). */
   readonly executedMs: number;
+  /** Batches handed back unstarted. */
+  readonly handedBack: number;
 }
+
+/** The action's defaults (shard-and-run queue mode): lease-timeout 10 min, renewed every third of it. */
+export const ACTION_LEASE_TIMEOUT_MS = 10 * 60 * 1000;
+
+type EventKind = 'arrive' | 'response' | 'end' | 'prefetch' | 'tick' | 'renew' | 'renewed' | 'handback' | 'release';
 
 interface Event {
   t: number;
   seq: number;
   worker: number;
-  kind: 'arrive' | 'response' | 'renew';
+  kind: EventKind;
   result?: ReturnType<typeof claim>['result'];
   lease?: Lease;
+  /** Claim: the finished leases this claim completes. Renewal answer: whether it succeeded. */
+  completes?: readonly Lease[];
+  ok?: boolean;
+  token?: number;
 }
-
-/** Live workers renew their leases this often while running a batch (the heartbeat; leases last ≥ 10 min). */
-const HEARTBEAT_MS = 60_000;
 
 /** Min-heap of events by (time, sequence). */
 class Events {
   private readonly a: Event[] = [];
+  get size(): number {
+    return this.a.length;
+  }
   push(e: Event): void {
     const a = this.a;
     a.push(e);
@@ -95,9 +123,30 @@ class Events {
 }
 const less = (x: Event, y: Event): boolean => x.t < y.t || (x.t === y.t && x.seq < y.seq);
 
+interface Worker {
+  running?: { lease: Lease; start: number; end: number; token: number };
+  /** A batch claimed ahead (prefetched), not started. */
+  ahead?: Lease;
+  /** Batches that ran and are not completed yet: the next claim completes them (one write per batch). */
+  finished: Lease[];
+  claiming: boolean;
+  /** The claim in flight was sent while a batch ran (a prefetch): a `wait` answer is retried at once after it. */
+  prefetched: boolean;
+  /** Leases the worker's keeper renews: running, ahead, and finished until the claim completing it is sent. */
+  readonly held: Map<number, Lease>;
+  readonly lost: Set<number>;
+  done: boolean;
+  lastEnd: number;
+}
+
 /**
- * Simulates `workers` shards pulling batches. Items have estimates (what the queue orders and sizes batches by)
- * and actual durations (what running them takes).
+ * Simulates `workers` queue workers with the action's own policies (actions/shard-and-run queue-worker.ts): one
+ * claim per batch that also completes the previous one; the next claim sent `leadFactor` round trips before the
+ * running batch is expected to end; one batch held ahead at most; a keeper that renews every held lease (ahead,
+ * running, and finished until the completing claim is sent) every third of the lease timeout; a batch ahead whose
+ * lease was lost is skipped; `wait` answers retried after max(200 ms, min(5 s, retryAt − now)), at once after a
+ * prefetch; and, with handBack, the batch ahead handed back when the running one overruns. Items have
+ * estimates (what the queue orders and sizes batches by) and actual durations (what running them takes).
  */
 export function simulateQueue(
   estimateMs: readonly number[],
@@ -105,75 +154,151 @@ export function simulateQueue(
   options: QueueSimOptions,
 ): QueueSimResult {
   const { workers, latencyMs, prefetch } = options;
+  const half = latencyMs / 2;
   const lead = (options.leadFactor ?? 2) * latencyMs;
-  const minBatchMs = options.minBatchMs ?? 0;
-  let state: QueueState = createQueueState('sim', estimateMs, workers);
+  const leaseTimeoutMs = options.leaseTimeoutMs ?? ACTION_LEASE_TIMEOUT_MS;
+  const leaseOptions = { minLeaseMs: leaseTimeoutMs, leaseFactor: 0 };
+  const claimOptions = {
+    ...leaseOptions,
+    minBatchMs: options.minBatchMs ?? 0,
+    ...(options.maxMinBatchItems ? { maxMinBatchItems: options.maxMinBatchItems } : {}),
+    ...(options.rideAlongItems !== undefined ? { rideAlongItems: options.rideAlongItems } : {}),
+  };
+  const renewEvery = Math.max(100, Math.floor(leaseTimeoutMs / 3));
+  let state: QueueState = createQueueState('sim', estimateMs, workers, { first: options.first ?? [] });
   const events = new Events();
   let seq = 0;
+  let token = 0;
   let claims = 0;
   let executedMs = 0;
-  const busyUntil = new Array<number>(workers).fill(0);
-  const running: { lease: Lease; end: number }[][] = Array.from({ length: workers }, () => []);
-  const toComplete: Lease[][] = Array.from({ length: workers }, () => []);
-  const send = (w: number, t: number): void => {
+  let handedBack = 0;
+  const push = (e: Omit<Event, 'seq'>): void => events.push({ ...e, seq: seq++ });
+  const ws: Worker[] = Array.from({ length: workers }, () => ({
+    finished: [],
+    claiming: false,
+    prefetched: false,
+    held: new Map(),
+    lost: new Set(),
+    done: false,
+    lastEnd: 0,
+  }));
+
+  const sendClaim = (w: number, t: number): void => {
+    const wk = ws[w]!;
+    wk.claiming = true;
+    wk.prefetched = wk.running !== undefined;
+    const done = wk.finished.splice(0);
+    for (const lease of done) wk.held.delete(lease.id);
     claims++;
-    events.push({ t: t + latencyMs / 2, seq: seq++, worker: w, kind: 'arrive' });
+    push({ t: t + half, worker: w, kind: 'arrive', completes: done });
   };
-  for (let w = 0; w < workers; w++) send(w, 0);
-  let steps = 0;
-  for (let e = events.pop(); e; e = events.pop()) {
-    if (++steps > 5_000_000) {
-      throw new Error(
-        `queue simulation did not finish (${JSON.stringify({ t: e.t, leases: state.leases, running: running.map((r) => r.map((x) => [x.lease.id, x.end])), busyUntil })})`,
-      );
+  const start = (w: number, lease: Lease, t: number): void => {
+    const wk = ws[w]!;
+    if (wk.lost.has(lease.id)) {
+      sendClaim(w, t);
+      return;
     }
-    const w = e.worker;
-    if (e.kind === 'renew') {
-      const r = renew(state, e.lease!.id, e.t, undefined, e.lease!.items.length);
-      if (r) state = r.state;
-      continue;
-    }
-    if (e.kind === 'arrive') {
-      // Complete every batch this worker has finished by now, then claim (one write, as QueueClient does).
-      const finished = running[w]!.filter((r) => r.end <= e.t);
-      running[w] = running[w]!.filter((r) => r.end > e.t);
-      for (const r of finished) toComplete[w]!.push(r.lease);
-      for (const lease of toComplete[w]!.splice(0)) state = complete(state, lease).state;
-      const next = claim(state, `w${w}`, e.t, {
-        minBatchMs,
-        ...(options.maxMinBatchItems ? { maxMinBatchItems: options.maxMinBatchItems } : {}),
-        ...(options.rideAlongItems !== undefined ? { rideAlongItems: options.rideAlongItems } : {}),
-      });
-      state = next.state;
-      events.push({ t: e.t + latencyMs / 2, seq: seq++, worker: w, kind: 'response', result: next.result });
-      continue;
-    }
-    const result = e.result!;
-    if (result.kind === 'done') continue;
-    if (result.kind === 'wait') {
-      send(w, Math.max(e.t + 1000, Math.min(result.retryAt, e.t + 30_000)));
-      continue;
-    }
-    const lease = result.lease;
-    const start = Math.max(e.t, busyUntil[w]!);
+    wk.held.set(lease.id, lease);
     let run = 0;
     let est = 0;
     for (const i of lease.items) {
       run += actualMs[i]!;
       est += estimateMs[i]!;
     }
-    const end = start + run;
-    busyUntil[w] = end;
+    const tk = ++token;
+    wk.running = { lease, start: t, end: t + run, token: tk };
+    options.onBatch?.({ worker: w, start: t, end: t + run, items: lease.items });
     executedMs += run;
-    // Estimated end of this batch, anchored at its actual start: a worker never holds more than one batch ahead.
-    const estEnd = start + est;
-    running[w]!.push({ lease, end });
-    for (let hb = start + HEARTBEAT_MS; hb < end; hb += HEARTBEAT_MS) {
-      events.push({ t: hb + latencyMs / 2, seq: seq++, worker: w, kind: 'renew', lease });
-    }
-    // Next request: at the (actual) end of the work, or ahead of its estimated end when prefetching.
-    const at = prefetch ? Math.max(e.t, Math.min(end, estEnd - lead)) : end;
-    send(w, at);
+    push({ t: t + run, worker: w, kind: 'end', token: tk });
+    if (prefetch) push({ t: t + Math.max(0, est - lead), worker: w, kind: 'prefetch', token: tk });
+    if (options.handBack) push({ t: t + handBackAfterMs(est, latencyMs), worker: w, kind: 'handback', token: tk });
+  };
+
+  for (let w = 0; w < workers; w++) {
+    sendClaim(w, 0);
+    push({ t: renewEvery, worker: w, kind: 'tick' });
   }
-  return { makespanMs: Math.max(...busyUntil), claims, executedMs };
+  let steps = 0;
+  for (let e = events.pop(); e; e = events.pop()) {
+    if (++steps > 5_000_000) {
+      const leases = state.leases.map((l) => `${l.id} (${l.worker})`).join(', ');
+      throw new Error(`queue simulation did not finish (t=${e.t} ms, ${state.pending.length} pending, leases ${leases})`);
+    }
+    const w = e.worker;
+    const wk = ws[w]!;
+    switch (e.kind) {
+      case 'arrive': {
+        for (const lease of e.completes ?? []) state = complete(state, lease).state;
+        const next = claim(state, `w${w}`, e.t, claimOptions);
+        state = next.state;
+        push({ t: e.t + half, worker: w, kind: 'response', result: next.result });
+        break;
+      }
+      case 'response': {
+        wk.claiming = false;
+        const result = e.result!;
+        if (result.kind === 'batch') {
+          if (wk.running) {
+            wk.held.set(result.lease.id, result.lease);
+            wk.ahead = result.lease;
+          } else start(w, result.lease, e.t);
+        } else if (!wk.running) {
+          // Idle: after a prefetch the worker asks again at once (completing its finished batch); else it waits.
+          if (wk.prefetched || wk.finished.length > 0) sendClaim(w, e.t);
+          else if (result.kind === 'wait') sendClaim(w, e.t + Math.max(200, Math.min(5000, result.retryAt - e.t)));
+          else wk.done = true;
+        }
+        break;
+      }
+      case 'end': {
+        const running = wk.running;
+        if (!running || running.token !== e.token) break;
+        wk.finished.push(running.lease);
+        wk.lastEnd = e.t;
+        wk.running = undefined;
+        if (wk.claiming) break; // the prefetch answers, then the worker goes on
+        const ahead = wk.ahead;
+        wk.ahead = undefined;
+        if (ahead) start(w, ahead, e.t);
+        else sendClaim(w, e.t);
+        break;
+      }
+      case 'prefetch':
+        if (wk.running?.token === e.token && !wk.claiming && !wk.ahead) sendClaim(w, e.t);
+        break;
+      case 'handback':
+        if (wk.running?.token === e.token && wk.ahead) {
+          const ahead = wk.ahead;
+          wk.ahead = undefined;
+          wk.held.delete(ahead.id);
+          handedBack++;
+          push({ t: e.t + half, worker: w, kind: 'release', lease: ahead });
+        }
+        break;
+      case 'release':
+        state = release(state, e.lease!);
+        break;
+      case 'tick':
+        if (wk.done) break;
+        for (const lease of wk.held.values()) push({ t: e.t + half, worker: w, kind: 'renew', lease });
+        push({ t: e.t + renewEvery, worker: w, kind: 'tick' });
+        break;
+      case 'renew': {
+        const r = renew(state, e.lease!.id, e.t, leaseOptions, e.lease!.items.length);
+        if (r) state = r.state;
+        push({ t: e.t + half, worker: w, kind: 'renewed', lease: r?.lease ?? e.lease!, ok: r !== undefined });
+        break;
+      }
+      case 'renewed':
+        if (!wk.held.has(e.lease!.id)) break;
+        if (e.ok) wk.held.set(e.lease!.id, e.lease!);
+        else {
+          wk.held.delete(e.lease!.id);
+          wk.lost.add(e.lease!.id);
+        }
+        break;
+    }
+    if (ws.every((x) => x.done)) break;
+  }
+  return { makespanMs: Math.max(...ws.map((x) => x.lastEnd)), claims, executedMs, handedBack };
 }

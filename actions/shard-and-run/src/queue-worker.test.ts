@@ -101,12 +101,13 @@ describe('queue workers', () => {
       name: 'mem',
       close: () => undefined,
     };
-    // Estimates of 1 ms per item: every batch (at most 100 items) is expected to end before its 150 ms run does.
-    const run = fakeRun(150);
+    // Estimates of 8 ms per item, runs of 10 ms per item: every batch is expected to end before its run does (so the
+    // worker prefetches), but none runs twice its estimate (which would hand the batch ahead back).
+    const run = fakeRun((items) => items.length * 10);
     const worker = await drainQueue(
       recording,
       { worker: 1, workers: 1, leaseTimeoutMs: 60_000, signal: new AbortController().signal, logger: silentLogger },
-      withEstimates(0.0005),
+      withEstimates(0.008),
       async (items) => {
         expect(running).toBe(0);
         running++;
@@ -124,6 +125,60 @@ describe('queue workers', () => {
     expect(events.filter((e) => e === 'write-while-running')).toHaveLength(worker.batches);
     expect(events.filter((e) => e === 'write-between-runs')).toHaveLength(3);
   });
+
+  it('completes a batch even when the batch claimed ahead of it ends before its own prefetch', async () => {
+    // Batch 1 (100 items, ~100 ms estimated) runs 150 ms, so its prefetch claims batch 2 while it runs. Batch 2 runs
+    // in no time, before its own prefetch fires: two batches are then finished and uncompleted at once. Both must be
+    // completed by the next claim; forgetting the first kept its lease alive (renewed forever) and the queue never
+    // drained: the worker waited for itself until it was cancelled.
+    const store = new InMemoryQueueStore();
+    const access = { store, name: 'mem', close: () => undefined };
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), 4_000);
+    let calls = 0;
+    try {
+      const worker = await drainQueue(
+        access,
+        { worker: 1, workers: 1, leaseTimeoutMs: 60_000, signal: stop.signal, logger: silentLogger },
+        withEstimates(0.0005),
+        fakeRun(() => (calls++ === 0 ? 150 : 0)),
+      );
+      expect(worker.cancelled).toBe(false);
+      expect(itemKeys(worker.credited).sort()).toEqual(itemKeys(plan.shards.flatMap((s) => s.items)).sort());
+      expect((await store.read()).state?.completed).toBe(200);
+    } finally {
+      clearTimeout(timer);
+    }
+  }, 10_000);
+
+  it('hands the batch claimed ahead back when the running batch takes far longer than estimated', async () => {
+    const store = new InMemoryQueueStore();
+    const access = { store, name: 'mem', close: () => undefined };
+    const logger = new RecordingLogger();
+    const options = (worker: number) => ({
+      worker,
+      workers: 2,
+      leaseTimeoutMs: 60_000,
+      signal: new AbortController().signal,
+      logger,
+    });
+    let first = true;
+    // Worker 1's first batch (~250 ms estimated) runs 3 s; everything else runs as estimated (5 ms per item).
+    const slowOnce = fakeRun((items) => {
+      if (!first) return items.length * 5;
+      first = false;
+      return 3_000;
+    });
+    const [w1, w2] = await Promise.all([
+      drainQueue(access, options(1), withEstimates(0.005), slowOnce),
+      drainQueue(access, options(2), withEstimates(0.005), fakeRun((items) => items.length * 5)),
+    ]);
+    // The batch worker 1 had claimed ahead went back and worker 2 ran it, with everything else, meanwhile.
+    expect(logger.text()).toContain('handing the next batch');
+    expect(w1.batches).toBe(1);
+    const credited = [...itemKeys(w1.credited), ...itemKeys(w2.credited)];
+    expect(credited.sort()).toEqual(itemKeys(plan.shards.flatMap((s) => s.items)).sort());
+  }, 10_000);
 
   it('keeps renewing a batch that ran until the next claim completes it, so no lease lapses', async () => {
     const store = new InMemoryQueueStore();

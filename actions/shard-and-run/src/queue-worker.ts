@@ -11,9 +11,15 @@
  * Leases: every lease the worker holds (the batch claimed ahead, the one running, and the one that ran until the
  * next claim completes it) is renewed by one heartbeat, so only a dead worker's batches are re-queued. A batch
  * claimed ahead whose lease was lost is not started.
+ *
+ * Hand-back: a batch still running at HAND_BACK_FACTOR × its estimate hands the batch claimed ahead back to the
+ * queue unstarted, so a test far slower than its estimate does not hold other work hostage until it ends. Items
+ * planned with a guess (no timing of their own) are handed out first, while known work is left to absorb them.
  */
 import { errorMessage, neutralize, type Logger } from '@gauntlet/action-kit';
 import {
+  HAND_BACK_FACTOR,
+  handBackAfterMs,
   prefetchLeadMs,
   QueueClient,
   suggestedMinBatchMs,
@@ -80,6 +86,11 @@ export class WorkerPace {
     let testsMs = 0;
     for (const suite of result.report.suites) for (const c of suite.cases) testsMs += c.time * 1000;
     push(this.overheads, Math.max(0, only.durationMs - testsMs));
+  }
+
+  /** The median claim round trip measured so far (0 before the first). */
+  roundTripMs(): number {
+    return median(this.roundTrips);
   }
 
   /** How long before a batch's expected end to ask for the next. */
@@ -185,23 +196,29 @@ export async function drainQueue(
   };
   const pace = new WorkerPace();
   const keeper = new LeaseKeeper(client, Math.max(100, Math.floor(options.leaseTimeoutMs / 3)), logger);
-  /** The batch that ran and is not yet completed in the queue: the next claim completes it. */
-  let finished: { lease: Lease; report: JUnitReport } | undefined;
+  /**
+   * Batches that ran and are not yet completed in the queue: the next claim completes them all. Usually one; two
+   * when the batch claimed ahead ran out before its own prefetch fired (nothing claimed during it).
+   */
+  let finished: { lease: Lease; report: JUnitReport }[] = [];
   const claimNext = async (): Promise<ClaimResult> => {
     const done = finished;
-    // This claim completes it: a renewal answered after that must not read as a lost lease.
-    if (done) keeper.release(done.lease);
+    finished = [];
+    // This claim completes them: a renewal answered after that must not read as a lost lease.
+    for (const d of done) keeper.release(d.lease);
     const started = Date.now();
-    const outcome = await client.claim(done?.lease, { minBatchMs: pace.minBatchMs() });
+    const outcome = await client.claim(
+      done.map((d) => d.lease),
+      { minBatchMs: pace.minBatchMs() },
+    );
     pace.roundTrip(Date.now() - started);
-    if (done) {
-      finished = undefined;
-      if (outcome.completed) credit(out, items, done.report, outcome.completed.credited, logger);
-    }
+    if (outcome.completed) creditEach(out, items, done, outcome.completed.credited, logger);
     return outcome.claim;
   };
   try {
-    await client.initialize(estimateMs, options.workers);
+    // Items planned with a guess (no timing of their own) go out first: see createQueueState.
+    const first = items.flatMap((item, i) => (item.estimated ? [i] : []));
+    await client.initialize(estimateMs, options.workers, { first });
     logger.info(
       `Queue ${queue.name}: ${items.length} items for ${options.workers} workers; this is worker ${options.worker}.`,
     );
@@ -241,18 +258,37 @@ export async function drainQueue(
         },
         Math.max(0, expectedMs - pace.leadMs()),
       );
+      // Much slower than estimated: hand the batch claimed ahead back, so other workers run it meanwhile.
+      let handBack: Promise<void> | undefined;
+      const handBackTimer = setTimeout(
+        () => {
+          if (!prefetch) return;
+          handBack = prefetch.then(async (claim) => {
+            if (claim.kind !== 'batch') return;
+            keeper.release(claim.lease);
+            logger.info(
+              `Batch ${out.batches} is taking over ${HAND_BACK_FACTOR}× its estimate: handing the next batch (lease ${claim.lease.id}) back to the queue.`,
+            );
+            await client.release(claim.lease);
+          });
+        },
+        handBackAfterMs(expectedMs, pace.roundTripMs()),
+      );
       let result: ExecutionResult;
       try {
         result = await run(batch, `worker ${options.worker}, batch ${out.batches}`);
       } catch (error) {
         // The claim ahead may still be in flight: let it settle quietly, the error is the run's.
         prefetch?.catch(() => undefined);
+        handBack?.catch(() => undefined);
         throw error;
       } finally {
         clearTimeout(prefetchTimer);
+        clearTimeout(handBackTimer);
       }
       const next = prefetch ? await prefetch : undefined;
-      if (next?.kind === 'batch') ahead = next.lease;
+      if (handBack) await handBack;
+      else if (next?.kind === 'batch') ahead = next.lease;
       out.durationMs += result.durationMs;
       out.measured ||= result.attempts.some((a) => a.junitFiles > 0);
       pace.batch(result);
@@ -261,18 +297,30 @@ export async function drainQueue(
         out.cancelled = true;
         break;
       }
-      finished = { lease, report: result.report };
+      finished.push({ lease, report: result.report });
     }
-    if (finished) {
-      keeper.release(finished.lease);
-      const completed = await client.complete(finished.lease);
-      credit(out, items, finished.report, completed.credited, logger);
+    for (const done of finished.splice(0)) {
+      keeper.release(done.lease);
+      const completed = await client.complete(done.lease);
+      credit(out, items, done.report, completed.credited, logger);
     }
   } finally {
     keeper.stop();
     queue.close();
   }
   return out;
+}
+
+/** Credits several completed batches at once: each report with the credited items that were its own. */
+function creditEach(
+  out: WorkerRun,
+  items: readonly PlanItem[],
+  done: readonly { lease: Lease; report: JUnitReport }[],
+  credited: readonly number[],
+  logger: Logger,
+): void {
+  const set = new Set(credited);
+  for (const d of done) credit(out, items, d.report, d.lease.items.filter((i) => set.has(i)).sort((a, b) => a - b), logger);
 }
 
 function credit(

@@ -11,9 +11,11 @@ import {
   claim,
   complete,
   createQueueState,
+  release,
   renew,
   type ClaimResult,
   type CompleteResult,
+  type CreateQueueOptions,
   type Lease,
   type QueueOptions,
   type QueueState,
@@ -66,25 +68,37 @@ export class QueueClient {
   }
 
   /** Creates the queue if it does not exist yet (every worker may call this; the first write wins). */
-  async initialize(estimateMs: readonly number[], workers: number): Promise<void> {
+  async initialize(estimateMs: readonly number[], workers: number, create?: CreateQueueOptions): Promise<void> {
     await this.update((state) =>
       state
         ? { state, value: undefined }
-        : { state: createQueueState(this.options.planId, estimateMs, workers), value: undefined },
+        : { state: createQueueState(this.options.planId, estimateMs, workers, create), value: undefined },
     );
   }
 
   /**
-   * Completes `finished` (if given) and claims the next batch, in one write. `pace` overrides the batch options for
-   * this claim: a worker learns its round trip as it goes (see suggestedMinBatchMs).
+   * Completes `finished` (none, one, or several leases) and claims the next batch, in one write. Several: a worker
+   * holding a batch claimed ahead that ran faster than its prefetch fired has two finished batches to complete.
+   * `pace` overrides the batch options for this claim: a worker learns its round trip as it goes (see
+   * suggestedMinBatchMs). `completed` is what the finished leases were credited with, together.
    */
-  async claim(finished?: Lease, pace?: Pick<QueueOptions, 'minBatchMs'>): Promise<ClaimOutcome> {
+  async claim(finished?: Lease | readonly Lease[], pace?: Pick<QueueOptions, 'minBatchMs'>): Promise<ClaimOutcome> {
     const options = pace ? { ...this.options, ...pace } : this.options;
+    const leases: readonly Lease[] = finished === undefined ? [] : 'id' in finished ? [finished] : finished;
     return this.update((state) => {
       if (!state) throw new QueueError('the queue does not exist; initialize it first');
       let s = state;
       let completed: CompleteResult | undefined;
-      if (finished) ({ state: s, result: completed } = complete(s, finished));
+      for (const lease of leases) {
+        const r = complete(s, lease);
+        s = r.state;
+        completed = completed
+          ? {
+              credited: [...completed.credited, ...r.result.credited].sort((a, b) => a - b),
+              onTime: completed.onTime && r.result.onTime,
+            }
+          : r.result;
+      }
       const next = claim(s, this.options.worker, this.now(), options);
       return { state: next.state, value: completed ? { claim: next.result, completed } : { claim: next.result } };
     });
@@ -97,6 +111,11 @@ export class QueueClient {
       const r = complete(state, finished);
       return { state: r.state, value: r.result };
     });
+  }
+
+  /** Hands a claimed, unstarted batch back to the queue (see `release` in queue-state.ts). */
+  async release(lease: Lease): Promise<void> {
+    await this.update((state) => (state ? { state: release(state, lease), value: undefined } : { state: null, value: undefined }));
   }
 
   /**
@@ -144,4 +163,17 @@ export function prefetchLeadMs(observedRoundTripMs: number): number {
  */
 export function suggestedMinBatchMs(observedRoundTripMs: number): number {
   return Math.max(0, 2 * observedRoundTripMs);
+}
+
+/**
+ * A running batch that has taken this many times its estimate is "much slower than estimated": the worker hands
+ * the batch it claimed ahead back to the queue (`QueueClient.release`), so one overrunning batch cannot hold other
+ * work hostage until it ends. Twice: run-to-run noise rarely doubles a whole batch (same-day re-recordings differ by
+ * a median 1.8× per test, much less per batch), while the overruns that set a makespan are 10–1,000×.
+ */
+export const HAND_BACK_FACTOR = 2;
+
+/** When to hand the batch ahead back: HAND_BACK_FACTOR × the running batch's estimate, plus two round trips. */
+export function handBackAfterMs(batchEstimateMs: number, observedRoundTripMs: number): number {
+  return HAND_BACK_FACTOR * Math.max(0, batchEstimateMs) + 2 * Math.max(0, observedRoundTripMs);
 }

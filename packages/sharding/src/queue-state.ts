@@ -2,7 +2,11 @@
  * The dynamic queue's state and its pure transitions. Shards (workers) claim batches until nothing is left; a late
  * or slow shard simply does less work, which a static plan cannot absorb.
  *
- * - Order: longest first (by estimate), so the end of the run is made of small items and the tail is short.
+ * - Order: items whose estimate is a guess (no history of their own: new, renamed, never timed) first, then longest
+ *   first by estimate, so the end of the run is made of small, well-known items and the tail is short. A guessed
+ *   item handed out by its guess runs wherever the guess puts it; when the guess is far too low (10 renamed files
+ *   estimated at 1 s each took 737 s) and it runs last, it sets the makespan. Started first, there is still a
+ *   whole run of known work left to absorb it.
  * - Batch size: about remaining estimate / (2 × shards), at least one item ("factoring", Hummel et al. 1992): big
  *   batches early keep round trips few, small batches late keep the finish even.
  * - With a pull latency (minBatchMs > 0), batches are topped up to minBatchMs with at most maxMinBatchItems items, and
@@ -39,8 +43,10 @@ export interface QueueState {
   readonly workers: number;
   /** Estimated milliseconds per item index. */
   readonly estimateMs: readonly number[];
-  /** Pending item indices, longest estimate first (ties: lower index). */
+  /** Pending item indices: `first` items, then the rest; each part longest estimate first (ties: lower index). */
   readonly pending: readonly number[];
+  /** Items handed out before all others (their estimate is a guess); absent = none. Sorted ascending. */
+  readonly first?: readonly number[];
   readonly leases: readonly Lease[];
   /** Items completed so far. */
   readonly completed: number;
@@ -71,13 +77,29 @@ export const DEFAULT_LEASE_FACTOR = 3;
 export const DEFAULT_MAX_MIN_BATCH_ITEMS = 8;
 export const DEFAULT_RIDE_ALONG_ITEMS = 4;
 
-function byEstimate(estimateMs: readonly number[]): (a: number, b: number) => number {
-  return (a, b) => estimateMs[b]! - estimateMs[a]! || a - b;
+/** The pending order: `first` items before the others, then longest estimate first, then lower index. */
+function pendingOrder(estimateMs: readonly number[], first: readonly number[] | undefined): (a: number, b: number) => number {
+  const early = first && first.length > 0 ? new Set(first) : undefined;
+  return (a, b) =>
+    (early ? Number(early.has(b)) - Number(early.has(a)) : 0) || estimateMs[b]! - estimateMs[a]! || a - b;
+}
+
+export interface CreateQueueOptions {
+  /** Items to hand out before all others: their estimate is a guess (see the file comment). */
+  readonly first?: readonly number[];
 }
 
 /** A fresh queue over items with the given estimates. */
-export function createQueueState(planId: string, estimateMs: readonly number[], workers: number): QueueState {
-  const pending = estimateMs.map((_, i) => i).sort(byEstimate(estimateMs));
+export function createQueueState(
+  planId: string,
+  estimateMs: readonly number[],
+  workers: number,
+  options?: CreateQueueOptions,
+): QueueState {
+  const first = [...new Set(options?.first ?? [])]
+    .filter((i) => Number.isSafeInteger(i) && i >= 0 && i < estimateMs.length)
+    .sort((a, b) => a - b);
+  const pending = estimateMs.map((_, i) => i).sort(pendingOrder(estimateMs, first));
   return {
     format: QUEUE_FORMAT,
     version: QUEUE_VERSION,
@@ -85,6 +107,7 @@ export function createQueueState(planId: string, estimateMs: readonly number[], 
     workers: Math.max(1, Math.floor(workers)),
     estimateMs: [...estimateMs],
     pending,
+    ...(first.length > 0 ? { first } : {}),
     leases: [],
     completed: 0,
     nextLeaseId: 1,
@@ -108,8 +131,22 @@ export interface CompleteResult {
 export function requeueExpired(state: QueueState, now: number): QueueState {
   const expired = state.leases.filter((l) => l.expiresAt <= now);
   if (expired.length === 0) return state;
-  const pending = [...state.pending, ...expired.flatMap((l) => l.items)].sort(byEstimate(state.estimateMs));
+  const pending = [...state.pending, ...expired.flatMap((l) => l.items)].sort(
+    pendingOrder(state.estimateMs, state.first),
+  );
   return { ...state, pending, leases: state.leases.filter((l) => l.expiresAt > now) };
+}
+
+/**
+ * Hands a held lease's items back to pending, uncredited: a worker gives back a batch it claimed ahead and has not
+ * started, because the batch it is running takes far longer than estimated (it would hold those items hostage
+ * until it finishes). A lease no longer held (expired, completed) leaves the state unchanged.
+ */
+export function release(state: QueueState, lease: Pick<Lease, 'id'>): QueueState {
+  const held = state.leases.find((l) => l.id === lease.id);
+  if (!held) return state;
+  const pending = [...state.pending, ...held.items].sort(pendingOrder(state.estimateMs, state.first));
+  return { ...state, pending, leases: state.leases.filter((l) => l.id !== lease.id) };
 }
 
 /**
@@ -155,10 +192,16 @@ function batchShape(state: QueueState, options?: QueueOptions): BatchShape {
   for (const i of pending) remaining += estimateMs[i]!;
   const factoring = remaining / (2 * state.workers);
   const target = Math.max(factoring, minBatchMs);
+  // Guessed items (pending starts with them) are shared out by count: their estimates are guesses, and a batch sized
+  // by guesses can hold a whole run's worth of work (983 new localstack tests guessed at 72 s ran 800 s). With
+  // nothing known, count is the estimate of a share, as in a plan without timings: remaining guessed / (2 × workers).
+  const guessed = guessedAtHead(state);
+  const headCap = guessed > 0 ? Math.ceil(guessed / (2 * state.workers)) : Infinity;
   let head = 0;
   let sum = 0;
   for (const i of pending) {
     const ms = estimateMs[i]!;
+    if (head >= headCap) break;
     if (head > 0 && sum + ms > target) break;
     // Items beyond the factoring size are only there to fill minBatchMs; cap their number.
     if (head >= maxMinBatchItems && sum + ms > factoring) break;
@@ -172,6 +215,16 @@ function batchShape(state: QueueState, options?: QueueOptions): BatchShape {
   // Pending is sorted longest first, so the smallest items are at its end.
   while (tail < rideAlongItems && pending.length - tail > head && small(pending[pending.length - 1 - tail]!)) tail++;
   return { head, tail };
+}
+
+/** How many pending items, from the front, are guessed (`first`) items. */
+function guessedAtHead(state: QueueState): number {
+  const first = state.first;
+  if (!first || first.length === 0) return 0;
+  const set = new Set(first);
+  let n = 0;
+  while (n < state.pending.length && set.has(state.pending[n]!)) n++;
+  return n;
 }
 
 /** How many items a claim would take now (see batchItems). */

@@ -13,6 +13,7 @@ import {
   claim,
   complete,
   createQueueState,
+  release,
   renew,
   requeueExpired,
   type ClaimResult,
@@ -60,6 +61,22 @@ describe('queue transitions', () => {
     expect(complete(s, slow).result.credited).toEqual([]);
     checkQueueInvariant(s);
     expect(s.completed).toBe(2);
+  });
+
+  it('hands guessed items out first, then longest first; a released batch goes back in that order', () => {
+    let s = createQueueState('p', [1, 50, 10, 3, 10], 1, { first: [3, 0, 3, 99] });
+    expect(s.first).toEqual([0, 3]); // de-duplicated, out-of-range dropped
+    expect(s.pending).toEqual([3, 0, 1, 2, 4]);
+    const a = claim(s, 'w', 0);
+    s = a.state;
+    const lease = (a.result as Extract<ClaimResult, { kind: 'batch' }>).lease;
+    expect(lease.items).toEqual([3]); // guesses are shared out by count: 2 guessed / (2 × 1 worker)
+    s = release(s, lease);
+    checkQueueInvariant(s);
+    expect(s.pending).toEqual([3, 0, 1, 2, 4]);
+    expect(s.leases).toEqual([]);
+    expect(release(s, lease)).toBe(s); // no longer held: unchanged
+    expect(JSON.parse(JSON.stringify(s))).toEqual(s);
   });
 
   it('renew extends a held lease and refuses a lost one', () => {
