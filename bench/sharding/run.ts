@@ -191,7 +191,8 @@ if (want('b')) {
       const label = `${ds.name} (${ds.level}, ${r[0]!.length} honest pairs)`;
       rows.push([label, String(m), ...r.map(cell)]);
       if (median(r[0]!) > staleGoal(m)) misses.push(`${ds.name} m=${m}: ${fmt(median(r[0]!))} > ${staleGoal(m)}`);
-      if (ex[0]!.length) exactRows.push([`${ds.name} (${ex[0]!.length} exact pairs)`, String(m), cell(ex[0]!), cell(ex[1]!)]);
+      if (ex[0]!.length)
+        exactRows.push([`${ds.name} (${ex[0]!.length} exact pairs)`, String(m), cell(ex[0]!), cell(ex[1]!)]);
     }
   }
   console.log(
@@ -240,9 +241,15 @@ if (want('c')) {
         const noHandBack = simulateQueue(p.est, p.actual, { ...action, handBack: false }).makespanMs;
         const plain = simulateQueue(p.est, p.actual, { ...base, latencyMs: 1000, prefetch: false }).makespanMs;
         const ideal = idealQueueMakespan(p.keys, p.prev, p.actualMap, m) * 1000;
-        [ideal / lb, zero / lb, q.makespanMs / lb, noFirst / lb, noHandBack / lb, plain / lb, q.executedMs / total - 1].forEach(
-          (x, i) => cols[i]!.push(x),
-        );
+        [
+          ideal / lb,
+          zero / lb,
+          q.makespanMs / lb,
+          noFirst / lb,
+          noHandBack / lb,
+          plain / lb,
+          q.executedMs / total - 1,
+        ].forEach((x, i) => cols[i]!.push(x));
         claims.push(q.claims);
       }
       const worst = Math.max(...cols[2]!);
@@ -258,7 +265,7 @@ if (want('c')) {
     }
   }
   console.log(
-    '## (c) Queue mode, honest pairs: the action\'s worker at 1 s round trips (estimates from history); makespan / LB, median (worst)\n',
+    "## (c) Queue mode, honest pairs: the action's worker at 1 s round trips (estimates from history); makespan / LB, median (worst)\n",
   );
   table(
     [

@@ -222,7 +222,9 @@ export function simulateQueue(
   for (let e = events.pop(); e; e = events.pop()) {
     if (++steps > 5_000_000) {
       const leases = state.leases.map((l) => `${l.id} (${l.worker})`).join(', ');
-      throw new Error(`queue simulation did not finish (t=${e.t} ms, ${state.pending.length} pending, leases ${leases})`);
+      throw new Error(
+        `queue simulation did not finish (t=${e.t} ms, ${state.pending.length} pending, leases ${leases})`,
+      );
     }
     const w = e.worker;
     const wk = ws[w]!;

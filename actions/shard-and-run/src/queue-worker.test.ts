@@ -171,7 +171,12 @@ describe('queue workers', () => {
     });
     const [w1, w2] = await Promise.all([
       drainQueue(access, options(1), withEstimates(0.005), slowOnce),
-      drainQueue(access, options(2), withEstimates(0.005), fakeRun((items) => items.length * 5)),
+      drainQueue(
+        access,
+        options(2),
+        withEstimates(0.005),
+        fakeRun((items) => items.length * 5),
+      ),
     ]);
     // The batch worker 1 had claimed ahead went back and worker 2 ran it, with everything else, meanwhile.
     expect(logger.text()).toContain('handing the next batch');

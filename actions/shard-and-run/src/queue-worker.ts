@@ -320,7 +320,14 @@ function creditEach(
   logger: Logger,
 ): void {
   const set = new Set(credited);
-  for (const d of done) credit(out, items, d.report, d.lease.items.filter((i) => set.has(i)).sort((a, b) => a - b), logger);
+  for (const d of done)
+    credit(
+      out,
+      items,
+      d.report,
+      d.lease.items.filter((i) => set.has(i)).sort((a, b) => a - b),
+      logger,
+    );
 }
 
 function credit(

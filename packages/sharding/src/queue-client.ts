@@ -115,7 +115,9 @@ export class QueueClient {
 
   /** Hands a claimed, unstarted batch back to the queue (see `release` in queue-state.ts). */
   async release(lease: Lease): Promise<void> {
-    await this.update((state) => (state ? { state: release(state, lease), value: undefined } : { state: null, value: undefined }));
+    await this.update((state) =>
+      state ? { state: release(state, lease), value: undefined } : { state: null, value: undefined },
+    );
   }
 
   /**

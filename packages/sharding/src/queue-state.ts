@@ -78,7 +78,10 @@ export const DEFAULT_MAX_MIN_BATCH_ITEMS = 8;
 export const DEFAULT_RIDE_ALONG_ITEMS = 4;
 
 /** The pending order: `first` items before the others, then longest estimate first, then lower index. */
-function pendingOrder(estimateMs: readonly number[], first: readonly number[] | undefined): (a: number, b: number) => number {
+function pendingOrder(
+  estimateMs: readonly number[],
+  first: readonly number[] | undefined,
+): (a: number, b: number) => number {
   const early = first && first.length > 0 ? new Set(first) : undefined;
   return (a, b) =>
     (early ? Number(early.has(b)) - Number(early.has(a)) : 0) || estimateMs[b]! - estimateMs[a]! || a - b;
