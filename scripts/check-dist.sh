@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 pnpm exec tsx scripts/build.ts >/dev/null
-changes=$(git status --porcelain -- bundle/dist 'actions/*/dist')
+changes=$(git status --porcelain -- bundle/dist 'actions/*/dist' bundle/src/actions.generated.ts)
 if [ -n "$changes" ]; then
   echo "The committed dist differs from a fresh build; run 'pnpm build' and commit:" >&2
   echo "$changes" >&2
