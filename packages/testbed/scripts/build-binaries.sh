@@ -8,6 +8,7 @@
 #
 # Versions: the newest patch of each pinned minor line, asked from the module proxy. Override with
 # K8S_VERSION=1.34.4 ETCD_VERSION=3.6.16 KWOK_VERSION=0.8.0 TOXIPROXY_VERSION=2.12.0 (no leading v).
+# nektos/act (the workflow runner of testing/act) is pinned: ACT_VERSION=0.2.89, the version the module proxy serves.
 # If the proxy cannot be reached, the newest already-built version of that line is reused, so a warm
 # machine never needs the network.
 #
@@ -66,11 +67,13 @@ k8s_version=${K8S_VERSION:-$(newest_patch kubernetes k8s.io/kubernetes v1.34. 1.
 etcd_version=${ETCD_VERSION:-$(newest_patch etcd go.etcd.io/etcd/server/v3 v3.6. 3.6.16)}
 kwok_version=${KWOK_VERSION:-0.8.0}
 toxiproxy_version=${TOXIPROXY_VERSION:-$(newest_patch toxiproxy github.com/Shopify/toxiproxy/v2 v2.12. 2.12.0)}
+act_version=${ACT_VERSION:-0.2.89}
 
 k8s_dir=$cache_root/kubernetes-v$k8s_version
 etcd_dir=$cache_root/etcd-v$etcd_version
 kwok_dir=$cache_root/kwok-v$kwok_version
 toxiproxy_dir=$cache_root/toxiproxy-v$toxiproxy_version
+act_dir=$cache_root/act-v$act_version
 work=$cache_root/src   # throw-away wrapper modules; kept so a failed build can be inspected
 mkdir -p "$work"
 
@@ -132,6 +135,12 @@ build_toxiproxy() {
   mv "$out/server" "$out/toxiproxy-server"; mv "$out/cli" "$out/toxiproxy-cli"
 }
 
+build_act() {
+  local out=$1
+  GOFLAGS="$base_goflags" GOBIN="$out" go install -trimpath -ldflags "-s -w" "github.com/nektos/act@v$act_version"
+  "$out/act" --version | grep -q "$act_version"
+}
+
 ensure_prometheus() {
   if command -v prometheus >/dev/null && command -v promtool >/dev/null; then log "prometheus: $(command -v prometheus) present"; return 0; fi
   if [ "$(id -u)" != 0 ]; then log "prometheus missing and not root: run 'apt-get install -y --no-install-recommends prometheus'"; return 1; fi
@@ -150,12 +159,13 @@ ensure_prometheus() {
 total_started=$SECONDS
 # `time` on each step prints wall and CPU seconds (the figures recorded in packages/testbed/README.md).
 TIMEFORMAT="[testbed-build] step took %R s wall, %U s user, %S s sys"
-log "versions: kubernetes v$k8s_version, etcd v$etcd_version, kwok v$kwok_version, toxiproxy v$toxiproxy_version; cache $cache_root"
+log "versions: kubernetes v$k8s_version, etcd v$etcd_version, kwok v$kwok_version, toxiproxy v$toxiproxy_version, act v$act_version; cache $cache_root"
 time ensure_prometheus
 time run_timed toxiproxy "$toxiproxy_dir" build_toxiproxy
 time run_timed etcd "$etcd_dir" build_etcd
 time run_timed kwok "$kwok_dir" build_kwok
 time run_timed kubernetes "$k8s_dir" build_kubernetes
+time run_timed act "$act_dir" build_act
 
 manifest=$cache_root/manifest.env
 cat > "$manifest.tmp" <<EOF
@@ -167,6 +177,8 @@ KWOK_VERSION=$kwok_version
 KWOK_BIN=$kwok_dir
 TOXIPROXY_VERSION=$toxiproxy_version
 TOXIPROXY_BIN=$toxiproxy_dir
+ACT_VERSION=$act_version
+ACT_BIN=$act_dir
 PROMETHEUS=$(command -v prometheus)
 PROMTOOL=$(command -v promtool)
 EOF

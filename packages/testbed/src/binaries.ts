@@ -17,6 +17,8 @@ export interface Binaries {
   toxiproxyServer: string;
   prometheus: string;
   promtool: string;
+  /** nektos/act, the workflow runner of the act harness (testing/act). */
+  act: string;
 }
 
 function parseEnvFile(text: string): Record<string, string> {
@@ -33,7 +35,8 @@ export function readBinaries(): Binaries | undefined {
   const manifest = join(testbedCacheDir(), 'manifest.env');
   if (!existsSync(manifest)) return undefined;
   const m = parseEnvFile(readFileSync(manifest, 'utf8'));
-  if (!m.K8S_BIN || !m.ETCD_BIN || !m.KWOK_BIN || !m.TOXIPROXY_BIN || !m.PROMETHEUS || !m.PROMTOOL) return undefined;
+  if (!m.K8S_BIN || !m.ETCD_BIN || !m.KWOK_BIN || !m.TOXIPROXY_BIN || !m.PROMETHEUS || !m.PROMTOOL || !m.ACT_BIN)
+    return undefined;
   const b: Binaries = {
     k8sVersion: m.K8S_VERSION ?? '',
     kubeBinDir: m.K8S_BIN,
@@ -44,6 +47,7 @@ export function readBinaries(): Binaries | undefined {
     toxiproxyServer: join(m.TOXIPROXY_BIN, 'toxiproxy-server'),
     prometheus: m.PROMETHEUS,
     promtool: m.PROMTOOL,
+    act: join(m.ACT_BIN, 'act'),
   };
   const required = [
     join(b.kubeBinDir, 'kube-apiserver'),
@@ -57,6 +61,7 @@ export function readBinaries(): Binaries | undefined {
     b.toxiproxyServer,
     b.prometheus,
     b.promtool,
+    b.act,
   ];
   return required.every((p) => existsSync(p)) ? b : undefined;
 }

@@ -12,6 +12,7 @@ export {
   type DownOptions,
   type StatusReport,
 } from './testbed.js';
+export { ensureBinaries, readBinaries, type Binaries } from './binaries.js';
 export { getTestbed, envNames, type Testbed, type TestbedFacts } from './testbed-facts.js';
 export { FaultProxy, type FaultProxyOptions, type RecordedRequest } from './fault-proxy.js';
 export type { FaultRule, FaultAction, RuleState } from './fault-rules.js';
