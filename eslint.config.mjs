@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bundle/dist/**', 'coverage/**', '**/*.generated.*'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'bundle/dist/**',
+      'coverage/**',
+      '**/*.generated.*',
+      // Fixture repositories the act harness runs the examples in: their own projects, with their own dependencies.
+      'testing/*/fixtures/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -40,6 +50,8 @@ export default tseslint.config(
       'packages/action-kit/src/runner.ts',
       'packages/github/src/octokit.ts',
       'packages/github-api-standin/src/**/*.test.ts',
+      // The act harness's test-only stand-ins for third-party actions are actions of their own.
+      'testing/act/src/stand-ins/**',
     ],
     rules: { 'no-restricted-imports': 'off' },
   },
@@ -51,6 +63,7 @@ export default tseslint.config(
       'scripts/**',
       'packages/testbed/**',
       'packages/github-api-standin/**',
+      'testing/**',
     ],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

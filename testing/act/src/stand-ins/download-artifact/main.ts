@@ -23,7 +23,8 @@ await runStandIn('download-artifact', async () => {
   let target = core.getInput('path') || process.env['GITHUB_WORKSPACE'] || process.cwd();
   if (target.startsWith('~')) target = target.replace('~', os.homedir());
   const resolved = path.resolve(target);
-  if (name && ids) throw new Error("Inputs 'name' and 'artifact-ids' cannot be used together. Please specify only one.");
+  if (name && ids)
+    throw new Error("Inputs 'name' and 'artifact-ids' cannot be used together. Please specify only one.");
 
   const client = new DefaultArtifactClient();
   let artifacts: Artifact[];
@@ -57,7 +58,10 @@ await runStandIn('download-artifact', async () => {
   for (const artifact of artifacts) {
     const into = name || mergeMultiple ? resolved : path.join(resolved, artifact.name);
     core.info(`- ${artifact.name} (ID: ${artifact.id}, Size: ${artifact.size}) -> ${into}`);
-    await client.downloadArtifact(artifact.id, { path: into, ...(artifact.digest ? { expectedHash: artifact.digest } : {}) });
+    await client.downloadArtifact(artifact.id, {
+      path: into,
+      ...(artifact.digest ? { expectedHash: artifact.digest } : {}),
+    });
   }
   core.info(`Total of ${artifacts.length} artifact(s) downloaded`);
   core.setOutput('download-path', resolved);

@@ -17,13 +17,16 @@ await runStandIn('setup-node', async () => {
   if (core.getBooleanInput('check-latest')) throw new Error('the test stand-in does not implement check-latest: true');
   if (core.getBooleanInput('always-auth')) throw new Error('the test stand-in does not implement always-auth: true');
   const architecture = core.getInput('architecture');
-  if (architecture && architecture !== 'x64') throw new Error(`the test stand-in only has x64 Node, not ${architecture}`);
+  if (architecture && architecture !== 'x64')
+    throw new Error(`the test stand-in only has x64 Node, not ${architecture}`);
   const workspace = process.env['GITHUB_WORKSPACE'] ?? process.cwd();
   let spec = core.getInput('node-version');
   const versionFile = core.getInput('node-version-file');
   if (!spec && versionFile) spec = readFileSync(path.resolve(workspace, versionFile), 'utf8').trim();
   if (!/^v?\d+(\.(\d+|x|\*)){0,2}$/.test(spec))
-    throw new Error(`node-version ${JSON.stringify(spec)}: the test stand-in takes a major, x-range or exact version only`);
+    throw new Error(
+      `node-version ${JSON.stringify(spec)}: the test stand-in takes a major, x-range or exact version only`,
+    );
 
   const toolCache = process.env['RUNNER_TOOL_CACHE'];
   if (!toolCache) throw new Error('RUNNER_TOOL_CACHE is not set');

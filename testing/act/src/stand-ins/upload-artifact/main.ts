@@ -4,15 +4,35 @@
  * - `path` is one or more globs (`!` excludes); directories are walked; hidden files are left out unless asked.
  * - The artifact's root is the least common ancestor of the search paths; a single file is stored without its folders.
  * - Nothing found: warn (default), error or ignore.
- * - A second artifact of the same name in one run fails with GitHub's 409 conflict unless `overwrite: true`. act's
- *   artifact server would silently replace it; GitHub does not, and a re-run of a job is the same run.
+ * - A second artifact of the same name fails with GitHub's 409 conflict unless `overwrite: true`. act's artifact
+ *   server would silently replace it; GitHub does not. GitHub keeps a name unique per run ATTEMPT: a re-run attempt
+ *   may upload a name an earlier attempt uploaded (the newest then wins a download by name). act has no attempts, so
+ *   the harness keeps a ledger of (attempt, name) per run in GAUNTLET_ACT_ARTIFACT_LEDGER; without one, any
+ *   existing artifact of the name conflicts.
  */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
 import * as core from '@actions/core';
 import * as glob from '@actions/glob';
 import { commonAncestor, enumInput, intInput, runStandIn } from '../shared.js';
+
+const ledgerFile = () => process.env['GAUNTLET_ACT_ARTIFACT_LEDGER'];
+
+/** Whether `name` was uploaded in this attempt (always true without a ledger: the strict reading). */
+function uploadedInAttempt(name: string, attempt: string): boolean {
+  const file = ledgerFile();
+  if (!file || !existsSync(file)) return true;
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .some((line) => line === `${attempt}\t${JSON.stringify(name)}`);
+}
+
+function recordUpload(name: string, attempt: string): void {
+  const file = ledgerFile();
+  if (file) appendFileSync(file, `${attempt}\t${JSON.stringify(name)}\n`);
+}
 
 async function findFiles(
   searchPath: string,
@@ -53,7 +73,8 @@ await runStandIn('upload-artifact', async () => {
   core.info(`With the provided path, there will be ${files.length} file${files.length === 1 ? '' : 's'} uploaded`);
   const client = new DefaultArtifactClient();
   const existing = (await client.listArtifacts({ latest: true })).artifacts.find((a) => a.name === name);
-  if (existing && !overwrite) {
+  const attempt = process.env['GITHUB_RUN_ATTEMPT'] ?? '1';
+  if (existing && !overwrite && uploadedInAttempt(name, attempt)) {
     throw new Error(
       'Failed to CreateArtifact: Received non-retryable error: Failed request: (409) Conflict: an artifact with this name already exists on the workflow run',
     );
@@ -63,8 +84,11 @@ await runStandIn('upload-artifact', async () => {
     ...(retentionDays ? { retentionDays } : {}),
     ...(compressionLevel === undefined ? {} : { compressionLevel }),
   });
+  recordUpload(name, attempt);
   const id = response.id ?? 0;
-  core.info(`Artifact ${name} has been successfully uploaded! Final size is ${response.size ?? 0} bytes. Artifact ID is ${id}`);
+  core.info(
+    `Artifact ${name} has been successfully uploaded! Final size is ${response.size ?? 0} bytes. Artifact ID is ${id}`,
+  );
   core.setOutput('artifact-id', id);
   core.setOutput(
     'artifact-url',
