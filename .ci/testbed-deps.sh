@@ -5,6 +5,7 @@
 # ${GAUNTLET_CACHE:-$HOME/.cache/gauntlet}/testbed (about 11 min on 2 cores, see packages/testbed/README.md).
 # Brokers for the events tests: Debian's nats-server and rabbitmq-server (their system services are never used:
 # the test bed runs its own processes on 127.0.0.1), and Kafka's jars from Maven Central for the machine's Java.
+# python3-venv: the act harness (testing/act) gives the example workflows' jobs a Python of their own.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -17,7 +18,6 @@ command -v nats-server >/dev/null || missing+=(nats-server)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
-# The act harness (testing/act) gives the example workflows' jobs a Python virtual environment of their own.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
