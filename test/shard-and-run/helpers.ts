@@ -12,15 +12,17 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 /** The action folder; GAUNTLET_SHARD_ACTION_DIR points at a private copy of the built action (concurrent builds). */
 export const ACTION_DIR = process.env['GAUNTLET_SHARD_ACTION_DIR'] ?? path.join(ROOT, 'actions/shard-and-run');
 export const SAMPLE_SUITE = path.join(import.meta.dirname, 'fixtures/sample-suite');
+/** A pytest suite (flaky and failing tests) for pytest's own JUnit. */
+export const PYTEST_SUITE = path.join(import.meta.dirname, 'fixtures/pytest-suite');
 export const HEAD_SHA = 'd00d'.padEnd(40, '5');
 
 /** node:test with a readable log and a JUnit report at junit.xml. */
 export const NODE_TEST_COMMAND =
   'node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=junit.xml {files}';
 
-export async function sampleWorkspace(): Promise<string> {
+export async function sampleWorkspace(suite: string = SAMPLE_SUITE): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'shard-it-'));
-  await cp(SAMPLE_SUITE, dir, { recursive: true });
+  await cp(suite, dir, { recursive: true });
   return dir;
 }
 
@@ -97,6 +99,7 @@ export async function matrixFlow(
     gh?: GitHubStandIn;
     command?: string;
     planInputs?: Record<string, string>;
+    runInputs?: Record<string, string>;
     env?: Record<string, string>;
   },
 ): Promise<{ plan: RunResult; runs: RunResult[]; merge: RunResult }> {
@@ -123,6 +126,7 @@ export async function matrixFlow(
           'plan-id': plan.outputs['plan-id'] ?? '',
           command: options.command ?? NODE_TEST_COMMAND,
           'junit-path': 'junit.xml',
+          ...options.runInputs,
         },
       }),
     );

@@ -40,6 +40,13 @@ describe('retryItems', () => {
     expect(retryItems(items, failing('t.py', 'TestA::two'))).toEqual([item('t.py', 1, ['TestA::two'])]);
     expect(retryItems(items, failing('t.py', 'unmatched'))).toEqual(items);
   });
+  it('never re-runs a test that passed because another test of its file failed (one item per test)', () => {
+    const items = [item('t.py', 1, ['test_flaky']), item('t.py', 1, ['test_broken']), item('u.py', 1, ['test_ok'])];
+    expect(retryItems(items, failing('t.py', 'test_broken'))).toEqual([item('t.py', 1, ['test_broken'])]);
+    // A case named without its class still finds its planned test.
+    const classy = [item('t.py', 1, ['TestA::one']), item('t.py', 1, ['TestA::two'])];
+    expect(retryItems(classy, failing('t.py', 'two'))).toEqual([item('t.py', 1, ['TestA::two'])]);
+  });
   it('retries everything when a failure maps to no planned file or is the command itself', () => {
     const items = [item('a.test.ts'), item('b.test.ts')];
     expect(retryItems(items, failing('elsewhere.ts', 'x'))).toEqual(items);

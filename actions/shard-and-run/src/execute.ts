@@ -156,42 +156,45 @@ export function failingCases(report: JUnitReport): { suite: JUnitSuite; testCase
 }
 
 /**
- * The items to run again: those whose file had a failing case. A test-level item keeps only its tests that failed
- * when the names can be matched, else all of them. A failure that maps to no planned file (a report without file
- * information, or the command itself failing) retries everything.
+ * The items to run again: the tests that failed. A failing case is matched with a planned test by key, or by the end
+ * of its name (runners that prefix the class or describe block); a failure in a planned file that matches no planned
+ * test retries all of that file's items, and a failure that maps to no planned file (a report without file
+ * information, or the command itself failing) retries everything. A test that passed is never run again because
+ * another test of its file failed.
  */
 export function retryItems(items: readonly PlanItem[], report: JUnitReport): PlanItem[] {
   const failing = failingCases(report);
   if (failing.length === 0) return [];
-  const planned = new Set(items.map((i) => i.file));
-  const failedFiles = new Set<string>();
+  const plannedByFile = new Map<string, string[]>();
+  for (const item of items) {
+    const keys = plannedByFile.get(item.file) ?? [];
+    for (const name of item.tests ?? []) keys.push(testKey({ file: item.file, name }));
+    plannedByFile.set(item.file, keys);
+  }
   const failedKeys = new Set<string>();
+  const failedFiles = new Set<string>();
+  const wholeFiles = new Set<string>();
   for (const { suite, testCase } of failing) {
     if (testCase.name === COMMAND_CASE && suite.name === COMMAND_CASE) return [...items];
     const id = caseId(testCase, suite);
-    if (!planned.has(id.file)) return [...items];
+    const planned = plannedByFile.get(id.file);
+    if (!planned) return [...items];
     failedFiles.add(id.file);
-    failedKeys.add(testKey(id));
+    const key = testKey(id);
+    const suffix = key.slice(id.file.length);
+    const matches = planned.filter((p) => p === key || key.endsWith(p.slice(id.file.length)) || p.endsWith(suffix));
+    if (matches.length === 0) wholeFiles.add(id.file);
+    for (const m of matches) failedKeys.add(m);
   }
   const out: PlanItem[] = [];
   for (const item of items) {
     if (!failedFiles.has(item.file)) continue;
-    if (item.tests === undefined) {
+    if (item.tests === undefined || wholeFiles.has(item.file)) {
       out.push(item);
       continue;
     }
-    const matched = item.tests.filter((name) => {
-      const key = testKey({ file: item.file, name });
-      if (failedKeys.has(key)) return true;
-      for (const failed of failedKeys)
-        if (
-          failed.startsWith(`${item.file}::`) &&
-          (failed.endsWith(`::${name}`) || key.endsWith(failed.slice(item.file.length)))
-        )
-          return true;
-      return false;
-    });
-    out.push({ ...item, tests: matched.length ? matched : item.tests });
+    const tests = item.tests.filter((name) => failedKeys.has(testKey({ file: item.file, name })));
+    if (tests.length) out.push({ ...item, tests });
   }
   return out;
 }

@@ -60,3 +60,47 @@ describe('plan → run → merge on the sample suite', () => {
     expect(summary).toContain('reverses a palindrome');
   });
 });
+
+describe('the runner a shard uses', () => {
+  const pytestSuite = path.resolve(import.meta.dirname, '../../../test/shard-and-run/fixtures/pytest-suite');
+  const planInputs = {
+    mode: 'plan',
+    runner: 'pytest',
+    discovery: 'runner',
+    'list-command': 'python3 -m pytest --collect-only -q -p no:cacheprovider',
+    command: 'python3 -m pytest -q -p no:cacheprovider {tests}',
+    shards: '2',
+  };
+  const run = (workspace: string, extra: Record<string, string>) =>
+    runInProcess({
+      workspace,
+      inputs: {
+        mode: 'run',
+        shard: '1/2',
+        plan: 'gauntlet-shard-plan.json',
+        command: 'python3 -m pytest -q -p no:cacheprovider {tests}',
+        ...extra,
+      },
+      env: { PYTHONDONTWRITEBYTECODE: '1' },
+    });
+
+  it('is the plan’s when the run step does not name one, and a different one is refused before anything runs', async () => {
+    const workspace = await tempWorkspace(pytestSuite);
+    const plan = await runInProcess({ workspace, inputs: planInputs });
+    expect(plan.error).toBeUndefined();
+    expect(JSON.parse(await readFile(path.join(workspace, 'gauntlet-shard-plan.json'), 'utf8')).runner).toBe('pytest');
+
+    const generic = await run(workspace, { runner: 'generic' });
+    expect(generic.error?.message).toMatch(/runner.*is generic, but the plan was made for pytest/);
+    expect(generic.logger.text()).not.toMatch(/passed|failed in/);
+
+    const inherited = await run(workspace, {});
+    // Shard 1 runs its own node ids only, never whole files (which would run tests planned on shard 2).
+    const log = inherited.logger.text();
+    const ran = Number(/(\d+) passed/.exec(log)?.[1] ?? 0) + Number(/(\d+) failed/.exec(log)?.[1] ?? 0);
+    const planned = JSON.parse(await readFile(path.join(workspace, 'gauntlet-shard-plan.json'), 'utf8')).shards[0].items
+      .length;
+    expect(planned).toBeGreaterThan(0);
+    expect(ran).toBe(planned);
+  });
+});

@@ -59,7 +59,8 @@ export interface TimingInputs {
 }
 
 export interface ExecutionInputs {
-  readonly runner: RunnerName;
+  /** Absent: the plan's runner (see adapterFor). */
+  readonly runner?: RunnerName;
   readonly command: CommandInput;
   readonly junitPath?: string;
   readonly retries: number;
@@ -248,6 +249,10 @@ function timingInputs(reader: InputReader, workspace: string): TimingInputs {
   };
 }
 
+function optionalRunner(runner: RunnerName | undefined): { runner?: RunnerName } {
+  return runner === undefined ? {} : { runner };
+}
+
 function executionInputs(reader: InputReader): ExecutionInputs {
   const command = commandInput(reader, true)!;
   if (!command.hasFiles && !command.hasTests) {
@@ -259,7 +264,7 @@ function executionInputs(reader: InputReader): ExecutionInputs {
   const junitPath = reader.string(Inputs.junitPath, { maxLength: 1024 });
   const timeoutMs = reader.duration(Inputs.timeout, { minMs: 1_000, maxMs: 6 * 3_600_000 });
   return {
-    runner: reader.enumeration(Inputs.runner, RUNNER_NAMES) ?? 'generic',
+    ...optionalRunner(reader.enumeration(Inputs.runner, RUNNER_NAMES)),
     command,
     ...(junitPath === undefined ? {} : { junitPath }),
     retries: reader.integer(Inputs.retries, { min: 0, max: 5 }) ?? 1,

@@ -1,3 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { canonicalize, testId } from '@gauntlet/sharding';
+import { RUNNERS } from '@gauntlet/test-runners';
 import { describe, expect, it } from 'vitest';
 import { caseKey, casesOf, readJUnit } from './junit-read.js';
 
@@ -36,5 +42,54 @@ describe('readJUnit', () => {
 
   it('throws on a file with no XML element', () => {
     expect(() => readJUnit('not xml', '/')).toThrow();
+  });
+});
+
+/**
+ * Real pytest in its default configuration (xunit2: no `file` attribute, `classname` = dotted node id) and in
+ * xunit1 (a `file` that names the defining module, which for an inherited test is not the node id's): every case
+ * must map back to the node id `pytest --collect-only` lists, or timings, annotations and retries miss.
+ */
+describe('readJUnit on real pytest output', () => {
+  const cwd = path.join(import.meta.dirname, 'fixtures', 'pytest-layout');
+  const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
+  const pytest = (args: string[]): string =>
+    execFileSync('python3', ['-m', 'pytest', '-p', 'no:cacheprovider', ...args], { cwd, encoding: 'utf8', env });
+  const listed = canonicalize(
+    RUNNERS.pytest.parseListing(pytest(['--collect-only', '-q']), cwd).map((t) => testId(t.file, t.name)),
+  ).keys;
+  const junitOf = (extra: string[]): string => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pytest-junit-'));
+    try {
+      pytest(['-q', `--junitxml=${path.join(dir, 'junit.xml')}`, ...extra]);
+      return readFileSync(path.join(dir, 'junit.xml'), 'utf8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const keysOf = (report: ReturnType<typeof readJUnit>): string[] =>
+    [...casesOf(report)].map(({ suite, testCase }) => caseKey(testCase, suite)).sort();
+
+  it('lists the fixture the way the cases below expect', () => {
+    expect(listed).toContain('tests/test_math.py::TestGroup::TestNested::test_deep');
+    expect(listed).toContain('tests/unit/test_inherit.py::TestUsesShared::test_shared');
+    expect(listed).toHaveLength(12);
+  });
+
+  for (const [family, extra] of [
+    ['default (xunit2)', []],
+    ['xunit1', ['-o', 'junit_family=xunit1']],
+  ] as const) {
+    it(`maps every ${family} case to its node id`, () => {
+      expect(keysOf(readJUnit(junitOf([...extra]), cwd))).toEqual(listed);
+    });
+  }
+
+  it('maps xunit2 cases with the planned files alone, where the merge job has no checkout', () => {
+    const xml = junitOf([]);
+    const planned = new Set(listed.map((k) => k.slice(0, k.indexOf('::'))));
+    expect(keysOf(readJUnit(xml, os.tmpdir(), planned))).toEqual(listed);
+    // Without either, nothing is invented: the classname stays the file, as before.
+    expect(keysOf(readJUnit(xml, os.tmpdir()))).toContain('tests.test_math::test_adds');
   });
 });

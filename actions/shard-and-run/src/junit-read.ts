@@ -4,11 +4,13 @@
  * the plan uses, so a case can be matched with its planned file. The tolerant, entity-free XML reader of
  * @gauntlet/sharding does the parsing (and keeps cases written straight under <testsuites>, one suite per file).
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import {
   escapeXmlAttribute,
   escapeXmlText,
   junitCaseId,
+  locateJUnitFiles,
   normalizePath,
   parseJUnitXml,
   parseXml,
@@ -57,9 +59,29 @@ function serialize(el: XmlElement): string {
   return `<${el.name}${attrs}>${inner}</${el.name}>`;
 }
 
-/** Parses a runner's JUnit XML relative to `cwd`. Throws XmlError when there is no usable report. */
-export function readJUnit(text: string, cwd: string): JUnitReport {
-  return parseJUnitXml(serialize(rewrite(parseXml(text), cwd)));
+/**
+ * Whether `rel` (relative to `cwd`) is a file there, or one of `known` (planned files: the merge job may have no
+ * checkout). Only called with paths built from a dotted classname's segments (never `..`, never absolute).
+ */
+export function workspaceFiles(cwd: string, known?: ReadonlySet<string>): (rel: string) => boolean {
+  return (rel) => {
+    if (known?.has(rel)) return true;
+    try {
+      return statSync(path.join(cwd, rel)).isFile();
+    } catch {
+      return false;
+    }
+  };
+}
+
+/**
+ * Parses a runner's JUnit XML relative to `cwd`, with pytest's file-less (xunit2) cases given the file their
+ * classname names (see @gauntlet/sharding junit-locate). Throws XmlError when there is no usable report.
+ */
+export function readJUnit(text: string, cwd: string, knownFiles?: ReadonlySet<string>): JUnitReport {
+  return locateJUnitFiles(parseJUnitXml(serialize(rewrite(parseXml(text), cwd))), {
+    isFile: workspaceFiles(cwd, knownFiles),
+  });
 }
 
 /** A case's test id, as the timing store and the plan name tests. */

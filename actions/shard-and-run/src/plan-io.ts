@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, loadJson } from '@gauntlet/action-kit';
 import { PLAN_FORMAT, PLAN_VERSION, MAX_MATRIX_JOBS, testKey, type Plan, type PlanItem } from '@gauntlet/sharding';
-import type { RunnerAdapter } from '@gauntlet/test-runners';
+import { RUNNER_NAMES, type RunnerAdapter } from '@gauntlet/test-runners';
 import { Inputs } from './constants.js';
 
 const MAX_PLAN_BYTES = 64 * 1024 * 1024;
@@ -29,6 +29,9 @@ export function validatePlan(value: unknown): Plan {
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1 || count > MAX_MATRIX_JOBS) {
     fail(`has an invalid shard count ${JSON.stringify(count)}`);
   }
+  const runner = value['runner'];
+  if (runner !== undefined && !(RUNNER_NAMES as readonly unknown[]).includes(runner))
+    fail(`was made for an unknown runner ${JSON.stringify(runner)}`);
   const shards = value['shards'];
   if (!Array.isArray(shards) || shards.length !== count)
     fail(`lists ${Array.isArray(shards) ? shards.length : 0} shards but says ${count}`);

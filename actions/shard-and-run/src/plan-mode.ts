@@ -31,7 +31,7 @@ export async function computePlan(inputs: ActionInputs, deps: ModeDeps): Promise
   else logger.info(`Discovered ${tests.length} test${tests.length === 1 ? '' : 's'} (${p.discovery}).`);
 
   const cache = timingCacheFor(inputs.timings, deps.ctx, inputs.workingDirectory, logger, deps.cacheLibrary);
-  const store = await loadTimingStore(inputs.timings, cache, logger);
+  const store = await loadTimingStore(inputs.timings, cache, logger, inputs.workingDirectory);
 
   const command = planningCommand(inputs);
   const filters = RUNNERS[p.runner].selectsTests && (command?.hasTests ?? false);
@@ -46,6 +46,7 @@ export async function computePlan(inputs: ActionInputs, deps: ModeDeps): Promise
     shards: p.shards,
     timings: store,
     runnerFiltersTests: filters,
+    runner: p.runner,
     ...(p.granularity === 'auto' ? {} : { granularity: p.granularity }),
     auto: {
       ...(inputs.sizing.shardOverheadSeconds === undefined

@@ -70,7 +70,7 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
     );
   }
   checkCommandFitsPlan(plan, inputs);
-  const runner = adapterFor(inputs);
+  const runner = adapterFor(inputs, plan);
   const env = deps.env ?? process.env;
   const runnerName = env['RUNNER_NAME'];
   const jobCreated =

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { InputError, UserError, neutralize } from '@gauntlet/action-kit';
 import { JOB_SUMMARY_LIMIT, MarkdownDoc, renderWithin } from '@gauntlet/github';
 import { mergeJUnitReports, type Plan, type PlanItem } from '@gauntlet/sharding';
-import { RUNNERS, type RunnerAdapter } from '@gauntlet/test-runners';
+import { RUNNERS, type RunnerAdapter, type RunnerName } from '@gauntlet/test-runners';
 import { CommandEnv, Inputs, Outputs } from './constants.js';
 import type { ModeDeps } from './deps.js';
 import { executeItems, retryItems } from './execute.js';
@@ -21,17 +21,37 @@ import { buildResult, countsOf } from './shard-result.js';
 /** Checks that the command can run this plan's items without running any test twice. */
 export function checkCommandFitsPlan(plan: Plan, inputs: ActionInputs): void {
   const command = inputs.execution!.command;
-  if (planSplitsFiles(plan) && !command.hasTests) {
+  if (!planSplitsFiles(plan)) return;
+  if (!command.hasTests) {
     throw new InputError(
       Inputs.command,
       'the plan splits files into single tests, so the command needs {tests} (with {files} two shards would run the same file)',
     );
   }
+  const runner = adapterFor(inputs, plan);
+  if (!runner.selectsTests) {
+    throw new InputError(
+      Inputs.runner,
+      `is ${runner.name}, which passes whole files, but the plan splits files into single tests: every shard would run those files whole; set the runner the plan was made with`,
+    );
+  }
 }
 
-/** The runner adapter: {tests} carries test ids in the form the runner takes them. */
-export function adapterFor(inputs: ActionInputs): RunnerAdapter {
-  return RUNNERS[inputs.execution!.runner];
+/**
+ * The runner adapter: {tests} carries test ids in the form the runner takes them. The `runner` input when set, else
+ * the one the plan was made for (so a run step need not repeat it), else generic. Both set and different is an
+ * error: the plan's test ids are in its runner's form.
+ */
+export function adapterFor(inputs: ActionInputs, plan: Pick<Plan, 'runner'>): RunnerAdapter {
+  const input = inputs.execution!.runner;
+  const planned = plan.runner as RunnerName | undefined;
+  if (input !== undefined && planned !== undefined && input !== planned) {
+    throw new InputError(
+      Inputs.runner,
+      `is ${input}, but the plan was made for ${planned}; leave it empty or match the plan`,
+    );
+  }
+  return RUNNERS[input ?? planned ?? 'generic'];
 }
 
 /** Items to run in this attempt: all, or with `rerun: failed` only those that failed in the previous attempt. */
@@ -81,7 +101,7 @@ export async function runRunMode(inputs: ActionInputs, deps: ModeDeps): Promise<
   }
   const planned = shardItems(plan, spec.index, spec.total);
   checkCommandFitsPlan(plan, inputs);
-  const runner = adapterFor(inputs);
+  const runner = adapterFor(inputs, plan);
   const { items, note } = await itemsForAttempt(inputs, deps, plan, planned, spec.index);
   if (note) logger.info(`Shard ${spec.index}/${spec.total}: ${note}.`);
 

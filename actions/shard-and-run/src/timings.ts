@@ -16,6 +16,7 @@ import {
   type TimingStore,
 } from '@gauntlet/sharding';
 import { timingTrust, type RunContext } from './context.js';
+import { workspaceFiles } from './junit-read.js';
 import type { TimingInputs } from './inputs.js';
 import {
   actionsTimingCache,
@@ -47,12 +48,17 @@ export function timingCacheFor(
 }
 
 /** The timing store for planning. Never throws for bad data: unusable timings mean estimates. */
-export async function loadTimingStore(inputs: TimingInputs, cache: TimingCache, logger: Logger): Promise<TimingStore> {
+export async function loadTimingStore(
+  inputs: TimingInputs,
+  cache: TimingCache,
+  logger: Logger,
+  workingDirectory: string,
+): Promise<TimingStore> {
   const cached = await cache.restore();
   let store =
     cached === undefined ? emptyTimingStore() : parseTimingStore(cached, logger, { source: 'the timings cache entry' });
   if (inputs.file !== undefined) {
-    const overlay = await readTimingFile(inputs.file, logger);
+    const overlay = await readTimingFile(inputs.file, logger, workingDirectory);
     if (overlay) {
       const entries = new Map(store.entries);
       for (const [key, entry] of overlay.entries) entries.set(key, entry);
@@ -62,7 +68,7 @@ export async function loadTimingStore(inputs: TimingInputs, cache: TimingCache, 
   return store;
 }
 
-async function readTimingFile(file: string, logger: Logger): Promise<TimingStore | undefined> {
+async function readTimingFile(file: string, logger: Logger, cwd: string): Promise<TimingStore | undefined> {
   const source = path.basename(file);
   try {
     const info = await stat(file);
@@ -72,7 +78,7 @@ async function readTimingFile(file: string, logger: Logger): Promise<TimingStore
       );
       return undefined;
     }
-    return importTimings(await readFile(file), logger, { source });
+    return importTimings(await readFile(file), logger, { source, isFile: workspaceFiles(cwd) });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')

@@ -5,6 +5,7 @@
  */
 import { neutralize, type Logger } from '@gauntlet/action-kit';
 import { parseJUnitXml, type JUnitCase, type JUnitReport, type JUnitSuite } from './junit.js';
+import { locateJUnitFiles, modulePath, type LocateOptions } from './junit-locate.js';
 import { canonicalTests, normalizePath, testId, testKey, type TestId } from './test-id.js';
 import {
   flatDurations,
@@ -92,9 +93,11 @@ export function junitCaseId(c: JUnitCase, suite: JUnitSuite): TestId {
   file = normalizePath(file);
   let prefix = classIsFile || classname === file ? '' : classname;
   if (prefix) {
-    const modulePath = file.replace(/\.[^./]+$/, '').replace(/\//g, '.');
-    if (prefix === modulePath) prefix = '';
-    else if (prefix.startsWith(`${modulePath}.`)) prefix = prefix.slice(modulePath.length + 1);
+    const module = modulePath(file);
+    // pytest's classname is the node id with `.` for `/` and `::`: the class path after the module is
+    // `Outer.Inner` for the node id's `Outer::Inner` (Python class names have no dots).
+    if (prefix === module) prefix = '';
+    else if (prefix.startsWith(`${module}.`)) prefix = prefix.slice(module.length + 1).replace(/\./g, '::');
   }
   return testId(file, prefix ? `${prefix}::${c.name}` : c.name);
 }
@@ -152,7 +155,11 @@ export function junitTests(report: JUnitReport): TestId[] {
  * Reads timing data in any supported format, sniffed from content: JUnit XML (starts with `<`), the gauntlet
  * store, or a flat pytest-split/Knapsack map. JUnit contributes both test-level and file-level keys. Never throws.
  */
-export function importTimings(data: string | Uint8Array, logger: Logger, options?: LoadOptions): TimingStore {
+export function importTimings(
+  data: string | Uint8Array,
+  logger: Logger,
+  options?: LoadOptions & { readonly isFile?: LocateOptions['isFile'] },
+): TimingStore {
   const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
   if (!/^\s*</.test(text.slice(0, 1024).replace(/^\uFEFF/, ''))) return parseTimingStore(data, logger, options);
   const limits: TimingLimits = { ...DEFAULT_TIMING_LIMITS, ...options?.limits };
@@ -173,6 +180,8 @@ export function importTimings(data: string | Uint8Array, logger: Logger, options
     );
     return storeFromFlatMap(new Map());
   }
+  // pytest's default (xunit2) JUnit names no files: find them, or its timings never match a node id.
+  if (options?.isFile) report = locateJUnitFiles(report, { isFile: options.isFile });
   const { tests, files } = junitDurations(report, logger, options);
   return storeFromFlatMap(new Map([...files, ...tests]));
 }

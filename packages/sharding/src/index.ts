@@ -6,6 +6,7 @@ export * from './timing-partial.js';
 export * from './estimates.js';
 export * from './xml.js';
 export * from './junit.js';
+export * from './junit-locate.js';
 export * from './importers.js';
 export * from './shard-spec.js';
 export * from './shard-count.js';

@@ -45,6 +45,11 @@ export interface PlanOptions extends EstimateOptions {
   readonly granularity?: Granularity;
   readonly auto?: ShardCountOptions;
   readonly logger?: Logger;
+  /**
+   * The runner adapter the items are shaped for (test ids in its form), recorded in the plan so the shards use
+   * the same one: a test-level plan run by an adapter that passes only files would run whole files many times.
+   */
+  readonly runner?: string;
 }
 
 export interface PlanItem {
@@ -69,6 +74,8 @@ export interface Plan {
   readonly id: string;
   readonly shardCount: number;
   readonly granularity: Granularity;
+  /** The runner adapter the plan was made for (PlanOptions.runner), when known. */
+  readonly runner?: string;
   /** Why this shard count: fixed by input, or the auto choice's explanation. */
   readonly shardCountReason: string;
   readonly tests: { readonly total: number; readonly timed: number; readonly estimated: number };
@@ -173,7 +180,7 @@ export function planShards(options: PlanOptions): Plan {
   }
 
   const items = baseItems ?? fileItems(groups, Math.ceil(sum(groups.map((g) => g.us)) / shardCount));
-  return buildPlan(items, shardCount, granularity, reason, { total: tests.length, timed });
+  return buildPlan(items, shardCount, granularity, reason, { total: tests.length, timed }, options.runner);
 }
 
 function sum(values: readonly number[]): number {
@@ -192,6 +199,7 @@ function buildPlan(
   granularity: Granularity,
   reason: string,
   counts: { total: number; timed: number },
+  runner: string | undefined,
 ): Plan {
   const n = items.length;
   const order = lptOrder(items);
@@ -221,6 +229,7 @@ function buildPlan(
   const body = {
     shardCount,
     granularity,
+    ...(runner === undefined ? {} : { runner }),
     shardCountReason: reason,
     tests: { total: counts.total, timed: counts.timed, estimated: counts.total - counts.timed },
     totalSeconds: sec(totalUs),

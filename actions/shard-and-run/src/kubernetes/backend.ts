@@ -40,7 +40,7 @@ const MAX_ROOT_BYTES = 900 * 1024;
 
 /** Each shard's command line, one word per element; a word may not contain a line break (the args file format). */
 export function shardCommandLines(plan: Plan, inputs: ActionInputs): string[][] {
-  const runner = adapterFor(inputs);
+  const runner = adapterFor(inputs, plan);
   const command = inputs.execution!.command;
   return plan.shards.map((shard) => {
     if (shard.items.length === 0) return [];
