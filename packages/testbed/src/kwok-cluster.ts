@@ -43,6 +43,13 @@ function kwokctlConfigYaml(bins: Binaries): string {
       kwokControllerBinary: bins.kwok,
       quietPull: true,
     },
+    // One controller-manager and one scheduler: leader election only adds a way to die. On a loaded 2-core machine
+    // a lease renewal missed its 5 s deadline, the controller-manager exited ("leaderelection lost"), and the
+    // cluster kept answering /readyz with no controller left to create ReplicaSets.
+    componentsPatches: ['kube-controller-manager', 'kube-scheduler'].map((name) => ({
+      name,
+      extraArgs: [{ key: 'leader-elect', value: 'false' }],
+    })),
   };
   return yamlDump(config, { lineWidth: -1 });
 }
@@ -59,9 +66,29 @@ async function killRecordedPids(workdir: string, name: string): Promise<void> {
   }
 }
 
-export async function clusterHealthy(kubeconfig: string): Promise<boolean> {
+/** Components whose death leaves an API server that still answers /readyz but a cluster that does nothing. */
+const REQUIRED_PROCESSES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'];
+
+/** Whether every process kwokctl started for the cluster is still alive. */
+export function clusterProcessesAlive(workdir: string, name = defaultClusterName): boolean {
+  const pidsDir = join(workdir, 'clusters', name, 'pids');
+  return REQUIRED_PROCESSES.every((component) => {
+    const file = join(pidsDir, `${component}.pid`);
+    if (!existsSync(file)) return false;
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return isProcessAlive(pid, component === 'kwok-controller' ? 'kwok' : component);
+  });
+}
+
+export async function clusterHealthy(kubeconfig: string, workdir?: string): Promise<boolean> {
   try {
     if (!existsSync(kubeconfig)) return false;
+    if (
+      workdir !== undefined &&
+      existsSync(join(workdir, 'clusters', defaultClusterName)) &&
+      !clusterProcessesAlive(workdir)
+    )
+      return false;
     const up = await upstreamFromKubeConfig(loadKubeConfig(kubeconfig));
     const r = await rawRequest(up, 'GET', '/readyz', 3_000);
     up.agent.destroy();

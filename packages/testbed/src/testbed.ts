@@ -1,6 +1,7 @@
 // up / down / status for the whole test bed. Each component is handled on its own, so a dead Prometheus
 // is restarted without recreating the cluster, and callers (the vitest set-up) can ask for a subset.
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { ensureBinaries, readBinaries } from './binaries.js';
 import { clusterHealthy, deleteCluster, startCluster } from './kwok-cluster.js';
 import { runStateDir } from './paths.js';
@@ -38,7 +39,7 @@ export interface UpResult {
 async function healthy(state: TestbedState, c: Component): Promise<boolean> {
   switch (c) {
     case 'cluster':
-      return !!state.cluster && (await clusterHealthy(state.cluster.kubeconfig));
+      return !!state.cluster && (await clusterHealthy(state.cluster.kubeconfig, join(runStateDir(), 'kwok')));
     case 'prometheus':
       return (
         !!state.prometheus &&
