@@ -117,6 +117,15 @@ describe('plan → run → merge through the bundle', () => {
     expect(missing.main.exitCode).toBe(1);
     expect(missing.outputs['missing-shards']).toBe('2,3');
     expect(missing.summary).toContain('missing: no result');
+    // The merged JUnit does not read green: every file planned on shards 2 and 3 is an error that says why.
+    const planned = JSON.parse(await readFile(path.join(workspace, 'gauntlet-shard-plan.json'), 'utf8'));
+    const notRunFiles = planned.shards
+      .slice(1)
+      .flatMap((s: { items: { file: string }[] }) => s.items.map((i) => i.file));
+    const junit = await readFile(path.join(workspace, 'gauntlet-junit.xml'), 'utf8');
+    expect(junit).toMatch(new RegExp(`errors="${notRunFiles.length}"`));
+    expect(junit).toContain('not run: shard 2 sent no result');
+    expect(missing.summary).toContain('Did not run');
 
     // Shard 3 is cancelled while its tests run: it records that, and the merge says so.
     const cancelled = await run(3, `node -e 'setTimeout(() => {}, 60000)' {files}`, 1500);

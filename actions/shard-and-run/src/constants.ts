@@ -15,6 +15,7 @@ export const Inputs = {
   discovery: 'discovery',
   listCommand: 'list-command',
   discoveryJunit: 'discovery-junit',
+  allowNoTests: 'allow-no-tests',
   shards: 'shards',
   granularity: 'granularity',
   targetDuration: 'target-duration',

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseJUnitXml } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';
@@ -102,5 +102,42 @@ describe('the runner a shard uses', () => {
       .length;
     expect(planned).toBeGreaterThan(0);
     expect(ran).toBe(planned);
+  });
+});
+
+describe('plan mode refuses what cannot be right', () => {
+  it('fails when discovery finds no tests, unless allow-no-tests says an empty suite is meant', async () => {
+    const workspace = await tempWorkspace(FIXTURE_SUITE);
+    const inputs = { mode: 'plan', tests: 'spec/**/*.test.mjs', shards: '2' };
+    const refused = await runInProcess({ workspace, inputs });
+    expect(refused.error?.message).toMatch(/allow-no-tests.*found no tests; check the tests globs/);
+    expect(refused.outputs['matrix']).toBeUndefined();
+    const allowed = await runInProcess({ workspace, inputs: { ...inputs, 'allow-no-tests': 'true' } });
+    expect(allowed.error).toBeUndefined();
+    expect(allowed.logger.text()).toContain('No tests were discovered');
+  });
+
+  it('refuses granularity "test" for a runner that cannot select tests before the listing runs', async () => {
+    const workspace = await tempWorkspace(FIXTURE_SUITE);
+    const marker = path.join(workspace, 'listing-ran');
+    const result = await runInProcess({
+      workspace,
+      inputs: {
+        mode: 'plan',
+        runner: 'vitest',
+        discovery: 'runner',
+        'list-command': `node -e "require('fs').writeFileSync(process.argv[1], '')" ${marker}`,
+        granularity: 'test',
+        command: 'npx vitest run {tests}',
+      },
+    });
+    expect(result.error?.message).toMatch(/granularity.*"test" needs a runner that can run single tests/);
+    await expect(stat(marker)).rejects.toThrow();
+  });
+
+  it('counts files as files and tests as tests', async () => {
+    const workspace = await tempWorkspace(FIXTURE_SUITE);
+    const plan = await runInProcess({ workspace, inputs: { mode: 'plan', tests: 'tests/**/*.test.mjs', shards: '2' } });
+    expect(plan.logger.text()).toMatch(/Discovered 5 files \(globs\)/);
   });
 });

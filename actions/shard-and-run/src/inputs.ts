@@ -37,6 +37,8 @@ export interface PlanningInputs {
   readonly shards: number | 'auto';
   readonly granularity: (typeof GRANULARITY)[number];
   readonly planFile: string;
+  /** A discovery that finds no tests is an error unless this is set. */
+  readonly allowNoTests: boolean;
   /** Plan mode's optional command: whether {tests} can carry single test ids. */
   readonly command?: CommandInput;
 }
@@ -223,6 +225,7 @@ function planningInputs(reader: InputReader, workspace: string, command: Command
     shards,
     granularity,
     planFile,
+    allowNoTests: reader.boolean(Inputs.allowNoTests, false),
     ...(command === undefined ? {} : { command }),
   };
 }

@@ -1,8 +1,16 @@
 import { RecordingLogger, silentLogger } from '@gauntlet/action-kit';
-import { planShards, type CaseStatus, type JUnitReport, type Plan } from '@gauntlet/sharding';
+import {
+  junitTotals,
+  parseJUnitXml,
+  planShards,
+  writeJUnitXml,
+  type CaseStatus,
+  type JUnitReport,
+  type Plan,
+} from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';
 import { casesOf } from './junit-read.js';
-import { mergeResults } from './merge-core.js';
+import { mergeResults, NOT_RUN_TYPE, notRunSuites } from './merge-core.js';
 import { itemKeys } from './plan-io.js';
 import type { ResultMeta, ShardResult } from './results.js';
 import { buildResult } from './shard-result.js';
@@ -133,5 +141,71 @@ describe('mergeResults', () => {
     });
     expect(partial.conclusion).toBe('failure');
     expect(partial.reasons[0]).toMatch(/were run by no worker/);
+  });
+});
+
+describe('tests that did not run', () => {
+  const testPlan = planShards({
+    tests: ['t/a.py::one', 't/a.py::two', 't/b.py::three', 't/b.py::four', 't/c.py::five', 't/c.py::six'],
+    shards: 2,
+    runnerFiltersTests: true,
+  });
+  const keysOf = (shard: number) => itemKeys(testPlan.shards[shard - 1]!.items);
+  const run = (shard: number, keys: string[], status: ResultMeta['status'] = 'completed'): ShardResult => ({
+    ...buildResult({
+      planId: testPlan.id,
+      shard,
+      shardTotal: 2,
+      attempt: 1,
+      source: 'run',
+      status,
+      exitCode: status === 'completed' ? 0 : null,
+      startedMs: 0,
+      finishedMs: 1000,
+      durationSeconds: 1,
+      tests: keysOf(shard),
+      report: report(Object.fromEntries(keys.map((k) => [k, 'passed' as CaseStatus]))),
+      ...(status === 'cancelled' ? { message: 'the job was cancelled' } : {}),
+    }),
+    origin: String(shard),
+  });
+
+  it('names every planned test of a missing shard, and the untried ones of a cancelled shard, with the reason', () => {
+    const missing = mergeResults([run(1, keysOf(1))], { plan: testPlan, logger: silentLogger });
+    expect(missing.notRunTests.map((t) => `${t.file}::${t.name}`).sort()).toEqual(keysOf(2).sort());
+    expect(new Set(missing.notRunTests.map((t) => t.reason))).toEqual(new Set(['shard 2 sent no result']));
+    expect(missing.notRun).toBe(keysOf(2).length);
+
+    const ran = keysOf(2).slice(0, 1);
+    const cancelled = mergeResults([run(1, keysOf(1)), run(2, ran, 'cancelled')], {
+      plan: testPlan,
+      logger: silentLogger,
+    });
+    expect(cancelled.notRunTests.map((t) => `${t.file}::${t.name}`).sort()).toEqual(keysOf(2).slice(1).sort());
+    expect(cancelled.notRunTests[0]!.reason).toBe('shard 2 was cancelled');
+  });
+
+  it('goes into the merged JUnit as errors, so its totals never read green', () => {
+    const outcome = mergeResults([run(1, keysOf(1))], { plan: testPlan, logger: silentLogger });
+    const suites = notRunSuites(outcome.notRunTests);
+    const written = parseJUnitXml(writeJUnitXml({ suites: [...outcome.report.suites, ...suites] }));
+    const totals = junitTotals(written.suites.flatMap((s) => s.cases));
+    expect(totals).toMatchObject({ tests: 6, errors: keysOf(2).length, failures: 0 });
+    const errorCase = written.suites.flatMap((s) => s.cases).find((c) => c.status === 'error')!;
+    expect(errorCase.failures[0]).toMatchObject({ type: NOT_RUN_TYPE, message: 'not run: shard 2 sent no result' });
+  });
+
+  it('names each test no queue worker stored a result for', () => {
+    const worker = (shard: number, keys: string[]): ShardResult => ({
+      ...run(shard, keys),
+      meta: { ...run(shard, keys).meta, source: 'queue', tests: keys },
+    });
+    const all = [...keysOf(1), ...keysOf(2)];
+    const outcome = mergeResults([worker(1, all.slice(0, 3)), worker(2, all.slice(3, 5))], {
+      plan: testPlan,
+      logger: silentLogger,
+    });
+    expect(outcome.reasons).toContain('1 planned test was run by no worker');
+    expect(outcome.notRunTests.map((t) => `${t.file}::${t.name}`)).toEqual([all[5]]);
   });
 });

@@ -13,9 +13,12 @@ import { neutralize, type Logger } from '@gauntlet/action-kit';
 import {
   junitTotals,
   mergeJUnitReports,
+  type JUnitCase,
   type JUnitReport,
+  type JUnitSuite,
   type JUnitTotals,
   type Plan,
+  type PlanItem,
   type TimingPartial,
 } from '@gauntlet/sharding';
 import { COMMAND_CASE } from './execute.js';
@@ -58,10 +61,77 @@ export interface MergeOutcome {
   readonly unreported: readonly string[];
   /** Planned tests of shards that sent nothing usable. */
   readonly notRun: number;
+  /**
+   * Each planned test (or whole file) that did not run, with why, when the plan is known. They are written into
+   * the merged JUnit as errors, so a report with a missing shard never reads green.
+   */
+  readonly notRunTests: readonly NotRunTest[];
   readonly partials: readonly TimingPartial[];
   readonly conclusion: 'success' | 'failure';
   /** Why the conclusion is failure, in plain words. */
   readonly reasons: readonly string[];
+}
+
+export interface NotRunTest {
+  readonly file: string;
+  /** Absent for a whole-file item. */
+  readonly name?: string;
+  readonly shard: number;
+  /** Plain text, e.g. "shard 2 sent no result". */
+  readonly reason: string;
+}
+
+/** The case type of not-run tests in the merged JUnit, so tools can tell them from real errors. */
+export const NOT_RUN_TYPE = 'gauntlet.NotRun';
+
+/**
+ * Planned items of a shard that no case of `cases` accounts for: a whole file without any case, a test without a
+ * case of its key (or one whose name ends the same way, for runners that prefix the class or describe block).
+ */
+function unaccounted(
+  items: readonly PlanItem[],
+  cases: readonly { suite: JUnitSuite; testCase: JUnitCase }[],
+): { file: string; name?: string }[] {
+  const byFile = new Map<string, string[]>();
+  for (const { suite, testCase } of cases) {
+    const id = caseId(testCase, suite);
+    const names = byFile.get(id.file) ?? [];
+    if (id.name !== undefined) names.push(id.name);
+    byFile.set(id.file, names);
+  }
+  const out: { file: string; name?: string }[] = [];
+  for (const item of items) {
+    const reported = byFile.get(item.file);
+    if (item.tests === undefined) {
+      if (!reported) out.push({ file: item.file });
+      continue;
+    }
+    const exact = new Set(reported ?? []);
+    for (const name of item.tests) {
+      if (exact.has(name)) continue;
+      if (reported?.some((r) => r.endsWith(`::${name}`) || name.endsWith(`::${r}`))) continue;
+      out.push({ file: item.file, name });
+    }
+  }
+  return out;
+}
+
+/** The not-run tests as JUnit suites (one per file), each case an error that says why. */
+export function notRunSuites(tests: readonly NotRunTest[]): JUnitSuite[] {
+  const byFile = new Map<string, JUnitCase[]>();
+  for (const t of tests) {
+    const list = byFile.get(t.file) ?? [];
+    list.push({
+      name: t.name ?? t.file.slice(t.file.lastIndexOf('/') + 1),
+      file: t.file,
+      time: 0,
+      status: 'error',
+      failures: [{ kind: 'error', type: NOT_RUN_TYPE, message: `not run: ${t.reason}` }],
+      attempts: 0,
+    });
+    byFile.set(t.file, list);
+  }
+  return [...byFile].map(([file, cases]) => ({ name: file, file, cases }));
 }
 
 export interface MergeOptions {
@@ -127,6 +197,7 @@ export function mergeResults(all: readonly ShardResult[], options: MergeOptions)
   const errored: number[] = [];
   const unreported: string[] = [];
   let notRun = 0;
+  const notRunTests: NotRunTest[] = [];
   const partials: TimingPartial[] = [];
 
   for (let index = 1; index <= total; index++) {
@@ -137,6 +208,8 @@ export function mergeResults(all: readonly ShardResult[], options: MergeOptions)
     if (attempts.length === 0) {
       missing.push(index);
       notRun += plannedTests;
+      for (const t of unaccounted(planned?.items ?? [], []))
+        notRunTests.push({ ...t, shard: index, reason: `shard ${index} sent no result` });
       shards.push({
         index,
         state: 'missing',
@@ -172,7 +245,15 @@ export function mergeResults(all: readonly ShardResult[], options: MergeOptions)
       state = 'error';
       errored.push(index);
     } else state = failures > 0 ? 'failed' : 'passed';
-    if (state === 'cancelled' || state === 'error') notRun += Math.max(0, plannedTests - cases.length);
+    if (state === 'cancelled' || state === 'error') {
+      const left = unaccounted(planned?.items ?? [], cases);
+      notRun += left.length;
+      const why =
+        state === 'cancelled'
+          ? `shard ${index} was cancelled`
+          : `shard ${index} ended in error${latest.meta.message ? ` (${latest.meta.message})` : ''}`;
+      for (const t of left) notRunTests.push({ ...t, shard: index, reason: why });
+    }
     if (planned && state !== 'cancelled' && state !== 'error' && latest.meta.source !== 'queue') {
       const files = [...new Set(planned.items.map((i) => i.file))];
       for (const file of files) if (!reportedFiles.has(file)) unreported.push(file);
@@ -204,9 +285,30 @@ export function mergeResults(all: readonly ShardResult[], options: MergeOptions)
   const queue = plan !== undefined && usable.length > 0 && usable.every((r) => r.meta.source === 'queue');
   if (queue) {
     const covered = new Set(usable.filter((r) => r.meta.status === 'completed').flatMap((r) => r.meta.tests));
-    const uncovered = itemKeys(plan.shards.flatMap((sh) => sh.items)).filter((k) => !covered.has(k)).length;
+    notRunTests.length = 0;
+    for (const item of plan.shards.flatMap((sh) => sh.items)) {
+      for (const key of itemKeys([item])) {
+        if (covered.has(key)) continue;
+        const name = key === item.file ? undefined : key.slice(item.file.length + 2);
+        notRunTests.push({
+          file: item.file,
+          ...(name === undefined ? {} : { name }),
+          shard: 0,
+          reason: 'no queue worker stored a result for it',
+        });
+      }
+    }
+    const uncovered = notRunTests.length;
     notRun = uncovered;
-    if (uncovered) reasons.push(`${plural(uncovered, 'planned test')} were run by no worker`);
+    if (uncovered) {
+      // Reasons reach Markdown as they are: numbers only. The names go to the log here and to the report's table.
+      reasons.push(`${plural(uncovered, 'planned test')} ${uncovered === 1 ? 'was' : 'were'} run by no worker`);
+      const names = notRunTests.slice(0, 20).map((t) => (t.name === undefined ? t.file : `${t.file}::${t.name}`));
+      const more = uncovered > names.length ? `, and ${uncovered - names.length} more` : '';
+      logger.warning(
+        `Run by no worker: ${names.map((n) => JSON.stringify(neutralize(n))).join(', ')}${more} (in the merged JUnit as errors).`,
+      );
+    }
     const idle = [...missing, ...cancelled, ...errored];
     if (idle.length && !uncovered) {
       logger.warning(
@@ -227,7 +329,7 @@ export function mergeResults(all: readonly ShardResult[], options: MergeOptions)
   }
   if (duplicateTests.length) {
     logger.warning(
-      `${plural(duplicateTests.length, 'test')} were reported by more than one shard (e.g. ${JSON.stringify(neutralize(duplicateTests[0]!.key))}).`,
+      `${plural(duplicateTests.length, 'test')} ${duplicateTests.length === 1 ? 'was' : 'were'} reported by more than one shard (e.g. ${JSON.stringify(neutralize(duplicateTests[0]!.key))}).`,
     );
   }
   return {
@@ -243,6 +345,7 @@ export function mergeResults(all: readonly ShardResult[], options: MergeOptions)
     duplicateTests,
     unreported,
     notRun,
+    notRunTests,
     partials,
     conclusion: reasons.length ? 'failure' : 'success',
     reasons,

@@ -14,7 +14,7 @@ import { publish } from './github-client.js';
 import type { Inputs as ActionInputs, SizingInputs } from './inputs.js';
 import type { WorkerReports } from './kubernetes/queue-cleanup.js';
 import { caseId, casesOf } from './junit-read.js';
-import { mergeResults, type MergeOutcome } from './merge-core.js';
+import { mergeResults, notRunSuites, type MergeOutcome } from './merge-core.js';
 import { loadPlan } from './plan-io.js';
 import { buildReport } from './report.js';
 import { directoryTransport, type ShardResult } from './results.js';
@@ -73,7 +73,9 @@ export async function finishMerge(
   const { logger, ctx } = deps;
   const outcome = mergeResults(results, { ...(plan ? { plan } : {}), logger });
   await mkdir(path.dirname(inputs.mergedJunit), { recursive: true });
-  await writeFile(inputs.mergedJunit, writeJUnitXml(outcome.report), 'utf8');
+  // Tests that did not run go in as errors that say why: a merged JUnit must never read green with a shard missing.
+  const merged = { ...outcome.report, suites: [...outcome.report.suites, ...notRunSuites(outcome.notRunTests)] };
+  await writeFile(inputs.mergedJunit, writeJUnitXml(merged), 'utf8');
 
   const cache = timingCacheFor(inputs.timings, ctx, inputs.workingDirectory, logger, deps.cacheLibrary);
   const timing = await updateTimingStore(inputs.timings, ctx, cache, outcome.partials, logger);
@@ -101,7 +103,9 @@ export async function finishMerge(
   );
   deps.setOutput(Outputs.mergedJunit, inputs.mergedJunit);
   if (recommendation) deps.setOutput(Outputs.recommendedShards, recommendation.count);
-  logger.info(`Merged ${results.length} result${results.length === 1 ? '' : 's'}: ${built.title}.`);
+  const used = results.length - outcome.ignored;
+  const ignored = outcome.ignored ? ` (${outcome.ignored} of another plan ignored)` : '';
+  logger.info(`Merged ${used} result${used === 1 ? '' : 's'}${ignored}: ${built.title}.`);
   return outcome;
 }
 

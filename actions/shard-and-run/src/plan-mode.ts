@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, formatDuration } from '@gauntlet/action-kit';
 import { JOB_SUMMARY_LIMIT, MarkdownDoc, renderWithin } from '@gauntlet/github';
-import { planMatrixJson, planShards, serializePlan, type Plan } from '@gauntlet/sharding';
+import { planMatrixJson, planShards, serializePlan, type Plan, type TestId } from '@gauntlet/sharding';
 import { RUNNERS } from '@gauntlet/test-runners';
 import { INLINE_PLAN_MAX_BYTES, Inputs, Outputs } from './constants.js';
 import type { ModeDeps } from './deps.js';
@@ -14,9 +14,30 @@ import { discoverTests } from './discovery.js';
 import { planningCommand, type Inputs as ActionInputs } from './inputs.js';
 import { loadTimingStore, timingCacheFor } from './timings.js';
 
+/** "12 tests in 3 files" for named tests, "3 files" for a file-level listing; both when mixed. */
+export function describeDiscovered(tests: readonly TestId[]): string {
+  const files = new Set<string>();
+  let named = 0;
+  for (const t of tests) {
+    files.add(t.file);
+    if (t.name !== undefined) named++;
+  }
+  const f = `${files.size} file${files.size === 1 ? '' : 's'}`;
+  return named === 0 ? f : `${named} test${named === 1 ? '' : 's'} in ${f}`;
+}
+
 export async function computePlan(inputs: ActionInputs, deps: ModeDeps): Promise<Plan> {
   const p = inputs.planning!;
   const { logger } = deps;
+  // Refused before discovery runs: a listing can take minutes, and its result cannot change the answer.
+  const command = planningCommand(inputs);
+  const filters = RUNNERS[p.runner].selectsTests && (command?.hasTests ?? false);
+  if (p.granularity === 'test' && !filters) {
+    throw new InputError(
+      Inputs.granularity,
+      `"test" needs a runner that can run single tests (pytest, playwright) and a command with {tests}; ${p.runner}${command ? '' : ' without a command'} cannot`,
+    );
+  }
   const tests = await discoverTests({
     method: p.discovery,
     cwd: inputs.workingDirectory,
@@ -26,21 +47,21 @@ export async function computePlan(inputs: ActionInputs, deps: ModeDeps): Promise
     ...(p.discoveryJunit === undefined ? {} : { junitFile: p.discoveryJunit }),
     logger,
   });
-  if (tests.length === 0)
-    logger.warning('No tests were discovered; the plan has nothing to run. Check the discovery inputs.');
-  else logger.info(`Discovered ${tests.length} test${tests.length === 1 ? '' : 's'} (${p.discovery}).`);
+  if (tests.length === 0) {
+    // An empty plan would run nothing and pass: a glob that matches nothing, or a listing that found nothing, is
+    // almost always a mistake. allow-no-tests is for the suites where it is not.
+    if (!p.allowNoTests) {
+      throw new InputError(
+        Inputs.allowNoTests,
+        `is false and discovery (${p.discovery}) found no tests; check ${p.discovery === 'globs' ? 'the tests globs' : p.discovery === 'runner' ? 'the runner and list-command' : 'discovery-junit'} and working-directory, or set allow-no-tests: true`,
+      );
+    }
+    logger.warning('No tests were discovered; the plan has nothing to run (allow-no-tests is true).');
+  } else logger.info(`Discovered ${describeDiscovered(tests)} (${p.discovery}).`);
 
   const cache = timingCacheFor(inputs.timings, deps.ctx, inputs.workingDirectory, logger, deps.cacheLibrary);
   const store = await loadTimingStore(inputs.timings, cache, logger, inputs.workingDirectory);
 
-  const command = planningCommand(inputs);
-  const filters = RUNNERS[p.runner].selectsTests && (command?.hasTests ?? false);
-  if (p.granularity === 'test' && !filters) {
-    throw new InputError(
-      Inputs.granularity,
-      `"test" needs a runner that can run single tests (pytest, playwright) and a command with {tests}; ${p.runner}${command ? '' : ' without a command'} cannot`,
-    );
-  }
   return planShards({
     tests,
     shards: p.shards,

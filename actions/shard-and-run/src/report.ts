@@ -180,10 +180,13 @@ function build(input: ReportInput, limits: { failures: number; flaky: number; sl
     '| Tests | Passed | Failed | Flaky | Skipped | Shards | Test time |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n' +
       `| ${t.tests} | ${passed} | ${failedCount} | ${t.flaky} | ${t.skipped} | ${outcome.shardTotal} | ${seconds(t.time)} |`,
   );
-  if (outcome.notRun > 0)
+  if (outcome.notRun > 0) {
+    const files = outcome.notRunTests.length > 0 && outcome.notRunTests.every((t) => t.name === undefined);
+    const noun = files ? 'planned file' : 'planned test';
     doc.markdown(
-      `**${outcome.notRun} planned test${outcome.notRun === 1 ? '' : 's'} did not run** (their shards sent no complete result).`,
+      `**${outcome.notRun} ${noun}${outcome.notRun === 1 ? '' : 's'} did not run** (written to the merged JUnit as errors with the reason).`,
     );
+  }
   if (input.backendNote) doc.text(input.backendNote);
 
   const problems = outcome.shards.filter((s) => s.state !== 'passed');
@@ -229,6 +232,20 @@ function build(input: ReportInput, limits: { failures: number; flaky: number; sl
           firstLine(r.testCase.failures[0]?.message ?? r.testCase.failures[0]?.text),
         ]),
       { total: failing.length },
+    );
+  }
+  if (outcome.notRunTests.length) {
+    doc.heading(4, 'Did not run');
+    doc.table(
+      [
+        { header: 'Test', maxChars: 200 },
+        { header: 'File', maxChars: 160 },
+        { header: 'Why', maxChars: 300 },
+      ],
+      outcome.notRunTests
+        .slice(0, limits.failures)
+        .map((t) => [t.name === undefined ? '(whole file)' : t.name.replace(/::/g, ' › '), { code: t.file }, t.reason]),
+      { total: outcome.notRunTests.length },
     );
   }
   const flaky = all.filter((r) => r.testCase.status === 'flaky');
