@@ -164,7 +164,7 @@ describe('tests that did not run', () => {
       finishedMs: 1000,
       durationSeconds: 1,
       tests: keysOf(shard),
-      report: report(Object.fromEntries(keys.map((k) => [k, 'passed' as CaseStatus]))),
+      report: report(Object.fromEntries(keys.map((k) => [k, 'passed']))),
       ...(status === 'cancelled' ? { message: 'the job was cancelled' } : {}),
     }),
     origin: String(shard),
