@@ -17,6 +17,13 @@ function registerOnce(value: string | undefined): void {
   registerSecret(value);
 }
 
+/** Registers the GitHub tokens and the kubeconfig input exactly as given, without parsing anything. */
+export function maskRawCredentials(inputs: Inputs): void {
+  registerOnce(inputs.githubToken);
+  registerOnce(process.env.GITHUB_TOKEN);
+  registerOnce(inputs.kubeconfig?.trim() || undefined);
+}
+
 /** Registers the GitHub tokens and the kubeconfig input (and its base64-decoded text) without loading anything. */
 export function maskCredentials(inputs: Inputs): void {
   registerOnce(inputs.githubToken);

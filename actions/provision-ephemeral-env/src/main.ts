@@ -15,7 +15,7 @@ import {
 } from '@gauntlet/github';
 import { KubeClient, kubeConfigSecrets, mapLimit, systemClock, type LoadedKubeConfig } from '@gauntlet/kube';
 import { ACTION, State } from './constants.js';
-import { maskAndLoadCredentials, maskCredentials } from './credentials.js';
+import { maskAndLoadCredentials, maskRawCredentials } from './credentials.js';
 import { readRunContext, type RunContext } from './context.js';
 import { down } from './down.js';
 import { parseInputs, type Inputs } from './inputs.js';
@@ -27,9 +27,10 @@ import { up } from './up.js';
 export async function run(): Promise<void> {
   const logger = getActionsLogger();
   const inputs = parseInputs();
-  maskCredentials(inputs);
+  maskRawCredentials(inputs);
   const ctx = readRunContext();
   // Refused before the kubeconfig is even parsed: a fork's event never gets as far as our cluster credentials.
+  // (The raw input is already masked whole; its individual secrets are registered when it is parsed below.)
   if (inputs.mode === 'up' && ctx.forkEvent && !inputs.allowForkEvents) {
     throw new UserError(
       `refusing to provision for ${ctx.forkEvent}: that event runs with this repository's secrets, so a fork's manifests would be deployed with your cluster credentials. Use the pull_request event, or set allow-fork-events: true if you have reviewed the risk.`,

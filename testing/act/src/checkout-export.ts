@@ -37,7 +37,15 @@ function checkBundles(dir: string): void {
 }
 
 export async function exportCheckout(repoRoot: string, dest: string): Promise<CheckoutExport> {
-  const stash = (await run('git', ['-C', repoRoot, 'stash', 'create'])).stdout.trim();
+  // A stash commit needs an identity, which a CI machine's git often lacks: give it one of its own.
+  const identity = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'gauntlet-act-harness',
+    GIT_AUTHOR_EMAIL: 'act-harness@gauntlet.invalid',
+    GIT_COMMITTER_NAME: 'gauntlet-act-harness',
+    GIT_COMMITTER_EMAIL: 'act-harness@gauntlet.invalid',
+  };
+  const stash = (await run('git', ['-C', repoRoot, 'stash', 'create'], { env: identity })).stdout.trim();
   const commit = stash || (await run('git', ['-C', repoRoot, 'rev-parse', 'HEAD'])).stdout.trim();
   await mkdir(dest, { recursive: true });
   await run('sh', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'export', repoRoot, commit, dest], {
