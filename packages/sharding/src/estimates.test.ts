@@ -42,6 +42,12 @@ describe('estimateTests fallbacks', () => {
     expect(r['other/e.py::t']).toEqual(['suite', 10]);
   });
 
+  it('moved fires only when the original is gone: a namesake beside a discovered original is a new test', () => {
+    const r = sources(['old/place/moved.py::test_m', 'tests/new/place/moved.py::test_m', 'tests/slow/a.py::t1']);
+    expect(r['old/place/moved.py::test_m']).toEqual(['timing', 60]);
+    expect(r['tests/new/place/moved.py::test_m']![0]).not.toBe('moved');
+  });
+
   it('whole files: directory median, then suite, then default', () => {
     const tests = canonicalTests([
       'spec/features/f1_spec.rb',

@@ -3,7 +3,8 @@
  * by validation) get the first of:
  *   1. siblings: the median of the file's tests that have timings (tests in one file tend to be alike; a file with
  *      known tests was not moved, so the next rule does not apply);
- *   2. moved: the stored time of the same test (or file) under the same file name in another directory. Directory
+ *   2. moved: the stored time of the same test (or file) under the same file name in another directory, when the
+ *      original file is no longer discovered (otherwise both exist and the new one is just a namesake). Directory
  *      moves are the commonest reason a slow test "appears" without history: localstack moved its Lambda event
  *      source tests, and a suite median of 0.1 s for 60 s tests unbalanced the next run by 15 % (bench/sharding);
  *   3. file share: the stored whole-file time divided by the file's test count (file-level history);
@@ -154,10 +155,16 @@ export function estimateTestsByKey(
     if (!moved) {
       const t = new Map<string, number[]>();
       const f = new Map<string, number[]>();
+      // Only entries whose file was not discovered: a test "moved" only when its original is gone. A new
+      // tests/b/test_util.py beside a still-present tests/a/test_util.py is a new file, not a copy of it.
+      const discovered = new Set<string>();
+      for (const id of tests) discovered.add(id.file);
       for (const [key, entry] of store.entries) {
         const at = key.indexOf('::');
+        const file = at < 0 ? key : key.slice(0, at);
+        if (discovered.has(file)) continue;
         if (at < 0) push(f, basename(key), toMicros(entry.seconds));
-        else push(t, `${basename(key.slice(0, at))}${key.slice(at)}`, toMicros(entry.seconds));
+        else push(t, `${basename(file)}${key.slice(at)}`, toMicros(entry.seconds));
       }
       moved = { tests: new Medians(t), files: new Medians(f) };
     }

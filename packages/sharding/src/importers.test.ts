@@ -9,6 +9,7 @@ import {
   junitTests,
 } from './importers.js';
 import { parseJUnitXml } from './junit.js';
+import { planShards } from './plan.js';
 import { testKey } from './test-id.js';
 
 describe('pytest-split and Knapsack', () => {
@@ -22,6 +23,15 @@ describe('pytest-split and Knapsack', () => {
     expect(log.messages('warning')).toHaveLength(1);
     expect(importKnapsackReport('{"spec/a_spec.rb": 3}', log).get('spec/a_spec.rb')).toBe(3);
     expect(importKnapsackReport('oops', log).size).toBe(0);
+  });
+
+  it('a Knapsack report with a leading / names the same files as one without', () => {
+    const log = new RecordingLogger();
+    const report = importKnapsackReport('{"/spec/a_spec.rb": 3, "//spec\\\\b_spec.rb": 4}', log);
+    expect([...report.keys()]).toEqual(['spec/a_spec.rb', 'spec/b_spec.rb']);
+    const store = importTimings('{"/spec/a_spec.rb": 3}', log);
+    const plan = planShards({ tests: ['spec/a_spec.rb', 'spec/c_spec.rb'], shards: 2, timings: store });
+    expect(plan.tests.timed).toBe(1);
   });
 });
 

@@ -66,6 +66,19 @@ export function testKey(id: TestId): string {
   return id.name === undefined ? id.file : `${id.file}${KEY_SEPARATOR}${id.name}`;
 }
 
+/**
+ * The canonical key of a key read from timing data (a store, a partial, pytest-split, Knapsack). Timing data names
+ * files relative to the repository root, and Knapsack writes them with a leading `/` (`/spec/a_spec.rb`): that
+ * slash is dropped, so the same file matches whatever tool recorded it. (Discovery and JUnit paths are made
+ * relative to the working directory before they get here; an absolute path left in them lies outside it.)
+ */
+export function timingKey(rawKey: string): string {
+  const id = parseTestKey(rawKey);
+  if (!id.file.startsWith('/')) return testKey(id);
+  const file = id.file.replace(/^\/+/, '');
+  return testKey(id.name === undefined ? { file } : { file, name: id.name });
+}
+
 /** Compares by UTF-16 code units: identical on every machine, unlike localeCompare. */
 export function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -5,7 +5,7 @@
  * nor mixes observations.
  */
 import type { Logger } from '@gauntlet/action-kit';
-import { compareCodeUnits, parseTestKey, testKey } from './test-id.js';
+import { compareCodeUnits, timingKey } from './test-id.js';
 import { roundSeconds } from './smoothing.js';
 import { updateTimingStore, type TimingStore, type UpdateOptions } from './timing-store.js';
 import {
@@ -100,7 +100,7 @@ function parse(data: string | Uint8Array, limits: TimingLimits, issues: TimingIs
     }
     if (!checkKey(rawKey, limits, issues)) continue;
     const seconds = checkSeconds(value, rawKey, limits, issues);
-    if (seconds !== undefined) tests.set(testKey(parseTestKey(rawKey)), seconds);
+    if (seconds !== undefined) tests.set(timingKey(rawKey), seconds);
   }
   const overheadSeconds =
     json['overheadSeconds'] === undefined

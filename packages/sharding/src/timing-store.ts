@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { Logger } from '@gauntlet/action-kit';
-import { compareCodeUnits, parseTestKey, testKey } from './test-id.js';
+import { compareCodeUnits, timingKey } from './test-id.js';
 import { DEFAULT_ALPHA, DEFAULT_MAX_MISSED_RUNS, DEFAULT_RESET_FACTOR, roundSeconds, smooth } from './smoothing.js';
 import {
   byteLength,
@@ -100,7 +100,7 @@ function parseGauntletStore(json: Record<string, unknown>, limits: TimingLimits,
     }
     if (!checkKey(rawKey, limits, issues)) continue;
     const entry = parseEntry(value, rawKey, limits, issues);
-    if (entry) entries.set(testKey(parseTestKey(rawKey)), entry);
+    if (entry) entries.set(timingKey(rawKey), entry);
   }
   const overhead =
     json['shardOverhead'] === undefined
@@ -149,7 +149,7 @@ export function flatDurations(
     if (!checkKey(rawKey, limits, issues)) continue;
     const seconds = checkSeconds(value, rawKey, limits, issues);
     if (seconds === undefined) continue;
-    const key = testKey(parseTestKey(rawKey));
+    const key = timingKey(rawKey);
     out.set(key, Math.max(seconds, out.get(key) ?? 0));
   }
   return out;
