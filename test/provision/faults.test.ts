@@ -282,17 +282,18 @@ describe('NS-10: watches that end, expire or fail', () => {
     expect(stall.fired).toBeGreaterThan(0);
     expect(stalledAtVerdict).toBeGreaterThan(0);
     expect(stalled.every((r) => r.status === undefined)).toBe(true);
-    // The verdict was confirmed by a fresh list (not a watch) of the environment's workloads, sent after the first
-    // watch had stalled.
-    const firstStall = Math.min(...stalled.map((r) => r.seq));
-    const freshLists = requests.filter(
+    // The verdict was confirmed by a fresh list (not by the watch's data): with every watch held, the waiter's only
+    // data are lists of the environment's Deployments: the tracker's first list, before it watched, and the deadline
+    // path's own fresh list. So there are at least two by the time of the verdict. (Which of them comes first is not
+    // fixed: on a slow machine the deadline can pass before the first watch is even sent, so the count is the
+    // assertion, not the order.)
+    const deploymentLists = requests.filter(
       (r) =>
         r.method === 'GET' &&
-        r.seq > firstStall &&
         r.seq <= verdictSeq &&
         r.query.watch === undefined &&
-        r.path.startsWith(`/apis/apps/v1/namespaces/${namespace}/deployments`),
+        r.path === `/apis/apps/v1/namespaces/${namespace}/deployments`,
     );
-    expect(freshLists.length).toBeGreaterThan(0);
+    expect(deploymentLists.length).toBeGreaterThanOrEqual(2);
   });
 });
