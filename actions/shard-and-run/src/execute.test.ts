@@ -93,6 +93,12 @@ describe('executeItems', () => {
     // Attempt 1 runs all three files, retry 1 the two with failures, retry 2 only the still-failing one.
     expect(result.attempts.map((a) => a.items)).toEqual([3, 2, 1]);
     expect(logger.text()).toContain('Retry 1 of 2');
+    // Every run is a cost-model sample: wall time beside the files it ran and their JUnit seconds.
+    expect(result.attempts.map((a) => a.sample?.files)).toEqual([3, 2, 1]);
+    for (const a of result.attempts) {
+      expect(a.sample!.wallSeconds).toBeCloseTo(a.durationMs / 1000, 6);
+      expect(a.sample!.testSeconds).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('without JUnit, judges each planned file by the exit code, and a retry that passes makes them flaky', async () => {

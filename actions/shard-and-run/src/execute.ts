@@ -10,10 +10,12 @@
  */
 import { glob, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { neutralize, type Logger } from '@gauntlet/action-kit';
+import { neutralize, silentLogger, type Logger } from '@gauntlet/action-kit';
 import {
+  junitDurations,
   mergeJUnitReports,
   testKey,
+  type CommandRunSample,
   type JUnitCase,
   type JUnitReport,
   type JUnitSuite,
@@ -50,6 +52,8 @@ export interface AttemptRecord {
   readonly durationMs: number;
   readonly junitFiles: number;
   readonly items: number;
+  /** The run as a cost-model sample (wall time, files, their JUnit seconds), when its JUnit was read. */
+  readonly sample?: CommandRunSample;
 }
 
 export interface ExecutionResult {
@@ -149,6 +153,32 @@ export async function collectJUnit(
     }
   }
   return { report: { suites }, files };
+}
+
+/** The report without the pseudo-test for the command itself (it is no test, and its time is no test's). */
+export function withoutCommandCase(report: JUnitReport): JUnitReport {
+  return {
+    suites: report.suites
+      .filter((s) => s.name !== COMMAND_CASE)
+      .map((s) => ({ ...s, cases: s.cases.filter((c) => c.name !== COMMAND_CASE) })),
+  };
+}
+
+/**
+ * One command run as a sample for the cost model: its wall time beside the JUnit seconds of its files (the same
+ * file-level values the timing store keeps). Only runs whose JUnit was read and that ran to their end count: a run
+ * that was stopped says nothing about what its files cost.
+ */
+export function commandRunSample(
+  items: readonly PlanItem[],
+  report: JUnitReport,
+  durationMs: number,
+): CommandRunSample | undefined {
+  const files = new Set(items.map((i) => i.file)).size;
+  if (files === 0) return undefined;
+  let testSeconds = 0;
+  for (const seconds of junitDurations(withoutCommandCase(report), silentLogger).files.values()) testSeconds += seconds;
+  return { wallSeconds: durationMs / 1000, files, testSeconds };
 }
 
 export function failingCases(report: JUnitReport): { suite: JUnitSuite; testCase: JUnitCase }[] {
@@ -276,7 +306,18 @@ export async function executeItems(options: ExecuteOptions): Promise<ExecutionRe
     commandFailed ||= unexplained;
     durationMs += run.durationMs;
     reports.push(report);
-    attempts.push({ retry, exitCode: run.exitCode, durationMs: run.durationMs, junitFiles, items: items.length });
+    const sample =
+      junitFiles > 0 && !run.timedOut && !options.signal?.aborted
+        ? commandRunSample(items, report, run.durationMs)
+        : undefined;
+    attempts.push({
+      retry,
+      exitCode: run.exitCode,
+      durationMs: run.durationMs,
+      junitFiles,
+      items: items.length,
+      ...(sample ? { sample } : {}),
+    });
     if (options.signal?.aborted) {
       cancelled = true;
       break;

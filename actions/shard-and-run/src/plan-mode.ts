@@ -6,7 +6,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, formatDuration } from '@gauntlet/action-kit';
 import { JOB_SUMMARY_LIMIT, MarkdownDoc, renderWithin } from '@gauntlet/github';
-import { planMatrixJson, planShards, serializePlan, type Plan, type TestId } from '@gauntlet/sharding';
+import {
+  describeCostModel,
+  planMatrixJson,
+  planShards,
+  serializePlan,
+  type Plan,
+  type TestId,
+} from '@gauntlet/sharding';
 import { RUNNERS } from '@gauntlet/test-runners';
 import { INLINE_PLAN_MAX_BYTES, Inputs, Outputs } from './constants.js';
 import type { ModeDeps } from './deps.js';
@@ -80,6 +87,14 @@ export async function computePlan(inputs: ActionInputs, deps: ModeDeps): Promise
   });
 }
 
+/** What the plan's seconds are: estimates, JUnit times, or the cost model learned from measured runs. */
+export function costBasis(plan: Plan): string {
+  if (plan.costModel) return `Seconds include the cost model: ${describeCostModel({ ...plan.costModel })}.`;
+  if (plan.tests.timed === 0)
+    return 'No timings yet: every prediction is an estimate, and shards are balanced by count.';
+  return 'Seconds are JUnit times (no measured runs yet to calibrate them against wall time).';
+}
+
 /** The plan in the job summary: one row per shard, the bound and the reason for the shard count. */
 export function planSummary(plan: Plan): MarkdownDoc {
   const doc = new MarkdownDoc();
@@ -91,6 +106,7 @@ export function planSummary(plan: Plan): MarkdownDoc {
       `Plan \`${plan.id}\`.`,
   );
   doc.text(plan.shardCountReason);
+  doc.text(costBasis(plan));
   doc.table(
     [
       { header: 'Shard', align: 'right' },
@@ -117,6 +133,7 @@ export async function runPlanMode(inputs: ActionInputs, deps: ModeDeps): Promise
   deps.logger.info(
     `Plan ${plan.id}: ${plan.shardCount} shard${plan.shardCount === 1 ? '' : 's'}, lower bound ${plan.lowerBoundSeconds} s, predicted makespan ${plan.predictedMakespanSeconds} s. ${plan.shardCountReason}`,
   );
+  deps.logger.info(costBasis(plan));
   deps.setOutput(Outputs.matrix, planMatrixJson(plan));
   deps.setOutput(Outputs.planFile, file);
   deps.setOutput(Outputs.planId, plan.id);

@@ -22,7 +22,7 @@ import { allItems, itemKeys, loadPlan } from './plan-io.js';
 import { directoryTransport, readResultDirectory } from './results.js';
 import { drainQueue, type QueueAccess, type WorkerRun } from './queue-worker.js';
 import { adapterFor, checkCommandFitsPlan } from './run-mode.js';
-import { buildResult, countsOf } from './shard-result.js';
+import { buildResult, countsOf, samplesOf } from './shard-result.js';
 
 /** Plan items for a list of planned test keys (a replayed attempt). */
 export function itemsForKeys(plan: Plan, keys: readonly string[]): PlanItem[] {
@@ -129,6 +129,7 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
       credited: items,
       batches: result ? 1 : 0,
       durationMs: result?.durationMs ?? 0,
+      runs: samplesOf(result?.attempts ?? []),
       cancelled: result?.cancelled ?? false,
       failed: result?.failed ?? false,
     };
@@ -163,6 +164,7 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
     tests: itemKeys(worker.credited),
     report,
     recordTimings: !worker.failed || worker.measured,
+    runs: worker.runs,
     ...(worker.cancelled ? { message: 'the step was cancelled while its tests ran' } : {}),
     ...(created !== undefined && created <= startedMs ? { overheadSeconds: (startedMs - created) / 1000 } : {}),
   });

@@ -24,6 +24,7 @@ import {
   QueueClient,
   suggestedMinBatchMs,
   type ClaimResult,
+  type CommandRunSample,
   type JUnitReport,
   type Lease,
   type Plan,
@@ -41,6 +42,8 @@ export interface WorkerRun {
   credited: PlanItem[];
   batches: number;
   durationMs: number;
+  /** Every command run of every batch, for the cost model. */
+  runs: CommandRunSample[];
   cancelled: boolean;
   failed: boolean;
 }
@@ -191,6 +194,7 @@ export async function drainQueue(
     credited: [],
     batches: 0,
     durationMs: 0,
+    runs: [],
     cancelled: false,
     failed: false,
   };
@@ -290,6 +294,7 @@ export async function drainQueue(
       if (handBack) await handBack;
       else if (next?.kind === 'batch') ahead = next.lease;
       out.durationMs += result.durationMs;
+      for (const a of result.attempts) if (a.sample) out.runs.push(a.sample);
       out.measured ||= result.attempts.some((a) => a.junitFiles > 0);
       pace.batch(result);
       if (result.cancelled) {

@@ -5,7 +5,7 @@ import { planShards, type JUnitCase } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';
 import { mergeResults } from './merge-core.js';
 import { recommendShards } from './merge-mode.js';
-import { buildReport, failureLine } from './report.js';
+import { buildReport, calibrationText, failureLine } from './report.js';
 import { buildResult } from './shard-result.js';
 
 describe('failureLine', () => {
@@ -125,5 +125,30 @@ describe('buildReport', () => {
     expect(markdown).toMatch(/section Shard 1\n\s+predicted :t1, 0, \d+\n\s+actual \(passed\) :done, t2, 0, 40000/);
     expect(markdown).toContain('lower bound');
     expect(markdown).toMatch(/\*\*Recommended:\*\* 3 shards/);
+  });
+
+  it('says what the predictions came from, how far off they were, and what was learned from this run', () => {
+    const { plan, outcome } = outcomeWith([caseOf('t', 'passed')]);
+    const model = { perRunSeconds: 1, perFileSeconds: 0.5, testTimeScale: 0.25, samples: 3, medianError: 0.04 };
+    const text = calibrationText({
+      outcome,
+      plan,
+      timing: { trusted: true, reason: '', saved: 'saved', missingShards: [], costModel: { model, kept: true } },
+    });
+    expect(text).toMatch(/^Predictions came from estimates: no timings yet/);
+    expect(text).toMatch(/predicted against actual per shard: median [+−]\d+ %/);
+    expect(text).toContain('Calibrated with this run: 0.50 s per file, 1.00 s per command run, JUnit times × 0.25');
+    expect(text).toContain('the next plan uses it');
+    const unsaved = calibrationText({
+      outcome,
+      timing: {
+        trusted: false,
+        reason: 'a pull request',
+        saved: 'untrusted',
+        missingShards: [],
+        costModel: { model, kept: false },
+      },
+    });
+    expect(unsaved).toContain('(not saved)');
   });
 });

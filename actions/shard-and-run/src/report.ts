@@ -6,7 +6,7 @@
  */
 import { formatDuration } from '@gauntlet/action-kit';
 import { ganttChart, MarkdownDoc, type Annotation, type CheckConclusion, type GanttSection } from '@gauntlet/github';
-import type { JUnitCase, JUnitSuite, Plan } from '@gauntlet/sharding';
+import { describeCostModel, type JUnitCase, type JUnitSuite, type Plan } from '@gauntlet/sharding';
 import { COMMAND_CASE } from './execute.js';
 import { caseId, casesOf } from './junit-read.js';
 import type { MergeOutcome, ShardState } from './merge-core.js';
@@ -164,6 +164,43 @@ function balanceText(input: ReportInput): string {
   return text;
 }
 
+/**
+ * What the plan's predictions were made from, how far off they were per shard, and what was learned from it: the
+ * cost model calibrated on this run's command runs (cost-model.ts), which the next plan uses when it was saved.
+ */
+export function calibrationText(input: ReportInput): string {
+  const { outcome, plan, timing } = input;
+  const parts: string[] = [];
+  if (plan) {
+    const basis = plan.costModel
+      ? `the cost model (${describeCostModel({ ...plan.costModel })})`
+      : plan.tests.timed === 0
+        ? 'estimates: no timings yet, so shards were balanced by count'
+        : 'JUnit times only (no measured runs yet)';
+    const errors = outcome.shards
+      .filter((s) => s.predictedSeconds !== undefined && s.actualSeconds !== undefined && s.actualSeconds > 0)
+      .map((s) => ({ index: s.index, error: (s.predictedSeconds! - s.actualSeconds!) / s.actualSeconds! }))
+      .sort((a, b) => Math.abs(a.error) - Math.abs(b.error));
+    let off = '';
+    if (errors.length) {
+      const median = errors[(errors.length - 1) >> 1]!;
+      const worst = errors[errors.length - 1]!;
+      const pct = (e: number) => `${e >= 0 ? '+' : '−'}${Math.abs(e * 100).toFixed(0)} %`;
+      off = `; predicted against actual per shard: median ${pct(median.error)}, worst ${pct(worst.error)} (shard ${worst.index})`;
+    }
+    parts.push(`Predictions came from ${basis}${off}.`);
+  }
+  const learned = timing?.costModel;
+  if (learned) {
+    parts.push(
+      learned.kept
+        ? `Calibrated with this run: ${describeCostModel(learned.model)}; the next plan uses it.`
+        : `This run alone measures ${describeCostModel(learned.model)} (not saved).`,
+    );
+  }
+  return parts.join(' ');
+}
+
 function build(input: ReportInput, limits: { failures: number; flaky: number; slowest: number }): MarkdownDoc {
   const { outcome } = input;
   const all = rows(outcome);
@@ -286,6 +323,8 @@ function build(input: ReportInput, limits: { failures: number; flaky: number; sl
   doc.heading(4, 'Shard balance');
   const balance = balanceText(input);
   if (balance) doc.markdown(balance);
+  const calibration = calibrationText(input);
+  if (calibration) doc.text(calibration);
   const gantt = ganttOf(input);
   if (gantt) doc.markdown(gantt);
   if (input.timing) {

@@ -16,7 +16,7 @@ import { githubClient, jobCreatedAt } from './github-client.js';
 import type { Inputs as ActionInputs } from './inputs.js';
 import { itemKeys, loadPlan, planSplitsFiles, shardItems } from './plan-io.js';
 import { directoryTransport, readResultDirectory } from './results.js';
-import { buildResult, countsOf } from './shard-result.js';
+import { buildResult, countsOf, samplesOf } from './shard-result.js';
 
 /** Checks that the command can run this plan's items without running any test twice. */
 export function checkCommandFitsPlan(plan: Plan, inputs: ActionInputs): void {
@@ -160,6 +160,7 @@ export async function runRunMode(inputs: ActionInputs, deps: ModeDeps): Promise<
     ...(execResult?.timedOut ? { message: 'the test command exceeded its timeout' } : {}),
     retries: Math.max(0, (execResult?.attempts.length ?? 1) - 1),
     recordTimings: !execResult || !execResult.failed || execResult.attempts.some((a) => a.junitFiles > 0),
+    runs: samplesOf(execResult?.attempts ?? []),
     ...(created !== undefined && created <= startedMs ? { overheadSeconds: (startedMs - created) / 1000 } : {}),
   });
   const dir = await directoryTransport(inputs.resultsDir, inputs.workingDirectory).write(result);

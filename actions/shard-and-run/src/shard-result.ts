@@ -2,8 +2,14 @@
  * Turning an execution into the result a shard hands to the merge: metadata, JUnit and the timing partial.
  */
 import { silentLogger, type Logger } from '@gauntlet/action-kit';
-import { junitDurations, junitTotals, type JUnitReport, type TimingPartial } from '@gauntlet/sharding';
-import { COMMAND_CASE } from './execute.js';
+import {
+  junitDurations,
+  junitTotals,
+  type CommandRunSample,
+  type JUnitReport,
+  type TimingPartial,
+} from '@gauntlet/sharding';
+import { withoutCommandCase, type AttemptRecord } from './execute.js';
 import { casesOf } from './junit-read.js';
 import { RESULT_FORMAT, RESULT_VERSION, type ResultMeta, type ResultStatus, type ShardResult } from './results.js';
 
@@ -12,12 +18,7 @@ import { RESULT_FORMAT, RESULT_VERSION, type ResultMeta, type ResultStatus, type
  * (0 s would make them look free) and so is the pseudo-test for the command itself.
  */
 export function observedDurations(report: JUnitReport, logger: Logger = silentLogger): Map<string, number> {
-  const clean: JUnitReport = {
-    suites: report.suites
-      .filter((s) => s.name !== COMMAND_CASE)
-      .map((s) => ({ ...s, cases: s.cases.filter((c) => c.name !== COMMAND_CASE) })),
-  };
-  const { tests, files } = junitDurations(clean, logger);
+  const { tests, files } = junitDurations(withoutCommandCase(report), logger);
   return new Map([...files, ...tests]);
 }
 
@@ -43,6 +44,13 @@ export interface ResultParts {
    * that wrote no JUnit and failed (the time shared out among its tests says nothing about them).
    */
   readonly recordTimings?: boolean;
+  /** The command runs, for the cost model (kept only when the times are recorded). */
+  readonly runs?: readonly CommandRunSample[];
+}
+
+/** The cost-model samples of a list of command attempts. */
+export function samplesOf(attempts: readonly AttemptRecord[]): CommandRunSample[] {
+  return attempts.flatMap((a) => (a.sample ? [a.sample] : []));
 }
 
 export function buildResult(parts: ResultParts): Omit<ShardResult, 'origin'> {
@@ -76,6 +84,7 @@ export function buildResult(parts: ResultParts): Omit<ShardResult, 'origin'> {
           shardTotal: parts.shardTotal,
           attempt: parts.attempt,
           ...(parts.overheadSeconds === undefined ? {} : { overheadSeconds: parts.overheadSeconds }),
+          ...(parts.runs?.length ? { runs: parts.runs } : {}),
           tests: durations,
         };
   return { meta, junit: parts.report, ...(partial ? { partial } : {}) };

@@ -8,6 +8,8 @@ import path from 'node:path';
 import type { Logger } from '@gauntlet/action-kit';
 import {
   emptyTimingStore,
+  fitCostModel,
+  type CostModel,
   importTimings,
   mergeTimingPartials,
   parseTimingStore,
@@ -62,7 +64,7 @@ export async function loadTimingStore(
     if (overlay) {
       const entries = new Map(store.entries);
       for (const [key, entry] of overlay.entries) entries.set(key, entry);
-      store = store.shardOverhead ? { entries, shardOverhead: store.shardOverhead } : { entries };
+      store = { ...store, entries };
     }
   }
   return store;
@@ -94,6 +96,16 @@ export interface TimingUpdate {
   readonly reason: string;
   readonly saved: 'saved' | 'skipped' | 'failed' | 'untrusted' | 'nothing';
   readonly missingShards: readonly number[];
+  /**
+   * The cost model calibrated with this run's command runs: on the saved store's samples when the store was
+   * updated (what the next plan uses), else on this run's alone (shown, not kept).
+   */
+  readonly costModel?: { readonly model: CostModel; readonly kept: boolean };
+}
+
+function thisRunModel(partials: readonly TimingPartial[]): TimingUpdate['costModel'] {
+  const model = fitCostModel(partials.flatMap((p) => p.runs ?? []));
+  return model.samples === 0 ? undefined : { model, kept: false };
 }
 
 /**
@@ -108,10 +120,12 @@ export async function updateTimingStore(
   logger: Logger,
 ): Promise<TimingUpdate> {
   const trust = timingTrust(ctx, inputs.trustedRefs);
-  if (!inputs.useCache) return { ...trust, saved: 'skipped', missingShards: [] };
+  const alone = thisRunModel(partials);
+  const withModel = alone ? { costModel: alone } : {};
+  if (!inputs.useCache) return { ...trust, saved: 'skipped', missingShards: [], ...withModel };
   if (!trust.trusted) {
     logger.info(`Timings are not saved: ${trust.reason}.`);
-    return { ...trust, saved: 'untrusted', missingShards: [] };
+    return { ...trust, saved: 'untrusted', missingShards: [], ...withModel };
   }
   if (partials.length === 0) {
     logger.info('No timing partials from any shard; the timing store is unchanged.');
@@ -124,5 +138,7 @@ export async function updateTimingStore(
       : parseTimingStore(previous, logger, { source: 'the timings cache entry' });
   const merged = mergeTimingPartials(store, partials, logger);
   const saved = await cache.save(serializeTimingStore(merged.store));
-  return { ...trust, saved, missingShards: merged.missingShards };
+  const model = fitCostModel(merged.store.runs ?? []);
+  const costModel = saved === 'saved' && model.samples > 0 ? { costModel: { model, kept: true } } : withModel;
+  return { ...trust, saved, missingShards: merged.missingShards, ...costModel };
 }

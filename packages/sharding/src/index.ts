@@ -12,6 +12,7 @@ export * from './shard-spec.js';
 export * from './shard-count.js';
 export * from './lpt.js';
 export * from './work-items.js';
+export * from './cost-model.js';
 export * from './plan.js';
 export * from './queue-state.js';
 export * from './queue-store.js';

@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { InputError, silentLogger, type Logger } from '@gauntlet/action-kit';
-import { estimateTestsByKey, toMicros, type EstimateOptions } from './estimates.js';
+import { fitCostModel, type CostModel } from './cost-model.js';
+import { estimateTestsByKey, toMicros, type Estimate, type EstimateOptions } from './estimates.js';
 import { assignLpt } from './lpt.js';
 import {
   chooseShardCount,
@@ -33,6 +34,8 @@ export const PLAN_VERSION = 1;
 export interface PlanOptions extends EstimateOptions {
   /** Discovered tests: ids or keys (`file` / `file::name`), any order, any separators. */
   readonly tests: Iterable<TestId | string>;
+  /** What a run costs beyond JUnit times; default: fitted on the store's command runs (cost-model.ts). */
+  readonly costModel?: CostModel;
   /** A shard count 1–256, or 'auto' (see shard-count.ts). */
   readonly shards: number | 'auto';
   readonly timings?: TimingStore;
@@ -81,8 +84,15 @@ export interface Plan {
   readonly tests: { readonly total: number; readonly timed: number; readonly estimated: number };
   readonly totalSeconds: number;
   readonly longestItemSeconds: number;
-  /** max(total / shards, longest item): no split can finish sooner. */
+  /** Per-command-run cost + max(total / shards, longest item): no split can finish sooner. */
   readonly lowerBoundSeconds: number;
+  /** The cost model the items' seconds include, once runs have been measured (absent: JUnit times as they are). */
+  readonly costModel?: {
+    readonly perRunSeconds: number;
+    readonly perFileSeconds: number;
+    readonly testTimeScale: number;
+    readonly samples: number;
+  };
   readonly predictedMakespanSeconds: number;
   /** For `strategy.matrix` via fromJSON: one job per shard, plus what each job needs to find its part. */
   readonly matrix: {
@@ -115,7 +125,8 @@ export function planShards(options: PlanOptions): Plan {
   }
 
   const { ids: tests, keys } = canonicalize(options.tests);
-  const estimates = estimateTestsByKey(tests, keys, store, options);
+  const model = options.costModel ?? fitCostModel(store.runs ?? []);
+  const estimates = applyCostModel(tests, estimateTestsByKey(tests, keys, store, options), model, granularity);
   let timed = 0;
   for (const e of estimates) if (e.source === 'timing') timed++;
   if (tests.length > 0 && timed === 0) {
@@ -131,9 +142,10 @@ export function planShards(options: PlanOptions): Plan {
           estimates,
           (file) => {
             const e = store.entries.get(file);
-            return e ? toMicros(e.seconds) : undefined;
+            return e ? scaledUs(model, toMicros(e.seconds)) + toMicros(model.perFileSeconds) : undefined;
           },
           filters,
+          toMicros(model.perFileSeconds),
         )
       : [];
   const baseItems = granularity === 'test' ? testItems(tests, estimates) : undefined;
@@ -156,7 +168,10 @@ export function planShards(options: PlanOptions): Plan {
       itemCount += g.splittable ? g.tests.length : 1;
     }
     const history = store.shardOverhead;
-    const fixed = options.auto?.fixedCostSeconds ?? (history ? history.seconds : DEFAULT_FIXED_COST_SECONDS);
+    // The job's own start-up, plus the test command's (a run's fixed cost in the model).
+    const fixed =
+      (options.auto?.fixedCostSeconds ?? (history ? history.seconds : DEFAULT_FIXED_COST_SECONDS)) +
+      model.perRunSeconds;
     const source =
       options.auto?.fixedCostSeconds !== undefined
         ? 'input'
@@ -180,7 +195,36 @@ export function planShards(options: PlanOptions): Plan {
   }
 
   const items = baseItems ?? fileItems(groups, Math.ceil(sum(groups.map((g) => g.us)) / shardCount));
-  return buildPlan(items, shardCount, granularity, reason, { total: tests.length, timed }, options.runner);
+  return buildPlan(items, shardCount, granularity, reason, { total: tests.length, timed }, options.runner, model);
+}
+
+function scaledUs(model: CostModel, us: number): number {
+  return model.testTimeScale === 1 ? us : Math.round(us * model.testTimeScale);
+}
+
+/**
+ * Estimates in the model's terms: JUnit seconds scaled, plus the per-file cost. A whole file pays it once; at file
+ * granularity the group adds it (fileGroups: the sum of its tests plus the file's set-up), so named tests are only
+ * scaled here; at test granularity each test of a file carries an equal share of it (a file whose tests land on
+ * several shards is paid on each of them: a slight under-estimate, documented rather than modelled).
+ */
+function applyCostModel(
+  tests: readonly TestId[],
+  estimates: readonly Estimate[],
+  model: CostModel,
+  granularity: Granularity,
+): Estimate[] {
+  if (model.samples === 0 && model.perFileSeconds === 0 && model.testTimeScale === 1) return [...estimates];
+  const perFileUs = toMicros(model.perFileSeconds);
+  const named = new Map<string, number>();
+  for (const t of tests) if (t.name !== undefined) named.set(t.file, (named.get(t.file) ?? 0) + 1);
+  return estimates.map((e, i) => {
+    const id = tests[i]!;
+    const scaled = scaledUs(model, e.us);
+    if (id.name === undefined) return { ...e, us: scaled + perFileUs };
+    if (granularity === 'file') return { ...e, us: scaled };
+    return { ...e, us: scaled + Math.round(perFileUs / named.get(id.file)!) };
+  });
 }
 
 function sum(values: readonly number[]): number {
@@ -200,7 +244,9 @@ function buildPlan(
   reason: string,
   counts: { total: number; timed: number },
   runner: string | undefined,
+  model: CostModel,
 ): Plan {
+  const perRunUs = toMicros(model.perRunSeconds);
   const n = items.length;
   const order = lptOrder(items);
   const { shardOf: shardOfOrdered, loads } = assignLpt(
@@ -221,9 +267,10 @@ function buildPlan(
   let makespanUs = 0;
   for (const l of loads) makespanUs = Math.max(makespanUs, l);
   // Canonical order inside a shard: files stay together and the runner's own ordering applies.
+  // A shard with items pays the command's start-up once; an empty shard runs nothing.
   const shards: PlanShard[] = perShard.map((list, s) => ({
     index: s + 1,
-    predictedSeconds: sec(loads[s]!),
+    predictedSeconds: sec(list.length ? loads[s]! + perRunUs : 0),
     items: list,
   }));
   const body = {
@@ -234,8 +281,18 @@ function buildPlan(
     tests: { total: counts.total, timed: counts.timed, estimated: counts.total - counts.timed },
     totalSeconds: sec(totalUs),
     longestItemSeconds: sec(longestUs),
-    lowerBoundSeconds: sec(Math.max(Math.ceil(totalUs / shardCount), longestUs)),
-    predictedMakespanSeconds: sec(makespanUs),
+    lowerBoundSeconds: sec(n ? perRunUs + Math.max(Math.ceil(totalUs / shardCount), longestUs) : 0),
+    predictedMakespanSeconds: sec(n ? makespanUs + perRunUs : 0),
+    ...(model.samples === 0
+      ? {}
+      : {
+          costModel: {
+            perRunSeconds: model.perRunSeconds,
+            perFileSeconds: model.perFileSeconds,
+            testTimeScale: model.testTimeScale,
+            samples: model.samples,
+          },
+        }),
   };
   const id = planHash(body, items, shardOf);
   return {

@@ -7,7 +7,8 @@
 import type { Logger } from '@gauntlet/action-kit';
 import { compareCodeUnits, timingKey } from './test-id.js';
 import { roundSeconds } from './smoothing.js';
-import { updateTimingStore, type TimingStore, type UpdateOptions } from './timing-store.js';
+import type { CommandRunSample } from './cost-model.js';
+import { parseRunSamples, updateTimingStore, type TimingStore, type UpdateOptions } from './timing-store.js';
 import {
   byteLength,
   checkKey,
@@ -34,6 +35,8 @@ export interface TimingPartial {
   readonly overheadSeconds?: number;
   /** Seconds per test key. Skipped tests must be left out (their 0 s would make them look free). */
   readonly tests: ReadonlyMap<string, number>;
+  /** The shard's command runs (wall time, files, JUnit seconds), for the cost model. */
+  readonly runs?: readonly CommandRunSample[];
 }
 
 /** Deterministic JSON for a partial (keys sorted by code units). */
@@ -49,6 +52,9 @@ export function serializeTimingPartial(partial: TimingPartial): string {
     shardTotal: partial.shardTotal,
     attempt: partial.attempt,
     ...(partial.overheadSeconds === undefined ? {} : { overheadSeconds: roundSeconds(partial.overheadSeconds) }),
+    ...(partial.runs?.length
+      ? { runs: partial.runs.map((r) => [roundSeconds(r.wallSeconds), r.files, roundSeconds(r.testSeconds)]) }
+      : {}),
     tests,
   };
   return `${JSON.stringify(body, null, 1)}\n`;
@@ -107,7 +113,9 @@ function parse(data: string | Uint8Array, limits: TimingLimits, issues: TimingIs
       ? undefined
       : checkSeconds(json['overheadSeconds'], 'overheadSeconds', limits, issues);
   const planId = typeof json['planId'] === 'string' ? json['planId'] : undefined;
+  const runs = json['runs'] === undefined ? [] : parseRunSamples(json['runs'], limits, issues);
   return {
+    ...(runs.length ? { runs } : {}),
     ...(planId === undefined ? {} : { planId }),
     shard,
     shardTotal,
@@ -146,8 +154,10 @@ export function mergeTimingPartials(
   }
   const observations = new Map<string, number>();
   const overheads: number[] = [];
+  const runs: CommandRunSample[] = [];
   for (const id of [...latest.keys()].sort(compareCodeUnits)) {
     const p = latest.get(id)!;
+    runs.push(...(p.runs ?? []));
     for (const [key, seconds] of p.tests) observations.set(key, Math.max(seconds, observations.get(key) ?? 0));
     if (p.overheadSeconds !== undefined) overheads.push(p.overheadSeconds);
   }
@@ -169,6 +179,7 @@ export function mergeTimingPartials(
       : updateTimingStore(store, observations, {
           ...options,
           ...(overhead === undefined ? {} : { shardOverheadSeconds: overhead }),
+          runs,
         });
   return { store: next, missingShards };
 }

@@ -6,6 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { Logger } from '@gauntlet/action-kit';
+import { MAX_COST_SAMPLES, type CommandRunSample } from './cost-model.js';
 import { compareCodeUnits, timingKey } from './test-id.js';
 import { DEFAULT_ALPHA, DEFAULT_MAX_MISSED_RUNS, DEFAULT_RESET_FACTOR, roundSeconds, smooth } from './smoothing.js';
 import {
@@ -35,6 +36,8 @@ export interface TimingStore {
   readonly entries: ReadonlyMap<string, TimingEntry>;
   /** Smoothed fixed cost per shard (job start to first test), when runs reported it. */
   readonly shardOverhead?: TimingEntry;
+  /** The latest command runs (oldest first, at most MAX_COST_SAMPLES): what the cost model is fitted on. */
+  readonly runs?: readonly CommandRunSample[];
 }
 
 export interface LoadOptions {
@@ -106,7 +109,54 @@ function parseGauntletStore(json: Record<string, unknown>, limits: TimingLimits,
     json['shardOverhead'] === undefined
       ? undefined
       : parseEntry(json['shardOverhead'], 'shardOverhead', limits, issues);
-  return overhead ? { entries, shardOverhead: overhead } : { entries };
+  const runs = json['runs'] === undefined ? [] : parseRunSamples(json['runs'], limits, issues);
+  return withExtras(entries, overhead, runs);
+}
+
+/** A store from its parts, leaving out the optional ones that are empty. */
+export function withExtras(
+  entries: ReadonlyMap<string, TimingEntry>,
+  shardOverhead: TimingEntry | undefined,
+  runs: readonly CommandRunSample[] | undefined,
+): TimingStore {
+  return {
+    entries,
+    ...(shardOverhead ? { shardOverhead } : {}),
+    ...(runs && runs.length ? { runs } : {}),
+  };
+}
+
+/**
+ * Command-run samples, `[[wallSeconds, files, testSeconds], …]`, validated like any timing value; a bad sample is
+ * dropped (one warning per kind), and only the newest MAX_COST_SAMPLES are kept.
+ */
+export function parseRunSamples(value: unknown, limits: TimingLimits, issues: TimingIssues): CommandRunSample[] {
+  if (!Array.isArray(value)) {
+    issues.add('shape', 'runs');
+    return [];
+  }
+  const out: CommandRunSample[] = [];
+  for (const raw of (value as unknown[]).slice(-MAX_COST_SAMPLES)) {
+    if (!Array.isArray(raw) || raw.length !== 3) {
+      issues.add('shape', 'runs');
+      continue;
+    }
+    const [w, f, t] = raw as unknown[];
+    const wallSeconds = checkSeconds(w, 'runs', limits, issues);
+    const testSeconds = checkSeconds(t, 'runs', limits, issues);
+    if (wallSeconds === undefined || testSeconds === undefined) continue;
+    if (typeof f !== 'number' || !Number.isSafeInteger(f) || f < 1 || f > limits.maxEntries) {
+      issues.add('shape', 'runs');
+      continue;
+    }
+    out.push({ wallSeconds, files: f, testSeconds });
+  }
+  return out;
+}
+
+/** Samples as stored: seconds rounded to milliseconds. */
+export function serializeRunSamples(runs: readonly CommandRunSample[]): string {
+  return runs.map((r) => `[${roundSeconds(r.wallSeconds)}, ${r.files}, ${roundSeconds(r.testSeconds)}]`).join(', ');
 }
 
 /** An entry is `[seconds, samples, missedRuns]`; a bare number is accepted as one sample. */
@@ -173,9 +223,10 @@ export function serializeTimingStore(store: TimingStore): string {
   const overhead = store.shardOverhead
     ? `  "shardOverhead": [${roundSeconds(store.shardOverhead.seconds)}, ${store.shardOverhead.samples}, 0],\n`
     : '';
+  const runs = store.runs?.length ? `  "runs": [${serializeRunSamples(store.runs)}],\n` : '';
   return (
     `{\n  "format": "${TIMING_STORE_FORMAT}",\n  "version": ${TIMING_STORE_VERSION},\n` +
-    `  "smoothing": "ewma",\n${overhead}` +
+    `  "smoothing": "ewma",\n${overhead}${runs}` +
     `  "tests": {${lines.length ? `\n${lines.join(',\n')}\n  ` : ''}}\n}\n`
   );
 }
@@ -196,7 +247,11 @@ export interface UpdateOptions {
 export function updateTimingStore(
   store: TimingStore,
   observations: ReadonlyMap<string, number>,
-  options?: UpdateOptions & { readonly shardOverheadSeconds?: number },
+  options?: UpdateOptions & {
+    readonly shardOverheadSeconds?: number;
+    /** This run's command runs, appended to the store's (the oldest beyond MAX_COST_SAMPLES fall out). */
+    readonly runs?: readonly CommandRunSample[];
+  },
 ): TimingStore {
   const alpha = options?.alpha ?? DEFAULT_ALPHA;
   const maxMissed = options?.maxMissedRuns ?? DEFAULT_MAX_MISSED_RUNS;
@@ -225,7 +280,12 @@ export function updateTimingStore(
           samples: (old?.samples ?? 0) + 1,
           missedRuns: 0,
         };
-  return shardOverhead ? { entries, shardOverhead } : { entries };
+  const runs = [...(store.runs ?? []), ...(options?.runs ?? [])].slice(-MAX_COST_SAMPLES).map((r) => ({
+    wallSeconds: roundSeconds(r.wallSeconds),
+    files: r.files,
+    testSeconds: roundSeconds(r.testSeconds),
+  }));
+  return withExtras(entries, shardOverhead, runs);
 }
 
 /**

@@ -44,6 +44,7 @@ export interface FileGroup {
 
 /**
  * Groups a canonical test list by file. `fileMs` gives a stored whole-file time (includes set-up) when known.
+ * (The name is historical: it returns integer microseconds.)
  * A file is splittable when the runner filters by test id and every test of it was discovered by name.
  */
 export function fileGroups(
@@ -51,6 +52,8 @@ export function fileGroups(
   estimates: readonly Estimate[],
   fileMs: (file: string) => number | undefined,
   runnerFiltersTests: boolean,
+  /** What each file costs beyond its tests' times (the cost model's per-file cost), added to summed groups. */
+  perFileUs = 0,
 ): FileGroup[] {
   const groups: FileGroup[] = [];
   let i = 0;
@@ -79,7 +82,7 @@ export function fileGroups(
     } else if (stored !== undefined) {
       us = stored;
       estimated = false;
-    } else us = sum;
+    } else us = sum + perFileUs;
     groups.push({ file, tests: named, us, estimated, splittable: runnerFiltersTests && !whole && named.length > 1 });
     i = j;
   }

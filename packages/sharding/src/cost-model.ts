@@ -1,0 +1,183 @@
+/**
+ * What a shard really costs, learned from the shards' own wall times.
+ *
+ * A runner's JUnit times are not what a file costs on a shard. Vitest's leave out import, transform and collection
+ * (a file whose module set-up takes 1.5 s reports 0.004 s) and typecheck files report 0 s; runners that run files
+ * in parallel workers (vitest, jest) finish a shard in a fraction of the summed times. Planning with those times
+ * alone put many "cheap" files on one shard, and the plan from timings lost to the plan from counts (issue 13:
+ * 7.0 s against 3.1 s). So every command run of every shard is kept as a sample — its wall time, how many files it
+ * ran, and the JUnit seconds of those files — and the planner uses
+ *
+ *     cost of a run  =  perRun  +  perFile × files  +  scale × JUnit seconds
+ *
+ * fitted by least squares with every coefficient ≥ 0 (each subset of the three solved exactly, the best by BIC, so
+ * three samples never fit three parameters; ties go to the per-file cost, see PARAMS). Until samples exist, and as a candidate model always, the unexplained
+ * wall time is spread over the files that ran (scale 1, perRun 0): what JUnit does not see is charged per file, never
+ * dropped. Every file therefore costs at least perFile: nothing plans as 0 s once a run has been measured.
+ *
+ * The arithmetic is plain IEEE doubles on the stored (rounded) samples in their stored order, so every shard that
+ * recomputes the plan gets the same model.
+ */
+
+/** One command run of one shard (a batch, a retry, or the whole shard). */
+export interface CommandRunSample {
+  /** Wall time of the command, seconds. */
+  readonly wallSeconds: number;
+  /** Distinct files the run was given. */
+  readonly files: number;
+  /** Sum of the JUnit file-level seconds of those files (the values the store holds). */
+  readonly testSeconds: number;
+}
+
+export interface CostModel {
+  /** Fixed cost of one command run (runner start-up, global set-up, a typecheck pass), seconds. */
+  readonly perRunSeconds: number;
+  /** Cost of each file beyond its JUnit time (import, transform, collection, worker start), seconds. */
+  readonly perFileSeconds: number;
+  /** Wall seconds per JUnit second (below 1 when the runner runs files in parallel). */
+  readonly testTimeScale: number;
+  /** Samples the model was fitted on (0 = the identity model: JUnit times as they are). */
+  readonly samples: number;
+  /** Median |predicted − actual| / actual over the samples, as a fraction; absent for the identity model. */
+  readonly medianError?: number;
+}
+
+/** JUnit times as they are: what plans used before any run was measured. */
+export const IDENTITY_COST_MODEL: CostModel = { perRunSeconds: 0, perFileSeconds: 0, testTimeScale: 1, samples: 0 };
+
+/** Samples kept in the store (newest last): enough for a stable fit, few enough to follow a changing suite. */
+export const MAX_COST_SAMPLES = 48;
+
+/**
+ * A scale above this is not a runner's real cost but a fit to noise (tiny JUnit times that happen to correlate with
+ * wall time); such candidates are dropped.
+ */
+const MAX_SCALE = 1.5;
+
+type Param = 'perRun' | 'perFile' | 'scale';
+/**
+ * Candidate order, which decides ties: when every run had the same number of files (the first, count-based plan
+ * gives every shard about as many), a per-run and a per-file cost explain the data equally well, and the per-file
+ * one is kept. It is the safe reading (it spreads files; a per-run cost changes no balance), and the next plan's
+ * shards, with different file counts, tell the two apart.
+ */
+const PARAMS: readonly Param[] = ['perFile', 'perRun', 'scale'];
+
+function feature(sample: CommandRunSample, p: Param): number {
+  return p === 'perRun' ? 1 : p === 'perFile' ? sample.files : sample.testSeconds;
+}
+
+/** Solves the normal equations of `params` by Gaussian elimination; undefined when singular. */
+function leastSquares(samples: readonly CommandRunSample[], params: readonly Param[]): number[] | undefined {
+  const k = params.length;
+  const a = Array.from({ length: k }, () => new Array<number>(k + 1).fill(0));
+  for (const s of samples) {
+    for (let i = 0; i < k; i++) {
+      const fi = feature(s, params[i]!);
+      for (let j = 0; j < k; j++) a[i]![j]! += fi * feature(s, params[j]!);
+      a[i]![k]! += fi * s.wallSeconds;
+    }
+  }
+  for (let col = 0; col < k; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < k; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
+    const scale = Math.max(1e-12, ...a.map((row) => Math.abs(row[col]!)));
+    if (Math.abs(a[pivot]![col]!) < 1e-9 * scale) return undefined;
+    [a[col], a[pivot]] = [a[pivot]!, a[col]!];
+    for (let r = 0; r < k; r++) {
+      if (r === col) continue;
+      const f = a[r]![col]! / a[col]![col]!;
+      for (let c = col; c <= k; c++) a[r]![c]! -= f * a[col]![c]!;
+    }
+  }
+  return a.map((row, i) => row[k]! / row[i]!);
+}
+
+export function predictRunSeconds(model: CostModel, sample: Omit<CommandRunSample, 'wallSeconds'>): number {
+  return model.perRunSeconds + model.perFileSeconds * sample.files + model.testTimeScale * sample.testSeconds;
+}
+
+function sse(model: CostModel, samples: readonly CommandRunSample[]): number {
+  let e = 0;
+  for (const s of samples) e += (predictRunSeconds(model, s) - s.wallSeconds) ** 2;
+  return e;
+}
+
+function medianRelativeError(model: CostModel, samples: readonly CommandRunSample[]): number {
+  const errors = samples
+    .filter((s) => s.wallSeconds > 0)
+    .map((s) => Math.abs(predictRunSeconds(model, s) - s.wallSeconds) / s.wallSeconds)
+    .sort((a, b) => a - b);
+  return errors.length ? errors[(errors.length - 1) >> 1]! : 0;
+}
+
+/** The residual model: JUnit times as they are, the wall time they do not explain spread over the files run. */
+function residualModel(samples: readonly CommandRunSample[]): CostModel {
+  let residual = 0;
+  let files = 0;
+  for (const s of samples) {
+    residual += Math.max(0, s.wallSeconds - s.testSeconds);
+    files += s.files;
+  }
+  return { perRunSeconds: 0, perFileSeconds: files > 0 ? residual / files : 0, testTimeScale: 1, samples: 0 };
+}
+
+/** Fits the cost model to command-run samples (see the module comment). No samples: the identity model. */
+export function fitCostModel(samples: readonly CommandRunSample[]): CostModel {
+  const usable = samples.filter(
+    (s) => Number.isFinite(s.wallSeconds) && s.wallSeconds >= 0 && s.files >= 1 && s.testSeconds >= 0,
+  );
+  const n = usable.length;
+  if (n === 0) return IDENTITY_COST_MODEL;
+  let mean = 0;
+  for (const s of usable) mean += s.wallSeconds / n;
+  // A floor under the error so that an exact fit does not win by -Infinity, and ties resolve to fewer parameters.
+  const floor = n * (0.01 * mean) ** 2 + 1e-12;
+  const score = (m: CostModel, params: number): number =>
+    n * Math.log((sse(m, usable) + floor) / n) + params * Math.log(n);
+
+  let best = residualModel(usable);
+  let bestScore = score(best, 1);
+  for (let mask = 1; mask < 1 << PARAMS.length; mask++) {
+    const params = PARAMS.filter((_, i) => mask & (1 << i));
+    if (n < params.length + 1) continue;
+    const solution = leastSquares(usable, params);
+    if (!solution || solution.some((v) => !Number.isFinite(v) || v < 0)) continue;
+    const value = (p: Param): number => {
+      const at = params.indexOf(p);
+      return at < 0 ? 0 : solution[at]!;
+    };
+    const candidate: CostModel = {
+      perRunSeconds: value('perRun'),
+      perFileSeconds: value('perFile'),
+      testTimeScale: value('scale'),
+      samples: 0,
+    };
+    if (candidate.testTimeScale > MAX_SCALE) continue;
+    const s = score(candidate, params.length);
+    if (s < bestScore - 1e-9) {
+      best = candidate;
+      bestScore = s;
+    }
+  }
+  return { ...best, samples: n, medianError: medianRelativeError(best, usable) };
+}
+
+const fmt = (seconds: number): string =>
+  seconds >= 10
+    ? `${seconds.toFixed(1)} s`
+    : seconds >= 0.1
+      ? `${seconds.toFixed(2)} s`
+      : `${(seconds * 1000).toFixed(0)} ms`;
+
+/** One line for logs and reports. */
+export function describeCostModel(model: CostModel): string {
+  if (model.samples === 0) return 'no measured runs yet: JUnit times as they are';
+  const parts = [
+    `${fmt(model.perFileSeconds)} per file`,
+    `${fmt(model.perRunSeconds)} per command run`,
+    `JUnit times × ${model.testTimeScale.toFixed(2)}`,
+  ];
+  const error = model.medianError === undefined ? '' : `, median error ${(model.medianError * 100).toFixed(0)} %`;
+  return `${parts.join(', ')} (fitted on ${model.samples} command run${model.samples === 1 ? '' : 's'}${error})`;
+}
