@@ -36,6 +36,35 @@ function checkBundles(dir: string): void {
   }
 }
 
+async function git(repoRoot: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  try {
+    return (await run('git', ['-C', repoRoot, ...args], env ? { env } : {})).stdout;
+  } catch (error) {
+    const failure = error as { code?: unknown; stderr?: unknown };
+    throw new Error(`git ${args.join(' ')} failed (exit ${String(failure.code)}): ${String(failure.stderr).trim()}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The work tree's edits as a commit, or '' when there are none. A concurrent git command in the same checkout (a
+ * unit test's `git status` refreshing the index) can make one attempt fail, so it is tried again; a clean tree
+ * needs no stash at all.
+ */
+async function stashCommit(repoRoot: string, env: NodeJS.ProcessEnv): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await git(repoRoot, ['stash', 'create'], env)).trim();
+    } catch (error) {
+      const dirty = (await git(repoRoot, ['status', '--porcelain', '--untracked-files=no'])).trim() !== '';
+      if (!dirty) return '';
+      if (attempt === 3) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+}
+
 export async function exportCheckout(repoRoot: string, dest: string): Promise<CheckoutExport> {
   // A stash commit needs an identity, which a CI machine's git often lacks: give it one of its own.
   const identity = {
@@ -45,8 +74,7 @@ export async function exportCheckout(repoRoot: string, dest: string): Promise<Ch
     GIT_COMMITTER_NAME: 'gauntlet-act-harness',
     GIT_COMMITTER_EMAIL: 'act-harness@gauntlet.invalid',
   };
-  const stash = (await run('git', ['-C', repoRoot, 'stash', 'create'], { env: identity })).stdout.trim();
-  const commit = stash || (await run('git', ['-C', repoRoot, 'rev-parse', 'HEAD'])).stdout.trim();
+  const commit = (await stashCommit(repoRoot, identity)) || (await git(repoRoot, ['rev-parse', 'HEAD'])).trim();
   await mkdir(dest, { recursive: true });
   await run('sh', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'export', repoRoot, commit, dest], {
     maxBuffer: 1024 * 1024,
