@@ -250,8 +250,17 @@ export function trafficViolations(
     if (ns !== undefined && !ENVIRONMENT_NAME.test(ns) && !(options.foreignNamespaces ?? []).includes(ns))
       problems.push(`${what}: namespace outside the pattern`);
     if (/\/finalize$/.test(r.path)) problems.push(`${what}: /finalize`);
-    if (/^\/api\/v1\/namespaces\/[^/]+$/.test(r.path) && (r.method === 'PATCH' || r.method === 'PUT'))
-      problems.push(`${what}: namespace patched`);
+    // A namespace is patched only by a JSON patch that first tests its uid (the record of cluster-scoped objects).
+    if (/^\/api\/v1\/namespaces\/[^/]+$/.test(r.path) && (r.method === 'PATCH' || r.method === 'PUT')) {
+      let first: { op?: string; path?: string } | undefined;
+      try {
+        first = (JSON.parse(r.body || 'null') as Array<{ op?: string; path?: string }> | null)?.[0];
+      } catch {
+        first = undefined;
+      }
+      if (r.method === 'PUT' || first?.op !== 'test' || first.path !== '/metadata/uid')
+        problems.push(`${what}: namespace patched without a uid test`);
+    }
     if (!options.allowForce && r.query.force?.includes('true')) problems.push(`${what}: force=true`);
     for (const selector of r.query.labelSelector ?? [])
       if (selector.trim() === '') problems.push(`${what}: empty label selector`);

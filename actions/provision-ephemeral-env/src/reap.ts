@@ -20,6 +20,7 @@ import {
   repositoryHash,
   types,
 } from '@gauntlet/kube';
+import { deleteClusterObjects } from './cluster-objects.js';
 import { Guardrail, Outputs } from './constants.js';
 import { requireRepositoryId } from './context.js';
 import type { ReapRow } from './report.js';
@@ -127,7 +128,18 @@ export async function reap({ inputs, ctx, rt }: ModeArgs, pullRequestStates: Pul
     if (!inputs.dryRun) {
       await mapLimit(due, 8, async (row) => {
         try {
-          const outcome = await deleteVerifiedNamespace(client, row.object as KubeObject, rt.signal);
+          const namespace = row.object as KubeObject;
+          const identity = identityOf(namespace, repositoryId);
+          if (!identity) throw new Error('it is not an environment of this repository');
+          const cluster = await deleteClusterObjects(client, namespace, identity, rt.signal);
+          for (const what of cluster.deleted) rt.logger.info(`deleted cluster-scoped ${what} of ${row.namespace}`);
+          for (const what of cluster.leftAlone)
+            rt.logger.warning(`cluster-scoped ${what} of ${row.namespace} is not the recorded object; left untouched`);
+          if (cluster.failed.length > 0)
+            throw new Error(
+              `cluster-scoped objects could not be deleted (${cluster.failed.join('; ')}); namespace kept`,
+            );
+          const outcome = await deleteVerifiedNamespace(client, namespace, rt.signal);
           row.decision = 'deleted';
           if (outcome === 'already-gone') row.reason += '; already gone';
           rt.logger.info(`deleted ${row.namespace} (${row.reason})`);

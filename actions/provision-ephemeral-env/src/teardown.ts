@@ -4,7 +4,7 @@
  * the object checked. It waits for termination only when asked, and reports a stuck namespace's finalizers and
  * conditions without ever touching them.
  */
-import type { Logger } from '@gauntlet/action-kit';
+import { type Logger, UserError } from '@gauntlet/action-kit';
 import {
   type EnvironmentIdentity,
   type KubeClient,
@@ -18,6 +18,7 @@ import {
   verifyOwnership,
   waitForNamespaceGone,
 } from '@gauntlet/kube';
+import { deleteClusterObjects } from './cluster-objects.js';
 
 export type TeardownOutcome =
   | { result: 'absent'; namespace: string }
@@ -51,6 +52,17 @@ export async function teardown(
     ) {
       return { result: 'not-created-by-this-run', namespace: name };
     }
+    // Cluster-scoped objects first: their record lives on the namespace, which must outlast them.
+    const cluster = await deleteClusterObjects(client, current, identity, options.signal);
+    for (const what of cluster.deleted) options.logger.info(`deleted cluster-scoped ${what} of ${name}`);
+    for (const what of cluster.leftAlone)
+      options.logger.warning(
+        `cluster-scoped ${what} recorded by ${name} is no longer the object the environment applied (another uid, or not its marks); left untouched`,
+      );
+    if (cluster.failed.length > 0)
+      throw new UserError(
+        `cluster-scoped objects of ${name} could not be deleted: ${cluster.failed.join('; ')}. The namespace is kept so that its record of them survives; the post step, mode down and the reaper retry`,
+      );
     let outcome;
     try {
       outcome = await deleteVerifiedNamespace(client, current, options.signal);

@@ -39,6 +39,7 @@ import {
   waitForNamespaceGone,
 } from '@gauntlet/kube';
 import { admit } from './capacity.js';
+import { clusterScoped, markClusterObject, recordAfterApply, recordBeforeApply } from './cluster-objects.js';
 import { GUARDRAIL_FIELD_MANAGER, Outputs, SEED_ANNOTATION, State, type Phase, Guardrail } from './constants.js';
 import { identityFor } from './context.js';
 import { describeEnvironment, quotaUse } from './describe.js';
@@ -84,12 +85,12 @@ export async function up({ inputs, ctx, rt }: ModeArgs): Promise<void> {
     // The stack is read, substituted and checked before anything is created: a bad manifest changes nothing.
     const discovery = new Discovery(client);
     const plan = await buildPlan(namespace, identity, discovery, deadline, { inputs, ctx, rt });
-    await withGroup(rt.logger, `Namespace ${namespace}`, () =>
+    const namespaceObject = await withGroup(rt.logger, `Namespace ${namespace}`, () =>
       ensureNamespace(client, identity, namespace, key, deadline, { inputs, ctx, rt }, progress, setPhase),
     );
     setPhase('applying');
     const stack = await withGroup(rt.logger, 'Guardrails and stack', () =>
-      applyEverything(client, identity, namespace, deadline, plan, discovery, { inputs, ctx, rt }, progress),
+      applyEverything(client, identity, namespaceObject, deadline, plan, discovery, { inputs, ctx, rt }, progress),
     );
     const ready = await withGroup(rt.logger, 'Waiting for readiness', () =>
       waitForReadiness(client, namespace, stack, deadline, { inputs, ctx, rt }, progress),
@@ -184,7 +185,7 @@ async function ensureNamespace(
   { inputs, ctx, rt }: ModeArgs,
   progress: Progress,
   setPhase: (phase: Phase) => void,
-): Promise<void> {
+): Promise<KubeObject> {
   let existing = await getNamespace(client, namespace, rt.signal);
   if (existing?.metadata?.deletionTimestamp) {
     const ownership = verifyOwnership(existing, identity);
@@ -213,7 +214,7 @@ async function ensureNamespace(
     progress.adopted = true;
     warnOnPodSecurity(existing, inputs.podSecurity, rt.logger.warning.bind(rt.logger));
     rt.logger.info(`adopting this pull request's existing namespace ${namespace}`);
-    return;
+    return existing;
   }
   if (inputs.maxEnvironments > 0 || inputs.capacityCheck) {
     const verdict = await admit(
@@ -256,7 +257,7 @@ async function ensureNamespace(
   progress.maybeCreated = true;
   for (let attempt = 0; ; attempt++) {
     try {
-      await client.request({
+      const created = await client.request<KubeObject>({
         method: 'POST',
         path: collectionPath(types.namespace),
         body,
@@ -266,7 +267,7 @@ async function ensureNamespace(
       });
       progress.created = true;
       rt.logger.info(`created namespace ${namespace}`);
-      return;
+      return created;
     } catch (error) {
       if (isAbortError(error)) throw error;
       const ambiguous = !(error instanceof KubeApiError) || error.status >= 500;
@@ -291,7 +292,7 @@ async function ensureNamespace(
           `namespace ${namespace} was created concurrently by another run of this pull request; adopting it`,
         );
       }
-      return;
+      return now;
     }
   }
 }
@@ -321,13 +322,14 @@ interface Stack {
 async function applyEverything(
   client: KubeClient,
   identity: EnvironmentIdentity,
-  namespace: string,
+  namespaceObject: KubeObject,
   deadline: number,
   plan: readonly PlannedObject[],
   discovery: Discovery,
   { inputs, ctx, rt }: ModeArgs,
   progress: Progress,
 ): Promise<Stack> {
+  const namespace = namespaceObject.metadata?.name ?? '';
   const applyOptions = { fieldManager: inputs.fieldManager, force: inputs.forceConflicts, signal: rt.signal, deadline };
   // Guardrails first: pods created by the stack must meet the quota and limit defaults from the start.
   const guardrails = guardrailObjects({
@@ -350,8 +352,20 @@ async function applyEverything(
   const seedNames = new Set(inputs.seedJobs);
   const isSeed = (p: PlannedObject): boolean =>
     p.type.kind === 'Job' && (seedNames.has(p.name) || p.object.metadata?.annotations?.[SEED_ANNOTATION] === 'true');
+  // Cluster-scoped objects are recorded on the namespace before they exist, so no kill point can leak one.
+  const cluster = clusterScoped(plan);
+  const recordOptions = { signal: rt.signal, deadline, fieldManager: GUARDRAIL_FIELD_MANAGER };
+  let record: Awaited<ReturnType<typeof recordBeforeApply>> | undefined;
+  if (cluster.length > 0) {
+    for (const planned of cluster) markClusterObject(planned, identity, namespace);
+    record = await recordBeforeApply(client, namespaceObject, cluster, recordOptions);
+    rt.logger.info(
+      `recorded ${cluster.length} cluster-scoped object(s) on namespace ${namespace} before applying them (deleted with the environment)`,
+    );
+  }
   // Seed jobs go first after the prerequisites: the workloads apply while they run.
   progress.applied = await applyStack(client, plan, { ...applyOptions, early: isSeed });
+  if (record) await recordAfterApply(client, record.namespace, record.records, progress.applied, recordOptions);
   rt.logger.info(
     `applied ${progress.applied.length} objects with server-side apply (field manager ${inputs.fieldManager})`,
   );
