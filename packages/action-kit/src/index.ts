@@ -8,3 +8,4 @@ export * from './secrets.js';
 export * from './workflow-run.js';
 export * from './paths.js';
 export * from './structured-data.js';
+export * from './random.js';
