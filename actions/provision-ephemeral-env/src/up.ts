@@ -16,6 +16,7 @@ import {
   KubeApiError,
   NamespaceWaiter,
   OwnershipError,
+  QuotaExceededError,
   annotations,
   applyStack,
   collectionPath,
@@ -38,6 +39,7 @@ import {
   verifyOwnership,
   waitForNamespaceGone,
 } from '@gauntlet/kube';
+import { withInputHint } from './admission-hints.js';
 import { admit } from './capacity.js';
 import { clusterScoped, markClusterObject, recordAfterApply, recordBeforeApply } from './cluster-objects.js';
 import { GUARDRAIL_FIELD_MANAGER, Outputs, SEED_ANNOTATION, State, type Phase, Guardrail } from './constants.js';
@@ -101,7 +103,7 @@ export async function up({ inputs, ctx, rt }: ModeArgs): Promise<void> {
           ? `the environment was not ready within ${formatDuration(inputs.timeoutMs)}`
           : `${ready.statuses
               .filter((s) => s.verdict.state === 'failed')
-              .map((s) => `${label(s)} failed: ${s.verdict.message}`)
+              .map((s) => withInputHint(`${label(s)} failed: ${s.verdict.message}`))
               .join('; ')}`,
       );
     }
@@ -364,7 +366,12 @@ async function applyEverything(
     );
   }
   // Seed jobs go first after the prerequisites: the workloads apply while they run.
-  progress.applied = await applyStack(client, plan, { ...applyOptions, early: isSeed });
+  try {
+    progress.applied = await applyStack(client, plan, { ...applyOptions, early: isSeed });
+  } catch (error) {
+    if (error instanceof QuotaExceededError) throw new UserError(withInputHint(error.message), { cause: error });
+    throw error;
+  }
   if (record) await recordAfterApply(client, record.namespace, record.records, progress.applied, recordOptions);
   rt.logger.info(
     `applied ${progress.applied.length} objects with server-side apply (field manager ${inputs.fieldManager})`,

@@ -1,7 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.js';
 import { KubeClient } from './client.js';
-import { ApplyConflictError, ApplyError, applyStack, mapLimit, serverSideApply, type PlannedObject } from './apply.js';
+import {
+  ApplyConflictError,
+  ApplyError,
+  applyStack,
+  mapLimit,
+  quotaRejection,
+  serverSideApply,
+  type PlannedObject,
+} from './apply.js';
 import { types } from './resources.js';
 import { ScriptedServer, json, status } from './testing/fake-server.js';
 
@@ -120,5 +128,25 @@ describe('mapLimit', () => {
     });
     expect(result).toEqual([2, 4, 6, 8, 10, 12]);
     expect(peak).toBe(2);
+  });
+});
+
+describe('quotaRejection', () => {
+  it('reads the API server message and names only the limits the request exceeds', () => {
+    const rejection = quotaRejection(
+      'services "fe" is forbidden: exceeded quota: gauntlet-quota, requested: services.loadbalancers=1,services.nodeports=1, used: services.loadbalancers=0,services.nodeports=0, limited: services.loadbalancers=0,services.nodeports=0',
+    );
+    expect(rejection).toMatchObject({
+      quota: 'gauntlet-quota',
+      exceeded: 'services.loadbalancers=0, services.nodeports=0',
+    });
+    expect(
+      quotaRejection(
+        'pods "a" is forbidden: exceeded quota: q, requested: limits.cpu=500m,pods=1, used: limits.cpu=1,pods=1, limited: limits.cpu=4,pods=1',
+      )?.exceeded,
+    ).toBe('pods=1');
+  });
+  it('is undefined for other 403s', () => {
+    expect(quotaRejection('deployments.apps is forbidden: User "x" cannot patch resource')).toBeUndefined();
   });
 });

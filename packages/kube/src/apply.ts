@@ -10,6 +10,7 @@ import { UserError } from '@gauntlet/action-kit';
 import type { KubeClient, KubeObject } from './client.js';
 import { KubeApiError, formatKubeError } from './errors.js';
 import { assertObjectName } from './names.js';
+import { parseQuantity } from './quantity.js';
 import { type ManifestSource, type StackObject, where } from './manifests.js';
 import { type ResourceType, type TypeResolver, apiVersionOf, objectPath } from './resources.js';
 
@@ -131,6 +132,68 @@ export class ApplyError extends UserError {
   }
 }
 
+export interface QuotaRejection {
+  /** The ResourceQuota's name. */
+  quota: string;
+  requested: string;
+  used: string;
+  limited: string;
+  /** The limits this request would exceed, `name=limit`, comma-separated. */
+  exceeded: string;
+}
+
+/** The parts of the API server's "exceeded quota: <name>, requested: …, used: …, limited: …" message. */
+export function quotaRejection(message: string): QuotaRejection | undefined {
+  const match = /exceeded quota: ([a-z0-9.-]{1,253}), requested: (.+?), used: (.+?), limited: (.+)$/.exec(
+    message.trim(),
+  );
+  if (!match) return undefined;
+  const [, quota, requested, used, limited] = match as unknown as [string, string, string, string, string];
+  return { quota, requested, used, limited, exceeded: exceededLimits(requested, used, limited) };
+}
+
+/** The `name=limit` pairs that the request pushes over their limit (all of `limited` when they cannot be compared). */
+function exceededLimits(requested: string, used: string, limited: string): string {
+  const pairs = (text: string): Map<string, string> =>
+    new Map(
+      text.split(',').flatMap((part) => {
+        const at = part.indexOf('=');
+        return at > 0 ? [[part.slice(0, at).trim(), part.slice(at + 1).trim()] as [string, string]] : [];
+      }),
+    );
+  const want = pairs(requested);
+  const have = pairs(used);
+  const over = [...pairs(limited)].filter(([name, limit]) => {
+    const quantity = (text: string): number => {
+      try {
+        return parseQuantity(text);
+      } catch {
+        return Number.NaN;
+      }
+    };
+    const sum = quantity(want.get(name) ?? '0') + quantity(have.get(name) ?? '0');
+    const max = quantity(limit);
+    return !Number.isFinite(sum) || !Number.isFinite(max) || sum > max;
+  });
+  return over.length > 0 ? over.map(([name, limit]) => `${name}=${limit}`).join(', ') : limited;
+}
+
+export class QuotaExceededError extends ApplyError {
+  constructor(
+    target: string,
+    readonly rejection: QuotaRejection,
+    options?: ErrorOptions,
+  ) {
+    super(
+      target,
+      `exceeds quota ${rejection.exceeded} (ResourceQuota ${rejection.quota}: requested ${rejection.requested}, used ${rejection.used})`,
+      options,
+    );
+    this.name = 'QuotaExceededError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
 export interface ApplyOptions {
   fieldManager: string;
   force: boolean;
@@ -192,6 +255,9 @@ export async function serverSideApply(
       throw new ApplyError(target, `rejected as invalid: ${formatKubeError(error)}`, { cause: error });
     }
     if (error instanceof KubeApiError && error.status === 403) {
+      // Admission answers some rejections with 403 too; a quota rejection is not a permissions problem.
+      const quota = quotaRejection(error.apiMessage);
+      if (quota) throw new QuotaExceededError(target, quota, { cause: error });
       throw new ApplyError(
         target,
         `forbidden: the action's service account may not apply ${planned.type.kind} (${formatKubeError(error)})`,

@@ -526,3 +526,50 @@ describe('services', () => {
     expect(serviceEndpoints(service, [{ endpoints: [{ addresses: ['10.0.0.1'] }] }]).state).toBe('ready');
   });
 });
+
+describe('admission rejections of a Deployment (ReplicaFailure)', () => {
+  const deployment = (message: string, status: Record<string, unknown> = {}): KubeObject => ({
+    kind: 'Deployment',
+    metadata: { name: 'web', generation: 1 },
+    spec: { replicas: 1 },
+    status: {
+      observedGeneration: 1,
+      replicas: 0,
+      updatedReplicas: 0,
+      conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message }],
+      ...status,
+    },
+  });
+  it('Pod Security and LimitRange rejections are terminal, with the server message', () => {
+    const ps = workloadReadiness(
+      deployment(
+        'pods "web-1" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false',
+      ),
+    );
+    expect(ps).toEqual({
+      state: 'failed',
+      message: expect.stringMatching(/^pods are rejected by Pod Security admission: .*restricted:latest/),
+    });
+    expect(
+      workloadReadiness(deployment('pods "web-1" is forbidden: maximum cpu usage per Container is 2, but limit is 4'))
+        .state,
+    ).toBe('failed');
+  });
+  it('a quota rejection is terminal unless old replicas may still free the quota', () => {
+    const message = 'pods "web-1" is forbidden: exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1';
+    expect(workloadReadiness(deployment(message)).state).toBe('failed');
+    expect(workloadReadiness(deployment(message, { replicas: 2, updatedReplicas: 1 })).state).toBe('progressing');
+  });
+  it('other failures may clear: progressing, with the cause in the message', () => {
+    const verdict = workloadReadiness(deployment('pods "web-1" is forbidden: error looking up service account x/y'));
+    expect(verdict).toEqual({ state: 'progressing', message: expect.stringMatching(/^pods cannot be created yet: /) });
+  });
+  it('a rolled-out Deployment is ready whatever an old condition says', () => {
+    const obj = deployment('exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1', {
+      replicas: 1,
+      updatedReplicas: 1,
+      availableReplicas: 1,
+    });
+    expect(workloadReadiness(obj).state).toBe('ready');
+  });
+});

@@ -185,8 +185,10 @@ export function isWaitable(kind: string | undefined): kind is WaitableKind {
  */
 export function workloadReadiness(obj: KubeObject): Verdict {
   switch (obj.kind) {
-    case 'Deployment':
-      return deploymentRollout(obj);
+    case 'Deployment': {
+      const verdict = deploymentRollout(obj);
+      return verdict.state === 'progressing' ? (admissionBlock(obj) ?? verdict) : verdict;
+    }
     case 'DaemonSet': {
       const verdict = daemonSetRollout(obj);
       if (verdict.state !== 'unsupported') return verdict;
@@ -217,4 +219,33 @@ export function workloadReadiness(obj: KubeObject): Verdict {
     default:
       return { state: 'unsupported', message: `no readiness rule for ${obj.kind ?? 'unknown kind'}` };
   }
+}
+
+/**
+ * A Deployment whose ReplicaSet cannot create pods (ReplicaFailure=True, FailedCreate, which the deployment
+ * controller copies from the ReplicaSet): kubectl keeps waiting, and the cause is only in an event. Admission
+ * rejections are decided here instead:
+ * - Pod Security and LimitRange rejections are terminal: the same pod spec is rejected again on every retry;
+ * - a quota rejection is terminal unless old pods of the Deployment are still running (a rollout whose old
+ *   replicas can free the quota as they go);
+ * - anything else (a service account not created yet, a webhook that is down) can clear: still progressing, but
+ *   the verdict says why, so the progress line names the cause at once.
+ */
+export function admissionBlock(obj: KubeObject): Verdict | undefined {
+  const failure = conditions(record(obj.status)).find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  if (!failure) return undefined;
+  const message = (failure.message ?? failure.reason ?? 'FailedCreate').slice(0, 1_000);
+  const status = record(obj.status);
+  if (/violates PodSecurity/.test(message))
+    return { state: 'failed', message: `pods are rejected by Pod Security admission: ${message}` };
+  if (/exceeded quota/.test(message)) {
+    if (num(status.replicas) > num(status.updatedReplicas))
+      return { state: 'progressing', message: `pods wait for quota while old replicas terminate: ${message}` };
+    return { state: 'failed', message: `pods exceed the namespace's quota: ${message}` };
+  }
+  if (
+    /(maximum|minimum) (cpu|memory|ephemeral-storage|storage)[^:]*usage per (Container|Pod)|LimitRange/i.test(message)
+  )
+    return { state: 'failed', message: `pods are rejected by the namespace's LimitRange: ${message}` };
+  return { state: 'progressing', message: `pods cannot be created yet: ${message}` };
 }
