@@ -88,4 +88,15 @@ describe('admission rejections', () => {
     expect(message).toMatch(/set by the input resource-quota/);
     expect(message).not.toMatch(/may not apply|permission/);
   });
+
+  it('a schema error that server-side apply answers with 500 fails at once: one request, no retries', async () => {
+    proxy.clearRequests();
+    const run = await runInProcess({
+      inputs: { ...base, manifests: 'fixtures/admission/schema-500/*.yaml', kubeconfig },
+      event: pullRequestEvent(repositoryId, nextPr++),
+    });
+    expect(run.ok).toBe(false);
+    expect(String(run.error)).toMatch(/deployment\/api: rejected as invalid: .*\.spec\.replicas: expected numeric/);
+    expect(proxy.findRequests({ method: 'PATCH', path: /\/deployments\/api$/ })).toHaveLength(1);
+  });
 });

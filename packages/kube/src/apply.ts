@@ -8,7 +8,7 @@
  */
 import { UserError } from '@gauntlet/action-kit';
 import type { KubeClient, KubeObject } from './client.js';
-import { KubeApiError, formatKubeError } from './errors.js';
+import { KubeApiError, formatKubeError, saysInvalid } from './errors.js';
 import { assertObjectName } from './names.js';
 import { parseQuantity } from './quantity.js';
 import { type ManifestSource, type StackObject, where } from './manifests.js';
@@ -251,7 +251,12 @@ export async function serverSideApply(
       }
       throw new ApplyConflictError(target, [...managers], fields);
     }
-    if (error instanceof KubeApiError && (error.status === 422 || error.status === 400)) {
+    if (
+      error instanceof KubeApiError &&
+      (error.status === 422 ||
+        error.status === 400 ||
+        saysInvalid(error.status, { reason: error.reason, message: error.apiMessage }))
+    ) {
       throw new ApplyError(target, `rejected as invalid: ${formatKubeError(error)}`, { cause: error });
     }
     if (error instanceof KubeApiError && error.status === 403) {

@@ -57,6 +57,18 @@ describe('KubeClient retries', () => {
     c.close();
   });
 
+  it('never retries a 500 whose Status says the request is invalid (an apply that does not fit the schema)', async () => {
+    const message =
+      'failed to create typed patch object (default/bad; apps/v1, Kind=Deployment): .spec.replicas: expected numeric (int or float), got string';
+    server.handle((_req, res) => json(res, 500, { kind: 'Status', status: 'Failure', message, code: 500 }));
+    const c = await client({ retry: { maxRetries: 10 } });
+    await expect(
+      c.request({ method: 'PATCH', path: '/apis/apps/v1/namespaces/x/deployments/bad', body: {}, idempotent: true }),
+    ).rejects.toMatchObject({ status: 500 });
+    expect(server.requests).toHaveLength(1);
+    c.close();
+  });
+
   it('never retries a 5xx on a non-idempotent POST', async () => {
     server.handle((_req, res) => json(res, 500, status(500, 'InternalError', 'boom')));
     const c = await client();

@@ -11,7 +11,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type Clock, systemClock, isAbortError, abortError } from './clock.js';
-import { type ApiStatus, KubeApiError, KubeNetworkError } from './errors.js';
+import { type ApiStatus, KubeApiError, KubeNetworkError, saysInvalid } from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -310,7 +310,9 @@ export class KubeClient {
       if (response.status >= 200 && response.status < 300) return response.body;
       const status = parseStatus(response.body);
       const failure = new KubeApiError(request.method, request.path, response.status, status);
-      const retryable = response.status === 429 || (idempotent && RETRYABLE_STATUS.has(response.status));
+      const retryable =
+        response.status === 429 ||
+        (idempotent && RETRYABLE_STATUS.has(response.status) && !saysInvalid(response.status, status));
       if (!retryable || attempt >= this.retry.maxRetries) throw failure;
       const retryAfter = retryAfterMs(response.headers['retry-after'], status, this.clock.now());
       if (retryAfter !== undefined && retryAfter > this.retry.maxRetryAfterMs) throw failure;

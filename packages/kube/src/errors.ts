@@ -154,3 +154,20 @@ function statusText(status: number): string {
   };
   return known[status] ?? `HTTP${status}`;
 }
+
+/**
+ * 500 answers whose Status says the request itself is wrong: server-side apply reports a manifest that does not fit
+ * the schema ("failed to create typed patch object (…): .spec.replicas: expected numeric, got string") as 500. A
+ * retry gets the same answer, so it fails at once, as kubectl does.
+ */
+const INVALID_REQUEST_MESSAGE =
+  /^(?:failed to create typed patch object|failed to create manager for existing fields|error decoding|unable to decode|json: cannot unmarshal)/;
+
+export function saysInvalid(code: number, status: ApiStatus | undefined): boolean {
+  if (code !== 500 || !status) return false;
+  return (
+    status.reason === 'Invalid' ||
+    status.reason === 'BadRequest' ||
+    INVALID_REQUEST_MESSAGE.test((status.message ?? '').trim())
+  );
+}
