@@ -21,15 +21,15 @@ export async function main(inputs: Inputs, rt: ActionRuntime): Promise<void> {
     ...inputs.vars,
   };
   const client = createPrometheusClient({
-    url: inputs.prometheusUrl,
+    url: inputs.prometheus.url,
     registerSecret: rt.registerSecret,
     timeoutMs: inputs.timeoutMs,
     logger,
-    headers: inputs.headers,
-    ...(inputs.auth ? { auth: inputs.auth } : {}),
+    headers: inputs.prometheus.headers,
+    ...(inputs.prometheus.auth ? { auth: inputs.prometheus.auth } : {}),
   });
   logger.info(
-    `Evaluating ${slos.slos.length} SLO${slos.slos.length === 1 ? '' : 's'} against ${new URL(inputs.prometheusUrl).host}`,
+    `Evaluating ${slos.slos.length} SLO${slos.slos.length === 1 ? '' : 's'} against ${new URL(inputs.prometheus.url).host}`,
   );
   const result = await withGroup(logger, 'Prometheus queries', () =>
     evaluateSlos({

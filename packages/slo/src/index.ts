@@ -28,6 +28,13 @@ export {
   type PrometheusClientOptions,
   type RangeParams,
 } from './prometheus/client.js';
+export {
+  readPrometheusConnection,
+  prometheusHeaderSecrets,
+  PROMETHEUS_SECRET_INPUTS,
+  type PrometheusConnection,
+  type PrometheusSecretInput,
+} from './prometheus/inputs.js';
 export type { FaultCode, QueryData, QueryFault, QueryOutcome } from './prometheus/types.js';
 export { evaluateSlos, aggregate, type EvaluateSlosParams } from './evaluate.js';
 export type { EvaluationOptions } from './options.js';
