@@ -86,3 +86,16 @@ export const GUARDRAIL_FIELD_MANAGER = 'gauntlet-guardrails';
 
 /** Annotation marking a Job in the stack as a seed job (run to completion before workloads are awaited). */
 export const SEED_ANNOTATION = 'gauntlet.dev/seed';
+
+/** The environment's ResourceQuota when resource-quota does not change it (the input is merged over this). */
+export const DEFAULT_QUOTA: Readonly<Record<string, string>> = {
+  'requests.cpu': '4',
+  'requests.memory': '8Gi',
+  'limits.cpu': '16',
+  'limits.memory': '32Gi',
+  pods: '60',
+  services: '40',
+  persistentvolumeclaims: '10',
+  'services.loadbalancers': '0',
+  'services.nodeports': '0',
+};

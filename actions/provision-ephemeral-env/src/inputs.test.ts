@@ -49,6 +49,33 @@ describe('parseInputs', () => {
     });
   });
 
+  it('a ttl below the minimum says what the minimum is', () => {
+    expect(() => parseInputs(reader({ manifests: 'x.yaml', ttl: '30s' }))).toThrow(/shorter than the minimum, 1m/);
+  });
+
+  it('merges resource-quota over the defaults; null removes a limit; removing all leaves no quota', () => {
+    const raised = parseInputs(
+      reader({ manifests: 'x.yaml', 'resource-quota': 'pods: "100"\nservices.nodeports: null' }),
+    );
+    expect(raised.resourceQuota).toEqual({
+      'requests.cpu': '4',
+      'requests.memory': '8Gi',
+      'limits.cpu': '16',
+      'limits.memory': '32Gi',
+      pods: '100',
+      services: '40',
+      persistentvolumeclaims: '10',
+      'services.loadbalancers': '0',
+    });
+    const none = Object.keys(parseInputs(reader({ manifests: 'x.yaml' })).resourceQuota ?? {})
+      .map((k) => `${JSON.stringify(k)}: null`)
+      .join('\n');
+    expect(parseInputs(reader({ manifests: 'x.yaml', 'resource-quota': none })).resourceQuota).toBeUndefined();
+    expect(() => parseInputs(reader({ manifests: 'x.yaml', 'resource-quota': '"bad key!": null' }))).toThrow(
+      /not a resource name/,
+    );
+  });
+
   it('treats a cleared quota or limit range as none', () => {
     const inputs = parseInputs(reader({ manifests: 'x.yaml', 'resource-quota': '', 'limit-range': '' }));
     expect(inputs.resourceQuota).toBeUndefined();

@@ -1,10 +1,10 @@
 /**
- * The one input parser. Defaults live in action.yml; an empty value means the user cleared it (a cleared
- * resource-quota or limit-range means "none").
+ * The one input parser. Defaults live in action.yml, except the quota's (DEFAULT_QUOTA, which resource-quota is
+ * merged over); an empty value means the user cleared it (a cleared resource-quota or limit-range means "none").
  */
 import { InputError, InputReader } from '@gauntlet/action-kit';
 import { PREFIX_PATTERN, isDns1123Label, isQuantity } from '@gauntlet/kube';
-import { GUARDRAIL_FIELD_MANAGER, Inputs as I } from './constants.js';
+import { DEFAULT_QUOTA, GUARDRAIL_FIELD_MANAGER, Inputs as I } from './constants.js';
 
 export type Mode = 'up' | 'down' | 'reap';
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
@@ -78,6 +78,25 @@ function quantityMap(name: string, value: unknown, allowKey: (key: string) => bo
   return out;
 }
 
+/**
+ * The quota the environment gets: the given mapping merged over DEFAULT_QUOTA, so raising one limit is one line; a
+ * key set to null (`services.loadbalancers: null`, or `~`) removes that limit. No limits left: no quota.
+ */
+function quotaOverDefaults(raw: unknown): Record<string, string> | undefined {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new InputError(I.resourceQuota, 'must be a YAML mapping of resource names to quantities');
+  const entries = Object.entries(raw as Record<string, unknown>);
+  const removed = entries.filter(([, value]) => value === null).map(([key]) => key);
+  for (const key of removed)
+    if (!QUOTA_KEY.test(key)) throw new InputError(I.resourceQuota, `${JSON.stringify(key)} is not a resource name`);
+  const given = quantityMap(I.resourceQuota, Object.fromEntries(entries.filter(([, value]) => value !== null)), (k) =>
+    QUOTA_KEY.test(k),
+  );
+  const merged: Record<string, string> = { ...DEFAULT_QUOTA, ...given };
+  for (const key of removed) delete merged[key];
+  return Object.keys(merged).length > 0 ? merged : undefined;
+}
+
 export function parseInputs(reader = new InputReader()): Inputs {
   const mode = reader.enumeration(I.mode, ['up', 'down', 'reap'] as const) ?? 'up';
   const namePrefix = reader.string(I.namePrefix, {
@@ -99,10 +118,7 @@ export function parseInputs(reader = new InputReader()): Inputs {
       throw new InputError(I.images, `${JSON.stringify(value)} is not an image reference`);
   }
   const rawQuota = reader.yaml(I.resourceQuota);
-  const resourceQuota =
-    rawQuota === undefined || rawQuota === null
-      ? undefined
-      : quantityMap(I.resourceQuota, rawQuota, (k) => QUOTA_KEY.test(k));
+  const resourceQuota = rawQuota === undefined || rawQuota === null ? undefined : quotaOverDefaults(rawQuota);
   const rawLimits = reader.yaml(I.limitRange);
   let limitRange: LimitRangeSpec | undefined;
   if (rawLimits !== undefined && rawLimits !== null) {

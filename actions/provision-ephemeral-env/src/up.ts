@@ -426,7 +426,7 @@ async function buildPlan(
   });
   if (unknown.size > 0)
     rt.logger.warning(
-      `manifests reference undefined variables, left as written: ${[...unknown].map((n) => `\${${n}}`).join(', ')}`,
+      `manifests reference undefined variables, left as written: ${[...unknown].map((n) => `\${${n}}`).join(', ')}. If they are not meant for this action (shell variables of an upstream manifest), write $\${NAME} for a literal \${NAME}; otherwise set them in the input variables`,
     );
   if (Object.keys(inputs.images).length > 0) rt.logger.info(`image overrides changed ${images} container image(s)`);
   const plan = await planStack(objects, discovery, {

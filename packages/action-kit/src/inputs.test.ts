@@ -55,7 +55,7 @@ describe('InputReader', () => {
     expect(r.duration('d')).toBe(120_000);
     expect(r.duration('f')).toBe(250);
     expect(() => r.duration('e')).toThrow(/not a duration/);
-    expect(() => reader({ a: '1s' }).duration('a', { minMs: 5000 })).toThrow(/shorter than the minimum/);
+    expect(() => reader({ a: '1s' }).duration('a', { minMs: 5000 })).toThrow(/shorter than the minimum, 5s/);
   });
 
   it('parses YAML and JSON, and reports bad YAML without a stack', () => {

@@ -1,4 +1,4 @@
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import { InputError } from './errors.js';
 import { loadYaml } from './structured-data.js';
 
@@ -97,9 +97,9 @@ export class InputReader {
       throw new InputError(name, (error as Error).message);
     }
     if (range.minMs !== undefined && ms < range.minMs)
-      throw new InputError(name, `${quote(value)} is shorter than the minimum`);
+      throw new InputError(name, `${quote(value)} is shorter than the minimum, ${formatDuration(range.minMs)}`);
     if (range.maxMs !== undefined && ms > range.maxMs)
-      throw new InputError(name, `${quote(value)} is longer than the maximum`);
+      throw new InputError(name, `${quote(value)} is longer than the maximum, ${formatDuration(range.maxMs)}`);
     return ms;
   }
 
