@@ -4,6 +4,7 @@
  * (event messages and logs are written by whoever controls the workload), capped in size; the report escapes it.
  * Pods are matched client-side from one list of the namespace, so no selector is built from manifest text.
  */
+import { labelSelectorMatches, type LabelSelectorSpec } from './selector.js';
 import type { KubeClient, KubeObject } from './client.js';
 import { formatKubeError } from './errors.js';
 import type { Verdict } from './readiness.js';
@@ -65,42 +66,12 @@ const cap = (text: unknown, max: number): string => {
   return value.length > max ? `${value.slice(0, max - 1)}…` : value;
 };
 
-interface LabelSelectorSpec {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
-}
-
 /** Client-side evaluation of a metav1.LabelSelector (an empty selector matches nothing here, never everything). */
 export function selectorMatches(
   selector: LabelSelectorSpec | undefined,
   labels: Record<string, string> | undefined,
 ): boolean {
-  const match = selector?.matchLabels ?? {};
-  const expressions = selector?.matchExpressions ?? [];
-  if (Object.keys(match).length === 0 && expressions.length === 0) return false;
-  const l = labels ?? {};
-  for (const [key, value] of Object.entries(match)) if (l[key] !== value) return false;
-  for (const expression of expressions) {
-    const has = Object.hasOwn(l, expression.key);
-    const value = l[expression.key];
-    switch (expression.operator) {
-      case 'In':
-        if (!has || !(expression.values ?? []).includes(value as string)) return false;
-        break;
-      case 'NotIn':
-        if (has && (expression.values ?? []).includes(value as string)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  return labelSelectorMatches(selector, labels, { empty: 'nothing', unknownOperator: 'no-match' });
 }
 
 function podSelectorOf(object: KubeObject | undefined): LabelSelectorSpec | undefined {

@@ -1,6 +1,6 @@
 /** NS-15: the selector builder refuses empty, blank and injected values before any request can be built. */
 import { describe, expect, it } from 'vitest';
-import { SelectorError, fieldSelector, labelSelector } from './selector.js';
+import { SelectorError, fieldSelector, labelSelector, labelSelectorMatches } from './selector.js';
 
 describe('labelSelector', () => {
   it('builds equality and existence requirements', () => {
@@ -79,5 +79,33 @@ describe('fieldSelector', () => {
     expect(() => fieldSelector().eq('metadata.name', 'a,metadata.namespace=kube-system')).toThrow(SelectorError);
     expect(() => fieldSelector().eq('spec.nodeName', 'x')).toThrow(SelectorError);
     expect(() => fieldSelector().toString()).toThrow(SelectorError);
+  });
+});
+
+describe('labelSelectorMatches', () => {
+  const labels = { app: 'web', tier: 'front' };
+  it('says what an empty selector means only when the caller chose', () => {
+    expect(labelSelectorMatches({}, labels, { empty: 'nothing', unknownOperator: 'no-match' })).toBe(false);
+    expect(labelSelectorMatches(undefined, labels, { empty: 'everything', unknownOperator: 'no-match' })).toBe(true);
+  });
+  it.each([
+    [{ matchLabels: { app: 'web' } }, true],
+    [{ matchLabels: { app: 'api' } }, false],
+    [{ matchLabels: { toString: 'x' } }, false],
+    [{ matchExpressions: [{ key: 'app', operator: 'In', values: ['api', 'web'] }] }, true],
+    [{ matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['web'] }] }, false],
+    [{ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a'] }] }, true],
+    [{ matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, true],
+    [{ matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, false],
+    [{ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['back'] }] }, false],
+  ])('%j → %s', (selector, expected) => {
+    expect(labelSelectorMatches(selector, labels, { empty: 'nothing', unknownOperator: 'throw' })).toBe(expected);
+  });
+  it('names an operator it does not know when asked to', () => {
+    const selector = { matchExpressions: [{ key: 'app', operator: 'Gt', values: ['1'] }] };
+    expect(labelSelectorMatches(selector, labels, { empty: 'nothing', unknownOperator: 'no-match' })).toBe(false);
+    expect(() => labelSelectorMatches(selector, labels, { empty: 'nothing', unknownOperator: 'throw' })).toThrow(
+      /unsupported label selector operator "Gt"/,
+    );
   });
 });

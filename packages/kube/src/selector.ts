@@ -138,3 +138,58 @@ export class FieldSelector {
 export function fieldSelector(): FieldSelector {
   return new FieldSelector();
 }
+
+/** A metav1.LabelSelector as it appears in objects (Deployments, NetworkPolicies, Chaos Mesh selectors). */
+export interface LabelSelectorSpec {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
+
+export interface SelectorMatchOptions {
+  /**
+   * What `{}` (or a missing selector) means. Kubernetes gives it two meanings: "every pod" in a NetworkPolicy's
+   * podSelector and namespaceSelector, and nothing we should ever act on in a target selector. The caller says
+   * which; there is no default.
+   */
+  readonly empty: 'nothing' | 'everything';
+  /** An operator other than In/NotIn/Exists/DoesNotExist: treated as no match, or thrown as a SelectorError. */
+  readonly unknownOperator: 'no-match' | 'throw';
+}
+
+/** Client-side evaluation of a metav1.LabelSelector against a label map (the one home for it). */
+export function labelSelectorMatches(
+  selector: LabelSelectorSpec | null | undefined,
+  labels: Record<string, string> | undefined,
+  options: SelectorMatchOptions,
+): boolean {
+  const match = selector?.matchLabels ?? {};
+  const expressions = selector?.matchExpressions ?? [];
+  if (Object.keys(match).length === 0 && expressions.length === 0) return options.empty === 'everything';
+  const l = labels ?? {};
+  for (const [key, value] of Object.entries(match)) if (!Object.hasOwn(l, key) || l[key] !== value) return false;
+  for (const expression of expressions) {
+    const has = Object.hasOwn(l, expression.key);
+    const value = l[expression.key];
+    switch (expression.operator) {
+      case 'In':
+        if (!has || !(expression.values ?? []).includes(value as string)) return false;
+        break;
+      case 'NotIn':
+        if (has && (expression.values ?? []).includes(value as string)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        if (options.unknownOperator === 'throw')
+          throw new SelectorError(
+            `unsupported label selector operator ${JSON.stringify(expression.operator)} (key ${JSON.stringify(expression.key)})`,
+          );
+        return false;
+    }
+  }
+  return true;
+}

@@ -29,3 +29,18 @@ export {
   type BrokerFacts,
   type BrokerProcessControl,
 } from './brokers/index.js';
+export {
+  startProcessPods,
+  type ProcessPods,
+  type ProcessPodsOptions,
+  type ServiceAddressOptions,
+  type ProcessPodInfo,
+} from './process-pods/process-pods.js';
+export { processPodKeys, type RegisteredCommand } from './process-pods/pod-spec.js';
+export {
+  connectionAllowed,
+  validatePolicy,
+  PolicyError,
+  type PolicyPod,
+  type PolicyClient,
+} from './process-pods/network-policy.js';
