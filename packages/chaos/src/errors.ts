@@ -1,0 +1,26 @@
+import { UserError } from '@gauntlet/action-kit';
+
+/**
+ * A bad experiment file. The message names the file and the field path (`experiments[1].spec.steps[0].faults[2].type`)
+ * so the user can fix it without reading our code.
+ */
+export class ExperimentError extends UserError {
+  readonly origin: string;
+  readonly path: string;
+  constructor(origin: string, path: string, problem: string) {
+    super(`${origin}: ${path || '(document)'}: ${problem}`);
+    this.name = 'ExperimentError';
+    this.origin = origin;
+    this.path = path;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/** A blast-radius refusal: raised before the first write, naming the selector and the namespace it reached. */
+export class BlastRadiusError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BlastRadiusError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}

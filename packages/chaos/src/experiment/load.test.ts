@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { loadExperiments } from './load.js';
+import { ExperimentError } from '../errors.js';
+import { nearestName } from './nearest.js';
+
+const head = 'apiVersion: gauntlet.dev/v1alpha1\nkind: ChaosExperiment\n';
+
+describe('loadExperiments', () => {
+  it('expands a three-line library experiment', () => {
+    const [e] = loadExperiments(`${head}use: pod-delete\nwith: { target: app=web }\n`, 'x.yaml');
+    expect(e!.name).toBe('pod-delete');
+    expect(e!.library).toBe('pod-delete');
+    expect(e!.targets).toEqual([{ name: 'target', kind: 'Pod', selector: { app: 'web' } }]);
+    expect(e!.steps[0]!.faults[0]).toMatchObject({ type: 'pod-delete', mode: 'graceful', durationMs: 30_000 });
+    expect(e!.steadyState.slos).toBe('all');
+  });
+
+  it('reads every library experiment', () => {
+    const cases: [string, string][] = [
+      ['pod-failure', '{ target: app=web }'],
+      ['scale-down', '{ target: app=web, replicas: 1 }'],
+      ['network-partition', '{ target: app=db, from: app=web, direction: both }'],
+      ['dns-failure', '{ target: app=web }'],
+      ['dependency-latency', '{ proxy: postgres, latency: 300ms, jitter: 50ms }'],
+      ['dependency-down', '{ proxy: postgres }'],
+      ['resource-exhaustion', '{ duration: 1m }'],
+    ];
+    for (const [use, params] of cases) {
+      const [e] = loadExperiments(`${head}metadata: { name: ${use}-1 }\nuse: ${use}\nwith: ${params}\n`, 'lib.yaml');
+      expect(e!.name).toBe(`${use}-1`);
+      expect(e!.steps[0]!.faults).toHaveLength(1);
+    }
+    const [latency] = loadExperiments(
+      `${head}use: dependency-latency\nwith: { proxy: pg, latency: 300ms }\n`,
+      'l.yaml',
+    );
+    expect(latency!.steps[0]!.faults[0]).toMatchObject({
+      type: 'toxiproxy',
+      toxic: 'latency',
+      attributes: { latency: 300, jitter: 0 },
+    });
+  });
+
+  it('names the file, the field path and the nearest name for a typo', () => {
+    const text = `${head}metadata: { name: e }
+spec:
+  targets: [{ name: web, selector: { app: web } }]
+  steps:
+    - faults:
+        - { type: pod-delete, target: web, durtion: 30s }
+`;
+    expect(() => loadExperiments(text, 'exp.yaml')).toThrow(
+      /exp\.yaml: spec\.steps\[0\]\.faults\[0\]\.durtion: unknown field; did you mean 'duration'\?/,
+    );
+    expect(() => loadExperiments(`${head}use: pod-delet\n`, 'u.yaml')).toThrow(/did you mean 'pod-delete'/);
+    expect(() => loadExperiments(`${head}use: pod-delete\nwith: { targt: app=web }\n`, 'u.yaml')).toThrow(
+      /with\.targt: unknown field; did you mean 'target'/,
+    );
+  });
+
+  it('refuses faults without a duration, unknown targets, empty selectors and shell strings', () => {
+    const base = (fault: string, targets = '[{ name: web, selector: { app: web } }]'): string =>
+      `${head}metadata: { name: e }\nspec:\n  targets: ${targets}\n  steps: [{ faults: [${fault}] }]\n`;
+    expect(() => loadExperiments(base('{ type: pod-delete, target: web }'), 'f.yaml')).toThrow(/duration: is required/);
+    expect(() => loadExperiments(base('{ type: pod-delete, target: api, duration: 1s }'), 'f.yaml')).toThrow(
+      /no target named 'api'/,
+    );
+    expect(() =>
+      loadExperiments(
+        base('{ type: pod-delete, target: web, duration: 1s }', '[{ name: web, selector: {} }]'),
+        'f.yaml',
+      ),
+    ).toThrow(/empty selector would match everything/);
+    expect(() =>
+      loadExperiments(base('{ type: pod-delete, target: web, duration: 1s }', '[{ name: web }]'), 'f.yaml'),
+    ).toThrow(/never "everything"/);
+    expect(() =>
+      loadExperiments(
+        base('{ type: app, duration: 1s, on: { command: "flag on; rm -rf /" }, off: { command: [flag, off] } }'),
+        'f.yaml',
+      ),
+    ).toThrow(/never runs in a shell/);
+    expect(() =>
+      loadExperiments(
+        base('{ type: toxiproxy, proxy: pg, toxic: latency, duration: 1s, attributes: { latncy: 5 } }'),
+        'f.yaml',
+      ),
+    ).toThrow(/attributes\.latncy: unknown field; did you mean 'latency'/);
+  });
+
+  it('reads several experiments per file and lists, and refuses duplicate names', () => {
+    const one = (name: string): string =>
+      `${head}metadata: { name: ${name} }\nuse: pod-delete\nwith: { target: app=web }\n`;
+    expect(loadExperiments(`${one('a')}---\n${one('b')}`, 'm.yaml').map((e) => e.name)).toEqual(['a', 'b']);
+    expect(() => loadExperiments(`${one('a')}---\n${one('a')}`, 'm.yaml')).toThrow(/two experiments are named 'a'/);
+    const list = `apiVersion: v1\nkind: List\nitems:\n  - { apiVersion: gauntlet.dev/v1alpha1, kind: ChaosExperiment, use: dns-failure, with: { target: app=web } }\n`;
+    expect(loadExperiments(list, 'l.yaml')[0]!.name).toBe('dns-failure');
+    expect(() => loadExperiments('', 'empty.yaml')).toThrow(/holds no experiment/);
+  });
+
+  it('takes Chaos Mesh and Litmus resources as faults, with their duration', () => {
+    const [mesh] = loadExperiments(
+      `apiVersion: chaos-mesh.org/v1alpha1\nkind: PodChaos\nmetadata: { name: kill, namespace: pr-1 }\nspec: { action: pod-kill, mode: one, duration: 30s, selector: { labelSelectors: { app: web } } }\n`,
+      'm.yaml',
+    );
+    expect(mesh!.steps[0]!.faults[0]).toMatchObject({ type: 'chaos-mesh', durationMs: 30_000 });
+    expect(() =>
+      loadExperiments(
+        `apiVersion: chaos-mesh.org/v1alpha1\nkind: PodChaos\nmetadata: { name: k }\nspec: { action: pod-kill }\n`,
+        'm.yaml',
+      ),
+    ).toThrow(/spec\.duration: is required/);
+    expect(() =>
+      loadExperiments(
+        `apiVersion: chaos-mesh.org/v1alpha1\nkind: PodChaoss\nmetadata: { name: k }\nspec: { duration: 1s }\n`,
+        'm.yaml',
+      ),
+    ).toThrow(/did you mean 'PodChaos'/);
+    const litmus = `apiVersion: litmuschaos.io/v1alpha1
+kind: ChaosEngine
+metadata: { name: engine }
+spec:
+  appinfo: { appns: pr-1, applabel: app=web, appkind: deployment }
+  experiments:
+    - name: pod-delete
+      spec: { components: { env: [{ name: TOTAL_CHAOS_DURATION, value: "20" }] } }
+`;
+    expect(loadExperiments(litmus, 'l.yaml')[0]!.steps[0]!.faults[0]).toMatchObject({
+      type: 'litmus',
+      durationMs: 20_000,
+    });
+  });
+
+  it('errors are ExperimentErrors', () => {
+    expect(() => loadExperiments('apiVersion: x/v1\nkind: Y\n', 'a.yaml')).toThrow(ExperimentError);
+  });
+});
+
+describe('nearestName', () => {
+  it('suggests close names only', () => {
+    expect(nearestName('durtion', ['duration', 'target'])).toBe('duration');
+    expect(nearestName('selectr', ['selector'])).toBe('selector');
+    expect(nearestName('zzzzzz', ['duration', 'target'])).toBeUndefined();
+  });
+});
