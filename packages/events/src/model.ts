@@ -14,6 +14,11 @@ export interface ObservedEvent {
   body: Uint8Array;
   /** Clock time (ms) the harness received it. */
   receivedAt: number;
+  /**
+   * When the broker says the message was written (Kafka record timestamp). Separate taps receive on separate
+   * connections, so the order across channels is judged by this where the broker gives it.
+   */
+  brokerTime?: number;
   /** Broker-side position, when there is one: Kafka partition/offset, JetStream stream sequence. */
   partition?: number;
   offset?: string;

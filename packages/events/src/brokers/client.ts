@@ -50,6 +50,11 @@ export interface BrokerClient {
    * anything published after the promise resolves is seen.
    */
   tap(channel: string, onEvent: (event: ObservedEvent) => void, options?: TapOptions): Promise<Tap>;
+  /**
+   * Makes sure a channel can be published to: a durable topic exchange on RabbitMQ, a topic on Kafka, nothing on
+   * NATS. For set-up of test systems and relays; probes never create anything in a user's broker.
+   */
+  ensureChannel(channel: string): Promise<void>;
   /** The service consumer's lag, read now. */
   lag(consumer: ConsumerRef): Promise<LagReading>;
   /** Throws with a clear message when the broker cannot be reached (checked before anything is published). */

@@ -1,2 +1,10 @@
 // Test doubles for @gauntlet/events (import from '@gauntlet/events/testing'; never from product code).
 export { MemoryBroker } from './memory-broker.js';
+export {
+  startSampleSystem,
+  sampleChannels,
+  PAYMENT_LIMIT,
+  type SampleSystem,
+  type SampleVariant,
+  type SampleChannels,
+} from './sample-system.js';

@@ -79,6 +79,10 @@ export class MemoryBroker implements BrokerClient {
     });
   }
 
+  ensureChannel(): Promise<void> {
+    return Promise.resolve();
+  }
+
   setLag(consumer: ConsumerRef, reading: Omit<LagReading, 'at'>): void {
     this.lags.set(JSON.stringify(consumer), { ...reading, at: this.now() });
   }

@@ -1,0 +1,208 @@
+/**
+ * The data-chaos relay: consumes what the producer writes on one channel and republishes it into the channel the
+ * service reads, with the fault mix applied. The application changes nothing but the channel name it reads (the
+ * environment's manifest variables carry it). It follows the fault life cycle of chaos-gate: inject, verify
+ * injected (the relay is live and has handled traffic), revert (stop, releasing anything still held, so a revert
+ * never loses a message), verify reverted (no tap open). Every action on a message goes to the journal.
+ */
+import { seededRandom, type Random } from '@gauntlet/action-kit';
+import type { BrokerClient, Tap } from '../brokers/client.js';
+import type { ObservedEvent, OutgoingEvent } from '../model.js';
+import { valueReader, type ValueLocation } from '../probes/selector.js';
+import { decide, malform, shuffle, validateMix, type DataFaultMix } from './faults.js';
+import { Journal } from './journal.js';
+
+/** How long a partial reorder window waits for more traffic before it is released. */
+export const REORDER_IDLE_MS = 250;
+
+export interface RelaySpec {
+  readonly name: string;
+  readonly from: { readonly channel: string; readonly bindingKey?: string };
+  /** Where the service reads; the message's key (routing key, record key) is kept unless `key` is given. */
+  readonly to: { readonly channel: string; readonly key?: string };
+  readonly faults: DataFaultMix;
+  readonly seed: number;
+  /** Where a message's id is, for the journal (default: none, the journal numbers messages). */
+  readonly id?: ValueLocation;
+}
+
+export interface RelayCounts {
+  received: number;
+  forwarded: number;
+  dropped: number;
+  duplicated: number;
+  malformed: number;
+  reordered: number;
+  delayed: number;
+}
+
+export class DataChaosRelay {
+  readonly journal = new Journal();
+  readonly counts: RelayCounts = {
+    received: 0,
+    forwarded: 0,
+    dropped: 0,
+    duplicated: 0,
+    malformed: 0,
+    reordered: 0,
+    delayed: 0,
+  };
+  private tap: Tap | undefined;
+  private readonly random: Random;
+  private held: OutgoingEvent[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private failures: string[] = [];
+  private readonly idReader;
+  private releaseTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly client: BrokerClient,
+    readonly spec: RelaySpec,
+  ) {
+    const errors = validateMix(spec.faults);
+    if (spec.from.channel === spec.to.channel)
+      errors.push('the relay must read and write different channels (it would feed itself)');
+    if (errors.length) throw new Error(`data fault ${spec.name}: ${errors.join('; ')}`);
+    this.random = seededRandom(spec.seed);
+    this.idReader = spec.id ? valueReader(spec.id) : undefined;
+  }
+
+  describe(): string {
+    const f = this.spec.faults;
+    const parts = [
+      f.duplicate ? `duplicate ${f.duplicate * 100}%` : '',
+      f.drop ? `drop ${f.drop * 100}%` : '',
+      f.reorderWindow ? `reorder in windows of ${f.reorderWindow}` : '',
+      f.delayMs ? `delay ${f.delayMs} ms` : '',
+      f.malformed ? `malform ${f.malformed * 100}%` : '',
+    ].filter(Boolean);
+    return `relay ${this.spec.from.channel} → ${this.spec.to.channel}: ${parts.join(', ') || 'pass-through'} (seed ${this.spec.seed})`;
+  }
+
+  async inject(): Promise<void> {
+    if (this.tap) return;
+    this.tap = await this.client.tap(this.spec.from.channel, (e) => this.onMessage(e), {
+      ...(this.spec.from.bindingKey !== undefined ? { bindingKey: this.spec.from.bindingKey } : {}),
+    });
+    this.journal.add('injected', this.describe());
+  }
+
+  /** Live and, once traffic has flowed, really altering it (a mix with faults that altered nothing is not in effect). */
+  verifyInjected(): { ok: boolean; reason: string } {
+    if (!this.tap) return { ok: false, reason: 'the relay is not running' };
+    if (this.failures.length) return { ok: false, reason: `republishing failed: ${this.failures[0]}` };
+    const altered =
+      this.counts.dropped +
+      this.counts.duplicated +
+      this.counts.malformed +
+      this.counts.reordered +
+      this.counts.delayed;
+    if (this.counts.received === 0) return { ok: true, reason: 'relay live; no traffic yet' };
+    return altered > 0 || !this.hasFaults()
+      ? { ok: true, reason: `${this.counts.received} received, ${altered} altered` }
+      : { ok: false, reason: `${this.counts.received} received and none altered` };
+  }
+
+  async revert(): Promise<void> {
+    const tap = this.tap;
+    this.tap = undefined;
+    await tap?.close();
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
+    await this.chain;
+    // Whatever the reorder window still holds goes out now: reverting must not become a silent drop.
+    const rest = this.held;
+    this.held = [];
+    for (const m of rest) await this.send(m, 'released');
+    this.journal.add('reverted', `${rest.length} held message(s) released`);
+  }
+
+  verifyReverted(): { ok: boolean; reason: string } {
+    return this.tap || this.held.length
+      ? { ok: false, reason: 'the relay still runs or holds messages' }
+      : { ok: true, reason: 'relay stopped, nothing held' };
+  }
+
+  private hasFaults(): boolean {
+    const f = this.spec.faults;
+    return !!(f.duplicate || f.drop || f.malformed || f.reorderWindow || f.delayMs);
+  }
+
+  private onMessage(e: ObservedEvent): void {
+    // Serialised: the relay keeps arrival order except where a fault changes it on purpose.
+    this.chain = this.chain
+      .then(() => this.handle(e))
+      .catch((error: unknown) => {
+        this.failures.push(error instanceof Error ? error.message : String(error));
+      });
+  }
+
+  private async handle(e: ObservedEvent): Promise<void> {
+    this.counts.received += 1;
+    const id = this.idReader?.read(e) ?? `#${this.counts.received}`;
+    const out: OutgoingEvent = {
+      channel: this.spec.to.channel,
+      ...((this.spec.to.key ?? e.key) !== undefined ? { key: this.spec.to.key ?? e.key } : {}),
+      headers: e.headers,
+      body: e.body,
+    };
+    const d = decide(this.spec.faults, this.random);
+    if (d.kind === 'drop') {
+      this.counts.dropped += 1;
+      this.journal.add('dropped', id);
+      return;
+    }
+    let message = out;
+    if (d.kind === 'malform') {
+      this.counts.malformed += 1;
+      this.journal.add('malformed', `${id}: ${d.malformation}`);
+      message = { ...out, body: malform(e.body, d.malformation, this.spec.faults.field) };
+    }
+    const copies = d.kind === 'duplicate' ? 2 : 1;
+    if (d.kind === 'duplicate') {
+      this.counts.duplicated += 1;
+      this.journal.add('duplicated', id);
+    }
+    for (let i = 0; i < copies; i++) {
+      const window = this.spec.faults.reorderWindow;
+      if (window) {
+        this.held.push(message);
+        if (this.held.length >= window) await this.releaseHeld();
+        else this.scheduleRelease();
+      } else await this.send(message, 'forwarded');
+    }
+  }
+
+  /** A partial window is released when traffic pauses, so a quiet stream is delayed, never stuck. */
+  private scheduleRelease(): void {
+    if (this.releaseTimer) return;
+    this.releaseTimer = setTimeout(() => {
+      this.releaseTimer = undefined;
+      this.chain = this.chain.then(() => this.releaseHeld());
+    }, REORDER_IDLE_MS);
+  }
+
+  private async releaseHeld(): Promise<void> {
+    const batch = this.held;
+    this.held = [];
+    if (batch.length === 0) return;
+    const order = shuffle(
+      batch.map((_, j) => j),
+      this.random,
+    );
+    const moved = order.filter((j, k) => j !== k).length;
+    this.counts.reordered += moved;
+    if (moved) this.journal.add('reordered', `${moved} of ${batch.length} moved (order ${order.join(',')})`);
+    for (const j of order) await this.send(batch[j]!, 'forwarded');
+  }
+
+  private async send(m: OutgoingEvent, _why: string): Promise<void> {
+    const delay = this.spec.faults.delayMs ?? 0;
+    if (delay > 0) {
+      this.counts.delayed += 1;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+    await this.client.publish(m);
+    this.counts.forwarded += 1;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Watchers that run for the length of an experiment: dead-letter ARRIVALS since the watcher started (a tap on the
+ * dead-letter channel, not the queue's depth, which earlier runs and other tests also fill), and consumer lag read
+ * at an interval, in messages and, where the broker says, in time. Each ends with a verdict against its bounds.
+ */
+import type { ConsumerRef, LagReading } from '../brokers/client.js';
+import { EvidenceRing } from './evidence.js';
+import { compileFilter, type FilterSpec } from './filter.js';
+import { openTaps, type ProbeContext } from './context.js';
+import type { ProbeVerdict } from './verdict.js';
+
+export interface Watcher {
+  /** Stops watching and gives the verdict. */
+  stop(): Promise<ProbeVerdict>;
+}
+
+export interface DeadLetterSpec {
+  readonly name: string;
+  readonly channel: string;
+  readonly bindingKey?: string;
+  readonly filter?: FilterSpec;
+  /** Arrivals allowed (default 0). */
+  readonly max?: number;
+}
+
+export async function watchDeadLetters(ctx: ProbeContext, spec: DeadLetterSpec): Promise<Watcher> {
+  const now = ctx.now ?? Date.now;
+  const startedAt = now();
+  const filter = compileFilter(spec.filter);
+  const arrivals = new EvidenceRing();
+  const taps = await openTaps(ctx, [spec], (_i, e) => {
+    if (filter(e)) arrivals.add(e);
+  });
+  return {
+    async stop() {
+      await taps.close();
+      const max = spec.max ?? 0;
+      const base = {
+        probe: spec.name,
+        type: 'dead-letters',
+        startedAt,
+        durationMs: now() - startedAt,
+        numbers: { arrivals: arrivals.total, max },
+        evidence: { matching: arrivals.list(), nonMatching: [], matchingTotal: arrivals.total, nonMatchingTotal: 0 },
+      };
+      return arrivals.total <= max
+        ? {
+            ...base,
+            status: 'pass',
+            reason: `${arrivals.total} dead-letter arrival(s) on ${spec.channel} (at most ${max} allowed)`,
+          }
+        : {
+            ...base,
+            status: 'fail',
+            property: 'dead-letters',
+            reason: `${arrivals.total} dead-letter arrival(s) on ${spec.channel} since the probe started; at most ${max} allowed`,
+          };
+    },
+  };
+}
+
+export interface LagSpec {
+  readonly name: string;
+  readonly consumer: ConsumerRef;
+  readonly maxMessages?: number;
+  readonly maxTimeMs?: number;
+  readonly intervalMs?: number;
+  /** The consumer must be attached (default true): a lag of 0 with nobody consuming is no proof of health. */
+  readonly requireConsumer?: boolean;
+}
+
+export async function watchLag(ctx: ProbeContext, spec: LagSpec): Promise<Watcher> {
+  const now = ctx.now ?? Date.now;
+  const startedAt = now();
+  const readings: LagReading[] = [];
+  const errors: string[] = [];
+  const read = async (): Promise<void> => {
+    try {
+      readings.push(await ctx.client.lag(spec.consumer));
+    } catch (error) {
+      errors.push(error instanceof Error ? error.message : String(error));
+    }
+  };
+  await read();
+  const timer = setInterval(() => void read(), spec.intervalMs ?? 1_000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await read();
+      const peak = Math.max(...readings.map((r) => r.messages), 0);
+      const peakTime = Math.max(...readings.map((r) => r.timeMs ?? 0), 0);
+      const last = readings.at(-1);
+      const base = {
+        probe: spec.name,
+        type: 'lag',
+        startedAt,
+        durationMs: now() - startedAt,
+        numbers: {
+          readings: readings.length,
+          peakMessages: peak,
+          peakTimeMs: peakTime,
+          lastMessages: last?.messages ?? -1,
+        },
+      };
+      if (readings.length === 0)
+        return { ...base, status: 'error', reason: `no lag reading succeeded: ${errors[0] ?? 'unknown error'}` };
+      if ((spec.requireConsumer ?? true) && last && last.consumers === 0)
+        return {
+          ...base,
+          status: 'fail',
+          property: 'consumer-missing',
+          reason: 'the service consumer is not attached',
+        };
+      if (spec.maxMessages !== undefined && peak > spec.maxMessages)
+        return {
+          ...base,
+          status: 'fail',
+          property: 'lag',
+          reason: `lag peaked at ${peak} messages (bound ${spec.maxMessages})`,
+        };
+      if (spec.maxTimeMs !== undefined && peakTime > spec.maxTimeMs)
+        return {
+          ...base,
+          status: 'fail',
+          property: 'lag',
+          reason: `lag peaked at ${peakTime} ms (bound ${spec.maxTimeMs} ms)`,
+        };
+      return {
+        ...base,
+        status: 'pass',
+        reason: `lag peaked at ${peak} messages${peakTime ? ` / ${peakTime} ms` : ''}, within bounds`,
+      };
+    },
+  };
+}
