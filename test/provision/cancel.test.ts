@@ -149,6 +149,69 @@ describe('NS-13: cancellation at random instants', () => {
     expect(afterStackObjects, 'kill points that landed after stack objects were applied').toBeGreaterThan(0);
   }, 3_600_000);
 
+  it('SIGINT while the namespace create is in flight: the post step looks again and deletes what then committed', async () => {
+    // The proxy holds the namespace create for 4 s, then forwards it (it commits) and drops the answer: the window
+    // in which a teardown finds nothing although the create is still going to commit.
+    const delayMs = 4_000;
+    const slowCreate = (): void => {
+      proxy.clearRules();
+      proxy.addRule({
+        name: 'slow-create',
+        method: 'POST',
+        path: '^/api/v1/namespaces$',
+        delayMs,
+        action: { type: 'reset', afterForward: true },
+      });
+    };
+    // Where the create falls in a run: measured once, uncancelled (it ends ready, adopting its own lost create).
+    slowCreate();
+    proxy.clearRequests();
+    const baselineStart = Date.now();
+    const baselinePr = 3000;
+    await runBundle({ inputs: inputs(), event: pullRequestEvent(repositoryId, baselinePr) });
+    const createAt = proxy.requests.find((r) => r.method === 'POST' && r.path === '/api/v1/namespaces');
+    expect(createAt, 'the baseline run sent its namespace create').toBeDefined();
+    const offset = (createAt?.time ?? baselineStart) - baselineStart;
+    await runBundle({
+      inputs: { mode: 'down', kubeconfig, 'delete-timeout': '0' },
+      event: pullRequestEvent(repositoryId, baselinePr),
+    });
+    let inWindow = 0;
+    let lookedAgain = 0;
+    const leaked: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const pr = 3001 + attempt;
+      const namespace = environmentName({ repositoryId, target: { kind: 'pr', number: pr } });
+      slowCreate();
+      proxy.clearRequests();
+      const start = Date.now();
+      const cancelAfterMs = offset + 1_500;
+      const run = await runBundle({
+        inputs: inputs(),
+        event: pullRequestEvent(repositoryId, pr),
+        cancelAfterMs,
+        signalScheduleMs: { sigintToSigterm: 750, sigtermToSigkill: 250 },
+      });
+      const sigint = start + cancelAfterMs;
+      const create = proxy.requests.find((r) => r.method === 'POST' && r.path === '/api/v1/namespaces');
+      const landed = create !== undefined && create.time < sigint && sigint < create.time + delayMs;
+      if (landed) {
+        inWindow++;
+        // Up found nothing to delete and left the books open; the post step then found (or waited for) the namespace
+        // the create committed, and deleted it.
+        const post = run.post?.log.join('\n') ?? '';
+        expect(run.main.log.join('\n')).toMatch(/not found while its create was in flight/);
+        expect(post).toMatch(/deletion of namespace \S+ requested/);
+        if (/its create was in flight; looking again/.test(post)) lookedAgain++;
+      }
+      if (await leftover(namespace)) leaked.push(`${namespace} (attempt ${attempt}, in window: ${landed})`);
+    }
+    proxy.clearRules();
+    console.info(`create-in-flight window: ${inWindow}/3 kill points inside it, post looked again in ${lookedAgain}`);
+    expect(leaked).toEqual([]);
+    expect(inWindow, 'kill points that landed while the create was in flight').toBeGreaterThan(0);
+  });
+
   it('SIGKILL with no post step: one reaper pass removes the leftover', async () => {
     const pr = 2000;
     const namespace = environmentName({ repositoryId, target: { kind: 'pr', number: pr } });

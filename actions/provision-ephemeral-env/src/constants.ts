@@ -58,6 +58,8 @@ export const State = {
   keepOnFailure: 'keep-on-failure',
   /** Set by the main step's SIGINT/SIGTERM handler: the job was cancelled, even if up had already finished. */
   cancelled: 'cancelled',
+  /** 'true' when up stopped with its namespace create possibly still in flight: the post step looks again. */
+  createInFlight: 'create-in-flight',
 } as const;
 
 export type Phase = 'starting' | 'creating' | 'applying' | 'ready' | 'failed' | 'torn-down' | 'down';

@@ -72,6 +72,7 @@ export async function runPost(): Promise<void> {
   try {
     const outcome = await teardown(client, identity, {
       onlyIfCreatedBy: runKey,
+      ...(getState(State.createInFlight) === 'true' ? { mayStillAppearUntil: Date.now() + 15_000 } : {}),
       waitUntil: Date.now() + Math.min(inputs.deleteTimeoutMs, 120_000),
       logger,
     });

@@ -28,6 +28,11 @@ export type TeardownOutcome =
 export interface TeardownOptions {
   /** Only delete when the namespace was created by this run (post step, inline teardown, cancellation). */
   onlyIfCreatedBy?: string;
+  /**
+   * A create of the namespace may still commit (it was in flight when up was cancelled): when the namespace is not
+   * there, look again until this clock time before concluding it is absent.
+   */
+  mayStillAppearUntil?: number;
   /** Wait for the namespace to be gone, up to this clock time. */
   waitUntil?: number;
   signal?: AbortSignal;
@@ -42,7 +47,14 @@ export async function teardown(
   const name = environmentName(identity);
   for (let attempt = 0; ; attempt++) {
     const current = await getNamespace(client, name, options.signal);
-    if (!current) return { result: 'absent', namespace: name };
+    if (!current) {
+      if (options.mayStillAppearUntil === undefined || client.clock.now() >= options.mayStillAppearUntil)
+        return { result: 'absent', namespace: name };
+      if (attempt === 0)
+        options.logger.info(`namespace ${name} is not there, but its create was in flight; looking again`);
+      await client.clock.sleep(500, options.signal);
+      continue;
+    }
     const ownership = verifyOwnership(current, identity);
     if (!ownership.ours)
       throw new OwnershipError(`namespace ${name} is not this environment's (${ownership.reason}); it was not deleted`);

@@ -273,7 +273,11 @@ async function ensureNamespace(
     } catch (error) {
       if (isAbortError(error)) throw error;
       const ambiguous = !(error instanceof KubeApiError) || error.status >= 500;
-      if (!isAlreadyExists(error) && !ambiguous) throw error;
+      if (!isAlreadyExists(error) && !ambiguous) {
+        // A definite refusal (403, 422, …): nothing was created, and nothing can still be.
+        progress.maybeCreated = false;
+        throw error;
+      }
       // Someone (a concurrent run of this PR, or our own request whose answer was lost) created it: look, don't guess.
       const now = await getNamespace(client, namespace, rt.signal);
       if (!now) {
@@ -526,7 +530,13 @@ async function onFailure(
         ...(wait ? { waitUntil: rt.clock.now() + Math.min(inputs.deleteTimeoutMs, 60_000) } : {}),
       });
       teardownNote = outcome.result === 'deleted' ? (outcome.gone ? 'deleted' : 'deletion requested') : outcome.result;
-      if (outcome.result !== 'not-created-by-this-run') rt.saveState(State.phase, 'torn-down');
+      // Nothing found while our create may still commit on the server: the books stay open, the post step looks again.
+      const createInFlight = outcome.result === 'absent' && progress.maybeCreated && !progress.created;
+      if (createInFlight) {
+        rt.saveState(State.createInFlight, 'true');
+        teardownNote = 'not found yet; the create was in flight, so the post step checks again';
+        rt.logger.info(`namespace ${namespace} not found while its create was in flight; the post step checks again`);
+      } else if (outcome.result !== 'not-created-by-this-run') rt.saveState(State.phase, 'torn-down');
     } catch (teardownError) {
       teardownNote = `failed: ${formatKubeError(teardownError)} (the post step and the reaper will retry)`;
       rt.logger.warning(`teardown of ${namespace} failed: ${formatKubeError(teardownError)}`);
