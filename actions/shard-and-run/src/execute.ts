@@ -174,11 +174,11 @@ export function commandRunSample(
   report: JUnitReport,
   durationMs: number,
 ): CommandRunSample | undefined {
-  const files = new Set(items.map((i) => i.file)).size;
-  if (files === 0) return undefined;
+  const fileKeys = [...new Set(items.map((i) => i.file))];
+  if (fileKeys.length === 0) return undefined;
   let testSeconds = 0;
   for (const seconds of junitDurations(withoutCommandCase(report), silentLogger).files.values()) testSeconds += seconds;
-  return { wallSeconds: durationMs / 1000, files, testSeconds };
+  return { wallSeconds: durationMs / 1000, files: fileKeys.length, testSeconds, fileKeys };
 }
 
 export function failingCases(report: JUnitReport): { suite: JUnitSuite; testCase: JUnitCase }[] {

@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { describeCostModel, fitCostModel, IDENTITY_COST_MODEL, type CommandRunSample } from './cost-model.js';
 import { planShards } from './plan.js';
 import { mergeTimingPartials, parseTimingPartial, serializeTimingPartial } from './timing-partial.js';
-import { emptyTimingStore, parseTimingStore, serializeTimingStore, storeFromFlatMap } from './timing-store.js';
+import {
+  emptyTimingStore,
+  parseTimingStore,
+  serializeTimingStore,
+  storeFromFlatMap,
+  updateTimingStore,
+  type TimingStore,
+} from './timing-store.js';
 
 const sample = (files: number, testSeconds: number, wallSeconds: number): CommandRunSample => ({
   files,
@@ -97,5 +104,34 @@ describe('plans with the cost model', () => {
     );
     expect(store.runs).toEqual([sample(2, 0.5, 1)]);
     expect(log.messages('warning').length).toBeGreaterThan(0);
+  });
+
+  it('per-file calibration tells files apart that JUnit and the uniform model cannot', () => {
+    // Six files, JUnit says 0.01 s each; really f0 and f3 cost 2 s more than the others (imports, a typecheck).
+    const six = Array.from({ length: 6 }, (_, i) => `t/f${i}.test.ts`);
+    const real = (f: string) => (f === six[0] || f === six[3] ? 2.5 : 0.5);
+    let store: TimingStore = emptyTimingStore();
+    const makespans: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      const plan = planShards({ tests: six, shards: 3, timings: store });
+      const runs = plan.shards.map((sh) => {
+        const files = sh.items.map((i) => i.file);
+        return {
+          wallSeconds: 1 + files.reduce((t, f) => t + real(f), 0),
+          files: files.length,
+          testSeconds: 0.01 * files.length,
+          fileKeys: files,
+        };
+      });
+      makespans.push(Math.max(...runs.map((r) => r.wallSeconds)));
+      store = updateTimingStore(store, new Map(six.map((f) => [f, 0.01])), { runs });
+    }
+    // Count-based first (f0 and f3 together: 1 + 2.5 + 2.5), then apart: 1 + 2.5 + 0.5 is the best there is.
+    expect(makespans[0], String(makespans)).toBeCloseTo(6, 6);
+    expect(makespans[makespans.length - 1]).toBeCloseTo(4, 6);
+    const corrections = store.fileCorrections!;
+    expect(corrections.get(six[0]!)!).toBeGreaterThan(corrections.get(six[2]!)!);
+    // The corrections survive the store's text form.
+    expect(parseTimingStore(serializeTimingStore(store), new RecordingLogger()).fileCorrections).toEqual(corrections);
   });
 });

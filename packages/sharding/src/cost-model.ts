@@ -27,6 +27,11 @@ export interface CommandRunSample {
   readonly files: number;
   /** Sum of the JUnit file-level seconds of those files (the values the store holds). */
   readonly testSeconds: number;
+  /**
+   * The files themselves (canonical keys), for per-file calibration. Travels in partials only: the store keeps
+   * counts, and what was learned per file is kept as each file's correction.
+   */
+  readonly fileKeys?: readonly string[];
 }
 
 export interface CostModel {
@@ -161,6 +166,45 @@ export function fitCostModel(samples: readonly CommandRunSample[]): CostModel {
     }
   }
   return { ...best, samples: n, medianError: medianRelativeError(best, usable) };
+}
+
+/** Weight of one run's error in a file's correction: halfway each time, like the timings' EWMA. */
+export const CALIBRATION_RATE = 0.5;
+
+/** A correction never exceeds this (seconds) either way: one absurd run cannot poison a file for long. */
+const MAX_CORRECTION_SECONDS = 3600;
+
+/**
+ * Per-file calibration: what the model cannot see. A uniform per-file cost is right on average, but one file's
+ * import takes 2 s and another's 0.2 s, and a type-test file reports 0 s while its typecheck takes seconds. Each
+ * command run whose files are known is compared with what the model (with the current corrections) predicted for
+ * it, and its error is shared equally among its files (rate CALIBRATION_RATE). Runs group files differently from
+ * plan to plan (the corrections move them), so repeated runs tell the files apart — a relaxed Kaczmarz iteration
+ * on the per-run equations. Corrections are bounded below so that no file's cost goes under 0.
+ *
+ * `fileSeconds` gives a file's modelled cost before correction (scale × JUnit + per-file cost).
+ */
+export function calibrateFiles(
+  corrections: ReadonlyMap<string, number>,
+  runs: readonly CommandRunSample[],
+  model: CostModel,
+  fileSeconds: (file: string) => number,
+): Map<string, number> {
+  const out = new Map(corrections);
+  if (model.samples === 0) return out;
+  for (const run of runs) {
+    const files = run.fileKeys;
+    if (!files || files.length === 0) continue;
+    let predicted = model.perRunSeconds;
+    for (const f of files) predicted += fileSeconds(f) + (out.get(f) ?? 0);
+    const share = (CALIBRATION_RATE * (run.wallSeconds - predicted)) / files.length;
+    for (const f of files) {
+      const next = (out.get(f) ?? 0) + share;
+      const bounded = Math.min(MAX_CORRECTION_SECONDS, Math.max(-fileSeconds(f), next));
+      out.set(f, Math.round(bounded * 1e6) / 1e6);
+    }
+  }
+  return out;
 }
 
 const fmt = (seconds: number): string =>

@@ -126,7 +126,17 @@ export function planShards(options: PlanOptions): Plan {
 
   const { ids: tests, keys } = canonicalize(options.tests);
   const model = options.costModel ?? fitCostModel(store.runs ?? []);
-  const estimates = applyCostModel(tests, estimateTestsByKey(tests, keys, store, options), model, granularity);
+  const corrections = store.fileCorrections ?? new Map<string, number>();
+  // What a file costs beyond its (scaled) JUnit time: the model's per-file cost plus what calibration learned.
+  const fileExtraUs = (file: string): number =>
+    Math.max(0, toMicros(model.perFileSeconds) + Math.round((corrections.get(file) ?? 0) * 1e6));
+  const estimates = applyCostModel(
+    tests,
+    estimateTestsByKey(tests, keys, store, options),
+    model,
+    granularity,
+    fileExtraUs,
+  );
   let timed = 0;
   for (const e of estimates) if (e.source === 'timing') timed++;
   if (tests.length > 0 && timed === 0) {
@@ -142,10 +152,10 @@ export function planShards(options: PlanOptions): Plan {
           estimates,
           (file) => {
             const e = store.entries.get(file);
-            return e ? scaledUs(model, toMicros(e.seconds)) + toMicros(model.perFileSeconds) : undefined;
+            return e ? scaledUs(model, toMicros(e.seconds)) + fileExtraUs(file) : undefined;
           },
           filters,
-          toMicros(model.perFileSeconds),
+          fileExtraUs,
         )
       : [];
   const baseItems = granularity === 'test' ? testItems(tests, estimates) : undefined;
@@ -203,7 +213,7 @@ function scaledUs(model: CostModel, us: number): number {
 }
 
 /**
- * Estimates in the model's terms: JUnit seconds scaled, plus the per-file cost. A whole file pays it once; at file
+ * Estimates in the model's terms: JUnit seconds scaled, plus the per-file cost (with the file's correction). A whole file pays it once; at file
  * granularity the group adds it (fileGroups: the sum of its tests plus the file's set-up), so named tests are only
  * scaled here; at test granularity each test of a file carries an equal share of it (a file whose tests land on
  * several shards is paid on each of them: a slight under-estimate, documented rather than modelled).
@@ -213,17 +223,17 @@ function applyCostModel(
   estimates: readonly Estimate[],
   model: CostModel,
   granularity: Granularity,
+  fileExtraUs: (file: string) => number,
 ): Estimate[] {
   if (model.samples === 0 && model.perFileSeconds === 0 && model.testTimeScale === 1) return [...estimates];
-  const perFileUs = toMicros(model.perFileSeconds);
   const named = new Map<string, number>();
   for (const t of tests) if (t.name !== undefined) named.set(t.file, (named.get(t.file) ?? 0) + 1);
   return estimates.map((e, i) => {
     const id = tests[i]!;
     const scaled = scaledUs(model, e.us);
-    if (id.name === undefined) return { ...e, us: scaled + perFileUs };
+    if (id.name === undefined) return { ...e, us: scaled + fileExtraUs(id.file) };
     if (granularity === 'file') return { ...e, us: scaled };
-    return { ...e, us: scaled + Math.round(perFileUs / named.get(id.file)!) };
+    return { ...e, us: scaled + Math.round(fileExtraUs(id.file) / named.get(id.file)!) };
   });
 }
 

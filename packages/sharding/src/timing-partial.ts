@@ -53,7 +53,14 @@ export function serializeTimingPartial(partial: TimingPartial): string {
     attempt: partial.attempt,
     ...(partial.overheadSeconds === undefined ? {} : { overheadSeconds: roundSeconds(partial.overheadSeconds) }),
     ...(partial.runs?.length
-      ? { runs: partial.runs.map((r) => [roundSeconds(r.wallSeconds), r.files, roundSeconds(r.testSeconds)]) }
+      ? {
+          runs: partial.runs.map((r) => [
+            roundSeconds(r.wallSeconds),
+            r.files,
+            roundSeconds(r.testSeconds),
+            ...(r.fileKeys ? [r.fileKeys] : []),
+          ]),
+        }
       : {}),
     tests,
   };

@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { Logger } from '@gauntlet/action-kit';
-import { MAX_COST_SAMPLES, type CommandRunSample } from './cost-model.js';
+import { calibrateFiles, fitCostModel, MAX_COST_SAMPLES, type CommandRunSample } from './cost-model.js';
 import { compareCodeUnits, timingKey } from './test-id.js';
 import { DEFAULT_ALPHA, DEFAULT_MAX_MISSED_RUNS, DEFAULT_RESET_FACTOR, roundSeconds, smooth } from './smoothing.js';
 import {
@@ -38,6 +38,8 @@ export interface TimingStore {
   readonly shardOverhead?: TimingEntry;
   /** The latest command runs (oldest first, at most MAX_COST_SAMPLES): what the cost model is fitted on. */
   readonly runs?: readonly CommandRunSample[];
+  /** Per-file corrections to the cost model, seconds (cost-model.ts calibrateFiles); absent = none yet. */
+  readonly fileCorrections?: ReadonlyMap<string, number>;
 }
 
 export interface LoadOptions {
@@ -110,7 +112,30 @@ function parseGauntletStore(json: Record<string, unknown>, limits: TimingLimits,
       ? undefined
       : parseEntry(json['shardOverhead'], 'shardOverhead', limits, issues);
   const runs = json['runs'] === undefined ? [] : parseRunSamples(json['runs'], limits, issues);
-  return withExtras(entries, overhead, runs);
+  const corrections =
+    json['fileCorrections'] === undefined
+      ? new Map<string, number>()
+      : parseCorrections(json['fileCorrections'], limits, issues);
+  return withExtras(entries, overhead, runs, corrections);
+}
+
+/** `{ file: seconds }`, where seconds may be negative (down to minus the file's modelled cost). */
+function parseCorrections(value: unknown, limits: TimingLimits, issues: TimingIssues): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!isRecord(value)) {
+    issues.add('shape', 'fileCorrections');
+    return out;
+  }
+  for (const [rawKey, seconds] of Object.entries(value)) {
+    if (out.size >= limits.maxEntries) {
+      issues.add('too-many', rawKey);
+      continue;
+    }
+    if (!checkKey(rawKey, limits, issues)) continue;
+    const magnitude = checkSeconds(typeof seconds === 'number' ? Math.abs(seconds) : seconds, rawKey, limits, issues);
+    if (magnitude !== undefined) out.set(timingKey(rawKey), seconds as number);
+  }
+  return out;
 }
 
 /** A store from its parts, leaving out the optional ones that are empty. */
@@ -118,11 +143,13 @@ export function withExtras(
   entries: ReadonlyMap<string, TimingEntry>,
   shardOverhead: TimingEntry | undefined,
   runs: readonly CommandRunSample[] | undefined,
+  fileCorrections?: ReadonlyMap<string, number>,
 ): TimingStore {
   return {
     entries,
     ...(shardOverhead ? { shardOverhead } : {}),
     ...(runs && runs.length ? { runs } : {}),
+    ...(fileCorrections && fileCorrections.size ? { fileCorrections } : {}),
   };
 }
 
@@ -137,11 +164,11 @@ export function parseRunSamples(value: unknown, limits: TimingLimits, issues: Ti
   }
   const out: CommandRunSample[] = [];
   for (const raw of (value as unknown[]).slice(-MAX_COST_SAMPLES)) {
-    if (!Array.isArray(raw) || raw.length !== 3) {
+    if (!Array.isArray(raw) || raw.length < 3 || raw.length > 4) {
       issues.add('shape', 'runs');
       continue;
     }
-    const [w, f, t] = raw as unknown[];
+    const [w, f, t, extra] = raw as unknown[];
     const wallSeconds = checkSeconds(w, 'runs', limits, issues);
     const testSeconds = checkSeconds(t, 'runs', limits, issues);
     if (wallSeconds === undefined || testSeconds === undefined) continue;
@@ -149,12 +176,34 @@ export function parseRunSamples(value: unknown, limits: TimingLimits, issues: Ti
       issues.add('shape', 'runs');
       continue;
     }
-    out.push({ wallSeconds, files: f, testSeconds });
+    const keys = fileKeysOf(extra, f, limits, issues);
+    if (keys === null) continue;
+    out.push({ wallSeconds, files: f, testSeconds, ...(keys ? { fileKeys: keys } : {}) });
   }
   return out;
 }
 
-/** Samples as stored: seconds rounded to milliseconds. */
+/** A sample's optional file list (partials only): undefined when absent, null when unusable. */
+function fileKeysOf(
+  value: unknown,
+  count: number,
+  limits: TimingLimits,
+  issues: TimingIssues,
+): string[] | undefined | null {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length !== count || value.some((k) => typeof k !== 'string')) {
+    issues.add('shape', 'runs');
+    return null;
+  }
+  const keys: string[] = [];
+  for (const k of value as string[]) {
+    if (!checkKey(k, limits, issues)) return null;
+    keys.push(timingKey(k));
+  }
+  return keys;
+}
+
+/** Samples as stored: seconds rounded to microseconds, without their file lists. */
 export function serializeRunSamples(runs: readonly CommandRunSample[]): string {
   return runs.map((r) => `[${roundSeconds(r.wallSeconds)}, ${r.files}, ${roundSeconds(r.testSeconds)}]`).join(', ');
 }
@@ -224,9 +273,15 @@ export function serializeTimingStore(store: TimingStore): string {
     ? `  "shardOverhead": [${roundSeconds(store.shardOverhead.seconds)}, ${store.shardOverhead.samples}, 0],\n`
     : '';
   const runs = store.runs?.length ? `  "runs": [${serializeRunSamples(store.runs)}],\n` : '';
+  const corrections = store.fileCorrections?.size
+    ? `  "fileCorrections": {${[...store.fileCorrections.keys()]
+        .sort(compareCodeUnits)
+        .map((k) => `\n    ${JSON.stringify(k)}: ${roundSeconds(store.fileCorrections!.get(k)!)}`)
+        .join(',')}\n  },\n`
+    : '';
   return (
     `{\n  "format": "${TIMING_STORE_FORMAT}",\n  "version": ${TIMING_STORE_VERSION},\n` +
-    `  "smoothing": "ewma",\n${overhead}${runs}` +
+    `  "smoothing": "ewma",\n${overhead}${runs}${corrections}` +
     `  "tests": {${lines.length ? `\n${lines.join(',\n')}\n  ` : ''}}\n}\n`
   );
 }
@@ -285,7 +340,16 @@ export function updateTimingStore(
     files: r.files,
     testSeconds: roundSeconds(r.testSeconds),
   }));
-  return withExtras(entries, shardOverhead, runs);
+  // Corrections follow their files: pruned with them.
+  const corrections = new Map<string, number>();
+  for (const [file, seconds] of store.fileCorrections ?? []) if (entries.has(file)) corrections.set(file, seconds);
+  const kept = withExtras(entries, shardOverhead, runs, corrections);
+  if (!options?.runs?.some((r) => r.fileKeys?.length)) return kept;
+  // Per-file calibration against the model fitted with this run's samples included.
+  const model = fitCostModel(runs);
+  const scale = model.testTimeScale;
+  const fileSeconds = (file: string): number => scale * (entries.get(file)?.seconds ?? 0) + model.perFileSeconds;
+  return withExtras(entries, shardOverhead, runs, calibrateFiles(corrections, options.runs, model, fileSeconds));
 }
 
 /**

@@ -52,8 +52,8 @@ export function fileGroups(
   estimates: readonly Estimate[],
   fileMs: (file: string) => number | undefined,
   runnerFiltersTests: boolean,
-  /** What each file costs beyond its tests' times (the cost model's per-file cost), added to summed groups. */
-  perFileUs = 0,
+  /** What a file costs beyond its tests' times (the cost model's per-file cost and correction), for summed groups. */
+  perFileUs: (file: string) => number = () => 0,
 ): FileGroup[] {
   const groups: FileGroup[] = [];
   let i = 0;
@@ -82,7 +82,7 @@ export function fileGroups(
     } else if (stored !== undefined) {
       us = stored;
       estimated = false;
-    } else us = sum + perFileUs;
+    } else us = sum + perFileUs(file);
     groups.push({ file, tests: named, us, estimated, splittable: runnerFiltersTests && !whole && named.length > 1 });
     i = j;
   }
