@@ -46,7 +46,11 @@ export function objectiveInfo(slo: SloDefinition): SloResult['objective'] {
     value === undefined ? {} : ({ [key]: value } as Record<K, V>);
   if (sli.kind === 'ratio')
     return {
-      description: `good/total >= ${pct(o.target)}`,
+      description: o.timeslices
+        ? o.timeslices.method === 'RatioTimeslices'
+          ? `mean good/total of ${formatDuration(o.timeslices.sliceMs)} slices >= ${pct(o.target)}`
+          : `${formatDuration(o.timeslices.sliceMs)} slices with good/total >= ${pct(o.timeslices.sliceTarget)} >= ${pct(o.target)}`
+        : `good/total >= ${pct(o.target)}`,
       unit: 'ratio',
       ...opt('target', o.target),
       ...opt('warnTarget', o.warnTarget),
@@ -71,7 +75,7 @@ export function objectiveInfo(slo: SloDefinition): SloResult['objective'] {
   }
   if (sli.mode === 'timeslices') {
     return {
-      description: `steps with value ${sli.op} ${num(sli.threshold)} >= ${pct(o.target)}`,
+      description: `${o.timeslices ? `${formatDuration(o.timeslices.sliceMs)} slices` : 'steps'} with value ${sli.op} ${num(sli.threshold)} >= ${pct(o.target)}`,
       unit: 'ratio',
       threshold: sli.threshold,
       ...opt('target', o.target),
@@ -272,7 +276,8 @@ export function assessSeries(
   const notes = resolutions.flatMap((r) => r.notes);
   const { slo, window } = plan;
   const sli = slo.sli;
-  const timeslices = sli.kind === 'promql';
+  const slices = slo.objective.timeslices;
+  const timeslices = sli.kind === 'promql' || slices !== undefined;
   const whole = sumLast(data, data.steps);
   const coverage = whole.present / whole.expected;
   const series = chartSeries(plan, data);
@@ -303,11 +308,16 @@ export function assessSeries(
   const fraction = whole.total > 0 ? whole.good / whole.total : Number.NaN;
   let objectiveVerdict: Verdict;
   let objectiveReason: string;
-  const what = timeslices
-    ? 'good steps'
-    : sli.kind === 'latency'
-      ? `requests <= ${secs(sli.thresholdSeconds)}`
-      : 'good/total';
+  const what =
+    slices?.method === 'RatioTimeslices'
+      ? 'mean slice ratio'
+      : slices
+        ? `slices with good/total >= ${pct(slices.sliceTarget ?? 0, 3)}`
+        : timeslices
+          ? 'good steps'
+          : sli.kind === 'latency'
+            ? `requests <= ${secs(sli.thresholdSeconds)}`
+            : 'good/total';
   if (sli.kind === 'latency' && sli.quantile !== undefined) {
     const label = `p${+(sli.quantile * 100).toFixed(3)}`;
     const warnBound = slo.objective.warnThresholdSeconds;
@@ -334,8 +344,12 @@ export function assessSeries(
       objectiveReason = `${what} ${pct(measured.value, 3)} < ${warnTarget !== undefined ? `warn ${pct(warnTarget, 3)}` : `target ${pct(target, 3)}`}`;
     }
   }
-  const eventsLabel = timeslices ? 'steps' : 'requests';
-  objectiveReason += ` over ${window.label} (${num(Math.round(whole.total))} ${eventsLabel})`;
+  const eventsLabel = slices ? `slices of ${formatDuration(slices.sliceMs)}` : timeslices ? 'steps' : 'requests';
+  objectiveReason += ` over ${window.label} (${num(Math.round(whole.total))} ${eventsLabel}${
+    slices && whole.present > whole.total
+      ? `; ${num(whole.present - Math.round(whole.total))} without traffic, not counted`
+      : ''
+  })`;
 
   // Error budget, on the good fraction (for quantile SLIs: share of requests under the bound vs the quantile).
   const allowed = 1 - target;

@@ -73,6 +73,19 @@ export interface BurnRateTier {
   readonly severity: 'fail' | 'warn';
 }
 
+/**
+ * Time-slice budgeting (OpenSLO `Timeslices` / `RatioTimeslices`): the window is cut into slices of `sliceMs` and
+ * the objective is judged on slices, not events. Timeslices: a slice is good when its SLI meets `sliceTarget`,
+ * and the share of good slices must meet the target. RatioTimeslices: the mean of the slices' ratios must meet it.
+ * A slice without traffic has no ratio and counts neither way; a slice without data lowers coverage.
+ */
+export interface TimesliceBudget {
+  readonly method: 'Timeslices' | 'RatioTimeslices';
+  readonly sliceMs: number;
+  /** Timeslices with a ratio SLI: the ratio a slice needs to be good. */
+  readonly sliceTarget?: number;
+}
+
 export interface Objective {
   /** Fraction of good events/slices required (0..1). For quantile SLIs it is the quantile. Unused by instant PromQL. */
   readonly target?: number;
@@ -85,6 +98,8 @@ export interface Objective {
   /** false disables burn-rate checks; undefined takes the evaluation default. */
   readonly burnRate?: false | readonly BurnRateTier[];
   readonly relative?: RelativeObjective;
+  /** Set for time-slice budgeting; absent means occurrences (events). */
+  readonly timeslices?: TimesliceBudget;
 }
 
 export interface SloDefinition {

@@ -23,6 +23,8 @@ import { planShared, type SharedPlan } from './shared-selector.js';
  * Instant PromQL SLIs are one instant query with `{{window}}` = the objective window.
  */
 export const PART_LABEL = 'gauntlet_part';
+/** Prometheus refuses a range query of more than 11,000 points. */
+export const MAX_RANGE_POINTS = 11_000;
 
 export type PartName = 'good' | 'bad' | 'total' | 'buckets' | 'value' | 'shared';
 
@@ -78,9 +80,30 @@ export function sliKindOf(slo: SloDefinition): SloResult['sliKind'] {
 /** Builds the plan; throws UserError for configuration problems (unknown variable, missing start time). */
 export function planSlo(slo: SloDefinition, vars: TemplateVars, options: ResolvedOptions): SloPlan {
   const spec = options.windowOverride ?? slo.objective.window ?? options.defaultWindow;
-  const resolved = resolveWindow(spec, options.nowMs, options.startedAtMs, options.stepMs, options.minStepMs);
+  const slices = slo.objective.timeslices;
+  if (slices && slices.sliceMs < options.minStepMs) {
+    throw new UserError(
+      `SLO '${slo.name}' (${slo.origin}): timeSliceWindow ${promDuration(slices.sliceMs)} is shorter than 4 scrape ` +
+        `intervals (${promDuration(options.minStepMs)}): increase() over a slice needs several samples in it`,
+    );
+  }
+  // A time-slice objective is judged on its slices, so the slice is the step.
+  const resolved = resolveWindow(
+    spec,
+    options.nowMs,
+    options.startedAtMs,
+    slices?.sliceMs ?? options.stepMs,
+    options.minStepMs,
+  );
   const sliKind = sliKindOf(slo);
   if ('error' in resolved) throw new UserError(`SLO '${slo.name}': ${resolved.error}`);
+  if (slices && resolved.steps > MAX_RANGE_POINTS) {
+    throw new UserError(
+      `SLO '${slo.name}' (${slo.origin}): ${resolved.steps} slices of ${promDuration(slices.sliceMs)} in ${resolved.label} ` +
+        `exceed the ${MAX_RANGE_POINTS} points of one range query; use a longer timeSliceWindow, a shorter window, ` +
+        'or started-at (a PR gate evaluates since the environment started)',
+    );
+  }
   const render = (template: Parameters<typeof renderQueryTemplate>[0], window: string): string => {
     try {
       return renderQueryTemplate(template, vars, window);
@@ -152,7 +175,7 @@ export function planSlo(slo: SloDefinition, vars: TemplateVars, options: Resolve
     return [{ name: 'value', unit: 'value' }];
   };
   // Time-slice SLIs are not additive across steps (a coarse step changes what {{window}} means): never split.
-  const chosen = chooseResolutions(resolved, options.splitLongWindows && sli.kind !== 'promql');
+  const chosen = chooseResolutions(resolved, options.splitLongWindows && sli.kind !== 'promql' && !slices);
   const { window } = chosen;
   let resolutions = chosen.resolutions;
   const tierSource = slo.objective.burnRate ?? options.burnRate;

@@ -5,6 +5,7 @@ import type { QuerySuccess, RangeSeries } from './prometheus/types.js';
 import type { DataProblem } from './result.js';
 import { countAtOrBelow, type Bucket } from './histogram.js';
 import { promDuration } from './duration.js';
+import type { TimesliceBudget } from './model.js';
 
 /**
  * Per-step event counts on the window's step grid, extracted from one range query and checked for every way the
@@ -178,6 +179,8 @@ export function extractStepData(
       const g = sideName === 'good' ? s : t - s;
       good[k] = Math.min(t, Math.max(0, g));
     }
+    const slices = plan.slo.objective.timeslices;
+    if (slices) toSlices(good, total, slices);
   } else if (plan.slo.sli.kind === 'latency') {
     const sli = plan.slo.sli;
     const series = byPart.get('buckets') ?? [];
@@ -268,6 +271,26 @@ export function extractStepData(
   }
   const data: StepData = { steps: n, stepMs: resolution.stepMs, times, good, total, notes };
   return { ok: true, data: buckets ? { ...data, buckets } : data };
+}
+
+/**
+ * Turns per-slice event counts into slice counts, in place: under Timeslices a slice is 1 total and 1 good when
+ * its ratio meets the slice target; under RatioTimeslices it is 1 total and its ratio good, so good/total is the
+ * mean ratio. A slice without traffic stays present (it had data) but counts 0 either way.
+ */
+function toSlices(good: Float64Array, total: Float64Array, slices: TimesliceBudget): void {
+  for (let k = 0; k < total.length; k += 1) {
+    const t = total[k] as number;
+    if (Number.isNaN(t)) continue;
+    if (t <= 0) {
+      good[k] = 0;
+      total[k] = 0;
+      continue;
+    }
+    const ratio = (good[k] as number) / t;
+    total[k] = 1;
+    good[k] = slices.method === 'RatioTimeslices' ? ratio : ratio >= (slices.sliceTarget as number) ? 1 : 0;
+  }
 }
 
 /** Per-step sums of several series; a step is missing (NaN) only when no series has a point there. */

@@ -210,8 +210,8 @@ spec:
       thresholdMetric:
         metricSource: { type: Prometheus, spec: { query: 'histogram_quantile(0.99, sum by (le) (rate(lat_bucket[{{window}}])))' } }
   objectives:
-    - { displayName: fast, op: lte, value: 0.3, target: 0.95 }
-    - { displayName: ok, op: lte, value: 1, targetPercent: 99 }
+    - { displayName: fast, op: lte, value: 0.3, target: 0.95, timeSliceWindow: 1m }
+    - { displayName: ok, op: lte, value: 1, targetPercent: 99, timeSliceWindow: 2 }
 ---
 apiVersion: openslo/v1
 kind: Service
@@ -231,7 +231,7 @@ spec: {}
     expect(q(a.sli.good)).toBe('sum(increase(http_requests_total{code!~"5..",namespace="pr-7"}[30s]))');
     expect(q(a.sli.total)).toBe('sum(increase(http_requests_total{namespace="pr-7"}[30s]))');
     expect(byName(set.slos, 'web-latency.ok')).toMatchObject({
-      objective: { target: 0.99 },
+      objective: { target: 0.99, timeslices: { method: 'Timeslices', sliceMs: 120_000 } },
       sli: { kind: 'promql', op: '<=', threshold: 1, mode: 'timeslices' },
     });
   });

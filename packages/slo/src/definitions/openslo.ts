@@ -1,6 +1,6 @@
 import type { Field } from './fields.js';
 import { comparisonAt, eventQueryAt, templateAt, windowAt } from './common.js';
-import type { EventQuery, Objective, SliSpec, SloDefinition } from '../model.js';
+import type { EventQuery, Objective, SliSpec, SloDefinition, TimesliceBudget } from '../model.js';
 
 /**
  * OpenSLO v1: `kind: SLO` documents with an inline `indicator` or an `indicatorRef` to a `kind: SLI` document.
@@ -39,8 +39,8 @@ function parseSlo(doc: Field, slis: Map<string, Field>): SloDefinition[] {
     indicator = found as Field;
   } else return spec.fail('needs indicator or indicatorRef');
 
-  const budgeting = spec.child('budgetingMethod').optionalString();
-  if (budgeting && !['Occurrences', 'Timeslices', 'RatioTimeslices'].includes(budgeting)) {
+  const budgeting = spec.child('budgetingMethod').optionalString() ?? 'Occurrences';
+  if (!BUDGETING_METHODS.includes(budgeting as Budgeting)) {
     spec.child('budgetingMethod').fail(`expected Occurrences, Timeslices or RatioTimeslices, got '${budgeting}'`);
   }
   const windows = spec.child('timeWindow');
@@ -56,9 +56,15 @@ function parseSlo(doc: Field, slis: Map<string, Field>): SloDefinition[] {
     const label =
       objective.child('displayName').optionalString() ?? objective.child('name').optionalString() ?? String(i);
     const sloName = objectives.length === 1 ? name : `${name}.${label.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
+    objective.onlyKeys(OBJECTIVE_KEYS);
+    for (const composite of ['indicator', 'indicatorRef'])
+      if (objective.child(composite).present)
+        objective.child(composite).fail('composite SLOs (an indicator per objective) are not supported');
     const { sli, target } = parseIndicator(indicator, objective);
+    const timeslices = timesliceBudget(budgeting as Budgeting, objective, sli);
     const obj: { -readonly [K in keyof Objective]: Objective[K] } = {};
     if (target !== undefined) obj.target = target;
+    if (timeslices) obj.timeslices = timeslices;
     if (window) obj.window = window;
     return {
       name: sloName,
@@ -72,6 +78,58 @@ function parseSlo(doc: Field, slis: Map<string, Field>): SloDefinition[] {
       key: true,
     };
   });
+}
+
+const BUDGETING_METHODS = ['Occurrences', 'Timeslices', 'RatioTimeslices'] as const;
+type Budgeting = (typeof BUDGETING_METHODS)[number];
+const OBJECTIVE_KEYS = [
+  'displayName',
+  'name',
+  'op',
+  'value',
+  'target',
+  'targetPercent',
+  'timeSliceTarget',
+  'timeSliceWindow',
+  'compositeWeight',
+  'indicator',
+  'indicatorRef',
+];
+
+/**
+ * The objective's time-slice budget, or undefined for Occurrences. Every time-slice field is honoured or refused:
+ * timeSliceWindow is the slice (a bare number is minutes, as OpenSLO says); timeSliceTarget is the ratio a slice
+ * needs under Timeslices and means nothing under the other two methods.
+ */
+function timesliceBudget(method: Budgeting, objective: Field, sli: SliSpec): TimesliceBudget | undefined {
+  const windowField = objective.child('timeSliceWindow');
+  const targetField = objective.child('timeSliceTarget');
+  if (method === 'Occurrences') {
+    for (const field of [windowField, targetField])
+      if (field.present) field.fail(`applies to Timeslices or RatioTimeslices budgeting, not ${method}`);
+    return undefined;
+  }
+  if (!windowField.present) windowField.fail(`required with budgetingMethod ${method} (the slice, e.g. 1m)`);
+  const sliceMs = typeof windowField.value === 'number' ? windowField.number() * 60_000 : windowField.durationMs();
+  if (!(sliceMs > 0)) windowField.fail('must be greater than zero');
+  if (sli.kind === 'promql') {
+    if (method === 'RatioTimeslices')
+      objective.fail('RatioTimeslices needs a ratioMetric: a thresholdMetric slice has no ratio to average');
+    if (targetField.present)
+      targetField.fail(
+        'is not supported with a thresholdMetric: a slice is good when the metric meets op/value at the slice',
+      );
+    if (objective.child('target').present || objective.child('targetPercent').present) {
+      return { method, sliceMs };
+    }
+    return objective.fail('a Timeslices objective needs target (the share of good slices)');
+  }
+  if (method === 'RatioTimeslices') {
+    if (targetField.present) targetField.fail('applies to Timeslices budgeting only; RatioTimeslices averages ratios');
+    return { method, sliceMs };
+  }
+  if (!targetField.present) targetField.fail('required with budgetingMethod Timeslices (the ratio a slice needs)');
+  return { method, sliceMs, sliceTarget: targetField.fraction({ allowOne: true }) };
 }
 
 function targetAt(objective: Field): number | undefined {
@@ -91,6 +149,15 @@ function parseIndicator(indicator: Field, objective: Field): { sli: SliSpec; tar
     const hasGood = ratio.child('good').present;
     if (hasGood === ratio.child('bad').present) ratio.fail('needs exactly one of good or bad, plus total');
     if (target === undefined) objective.fail('a ratioMetric objective needs target (0.99) or targetPercent (99)');
+    if (objective.child('value').present)
+      objective.child('value').fail('a ratioMetric objective is judged on target; value applies to thresholdMetric');
+    if (objective.child('op').present) {
+      const op = comparisonAt(objective.child('op'));
+      if (op !== '>' && op !== '>=')
+        objective
+          .child('op')
+          .fail(`a ratio must meet its target from above (gt or gte), got '${String(objective.child('op').value)}'`);
+    }
     const total = metricSourceQuery(ratio.child('total'), counter);
     const side = metricSourceQuery(ratio.child(hasGood ? 'good' : 'bad'), counter);
     const sli: SliSpec = hasGood
