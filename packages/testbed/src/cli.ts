@@ -1,7 +1,6 @@
 // pnpm env:up | env:down | env:status. Progress goes to stderr; stdout carries only the connection facts
 // as shell assignments, so `eval "$(pnpm -s env:up)"` works, or JSON with --json.
-import type { BrokerKind } from './brokers/index.js';
-import { allComponents, brokerComponents, down, status, up, type StatusReport } from './testbed.js';
+import { allComponents, onRequestComponents, down, status, up, type Component, type StatusReport } from './testbed.js';
 
 function printReport(r: StatusReport, json: boolean): void {
   if (json) {
@@ -28,9 +27,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'up': {
       const started = Date.now();
-      // `env:up nats kafka` also starts those brokers (they are never started by default).
-      const brokers = rest.filter((a): a is BrokerKind => (brokerComponents as readonly string[]).includes(a));
-      const r = await up({ components: [...allComponents, ...brokers] });
+      // `env:up nats kafka chaos-mesh` also starts those (they are never started by default).
+      const extra = rest.filter((a): a is Component => (onRequestComponents as readonly string[]).includes(a));
+      const r = await up({ components: [...allComponents, ...extra] });
       process.stderr.write(
         `[testbed] up in ${((Date.now() - started) / 1000).toFixed(1)} s (started: ${r.started.join(', ') || 'nothing, all running'})\n`,
       );

@@ -44,3 +44,11 @@ export {
   type PolicyPod,
   type PolicyClient,
 } from './process-pods/network-policy.js';
+export { ensureChaosMesh, chaosMeshVersion, type ChaosMeshFacts } from './chaos-mesh.js';
+export { installCrds, testbedCrds, type CrdSet } from './crds.js';
+export {
+  startLitmusStatusWriter,
+  type LitmusStatusWriter,
+  type LitmusStatusWriterOptions,
+  type LitmusVerdict,
+} from './litmus-status-writer.js';

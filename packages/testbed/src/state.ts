@@ -8,6 +8,7 @@ import { runStateDir } from './paths.js';
 import type { KafkaState } from './brokers/kafka.js';
 import type { NatsState } from './brokers/nats.js';
 import type { RabbitmqState } from './brokers/rabbitmq.js';
+import type { ChaosMeshState } from './chaos-mesh.js';
 
 export interface ClusterState {
   name: string;
@@ -41,13 +42,15 @@ export interface TestbedState {
   nats?: NatsState;
   rabbitmq?: RabbitmqState;
   kafka?: KafkaState;
+  /** Chaos Mesh's controller-manager: started only for the tests that ask for it (ensureChaosMesh). */
+  chaosMesh?: ChaosMeshState;
   /**
    * Pids of test runs (vitest global set-ups) currently using the test bed. Several runs on one machine
    * share it; the last one to leave stops what set-ups started (`autoStop`).
    */
   holders?: number[];
   /** Components started by a test run rather than by `env:up`: stopped when the last holder leaves. */
-  autoStop?: ('cluster' | 'prometheus' | 'toxiproxy' | 'nats' | 'rabbitmq' | 'kafka')[];
+  autoStop?: ('cluster' | 'prometheus' | 'toxiproxy' | 'nats' | 'rabbitmq' | 'kafka' | 'chaos-mesh')[];
 }
 
 export function stateFile(): string {

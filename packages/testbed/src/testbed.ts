@@ -11,12 +11,15 @@ import { stderrLogger, type Logger } from './progress.js';
 import { readState, withStateLock, writeState, type TestbedState } from './state.js';
 import { startToxiproxy, stopToxiproxy, toxiproxyHealthy } from './toxiproxy.js';
 import { brokerHealthy, startBroker, stopBroker, type BrokerKind } from './brokers/index.js';
+import { chaosMeshHealthy, startChaosMesh, stopChaosMesh } from './chaos-mesh.js';
 
-export type Component = 'cluster' | 'prometheus' | 'toxiproxy' | BrokerKind;
+export type Component = 'cluster' | 'prometheus' | 'toxiproxy' | BrokerKind | 'chaos-mesh';
 /** What `up()` starts by default (and the vitest global set-up): brokers are started only on request. */
 export const allComponents: readonly Component[] = ['cluster', 'prometheus', 'toxiproxy'];
 export const brokerComponents: readonly BrokerKind[] = ['nats', 'rabbitmq', 'kafka'];
 const isBroker = (c: Component): c is BrokerKind => (brokerComponents as readonly string[]).includes(c);
+/** Started only on request, like the brokers: Chaos Mesh's controller-manager (ensureChaosMesh). */
+export const onRequestComponents: readonly Component[] = [...brokerComponents, 'chaos-mesh'];
 
 export interface UpOptions {
   /** Which components to bring up (default: all). */
@@ -52,6 +55,8 @@ async function healthy(state: TestbedState, c: Component): Promise<boolean> {
         isProcessAlive(state.toxiproxy.pid, 'toxiproxy-server') &&
         (await toxiproxyHealthy(state.toxiproxy.url))
       );
+    case 'chaos-mesh':
+      return chaosMeshHealthy(state.chaosMesh, state.cluster);
     default:
       return brokerHealthy(state, c);
   }
@@ -92,7 +97,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
         started.push(b);
       }),
     );
-    const core = toStart.filter((c) => !isBroker(c));
+    const core = toStart.filter((c) => !isBroker(c) && c !== 'chaos-mesh');
     const bins = core.length ? await ensureBinaries(log) : undefined;
     for (const c of core) {
       if (!bins) break;
@@ -115,6 +120,17 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
       }
       writeState(state); // after each component, so a failure later still lets `down` find this one
       started.push(c);
+    }
+    if (toStart.includes('chaos-mesh')) {
+      const kubectl = join((bins ?? (await ensureBinaries(log))).kubeBinDir, 'kubectl');
+      if (!state.cluster)
+        throw new Error('chaos-mesh needs the cluster: up({ components: ["cluster", "chaos-mesh"] })');
+      await stopChaosMesh(state.chaosMesh);
+      delete state.chaosMesh;
+      writeState(state);
+      state.chaosMesh = await startChaosMesh(kubectl, state.cluster, runDir, log);
+      writeState(state);
+      started.push('chaos-mesh');
     }
     const failed = (await brokerStarts).filter((r) => r.status === 'rejected');
     writeState(state);
@@ -153,11 +169,17 @@ export interface DownOptions {
 /** Stops the requested components (default: all). Never fails on already-stopped or half-started ones. */
 export async function down(opts: DownOptions = {}): Promise<void> {
   const log = opts.log ?? stderrLogger;
-  const wanted = opts.components ?? [...allComponents, ...brokerComponents];
+  const wanted = opts.components ?? [...allComponents, ...onRequestComponents];
   const runDir = runStateDir();
   await withStateLock(async () => {
     const state = readState();
     state.autoStop = (state.autoStop ?? []).filter((c) => !wanted.includes(c));
+    if (wanted.includes('chaos-mesh') && state.chaosMesh) {
+      await stopChaosMesh(state.chaosMesh);
+      delete state.chaosMesh;
+      writeState(state);
+      log('chaos-mesh: stopped');
+    }
     for (const b of wanted.filter(isBroker)) {
       if (!state[b]) continue;
       await stopBroker(state, b);
@@ -206,8 +228,8 @@ export interface StatusReport {
 
 export async function status(): Promise<StatusReport> {
   const state = readState();
-  const [cluster, prometheus, toxiproxy, nats, rabbitmq, kafka] = await Promise.all(
-    [...allComponents, ...brokerComponents].map((c) => healthy(state, c)),
+  const [cluster, prometheus, toxiproxy, nats, rabbitmq, kafka, chaosMesh] = await Promise.all(
+    [...allComponents, ...onRequestComponents].map((c) => healthy(state, c)),
   );
   return {
     stateDir: runStateDir(),
@@ -227,6 +249,7 @@ export async function status(): Promise<StatusReport> {
       nats: !!nats,
       rabbitmq: !!rabbitmq,
       kafka: !!kafka,
+      'chaos-mesh': !!chaosMesh,
     },
   };
 }

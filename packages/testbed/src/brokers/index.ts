@@ -89,7 +89,7 @@ function facts(state: TestbedState): BrokerFacts {
 }
 
 /** The pid that holds the test bed for this test run (set by the vitest global set-up), else this process. */
-function holderPid(): number {
+export function holderPid(): number {
   const fromSetup = Number(process.env.GAUNTLET_TESTBED_HOLDER);
   return Number.isInteger(fromSetup) && fromSetup > 0 ? fromSetup : process.pid;
 }
