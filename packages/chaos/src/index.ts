@@ -11,3 +11,4 @@ export { FAULT_TYPES, TOXIC_TYPES, CHAOS_MESH_KINDS } from './experiment/faults.
 export { nearestName } from './experiment/nearest.js';
 export * from './blast-radius.js';
 export * from './policy.js';
+export * from './faults/index.js';

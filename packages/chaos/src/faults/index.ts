@@ -1,0 +1,4 @@
+export * from './types.js';
+export { revertEntry, verifyReverted } from './revert.js';
+export { loadBackend, UnsupportedFaultError } from './registry.js';
+export { resolveTarget, podsOfTarget, isReadyPod } from './targets.js';

@@ -1,0 +1,203 @@
+/**
+ * The native Kubernetes faults on the real API server and controllers: each is injected, checked as in effect,
+ * reverted from its ledger entry alone (as the post step does), and checked as reverted against what was there.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getTestbed } from '@gauntlet/testbed';
+import { KubeClient, collectionPath, objectPath, types, type KubeObject } from '@gauntlet/kube';
+import {
+  loadBackend,
+  loadExperiments,
+  revertEntry,
+  verifyReverted,
+  type FaultContext,
+  type FaultSpec,
+  type LedgerEntry,
+} from '@gauntlet/chaos';
+import { eventually, uniqueName } from '../support/polling.js';
+
+let client: KubeClient;
+let ns: string;
+const log: string[] = [];
+
+async function deployment(name: string, replicas: number): Promise<void> {
+  const labels = { app: name };
+  await client.request({
+    method: 'POST',
+    path: collectionPath(types.deployment, ns),
+    body: {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, labels },
+      spec: {
+        replicas,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }] },
+        },
+      },
+    },
+  });
+  await eventually(`${name} has ${replicas} ready`, async () => {
+    const d = await client.get<KubeObject>(objectPath(types.deployment, ns, name));
+    return (d.status as { readyReplicas?: number } | undefined)?.readyReplicas === replicas;
+  });
+}
+
+beforeAll(async () => {
+  client = await KubeClient.create(getTestbed().kubeConfig());
+  ns = uniqueName('chaos-native');
+  await client.request({
+    method: 'POST',
+    path: collectionPath(types.namespace),
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+  });
+  await eventually('default service account', () =>
+    client.getOptional(objectPath(types.serviceAccount, ns, 'default')),
+  );
+  await Promise.all([deployment('web', 3), deployment('db', 1)]);
+});
+
+afterAll(async () => {
+  await client.request({ method: 'DELETE', path: objectPath(types.namespace, undefined, ns) }).catch(() => undefined);
+  client.close();
+});
+
+function experiment(faults: string, name = 'e'): { fault: FaultSpec; ctx: FaultContext } {
+  const [e] = loadExperiments(
+    `apiVersion: gauntlet.dev/v1alpha1
+kind: ChaosExperiment
+metadata: { name: ${name} }
+spec:
+  targets:
+    - { name: web-pods, kind: Pod, selector: { app: web } }
+    - { name: web, kind: Deployment, selector: { app: web } }
+    - { name: db-pods, kind: Pod, selector: { app: db } }
+  steps: [{ faults: [${faults}] }]
+`,
+    'test.yaml',
+  );
+  const ctx: FaultContext = {
+    client,
+    runId: uniqueName('run'),
+    experiment: e!.name,
+    targets: new Map(e!.targets.map((t) => [t.name, t])),
+    defaultNamespace: ns,
+    dryRun: false,
+    limitTargets: (candidates) => candidates.slice(0, 1),
+    log: (line) => log.push(line),
+    now: Date.now,
+  };
+  return { fault: e!.steps[0]!.faults[0]!, ctx };
+}
+
+async function lifecycle(fault: FaultSpec, ctx: FaultContext): Promise<{ entry: LedgerEntry; injected: string }> {
+  const backend = await loadBackend(fault.type);
+  const entry = await backend.plan(fault, ctx);
+  const saved = JSON.parse(JSON.stringify(entry)) as LedgerEntry; // what the state holds before the write
+  expect(saved.state).toBe('planned');
+  await backend.inject(fault, entry, ctx);
+  const injected = await backend.verifyInjected(fault, entry, ctx);
+  expect(injected.ok, injected.detail).toBe(true);
+  // Revert from a serialised copy: the post step has nothing else.
+  const copy = JSON.parse(JSON.stringify(entry)) as LedgerEntry;
+  await revertEntry(copy, { client, log: (l) => log.push(l) });
+  const reverted = await verifyReverted(copy, { client, log: (l) => log.push(l) });
+  expect(reverted.ok, reverted.detail).toBe(true);
+  return { entry, injected: injected.detail };
+}
+
+describe('native faults', () => {
+  it('scale-down lowers the replicas and restores the exact count', async () => {
+    const { fault, ctx } = experiment('{ type: scale-down, target: web, replicas: 1, duration: 10s }');
+    const { entry } = await lifecycle(fault, ctx);
+    expect(entry.scaled).toEqual([expect.objectContaining({ name: 'web', replicasBefore: 3, replicasDuring: 1 })]);
+    const d = await client.get<KubeObject>(objectPath(types.deployment, ns, 'web'));
+    expect((d.spec as { replicas: number }).replicas).toBe(3);
+    expect(d.metadata?.annotations?.['gauntlet.dev/chaos-restore']).toBeUndefined();
+    await eventually('3 ready again', async () => {
+      const again = await client.get<KubeObject>(objectPath(types.deployment, ns, 'web'));
+      return (again.status as { readyReplicas?: number }).readyReplicas === 3;
+    });
+  });
+
+  it('pod-delete deletes the chosen pod by uid and the workload recovers', async () => {
+    const { fault, ctx } = experiment('{ type: pod-delete, target: web-pods, duration: 10s, mode: forced }');
+    const { entry } = await lifecycle(fault, ctx);
+    expect(entry.deletedPods).toHaveLength(1);
+    expect(entry.readyBefore).toBe(3);
+    await eventually('3 ready again', async () => {
+      const d = await client.get<KubeObject>(objectPath(types.deployment, ns, 'web'));
+      return (d.status as { readyReplicas?: number }).readyReplicas === 3;
+    });
+  });
+
+  it('network-partition and dns-failure are NetworkPolicies created and deleted by uid', async () => {
+    for (const spec of [
+      '{ type: network-partition, target: db-pods, from: web-pods, direction: both, duration: 10s }',
+      '{ type: dns-failure, target: web-pods, duration: 10s }',
+    ]) {
+      const { fault, ctx } = experiment(spec);
+      const { entry } = await lifecycle(fault, ctx);
+      expect(entry.created[0]!.uid).toBeTruthy();
+      const left = await client.list(collectionPath(types.networkPolicy, ns), {
+        labelSelector: 'gauntlet.dev/chaos-run',
+      });
+      expect(left.items).toHaveLength(0);
+    }
+  });
+
+  it('a partition another policy defeats is reported as not in effect, and still reverted', async () => {
+    await client.request({
+      method: 'POST',
+      path: collectionPath(types.networkPolicy, ns),
+      body: {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'allow-all-ingress' },
+        spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] },
+      },
+    });
+    const { fault, ctx } = experiment('{ type: network-partition, target: db-pods, duration: 10s }');
+    const backend = await loadBackend(fault.type);
+    const entry = await backend.plan(fault, ctx);
+    await backend.inject(fault, entry, ctx);
+    const verdict = await backend.verifyInjected(fault, entry, ctx);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.detail).toMatch(/allow-all-ingress also selects the target/);
+    await revertEntry(entry, { client, log: () => undefined });
+    expect((await verifyReverted(entry, { client, log: () => undefined })).ok).toBe(true);
+    await client.request({ method: 'DELETE', path: objectPath(types.networkPolicy, ns, 'allow-all-ingress') });
+  });
+
+  it('resource-exhaustion fills the pod headroom with a ResourceQuota, removed after', async () => {
+    const { fault, ctx } = experiment('{ type: resource-exhaustion, duration: 10s }');
+    const { injected } = await lifecycle(fault, ctx);
+    expect(injected).toMatch(/pods used 4 of 4/);
+  });
+
+  it('a revert never deletes an object of the same name that another run made', async () => {
+    const { fault, ctx } = experiment('{ type: dns-failure, target: web-pods, duration: 10s }');
+    const backend = await loadBackend(fault.type);
+    const entry = await backend.plan(fault, ctx);
+    const foreign = { ...entry, runId: 'someone-else' };
+    await backend.inject(fault, entry, ctx);
+    const lines = await revertEntry(foreign, { client, log: () => undefined });
+    expect(lines.join('\n')).toMatch(/left alone/);
+    expect(await client.getOptional(objectPath(types.networkPolicy, ns, entry.created[0]!.name))).toBeDefined();
+    await revertEntry(entry, { client, log: () => undefined });
+    expect(await client.getOptional(objectPath(types.networkPolicy, ns, entry.created[0]!.name))).toBeUndefined();
+  });
+
+  it('dry-run persists nothing', async () => {
+    const { fault, ctx } = experiment('{ type: scale-down, target: web, replicas: 0, duration: 10s }');
+    const dry = { ...ctx, dryRun: true };
+    const backend = await loadBackend(fault.type);
+    const entry = await backend.plan(fault, dry);
+    await backend.inject(fault, entry, dry);
+    expect((await backend.verifyInjected(fault, entry, dry)).ok).toBe(true);
+    const d = await client.get<KubeObject>(objectPath(types.deployment, ns, 'web'));
+    expect((d.spec as { replicas: number }).replicas).toBe(3);
+  });
+});
