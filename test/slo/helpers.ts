@@ -42,6 +42,8 @@ export interface HistoryOptions {
   readonly gap?: (tMs: number) => boolean;
   /** Extra labels on every series (e.g. a second pod). */
   readonly labels?: Record<string, string>;
+  /** No code="500" series at all (a fresh environment whose error counter was never incremented). */
+  readonly omitErrorSeries?: boolean;
 }
 
 /**
@@ -75,7 +77,8 @@ export async function writeHistory(url: string, o: HistoryOptions): Promise<void
     if (o.gap?.(t)) continue;
     for (const k of Object.keys(names)) (samples[k] as [number, number][]).push([t, totals[k] as number]);
   }
-  const series: RemoteWriteSeries[] = Object.entries(names).map(([k, labels]) => ({
+  const written = Object.entries(names).filter(([k]) => !(o.omitErrorSeries && k === 'err'));
+  const series: RemoteWriteSeries[] = written.map(([k, labels]) => ({
     labels,
     samples: samples[k] as [number, number][],
   }));

@@ -31,7 +31,9 @@ export interface Measurement {
   readonly total?: number;
 }
 
-export type Assessment = { ok: true; result: SloResult; measurement: Measurement } | { ok: false; result: SloResult };
+export type Assessment =
+  | { ok: true; result: SloResult; measurement: Measurement }
+  | { ok: false; result: SloResult; absentNumerator?: boolean };
 
 function windowInfo(plan: SloPlan): SloResult['window'] {
   const w = plan.window;
@@ -267,7 +269,11 @@ export function assessSeries(
     const extracted = extractStepData(plan, q, outcome, options);
     if (!extracted.ok) {
       queries[i] = record('range', q.query, outcome, extracted.reason);
-      return { ok: false, result: inconclusive(plan, queries, extracted.problem, extracted.reason) };
+      return {
+        ok: false,
+        result: inconclusive(plan, queries, extracted.problem, extracted.reason),
+        ...(extracted.absentNumerator ? { absentNumerator: true } : {}),
+      };
     }
     resolutions.push(extracted.data);
   }

@@ -155,14 +155,6 @@ describe('evaluateSlos: ratio SLIs', () => {
       'no-data',
     ],
     [
-      'a missing bad series',
-      ratioReply(
-        () => 100,
-        () => undefined,
-      ),
-      'no-data',
-    ],
-    [
       'too little traffic',
       ratioReply(
         () => 0.05,
@@ -238,14 +230,14 @@ describe('evaluateSlos: ratio SLIs', () => {
     expect((await evaluate(RATIO, { inconclusive: 'warn', batchByLabel: false })).gate).toBe('warn');
   });
 
-  it('with label batching: no matching series is no data, duplicate label sets are a bad response', async () => {
+  it('with label batching: no matching series is zero events, duplicate label sets are a bad response', async () => {
     handler = (r) => ({
       body: success('matrix', matrix(stepTimes(r), [{ labels: { code: '200' }, value: () => 100 }])),
     });
-    expect(only(await evaluate(RATIO))).toMatchObject({ verdict: 'inconclusive', problem: 'no-data' });
-    expect(only(await evaluate(RATIO.replace('total: http', 'missingAsZero: true\n      total: http'))).verdict).toBe(
-      'pass',
-    );
+    // The answer holds the numerator's metric with other codes: the family exists, so no 5xx series is no 5xx.
+    const slo = only(await evaluate(RATIO));
+    expect(slo.verdict).toBe('pass');
+    expect(slo.notes.join()).toMatch(/counted as 0 \(its metric has other label values/);
     handler = (r) => ({
       body: success(
         'matrix',
@@ -272,14 +264,52 @@ describe('evaluateSlos: ratio SLIs', () => {
     expect(mixed.events).toEqual({ good: 720 * 200, total: 720 * 202 });
   });
 
-  it('counts a missing bad series as zero only with missingAsZero', async () => {
+  it('counts a missing bad series as zero with missingAsZero', async () => {
     handler = ratioReply(
       () => 100,
       () => undefined,
     );
-    const slo = only(await evaluate(RATIO.replace('total: http', 'missingAsZero: true\n      total: http')));
+    const slo = only(
+      await evaluate(RATIO.replace('total: http', 'missingAsZero: true\n      total: http'), { batchByLabel: false }),
+    );
     expect(slo.verdict).toBe('pass');
     expect(slo.notes.join()).toMatch(/missingAsZero/);
+  });
+
+  /** The ratio answer without a bad part; the absent-numerator probes answered by `family` and `metadata`. */
+  const absentBad =
+    (family: number | undefined, metadata: Record<string, unknown>): FakeHandler =>
+    (r) => {
+      if (r.path.endsWith('/api/v1/metadata')) return { body: { status: 'success', data: metadata } };
+      if (r.kind === 'instant')
+        return {
+          body: success('vector', family === undefined ? [] : [{ metric: {}, value: [NOW_S, String(family)] }]),
+        };
+      return ratioReply(
+        () => 100,
+        () => undefined,
+      )(r);
+    };
+
+  it('an absent bad series is zero when Prometheus knows its metric, and a typo when it does not', async () => {
+    handler = absentBad(3, {});
+    const family = only(await evaluate(RATIO, { batchByLabel: false }));
+    expect(family.verdict).toBe('pass');
+    expect(family.notes.join()).toMatch(/http_requests_total exists with other label values/);
+    expect(fake.requests.some((q) => q.form.get('query')?.includes('{__name__="http_requests_total"}'))).toBe(true);
+
+    handler = absentBad(undefined, { http_requests_total: [{ type: 'counter', help: 'h', unit: '' }] });
+    const known = only(await evaluate(RATIO, { batchByLabel: false }));
+    expect(known.verdict).toBe('pass');
+    expect(known.notes.join()).toMatch(/knows http_requests_total \(target metadata\)/);
+    const metadataRequest = fake.requests.findLast((q) => q.path.endsWith('/api/v1/metadata'));
+    expect(metadataRequest).toMatchObject({ method: 'GET', search: '?metric=http_requests_total' });
+
+    handler = absentBad(undefined, {});
+    const typo = only(await evaluate(RATIO, { batchByLabel: false }));
+    expect(typo).toMatchObject({ verdict: 'inconclusive', problem: 'no-data' });
+    expect(typo.reason).toMatch(/no series and no metadata for http_requests_total: is the name misspelt\?/);
+    expect(typo.reason).not.toMatch(/missingAsZero/);
   });
 
   it('accepts allow-listed warnings', async () => {

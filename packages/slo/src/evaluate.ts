@@ -6,6 +6,7 @@ import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from './
 import { planSlo, type SloPlan } from './plan.js';
 import { assessInstant, assessSeries, assessSkipped, type Assessment } from './assess.js';
 import { compareWithBaseline } from './baseline.js';
+import { probeAbsentNumerator } from './absent-numerator.js';
 import { verdictScore, worst, type SloCheckResult, type SloResult, type Verdict } from './result.js';
 import type { TemplateVars } from './template.js';
 
@@ -111,7 +112,26 @@ async function runPlan(plan: SloPlan, client: PrometheusClient, options: Resolve
       ),
     ),
   );
-  return assessSeries(plan, outcomes, options);
+  const assessment = assessSeries(plan, outcomes, options);
+  if (assessment.ok || !assessment.absentNumerator || !plan.numeratorMetric) {
+    if (!assessment.ok && assessment.absentNumerator)
+      return withReason(assessment, 'its metric name could not be told');
+    return assessment;
+  }
+  const probe = await probeAbsentNumerator(
+    client,
+    plan.numeratorMetric,
+    plan.window.endMs,
+    plan.window.durationMs + plan.window.stepMs,
+    options.signal,
+  );
+  if (!probe.zero) return withReason(assessment, probe.why);
+  return assessSeries({ ...plan, absentReason: probe.why }, outcomes, options);
+}
+
+/** An absent numerator that stays inconclusive says why, and never suggests a field the format lacks. */
+function withReason(assessment: Assessment, why: string): Assessment {
+  return { ...assessment, result: { ...assessment.result, reason: `${assessment.result.reason} (${why})` } };
 }
 
 /**

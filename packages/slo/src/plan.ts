@@ -14,6 +14,7 @@ import {
 } from './windows.js';
 import type { SloResult } from './result.js';
 import { planShared, type SharedPlan } from './shared-selector.js';
+import { metricNameOf } from './absent-numerator.js';
 
 /**
  * Turns an SLO into the queries that answer it. Ratio, latency and time-slice SLIs become ONE range query over
@@ -49,6 +50,10 @@ export interface SeriesPlan {
   readonly shared?: SharedPlan;
   readonly tiers: readonly ScaledTier[];
   readonly sliKind: SloResult['sliKind'];
+  /** Ratio SLIs: the numerator's one metric name, to tell an absent series from a typo (absent-numerator.ts). */
+  readonly numeratorMetric?: string;
+  /** Set once Prometheus showed an absent numerator means zero: why (it goes into the notes). */
+  readonly absentReason?: string;
 }
 
 export interface InstantPlan {
@@ -145,6 +150,10 @@ export function planSlo(slo: SloDefinition, vars: TemplateVars, options: Resolve
     if (side?.selector && sli.total.selector)
       shared = planShared(render(side.selector, ''), render(sli.total.selector, ''));
   }
+  const numeratorSide = sli.kind === 'ratio' ? (sli.good ?? sli.bad) : undefined;
+  const numeratorMetric = numeratorSide
+    ? metricNameOf(render(numeratorSide.selector ?? numeratorSide.template, promDuration(resolved.stepMs)))
+    : undefined;
   const buildQuery = (stepMs: number): string => {
     const step = promDuration(stepMs);
     if (shared) return `sum by (${shared.by.join(', ')}) (increase(${shared.total}[${step}]))`;
@@ -206,6 +215,7 @@ export function planSlo(slo: SloDefinition, vars: TemplateVars, options: Resolve
     queries: resolutions.map((r) => ({ ...r, query: buildQuery(r.stepMs) })),
     parts: partsOf(),
     ...(shared ? { shared } : {}),
+    ...(numeratorMetric ? { numeratorMetric } : {}),
     tiers,
     sliKind,
   };

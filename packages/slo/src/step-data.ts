@@ -25,7 +25,8 @@ export interface StepData {
   readonly notes: string[];
 }
 
-export type Extracted = { ok: true; data: StepData } | { ok: false; problem: DataProblem; reason: string };
+export type Extracted =
+  { ok: true; data: StepData } | { ok: false; problem: DataProblem; reason: string; absentNumerator?: boolean };
 
 export function matchesAllowList(warning: string, allow: ResolvedOptions['allowWarnings']): boolean {
   return allow.some((a) => (typeof a === 'string' ? warning.includes(a) : a.test(warning)));
@@ -152,15 +153,22 @@ export function extractStepData(
     );
     let side: Float64Array;
     if (sides.length === 0) {
-      if (!sli.missingAsZero) {
+      // One `sum by` answer holds the numerator's own metric with other label values: the family exists, so
+      // no matching series is no events (absent-numerator.ts). Otherwise evaluate.ts asks Prometheus.
+      if (!sli.missingAsZero && !plan.shared && plan.absentReason === undefined) {
         return {
           ok: false,
           problem: 'no-data',
-          reason: `the ${sideName} query returned no series in the window (set missingAsZero if absence means zero, or initialise the counter)`,
+          reason: `the ${sideName} query returned no series in the window`,
+          absentNumerator: true,
         };
       }
       side = new Float64Array(n).fill(Number.NaN);
-      notes.push(`the ${sideName} query returned no series; counted as 0 (missingAsZero)`);
+      notes.push(
+        plan.shared
+          ? `the ${sideName} query returned no series; counted as 0 (its metric has other label values in the answer)`
+          : `the ${sideName} query returned no series; counted as 0 (${plan.absentReason ?? 'missingAsZero'})`,
+      );
     } else
       side = sumGrids(
         sides.map((series) => toGrid(series, sideScale)),
@@ -170,7 +178,7 @@ export function extractStepData(
     for (let k = 0; k < n; k += 1) {
       const t = total[k] as number;
       let s = side[k] as number;
-      if (Number.isNaN(s) && sli.missingAsZero && !Number.isNaN(t)) s = 0;
+      if (Number.isNaN(s) && (sli.missingAsZero || sides.length === 0) && !Number.isNaN(t)) s = 0;
       if (Number.isNaN(t) || Number.isNaN(s)) {
         total[k] = Number.NaN;
         continue;

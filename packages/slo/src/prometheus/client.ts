@@ -80,6 +80,11 @@ export interface ClientStats {
 export interface PrometheusClient {
   instant(query: string, timeSeconds: number, signal?: AbortSignal): Promise<QueryOutcome>;
   range(query: string, params: RangeParams, signal?: AbortSignal): Promise<QueryOutcome>;
+  /**
+   * Whether Prometheus has metadata (HELP/TYPE from a target) for a metric name: it knows the name even when no
+   * series of it exists yet. Answers `resultType: 'metadata'`.
+   */
+  metadata(metric: string, signal?: AbortSignal): Promise<QueryOutcome>;
   readonly stats: Readonly<ClientStats>;
   /** Where queries go, without credentials or query string: safe to print. */
   readonly endpoint: string;
@@ -88,6 +93,7 @@ export interface PrometheusClient {
 }
 
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'EPIPE']);
+const METADATA_PATH = '/api/v1/metadata';
 const MAX_RETRIES = 3;
 
 export function createPrometheusClient(options: PrometheusClientOptions): PrometheusClient {
@@ -174,6 +180,8 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   const inflight = new Map<string, Promise<QueryOutcome>>();
 
   async function attempt(path: string, form: URLSearchParams, budgetMs: number, signal?: AbortSignal) {
+    // The metadata API answers GET only; its one parameter (a metric name) is no secret and goes in the URL.
+    const metadata = path === METADATA_PATH;
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(
@@ -187,17 +195,23 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       stats.attempts += 1;
+      const url = metadata
+        ? `${base}${path}${search ? `${search}&` : '?'}${form.toString()}`
+        : `${base}${path}${search}`;
       const response = await http.request<string>({
-        method: 'POST',
-        url: `${base}${path}${search}`,
-        data: form.toString(),
+        method: metadata ? 'GET' : 'POST',
+        url,
+        ...(metadata ? {} : { data: form.toString() }),
         headers,
         signal: controller.signal,
         timeout: 0,
       });
       const contentType = String(response.headers['content-type'] ?? '');
       const body = typeof response.data === 'string' ? response.data : JSON.stringify(response.data ?? '');
-      return { kind: 'response' as const, parsed: parsePrometheusBody(response.status, contentType, body, redactor) };
+      return {
+        kind: 'response' as const,
+        parsed: parsePrometheusBody(response.status, contentType, body, redactor, metadata ? 'metadata' : 'query'),
+      };
     } catch (error) {
       const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : '';
       if (timedOut)
@@ -293,7 +307,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       stats.deduplicated += 1;
       return existing;
     }
-    const form = new URLSearchParams({ ...fields, partial_response: 'false' });
+    const form = new URLSearchParams(path === METADATA_PATH ? fields : { ...fields, partial_response: 'false' });
     stats.queries += 1;
     const promise = limiter.run(() => execute(path, form, kind, signal)).finally(() => inflight.delete(key));
     inflight.set(key, promise);
@@ -306,6 +320,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     redact: (text) => redactor.redact(text),
     instant: (query, timeSeconds, signal) =>
       submit('instant', '/api/v1/query', { query, time: formatTime(timeSeconds) }, signal),
+    metadata: (metric, signal) => submit('metadata', METADATA_PATH, { metric }, signal),
     range: (query, p, signal) =>
       submit(
         'range',

@@ -17,6 +17,7 @@ export function parsePrometheusBody(
   contentType: string,
   body: string,
   redactor: SecretRedactor,
+  expect: 'query' | 'metadata' = 'query',
 ): ParsedBody {
   let json: unknown;
   let parsed = false;
@@ -62,7 +63,7 @@ export function parsePrometheusBody(
       retryable: false,
     };
   }
-  return parseSuccessJson(json, status, redactor);
+  return parseSuccessJson(json, status, redactor, expect);
 }
 
 function nonJsonDetail(contentType: string, body: string, redactor: SecretRedactor): string {
@@ -78,7 +79,12 @@ function describeErrorJson(json: unknown, redactor: SecretRedactor): string | un
   return summarizeServerText(`${type}: ${error}`, redactor);
 }
 
-function parseSuccessJson(json: unknown, status: number, redactor: SecretRedactor): ParsedBody {
+function parseSuccessJson(
+  json: unknown,
+  status: number,
+  redactor: SecretRedactor,
+  expect: 'query' | 'metadata',
+): ParsedBody {
   const bad = (message: string): ParsedBody => ({
     ok: false,
     fault: { code: 'bad-response', status, message },
@@ -93,6 +99,10 @@ function parseSuccessJson(json: unknown, status: number, redactor: SecretRedacto
   const infos = stringList(json.infos).map((w) => summarizeServerText(w, redactor));
   const data = json.data;
   if (!isObject(data)) return bad('response has no data object');
+  if (expect === 'metadata') {
+    const metrics = Object.keys(data).filter((name) => Array.isArray(data[name]));
+    return { ok: true, data: { resultType: 'metadata', metrics }, warnings, infos, invalidSamples: 0 };
+  }
   const counter = { invalid: 0, example: undefined as string | undefined };
   const value = (raw: unknown): number => {
     if (typeof raw === 'string' && FLOAT.test(raw)) {

@@ -17,7 +17,9 @@ export type QueryData =
   | { readonly resultType: 'matrix'; readonly series: readonly RangeSeries[] }
   | { readonly resultType: 'vector'; readonly samples: readonly InstantSample[] }
   | { readonly resultType: 'scalar'; readonly sample: { readonly t: number; readonly v: number } }
-  | { readonly resultType: 'string'; readonly value: string };
+  | { readonly resultType: 'string'; readonly value: string }
+  /** /api/v1/metadata: the metric names Prometheus has metadata for (from its targets' HELP/TYPE lines). */
+  | { readonly resultType: 'metadata'; readonly metrics: readonly string[] };
 
 /** Why a query produced no usable answer. Every one of these makes the SLO inconclusive. */
 export type FaultCode = 'timeout' | 'connection' | 'http-error' | 'bad-request' | 'bad-response' | 'aborted';
