@@ -263,7 +263,8 @@ describe('NS-10: watches that end, expire or fail', () => {
           events.push('deadline verdict');
           if (verdictSeq === 0) {
             const seen = proxy.requests;
-            verdictSeq = seen.length;
+            // The proxy's seq counts from its start (clearRequests does not reset it): take the last one seen.
+            verdictSeq = seen.at(-1)?.seq ?? 0;
             stalledAtVerdict = seen.filter((r) => r.fault === 'stall').length;
           }
         }

@@ -14,6 +14,8 @@ import {
   type WaitTarget,
   Discovery,
   KubeApiError,
+  KubeNetworkError,
+  KubeUnreachableError,
   NamespaceWaiter,
   OwnershipError,
   QuotaExceededError,
@@ -52,6 +54,9 @@ import { vetStack } from './stack-vetting.js';
 import type { TargetLine } from './report.js';
 import type { ModeArgs } from './runtime.js';
 import { teardown } from './teardown.js';
+
+/** How long a failed up waits for an API server that stopped answering before it leaves teardown to the post step. */
+const UNREACHABLE_TEARDOWN_MS = 15_000;
 
 interface Progress {
   created: boolean;
@@ -511,6 +516,8 @@ async function onFailure(
   setPhase: (phase: Phase) => void,
 ): Promise<void> {
   const cancelled = rt.signal.aborted || isAbortError(error);
+  // The API server is gone: no diagnostics (they would only wait for it too), one bounded teardown attempt.
+  const unreachable = error instanceof KubeUnreachableError || error instanceof KubeNetworkError;
   setPhase('failed');
   rt.setOutput(Outputs.status, cancelled ? 'cancelled' : 'failed');
   const teardownWanted = (progress.created || progress.maybeCreated) && !inputs.keepOnFailure;
@@ -527,6 +534,7 @@ async function onFailure(
       const outcome = await teardown(client, identity, {
         onlyIfCreatedBy: key,
         logger: rt.logger,
+        ...(unreachable ? { signal: AbortSignal.timeout(UNREACHABLE_TEARDOWN_MS) } : {}),
         ...(wait ? { waitUntil: rt.clock.now() + Math.min(inputs.deleteTimeoutMs, 60_000) } : {}),
       });
       teardownNote = outcome.result === 'deleted' ? (outcome.gone ? 'deleted' : 'deletion requested') : outcome.result;
@@ -538,8 +546,11 @@ async function onFailure(
         rt.logger.info(`namespace ${namespace} not found while its create was in flight; the post step checks again`);
       } else if (outcome.result !== 'not-created-by-this-run') rt.saveState(State.phase, 'torn-down');
     } catch (teardownError) {
-      teardownNote = `failed: ${formatKubeError(teardownError)} (the post step and the reaper will retry)`;
-      rt.logger.warning(`teardown of ${namespace} failed: ${formatKubeError(teardownError)}`);
+      teardownNote =
+        unreachable && isAbortError(teardownError)
+          ? `not done: the API server did not answer within ${formatDuration(UNREACHABLE_TEARDOWN_MS)}; left: namespace ${namespace} (the post step and the reaper will retry)`
+          : `failed: ${formatKubeError(teardownError)} (the post step and the reaper will retry)`;
+      rt.logger.warning(`teardown of ${namespace}: ${teardownNote}`);
     }
   };
   if (cancelled) {
@@ -559,7 +570,7 @@ async function onFailure(
   }
   let diagnostics: Awaited<ReturnType<typeof diagnose>> = [];
   const unready = progress.statuses.filter((s) => s.verdict.state !== 'ready');
-  if (unready.length > 0) {
+  if (unready.length > 0 && !unreachable) {
     try {
       diagnostics = await diagnose(
         client,

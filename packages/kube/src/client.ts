@@ -178,6 +178,8 @@ export class KubeClient {
   /** Wire requests sent, by method (retries included). */
   readonly counts: Record<HttpMethod, number> = { GET: 0, POST: 0, PUT: 0, PATCH: 0, DELETE: 0 };
   retries = 0;
+  /** Since when every request has failed at the transport level (undefined while the server answers). */
+  private outage: { since: number; code: string; failures: number } | undefined;
   private calls = 0;
   private readonly agent: http.Agent;
   private readonly staticCredentials: Credentials | undefined;
@@ -236,6 +238,16 @@ export class KubeClient {
     const dynamic = Boolean(user?.exec || user?.authProvider);
     const staticCredentials = dynamic ? undefined : credentialsFrom(opts);
     return new KubeClient(kubeConfig, server, agent, staticCredentials, options);
+  }
+
+  /**
+   * How long the API server has been unreachable: every request since `since` failed without an HTTP answer
+   * (refused, reset, timed out). Undefined while it answers.
+   */
+  unreachable(): { forMs: number; failures: number; code: string; server: string } | undefined {
+    if (!this.outage) return undefined;
+    const { since, code, failures } = this.outage;
+    return { forMs: this.clock.now() - since, failures, code, server: this.server.origin };
   }
 
   /** Total wire requests so far. */
@@ -301,7 +313,7 @@ export class KubeClient {
         const code = networkCode(error);
         this.record({ call, request, attempt, sentAt }, code);
         const retryable = NOT_SENT.has(code) || (idempotent && TRANSIENT.has(code));
-        const failure = new KubeNetworkError(request.method, request.path, code);
+        const failure = new KubeNetworkError(request.method, request.path, code, this.server.origin);
         if (!retryable || attempt >= this.retry.maxRetries) throw failure;
         await this.pause(this.backoff(attempt), request, failure);
         continue;
@@ -338,6 +350,13 @@ export class KubeClient {
   ): void {
     const { call, request, attempt, sentAt } = sent;
     this.counts[request.method]++;
+    // Connection health: any HTTP answer means the server is there; a transport failure starts (or continues) an
+    // outage. Watches report through the same fields (see watch()).
+    if (typeof outcome === 'number') this.outage = undefined;
+    else {
+      this.outage ??= { since: sentAt, code: outcome, failures: 0 };
+      this.outage.failures++;
+    }
     this.onRequest?.({
       call,
       method: request.method,
@@ -534,7 +553,11 @@ export class KubeClient {
         if (isAbortError(error) || options.signal?.aborted) finish(() => reject(abortError(options.signal)));
         else if (events > 0 && TRANSIENT.has(networkCode(error)))
           finish(() => resolve({ reason: 'eof', resourceVersion, events }));
-        else finish(() => reject(new KubeNetworkError('GET', `${path} (watch)`, networkCode(error))));
+        else {
+          this.outage ??= { since: this.clock.now(), code: networkCode(error), failures: 0 };
+          this.outage.failures++;
+          finish(() => reject(new KubeNetworkError('GET', `${path} (watch)`, networkCode(error), this.server.origin)));
+        }
       });
       req.end();
     });

@@ -53,19 +53,39 @@ export class KubeApiError extends Error {
   }
 }
 
-/** A transport failure: the connection was refused, reset or timed out. Only the code is kept. */
+/**
+ * A transport failure: the connection was refused, reset or timed out. Only the code is kept, and the API server's
+ * address (scheme, host and port: never a path, query or credentials), so "connection refused" says by whom.
+ */
 export class KubeNetworkError extends Error {
   readonly code: string;
   readonly method: string;
   readonly path: string;
-  constructor(method: string, path: string, code: string) {
-    super(`${method} ${path}: network error ${code}`);
+  readonly server: string | undefined;
+  constructor(method: string, path: string, code: string, server?: string) {
+    super(
+      `${server ? `cannot reach the API server at ${server} (${describeNetworkCode(code)}): ` : ''}${method} ${path}: network error ${code}`,
+    );
     this.name = 'KubeNetworkError';
     this.code = code;
     this.method = method;
     this.path = path;
+    this.server = server;
     Object.setPrototypeOf(this, new.target.prototype);
   }
+}
+
+function describeNetworkCode(code: string): string {
+  const words: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset',
+    ETIMEDOUT: 'timed out',
+    ENOTFOUND: 'host not found',
+    EAI_AGAIN: 'name resolution failed',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+  };
+  return words[code] ?? code;
 }
 
 /** Raised when an object that is not ours would be touched: never retried, never worked around. */

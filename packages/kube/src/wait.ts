@@ -4,7 +4,7 @@
  * a fresh list before any verdict is final — success, failure or timeout is always decided on fresh data.
  */
 import type { Logger } from '@gauntlet/action-kit';
-import { silentLogger } from '@gauntlet/action-kit';
+import { UserError, formatDuration, silentLogger } from '@gauntlet/action-kit';
 import { isAbortError } from './clock.js';
 import type { KubeClient, KubeObject } from './client.js';
 import { formatKubeError, KubeApiError } from './errors.js';
@@ -43,6 +43,23 @@ export interface WaiterOptions {
   watchTimeoutSeconds?: number;
   /** Client-side idle cut of a watch stream. */
   watchIdleTimeoutMs?: number;
+  /** How long every request may fail at the transport level before the wait ends with KubeUnreachableError (20 s). */
+  unreachableAfterMs?: number;
+}
+
+/** The API server stopped answering while we waited: its own error, with its address, not "not ready". */
+export class KubeUnreachableError extends UserError {
+  constructor(
+    readonly server: string,
+    readonly code: string,
+    readonly forMs: number,
+  ) {
+    super(
+      `lost the API server at ${server}: every request failed (${code}) for ${formatDuration(forMs)}, so readiness cannot be known`,
+    );
+    this.name = 'KubeUnreachableError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
 }
 
 const TRACKED_TYPE: Record<WaitableKind, ResourceType> = {
@@ -254,6 +271,10 @@ export class NamespaceWaiter {
     let nextProgress = clock.now() + interval;
     for (;;) {
       if (this.controller.signal.aborted) throw abortErrorFrom(this.controller.signal);
+      const outage = this.client.unreachable();
+      // Both a time and a count: one reset in a burst of retries is not an outage.
+      if (outage && outage.forMs >= (this.options.unreachableAfterMs ?? 20_000) && outage.failures >= 5)
+        throw new KubeUnreachableError(outage.server, outage.code, outage.forMs);
       const seen = this.version;
       let statuses = this.evaluate(targets);
       const done = statuses.every((s) => s.verdict.state === 'ready');
@@ -268,11 +289,18 @@ export class NamespaceWaiter {
         continue;
       }
       if (clock.now() >= nextProgress) {
+        if (outage)
+          (this.options.logger ?? silentLogger).warning(
+            `the API server at ${outage.server} is not answering (${outage.code}) for ${formatDuration(outage.forMs)}; the last known state follows`,
+          );
         this.options.onProgress?.(statuses);
         nextProgress = clock.now() + interval;
       }
       if (this.version !== seen) continue;
-      const sleepFor = Math.max(0, Math.min(nextProgress, deadline) - clock.now());
+      const sleepFor = Math.max(
+        0,
+        Math.min(nextProgress, deadline, outage ? clock.now() + 2_000 : deadline) - clock.now(),
+      );
       const wait = new AbortController();
       const woken = new Promise<void>((resolve) => {
         this.wake = resolve;
