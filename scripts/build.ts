@@ -25,7 +25,8 @@ async function buildSharedBundle(): Promise<void> {
   rmSync(bundleDist, { recursive: true, force: true });
   const ncc = path.join(root, 'node_modules', '.bin', 'ncc');
   log('ncc bundle/src/entry.ts -> bundle/dist');
-  execFileSync(ncc, ['build', 'src/entry.ts', '-o', 'dist', '-m', '-t', '-q'], {
+  // --license: the bundled packages' licence texts, which minification strips and the MIT and ISC licences require.
+  execFileSync(ncc, ['build', 'src/entry.ts', '-o', 'dist', '-m', '-t', '-q', '--license', 'licenses.txt'], {
     cwd: path.join(root, 'bundle'),
     stdio: 'inherit',
   });

@@ -2,7 +2,7 @@
  * The workflows in workflows-examples/ are what users copy, so they are checked against the actions they use: every
  * `with:` key is a declared input and every required one is given, every `steps.<id>.outputs.<name>` of one of our
  * steps is a declared output, every `needs` and `needs.<job>.outputs.<name>` exists, permissions are declared, and
- * third-party actions are pinned to a full commit SHA.
+ * third-party actions are pinned to a full commit SHA, ours to a SHA or the major tag of the current version.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +12,9 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const examplesDir = path.join(root, 'workflows-examples');
-const OURS = /^gauntlet-org\/gauntlet\/actions\/([a-z0-9-]+)@/;
+const OURS = /^gauntlet-org\/gauntlet\/actions\/([a-z0-9-]+)@(\S+)/;
+/** The major tag the release workflow moves (.github/workflows/release.yml): what the examples may pin besides a SHA. */
+const MAJOR_TAG = `v${(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version.split('.')[0]!}`;
 
 interface ActionMetadata {
   inputs?: Record<string, { required?: boolean; default?: unknown }>;
@@ -70,6 +72,9 @@ function problemsOf(workflow: Workflow): string[] {
         problems.push(`${where}: no action ${ours[1]!}`);
         continue;
       }
+      const ref = ours[2]!;
+      if (ref !== MAJOR_TAG && !/^[0-9a-f]{40}$/.test(ref))
+        problems.push(`${where}: ${step.uses} pins neither a commit SHA nor the release major tag ${MAJOR_TAG}`);
       if (step.id) ourSteps.set(step.id, metadata);
       const inputs = metadata.inputs ?? {};
       for (const key of Object.keys(step.with ?? {}))
@@ -112,6 +117,34 @@ describe('workflows-examples', () => {
     expect(problemsOf(workflow)).toEqual([]);
   });
 
+  it('tears down every environment it creates: each up has a down and a reaper with the same name and cluster', () => {
+    const provisions = examples.flatMap((file) => {
+      const workflow = load(readFileSync(path.join(examplesDir, file), 'utf8')) as Workflow;
+      return Object.values(workflow.jobs ?? {}).flatMap((job) =>
+        (job.steps ?? [])
+          .filter((step) => step.uses?.includes('/actions/provision-ephemeral-env@'))
+          .map((step) => ({
+            file,
+            mode: String(step.with?.['mode'] ?? 'up'),
+            prefix: String(step.with?.['name-prefix'] ?? ''),
+            kubeconfig: String(step.with?.['kubeconfig'] ?? ''),
+          })),
+      );
+    });
+    const ups = provisions.filter((p) => p.mode === 'up');
+    expect(ups.length).toBeGreaterThan(0);
+    const reapers = provisions.filter((p) => p.mode === 'reap');
+    const missing = ups.flatMap((up) => [
+      ...(provisions.some((p) => p.mode === 'down' && p.prefix === up.prefix && p.kubeconfig === up.kubeconfig)
+        ? []
+        : [`${up.file}: no down with name-prefix "${up.prefix}" and kubeconfig ${up.kubeconfig}`]),
+      ...(reapers.some((r) => r.kubeconfig === up.kubeconfig)
+        ? []
+        : [`${up.file}: no reaper with kubeconfig ${up.kubeconfig}`]),
+    ]);
+    expect(missing).toEqual([]);
+  });
+
   it('catches the mistakes it looks for', () => {
     const broken: Workflow = {
       jobs: {
@@ -125,6 +158,7 @@ describe('workflows-examples', () => {
               with: { mode: 'plan', shard: 1, typo: 1 },
             },
             { uses: 'gauntlet-org/gauntlet/actions/no-such-action@v1' },
+            { uses: 'gauntlet-org/gauntlet/actions/slo-check@main' },
           ],
           outputs: { m: '${{ steps.p.outputs.not-an-output }}' },
         },
@@ -140,6 +174,7 @@ describe('workflows-examples', () => {
       'a step 3: no action no-such-action',
       'a: step p has no output not-an-output',
       'b: job a has no output nope',
+      `a step 4: gauntlet-org/gauntlet/actions/slo-check@main pins neither a commit SHA nor the release major tag ${MAJOR_TAG}`,
     ])
       expect(problems).toContain(expected);
   });
