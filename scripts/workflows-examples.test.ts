@@ -99,6 +99,13 @@ function problemsOf(workflow: Workflow): string[] {
   return problems;
 }
 
+/** A scalar `with:` value as the runner passes it (a string), or the fallback. */
+function text(value: unknown, fallback = ''): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : fallback;
+}
+
 const examples = readdirSync(examplesDir).filter((file) => /\.ya?ml$/.test(file));
 
 describe('workflows-examples', () => {
@@ -125,9 +132,9 @@ describe('workflows-examples', () => {
           .filter((step) => step.uses?.includes('/actions/provision-ephemeral-env@'))
           .map((step) => ({
             file,
-            mode: String(step.with?.['mode'] ?? 'up'),
-            prefix: String(step.with?.['name-prefix'] ?? ''),
-            kubeconfig: String(step.with?.['kubeconfig'] ?? ''),
+            mode: text(step.with?.['mode'], 'up'),
+            prefix: text(step.with?.['name-prefix']),
+            kubeconfig: text(step.with?.['kubeconfig']),
           })),
       );
     });
