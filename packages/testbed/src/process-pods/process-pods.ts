@@ -86,6 +86,8 @@ export interface ProcessPods {
   processes(): ProcessPodInfo[];
   /** Waits (progress every 10 s) until `check` holds on the controller's view. */
   waitFor(what: string, check: () => boolean, timeoutMs?: number): Promise<void>;
+  /** Names of the NetworkPolicies the balancer currently enforces in `namespace` (its watch's view). */
+  policyNames(namespace: string): string[];
   /** Pods and policies the controller could not honour, with the reason (a pod with a bad annotation gets no process). */
   problems(): string[];
   /** The balancer's metrics endpoint (also a Prometheus target, job testbed-balancer, when targets are written). */
@@ -537,6 +539,7 @@ export async function startProcessPods(options: ProcessPodsOptions): Promise<Pro
         intervalMs: 100,
         log: options.log ?? silentLogger,
       }).then(() => undefined),
+    policyNames: (namespace) => (policies.get(namespace)?.list() ?? []).map((p) => p.metadata?.name ?? '').sort(),
     problems: () => [...problems.values()],
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     close: async () => {
