@@ -180,7 +180,21 @@ describe('slo-check', () => {
     const warned = await run({ namespace: empty, inconclusive: 'warn' });
     expect(warned.outputs.gate).toBe('warn');
     expect(warned.main.exitCode).toBe(0);
+    expect(warned.main.commands.find((c) => c.name === 'warning')?.message).toMatch(/gates as warn/);
     expect(leaks(warned)).toEqual([]);
+  });
+
+  it('with Prometheus down and inconclusive: warn, the step passes with a warning in the log and the check run', async () => {
+    const down = await run({ namespace: healthyNs, inconclusive: 'warn', 'prometheus-url': 'http://127.0.0.1:9' });
+    expect(down.main.exitCode, down.main.rawOutput).toBe(0);
+    expect(down.outputs.gate).toBe('warn');
+    const warning = down.main.commands.find((c) => c.name === 'warning');
+    expect(warning?.message).toMatch(/inconclusive.*gates as warn/s);
+    expect(down.main.rawOutput).toMatch(/connection failed/);
+    const check = github.store.checkRuns.at(-1);
+    expect(check?.conclusion).toBe('neutral');
+    expect(check?.output?.title).toMatch(/inconclusive/i);
+    expect(leaks(down)).toEqual([]);
   });
 
   it('turns bad input into one clear error before any query', async () => {

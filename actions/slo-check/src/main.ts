@@ -69,6 +69,11 @@ export async function main(inputs: Inputs, rt: ActionRuntime): Promise<void> {
     `report: comment ${published.comment.status}, check run ${published.checkRun.status}, summary ${published.summary.status}`,
   );
 
+  if (!blocking && result.gate !== 'pass') {
+    // A gate that lets the step pass on a warning (a warn verdict, or inconclusive: warn with Prometheus down)
+    // must still be seen: a warning annotation in the log and the run, next to the neutral check run.
+    logger.warning(`${headline(result)}; the step passes because it gates as warn. ${result.reason}`);
+  }
   if (blocking && override) {
     logger.warning(
       `${headline(result)}. Overridden by the pull request label ${JSON.stringify(override.label)}: the step passes.`,

@@ -1,5 +1,6 @@
 import { UserError } from '@gauntlet/action-kit';
-import type { EventQuery, SloDefinition } from './model.js';
+import { formatDuration } from '@gauntlet/action-kit';
+import type { EventQuery, SloDefinition, WindowSpec } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import { promDuration } from './duration.js';
 import { renderQueryTemplate, type TemplateVars } from './template.js';
@@ -84,7 +85,15 @@ export function sliKindOf(slo: SloDefinition): SloResult['sliKind'] {
 
 /** Builds the plan; throws UserError for configuration problems (unknown variable, missing start time). */
 export function planSlo(slo: SloDefinition, vars: TemplateVars, options: ResolvedOptions): SloPlan {
-  const spec = options.windowOverride ?? slo.objective.window ?? options.defaultWindow;
+  const own = slo.objective.window;
+  // A spec's window is the objective's window; in a PR gate the environment is younger than it, so only the part
+  // since the environment started can hold data. Evaluate that part, and say so in the label.
+  const clipped =
+    !options.windowOverride &&
+    own?.kind === 'duration' &&
+    options.startedAtMs !== undefined &&
+    options.nowMs - options.startedAtMs < own.ms;
+  const spec: WindowSpec = clipped ? { kind: 'since-start' } : (options.windowOverride ?? own ?? options.defaultWindow);
   const slices = slo.objective.timeslices;
   if (slices && slices.sliceMs < options.minStepMs) {
     throw new UserError(
@@ -93,7 +102,7 @@ export function planSlo(slo: SloDefinition, vars: TemplateVars, options: Resolve
     );
   }
   // A time-slice objective is judged on its slices, so the slice is the step.
-  const resolved = resolveWindow(
+  const resolvedRaw = resolveWindow(
     spec,
     options.nowMs,
     options.startedAtMs,
@@ -101,7 +110,10 @@ export function planSlo(slo: SloDefinition, vars: TemplateVars, options: Resolve
     options.minStepMs,
   );
   const sliKind = sliKindOf(slo);
-  if ('error' in resolved) throw new UserError(`SLO '${slo.name}': ${resolved.error}`);
+  if ('error' in resolvedRaw) throw new UserError(`SLO '${slo.name}': ${resolvedRaw.error}`);
+  const resolved = clipped
+    ? { ...resolvedRaw, label: `${resolvedRaw.label} of its ${formatDuration((own as { ms: number }).ms)} window` }
+    : resolvedRaw;
   if (slices && resolved.steps > MAX_RANGE_POINTS) {
     throw new UserError(
       `SLO '${slo.name}' (${slo.origin}): ${resolved.steps} slices of ${promDuration(slices.sliceMs)} in ${resolved.label} ` +
