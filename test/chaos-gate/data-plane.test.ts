@@ -4,7 +4,14 @@
  * or cut traffic, and Prometheus must see it; after the revert, traffic and capacity come back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getTestbed, processPodKeys, startProcessPods, type ProcessPods } from '@gauntlet/testbed';
+import {
+  getTestbed,
+  httpStatus,
+  processBackedDeployment,
+  prometheusValue,
+  startProcessPods,
+  type ProcessPods,
+} from '@gauntlet/testbed';
 import { KubeClient, collectionPath, objectPath, types } from '@gauntlet/kube';
 import {
   loadBackend,
@@ -21,41 +28,15 @@ let client: KubeClient;
 let ns: string;
 let pods: ProcessPods;
 
-async function status(address: string): Promise<number | 'refused'> {
-  try {
-    const res = await fetch(`http://${address}/work`, { signal: AbortSignal.timeout(5_000) });
-    await res.text();
-    return res.status;
-  } catch {
-    return 'refused';
-  }
-}
-
-async function promValue(query: string): Promise<number | undefined> {
-  const res = await fetch(`${tb.prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
-  const body = (await res.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
-  const v = body.data?.result?.[0]?.value?.[1];
-  return v === undefined ? undefined : Number(v);
-}
+const status = httpStatus;
+const promValue = (query: string) => prometheusValue(tb.prometheusUrl, query);
 
 async function workload(name: string, replicas: number): Promise<void> {
   const labels = { app: name };
   await client.request({
     method: 'POST',
     path: collectionPath(types.deployment, ns),
-    body: {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, labels },
-      spec: {
-        replicas,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels: { ...labels, [processPodKeys.process]: 'true' } },
-          spec: { containers: [{ name: 'main', image: 'gauntlet.dev/sample:1' }] },
-        },
-      },
-    },
+    body: processBackedDeployment(name, replicas, { labels }),
   });
   await client.request({
     method: 'POST',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   getTestbed,
   installCrds,
-  processPodKeys,
+  processBackedDeployment,
   startLitmusStatusWriter,
   startProcessPods,
   type LitmusStatusWriter,
@@ -118,17 +118,7 @@ describe('LitmusChaos and Istio CRDs', () => {
       });
       await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
         namespace: ns,
-        body: {
-          metadata: { name: 'web' },
-          spec: {
-            replicas: 2,
-            selector: { matchLabels: { app: 'web' } },
-            template: {
-              metadata: { labels: { app: 'web', [processPodKeys.process]: 'true' } },
-              spec: { containers: [{ name: 'main', image: 'gauntlet.dev/sample:1' }] },
-            },
-          },
-        },
+        body: processBackedDeployment('web', 2),
       });
       await pods.waitFor('2 processes', () => pods!.processes().length === 2);
       const before = pods.processes().map((p) => p.uid);

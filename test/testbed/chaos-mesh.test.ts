@@ -3,7 +3,13 @@
 // NetworkChaos needs chaos-daemon on real nodes: on the test bed it goes as far as the controller's status.
 import { AppsV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureChaosMesh, getTestbed, processPodKeys, startProcessPods, type ProcessPods } from '@gauntlet/testbed';
+import {
+  ensureChaosMesh,
+  getTestbed,
+  processBackedDeployment,
+  startProcessPods,
+  type ProcessPods,
+} from '@gauntlet/testbed';
 import { createNamespace, deleteNamespace, eventually } from './helpers.js';
 
 const tb = getTestbed();
@@ -32,17 +38,7 @@ describe.skipIf(!tb.kwok)('Chaos Mesh controller-manager on the test bed', () =>
     pods = await startProcessPods({ kubeConfig: kc, namespaces: [ns] });
     await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
       namespace: ns,
-      body: {
-        metadata: { name: 'web' },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: 'web' } },
-          template: {
-            metadata: { labels: { app: 'web', [processPodKeys.process]: 'true' } },
-            spec: { containers: [{ name: 'main', image: 'gauntlet.dev/sample:1' }] },
-          },
-        },
-      },
+      body: processBackedDeployment('web', 2),
     });
     await pods.waitFor('2 web processes', () => pods.processes().length === 2);
   }, 30 * 60_000);

@@ -10,27 +10,21 @@ import {
   type KubeConfig,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getTestbed, processPodKeys, startProcessPods, type ProcessPods } from '@gauntlet/testbed';
+import {
+  getTestbed,
+  httpStatus,
+  processBackedDeployment,
+  processPodKeys,
+  prometheusValue,
+  startProcessPods,
+  type ProcessPods,
+} from '@gauntlet/testbed';
 import { createNamespace, deleteNamespace, eventually } from './helpers.js';
 
 const tb = getTestbed();
 
-async function get(address: string, path = '/work'): Promise<number | 'refused'> {
-  try {
-    const res = await fetch(`http://${address}${path}`, { signal: AbortSignal.timeout(5_000) });
-    await res.text();
-    return res.status;
-  } catch {
-    return 'refused';
-  }
-}
-
-async function promValue(query: string): Promise<number | undefined> {
-  const res = await fetch(`${tb.prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
-  const body = (await res.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
-  const v = body.data?.result?.[0]?.value?.[1];
-  return v === undefined ? undefined : Number(v);
-}
+const get = httpStatus;
+const promValue = (query: string) => prometheusValue(tb.prometheusUrl, query);
 
 describe.skipIf(!tb.kwok || !tb.prometheusTargetsDir)('process-backed pods', () => {
   let kc: KubeConfig;
@@ -57,24 +51,12 @@ describe.skipIf(!tb.kwok || !tb.prometheusTargetsDir)('process-backed pods', () 
       ...(tb.prometheusTargetsDir ? { prometheusTargetsDir: tb.prometheusTargetsDir } : {}),
       log: (line) => process.stderr.write(`${line}\n`),
     });
-    const deployment = (name: string, replicas: number, labels: Record<string, string>) => ({
-      metadata: { name },
-      spec: {
-        replicas,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: {
-            labels: { ...labels, [processPodKeys.process]: 'true' },
-            annotations: { [processPodKeys.job]: `pp-${name}`, [processPodKeys.prefix]: 'pp' },
-          },
-          spec: {
-            containers: [
-              { name: 'main', image: 'gauntlet.dev/sample:1', ports: [{ name: 'http', containerPort: 8080 }] },
-            ],
-          },
-        },
-      },
-    });
+    const deployment = (name: string, replicas: number, labels: Record<string, string>) =>
+      processBackedDeployment(name, replicas, {
+        labels,
+        annotations: { [processPodKeys.job]: `pp-${name}`, [processPodKeys.prefix]: 'pp' },
+        containerPort: 8080,
+      });
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment('web', 3, { app: 'web' }) });
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment('client', 1, { app: 'client' }) });
     await core.createNamespacedService({

@@ -52,3 +52,4 @@ export {
   type LitmusStatusWriterOptions,
   type LitmusVerdict,
 } from './litmus-status-writer.js';
+export { processBackedDeployment, httpStatus, prometheusValue } from './process-pods/fixtures.js';
