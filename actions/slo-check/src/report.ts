@@ -61,6 +61,7 @@ function chartFor(slo: SloResult): string | undefined {
     series,
     {
       y: data.unit === 'percent' ? '%' : data.unit === 'seconds' ? 'seconds' : 'value',
+      yRange: data.yRange,
     },
   );
 }

@@ -81,7 +81,7 @@ export function xyChart(
   title: string,
   xLabels: readonly string[],
   series: readonly XySeries[],
-  axes: { y?: string; x?: string } = {},
+  axes: { y?: string; x?: string; yRange?: { readonly min: number; readonly max: number } } = {},
 ): string {
   const quoted = (label: string) => `"${mermaidLabel(label)}"`;
   const lines = [
@@ -91,8 +91,9 @@ export function xyChart(
   ];
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   if (all.length > 0) {
-    const min = Math.min(0, ...all);
-    const max = Math.max(...all);
+    // A caller that knows its scale (an SLO near 100 %) gives the range; otherwise 0 to the largest value.
+    const min = axes.yRange?.min ?? Math.min(0, ...all);
+    const max = axes.yRange?.max ?? Math.max(...all);
     lines.push(
       `  y-axis ${axes.y ? `${quoted(axes.y)} ` : ''}${mermaidNumber(min)} --> ${mermaidNumber(max === min ? min + 1 : max)}`,
     );

@@ -30,4 +30,15 @@ describe('chart data', () => {
     expect(chart.x).toEqual([100, 200, 300, 400, 500, 600]);
     expect(chart.y[0]).toBe(99.5);
   });
+  it('scales the y axis to the objective, so 99.9 % and 100 % are apart', () => {
+    const near = {
+      ...result,
+      objective: { description: 'good/total >= 99.9%', unit: 'ratio', target: 0.999 },
+      series: result.series.map((p) => ({ ...p, value: p.value === null ? null : 1 })),
+    } as unknown as SloResult;
+    const { yRange } = chartData(near, 6);
+    expect(yRange.max).toBe(100);
+    expect(yRange.min).toBeGreaterThan(99.8);
+    expect(yRange.min).toBeLessThan(99.9);
+  });
 });
