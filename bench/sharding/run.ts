@@ -55,8 +55,14 @@ function planKeys(plan: Plan): string[][] {
   return plan.shards.map((s) => shardTestKeys(plan, s.index));
 }
 
-function ours(keys: readonly string[], store: TimingStore, m: number, level: Dataset['level']): Plan {
-  return planShards({ tests: keys, shards: m, timings: store, runnerFiltersTests: level === 'test' });
+function ours(
+  keys: readonly string[],
+  store: TimingStore,
+  m: number,
+  level: Dataset['level'],
+  guessesFirst = true,
+): Plan {
+  return planShards({ tests: keys, shards: m, timings: store, runnerFiltersTests: level === 'test', guessesFirst });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -139,6 +145,7 @@ if (want('b')) {
   console.log('');
   const columns = [
     'ours',
+    'ours, guesses not first',
     'ours, changed tests known',
     'ours, no smoothing',
     'plain LPT',
@@ -177,6 +184,7 @@ if (want('b')) {
         }
         const results = [
           oursRatio * lb,
+          makespan(planKeys(ours(keys, smoothed[k]!, m, ds.level, false)), next),
           makespan(planKeys(ours(keys, { entries: knownEntries }, m, ds.level)), next),
           makespan(planKeys(ours(keys, latestOnly[k]!, m, ds.level)), next),
           makespan(plainLpt(keys, prev, m), next),

@@ -84,6 +84,20 @@ describe('planShards', () => {
     expect(pieces.map((p) => p.seconds)).toEqual([60, 60]); // 40 s of tests + 20 s of set-up each
   });
 
+  it('files nothing is known about are shared out first, not dropped onto the fullest shards last', () => {
+    // Timed files of 40, 10, 10 and 10 s, and four renamed files guessed at the suite median, 10 s (really 30 s,
+    // say). Plain LPT puts the guesses last onto the least-loaded shards, two of them onto one.
+    const timed = ['a/t1.rb', 'a/t2.rb', 'a/t3.rb', 'a/t4.rb'];
+    const renamed = ['z/n1.rb', 'z/n2.rb', 'z/n3.rb', 'z/n4.rb'];
+    const timings = storeFromFlatMap(new Map(timed.map((f, i) => [f, i === 0 ? 40 : 10])));
+    const shardsOfRenamed = (guessesFirst: boolean) =>
+      planShards({ tests: [...timed, ...renamed], shards: 4, timings, guessesFirst }).shards.map(
+        (s) => s.items.filter((i) => renamed.includes(i.file)).length,
+      );
+    expect(shardsOfRenamed(true)).toEqual([1, 1, 1, 1]);
+    expect(shardsOfRenamed(false)).toEqual([0, 2, 1, 1]);
+  });
+
   it('shardTestKeys lists what a shard runs', () => {
     const plan = planShards({ tests: ['a.py::x', 'a.py::y', 'b.py'], shards: 1, runnerFiltersTests: true });
     expect(shardTestKeys(plan, 1)).toEqual(['a.py::x', 'a.py::y', 'b.py']);

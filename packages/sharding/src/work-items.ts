@@ -17,6 +17,11 @@ export interface WorkItem {
   readonly us: number;
   /** True when any part of the item was estimated rather than timed. */
   readonly estimated: boolean;
+  /**
+   * True when the item's estimate is a guess: nothing about it or its file is known (the directory's or suite's
+   * median, or the default), as opposed to an estimate from its own file's tests or its moved original.
+   */
+  readonly guessed?: boolean;
   /** Canonical id of the item's first test: the deterministic tie-break. */
   readonly first: TestId;
 }
@@ -26,9 +31,14 @@ export function testItems(tests: readonly TestId[], estimates: readonly Estimate
   return tests.map((id, i) => {
     const e = estimates[i]!;
     return id.name === undefined
-      ? { file: id.file, us: e.us, estimated: e.source !== 'timing', first: id }
-      : { file: id.file, tests: [id.name], us: e.us, estimated: e.source !== 'timing', first: id };
+      ? { file: id.file, us: e.us, estimated: e.source !== 'timing', guessed: isGuess(e), first: id }
+      : { file: id.file, tests: [id.name], us: e.us, estimated: e.source !== 'timing', guessed: isGuess(e), first: id };
   });
+}
+
+/** Estimates that know nothing of the item itself or its file. */
+export function isGuess(e: Estimate): boolean {
+  return e.source === 'directory' || e.source === 'suite' || e.source === 'default';
 }
 
 export interface FileGroup {
@@ -38,6 +48,7 @@ export interface FileGroup {
   /** Whole-file estimate (a stored file time when there is one, else the sum of its tests). */
   readonly us: number;
   readonly estimated: boolean;
+  readonly guessed: boolean;
   /** Whether the file may be split into pieces (its tests are individually addressable). */
   readonly splittable: boolean;
 }
@@ -64,6 +75,7 @@ export function fileGroups(
     let whole: Estimate | undefined;
     let sum = 0;
     let estimated = false;
+    let allGuessed = true;
     for (; j < tests.length && tests[j]!.file === file; j++) {
       const id = tests[j]!;
       const e = estimates[j]!;
@@ -72,18 +84,31 @@ export function fileGroups(
         named.push({ id, us: e.us, estimated: e.source !== 'timing' });
         sum += e.us;
         estimated ||= e.source !== 'timing';
+        allGuessed &&= isGuess(e);
       }
     }
     const stored = fileMs(file);
+    let guessed = false;
     let us: number;
     if (whole) {
       us = whole.us;
       estimated = whole.source !== 'timing';
+      guessed = isGuess(whole);
     } else if (stored !== undefined) {
       us = stored;
       estimated = false;
-    } else us = sum + perFileUs(file);
-    groups.push({ file, tests: named, us, estimated, splittable: runnerFiltersTests && !whole && named.length > 1 });
+    } else {
+      us = sum + perFileUs(file);
+      guessed = named.length > 0 && allGuessed;
+    }
+    groups.push({
+      file,
+      tests: named,
+      us,
+      estimated,
+      guessed,
+      splittable: runnerFiltersTests && !whole && named.length > 1,
+    });
     i = j;
   }
   return groups;
@@ -98,7 +123,7 @@ export function fileItems(groups: readonly FileGroup[], thresholdUs: number): Wo
   const items: WorkItem[] = [];
   for (const g of groups) {
     if (!g.splittable || g.us <= thresholdUs || thresholdUs <= 0) {
-      items.push({ file: g.file, us: g.us, estimated: g.estimated, first: { file: g.file } });
+      items.push({ file: g.file, us: g.us, estimated: g.estimated, guessed: g.guessed, first: { file: g.file } });
       continue;
     }
     const testsSum = g.tests.reduce((s, t) => s + t.us, 0);
@@ -121,6 +146,7 @@ export function fileItems(groups: readonly FileGroup[], thresholdUs: number): Wo
         tests: bucket.map((t) => t.id.name!),
         us: bucket.reduce((s, t) => s + t.us, 0) + setupUs,
         estimated: bucket.some((t) => t.estimated),
+        guessed: g.guessed,
         first: bucket[0]!.id,
       });
     }
