@@ -176,9 +176,12 @@ export function commandRunSample(
 ): CommandRunSample | undefined {
   const fileKeys = [...new Set(items.map((i) => i.file))];
   if (fileKeys.length === 0) return undefined;
+  const clean = withoutCommandCase(report);
   let testSeconds = 0;
-  for (const seconds of junitDurations(withoutCommandCase(report), silentLogger).files.values()) testSeconds += seconds;
-  return { wallSeconds: durationMs / 1000, files: fileKeys.length, testSeconds, fileKeys };
+  for (const seconds of junitDurations(clean, silentLogger).files.values()) testSeconds += seconds;
+  let tests = 0;
+  for (const suite of clean.suites) tests += suite.cases.length;
+  return { wallSeconds: durationMs / 1000, files: fileKeys.length, testSeconds, tests, fileKeys };
 }
 
 export function failingCases(report: JUnitReport): { suite: JUnitSuite; testCase: JUnitCase }[] {

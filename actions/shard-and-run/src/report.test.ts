@@ -129,7 +129,14 @@ describe('buildReport', () => {
 
   it('says what the predictions came from, how far off they were, and what was learned from this run', () => {
     const { plan, outcome } = outcomeWith([caseOf('t', 'passed')]);
-    const model = { perRunSeconds: 1, perFileSeconds: 0.5, testTimeScale: 0.25, samples: 3, medianError: 0.04 };
+    const model = {
+      perRunSeconds: 1,
+      perFileSeconds: 0.5,
+      perTestSeconds: 0,
+      testTimeScale: 0.25,
+      samples: 3,
+      medianError: 0.04,
+    };
     const text = calibrationText({
       outcome,
       plan,

@@ -41,6 +41,22 @@ describe('fitCostModel', () => {
     expect(describeCostModel(m)).toMatch(/0\.50 s per file, 2\.00 s per command run, JUnit times × 0\.25/);
   });
 
+  it('recovers a per-test cost (runner work around each test that JUnit leaves out) when samples count tests', () => {
+    // wall = 1 + 0.2 × files + 0.002 × tests + 1 × JUnit seconds
+    const truth = (f: number, n: number, t: number) => ({ ...sample(f, t, 1 + 0.2 * f + 0.002 * n + t), tests: n });
+    const m = fitCostModel([
+      truth(3, 50000, 30),
+      truth(8, 600, 0.4),
+      truth(5, 7000, 2.5),
+      truth(2, 300, 1),
+      truth(6, 20000, 9),
+      truth(4, 1200, 0.2),
+    ]);
+    expect(m.perTestSeconds).toBeCloseTo(0.002, 6);
+    expect(m.perFileSeconds).toBeCloseTo(0.2, 4);
+    expect(describeCostModel(m)).toContain('2.00 ms per test');
+  });
+
   it('never a negative coefficient, and never a scale fitted to noise', () => {
     const m = fitCostModel([sample(10, 0.01, 30), sample(12, 0.011, 31), sample(2, 0.002, 9)]);
     expect(m.perRunSeconds).toBeGreaterThanOrEqual(0);

@@ -8,7 +8,10 @@
  * 7.0 s against 3.1 s). So every command run of every shard is kept as a sample — its wall time, how many files it
  * ran, and the JUnit seconds of those files — and the planner uses
  *
- *     cost of a run  =  perRun  +  perFile × files  +  scale × JUnit seconds
+ *     cost of a run  =  perRun  +  perFile × files  +  perTest × tests  +  scale × JUnit seconds
+ *
+ * (the per-test cost is the runner's own work around each test — collection, hooks, reporting — which pytest's JUnit
+ * leaves out: a file of 51,523 parametrised tests reported 36 s and ran 110 s on a loaded machine)
  *
  * fitted by least squares with every coefficient ≥ 0 (each subset of the three solved exactly, the best by BIC, so
  * three samples never fit three parameters; ties go to the per-file cost, see PARAMS). Until samples exist, and as a candidate model always, the unexplained
@@ -27,6 +30,8 @@ export interface CommandRunSample {
   readonly files: number;
   /** Sum of the JUnit file-level seconds of those files (the values the store holds). */
   readonly testSeconds: number;
+  /** Test cases the run reported; absent in samples that did not count them (then no per-test cost is fitted). */
+  readonly tests?: number;
   /**
    * The files themselves (canonical keys), for per-file calibration. Travels in partials only: the store keeps
    * counts, and what was learned per file is kept as each file's correction.
@@ -39,6 +44,8 @@ export interface CostModel {
   readonly perRunSeconds: number;
   /** Cost of each file beyond its JUnit time (import, transform, collection, worker start), seconds. */
   readonly perFileSeconds: number;
+  /** Cost of each test case beyond its JUnit time, seconds. */
+  readonly perTestSeconds: number;
   /** Wall seconds per JUnit second (below 1 when the runner runs files in parallel). */
   readonly testTimeScale: number;
   /** Samples the model was fitted on (0 = the identity model: JUnit times as they are). */
@@ -48,7 +55,13 @@ export interface CostModel {
 }
 
 /** JUnit times as they are: what plans used before any run was measured. */
-export const IDENTITY_COST_MODEL: CostModel = { perRunSeconds: 0, perFileSeconds: 0, testTimeScale: 1, samples: 0 };
+export const IDENTITY_COST_MODEL: CostModel = {
+  perRunSeconds: 0,
+  perFileSeconds: 0,
+  perTestSeconds: 0,
+  testTimeScale: 1,
+  samples: 0,
+};
 
 /** Samples kept in the store (newest last): enough for a stable fit, few enough to follow a changing suite. */
 export const MAX_COST_SAMPLES = 48;
@@ -59,17 +72,23 @@ export const MAX_COST_SAMPLES = 48;
  */
 const MAX_SCALE = 1.5;
 
-type Param = 'perRun' | 'perFile' | 'scale';
+type Param = 'perRun' | 'perFile' | 'scale' | 'perTest';
 /**
  * Candidate order, which decides ties: when every run had the same number of files (the first, count-based plan
  * gives every shard about as many), a per-run and a per-file cost explain the data equally well, and the per-file
  * one is kept. It is the safe reading (it spreads files; a per-run cost changes no balance), and the next plan's
  * shards, with different file counts, tell the two apart.
  */
-const PARAMS: readonly Param[] = ['perFile', 'perRun', 'scale'];
+const PARAMS: readonly Param[] = ['perFile', 'perRun', 'scale', 'perTest'];
 
 function feature(sample: CommandRunSample, p: Param): number {
-  return p === 'perRun' ? 1 : p === 'perFile' ? sample.files : sample.testSeconds;
+  return p === 'perRun'
+    ? 1
+    : p === 'perFile'
+      ? sample.files
+      : p === 'perTest'
+        ? (sample.tests ?? 0)
+        : sample.testSeconds;
 }
 
 /** Solves the normal equations of `params` by Gaussian elimination; undefined when singular. */
@@ -99,7 +118,12 @@ function leastSquares(samples: readonly CommandRunSample[], params: readonly Par
 }
 
 export function predictRunSeconds(model: CostModel, sample: Omit<CommandRunSample, 'wallSeconds'>): number {
-  return model.perRunSeconds + model.perFileSeconds * sample.files + model.testTimeScale * sample.testSeconds;
+  return (
+    model.perRunSeconds +
+    model.perFileSeconds * sample.files +
+    model.perTestSeconds * (sample.tests ?? 0) +
+    model.testTimeScale * sample.testSeconds
+  );
 }
 
 function sse(model: CostModel, samples: readonly CommandRunSample[]): number {
@@ -124,7 +148,13 @@ function residualModel(samples: readonly CommandRunSample[]): CostModel {
     residual += Math.max(0, s.wallSeconds - s.testSeconds);
     files += s.files;
   }
-  return { perRunSeconds: 0, perFileSeconds: files > 0 ? residual / files : 0, testTimeScale: 1, samples: 0 };
+  return {
+    perRunSeconds: 0,
+    perFileSeconds: files > 0 ? residual / files : 0,
+    perTestSeconds: 0,
+    testTimeScale: 1,
+    samples: 0,
+  };
 }
 
 /** Fits the cost model to command-run samples (see the module comment). No samples: the identity model. */
@@ -143,9 +173,10 @@ export function fitCostModel(samples: readonly CommandRunSample[]): CostModel {
 
   let best = residualModel(usable);
   let bestScore = score(best, 1);
+  const counted = usable.every((s) => s.tests !== undefined);
   for (let mask = 1; mask < 1 << PARAMS.length; mask++) {
     const params = PARAMS.filter((_, i) => mask & (1 << i));
-    if (n < params.length + 1) continue;
+    if (n < params.length + 1 || (!counted && params.includes('perTest'))) continue;
     const solution = leastSquares(usable, params);
     if (!solution || solution.some((v) => !Number.isFinite(v) || v < 0)) continue;
     const value = (p: Param): number => {
@@ -155,6 +186,7 @@ export function fitCostModel(samples: readonly CommandRunSample[]): CostModel {
     const candidate: CostModel = {
       perRunSeconds: value('perRun'),
       perFileSeconds: value('perFile'),
+      perTestSeconds: value('perTest'),
       testTimeScale: value('scale'),
       samples: 0,
     };
@@ -219,6 +251,7 @@ export function describeCostModel(model: CostModel): string {
   if (model.samples === 0) return 'no measured runs yet: JUnit times as they are';
   const parts = [
     `${fmt(model.perFileSeconds)} per file`,
+    ...(model.perTestSeconds > 0 ? [`${(model.perTestSeconds * 1000).toFixed(2)} ms per test`] : []),
     `${fmt(model.perRunSeconds)} per command run`,
     `JUnit times × ${model.testTimeScale.toFixed(2)}`,
   ];

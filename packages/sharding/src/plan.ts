@@ -18,7 +18,7 @@ import {
 } from './shard-count.js';
 import { MAX_MATRIX_JOBS } from './shard-spec.js';
 import { canonicalize, testKey, type TestId } from './test-id.js';
-import { emptyTimingStore, type TimingStore } from './timing-store.js';
+import { emptyTimingStore, testCountsByFile, type TimingStore } from './timing-store.js';
 import {
   fileGroups,
   fileItems,
@@ -95,6 +95,7 @@ export interface Plan {
   readonly costModel?: {
     readonly perRunSeconds: number;
     readonly perFileSeconds: number;
+    readonly perTestSeconds: number;
     readonly testTimeScale: number;
     readonly samples: number;
   };
@@ -132,9 +133,23 @@ export function planShards(options: PlanOptions): Plan {
   const { ids: tests, keys } = canonicalize(options.tests);
   const model = options.costModel ?? fitCostModel(store.runs ?? []);
   const corrections = store.fileCorrections ?? new Map<string, number>();
-  // What a file costs beyond its (scaled) JUnit time: the model's per-file cost plus what calibration learned.
+  // Tests per file for the per-test cost: as discovered when discovery names them, else as last run.
+  const perTestUs = toMicros(model.perTestSeconds);
+  const testsOf = perTestUs > 0 ? testCountsByFile(store.entries) : new Map<string, number>();
+  if (perTestUs > 0) {
+    const named = new Map<string, number>();
+    for (const t of tests) if (t.name !== undefined) named.set(t.file, (named.get(t.file) ?? 0) + 1);
+    for (const [file, n] of named) testsOf.set(file, n);
+  }
+  // What a file costs beyond its (scaled) JUnit time: the model's per-file and per-test costs plus what calibration
+  // learned about the file.
   const fileExtraUs = (file: string): number =>
-    Math.max(0, toMicros(model.perFileSeconds) + Math.round((corrections.get(file) ?? 0) * 1e6));
+    Math.max(
+      0,
+      toMicros(model.perFileSeconds) +
+        perTestUs * (testsOf.get(file) ?? 0) +
+        Math.round((corrections.get(file) ?? 0) * 1e6),
+    );
   const estimates = applyCostModel(
     tests,
     estimateTestsByKey(tests, keys, store, options),
@@ -232,7 +247,8 @@ function applyCostModel(
   granularity: Granularity,
   fileExtraUs: (file: string) => number,
 ): Estimate[] {
-  if (model.samples === 0 && model.perFileSeconds === 0 && model.testTimeScale === 1) return [...estimates];
+  if (model.samples === 0 && model.perFileSeconds === 0 && model.perTestSeconds === 0 && model.testTimeScale === 1)
+    return [...estimates];
   const named = new Map<string, number>();
   for (const t of tests) if (t.name !== undefined) named.set(t.file, (named.get(t.file) ?? 0) + 1);
   return estimates.map((e, i) => {
@@ -307,6 +323,7 @@ function buildPlan(
           costModel: {
             perRunSeconds: model.perRunSeconds,
             perFileSeconds: model.perFileSeconds,
+            perTestSeconds: model.perTestSeconds,
             testTimeScale: model.testTimeScale,
             samples: model.samples,
           },

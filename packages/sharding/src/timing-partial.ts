@@ -58,6 +58,7 @@ export function serializeTimingPartial(partial: TimingPartial): string {
             roundSeconds(r.wallSeconds),
             r.files,
             roundSeconds(r.testSeconds),
+            ...(r.tests === undefined ? [] : [r.tests]),
             ...(r.fileKeys ? [r.fileKeys] : []),
           ]),
         }

@@ -164,11 +164,18 @@ export function parseRunSamples(value: unknown, limits: TimingLimits, issues: Ti
   }
   const out: CommandRunSample[] = [];
   for (const raw of (value as unknown[]).slice(-MAX_COST_SAMPLES)) {
-    if (!Array.isArray(raw) || raw.length < 3 || raw.length > 4) {
+    if (!Array.isArray(raw) || raw.length < 3 || raw.length > 5) {
       issues.add('shape', 'runs');
       continue;
     }
-    const [w, f, t, extra] = raw as unknown[];
+    const [w, f, t, ...rest] = raw as unknown[];
+    // Then optionally the test count, then (partials only) the file list.
+    const count = typeof rest[0] === 'number' ? rest.shift() : undefined;
+    const extra = rest[0];
+    if (rest.length > 1 || (count !== undefined && !(Number.isSafeInteger(count) && (count as number) >= 0))) {
+      issues.add('shape', 'runs');
+      continue;
+    }
     const wallSeconds = checkSeconds(w, 'runs', limits, issues);
     const testSeconds = checkSeconds(t, 'runs', limits, issues);
     if (wallSeconds === undefined || testSeconds === undefined) continue;
@@ -178,7 +185,13 @@ export function parseRunSamples(value: unknown, limits: TimingLimits, issues: Ti
     }
     const keys = fileKeysOf(extra, f, limits, issues);
     if (keys === null) continue;
-    out.push({ wallSeconds, files: f, testSeconds, ...(keys ? { fileKeys: keys } : {}) });
+    out.push({
+      wallSeconds,
+      files: f,
+      testSeconds,
+      ...(count === undefined ? {} : { tests: count as number }),
+      ...(keys ? { fileKeys: keys } : {}),
+    });
   }
   return out;
 }
@@ -205,7 +218,12 @@ function fileKeysOf(
 
 /** Samples as stored: seconds rounded to microseconds, without their file lists. */
 export function serializeRunSamples(runs: readonly CommandRunSample[]): string {
-  return runs.map((r) => `[${roundSeconds(r.wallSeconds)}, ${r.files}, ${roundSeconds(r.testSeconds)}]`).join(', ');
+  return runs
+    .map(
+      (r) =>
+        `[${roundSeconds(r.wallSeconds)}, ${r.files}, ${roundSeconds(r.testSeconds)}${r.tests === undefined ? '' : `, ${r.tests}`}]`,
+    )
+    .join(', ');
 }
 
 /** An entry is `[seconds, samples, missedRuns]`; a bare number is accepted as one sample. */
@@ -339,6 +357,7 @@ export function updateTimingStore(
     wallSeconds: roundSeconds(r.wallSeconds),
     files: r.files,
     testSeconds: roundSeconds(r.testSeconds),
+    ...(r.tests === undefined ? {} : { tests: r.tests }),
   }));
   // Corrections follow their files: pruned with them.
   const corrections = new Map<string, number>();
@@ -348,8 +367,20 @@ export function updateTimingStore(
   // Per-file calibration against the model fitted with this run's samples included.
   const model = fitCostModel(runs);
   const scale = model.testTimeScale;
-  const fileSeconds = (file: string): number => scale * (entries.get(file)?.seconds ?? 0) + model.perFileSeconds;
+  const testsOf = testCountsByFile(entries);
+  const fileSeconds = (file: string): number =>
+    scale * (entries.get(file)?.seconds ?? 0) + model.perFileSeconds + model.perTestSeconds * (testsOf.get(file) ?? 0);
   return withExtras(entries, shardOverhead, runs, calibrateFiles(corrections, options.runs, model, fileSeconds));
+}
+
+/** Test-level entries per file: how many tests each file had when last run. */
+export function testCountsByFile(entries: ReadonlyMap<string, TimingEntry>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const key of entries.keys()) {
+    const at = key.indexOf('::');
+    if (at > 0) counts.set(key.slice(0, at), (counts.get(key.slice(0, at)) ?? 0) + 1);
+  }
+  return counts;
 }
 
 /**
