@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { InputError, InputReader, quote } from '@gauntlet/action-kit';
+import { classifyKubeconfigInput, type KubeconfigInput } from '@gauntlet/kube';
 import { MAX_MATRIX_JOBS, parseShardCount, parseShardSpec, type ShardSpec } from '@gauntlet/sharding';
 import { parseCommandTemplate, RUNNER_NAMES, type RunnerName, type TemplateWord } from '@gauntlet/test-runners';
 import { CommandEnv, Inputs, MODES, type Mode } from './constants.js';
@@ -70,8 +71,8 @@ export interface ExecutionInputs {
   readonly timeoutMs?: number;
 }
 
-/** A kubeconfig as a file path, or its content (YAML, or base64 of it; a secret). */
-export type KubeconfigInput = { readonly path: string } | { readonly data: string };
+/** A kubeconfig as a file path, or its content (YAML, or base64 of it; a secret): @gauntlet/kube's one reader. */
+export type { KubeconfigInput } from '@gauntlet/kube';
 
 export interface KubernetesInputs {
   readonly namespace: string;
@@ -423,17 +424,7 @@ function tolerationsInput(reader: InputReader): Toleration[] {
  */
 export function parseKubeconfigInput(reader: InputReader, workspace: string): KubeconfigInput | undefined {
   const value = reader.raw(Inputs.kubeconfig);
-  if (value === undefined) return undefined;
-  if (value.includes('\n') || /^(apiVersion|kind|clusters|current-context)\s*:/.test(value)) return { data: value };
-  if (value.length > 200 && /^[A-Za-z0-9+/=\s]+$/.test(value)) {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    if (!/(^|\n)\s*(apiVersion|clusters)\s*:/.test(decoded)) {
-      throw new InputError(Inputs.kubeconfig, 'looks like base64 but does not decode to a kubeconfig');
-    }
-    return { data: decoded };
-  }
-  if (value.length > 4096) throw new InputError(Inputs.kubeconfig, 'is neither a kubeconfig nor a path');
-  return { path: absolute(workspace, value) };
+  return value === undefined ? undefined : classifyKubeconfigInput(value, workspace, Inputs.kubeconfig);
 }
 
 function kubernetesInputs(reader: InputReader, workspace: string): KubernetesInputs {

@@ -6,9 +6,10 @@
  * costs a step nothing until it really loads a kubeconfig: input errors, and paths that never talk to a cluster,
  * stay fast. Keep every other import of it in this package type-only.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { loadYaml, UserError } from '@gauntlet/action-kit';
+import { InputError, loadYaml, UserError } from '@gauntlet/action-kit';
 
 export interface LoadedKubeConfig {
   kubeConfig: KubeConfig;
@@ -126,6 +127,36 @@ export function maskInlineKubeConfig(
   return text;
 }
 
+/** A kubeconfig input: a file path, or its content (YAML, or base64 of it; a secret). */
+export type KubeconfigInput = { readonly path: string } | { readonly data: string };
+
+/**
+ * The one reader of a `kubeconfig` input: content when it has several lines or starts like a kubeconfig, base64
+ * content when it is a long base64 string, else a path (relative to the workspace). Never parses the content.
+ */
+export function classifyKubeconfigInput(value: string, workspace: string, inputName = 'kubeconfig'): KubeconfigInput {
+  if (value.includes('\n') || /^(apiVersion|kind|clusters|current-context)\s*:/.test(value)) return { data: value };
+  if (value.length > 200 && /^[A-Za-z0-9+/=\s]+$/.test(value)) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    if (!/(^|\n)\s*(apiVersion|clusters)\s*:/.test(decoded))
+      throw new InputError(inputName, 'looks like base64 but does not decode to a kubeconfig');
+    return { data: decoded };
+  }
+  if (value.length > 4096) throw new InputError(inputName, 'is neither a kubeconfig nor a path');
+  return { path: path.resolve(workspace, value.trim()) };
+}
+
+/** Why the default kubeconfig (KUBECONFIG, in-cluster, ~/.kube/config) could not be loaded, naming what was tried. */
+function defaultKubeconfigProblem(): string {
+  const env = process.env.KUBECONFIG;
+  if (!env) return 'no kubeconfig: pass the kubeconfig input, or set KUBECONFIG';
+  const files = env.split(path.delimiter).filter(Boolean);
+  const missing = files.filter((file) => !existsSync(file));
+  if (missing.length > 0)
+    return `KUBECONFIG is set, but ${missing.map((f) => JSON.stringify(f.slice(0, 300))).join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist`;
+  return `KUBECONFIG is set (${files.map((f) => JSON.stringify(f.slice(0, 300))).join(', ')}), but it is not a valid kubeconfig`;
+}
+
 export async function loadKubeConfig(options: LoadKubeConfigOptions): Promise<LoadedKubeConfig> {
   // The inline value's secrets are registered before the client library loads, as before anything else. The
   // bounded parse also vouches for the text client-node then parses again.
@@ -139,9 +170,9 @@ export async function loadKubeConfig(options: LoadKubeConfigOptions): Promise<Lo
       fileText = readFileSync(options.path, 'utf8');
     } catch (error) {
       if (error instanceof UserError) throw error;
-      throw new UserError('the kubeconfig file could not be read');
+      throw new UserError(`the kubeconfig file ${JSON.stringify(options.path.slice(0, 300))} could not be read`);
     }
-    parseAndMask(fileText, 'the kubeconfig file', options.registerSecret);
+    parseAndMask(fileText, `the kubeconfig file ${JSON.stringify(options.path.slice(0, 300))}`, options.registerSecret);
   }
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
@@ -158,14 +189,14 @@ export async function loadKubeConfig(options: LoadKubeConfigOptions): Promise<Lo
     try {
       kc.loadFromFile(options.path);
     } catch {
-      throw new UserError('the kubeconfig file could not be read or parsed');
+      throw new UserError(`the kubeconfig file ${JSON.stringify(options.path.slice(0, 300))} could not be parsed`);
     }
     source = 'file';
   } else {
     try {
       kc.loadFromDefault();
     } catch {
-      throw new UserError('no kubeconfig: pass the kubeconfig input, or set KUBECONFIG');
+      throw new UserError(defaultKubeconfigProblem());
     }
     source = 'default';
   }
@@ -175,7 +206,15 @@ export async function loadKubeConfig(options: LoadKubeConfigOptions): Promise<Lo
       throw new UserError(`the kubeconfig has no context named ${JSON.stringify(options.context.slice(0, 100))}`);
     kc.setCurrentContext(options.context);
   }
-  if (!kc.getCurrentCluster()) throw new UserError('the kubeconfig has no current context with a cluster');
+  if (!kc.getCurrentCluster())
+    throw new UserError(
+      source === 'default' && process.env.KUBECONFIG
+        ? `${defaultKubeconfigProblem()} (it has no current context with a cluster)`
+        : `the kubeconfig ${source === 'file' ? `file ${JSON.stringify((options.path ?? '').slice(0, 300))}` : source === 'input' ? 'input' : ''} has no current context with a cluster`.replace(
+            '  ',
+            ' ',
+          ),
+    );
   return { kubeConfig: kc, source, contextName: kc.getCurrentContext() };
 }
 

@@ -1,0 +1,59 @@
+/**
+ * The kubeconfig as users give it (issue 11, provision 6), through the bundle against the real API server: a path
+ * in the kubeconfig input is read as a file (as shard-and-run does), not parsed as YAML; KUBECONFIG pointing at a
+ * missing file says so, naming it, instead of "set KUBECONFIG".
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getTestbed } from '@gauntlet/testbed';
+import { ensureBuilt, pullRequestEvent, randomRepositoryId, runBundle } from './harness.js';
+
+const tb = getTestbed();
+const repositoryId = randomRepositoryId();
+const dir = mkdtempSync(path.join(os.tmpdir(), 'provision-kubeconfig-'));
+
+beforeAll(() => {
+  ensureBuilt();
+});
+
+afterAll(() => undefined);
+
+describe('the kubeconfig input', () => {
+  it('a path is read as a file: down connects and finds nothing', async () => {
+    const file = path.join(dir, 'config');
+    writeFileSync(file, tb.kubeConfig().exportConfig());
+    const run = await runBundle({
+      inputs: { mode: 'down', kubeconfig: file, 'delete-timeout': '0' },
+      event: pullRequestEvent(repositoryId, 1),
+    });
+    const log = run.main.log.join('\n');
+    expect(run.main.exitCode, log).toBe(0);
+    expect(log).toMatch(/does not exist; nothing to tear down/);
+  });
+
+  it('KUBECONFIG naming a missing file says which file, not "set KUBECONFIG"', async () => {
+    const missing = path.join(dir, 'nope', 'config');
+    const run = await runBundle({
+      inputs: { mode: 'down', 'delete-timeout': '0' },
+      event: pullRequestEvent(repositoryId, 2),
+      env: { KUBECONFIG: missing },
+    });
+    const log = run.main.log.join('\n');
+    expect(run.main.exitCode).not.toBe(0);
+    expect(log).toContain(`KUBECONFIG is set, but ${JSON.stringify(missing)} does not exist`);
+    expect(log).not.toMatch(/or set KUBECONFIG/);
+  });
+
+  it('a path to a file that is not a kubeconfig names the file', async () => {
+    const garbage = path.join(dir, 'garbage');
+    writeFileSync(garbage, 'just: [text\n');
+    const run = await runBundle({
+      inputs: { mode: 'down', kubeconfig: garbage, 'delete-timeout': '0' },
+      event: pullRequestEvent(repositoryId, 3),
+    });
+    expect(run.main.exitCode).not.toBe(0);
+    expect(run.main.log.join('\n')).toContain(JSON.stringify(garbage));
+  });
+});
