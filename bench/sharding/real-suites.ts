@@ -104,7 +104,13 @@ async function round(suite: Suite, env: Record<string, string>, n: number, timin
     predictedMakespanSeconds: number;
     lowerBoundSeconds: number;
     tests: { timed: number };
-    costModel?: { perRunSeconds: number; perFileSeconds: number; testTimeScale: number; samples: number };
+    costModel?: {
+      perRunSeconds: number;
+      perFileSeconds: number;
+      perTestSeconds?: number;
+      testTimeScale: number;
+      samples: number;
+    };
   };
   for (let i = 1; i <= suite.shards; i++) {
     const started = Date.now();
@@ -137,7 +143,7 @@ async function round(suite: Suite, env: Record<string, string>, n: number, timin
     actual: Math.max(...perShard),
     perShard,
     costModel: model
-      ? `${model.perFileSeconds.toFixed(2)} s/file + ${model.perRunSeconds.toFixed(2)} s/run + ${model.testTimeScale.toFixed(2)}×JUnit (${model.samples} runs)`
+      ? `${model.perFileSeconds.toFixed(2)} s/file + ${((model.perTestSeconds ?? 0) * 1000).toFixed(2)} ms/test + ${model.perRunSeconds.toFixed(2)} s/run + ${model.testTimeScale.toFixed(2)}×JUnit (${model.samples} runs)`
       : '–',
     ...(merge.outputs['tests'] ? {} : {}),
   };
