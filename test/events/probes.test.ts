@@ -4,9 +4,15 @@
  * fault with a verdict that names the broken property.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
+  ContractValidator,
   DataChaosRelay,
   connectBroker,
+  parseAsyncApi,
+  runContractOperation,
+  schemaMalformations,
+  watchContract,
   runCount,
   runExpect,
   runSequence,
@@ -240,10 +246,40 @@ describe.each(BROKER_KINDS)('events on %s', (kind) => {
     await relay.revert();
   });
 
+  it('contract (AsyncAPI 3.0): the example gets a valid reply; schema-derived malformations are caught by the watcher', async () => {
+    const s = await system();
+    const text = readFileSync(
+      new URL('../../packages/events/src/contracts/fixtures/orders-3.0.yaml', import.meta.url),
+      'utf8',
+    )
+      .replaceAll('orders.in', s.channels.input)
+      .replaceAll('orders.processed', s.channels.processed);
+    const validator = new ContractValidator(parseAsyncApi(text, 'orders-3.0.yaml'));
+    const ok = await runContractOperation(ctx(), {
+      name: 'contract',
+      validator,
+      operation: 'receiveOrder',
+      correlation: { payload: '/orderId' },
+      timeoutMs: 10_000,
+    });
+    expect(ok.status, ok.reason).toBe('pass');
+    const op = validator.contract.operations[0]!;
+    const cases = schemaMalformations(op.messages[0]!.payload, op.messages[0]!.examples[0]);
+    const watcher = await watchContract(ctx(), 'input-contract', validator, [s.channels.input]);
+    for (const c of cases) await client.publish({ channel: s.channels.input, body: JSON.stringify(c.payload) });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const v = await watcher.stop();
+    expect(v.status).toBe('fail');
+    expect(v.property).toBe('schema');
+    expect(v.numbers).toMatchObject({ checked: cases.length, invalid: cases.length });
+    expect(v.details?.join('\n')).toMatch(/\/amount must be number/);
+  });
+
   it('drops are seen as loss, and the same seed drops the same messages', async () => {
     const s = await system();
     const { raw, relay } = await relayInto(s, { drop: 0.1 }, 11);
-    const v = await runCount(ctx(), { ...countSpec(raw, s.channels.processed), timeoutMs: 3_000 });
+    // Longer than the sample system's wait for a missing seq, so every message after a gap is in.
+    const v = await runCount(ctx(), { ...countSpec(raw, s.channels.processed), timeoutMs: 8_000 });
     expect(v.property).toBe('no-loss');
     expect(v.numbers?.missing).toBe(relay.counts.dropped);
     await relay.revert();

@@ -17,3 +17,7 @@ export * from './probes/watchers.js';
 export * from './chaos/faults.js';
 export * from './chaos/journal.js';
 export * from './chaos/relay.js';
+export * from './contracts/asyncapi.js';
+export * from './contracts/validate.js';
+export * from './contracts/malformations.js';
+export * from './contracts/probe.js';

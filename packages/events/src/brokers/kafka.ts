@@ -128,7 +128,18 @@ export async function connectKafka(c: KafkaConnection, now: () => number = Date.
         },
       });
       await joined;
+      // Positioned, and fetching from there: the first fetch after the seek has been answered, so the publish
+      // that follows is measured against a running fetch loop, not a cold one.
+      const fetching = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5_000);
+        const off = consumer.on(consumer.events.FETCH, () => {
+          clearTimeout(timer);
+          off();
+          resolve();
+        });
+      });
       for (const [partition, offset] of start) consumer.seek({ topic: channel, partition, offset });
+      await fetching;
       return {
         channel,
         close: async () => {

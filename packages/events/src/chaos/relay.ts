@@ -12,6 +12,9 @@ import { valueReader, type ValueLocation } from '../probes/selector.js';
 import { decide, malform, shuffle, validateMix, type DataFaultMix } from './faults.js';
 import { Journal } from './journal.js';
 
+/** Publishes outstanding at once. */
+export const RELAY_IN_FLIGHT = 64;
+
 /** How long a partial reorder window waits for more traffic before it is released. */
 export const REORDER_IDLE_MS = 250;
 
@@ -54,6 +57,7 @@ export class DataChaosRelay {
   private failures: string[] = [];
   private readonly idReader;
   private releaseTimer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void>[] = [];
 
   constructor(
     private readonly client: BrokerClient,
@@ -114,6 +118,7 @@ export class DataChaosRelay {
     const rest = this.held;
     this.held = [];
     for (const m of rest) await this.send(m, 'released');
+    await Promise.all(this.inFlight.splice(0));
     this.journal.add('reverted', `${rest.length} held message(s) released`);
   }
 
@@ -196,13 +201,21 @@ export class DataChaosRelay {
     for (const j of order) await this.send(batch[j]!, 'forwarded');
   }
 
+  /**
+   * Publishes are pipelined (issued in order, acknowledged later, at most RELAY_IN_FLIGHT outstanding): one
+   * connection keeps their order, and waiting for each acknowledgement would make the relay itself the fault.
+   */
   private async send(m: OutgoingEvent, _why: string): Promise<void> {
     const delay = this.spec.faults.delayMs ?? 0;
     if (delay > 0) {
       this.counts.delayed += 1;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
-    await this.client.publish(m);
-    this.counts.forwarded += 1;
+    const acked = this.client.publish(m).then(
+      () => void (this.counts.forwarded += 1),
+      (error: unknown) => void this.failures.push(error instanceof Error ? error.message : String(error)),
+    );
+    this.inFlight.push(acked);
+    if (this.inFlight.length >= RELAY_IN_FLIGHT) await this.inFlight.shift();
   }
 }

@@ -6,6 +6,7 @@ export interface ProbeContext {
   readonly client: BrokerClient;
   /** Correlation ids are `${runId}-${probe}-${n}`: unique per run, findable in the system's logs. */
   readonly runId: string;
+  /** The clock the client stamps `receivedAt` with (the `now` given to connectBroker); default Date.now. */
   readonly now?: () => number;
   readonly signal?: AbortSignal;
 }

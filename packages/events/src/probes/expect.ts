@@ -39,6 +39,8 @@ export async function runExpect(ctx: ProbeContext, spec: ExpectSpec): Promise<Pr
   const matching = new EvidenceRing();
   const nonMatching = new EvidenceRing();
   let firstMatchAt: number | undefined;
+  /** Latency runs from the publish (or from the taps being live, without a trigger), not from set-up. */
+  let publishedAt: number | undefined;
   const done = waitFor(spec.timeoutMs, ctx.signal);
   const taps = await openTaps(ctx, [spec.expect], (_i, e) => {
     if (reader && reader.read(e) !== correlationId)
@@ -49,6 +51,7 @@ export async function runExpect(ctx: ProbeContext, spec: ExpectSpec): Promise<Pr
     done.poke(!spec.none && matching.total >= want);
   });
   try {
+    publishedAt = now();
     if (spec.publish)
       await ctx.client.publish(renderTemplate(spec.publish, { correlationId, runId: ctx.runId, index: 1 }));
     await done.promise;
@@ -82,7 +85,7 @@ export async function runExpect(ctx: ProbeContext, spec: ExpectSpec): Promise<Pr
         };
   }
   if (matching.total >= want) {
-    const latency = firstMatchAt !== undefined ? firstMatchAt - startedAt : 0;
+    const latency = firstMatchAt !== undefined ? firstMatchAt - (publishedAt ?? startedAt) : 0;
     return {
       ...base,
       numbers: { ...base.numbers, latencyMs: latency },

@@ -65,7 +65,7 @@ function asOrder(e: ObservedEvent): Order | string {
 export const PAYMENT_LIMIT = 100;
 
 /** How long the re-sequencer waits for a missing seq before skipping it. */
-const GAP_SKIP_MS = 1_000;
+const GAP_SKIP_MS = 5_000;
 
 export interface SampleSystem {
   readonly channels: SampleChannels;
@@ -89,6 +89,13 @@ export async function startSampleSystem(
   const latency = { sum: 0, count: 0 };
   let chain = Promise.resolve();
   const gapTimers = new Map<number, NodeJS.Timeout>();
+  /** Work started without waiting (the variants that process concurrently), awaited by stop(). */
+  const pending = new Set<Promise<void>>();
+  let stopped = false;
+  const track = (work: Promise<void>): void => {
+    const p = work.catch(() => undefined).finally(() => pending.delete(p));
+    pending.add(p);
+  };
 
   const emit = (channel: string, order: Order, extra: Record<string, unknown> = {}): Promise<void> =>
     client.publish({
@@ -99,6 +106,7 @@ export async function startSampleSystem(
     } satisfies OutgoingEvent);
 
   async function process(order: Order, receivedAt: number): Promise<void> {
+    if (stopped) return;
     if (variant === 'lossy-redelivery') {
       inFlight.add(order.orderId);
       await new Promise((r) => setTimeout(r, 100));
@@ -143,7 +151,7 @@ export async function startSampleSystem(
     }
     const again = done.has(order.orderId);
     done.add(order.orderId);
-    if (variant === 'ignores-ordering' || order.seq === 0 || again) return void process(order, e.receivedAt);
+    if (variant === 'ignores-ordering' || order.seq === 0 || again) return track(process(order, e.receivedAt));
     // Re-sequence per key: hold what comes early, release in order.
     const expected = nextSeq.get(order.key) ?? 1;
     if (order.seq < expected) return;
@@ -190,7 +198,7 @@ export async function startSampleSystem(
 
   const tap: Tap = await client.tap(channels.input, (e) => {
     // lossy-redelivery needs concurrency to show its bug; the others handle one message at a time.
-    if (variant === 'lossy-redelivery') void handle(e);
+    if (variant === 'lossy-redelivery') track(handle(e));
     else chain = chain.then(() => handle(e)).catch(() => undefined);
   });
   const server: Server = createServer((_req, res) => {
@@ -217,9 +225,11 @@ export async function startSampleSystem(
     metricsUrl: `http://127.0.0.1:${port}/metrics`,
     stats,
     async stop() {
-      await tap.close();
+      stopped = true;
       for (const t of gapTimers.values()) clearTimeout(t);
+      await tap.close();
       await chain;
+      await Promise.all([...pending]);
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
