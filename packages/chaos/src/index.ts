@@ -12,3 +12,5 @@ export { nearestName } from './experiment/nearest.js';
 export * from './blast-radius.js';
 export * from './policy.js';
 export * from './faults/index.js';
+export * from './run/guard.js';
+export * from './run/run-experiment.js';
