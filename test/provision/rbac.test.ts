@@ -75,7 +75,7 @@ async function settle(group: string, resource: string, verb: string, allowed: bo
 /** Small enough that capacity admission passes on a busy shared cluster; the capacity rules are still exercised. */
 const SMALL_QUOTA = 'requests.cpu: 500m\nrequests.memory: 1Gi\nlimits.cpu: "4"\nlimits.memory: 8Gi\npods: "30"';
 
-/** Verbs only an opt-in input uses (allow-cluster-scoped: the record of cluster-scoped objects on the namespace). */
+/** Verbs only adoption and an opt-in input use (Pod Security put back; the record of cluster-scoped objects). */
 const OPT_IN = new Set(['patch core/namespaces']);
 
 interface Exercise {
@@ -221,8 +221,8 @@ describe('least-privilege RBAC', () => {
     if (sweep === 'verbs') {
       for (const resource of rule.resources) {
         for (const verb of rule.verbs) {
-          // Used only with allow-cluster-scoped: true, which the exercise does not use; cluster-scoped.test.ts is
-          // where that path runs (and fails without it).
+          // Used only on adoption and with allow-cluster-scoped: true, which the exercise does not use;
+          // adoption.test.ts and cluster-scoped.test.ts are where those paths run (and fail without it).
           if (OPT_IN.has(`${verb} ${group || 'core'}/${resource}`)) continue;
           const rules = documentedRules.flatMap((r, i) => {
             if (i !== index) return [r];

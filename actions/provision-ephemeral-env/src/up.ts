@@ -42,6 +42,7 @@ import {
   waitForNamespaceGone,
 } from '@gauntlet/kube';
 import { withInputHint } from './admission-hints.js';
+import { foreignRoleBindings, reassertPodSecurity } from './adoption.js';
 import { admit } from './capacity.js';
 import { clusterScoped, markClusterObject, recordAfterApply, recordBeforeApply } from './cluster-objects.js';
 import { GUARDRAIL_FIELD_MANAGER, Outputs, SEED_ANNOTATION, State, type Phase, Guardrail } from './constants.js';
@@ -219,9 +220,15 @@ async function ensureNamespace(
         `namespace ${namespace} exists and is not this environment's (${ownership.reason}); it is never adopted or touched`,
       );
     progress.adopted = true;
-    warnOnPodSecurity(existing, inputs.podSecurity, rt.logger.warning.bind(rt.logger));
     rt.logger.info(`adopting this pull request's existing namespace ${namespace}`);
-    return existing;
+    // Before anything of the stack is applied: its pods must meet the level asked for now.
+    const changed = await reassertPodSecurity(client, existing, inputs.podSecurity, {
+      signal: rt.signal,
+      deadline,
+      fieldManager: GUARDRAIL_FIELD_MANAGER,
+    });
+    for (const change of changed) rt.logger.warning(`Pod Security re-asserted on ${namespace}: ${change}`);
+    return changed.length > 0 ? ((await getNamespace(client, namespace, rt.signal)) ?? existing) : existing;
   }
   if (inputs.maxEnvironments > 0 || inputs.capacityCheck) {
     const verdict = await admit(
@@ -308,15 +315,6 @@ async function ensureNamespace(
   }
 }
 
-function warnOnPodSecurity(namespace: KubeObject, level: string, warn: (message: string) => void): void {
-  const current = namespace.metadata?.labels?.['pod-security.kubernetes.io/enforce'];
-  if (current !== level) {
-    warn(
-      `the existing namespace enforces Pod Security level ${current ?? 'none'}, not ${level}; the level is set only when an environment is created (the action never patches namespaces)`,
-    );
-  }
-}
-
 const WAITABLE_GROUP: Record<string, string> = {
   Deployment: 'apps',
   StatefulSet: 'apps',
@@ -392,6 +390,14 @@ async function applyEverything(
       `the guardrails changed while the stack was applied: ${changed.join('; ')}. They were re-asserted; the environment is not used`,
     );
   rt.logger.info(`guardrails verified after the stack: ${asserted.guardrails.length} unchanged`);
+  // Access to the environment that nobody declared: reported (a planted binding in an adopted namespace).
+  try {
+    for (const binding of await foreignRoleBindings(client, namespace, plan, rt.signal))
+      rt.logger.warning(`${binding}: not declared by the stack nor created by this action; it was left in place`);
+  } catch (error) {
+    if (isAbortError(error)) throw error;
+    rt.logger.warning(`role bindings could not be listed (${formatKubeError(error)}); foreign access is not checked`);
+  }
   const toTarget = (a: AppliedObject): WaitTarget => ({
     kind: a.planned.type.kind as WaitTarget['kind'],
     name: a.planned.name,

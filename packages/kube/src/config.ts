@@ -131,11 +131,13 @@ export function maskInlineKubeConfig(
 export type KubeconfigInput = { readonly path: string } | { readonly data: string };
 
 /**
- * The one reader of a `kubeconfig` input: content when it has several lines or starts like a kubeconfig, base64
+ * The one reader of a `kubeconfig` input: content when it has several lines, is JSON or starts like a kubeconfig, base64
  * content when it is a long base64 string, else a path (relative to the workspace). Never parses the content.
  */
 export function classifyKubeconfigInput(value: string, workspace: string, inputName = 'kubeconfig'): KubeconfigInput {
-  if (value.includes('\n') || /^(apiVersion|kind|clusters|current-context)\s*:/.test(value)) return { data: value };
+  // JSON on one line (what client-node's exportConfig writes) is content too.
+  if (value.includes('\n') || /^\s*(\{|(apiVersion|kind|clusters|current-context)\s*:)/.test(value))
+    return { data: value };
   if (value.length > 200 && /^[A-Za-z0-9+/=\s]+$/.test(value)) {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     if (!/(^|\n)\s*(apiVersion|clusters)\s*:/.test(decoded))

@@ -1,0 +1,81 @@
+/**
+ * What an environment re-asserts and reports about its namespace, on every up (and so on every adoption): the
+ * namespace may have been changed since it was created, or created by someone else with copied marks.
+ * - Pod Security labels: put back to the `pod-security` level (a JSON patch guarded by the namespace's uid);
+ * - RoleBindings the stack did not declare and the action did not create: reported, since they grant someone
+ *   access to the environment (they are not deleted: the action deletes only what it can prove it created).
+ */
+import {
+  type KubeClient,
+  type KubeObject,
+  type PlannedObject,
+  collectionPath,
+  objectPath,
+  types,
+} from '@gauntlet/kube';
+import { Guardrail } from './constants.js';
+import { podSecurityLabels } from './guardrails.js';
+import type { PodSecurityLevel } from './inputs.js';
+
+/** Puts the Pod Security labels back to `level`; returns what was changed, in words (empty when nothing was). */
+export async function reassertPodSecurity(
+  client: KubeClient,
+  namespace: KubeObject,
+  level: PodSecurityLevel,
+  options: { signal?: AbortSignal; deadline?: number; fieldManager: string },
+): Promise<string[]> {
+  const wanted = podSecurityLabels(level);
+  const labels = namespace.metadata?.labels ?? {};
+  const changed = Object.entries(wanted).filter(([key, value]) => labels[key] !== value);
+  if (changed.length === 0) return [];
+  await client.request({
+    method: 'PATCH',
+    path: objectPath(types.namespace, undefined, namespace.metadata?.name ?? ''),
+    contentType: 'application/json-patch+json',
+    query: { fieldManager: options.fieldManager },
+    body: [
+      { op: 'test', path: '/metadata/uid', value: namespace.metadata?.uid },
+      ...(namespace.metadata?.labels ? [] : [{ op: 'add', path: '/metadata/labels', value: {} }]),
+      ...changed.map(([key, value]) => ({
+        op: 'add',
+        path: `/metadata/labels/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        value,
+      })),
+    ],
+    idempotent: true,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+  });
+  return changed.map(([key, value]) => `${key} was ${JSON.stringify(labels[key] ?? 'unset')}, now ${value}`);
+}
+
+interface Binding {
+  metadata?: { name?: string };
+  roleRef?: { kind?: string; name?: string };
+  subjects?: Array<{ kind?: string; name?: string; namespace?: string }>;
+}
+
+/** RoleBindings in the namespace that neither the stack nor the action made, each with what it grants to whom. */
+export async function foreignRoleBindings(
+  client: KubeClient,
+  namespace: string,
+  plan: readonly PlannedObject[],
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const declared = new Set(plan.filter((p) => p.type.kind === 'RoleBinding').map((p) => p.name));
+  declared.add(Guardrail.readerAccount);
+  const list = await client.list<Binding>(collectionPath(types.roleBinding, namespace), {}, signal);
+  return list.items
+    .filter((b) => b.metadata?.name && !declared.has(b.metadata.name))
+    .slice(0, 50)
+    .map((b) => {
+      const subjects = (b.subjects ?? [])
+        .slice(0, 5)
+        .map((s) => `${s.kind ?? '?'}/${s.namespace ? `${s.namespace}/` : ''}${s.name ?? '?'}`)
+        .join(', ');
+      return `RoleBinding/${b.metadata?.name} grants ${b.roleRef?.kind ?? '?'}/${b.roleRef?.name ?? '?'} to ${subjects || 'nobody'}`.slice(
+        0,
+        400,
+      );
+    });
+}
