@@ -66,6 +66,27 @@ describe('planShards', () => {
     expect(bigItems.flatMap((i) => i.tests ?? []).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `t${i}`));
   });
 
+  it('splits files below total/shards when whole files do not fit the shards (and the runner filters tests)', () => {
+    // 100 files × 100 tests of 1 s on 64 shards: whole files put two on 36 shards (1.28 × the bound).
+    const keys: string[] = [];
+    const durations = new Map<string, number>();
+    for (let f = 0; f < 100; f++)
+      for (let t = 0; t < 100; t++) {
+        const key = `t/f${String(f).padStart(3, '0')}.py::test_${t}`;
+        keys.push(key);
+        durations.set(key, 1);
+      }
+    const timings = storeFromFlatMap(durations);
+    const plan = planShards({ tests: keys, shards: 64, timings, runnerFiltersTests: true, granularity: 'file' });
+    expect(plan.predictedMakespanSeconds / plan.lowerBoundSeconds).toBeLessThan(1.1);
+    const whole = planShards({ tests: keys, shards: 64, timings, granularity: 'file' });
+    expect(whole.predictedMakespanSeconds / whole.lowerBoundSeconds).toBeGreaterThan(1.2);
+    // Still a partition: every test exactly once.
+    const seen = plan.shards.flatMap((_, i) => shardTestKeys(plan, i + 1));
+    expect(new Set(seen).size).toBe(keys.length);
+    expect(seen.length).toBe(keys.length);
+  });
+
   it('pieces of a split file each carry the file set-up time', () => {
     const store = timings([
       ['big.py', 100],
