@@ -2,22 +2,12 @@
  * Seeded PRNG (mulberry32). Fault probabilities and generated IDs come from separate streams so adding a
  * probabilistic fault rule does not shift the IDs a test may have snapshotted.
  */
-export type Rng = () => number;
+import { randomInt, seededRandom, type Random } from '@gauntlet/action-kit';
 
-export function seededRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function randomInt(rng: Rng, min: number, maxExclusive: number): number {
-  return min + Math.floor(rng() * (maxExclusive - min));
-}
+export type Rng = Random;
+/** The one seeded generator (action-kit's mulberry32), under the stand-in's historical name. */
+export const seededRng = seededRandom;
+export { randomInt };
 
 export function randomHex(rng: Rng, length: number): string {
   let out = '';
