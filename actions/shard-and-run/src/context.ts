@@ -11,7 +11,11 @@ export interface RunContext extends WorkflowRun {
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
-  const run = readWorkflowRun(env);
+  return runContextOf(readWorkflowRun(env), env);
+}
+
+/** The run context of a workflow run the runtime already read. */
+export function runContextOf(run: WorkflowRun, env: NodeJS.ProcessEnv): RunContext {
   const defaultBranch = run.event.repository?.default_branch;
   return {
     ...run,

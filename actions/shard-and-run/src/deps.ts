@@ -1,25 +1,15 @@
 /**
- * What a mode needs from its surroundings, passed in so every mode runs the same in the action, in unit tests
- * (RecordingLogger, in-memory outputs, a fake cache) and in the demo.
+ * What a mode needs from its surroundings: the action runtime every action gets (logger, outputs, state, secrets,
+ * cancellation, GitHub client, report), plus the run context with its timing-trust facts and the cache library,
+ * so every mode runs the same in the action, in tests (action-runtime/testing's TestHost, a fake cache) and in the
+ * demo.
  */
-import type { Logger } from '@gauntlet/action-kit';
-import type { SummaryWriter } from '@gauntlet/github';
+import type { ActionRuntime } from '@gauntlet/action-runtime';
 import type { RunContext } from './context.js';
 import type { CacheLibrary } from './timings-cache.js';
 
-export interface ModeDeps {
-  readonly logger: Logger;
+export interface ModeDeps extends ActionRuntime {
   readonly ctx: RunContext;
-  readonly setOutput: (name: string, value: string | number | boolean) => void;
-  readonly summary: SummaryWriter;
-  /** Registers a secret with the runner's masker (no-op in tests). */
-  readonly registerSecret: (value: string | undefined) => void;
-  /** Aborted when the runner cancels the step (SIGINT/SIGTERM). */
-  readonly signal: AbortSignal;
-  /** Saves post-step state (the Kubernetes backend records what it created). */
-  readonly saveState: (name: string, value: string) => void;
   /** @actions/cache, or a fake. */
   readonly cacheLibrary?: () => Promise<CacheLibrary>;
-  /** Environment of the step (for RUNNER_NAME and the like); defaults to process.env. */
-  readonly env?: NodeJS.ProcessEnv;
 }

@@ -1,9 +1,10 @@
 /** jobCreatedAt against the GitHub stand-in: the jobs API as GitHub serves it, paginated and permission-checked. */
 import { RecordingLogger } from '@gauntlet/action-kit';
+import { createOctokit } from '@gauntlet/github';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readRunContext } from './context.js';
-import { githubClient, jobCreatedAt } from './github-client.js';
+import { jobCreatedAt } from './github-client.js';
 
 let gh: GitHubStandIn;
 
@@ -30,7 +31,7 @@ const context = (attempt = 1) =>
 async function createdAt(runnerName: string, token = gh.token, attempt = 1) {
   const logger = new RecordingLogger();
   const ctx = context(attempt);
-  const at = await jobCreatedAt(githubClient(token, ctx, logger), ctx, runnerName, logger);
+  const at = await jobCreatedAt(createOctokit(token, { baseUrl: ctx.apiUrl, logger }), ctx, runnerName, logger);
   return { at, logger };
 }
 

@@ -1,26 +1,11 @@
 /**
- * GitHub access: the report (check run, PR comment section, job summary) and, on GitHub-hosted or self-hosted
- * runners, the current job's creation time, from which a shard measures its fixed cost (queueing, checkout,
- * install: everything before the first test) for the timing store.
+ * The current job's creation time, on GitHub-hosted or self-hosted runners, from which a shard measures its fixed
+ * cost (queueing, checkout, install: everything before the first test) for the timing store. The client is the
+ * runtime's (rt.github()); the report goes through the runtime's publisher.
  */
 import { neutralize, type Logger } from '@gauntlet/action-kit';
-import {
-  createOctokit,
-  findCurrentJob,
-  publishReport,
-  reportContextOfRun,
-  type GitHubClient,
-  type PublishResult,
-  type SummaryWriter,
-} from '@gauntlet/github';
-import { ACTION_NAME } from './constants.js';
+import { findCurrentJob, type GitHubClient } from '@gauntlet/github';
 import type { RunContext } from './context.js';
-import type { ReportInputs } from './inputs.js';
-import type { BuiltReport } from './report.js';
-
-export function githubClient(token: string, ctx: RunContext, logger: Logger): GitHubClient {
-  return createOctokit(token, { baseUrl: ctx.apiUrl, logger, userAgent: `gauntlet-${ACTION_NAME}` });
-}
 
 /**
  * When the job running this step was created (ms), or undefined. Only asked on a real runner (RUNNER_NAME is set),
@@ -41,39 +26,13 @@ export async function jobCreatedAt(
   return Number.isFinite(created) ? created : undefined;
 }
 
-export async function publish(
-  built: BuiltReport,
-  report: ReportInputs,
-  token: string | undefined,
+/** jobCreatedAt when this step runs on a runner and has a token; undefined otherwise. */
+export function jobCreatedAtOf(
+  github: GitHubClient | undefined,
   ctx: RunContext,
+  env: NodeJS.ProcessEnv,
   logger: Logger,
-  summary: SummaryWriter,
-): Promise<PublishResult | undefined> {
-  if (!report.enabled) {
-    await summary.write(built.summaryDoc.render({ max: 1_000_000, measure: (t) => Buffer.byteLength(t, 'utf8') }));
-    return undefined;
-  }
-  if (!token) {
-    logger.warning('No github-token: the report goes to the job summary only.');
-    await summary.write(built.summaryDoc.render({ max: 1_000_000, measure: (t) => Buffer.byteLength(t, 'utf8') }));
-    return undefined;
-  }
-  return publishReport({
-    octokit: githubClient(token, ctx, logger),
-    logger,
-    context: reportContextOfRun(ctx),
-    section: { action: ACTION_NAME, title: report.checkName, markdown: built.doc, summaryMarkdown: built.summaryDoc },
-    checkRun: {
-      name: report.checkName,
-      conclusion: built.conclusion,
-      title: built.title,
-      summary: built.doc,
-      annotations: built.annotations,
-      maxAnnotations: report.maxAnnotations,
-      detailsUrl: `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/actions/runs/${ctx.runId}/attempts/${ctx.runAttempt}`,
-    },
-    summaryWriter: summary,
-    comment: report.comment ? {} : false,
-    secrets: [token],
-  });
+): Promise<number | undefined> | undefined {
+  const runnerName = env['RUNNER_NAME'];
+  return runnerName && github ? jobCreatedAt(github, ctx, runnerName, logger) : undefined;
 }

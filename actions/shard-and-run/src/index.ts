@@ -1,39 +1,23 @@
-/** Entry points of shard-and-run for the shared bundle: the main step and the post step. */
-import {
-  appendJobSummary,
-  getActionsLogger,
-  getState,
-  registerSecret,
-  runAction,
-  runPostStep,
-  saveState,
-  setOutput,
-} from '@gauntlet/action-kit/runner';
-import { InputReader } from '@gauntlet/action-kit';
+/** shard-and-run, as the runtime builds every action: its one input parser, its main step and its post step. */
+import { defineAction, type DefinedAction } from '@gauntlet/action-runtime';
 import { ACTION_NAME, State } from './constants.js';
-import { parseKubeconfigInput } from './inputs.js';
-import { run } from './main.js';
+import { parseInputs, parseKubeconfigInput, type Inputs } from './inputs.js';
+import { main, type ShardAndRunOptions } from './main.js';
 
-export async function main(): Promise<void> {
-  await runAction(ACTION_NAME, () =>
-    run({
-      logger: getActionsLogger(),
-      setOutput,
-      summary: { write: appendJobSummary },
-      registerSecret,
-      saveState,
-    }),
-  );
-}
-
-export async function post(): Promise<void> {
-  await runPostStep(ACTION_NAME, async () => {
-    // Only the Kubernetes backend leaves anything to clean up; the other modes never load its code here.
-    if (!getState(State.kubeRoot) || getState(State.cleaned) === 'true') return;
-    const { kubernetesCleanup } = await import('./kubernetes/backend.js');
-    const kubeconfig = parseKubeconfigInput(new InputReader(), process.env['GITHUB_WORKSPACE'] ?? process.cwd());
-    await kubernetesCleanup(getState, kubeconfig, getActionsLogger(), registerSecret);
+export function shardAndRun(options: ShardAndRunOptions = {}): DefinedAction<Inputs> {
+  return defineAction({
+    name: ACTION_NAME,
+    parseInputs: (reader, run) => parseInputs(reader, run.workspace),
+    main: (inputs, rt) => main(inputs, rt, options),
+    post: async (rt, _inputs, reader) => {
+      // Only the Kubernetes backend leaves anything to clean up; the other modes never load its code here.
+      if (!rt.getState(State.kubeRoot) || rt.getState(State.cleaned) === 'true') return;
+      const { kubernetesCleanup } = await import('./kubernetes/backend.js');
+      // The kubeconfig alone: the post step must not trip over inputs that only the main step needed.
+      const kubeconfig = parseKubeconfigInput(reader, rt.run.workspace);
+      await kubernetesCleanup(rt.getState, kubeconfig, rt.logger, rt.registerSecret);
+    },
   });
 }
 
-export default { main, post };
+export default shardAndRun();

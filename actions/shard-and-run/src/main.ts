@@ -1,31 +1,23 @@
 /**
- * The orchestration: parse every input first (a bad one stops the step before any test, cache call or cluster
- * request), then run the mode. The runner's cancellation (SIGINT, then SIGTERM) aborts the running tests so a
- * shard can still record that it was cancelled.
+ * The main step: the runtime parsed every input first (a bad one stops the step before any test, cache call or
+ * cluster request); this runs the mode. The runtime's cancellation signal (SIGINT, then SIGTERM) aborts the running
+ * tests so a shard can still record that it was cancelled.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { InputReader, type Logger } from '@gauntlet/action-kit';
-import type { SummaryWriter } from '@gauntlet/github';
-import { readRunContext } from './context.js';
+import type { ActionRuntime } from '@gauntlet/action-runtime';
+import { runContextOf } from './context.js';
 import type { ModeDeps } from './deps.js';
-import { parseInputs, type Inputs } from './inputs.js';
+import type { Inputs } from './inputs.js';
 import { runMergeMode } from './merge-mode.js';
 import { runPlanMode } from './plan-mode.js';
 import { runQueueMode } from './queue-mode.js';
 import { runRunMode } from './run-mode.js';
 import { CACHE_DIR, type CacheLibrary } from './timings-cache.js';
 
-export interface Runtime {
-  readonly logger: Logger;
-  readonly setOutput: (name: string, value: string | number | boolean) => void;
-  readonly summary: SummaryWriter;
-  readonly registerSecret: (value: string | undefined) => void;
-  readonly saveState: (name: string, value: string) => void;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly reader?: InputReader;
+/** What the action takes besides the runtime (tests pass a fake cache). */
+export interface ShardAndRunOptions {
   readonly cacheLibrary?: () => Promise<CacheLibrary>;
-  readonly signal?: AbortSignal;
 }
 
 export async function runMode(inputs: Inputs, deps: ModeDeps): Promise<void> {
@@ -46,48 +38,17 @@ export async function runMode(inputs: Inputs, deps: ModeDeps): Promise<void> {
   }
 }
 
-/** Aborts on the runner's cancellation signals while `fn` runs. */
-async function withCancellation<T>(fn: (signal: AbortSignal) => Promise<T>, logger: Logger): Promise<T> {
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!controller.signal.aborted)
-      logger.info(`Received ${signal}: stopping the tests and recording the cancellation.`);
-    controller.abort();
+export async function main(inputs: Inputs, rt: ActionRuntime, options: ShardAndRunOptions = {}): Promise<void> {
+  const ctx = runContextOf(rt.run, rt.env);
+  const deps: ModeDeps = {
+    ...rt,
+    ctx,
+    ...(options.cacheLibrary ? { cacheLibrary: options.cacheLibrary } : {}),
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   try {
-    return await fn(controller.signal);
+    await runMode(inputs, deps);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    // A cache restore that timed out may still be writing in the background: leave no files behind.
+    await rm(path.join(ctx.workspace, CACHE_DIR), { recursive: true, force: true }).catch(() => undefined);
   }
-}
-
-export async function run(runtime: Runtime): Promise<void> {
-  const env = runtime.env ?? process.env;
-  const ctx = readRunContext(env);
-  const inputs = parseInputs(runtime.reader ?? new InputReader(), ctx.workspace);
-  runtime.registerSecret(inputs.githubToken);
-  const go = async (signal: AbortSignal): Promise<void> => {
-    const deps: ModeDeps = {
-      logger: runtime.logger,
-      ctx,
-      setOutput: runtime.setOutput,
-      summary: runtime.summary,
-      registerSecret: runtime.registerSecret,
-      saveState: runtime.saveState,
-      signal,
-      env,
-      ...(runtime.cacheLibrary ? { cacheLibrary: runtime.cacheLibrary } : {}),
-    };
-    try {
-      await runMode(inputs, deps);
-    } finally {
-      // A cache restore that timed out may still be writing in the background: leave no files behind.
-      await rm(path.join(ctx.workspace, CACHE_DIR), { recursive: true, force: true }).catch(() => undefined);
-    }
-  };
-  if (runtime.signal) await go(runtime.signal);
-  else await withCancellation(go, runtime.logger);
 }

@@ -10,13 +10,12 @@ import { planShards, storeFromFlatMap, testKey, writeJUnitXml, type Plan } from 
 import { Outputs } from './constants.js';
 import type { ModeDeps } from './deps.js';
 import { COMMAND_CASE } from './execute.js';
-import { publish } from './github-client.js';
-import type { Inputs as ActionInputs, SizingInputs } from './inputs.js';
+import type { Inputs as ActionInputs, ReportInputs, SizingInputs } from './inputs.js';
 import type { WorkerReports } from './kubernetes/queue-cleanup.js';
 import { caseId, casesOf } from './junit-read.js';
 import { mergeResults, notRunSuites, type MergeOutcome } from './merge-core.js';
 import { loadPlan } from './plan-io.js';
-import { buildReport } from './report.js';
+import { buildReport, type BuiltReport } from './report.js';
 import { directoryTransport, type ShardResult } from './results.js';
 import { timingCacheFor, updateTimingStore } from './timings.js';
 
@@ -87,7 +86,7 @@ export async function finishMerge(
     timing,
     ...(backendNote ? { backendNote } : {}),
   });
-  await publish(built, inputs.report, inputs.githubToken, ctx, logger, deps.summary);
+  await publishMergeReport(built, inputs.report, deps);
 
   const t = outcome.totals;
   const failed = t.failures + t.errors;
@@ -107,6 +106,27 @@ export async function finishMerge(
   const ignored = outcome.ignored ? ` (${outcome.ignored} of another plan ignored)` : '';
   logger.info(`Merged ${used} result${used === 1 ? '' : 's'}${ignored}: ${built.title}.`);
   return outcome;
+}
+
+/** The merged report through the runtime: PR comment section, check run and job summary (or the summary alone). */
+async function publishMergeReport(built: BuiltReport, report: ReportInputs, deps: ModeDeps): Promise<void> {
+  const { ctx } = deps;
+  await deps.report({
+    title: report.checkName,
+    markdown: built.doc,
+    summaryMarkdown: built.summaryDoc,
+    checkRun: {
+      name: report.checkName,
+      conclusion: built.conclusion,
+      title: built.title,
+      summary: built.doc,
+      annotations: built.annotations,
+      maxAnnotations: report.maxAnnotations,
+      detailsUrl: `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/actions/runs/${ctx.runId}/attempts/${ctx.runAttempt}`,
+    },
+    comment: report.comment ? {} : false,
+    post: report.enabled,
+  });
 }
 
 /** Which workers sent a result, for the queue clean-up (results of this plan, up to the current attempt). */

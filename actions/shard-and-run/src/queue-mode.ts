@@ -16,7 +16,7 @@ import { mergeJUnitReports, type JUnitReport, type Plan, type PlanItem } from '@
 import { CommandEnv, Inputs, Outputs } from './constants.js';
 import type { ModeDeps } from './deps.js';
 import { executeItems, retryItems } from './execute.js';
-import { githubClient, jobCreatedAt } from './github-client.js';
+import { jobCreatedAtOf } from './github-client.js';
 import type { Inputs as ActionInputs } from './inputs.js';
 import { allItems, itemKeys, loadPlan } from './plan-io.js';
 import { directoryTransport, readResultDirectory } from './results.js';
@@ -71,12 +71,7 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
   }
   checkCommandFitsPlan(plan, inputs);
   const runner = adapterFor(inputs, plan);
-  const env = deps.env ?? process.env;
-  const runnerName = env['RUNNER_NAME'];
-  const jobCreated =
-    runnerName && inputs.githubToken
-      ? jobCreatedAt(githubClient(inputs.githubToken, ctx, logger), ctx, runnerName, logger)
-      : undefined;
+  const jobCreated = jobCreatedAtOf(deps.github(), ctx, deps.env, logger);
   const run = (items: readonly PlanItem[], label: string) =>
     executeItems({
       items,

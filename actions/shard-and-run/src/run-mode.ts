@@ -12,7 +12,7 @@ import { RUNNERS, type RunnerAdapter, type RunnerName } from '@gauntlet/test-run
 import { CommandEnv, Inputs, Outputs } from './constants.js';
 import type { ModeDeps } from './deps.js';
 import { executeItems, retryItems } from './execute.js';
-import { githubClient, jobCreatedAt } from './github-client.js';
+import { jobCreatedAtOf } from './github-client.js';
 import type { Inputs as ActionInputs } from './inputs.js';
 import { itemKeys, loadPlan, planSplitsFiles, shardItems } from './plan-io.js';
 import { directoryTransport, readResultDirectory } from './results.js';
@@ -105,12 +105,7 @@ export async function runRunMode(inputs: ActionInputs, deps: ModeDeps): Promise<
   const { items, note } = await itemsForAttempt(inputs, deps, plan, planned, spec.index);
   if (note) logger.info(`Shard ${spec.index}/${spec.total}: ${note}.`);
 
-  const env = deps.env ?? process.env;
-  const runnerName = env['RUNNER_NAME'];
-  const jobCreated =
-    runnerName && inputs.githubToken
-      ? jobCreatedAt(githubClient(inputs.githubToken, ctx, logger), ctx, runnerName, logger)
-      : undefined;
+  const jobCreated = jobCreatedAtOf(deps.github(), ctx, deps.env, logger);
 
   const startedMs = Date.now();
   logger.info(

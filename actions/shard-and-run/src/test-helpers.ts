@@ -5,9 +5,10 @@
 import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { InputReader, RecordingLogger } from '@gauntlet/action-kit';
-import { MemorySummaryWriter } from '@gauntlet/github';
-import { run } from './main.js';
+import type { RecordingLogger } from '@gauntlet/action-kit';
+import { runStep } from '@gauntlet/action-runtime/testing';
+import type { MemorySummaryWriter } from '@gauntlet/github';
+import { shardAndRun } from './index.js';
 import type { CacheLibrary } from './timings-cache.js';
 
 export const FIXTURE_SUITE = path.resolve(import.meta.dirname, '../../../test/shard-and-run/fixtures/sample-suite');
@@ -40,12 +41,8 @@ export interface InProcessOptions {
 
 /** Runs the action's main step in this process (no bundle), like the runner would with these inputs. */
 export async function runInProcess(options: InProcessOptions): Promise<InProcessRun> {
-  const logger = new RecordingLogger();
-  const outputs: Record<string, string> = {};
-  const state: Record<string, string> = {};
-  const summary = new MemorySummaryWriter();
-  const values: Record<string, string> = { 'github-token': '', timings: 'false', ...options.inputs };
-  const env: NodeJS.ProcessEnv = {
+  const inputs: Record<string, string> = { 'github-token': '', timings: 'false', ...options.inputs };
+  const env: Record<string, string> = {
     GITHUB_WORKSPACE: options.workspace,
     GITHUB_REPOSITORY: 'gauntlet-org/gauntlet',
     GITHUB_RUN_ID: '100',
@@ -55,23 +52,20 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     RUNNER_TEMP: os.tmpdir(),
     ...options.env,
   };
-  let error: Error | undefined;
-  try {
-    await run({
-      logger,
-      setOutput: (name, value) => (outputs[name] = String(value)),
-      summary,
-      registerSecret: () => undefined,
-      saveState: (name, value) => (state[name] = value),
-      env,
-      reader: new InputReader((name) => values[name]),
-      ...(options.cacheLibrary ? { cacheLibrary: options.cacheLibrary } : {}),
-      signal: options.signal ?? new AbortController().signal,
-    });
-  } catch (e) {
-    error = e as Error;
-  }
-  return { logger, outputs, summary, state, ...(error ? { error } : {}) };
+  const action = shardAndRun(options.cacheLibrary ? { cacheLibrary: options.cacheLibrary } : {});
+  const host = await runStep(action, 'main', { inputs, env, ...(options.signal ? { cancel: options.signal } : {}) });
+  const error = host.failed === undefined ? undefined : asError(host.error, host.failed);
+  return {
+    logger: host.logger,
+    outputs: host.outputs,
+    summary: host.summary,
+    state: host.state,
+    ...(error ? { error } : {}),
+  };
+}
+
+function asError(thrown: unknown, message: string): Error {
+  return thrown instanceof Error ? thrown : new Error(message);
 }
 
 /** Writes a node:test file with the given test names; names are embedded as JSON string literals. */

@@ -30,8 +30,11 @@ export interface ActionDefinition<I> {
   /** The one input parser: validates everything, throws an InputError naming the input. */
   readonly parseInputs: (reader: InputReader, run: WorkflowRun) => I;
   readonly main: (inputs: I, rt: ActionRuntime) => Promise<void>;
-  /** The post step; `inputs()` parses them (once) when the step needs them. */
-  readonly post?: (rt: ActionRuntime, inputs: () => I) => Promise<void>;
+  /**
+   * The post step; `inputs()` parses them (once) when the step needs them. `reader` reads single inputs, for a post
+   * step that needs one input only and must not fail on the others.
+   */
+  readonly post?: (rt: ActionRuntime, inputs: () => I, reader: InputReader) => Promise<void>;
 }
 
 export interface DefinedAction<I = unknown> {
@@ -83,7 +86,7 @@ async function runStep<I>(definition: ActionDefinition<I>, step: Step, host: Run
       let parsed: { inputs: I } | undefined;
       const inputs = (): I => (parsed ??= { inputs: definition.parseInputs(reader, runtime.run) }).inputs;
       if (step === 'main') await definition.main(inputs(), runtime);
-      else if (definition.post) await definition.post(runtime, inputs);
+      else if (definition.post) await definition.post(runtime, inputs, reader);
     } finally {
       dispose();
     }

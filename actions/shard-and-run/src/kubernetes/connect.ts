@@ -8,6 +8,7 @@
  * and Kubernetes backend paths, so the other modes do not load the rest of the package either.
  */
 import { KubeClient, loadKubeConfig } from '@gauntlet/kube';
+import { ACTION_NAME } from '../constants.js';
 import type { KubeconfigInput } from '../inputs.js';
 
 export async function connect(
@@ -18,5 +19,5 @@ export async function connect(
     ...(kubeconfig === undefined ? {} : 'data' in kubeconfig ? { inline: kubeconfig.data } : { path: kubeconfig.path }),
     registerSecret,
   });
-  return KubeClient.create(kubeConfig, { userAgent: 'gauntlet-shard-and-run', maxSockets: 8, registerSecret });
+  return KubeClient.create(kubeConfig, { userAgent: `gauntlet/${ACTION_NAME}`, maxSockets: 8, registerSecret });
 }
