@@ -17,6 +17,7 @@ import {
   processPodKeys,
   prometheusValue,
   startProcessPods,
+  ToxiproxyClient,
   type ProcessPods,
 } from '@gauntlet/testbed';
 import { createNamespace, deleteNamespace, eventually } from './helpers.js';
@@ -146,6 +147,21 @@ describe.skipIf(!tb.kwok || !tb.prometheusTargetsDir)('process-backed pods', () 
     expect(await get(external)).toBe('refused');
     await net.deleteNamespacedNetworkPolicy({ name: 'partition-client-web', namespace: ns });
     await eventually('partition lifted', async () => ((await get(asClient)) === 200 ? true : undefined));
+  });
+
+  it('Toxiproxy in front of the balancer: a toxic cuts the real service, removing it restores it', async () => {
+    const toxi = new ToxiproxyClient(tb.toxiproxyUrl);
+    const name = `pp-${ns}`;
+    const proxy = await toxi.createProxy(name, await pods.serviceAddress(ns, 'web'));
+    try {
+      expect(await get(proxy.listen)).toBe(200);
+      await toxi.addToxic(name, { name: 'cut', type: 'reset_peer', attributes: { timeout: 0 } });
+      expect(await get(proxy.listen)).toBe('refused');
+      await toxi.removeToxic(name, 'cut');
+      expect(await get(proxy.listen)).toBe(200);
+    } finally {
+      await toxi.deleteProxy(name);
+    }
   });
 
   it('a pod with a forged command annotation gets no process and a problem naming the annotation', async () => {

@@ -25,7 +25,7 @@ import {
 } from '@kubernetes/client-node';
 import { removeScrapeTargets, writeScrapeTargets } from '../prometheus.js';
 import { freeLoopbackPort } from '../ports.js';
-import { silentLogger, waitUntil, type Logger } from '../progress.js';
+import { silentLogger, stderrLogger, waitUntil, type Logger } from '../progress.js';
 import {
   connectionAllowed,
   PolicyError,
@@ -537,7 +537,8 @@ export async function startProcessPods(options: ProcessPodsOptions): Promise<Pro
       waitUntil(what, () => Promise.resolve(check()), {
         timeoutMs,
         intervalMs: 100,
-        log: options.log ?? silentLogger,
+        // A wait is long work: it says what it waits for every 10 s even when the controller is quiet.
+        log: options.log ?? stderrLogger,
       }).then(() => undefined),
     policyNames: (namespace) => (policies.get(namespace)?.list() ?? []).map((p) => p.metadata?.name ?? '').sort(),
     problems: () => [...problems.values()],
