@@ -8,6 +8,8 @@ import { KubeClient, collectionPath, objectPath, types, type KubeObject } from '
 import {
   loadBackend,
   loadExperiments,
+  reapLeftovers,
+  revertLedger,
   revertEntry,
   verifyReverted,
   type FaultContext,
@@ -199,5 +201,51 @@ describe('native faults', () => {
     expect((await backend.verifyInjected(fault, entry, dry)).ok).toBe(true);
     const d = await client.get<KubeObject>(objectPath(types.deployment, ns, 'web'));
     expect((d.spec as { replicas: number }).replicas).toBe(3);
+  });
+
+  it('the post step reverts every entry from the saved ledger, and the reaper what a SIGKILL left', async () => {
+    const revertCtx = { client, log: () => undefined };
+    // Post step: entries as saved in the state (one injected, one whose uid was never saved).
+    const a = experiment('{ type: scale-down, target: web, replicas: 1, duration: 10s }');
+    const b = experiment('{ type: dns-failure, target: web-pods, duration: 10s }');
+    const entries: LedgerEntry[] = [];
+    for (const { fault, ctx } of [a, b]) {
+      const backend = await loadBackend(fault.type);
+      const entry = await backend.plan(fault, ctx);
+      await backend.inject(fault, entry, ctx);
+      entries.push(
+        JSON.parse(
+          JSON.stringify({ ...entry, state: 'planned', created: entry.created.map(({ uid: _uid, ...o }) => o) }),
+        ) as LedgerEntry,
+      );
+    }
+    const post = await revertLedger(entries, revertCtx);
+    expect(post).toEqual({ reverted: 2, problems: [] });
+    const d = await client.get<KubeObject>(objectPath(types.deployment, ns, 'web'));
+    expect((d.spec as { replicas: number }).replicas).toBe(3);
+    await eventually('3 ready again', async () => {
+      const again = await client.get<KubeObject>(objectPath(types.deployment, ns, 'web'));
+      return (again.status as { readyReplicas?: number }).readyReplicas === 3;
+    });
+
+    // SIGKILL: the ledger is lost; only the cluster's labels and annotations remain.
+    for (const { fault, ctx } of [a, b]) {
+      const backend = await loadBackend(fault.type);
+      await backend.inject(fault, await backend.plan(fault, ctx), ctx);
+    }
+    const early = await reapLeftovers(revertCtx, { namespaces: [ns], now: Date.now() });
+    expect(early.join('\n')).toMatch(/not expired/);
+    expect(
+      await client.list(collectionPath(types.networkPolicy, ns), { labelSelector: 'gauntlet.dev/chaos-run' }),
+    ).toMatchObject({ items: [expect.anything()] });
+    const late = await reapLeftovers(revertCtx, { namespaces: [ns], now: Date.now() + 3_600_000 });
+    expect(late.join('\n')).toMatch(/NetworkPolicy .*: deleted/);
+    expect(late.join('\n')).toMatch(/Deployment .*web: replicas restored to 3/);
+    expect(
+      (await client.list(collectionPath(types.networkPolicy, ns), { labelSelector: 'gauntlet.dev/chaos-run' })).items,
+    ).toHaveLength(0);
+    const restored = await client.get<KubeObject>(objectPath(types.deployment, ns, 'web'));
+    expect((restored.spec as { replicas: number }).replicas).toBe(3);
+    expect(restored.metadata?.annotations?.['gauntlet.dev/chaos-restore']).toBeUndefined();
   });
 });

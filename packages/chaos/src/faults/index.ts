@@ -2,3 +2,4 @@ export * from './types.js';
 export { revertEntry, verifyReverted } from './revert.js';
 export { loadBackend, UnsupportedFaultError } from './registry.js';
 export { resolveTarget, podsOfTarget, isReadyPod } from './targets.js';
+export { revertLedger, reapLeftovers, type ReapOptions } from './reap.js';

@@ -1,0 +1,112 @@
+import { errorMessage } from '@gauntlet/action-kit';
+import { collectionPath, deleteVerified, objectPath, types, type KubeObject, type ResourceType } from '@gauntlet/kube';
+import { revertEntry, verifyReverted } from './revert.js';
+import { CHAOS_ANNOTATIONS, CHAOS_LABELS, type LedgerEntry, type RevertContext } from './types.js';
+
+/**
+ * The post step's revert: every ledger entry not yet reverted (planned ones too — the process may have died
+ * between the write and saving its uid) is reverted and compared with what was there before.
+ */
+export async function revertLedger(
+  entries: readonly LedgerEntry[],
+  ctx: RevertContext,
+): Promise<{ reverted: number; problems: string[] }> {
+  let reverted = 0;
+  const problems: string[] = [];
+  for (const entry of entries) {
+    if (entry.state === 'reverted') continue;
+    try {
+      for (const line of await revertEntry(entry, ctx)) ctx.log(`${entry.experiment} ${entry.faultId}: ${line}`);
+      const check = await verifyReverted(entry, ctx);
+      if (check.ok) {
+        entry.state = 'reverted';
+        reverted++;
+      } else problems.push(`${entry.experiment} ${entry.faultId}: ${check.detail}`);
+    } catch (error) {
+      problems.push(`${entry.experiment} ${entry.faultId}: ${errorMessage(error)}`);
+    }
+  }
+  return { reverted, problems };
+}
+
+export interface ReapOptions {
+  readonly namespaces: readonly string[];
+  /** Epoch ms; objects whose expiry annotation is at or before it are reverted. */
+  readonly now: number;
+  /** Report only. */
+  readonly dryRun?: boolean;
+}
+
+const CREATED_TYPES: readonly ResourceType[] = [types.networkPolicy, types.resourceQuota];
+const SCALED_TYPES: readonly ResourceType[] = [types.deployment, types.statefulSet, types.replicaSet];
+
+function expired(object: KubeObject, now: number): boolean {
+  const at = Date.parse(object.metadata?.annotations?.[CHAOS_ANNOTATIONS.expires] ?? '');
+  return Number.isFinite(at) && at <= now;
+}
+
+/**
+ * The reaper (mode reap, and the last line after a SIGKILL): finds what chaos runs left in the namespaces by our
+ * labels and annotations, and reverts what has expired. Created objects are deleted by uid; a workload whose
+ * restore annotation we wrote gets its replicas back, the uid tested in the patch. Nothing without our marks is
+ * touched, and an object whose expiry cannot be read is left (and reported), never guessed.
+ */
+export async function reapLeftovers(ctx: RevertContext, options: ReapOptions): Promise<string[]> {
+  const report: string[] = [];
+  for (const namespace of options.namespaces) {
+    for (const type of CREATED_TYPES) {
+      const items = (
+        await ctx.client.list(collectionPath(type, namespace), { labelSelector: CHAOS_LABELS.run }, ctx.signal)
+      ).items;
+      for (const object of items) {
+        const name = `${type.kind} ${namespace}/${object.metadata?.name}`;
+        if (!expired(object, options.now)) {
+          report.push(`${name}: not expired (run ${object.metadata?.labels?.[CHAOS_LABELS.run]}), left`);
+          continue;
+        }
+        if (options.dryRun) report.push(`${name}: would delete`);
+        else report.push(`${name}: ${await deleteVerified(ctx.client, type, object)}`);
+      }
+    }
+    for (const type of SCALED_TYPES) {
+      for (const object of (await ctx.client.list(collectionPath(type, namespace), {}, ctx.signal)).items) {
+        const raw = object.metadata?.annotations?.[CHAOS_ANNOTATIONS.restore];
+        if (raw === undefined) continue;
+        const name = `${type.kind} ${namespace}/${object.metadata?.name}`;
+        let restore: { replicas?: unknown; expires?: unknown };
+        try {
+          restore = JSON.parse(raw) as typeof restore;
+        } catch {
+          report.push(`${name}: unreadable ${CHAOS_ANNOTATIONS.restore} annotation, left`);
+          continue;
+        }
+        const at = Date.parse(String(restore.expires));
+        if (!Number.isInteger(restore.replicas) || !Number.isFinite(at)) {
+          report.push(`${name}: incomplete ${CHAOS_ANNOTATIONS.restore} annotation, left`);
+          continue;
+        }
+        if (at > options.now) {
+          report.push(`${name}: not expired, left`);
+          continue;
+        }
+        if (options.dryRun) {
+          report.push(`${name}: would restore ${String(restore.replicas)} replicas`);
+          continue;
+        }
+        await ctx.client.request({
+          method: 'PATCH',
+          path: objectPath(type, namespace, object.metadata!.name!),
+          contentType: 'application/json-patch+json',
+          body: [
+            { op: 'test', path: '/metadata/uid', value: object.metadata?.uid },
+            { op: 'replace', path: '/spec/replicas', value: restore.replicas },
+            { op: 'remove', path: `/metadata/annotations/${CHAOS_ANNOTATIONS.restore.replace('/', '~1')}` },
+          ],
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        });
+        report.push(`${name}: replicas restored to ${String(restore.replicas)}`);
+      }
+    }
+  }
+  return report;
+}
