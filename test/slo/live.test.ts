@@ -123,9 +123,10 @@ describe('live sample service', () => {
     const totals = ratios.map((r) => r.events!.total);
     expect(Math.max(...totals) / Math.min(...totals)).toBeLessThan(1.05);
     expect(result.slos[1]!.measured).toBeLessThan(0.05);
-    // The inline and OpenSLO availability SLOs batch to the same `sum by (code)` query: sent once.
-    expect(result.stats.queries).toBe(4);
-    expect(result.stats.deduplicated).toBe(1);
+    // The inline and OpenSLO availability SLOs batch to the same `sum by (code)` queries (steps and whole
+    // window): sent once each.
+    expect(result.stats.queries).toBe(7);
+    expect(result.stats.deduplicated).toBe(2);
   });
 
   it('watchSlos stops early with fail once the error rate goes up (halt condition)', async () => {

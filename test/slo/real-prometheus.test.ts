@@ -79,7 +79,8 @@ describe('real Prometheus: clean data', () => {
     expect(availability.budget!.remaining).toBeGreaterThan(0.8);
     expect(availability.burnRates.every((b) => b.status === 'ok')).toBe(true);
     expect(result.slos[1]!.measured).toBeLessThan(0.25);
-    expect(result.stats.queries).toBe(2);
+    // One range query per SLO (steps) and one instant query (increase() over the whole window).
+    expect(result.stats.queries).toBe(4);
     expect(result.verdict).toBe('pass');
   });
 

@@ -15,6 +15,7 @@ import { commonProblems, compare, extractStepData, sumBuckets, sumLast, type Ste
 import { bucketQuantile } from './histogram.js';
 import { formatDuration } from '@gauntlet/action-kit';
 import { resolutionFor } from './windows.js';
+import { extractWholeWindow } from './whole-window.js';
 import { num, pct, secs, times } from './format.js';
 import type { SloDefinition } from './model.js';
 
@@ -258,8 +259,10 @@ export function assessSeries(
   plan: SeriesPlan,
   outcomes: readonly QueryOutcome[],
   options: ResolvedOptions,
+  wholeOutcome?: QueryOutcome,
 ): Assessment {
   const queries = plan.queries.map((q, i) => record('range', q.query, outcomes[i] as QueryOutcome));
+  if (plan.wholeQuery !== undefined && wholeOutcome) queries.push(record('instant', plan.wholeQuery, wholeOutcome));
   const resolutions: StepData[] = [];
   // Every query must be trustworthy; the first problem (finest resolution first) is the one reported.
   for (const [i, q] of plan.queries.entries()) {
@@ -305,13 +308,21 @@ export function assessSeries(
       `only ${num(Math.round(whole.total))} requests in ${window.label} (need ${num(minRequests)})`,
     );
   }
-  const measured = sliOver(plan, data, 0, data.steps);
+  let measured = sliOver(plan, data, 0, data.steps);
+  if (plan.wholeQuery !== undefined) {
+    // The objective's value comes from increase() over the whole window (whole-window.ts), never from the steps.
+    if (!wholeOutcome) return partial('no-data', 'the whole-window query was not run');
+    if (!wholeOutcome.ok) return partial(wholeOutcome.fault.code, `whole-window query: ${wholeOutcome.fault.message}`);
+    const overWindow = extractWholeWindow(plan, wholeOutcome, options, notes);
+    if (!overWindow.ok) return partial(overWindow.problem, overWindow.reason);
+    measured = overWindow;
+  }
   if (!Number.isFinite(measured.value))
     return partial('no-data', 'the SLI is undefined over the window (no observations)');
 
   // Objective.
   const target = slo.objective.target as number;
-  const fraction = whole.total > 0 ? whole.good / whole.total : Number.NaN;
+  const fraction = measured.total > 0 ? measured.good / measured.total : Number.NaN;
   let objectiveVerdict: Verdict;
   let objectiveReason: string;
   const what =
@@ -351,7 +362,7 @@ export function assessSeries(
     }
   }
   const eventsLabel = slices ? `slices of ${formatDuration(slices.sliceMs)}` : timeslices ? 'steps' : 'requests';
-  objectiveReason += ` over ${window.label} (${num(Math.round(whole.total))} ${eventsLabel}${
+  objectiveReason += ` over ${window.label} (${num(Math.round(measured.total))} ${eventsLabel}${
     slices && whole.present > whole.total
       ? `; ${num(whole.present - Math.round(whole.total))} without traffic, not counted`
       : ''

@@ -79,6 +79,8 @@ async function evaluate(yaml: string, options: EvaluationOptions = {}) {
     vars: { namespace: 'pr-1' },
     nowMs: NOW,
     scrapeIntervalMs: 1000,
+    // Answer-level fakes give per-step counts; the whole-window query is tested on real Prometheus (test/slo).
+    wholeWindow: false,
     ...options,
   });
 }

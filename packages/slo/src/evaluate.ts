@@ -103,16 +103,19 @@ async function runPlan(plan: SloPlan, client: PrometheusClient, options: Resolve
     return assessInstant(plan, outcome, options);
   }
   const end = plan.window.endMs / 1000;
-  const outcomes = await Promise.all(
-    plan.queries.map((q) =>
-      client.range(
-        q.query,
-        { start: end - ((q.steps - 1) * q.stepMs) / 1000, end, stepSeconds: q.stepMs / 1000 },
-        options.signal,
+  const [outcomes, whole] = await Promise.all([
+    Promise.all(
+      plan.queries.map((q) =>
+        client.range(
+          q.query,
+          { start: end - ((q.steps - 1) * q.stepMs) / 1000, end, stepSeconds: q.stepMs / 1000 },
+          options.signal,
+        ),
       ),
     ),
-  );
-  const assessment = assessSeries(plan, outcomes, options);
+    plan.wholeQuery === undefined ? undefined : client.instant(plan.wholeQuery, end, options.signal),
+  ]);
+  const assessment = assessSeries(plan, outcomes, options, whole);
   if (assessment.ok || !assessment.absentNumerator || !plan.numeratorMetric) {
     if (!assessment.ok && assessment.absentNumerator)
       return withReason(assessment, 'its metric name could not be told');
@@ -126,7 +129,7 @@ async function runPlan(plan: SloPlan, client: PrometheusClient, options: Resolve
     options.signal,
   );
   if (!probe.zero) return withReason(assessment, probe.why);
-  return assessSeries({ ...plan, absentReason: probe.why }, outcomes, options);
+  return assessSeries({ ...plan, absentReason: probe.why }, outcomes, options, whole);
 }
 
 /** An absent numerator that stays inconclusive says why, and never suggests a field the format lacks. */

@@ -28,6 +28,11 @@ export interface EvaluationOptions {
   readonly splitLongWindows?: boolean;
   /** Answer bad/total ratios that differ only by label matchers with one `sum by` query (default true). */
   readonly batchByLabel?: boolean;
+  /**
+   * Take the objective's value from increase() over the whole window (one extra instant query; default true). Off
+   * only for answer-level fakes that cannot model Prometheus's extrapolation; the steps then give the value.
+   */
+  readonly wholeWindow?: boolean;
   /** Minimum share of steps with data in a window (default 0.9). */
   readonly minCoverage?: number;
   /** Newest sample may be at most this old at the window's end (default max(2 steps, 4 scrape intervals)). */
@@ -60,6 +65,7 @@ export interface ResolvedOptions {
   readonly scaleBurnWindows: boolean;
   readonly splitLongWindows: boolean;
   readonly batchByLabel: boolean;
+  readonly wholeWindow: boolean;
   readonly minCoverage: number;
   readonly maxStalenessMs: number | undefined;
   readonly minRequests: number;
@@ -103,6 +109,7 @@ export function resolveOptions(options: EvaluationOptions = {}): ResolvedOptions
     scaleBurnWindows: options.scaleBurnWindows ?? true,
     splitLongWindows: options.splitLongWindows ?? true,
     batchByLabel: options.batchByLabel ?? true,
+    wholeWindow: options.wholeWindow ?? true,
     minCoverage,
     maxStalenessMs: options.maxStalenessMs,
     minRequests: options.minRequests ?? 100,

@@ -53,6 +53,13 @@ export interface SeriesPlan {
   readonly sliKind: SloResult['sliKind'];
   /** Ratio SLIs: the numerator's one metric name, to tell an absent series from a typo (absent-numerator.ts). */
   readonly numeratorMetric?: string;
+  /**
+   * Event SLIs (ratio, latency; not time slices): the same parts as one instant query with `{{window}}` = the whole
+   * window. Prometheus extrapolates increase() over it correctly; summing short per-step increases does not (each
+   * step extrapolates on its own, and a step holding one sample of a rare error counts nothing). The objective's
+   * value comes from it; the steps remain for coverage, charts and burn rates.
+   */
+  readonly wholeQuery?: string;
   /** Set once Prometheus showed an absent numerator means zero: why (it goes into the notes). */
   readonly absentReason?: string;
 }
@@ -225,6 +232,7 @@ export function planSlo(slo: SloDefinition, vars: TemplateVars, options: Resolve
     slo,
     window,
     queries: resolutions.map((r) => ({ ...r, query: buildQuery(r.stepMs) })),
+    ...(options.wholeWindow && sli.kind !== 'promql' && !slices ? { wholeQuery: buildQuery(window.durationMs) } : {}),
     parts: partsOf(),
     ...(shared ? { shared } : {}),
     ...(numeratorMetric ? { numeratorMetric } : {}),

@@ -29,6 +29,7 @@ describe('watchSlos', () => {
     const start = clock.now();
     const seen: number[] = [];
     const result = await watchSlos({
+      wholeWindow: false,
       slos: SLOS,
       client,
       clock,
@@ -45,6 +46,7 @@ describe('watchSlos', () => {
   it('stops early on the first failing evaluation when asked', async () => {
     const clock = createFakeClock();
     const result = await watchSlos({
+      wholeWindow: false,
       slos: SLOS,
       client,
       clock,
@@ -64,6 +66,7 @@ describe('watchSlos', () => {
     value = '1';
     const controller = new AbortController();
     const result = await watchSlos({
+      wholeWindow: false,
       slos: SLOS,
       client,
       clock: createFakeClock(),
