@@ -108,12 +108,19 @@ describe('timings in the Actions cache', () => {
     expect(cache.entries.filter((e) => e.finalized)).toHaveLength(1);
     expect(cache.entries[0]!.key).toMatch(/^gauntlet-shard-timings-v1-[0-9a-f]{16}-[0-9a-f]{16}$/);
     expect(saved.summary).toContain('Timings from this run were saved');
+    // The shards' command runs calibrated the cost model, and the report says so.
+    expect(saved.summary).toMatch(
+      /Calibrated with this run: .* per file, .*fitted on \d+ command runs.*the next plan uses it/,
+    );
     await expect(stat(path.join(push, '.gauntlet-shard-timings'))).rejects.toThrow();
 
     const pr = await sampleWorkspace();
     const restored = await plan(pr, 'pr');
     expect(restored.main.log.join('\n')).toContain('Timings restored from the Actions cache.');
     expect(JSON.parse(restored.outputs['plan'] ?? '{}').tests.timed).toBeGreaterThan(0);
+    // The next plan's seconds include what was learned, and its summary says so.
+    expect(JSON.parse(restored.outputs['plan'] ?? '{}').costModel.samples).toBeGreaterThanOrEqual(2);
+    expect(restored.summary).toContain('Seconds include the cost model');
     await runShards(pr);
     const before = cache.calls.length;
     const prMerge = await merge(pr, 'pr');
