@@ -4,6 +4,7 @@
  * (a) exact timings, (b) stale timings vs. other splitters, (c) queue mode with pull latency, (d) planning time.
  * Ratios are makespan / max(total/shards, longest item) on the actual durations. See README.md.
  */
+import { seededRandom } from '@gauntlet/action-kit';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
@@ -302,13 +303,7 @@ printPlanning();
 function measurePlanning(): () => void {
   // Seeded synthetic suite: 5,000 files × 20 tests, lognormal durations, 90 % with timings, shuffled discovery
   // order with mixed separators (so canonicalisation is part of the measured work).
-  let seed = 42;
-  const rand = (): number => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = seededRandom(42);
   const keys: string[] = [];
   const durations = new Map<string, number>();
   for (let f = 0; f < 5000; f++) {

@@ -3,6 +3,7 @@
  * step; a runner that dies outright (SIGKILL, no post step) leaves its environment to the reaper. Most seeds use a
  * compressed schedule (750 ms / 250 ms); a few use the runner's real 7.5 s / 2.5 s.
  */
+import { seededRandom } from '@gauntlet/action-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy, getTestbed } from '@gauntlet/testbed';
 import { FakeClock, type KubeClient, type KubeObject, environmentName } from './kube-exports.js';
@@ -39,15 +40,7 @@ afterAll(async () => {
   await proxy.close();
 });
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 // The stack with a seed Job (its pod runs 1 s), so kill points also land while the action waits.
 const inputs = (): Record<string, string> => ({

@@ -4,6 +4,7 @@
  * repository's environments, kube-system and default — deletes exactly ours-and-due, through the real bundle and
  * the GitHub stand-in for pull request states. Then dry-run and the request budget.
  */
+import { seededRandom } from '@gauntlet/action-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { FaultProxy, getTestbed } from '@gauntlet/testbed';
@@ -66,15 +67,7 @@ type Kind =
   | 'unrelated';
 const due = new Set<Kind>(['expired', 'closed']);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 async function createNamespace(body: KubeObject): Promise<void> {
   await admin.request({ method: 'POST', path: '/api/v1/namespaces', body });

@@ -3,6 +3,7 @@
 // (every fault of SLO-01..08 and more). An oracle knows the right verdict of each clean answer. Required:
 // 0 false passes over all answers, 0 false fails on the clean answers whose predicate holds. The answers come
 // from a programmable loopback server: many of them are ones a real Prometheus never gives.
+import { seededRandom } from '@gauntlet/action-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createFakeClock,
@@ -25,16 +26,7 @@ const CASES = 1_200;
 const NOW = 1_800_000_000_000;
 const NOW_S = NOW / 1000;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = seededRandom;
 
 type Kind = 'ratio' | 'latency' | 'instant';
 const SLOS: Record<Kind, SloSet> = {

@@ -1,17 +1,10 @@
 /** NS-14 (unit): the reaper's decision over randomized inventories of several hundred namespaces. */
+import { seededRandom } from '@gauntlet/action-kit';
 import { describe, expect, it } from 'vitest';
 import { annotations, environmentName, labels, ownershipMetadata, type KubeObject } from '@gauntlet/kube';
 import { decideReap } from './reap.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 describe('decideReap', () => {
   it.each([1, 2, 3, 4, 5])('deletes exactly ours-and-due over a random inventory of 400 (seed %i)', (seed) => {

@@ -4,7 +4,7 @@
  * merge. The planner's own properties are the sharding package's tests; these check that the action's path from
  * plan to merged report runs every discovered test exactly once, and notices when it did not.
  */
-import { RecordingLogger, silentLogger } from '@gauntlet/action-kit';
+import { RecordingLogger, silentLogger, seededRandom } from '@gauntlet/action-kit';
 import {
   emptyTimingStore,
   parseTimingStore,
@@ -26,16 +26,7 @@ import { commandArguments, itemKeys, shardItems, validatePlan } from './plan-io.
 import type { ShardResult } from './results.js';
 import { buildResult } from './shard-result.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 interface Suite {
   tests: TestId[];

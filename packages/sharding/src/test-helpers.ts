@@ -2,20 +2,14 @@
  * Seeded generators for the property tests (test-only; not exported from index.ts). Every random choice comes from
  * mulberry32(seed), so a failing case is reproduced from the seed printed in its test name.
  */
+import { seededRandom } from '@gauntlet/action-kit';
 import { silentLogger } from '@gauntlet/action-kit';
 import { parseTimingStore, type TimingStore } from './timing-store.js';
 
 export type Random = () => number;
 
-export function mulberry32(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The one seeded generator (action-kit's mulberry32), under the name these tests print. */
+export const mulberry32: (seed: number) => Random = seededRandom;
 
 export const int = (rand: Random, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 export const pick = <T>(rand: Random, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;

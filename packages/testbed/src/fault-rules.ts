@@ -1,3 +1,4 @@
+import { seededRandom } from '@gauntlet/action-kit';
 // Rules for the fault proxy: which requests to hit (method, path regex, query), how often (after N,
 // at most N times, with a probability from a seeded RNG so failures reproduce), and what to do.
 
@@ -60,17 +61,8 @@ export interface RuleState {
   fired: number;
 }
 
-/** Small, fast, seedable PRNG (mulberry32): same seed and request order give the same faults. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** action-kit's seeded generator: same seed and request order give the same faults. */
+export { seededRandom };
 
 export function ruleMatches(rule: FaultRule, method: string, path: string, query: URLSearchParams): boolean {
   if (rule.method !== undefined) {
