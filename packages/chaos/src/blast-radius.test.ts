@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom, randomInt } from '@gauntlet/action-kit';
-import { allowedTargetCount, assertInsideAllowList, combineLimits } from './blast-radius.js';
+import { allowedTargetCount, assertInsideAllowList, chooseTargets, combineLimits } from './blast-radius.js';
 import { loadExperiments } from './experiment/load.js';
 import { BlastRadiusError } from './errors.js';
 
@@ -124,5 +124,16 @@ spec: { action: pod-kill, mode: one, duration: 30s, selector: ${selector} }
       } else expect(() => assertInsideAllowList(experiments, scope)).not.toThrow();
     }
     expect(refused).toBeGreaterThan(100);
+  });
+});
+
+describe('chooseTargets', () => {
+  it('picks the allowed count, replays from the seed, and ignores the listing order', () => {
+    const pods = ['web-a', 'web-b', 'web-c', 'web-d', 'web-e'];
+    const picked = chooseTargets(pods, { maxPercentage: 40 }, 'run-1/s1f1');
+    expect(picked).toHaveLength(2);
+    expect(chooseTargets([...pods].reverse(), { maxPercentage: 40 }, 'run-1/s1f1')).toEqual(picked);
+    expect(chooseTargets([], { maxPercentage: 100 }, 'x')).toEqual([]);
+    expect(chooseTargets(pods, {}, 'x')).toEqual(pods);
   });
 });

@@ -1,3 +1,4 @@
+import { randomInt, seededRandom, seedFrom } from '@gauntlet/action-kit';
 import { BlastRadiusError } from './errors.js';
 import type { ExperimentSpec } from './experiment/model.js';
 
@@ -117,4 +118,20 @@ export function assertInsideAllowList(experiments: readonly ExperimentSpec[], sc
       `Refused before any fault: outside the allowed namespaces (${[...allowed].join(', ')}): ${problems.join('; ')}`,
     );
   }
+}
+
+/**
+ * The targets a fault hits: allowedTargetCount of the candidates, picked by a generator seeded from the run and the
+ * fault (a re-run picks the same pods; the seed is in the report). Candidates are sorted first so the pick does not
+ * depend on the order the API server listed them in.
+ */
+export function chooseTargets(candidates: readonly string[], limits: BlastRadiusLimits, seed: string): string[] {
+  const pool = [...new Set(candidates)].sort();
+  const count = allowedTargetCount(pool.length, limits);
+  const random = seededRandom(seedFrom(seed));
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = randomInt(random, 0, i + 1);
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  return pool.slice(0, count).sort();
 }
