@@ -9,3 +9,4 @@ export * from './workflow-run.js';
 export * from './paths.js';
 export * from './structured-data.js';
 export * from './random.js';
+export * from './nearest.js';

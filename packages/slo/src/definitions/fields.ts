@@ -1,3 +1,4 @@
+import { nearestName } from '@gauntlet/action-kit';
 import { SloDefinitionError } from '../errors.js';
 import { tryParseDuration } from '../duration.js';
 
@@ -37,7 +38,7 @@ export class Field {
   onlyKeys(allowed: readonly string[]): this {
     for (const key of Object.keys(this.asMap())) {
       if (!allowed.includes(key)) {
-        const hint = allowed.find((a) => a.toLowerCase() === key.toLowerCase());
+        const hint = allowed.find((a) => a.toLowerCase() === key.toLowerCase()) ?? nearestName(key, allowed);
         this.fail(`unknown field '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; allowed: ${allowed.join(', ')}`);
       }
     }

@@ -290,3 +290,37 @@ slos:
     ).toThrow(/slos\[0\]\.sli\.plugin: Sloth SLI plugins/);
   });
 });
+
+describe('unknown fields', () => {
+  it('names an unknown field and the nearest known one, in every format', () => {
+    expect(() =>
+      loadSlosFromYaml(
+        'slos:\n  - name: a\n    ratio: { bad: x_total, total: y_total }\n    objective: { tagret: 99% }\n',
+        'inline.yaml',
+      ),
+    ).toThrow(/unknown field 'tagret' \(did you mean 'target'\?\)/);
+    expect(() =>
+      loadSlosFromYaml(
+        `apiVersion: openslo/v1
+kind: SLO
+metadata: { name: a }
+spec:
+  indicator:
+    metadata: { name: i }
+    spec:
+      ratioMetric:
+        good: { metricSource: { type: Prometheus, spec: { query: 'x_total' } } }
+        total: { metricSource: { type: Prometheus, spec: { query: 'y_total' } } }
+  objectives: [{ displayName: good, tagret: 0.99 }]
+`,
+        'openslo.yaml',
+      ),
+    ).toThrow(/objectives\[0\]: unknown field 'tagret' \(did you mean 'target'\?\)/);
+    expect(() =>
+      loadSlosFromYaml(
+        'version: prometheus/v1\nservice: s\nslos:\n  - name: a\n    objectve: 99.9\n    sli: { events: { error_query: x, total_query: y } }\n',
+        'sloth.yml',
+      ),
+    ).toThrow(/unknown field 'objectve' \(did you mean 'objective'\?\)/);
+  });
+});
