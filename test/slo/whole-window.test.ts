@@ -2,6 +2,7 @@
 // from summing short steps. A property test against exact counters: the history is written by a deterministic
 // exporter (remote write, one sample per 5 s scrape), so the true counts in the window are known; the measured
 // counts must be within one scrape interval's events of them at each edge. SLO_EXACT_CASES raises the case count.
+import { seededRandom } from '@gauntlet/action-kit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPrometheusClient, evaluateSlos, loadSlosFromYaml, type PrometheusClient } from '@gauntlet/slo';
 import { prometheusUrl, uniqueName, writeHistory } from './helpers.js';
@@ -11,17 +12,6 @@ const NOW = Math.floor(Date.now() / INTERVAL) * INTERVAL - INTERVAL;
 const CASES = Number(process.env.SLO_EXACT_CASES ?? 6);
 const SEED = 20_261_202;
 let client: PrometheusClient;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   readonly namespace: string;
@@ -45,7 +35,7 @@ function truth(c: Case): { bad: number; total: number; perSample: number; maxBad
   return { bad, total, perSample, maxBad };
 }
 
-const random = mulberry32(SEED);
+const random = seededRandom(SEED);
 const cases: Case[] = Array.from({ length: CASES }, (_, i) => {
   const windowMs = [2, 5, 10, 30][i % 4]! * 60_000;
   const rps = 2 + Math.floor(random() * 30);
