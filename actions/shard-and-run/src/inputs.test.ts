@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, InputReader } from '@gauntlet/action-kit';
 import { load } from 'js-yaml';
@@ -192,32 +191,5 @@ describe('parseInputs', () => {
       expect(parse({ ...defaults, ...given })).toEqual(parse(given));
     }
     expect(parse({ ...defaults, ...RUN, shard: '1/2' })).toEqual(parse({ ...RUN, shard: '1/2' }));
-  });
-});
-
-describe('path inputs stay inside the workspace', () => {
-  it('refuses absolute paths, .. and symlinks out of it for every path input', () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'gauntlet-ws-'));
-    symlinkSync('/etc', path.join(root, 'out'));
-    const inside = (values: Record<string, string>) => parseInputs(new InputReader((name) => values[name]), root);
-    const plan = { mode: 'plan', tests: 't/*.js' };
-    expect(inside({ ...plan, 'plan-file': 'p/plan.json' }).planning?.planFile).toBe(path.join(root, 'p/plan.json'));
-    const hostile: Array<Record<string, string>> = [
-      { ...plan, 'plan-file': '/etc/passwd' },
-      { ...plan, 'plan-file': '../../etc/passwd' },
-      { ...plan, 'plan-file': 'out/passwd' },
-      { ...plan, 'timings-file': 'out/shadow' },
-      { ...plan, 'results-dir': '/tmp' },
-      { ...plan, 'merged-junit': 'out/x.xml' },
-      { ...plan, 'working-directory': '..' },
-      { ...plan, tests: '/etc/*' },
-      { ...plan, tests: '../**/*.js' },
-      { mode: 'plan', discovery: 'junit', 'discovery-junit': 'out/shadow' },
-    ];
-    for (const values of hostile) {
-      expect(() => inside(values), JSON.stringify(values)).toThrow(
-        /outside the workspace|leaves the workspace|absolute pattern/,
-      );
-    }
   });
 });

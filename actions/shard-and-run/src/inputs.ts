@@ -3,7 +3,8 @@
  * Kubernetes request: a bad value stops the step with a message naming the input, the value and what was expected.
  * Defaults live in action.yml only; an empty value means "not set".
  */
-import { confineGlob, confinePath, InputError, InputReader, quote } from '@gauntlet/action-kit';
+import path from 'node:path';
+import { InputError, InputReader, quote } from '@gauntlet/action-kit';
 import { classifyKubeconfigInput, type KubeconfigInput } from '@gauntlet/kube';
 import { MAX_MATRIX_JOBS, parseShardCount, parseShardSpec, type ShardSpec } from '@gauntlet/sharding';
 import { parseCommandTemplate, RUNNER_NAMES, type RunnerName, type TemplateWord } from '@gauntlet/test-runners';
@@ -175,21 +176,11 @@ function durationSeconds(reader: InputReader, name: string, minMs: number, maxMs
   return ms === undefined ? undefined : ms / 1000;
 }
 
-/** The workspace root (nothing may leave it) and the directory relative paths start from. */
-interface PathBase {
-  readonly root: string;
-  readonly base: string;
+function absolute(workspace: string, value: string): string {
+  return path.resolve(workspace, value);
 }
 
-/**
- * A path input resolved against the working directory and confined to the workspace through symlinks: run as
- * root, a plan-file of /etc/passwd would otherwise be overwritten, and a results-dir of ../.. read anywhere.
- */
-function confined(paths: PathBase, input: string, value: string): string {
-  return confinePath(paths.root, value, { input, base: paths.base });
-}
-
-function planningInputs(reader: InputReader, paths: PathBase, command: CommandInput | undefined): PlanningInputs {
+function planningInputs(reader: InputReader, workspace: string, command: CommandInput | undefined): PlanningInputs {
   const runner = reader.enumeration(Inputs.runner, RUNNER_NAMES) ?? 'generic';
   const discovery = reader.enumeration(Inputs.discovery, DISCOVERY) ?? 'globs';
   const testGlobs = reader.list(Inputs.tests, { commas: false });
@@ -222,17 +213,16 @@ function planningInputs(reader: InputReader, paths: PathBase, command: CommandIn
   }
   for (const glob of testGlobs) {
     if (glob.length > 1024) throw new InputError(Inputs.tests, `a glob of ${glob.length} characters is too long`);
-    confineGlob(glob, { input: Inputs.tests });
   }
   const shards = parseShardCount(reader.raw(Inputs.shards) ?? 'auto', Inputs.shards);
   const granularity = reader.enumeration(Inputs.granularity, GRANULARITY) ?? 'auto';
-  const planFile = confined(paths, Inputs.planFile, reader.string(Inputs.planFile) ?? 'gauntlet-shard-plan.json');
+  const planFile = absolute(workspace, reader.string(Inputs.planFile) ?? 'gauntlet-shard-plan.json');
   return {
     runner,
     discovery,
     testGlobs,
     ...(listCommand === undefined ? {} : { listCommand }),
-    ...(discoveryJunit === undefined ? {} : { discoveryJunit: confined(paths, Inputs.discoveryJunit, discoveryJunit) }),
+    ...(discoveryJunit === undefined ? {} : { discoveryJunit: absolute(workspace, discoveryJunit) }),
     shards,
     granularity,
     planFile,
@@ -248,11 +238,11 @@ function sizingInputs(reader: InputReader): SizingInputs {
   return { targetSeconds, maxParallel, ...(shardOverheadSeconds === undefined ? {} : { shardOverheadSeconds }) };
 }
 
-function timingInputs(reader: InputReader, paths: PathBase): TimingInputs {
+function timingInputs(reader: InputReader, workspace: string): TimingInputs {
   const file = reader.string(Inputs.timingsFile);
   return {
     useCache: reader.boolean(Inputs.timings, true),
-    ...(file === undefined ? {} : { file: confined(paths, Inputs.timingsFile, file) }),
+    ...(file === undefined ? {} : { file: absolute(workspace, file) }),
     key: reader.string(Inputs.timingsKey, { maxLength: 1024 }) ?? '',
     trustedRefs: reader.list(Inputs.trustedRefs).map((ref) => {
       if (/\s/.test(ref) || ref.length > 255)
@@ -276,7 +266,6 @@ function executionInputs(reader: InputReader): ExecutionInputs {
     );
   }
   const junitPath = reader.string(Inputs.junitPath, { maxLength: 1024 });
-  if (junitPath !== undefined) confineGlob(junitPath, { input: Inputs.junitPath });
   const timeoutMs = reader.duration(Inputs.timeout, { minMs: 1_000, maxMs: 6 * 3_600_000 });
   return {
     ...optionalRunner(reader.enumeration(Inputs.runner, RUNNER_NAMES)),
@@ -508,10 +497,7 @@ export function parseInputs(reader: InputReader = new InputReader(), workspace: 
   const mode = reader.enumeration(Inputs.mode, MODES);
   if (mode === undefined) throw new InputError(Inputs.mode, `is required: one of ${MODES.join(', ')}`);
   const githubToken = reader.string(Inputs.githubToken);
-  const workingDirectory = confinePath(workspace, reader.string(Inputs.workingDirectory) ?? '.', {
-    input: Inputs.workingDirectory,
-  });
-  const paths: PathBase = { root: workspace, base: workingDirectory };
+  const workingDirectory = absolute(workspace, reader.string(Inputs.workingDirectory) ?? '.');
 
   // The shard spec first: a wrong one must stop the job before anything else happens (SH-09).
   let shard: ShardSpec | undefined;
@@ -540,7 +526,7 @@ export function parseInputs(reader: InputReader = new InputReader(), workspace: 
   const execution = mode === 'run' || mode === 'queue' || mode === 'kubernetes' ? executionInputs(reader) : undefined;
   const planning =
     mode === 'plan' || mode === 'kubernetes'
-      ? planningInputs(reader, paths, mode === 'plan' ? commandInput(reader, false) : undefined)
+      ? planningInputs(reader, workingDirectory, mode === 'plan' ? commandInput(reader, false) : undefined)
       : undefined;
   const kubernetes = mode === 'kubernetes' ? kubernetesInputs(reader, workingDirectory) : undefined;
   const queue: QueueInputs | undefined =
@@ -562,14 +548,14 @@ export function parseInputs(reader: InputReader = new InputReader(), workspace: 
     workingDirectory,
     ...(planning ? { planning } : {}),
     sizing: sizingInputs(reader),
-    timings: timingInputs(reader, paths),
+    timings: timingInputs(reader, workingDirectory),
     ...(execution ? { execution } : {}),
     ...(plan === undefined ? {} : { plan }),
     ...(planId === undefined ? {} : { planId }),
     ...(shard ? { shard } : {}),
-    resultsDir: confined(paths, Inputs.resultsDir, reader.string(Inputs.resultsDir) ?? 'gauntlet-shard-results'),
+    resultsDir: absolute(workingDirectory, reader.string(Inputs.resultsDir) ?? 'gauntlet-shard-results'),
     failOnFailure: reader.boolean(Inputs.failOnFailure, true),
-    mergedJunit: confined(paths, Inputs.mergedJunit, reader.string(Inputs.mergedJunit) ?? 'gauntlet-junit.xml'),
+    mergedJunit: absolute(workingDirectory, reader.string(Inputs.mergedJunit) ?? 'gauntlet-junit.xml'),
     report: reportInputs(reader),
     ...(kubernetes ? { kubernetes } : {}),
     ...(queue ? { queue } : {}),

@@ -3,7 +3,7 @@
  * way in: a shard must never run a plan it misread. And each shard's part of it, as command-line arguments.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { confinePath, InputError, loadJson } from '@gauntlet/action-kit';
+import { InputError, loadJson } from '@gauntlet/action-kit';
 import { PLAN_FORMAT, PLAN_VERSION, MAX_MATRIX_JOBS, testKey, type Plan, type PlanItem } from '@gauntlet/sharding';
 import { RUNNER_NAMES, type RunnerAdapter } from '@gauntlet/test-runners';
 import { Inputs } from './constants.js';
@@ -51,12 +51,6 @@ export function validatePlan(value: unknown): Plan {
     }
   });
   return value as unknown as Plan;
-}
-
-/** The `plan` input's path, relative to the working directory and confined to the workspace through symlinks. */
-export function planPathResolver(inputs: { readonly workingDirectory: string }, workspace: string) {
-  return (value: string): string =>
-    confinePath(workspace, value, { input: Inputs.plan, base: inputs.workingDirectory });
 }
 
 /** Reads the `plan` input: inline JSON (it starts with `{`) or a path relative to the working directory. */

@@ -9,6 +9,7 @@
  * A re-run attempt of a worker replays the tests it ran before (or, with `rerun: failed`, those that failed) when
  * its earlier result is in results-dir; otherwise it drains a fresh queue for the new attempt.
  */
+import path from 'node:path';
 import { InputError, UserError } from '@gauntlet/action-kit';
 import { JOB_SUMMARY_LIMIT, MarkdownDoc, renderWithin } from '@gauntlet/github';
 import { mergeJUnitReports, type JUnitReport, type Plan, type PlanItem } from '@gauntlet/sharding';
@@ -17,7 +18,7 @@ import type { ModeDeps } from './deps.js';
 import { executeItems, retryItems } from './execute.js';
 import { jobCreatedAtOf } from './github-client.js';
 import type { Inputs as ActionInputs } from './inputs.js';
-import { allItems, itemKeys, loadPlan, planPathResolver } from './plan-io.js';
+import { allItems, itemKeys, loadPlan } from './plan-io.js';
 import { directoryTransport, readResultDirectory } from './results.js';
 import { drainQueue, type QueueAccess, type WorkerRun } from './queue-worker.js';
 import { adapterFor, checkCommandFitsPlan } from './run-mode.js';
@@ -58,7 +59,7 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
   const { logger, ctx } = deps;
   const spec = inputs.shard!;
   const execution = inputs.execution!;
-  const plan = await loadPlan(inputs.plan!, planPathResolver(inputs, deps.ctx.workspace));
+  const plan = await loadPlan(inputs.plan!, (p) => path.resolve(inputs.workingDirectory, p));
   if (inputs.planId !== undefined && inputs.planId !== plan.id) {
     throw new InputError(Inputs.planId, `is ${inputs.planId}, but the plan file holds plan ${plan.id}`);
   }

