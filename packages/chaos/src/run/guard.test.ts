@@ -15,10 +15,21 @@ describe('guard', () => {
     ).toEqual({ state: 'unknown', reason: 'b; c' });
   });
 
-  it('refuses a probe kind it cannot run, naming it', () => {
+  it('refuses a probe whose connection is missing, naming what to give', () => {
+    expect(() => createGuard({ probes: [{ name: 'p', kind: 'ready', target: 'web' }] })).toThrow(
+      /probe p: a ready probe needs a Kubernetes connection/,
+    );
     expect(() =>
-      createGuard({ probes: [{ name: 'p', kind: 'command', argv: ['true'], expectExit: 0, timeoutMs: 1000 }] }),
-    ).toThrow(/probe p: command probes are not supported/);
+      createGuard({ probes: [{ name: 'q', kind: 'prometheus', query: 'up', op: '>', threshold: 0 }] }),
+    ).toThrow(/probe q: a prometheus probe needs a Prometheus connection \(prometheus-url\)/);
+  });
+
+  it('a probe runner that throws is unknown (no data), not a crash and not steady', async () => {
+    const guard = createGuard({
+      probes: [{ name: 'p', kind: 'http', url: 'http://x/', method: 'GET', expectStatus: [200], timeoutMs: 1000 }],
+      runners: { http: () => Promise.reject(new Error('socket exploded')) },
+    });
+    expect(await guard.observe()).toEqual({ state: 'unknown', reason: 'probe p failed: socket exploded' });
   });
 
   it('runs HTTP probes: expected status steady, other status or refused connection breached', async () => {

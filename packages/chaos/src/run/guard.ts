@@ -1,6 +1,7 @@
 import { UserError, errorMessage } from '@gauntlet/action-kit';
-import type { SloCheckResult } from '@gauntlet/slo';
-import type { ProbeSpec } from '../experiment/model.js';
+import type { KubeClient } from '@gauntlet/kube';
+import type { PrometheusClient, SloCheckResult } from '@gauntlet/slo';
+import type { ProbeSpec, TargetSpec } from '../experiment/model.js';
 import type { ObservedState } from '../policy.js';
 
 export interface Observation {
@@ -65,28 +66,89 @@ export async function httpProbe(
   }
 }
 
+/** What the built-in probes need besides their spec; a probe whose part is missing is refused when the guard is made. */
+export interface ProbeEnvironment {
+  /** ready probes: the cluster, the run's namespace and the experiment's targets. */
+  readonly kube?: KubeClient;
+  readonly defaultNamespace?: string;
+  readonly targets?: readonly TargetSpec[];
+  /** prometheus probes (the action's prometheus-url connection). */
+  readonly prometheus?: PrometheusClient;
+  /** command probes: their working directory (the workspace) and environment (default: commandEnv()). */
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly now?: () => number;
+}
+
 export interface GuardOptions {
   /** Evaluates the experiment's SLOs once (evaluateSlos with the run's client and SLO set); absent: no SLOs. */
   readonly evaluateSlos?: (signal?: AbortSignal) => Promise<SloCheckResult>;
   readonly probes: readonly ProbeSpec[];
-  /** Runners by probe kind; http is built in. A probe kind without a runner is refused when the guard is made. */
+  readonly environment?: ProbeEnvironment;
+  /** Runners by probe kind, over the built-in ones (tests, plug-ins). */
   readonly runners?: Partial<Record<ProbeSpec['kind'], ProbeRunner>>;
+}
+
+/** The built-in runners the environment allows, and for each kind it does not, what is missing. */
+function builtInRunners(env: ProbeEnvironment): {
+  runners: Partial<Record<ProbeSpec['kind'], ProbeRunner>>;
+  missing: Partial<Record<ProbeSpec['kind'], string>>;
+} {
+  const runners: Partial<Record<ProbeSpec['kind'], ProbeRunner>> = {
+    http: (probe, signal) => httpProbe(probe as Extract<ProbeSpec, { kind: 'http' }>, signal),
+    command: async (probe, signal) =>
+      (await import('./probes/command.js')).commandProbe(
+        probe as Extract<ProbeSpec, { kind: 'command' }>,
+        { ...(env.cwd ? { cwd: env.cwd } : {}), ...(env.env ? { env: env.env } : {}) },
+        signal,
+      ),
+  };
+  const missing: Partial<Record<ProbeSpec['kind'], string>> = {};
+  const { kube, defaultNamespace, prometheus } = env;
+  if (kube && defaultNamespace) {
+    const targets = new Map((env.targets ?? []).map((t) => [t.name, t]));
+    runners.ready = async (probe, signal) =>
+      (await import('./probes/ready.js')).readyProbe(
+        probe as Extract<ProbeSpec, { kind: 'ready' }>,
+        { client: kube, defaultNamespace, targets },
+        signal,
+      );
+  } else missing.ready = 'a Kubernetes connection (kubeconfig) and namespace';
+  if (prometheus) {
+    const now = env.now ?? Date.now;
+    runners.prometheus = async (probe, signal) =>
+      (await import('./probes/prometheus.js')).prometheusProbe(
+        probe as Extract<ProbeSpec, { kind: 'prometheus' }>,
+        prometheus,
+        now,
+        signal,
+      );
+  } else missing.prometheus = 'a Prometheus connection (prometheus-url)';
+  return { runners, missing };
 }
 
 /** A guard over SLOs and probes, observed together at each interval. */
 export function createGuard(options: GuardOptions): Guard {
-  const runners: Partial<Record<ProbeSpec['kind'], ProbeRunner>> = {
-    http: (probe, signal) => httpProbe(probe as Extract<ProbeSpec, { kind: 'http' }>, signal),
-    ...options.runners,
-  };
+  const builtIn = builtInRunners(options.environment ?? {});
+  const runners: Partial<Record<ProbeSpec['kind'], ProbeRunner>> = { ...builtIn.runners, ...options.runners };
   for (const probe of options.probes) {
     if (!runners[probe.kind]) {
-      throw new UserError(`probe ${probe.name}: ${probe.kind} probes are not supported in this version of chaos-gate`);
+      const missing = builtIn.missing[probe.kind];
+      throw new UserError(
+        missing
+          ? `probe ${probe.name}: a ${probe.kind} probe needs ${missing}`
+          : `probe ${probe.name}: ${probe.kind} probes are not supported in this version of chaos-gate`,
+      );
     }
   }
   return {
     async observe(signal) {
-      const parts: Promise<Observation>[] = options.probes.map((probe) => runners[probe.kind]!(probe, signal));
+      const parts: Promise<Observation>[] = options.probes.map((probe) =>
+        runners[probe.kind]!(probe, signal).catch((error: unknown) => {
+          if (signal?.aborted) throw error;
+          return { state: 'unknown' as const, reason: `probe ${probe.name} failed: ${errorMessage(error)}` };
+        }),
+      );
       if (options.evaluateSlos) {
         parts.push(
           options.evaluateSlos(signal).then(observationOfSlos, (error: unknown) => {
