@@ -48,7 +48,10 @@ export async function main(inputs: Inputs, rt: ActionRuntime): Promise<void> {
       ...(inputs.windowMs !== undefined ? { windowOverride: { kind: 'duration' as const, ms: inputs.windowMs } } : {}),
     }),
   );
-  for (const slo of result.slos) logger.info(`${slo.verdict.padEnd(12)} ${slo.name}: ${slo.reason}`);
+  for (const slo of result.slos) {
+    logger.info(`${slo.verdict.padEnd(12)} ${slo.name}: ${slo.reason}`);
+    for (const note of slo.notes) logger.info(`${' '.repeat(12)} note: ${note}`);
+  }
 
   const blocking = result.gate === 'fail' || (inputs.failOn === 'warn' && result.gate === 'warn');
   const override = blocking ? overrideOf(inputs.overrideLabel, run) : undefined;

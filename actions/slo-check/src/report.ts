@@ -98,6 +98,9 @@ export function reportDocument(
     ],
     rows,
   );
+  // What the definitions hold that the gate accepted but does not act on, and what the data told us on the way.
+  const notes = result.slos.flatMap((slo) => slo.notes.map((note) => `${slo.name}: ${note}`));
+  if (notes.length > 0) doc.list(notes.slice(0, 50));
   for (const slo of result.slos) {
     const chart = chartFor(slo);
     if (!chart) continue;

@@ -55,8 +55,12 @@ export async function evaluateSlos(params: EvaluateSlosParams): Promise<SloCheck
     ),
   ]);
 
-  const slos: SloResult[] = assessments.map((assessment, i) => {
+  const slos: SloResult[] = assessments.map((assessed, i) => {
     const slo = set.slos[i] as SloDefinition;
+    // The definition's own notes (what the loader accepted but does not act on) come first.
+    const assessment: Assessment = slo.notes?.length
+      ? { ...assessed, result: { ...assessed.result, notes: [...slo.notes, ...assessed.result.notes] } }
+      : assessed;
     const relative = slo.objective.relative;
     if (!relative) return assessment.result;
     const b = baselines[i];

@@ -15,6 +15,7 @@ export type {
   SloDefinition,
   SloSet,
   WindowSpec,
+  CalendarWindow,
 } from './model.js';
 export { loadSlos, loadSlosFromYaml, type SloSource } from './definitions/load.js';
 export { SloDefinitionError, TemplateError } from './errors.js';

@@ -54,7 +54,26 @@ export interface PromqlSli {
 
 export type SliSpec = RatioSli | LatencySli | PromqlSli;
 
-export type WindowSpec = { readonly kind: 'duration'; readonly ms: number } | { readonly kind: 'since-start' };
+/**
+ * A calendar-aligned window (OpenSLO `isRolling: false` with `calendar`): periods of `count` × `unit` laid end to
+ * end from `startTime` (wall-clock time in `timeZone`); the objective covers the current period up to now.
+ */
+export interface CalendarWindow {
+  readonly kind: 'calendar';
+  readonly count: number;
+  readonly unit: 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
+  /** The shorthand as written (`1M`), for labels. */
+  readonly text: string;
+  /** Wall-clock start of the first period, `YYYY-MM-DD HH:MM:SS` in timeZone. */
+  readonly startTime: string;
+  /** IANA time zone name. */
+  readonly timeZone: string;
+}
+
+export type WindowSpec =
+  | { readonly kind: 'duration'; readonly ms: number }
+  | { readonly kind: 'since-start' }
+  | CalendarWindow;
 
 /** "At most X worse than the baseline": X as a fraction (0.1 = 10 %). */
 export interface RelativeObjective {
@@ -115,6 +134,8 @@ export interface SloDefinition {
   readonly weight: number;
   /** A key SLO caps the overall verdict at its own; a non-key SLO only moves the score. Default true. */
   readonly key: boolean;
+  /** What the loader accepted but does not act on, said once per SLO (copied to the result's notes). */
+  readonly notes?: readonly string[];
 }
 
 export interface SloSet {

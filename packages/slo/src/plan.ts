@@ -13,6 +13,7 @@ import {
   type ResolvedWindow,
   type ScaledTier,
 } from './windows.js';
+import { currentPeriod } from './calendar.js';
 import type { SloResult } from './result.js';
 import { planShared, type SharedPlan } from './shared-selector.js';
 import { metricNameOf } from './absent-numerator.js';
@@ -83,6 +84,13 @@ export interface SkippedPlan {
 
 export type SloPlan = SeriesPlan | InstantPlan | SkippedPlan;
 
+/** `28d`, or `calendar 1M` for a calendar-aligned window. */
+function ownWindowName(own: WindowSpec): string {
+  if (own.kind === 'duration') return formatDuration(own.ms);
+  if (own.kind === 'calendar') return `calendar ${own.text}`;
+  return 'since-start';
+}
+
 export function sliKindOf(slo: SloDefinition): SloResult['sliKind'] {
   const sli = slo.sli;
   if (sli.kind === 'ratio') return 'ratio';
@@ -95,11 +103,17 @@ export function planSlo(slo: SloDefinition, vars: TemplateVars, options: Resolve
   const own = slo.objective.window;
   // A spec's window is the objective's window; in a PR gate the environment is younger than it, so only the part
   // since the environment started can hold data. Evaluate that part, and say so in the label.
+  const ownStartMs =
+    own?.kind === 'duration'
+      ? options.nowMs - own.ms
+      : own?.kind === 'calendar'
+        ? currentPeriod(own, options.nowMs).startMs
+        : undefined;
   const clipped =
     !options.windowOverride &&
-    own?.kind === 'duration' &&
+    ownStartMs !== undefined &&
     options.startedAtMs !== undefined &&
-    options.nowMs - options.startedAtMs < own.ms;
+    options.startedAtMs > ownStartMs;
   const spec: WindowSpec = clipped ? { kind: 'since-start' } : (options.windowOverride ?? own ?? options.defaultWindow);
   const slices = slo.objective.timeslices;
   if (slices && slices.sliceMs < options.minStepMs) {
@@ -119,7 +133,7 @@ export function planSlo(slo: SloDefinition, vars: TemplateVars, options: Resolve
   const sliKind = sliKindOf(slo);
   if ('error' in resolvedRaw) throw new UserError(`SLO '${slo.name}': ${resolvedRaw.error}`);
   const resolved = clipped
-    ? { ...resolvedRaw, label: `${resolvedRaw.label} of its ${formatDuration((own as { ms: number }).ms)} window` }
+    ? { ...resolvedRaw, label: `${resolvedRaw.label} of its ${ownWindowName(own as WindowSpec)} window` }
     : resolvedRaw;
   if (slices && resolved.steps > MAX_RANGE_POINTS) {
     throw new UserError(

@@ -1,6 +1,7 @@
 import { formatDuration } from '@gauntlet/action-kit';
 import { WORKBOOK_LONGEST_MS } from './burn-rate-policy.js';
 import type { BurnRateTier, WindowSpec } from './model.js';
+import { currentPeriod } from './calendar.js';
 
 /**
  * Evaluation windows, the query step and burn-rate window scaling.
@@ -53,6 +54,11 @@ export function resolveWindow(
     rawMs = endMs - startedAtMs;
     if (rawMs <= 0) return { error: 'the environment start time is not before the evaluation time' };
     label = 'since start';
+  } else if (spec.kind === 'calendar') {
+    const period = currentPeriod(spec, endMs);
+    rawMs = endMs - period.startMs;
+    label = `calendar ${spec.text} since ${period.startLabel}`;
+    if (rawMs <= 0) return { error: `the calendar ${spec.text} period starts at the evaluation time` };
   } else {
     rawMs = spec.ms;
     label = formatDuration(rawMs);
@@ -61,6 +67,7 @@ export function resolveWindow(
   const steps = Math.floor(rawMs / step);
   const durationMs = steps * step;
   if (spec.kind === 'since-start') label = `since start (${formatDuration(durationMs)})`;
+  if (spec.kind === 'calendar') label = `${label} (${formatDuration(durationMs)})`;
   return { startMs: endMs - durationMs, endMs, durationMs, label, stepMs: step, steps };
 }
 

@@ -1,35 +1,67 @@
+import { nearestName } from '@gauntlet/action-kit';
 import type { Field } from './fields.js';
 import { comparisonAt, eventQueryAt, templateAt, windowAt } from './common.js';
-import type { EventQuery, Objective, SliSpec, SloDefinition, TimesliceBudget } from '../model.js';
+import type { EventQuery, Objective, SliSpec, SloDefinition, TimesliceBudget, WindowSpec, CalendarWindow } from '../model.js';
+import { isTimeZone, parseWallTime } from '../calendar.js';
 
 /**
  * OpenSLO v1: `kind: SLO` documents with an inline `indicator` or an `indicatorRef` to a `kind: SLI` document.
  * Supported SLIs: ratioMetric (good/total or bad/total; `counter: true` wraps selectors in increase()) and
  * thresholdMetric (evaluated per step against each objective's op/value; with a `target` it is a time-slice
- * objective, without one the latest value must meet it). Other kinds (Service, AlertPolicy, ...) are ignored.
+ * objective, without one the latest value must meet it). A metric source is inline (`type: Prometheus`) or a
+ * `metricSourceRef` to a `kind: DataSource` loaded in the same file set. Other kinds (Service, AlertPolicy, ...)
+ * are ignored.
  * Each objective becomes one SLO; several objectives get `<slo>.<objective>` names.
  */
 export function parseOpenSloDocuments(docs: readonly Field[]): SloDefinition[] {
   const slis = new Map<string, Field>();
+  const dataSources = new Map<string, Field>();
   for (const doc of docs) {
-    if (kindOf(doc) === 'SLI') slis.set(doc.child('metadata').child('name').string(), doc.child('spec'));
+    const kind = kindOf(doc);
+    if (kind !== 'SLI' && kind !== 'DataSource') continue;
+    const name = doc.child('metadata').child('name').string();
+    const into = kind === 'SLI' ? slis : dataSources;
+    if (into.has(name)) doc.child('metadata').child('name').fail(`a second kind: ${kind} named '${name}'`);
+    into.set(name, kind === 'SLI' ? doc.child('spec') : doc);
   }
   const out: SloDefinition[] = [];
   for (const doc of docs) {
     if (kindOf(doc) !== 'SLO') continue;
-    out.push(...parseSlo(doc, slis));
+    out.push(...parseSlo(doc, slis, dataSources));
   }
   return out;
+}
+
+/** What one SLO's parse learns on the way: the DataSources it uses, and what it accepted without acting on. */
+interface SloContext {
+  readonly dataSources: ReadonlyMap<string, Field>;
+  readonly notes: Set<string>;
 }
 
 function kindOf(doc: Field): string {
   return doc.child('kind').string();
 }
 
-function parseSlo(doc: Field, slis: Map<string, Field>): SloDefinition[] {
+const SLO_SPEC_KEYS = [
+  'description',
+  'service',
+  'indicator',
+  'indicatorRef',
+  'timeWindow',
+  'budgetingMethod',
+  'objectives',
+  'alertPolicies',
+];
+
+function parseSlo(doc: Field, slis: Map<string, Field>, dataSources: ReadonlyMap<string, Field>): SloDefinition[] {
   const name = doc.child('metadata').child('name').string();
   const spec = doc.child('spec');
-  spec.asMap();
+  spec.onlyKeys(SLO_SPEC_KEYS);
+  const ctx: SloContext = { dataSources, notes: new Set() };
+  if (spec.child('alertPolicies').present && spec.child('alertPolicies').items().length > 0)
+    ctx.notes.add(
+      'spec.alertPolicies not used: they route alerts; the gate judges the objective and its own burn-rate tiers',
+    );
   let indicator: Field;
   if (spec.child('indicator').present) indicator = spec.child('indicator').child('spec');
   else if (spec.child('indicatorRef').present) {
@@ -44,9 +76,7 @@ function parseSlo(doc: Field, slis: Map<string, Field>): SloDefinition[] {
     spec.child('budgetingMethod').fail(`expected Occurrences, Timeslices or RatioTimeslices, got '${budgeting}'`);
   }
   const windows = spec.child('timeWindow');
-  const window = windows.present
-    ? windowAt(windows.items()[0]?.child('duration') ?? windows.fail('must not be empty'))
-    : undefined;
+  const window = windows.present ? timeWindowAt(windows) : undefined;
   const objectives = spec.child('objectives').items();
   if (objectives.length === 0) spec.child('objectives').fail('must contain at least one objective');
   const description = spec.child('description').optionalString();
@@ -60,7 +90,7 @@ function parseSlo(doc: Field, slis: Map<string, Field>): SloDefinition[] {
     for (const composite of ['indicator', 'indicatorRef'])
       if (objective.child(composite).present)
         objective.child(composite).fail('composite SLOs (an indicator per objective) are not supported');
-    const { sli, target } = parseIndicator(indicator, objective);
+    const { sli, target } = parseIndicator(indicator, objective, ctx);
     const timeslices = timesliceBudget(budgeting as Budgeting, objective, sli);
     const obj: { -readonly [K in keyof Objective]: Objective[K] } = {};
     if (target !== undefined) obj.target = target;
@@ -76,6 +106,7 @@ function parseSlo(doc: Field, slis: Map<string, Field>): SloDefinition[] {
       objective: obj,
       weight: objective.child('compositeWeight').present ? objective.child('compositeWeight').number() : 1,
       key: true,
+      ...(ctx.notes.size > 0 ? { notes: [...ctx.notes] } : {}),
     };
   });
 }
@@ -139,10 +170,16 @@ function targetAt(objective: Field): number | undefined {
   return undefined;
 }
 
-function parseIndicator(indicator: Field, objective: Field): { sli: SliSpec; target: number | undefined } {
+function parseIndicator(
+  indicator: Field,
+  objective: Field,
+  ctx: SloContext,
+): { sli: SliSpec; target: number | undefined } {
   const target = targetAt(objective);
+  indicator.onlyKeys(['description', 'ratioMetric', 'thresholdMetric']);
   if (indicator.child('ratioMetric').present) {
     const ratio = indicator.child('ratioMetric');
+    ratio.onlyKeys(['counter', 'good', 'bad', 'total', 'raw', 'rawType']);
     if (ratio.child('raw').present)
       ratio.child('raw').fail('precomputed raw ratios are not supported; use good/bad and total');
     const counter = ratio.child('counter').present ? ratio.child('counter').boolean() : true;
@@ -158,15 +195,15 @@ function parseIndicator(indicator: Field, objective: Field): { sli: SliSpec; tar
           .child('op')
           .fail(`a ratio must meet its target from above (gt or gte), got '${String(objective.child('op').value)}'`);
     }
-    const total = metricSourceQuery(ratio.child('total'), counter);
-    const side = metricSourceQuery(ratio.child(hasGood ? 'good' : 'bad'), counter);
+    const total = metricSourceQuery(ratio.child('total'), counter, ctx);
+    const side = metricSourceQuery(ratio.child(hasGood ? 'good' : 'bad'), counter, ctx);
     const sli: SliSpec = hasGood
       ? { kind: 'ratio', good: side, total, missingAsZero: false }
       : { kind: 'ratio', bad: side, total, missingAsZero: false };
     return { sli, target };
   }
   if (indicator.child('thresholdMetric').present) {
-    const source = metricSource(indicator.child('thresholdMetric'));
+    const source = metricSource(indicator.child('thresholdMetric'), ctx);
     const op = comparisonAt(objective.child('op'));
     const threshold = objective.child('value').number();
     return {
@@ -183,13 +220,45 @@ function parseIndicator(indicator: Field, objective: Field): { sli: SliSpec; tar
   return indicator.fail('needs ratioMetric or thresholdMetric');
 }
 
-function metricSource(field: Field): Field {
+/**
+ * A metric source's query. With `metricSourceRef` the type comes from the named `kind: DataSource` of the file
+ * set (a `type` given as well must agree). The DataSource's connectionDetails are not ours to follow: every query
+ * goes to the Prometheus the action is given, and the SLO's notes say so.
+ */
+function metricSource(field: Field, ctx: SloContext): Field {
+  field.onlyKeys(['metricSource']);
   const source = field.child('metricSource');
-  if (source.child('metricSourceRef').present)
-    source
-      .child('metricSourceRef')
-      .fail('metricSourceRef is not supported; give type: Prometheus and spec.query inline');
-  const type = source.child('type').string();
+  source.onlyKeys(['metricSourceRef', 'type', 'spec']);
+  const ref = source.child('metricSourceRef');
+  let type: string;
+  if (ref.present) {
+    const name = ref.string();
+    const dataSource = ctx.dataSources.get(name);
+    if (!dataSource) {
+      const known = [...ctx.dataSources.keys()];
+      const near = nearestName(name, known);
+      ref.fail(
+        `no kind: DataSource named '${name}' was loaded with this SLO` +
+          (near ? ` (did you mean '${near}'?)` : known.length ? `; loaded: ${known.join(', ')}` : ''),
+      );
+    }
+    const dsSpec = (dataSource as Field).child('spec');
+    dsSpec.onlyKeys(['description', 'type', 'connectionDetails']);
+    const dsType = dsSpec.child('type').string();
+    if (dsType.toLowerCase() !== 'prometheus')
+      dsSpec.child('type').fail(`only Prometheus data sources are supported, got '${dsType}'`);
+    if (source.child('type').present && source.child('type').string().toLowerCase() !== dsType.toLowerCase())
+      source
+        .child('type')
+        .fail(`'${source.child('type').string()}' disagrees with DataSource '${name}', which is '${dsType}'`);
+    type = dsType;
+    if (dsSpec.child('connectionDetails').present)
+      ctx.notes.add(
+        `DataSource '${name}' connectionDetails not used: queries go to the Prometheus given as prometheus-url`,
+      );
+  } else {
+    type = source.child('type').string();
+  }
   if (type.toLowerCase() !== 'prometheus')
     source.child('type').fail(`only Prometheus metric sources are supported, got '${type}'`);
   const spec = source.child('spec');
@@ -198,6 +267,60 @@ function metricSource(field: Field): Field {
   return query;
 }
 
-function metricSourceQuery(field: Field, counter: boolean): EventQuery {
-  return eventQueryAt(metricSource(field), { counter });
+function metricSourceQuery(field: Field, counter: boolean, ctx: SloContext): EventQuery {
+  return eventQueryAt(metricSource(field, ctx), { counter });
+}
+
+const CALENDAR_UNITS = {
+  s: undefined,
+  m: 'minute',
+  h: 'hour',
+  d: 'day',
+  w: 'week',
+  M: 'month',
+  Q: 'quarter',
+  Y: 'year',
+} as const;
+
+/**
+ * `timeWindow`: exactly one item, rolling (`duration`, `isRolling: true`) or calendar-aligned (`duration` in the
+ * shorthand 1d, 2w, 1M, 1Q, 1Y with `calendar: { startTime, timeZone }`; `isRolling` defaults to false when
+ * `calendar` is given, as the spec says).
+ */
+function timeWindowAt(windows: Field): WindowSpec {
+  const items = windows.items();
+  if (items.length !== 1) windows.fail(`must hold exactly one window, got ${items.length}`);
+  const item = items[0] as Field;
+  item.onlyKeys(['duration', 'isRolling', 'calendar']);
+  const calendar = item.child('calendar');
+  const rolling = item.child('isRolling').present ? item.child('isRolling').boolean() : !calendar.present;
+  const duration = item.child('duration');
+  if (rolling) {
+    if (calendar.present) calendar.fail('applies to calendar-aligned windows (isRolling: false)');
+    if (typeof duration.value === 'string' && /^\s*\d+\s*[MQY]\s*$/.test(duration.value))
+      duration.fail(
+        `'${duration.value.trim()}' is a calendar unit (M, Q, Y); a rolling window needs s, m, h, d or w ` +
+          '(30d), or set isRolling: false with calendar: { startTime, timeZone }',
+      );
+    return windowAt(duration);
+  }
+  if (!calendar.present)
+    item.fail('a calendar-aligned window (isRolling: false) needs calendar: { startTime, timeZone }');
+  calendar.onlyKeys(['startTime', 'timeZone']);
+  const text = duration.string();
+  const match = /^(\d+)\s*([smhdwMQY])$/.exec(text);
+  const unit = match ? CALENDAR_UNITS[match[2] as keyof typeof CALENDAR_UNITS] : undefined;
+  const count = match ? Number(match[1]) : 0;
+  if (!match || !unit || count < 1)
+    duration.fail(`expected a whole number of m, h, d, w, M, Q or Y (1M, 1Q, 2w), got '${text}'`);
+  const startField = calendar.child('startTime');
+  const startValue: unknown = startField.value;
+  const startTime =
+    startValue instanceof Date ? startValue.toISOString().slice(0, 19).replace('T', ' ') : startField.string();
+  if (!parseWallTime(startTime))
+    startField.fail(`expected a date and time without a zone (2022-01-01 12:00:00), got '${startTime}'`);
+  const timeZone = calendar.child('timeZone').string();
+  if (!isTimeZone(timeZone))
+    calendar.child('timeZone').fail(`'${timeZone}' is not an IANA time zone name (America/New_York, UTC)`);
+  return { kind: 'calendar', count, unit: unit as CalendarWindow['unit'], text, startTime, timeZone };
 }
