@@ -71,9 +71,7 @@ export interface CalendarWindow {
 }
 
 export type WindowSpec =
-  | { readonly kind: 'duration'; readonly ms: number }
-  | { readonly kind: 'since-start' }
-  | CalendarWindow;
+  { readonly kind: 'duration'; readonly ms: number } | { readonly kind: 'since-start' } | CalendarWindow;
 
 /** "At most X worse than the baseline": X as a fraction (0.1 = 10 %). */
 export interface RelativeObjective {

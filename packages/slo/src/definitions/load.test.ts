@@ -245,7 +245,9 @@ spec: {}
     expect(() => loadSlosFromYaml(doc.replace('indicatorRef: web-success', 'indicatorRef: nope'), 'o.yaml')).toThrow(
       /spec\.indicatorRef: no kind: SLI document named 'nope'/,
     );
-    expect(() => loadSlosFromYaml('apiVersion: openslo/v1alpha\nkind: SLO', 'o.yaml')).toThrow(/supported: openslo\/v1 \(OpenSLO\) and sloth\.slok\.dev\/v1/);
+    expect(() => loadSlosFromYaml('apiVersion: openslo/v1alpha\nkind: SLO', 'o.yaml')).toThrow(
+      /supported: openslo\/v1 \(OpenSLO\) and sloth\.slok\.dev\/v1/,
+    );
   });
 });
 

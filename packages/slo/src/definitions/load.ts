@@ -2,12 +2,7 @@ import { loadYamlDocuments } from '@gauntlet/action-kit';
 import { Field } from './fields.js';
 import { parseInlineDocument } from './inline.js';
 import { parseOpenSloDocuments } from './openslo.js';
-import {
-  SLOTH_DEFAULT_WINDOWS,
-  parseSlothAlertWindows,
-  parseSlothSpec,
-  type SlothForm,
-} from './sloth.js';
+import { SLOTH_DEFAULT_WINDOWS, parseSlothAlertWindows, parseSlothSpec, type SlothForm } from './sloth.js';
 import { SloDefinitionError } from '../errors.js';
 import type { SloDefinition, SloSet } from '../model.js';
 

@@ -1,7 +1,15 @@
 import { nearestName } from '@gauntlet/action-kit';
 import type { Field } from './fields.js';
 import { comparisonAt, eventQueryAt, templateAt, windowAt } from './common.js';
-import type { EventQuery, Objective, SliSpec, SloDefinition, TimesliceBudget, WindowSpec, CalendarWindow } from '../model.js';
+import type {
+  EventQuery,
+  Objective,
+  SliSpec,
+  SloDefinition,
+  TimesliceBudget,
+  WindowSpec,
+  CalendarWindow,
+} from '../model.js';
 import { isTimeZone, parseWallTime } from '../calendar.js';
 
 /**
