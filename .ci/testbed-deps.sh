@@ -6,6 +6,7 @@
 # Brokers for the events tests: Debian's nats-server and rabbitmq-server (their system services are never used:
 # the test bed runs its own processes on 127.0.0.1), and Kafka's jars from Maven Central for the machine's Java.
 # python3-venv: the act harness (testing/act) gives the example workflows' jobs a Python of their own.
+# ruby-rspec + ruby-rspec-junit-formatter: the shard-and-run RSpec adapter's tests run real RSpec.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -19,6 +20,8 @@ command -v nats-server >/dev/null || missing+=(nats-server)
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+command -v rspec >/dev/null || missing+=(ruby-rspec)
+ruby -e 'require "rspec_junit_formatter"' >/dev/null 2>&1 || missing+=(ruby-rspec-junit-formatter)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "testbed-deps: apt-get install ${missing[*]}" >&2

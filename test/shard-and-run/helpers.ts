@@ -14,6 +14,7 @@ export const ACTION_DIR = process.env['GAUNTLET_SHARD_ACTION_DIR'] ?? path.join(
 export const SAMPLE_SUITE = path.join(import.meta.dirname, 'fixtures/sample-suite');
 /** A pytest suite (flaky and failing tests) for pytest's own JUnit. */
 export const PYTEST_SUITE = path.join(import.meta.dirname, 'fixtures/pytest-suite');
+export const RSPEC_SUITE = path.join(import.meta.dirname, 'fixtures/rspec-suite');
 export const HEAD_SHA = 'd00d'.padEnd(40, '5');
 
 /** node:test with a readable log and a JUnit report at junit.xml. */

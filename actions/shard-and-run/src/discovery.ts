@@ -1,13 +1,13 @@
 /**
  * Test discovery, three ways: file globs; the runner's own listing (vitest/jest list, pytest --collect-only,
- * playwright --list, go test -list, or any command printing one file per line); or the tests of a previous JUnit
+ * playwright --list, go test -list, rspec --dry-run, or any command printing one file per line); or the tests of a previous JUnit
  * report. Each returns canonical test ids (@gauntlet/sharding), so the order and spelling of what was found never
  * changes the plan.
  */
 import { spawn } from 'node:child_process';
 import { glob, readFile, stat } from 'node:fs/promises';
 import { neutralize, UserError, type Logger } from '@gauntlet/action-kit';
-import { canonicalTests, junitTests, testId, type TestId } from '@gauntlet/sharding';
+import { canonicalTests, junitTests, testId, testKey, type TestId } from '@gauntlet/sharding';
 import { expandCommand, parseCommandTemplate, RUNNERS, type RunnerName } from '@gauntlet/test-runners';
 import { readJUnit } from './junit-read.js';
 
@@ -83,7 +83,14 @@ export function captureCommand(
   });
 }
 
-export async function discoverByRunner(options: DiscoveryOptions): Promise<TestId[]> {
+/** What discovery found: canonical ids, and the runner's selectors of tests it can select only by them (RSpec). */
+export interface Discovered {
+  readonly tests: TestId[];
+  /** By test key; empty unless the runner's listing gave selectors. */
+  readonly selectors: ReadonlyMap<string, string>;
+}
+
+export async function discoverByRunner(options: DiscoveryOptions): Promise<Discovered> {
   const adapter = RUNNERS[options.runner];
   const command = options.listCommand ?? adapter.listCommand;
   if (!command) throw new UserError(`the ${options.runner} runner has no listing command; set list-command`);
@@ -92,7 +99,9 @@ export async function discoverByRunner(options: DiscoveryOptions): Promise<TestI
     throw new UserError(`the listing command exited with code ${String(exitCode)}; fix it or discover tests by globs`);
   }
   const listed = adapter.parseListing(stdout, options.cwd);
-  return canonicalTests(listed.map((t) => testId(t.file, t.name)));
+  const selectors = new Map<string, string>();
+  for (const t of listed) if (t.selector !== undefined) selectors.set(testKey(testId(t.file, t.name)), t.selector);
+  return { tests: canonicalTests(listed.map((t) => testId(t.file, t.name))), selectors };
 }
 
 export async function discoverByJUnit(file: string, cwd: string): Promise<TestId[]> {
@@ -109,13 +118,13 @@ export async function discoverByJUnit(file: string, cwd: string): Promise<TestId
   return junitTests(readJUnit(text, cwd));
 }
 
-export async function discoverTests(options: DiscoveryOptions): Promise<TestId[]> {
+export async function discoverTests(options: DiscoveryOptions): Promise<Discovered> {
   switch (options.method) {
     case 'globs':
-      return discoverByGlobs(options.cwd, options.globs ?? []);
+      return { tests: await discoverByGlobs(options.cwd, options.globs ?? []), selectors: new Map() };
     case 'runner':
       return discoverByRunner(options);
     case 'junit':
-      return discoverByJUnit(options.junitFile ?? '', options.cwd);
+      return { tests: await discoverByJUnit(options.junitFile ?? '', options.cwd), selectors: new Map() };
   }
 }

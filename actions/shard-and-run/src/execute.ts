@@ -34,6 +34,8 @@ export interface ExecuteOptions {
   readonly items: readonly PlanItem[];
   readonly command: CommandInput;
   readonly runner: RunnerAdapter;
+  /** The plan's runner selectors (Plan.selectors), for runners that select tests by id (RSpec). */
+  readonly selectors?: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly junitPath?: string;
   readonly retries: number;
@@ -238,7 +240,7 @@ async function runOnce(
   retry: number,
   commandFailedBefore: boolean,
 ) {
-  const args = commandArguments(items, options.runner);
+  const args = commandArguments(items, options.runner, options.selectors);
   const { file, args: argv } = expandCommand([...options.command.words], {
     files: args.files,
     tests: args.tests,

@@ -50,6 +50,15 @@ export function validatePlan(value: unknown): Plan {
       }
     }
   });
+  const selectors = value['selectors'];
+  if (
+    selectors !== undefined &&
+    (!isRecord(selectors) ||
+      Object.values(selectors).some((v) => typeof v !== 'string' || v === '' || v.startsWith('-')))
+  ) {
+    // A selector is one argv word of the test command: one that reads as an option is refused, not run.
+    fail('has selectors that are not test selectors (strings that do not start with "-")');
+  }
   return value as unknown as Plan;
 }
 
@@ -106,10 +115,14 @@ export function allItems(plan: Plan): PlanItem[] {
   return plan.shards.flatMap((s) => s.items);
 }
 
-/** What {files} and {tests} expand to for a list of items. Files are listed once, in item order. */
+/**
+ * What {files} and {tests} expand to for a list of items. Files are listed once, in item order. `selectors` are
+ * the plan's (Plan.selectors): how the runner selects a test its name cannot (RSpec example ids).
+ */
 export function commandArguments(
   items: readonly PlanItem[],
   runner: RunnerAdapter,
+  selectors?: Readonly<Record<string, string>>,
 ): { files: string[]; tests: string[] } {
   const files: string[] = [];
   const seen = new Set<string>();
@@ -120,7 +133,15 @@ export function commandArguments(
       files.push(item.file);
     }
     if (item.tests === undefined) tests.push(runner.testArgument({ file: item.file }));
-    else for (const name of item.tests) tests.push(runner.testArgument({ file: item.file, name }));
+    else {
+      for (const name of item.tests) {
+        const test = { file: item.file, name };
+        // Own properties only: a test named `__proto__` or `constructor` must not pick up Object's.
+        const key = testKey(test);
+        const selector = selectors !== undefined && Object.hasOwn(selectors, key) ? selectors[key] : undefined;
+        tests.push(runner.testArgument(test, selector));
+      }
+    }
   }
   return { files, tests };
 }

@@ -11,6 +11,7 @@ import {
   planMatrixJson,
   planShards,
   serializePlan,
+  testKey,
   type Plan,
   type TestId,
 } from '@gauntlet/sharding';
@@ -38,14 +39,15 @@ export async function computePlan(inputs: ActionInputs, deps: ModeDeps): Promise
   const { logger } = deps;
   // Refused before discovery runs: a listing can take minutes, and its result cannot change the answer.
   const command = planningCommand(inputs);
-  const filters = RUNNERS[p.runner].selectsTests && (command?.hasTests ?? false);
+  const adapter = RUNNERS[p.runner];
+  const filters = adapter.selectsTests && (command?.hasTests ?? false);
   if (p.granularity === 'test' && !filters) {
     throw new InputError(
       Inputs.granularity,
-      `"test" needs a runner that can run single tests (pytest, playwright) and a command with {tests}; ${p.runner}${command ? '' : ' without a command'} cannot`,
+      `"test" needs a runner that can run single tests (pytest, playwright, rspec) and a command with {tests}; ${p.runner}${command ? '' : ' without a command'} cannot`,
     );
   }
-  const tests = await discoverTests({
+  const { tests, selectors } = await discoverTests({
     method: p.discovery,
     cwd: inputs.workingDirectory,
     runner: p.runner,
@@ -69,11 +71,23 @@ export async function computePlan(inputs: ActionInputs, deps: ModeDeps): Promise
   const cache = timingCacheFor(inputs.timings, deps.ctx, inputs.workingDirectory, logger, deps.cacheLibrary);
   const store = await loadTimingStore(inputs.timings, cache, logger, inputs.workingDirectory);
 
+  // RSpec runs a test by the example id its listing gave: tests found another way can only be run by file.
+  const selectable = !adapter.needsSelectors || tests.every((t) => t.name === undefined || selectors.has(testKey(t)));
+  if (filters && !selectable) {
+    if (p.granularity === 'test') {
+      throw new InputError(
+        Inputs.granularity,
+        `"test" needs ${p.runner}'s example ids, which only its own listing gives; use discovery: runner, or granularity: file`,
+      );
+    }
+    logger.info(`Planning by file: ${p.runner} runs single tests by the ids of its own listing (discovery: runner).`);
+  }
   return planShards({
     tests,
     shards: p.shards,
     timings: store,
-    runnerFiltersTests: filters,
+    runnerFiltersTests: filters && selectable,
+    ...(selectors.size === 0 ? {} : { selectors }),
     runner: p.runner,
     ...(p.granularity === 'auto' ? {} : { granularity: p.granularity }),
     auto: {

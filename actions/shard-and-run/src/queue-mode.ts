@@ -77,6 +77,7 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
       items,
       command: execution.command,
       runner,
+      ...(plan.selectors === undefined ? {} : { selectors: plan.selectors }),
       cwd: inputs.workingDirectory,
       ...(execution.junitPath === undefined ? {} : { junitPath: execution.junitPath }),
       retries: execution.retries,

@@ -122,8 +122,14 @@ describe('buildReport', () => {
       COMMENT_BODY_LIMIT,
     );
     expect(markdown).toContain('```mermaid\ngantt');
-    expect(markdown).toMatch(/section Shard 1\n\s+predicted :t1, 0, \d+\n\s+actual \(passed\) :done, t2, 0, 40000/);
-    expect(markdown).toContain('lower bound');
+    // No timings: the predictions are estimates, and say so; actual bars come first, labelled with their seconds.
+    expect(markdown).toContain('title Shards, actual against estimates (no timings)');
+    expect(markdown).toMatch(
+      /section Shard 1\n\s+actual 40(\.0)? ?s \(passed\) :done, t1, 0, 40000\n\s+estimate [\d.]+ ?m?s :t2, 0, \d+/,
+    );
+    expect(markdown).toMatch(/lower bound [\d.]+ ?m?s \(estimated\) :active/);
+    // A 80 s chart: ticks every 10 s, in minutes and seconds.
+    expect(markdown).toContain('axisFormat %M:%S\n  tickInterval 10second');
     expect(markdown).toMatch(/\*\*Recommended:\*\* 3 shards/);
   });
 

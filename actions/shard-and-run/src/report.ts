@@ -120,23 +120,40 @@ function titleOf(outcome: MergeOutcome): string {
   return parts.join(', ');
 }
 
+/** Whether a shard's prediction is an estimate: every item of it was planned without a timing of its own. */
+function estimatedShard(plan: Plan | undefined, index: number): boolean {
+  const items = plan?.shards[index - 1]?.items ?? [];
+  return items.length > 0 && items.every((i) => i.estimated);
+}
+
+/**
+ * One section per shard: the actual bar first, then the prediction, each labelled with its seconds, so a short
+ * actual bar beside a long estimate is still read by its label. Predictions made without timings are labelled as
+ * estimates, not predictions.
+ */
 function ganttOf(input: ReportInput): string | undefined {
   const { outcome, plan } = input;
   if (outcome.shardTotal === 0 || outcome.shardTotal > 64) return undefined;
   const sections: GanttSection[] = outcome.shards.map((s) => ({
     name: `Shard ${s.index}`,
     tasks: [
-      ...(s.predictedSeconds === undefined
-        ? []
-        : [{ label: 'predicted', startMs: 0, endMs: s.predictedSeconds * 1000 }]),
       ...(s.actualSeconds === undefined
         ? [{ label: STATE_LABEL[s.state], startMs: 0, endMs: 1, status: 'crit' as const }]
         : [
             {
-              label: `actual (${s.state})`,
+              label: `actual ${seconds(s.actualSeconds)} (${s.state})`,
               startMs: 0,
               endMs: s.actualSeconds * 1000,
               ...(s.state === 'passed' ? { status: 'done' as const } : { status: 'crit' as const }),
+            },
+          ]),
+      ...(s.predictedSeconds === undefined
+        ? []
+        : [
+            {
+              label: `${estimatedShard(plan, s.index) ? 'estimate' : 'predicted'} ${seconds(s.predictedSeconds)}`,
+              startMs: 0,
+              endMs: s.predictedSeconds * 1000,
             },
           ]),
     ],
@@ -144,9 +161,21 @@ function ganttOf(input: ReportInput): string | undefined {
   if (plan)
     sections.push({
       name: 'Bound',
-      tasks: [{ label: 'lower bound', startMs: 0, endMs: plan.lowerBoundSeconds * 1000, status: 'active' }],
+      tasks: [
+        {
+          label: `lower bound ${seconds(plan.lowerBoundSeconds)}${plan.tests.timed === 0 ? ' (estimated)' : ''}`,
+          startMs: 0,
+          endMs: plan.lowerBoundSeconds * 1000,
+          status: 'active',
+        },
+      ],
     });
-  return ganttChart('Shards, predicted against actual', sections, { maxTasks: 200 });
+  const estimated = plan !== undefined && plan.tests.timed === 0;
+  return ganttChart(
+    estimated ? 'Shards, actual against estimates (no timings)' : 'Shards, actual against predicted',
+    sections,
+    { maxTasks: 200 },
+  );
 }
 
 function balanceText(input: ReportInput): string {

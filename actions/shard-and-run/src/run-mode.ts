@@ -118,6 +118,7 @@ export async function runRunMode(inputs: ActionInputs, deps: ModeDeps): Promise<
           items,
           command: execution.command,
           runner,
+          ...(plan.selectors === undefined ? {} : { selectors: plan.selectors }),
           cwd: inputs.workingDirectory,
           ...(execution.junitPath === undefined ? {} : { junitPath: execution.junitPath }),
           retries: execution.retries,

@@ -43,14 +43,54 @@ export interface GanttSection {
   readonly tasks: readonly GanttTask[];
 }
 
-/** A gantt chart with millisecond times (`dateFormat x`); task ids are generated, never taken from input. */
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+/** Tick steps Mermaid's `tickInterval` can say, smallest first. */
+const TICK_STEPS: ReadonlyArray<readonly [number, string]> = [
+  ...[1, 2, 5, 10, 20, 50, 100, 200, 500].map((n) => [n, `${n}millisecond`] as const),
+  ...[1, 2, 5, 10, 15, 30].map((n) => [n * SECOND, `${n}second`] as const),
+  ...[1, 2, 5, 10, 15, 30].map((n) => [n * MINUTE, `${n}minute`] as const),
+  ...[1, 2, 3, 6, 12, 24, 48, 96].map((n) => [n * HOUR, `${n}hour`] as const),
+];
+const MAX_TICKS = 10;
+
+/**
+ * The axis for a chart spanning `spanMs` from 0: at most MAX_TICKS ticks, in a format fine enough that no two
+ * ticks print alike (`%M:%S` under a 3 s chart printed 00:00, 00:00, 00:01, 00:01…) and wide enough not to wrap.
+ * Mermaid formats times in the reader's time zone, which shifts every label alike: they stay distinct.
+ */
+export function ganttAxis(spanMs: number): { axisFormat: string; tickInterval: string } {
+  const span = Math.max(1, spanMs);
+  const [step, tickInterval] = TICK_STEPS.find(([ms]) => span / ms <= MAX_TICKS) ?? TICK_STEPS[TICK_STEPS.length - 1]!;
+  let axisFormat: string;
+  if (step < SECOND) axisFormat = `${span >= HOUR ? '%H:%M:%S' : span >= MINUTE ? '%M:%S' : '%S'}.%L`;
+  else if (step < MINUTE) axisFormat = span >= HOUR ? '%H:%M:%S' : '%M:%S';
+  else axisFormat = '%H:%M';
+  // A day or more: the hour repeats, the day of the month does not.
+  return { axisFormat: span >= 24 * HOUR ? `%d ${axisFormat}` : axisFormat, tickInterval };
+}
+
+/**
+ * A gantt chart with millisecond times (`dateFormat x`); task ids are generated, never taken from input. The axis
+ * ticks are chosen from the longest task (ganttAxis).
+ */
 export function ganttChart(
   title: string,
   sections: readonly GanttSection[],
   options: { maxTasks?: number } = {},
 ): string {
   const maxTasks = options.maxTasks ?? 200;
-  const lines = ['gantt', `  title ${mermaidLabel(title)}`, '  dateFormat x', '  axisFormat %M:%S'];
+  let spanMs = 0;
+  for (const section of sections) for (const task of section.tasks) spanMs = Math.max(spanMs, task.endMs);
+  const axis = ganttAxis(Number.isFinite(spanMs) ? spanMs : 0);
+  const lines = [
+    'gantt',
+    `  title ${mermaidLabel(title)}`,
+    '  dateFormat x',
+    `  axisFormat ${axis.axisFormat}`,
+    `  tickInterval ${axis.tickInterval}`,
+  ];
   let id = 0;
   let omitted = 0;
   for (const section of sections) {

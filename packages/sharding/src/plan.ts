@@ -59,6 +59,11 @@ export interface PlanOptions extends EstimateOptions {
    * See guessesFirstOrder.
    */
   readonly guessesFirst?: boolean;
+  /**
+   * How the runner selects a test whose name cannot (RSpec example ids), by test key: the plan keeps those of the
+   * discovered tests, for the shards' command lines and their retries.
+   */
+  readonly selectors?: ReadonlyMap<string, string>;
 }
 
 export interface PlanItem {
@@ -101,6 +106,8 @@ export interface Plan {
     readonly samples: number;
   };
   readonly predictedMakespanSeconds: number;
+  /** Runner selectors of the planned tests, by test key (PlanOptions.selectors); absent when none. */
+  readonly selectors?: Readonly<Record<string, string>>;
   /** For `strategy.matrix` via fromJSON: one job per shard, plus what each job needs to find its part. */
   readonly matrix: {
     readonly shard: readonly number[];
@@ -229,6 +236,8 @@ export function planShards(options: PlanOptions): Plan {
   const items = baseItems ?? finestNeededSplit(groups, shardCount, guessesFirst);
   return buildPlan(items, shardCount, granularity, reason, { total: tests.length, timed }, options.runner, model, {
     guessesFirst,
+    ...(options.selectors === undefined ? {} : { selectors: options.selectors }),
+    keys: new Set(keys),
   });
 }
 
@@ -319,7 +328,7 @@ function buildPlan(
   counts: { total: number; timed: number },
   runner: string | undefined,
   model: CostModel,
-  how: { guessesFirst: boolean },
+  how: { guessesFirst: boolean; selectors?: ReadonlyMap<string, string>; keys: ReadonlySet<string> },
 ): Plan {
   const perRunUs = toMicros(model.perRunSeconds);
   const n = items.length;
@@ -348,6 +357,7 @@ function buildPlan(
     predictedSeconds: sec(list.length ? loads[s]! + perRunUs : 0),
     items: list,
   }));
+  const selectors = how.selectors === undefined ? undefined : plannedSelectors(how.selectors, how.keys);
   const body = {
     shardCount,
     granularity,
@@ -358,6 +368,7 @@ function buildPlan(
     longestItemSeconds: sec(longestUs),
     lowerBoundSeconds: sec(n ? perRunUs + Math.max(Math.ceil(totalUs / shardCount), longestUs) : 0),
     predictedMakespanSeconds: sec(n ? makespanUs + perRunUs : 0),
+    ...(selectors === undefined ? {} : { selectors }),
     ...(model.samples === 0
       ? {}
       : {
@@ -439,6 +450,21 @@ function lptOrder(items: readonly WorkItem[]): number[] {
     return order;
   }
   return Array.from({ length: n }, (_, i) => i).sort((a, b) => items[b]!.us - items[a]!.us || a - b);
+}
+
+/**
+ * Every selector of a planned test, by key in canonical order (not only those of tests planned one by one: a retry
+ * of a whole-file item re-runs just its failed tests); undefined when there are none.
+ */
+function plannedSelectors(
+  all: ReadonlyMap<string, string>,
+  planned: ReadonlySet<string>,
+): Record<string, string> | undefined {
+  const keys = [...all.keys()].filter((k) => planned.has(k)).sort();
+  if (keys.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const key of keys) out[key] = all.get(key)!;
+  return out;
 }
 
 function toPlanItem(item: WorkItem): PlanItem {

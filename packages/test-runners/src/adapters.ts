@@ -11,6 +11,11 @@ export interface DiscoveredTest {
   file: string;
   /** The test's name within the file, when the runner lists tests; absent for file-level listings. */
   name?: string;
+  /**
+   * How the runner selects this test when its name cannot say it: RSpec names a test in JUnit by its full
+   * description but runs it by example id (`spec/a_spec.rb[1:2]`). Absent when testArgument can build it.
+   */
+  selector?: string;
 }
 
 export interface RunnerAdapter {
@@ -20,11 +25,16 @@ export interface RunnerAdapter {
   /** The default listing command, run without a shell. */
   listCommand: string;
   parseListing(stdout: string, cwd: string): DiscoveredTest[];
-  /** The command-line form of a test id for {tests}. */
-  testArgument(test: DiscoveredTest): string;
+  /**
+   * True when a test can be selected only by the selector its listing gave (RSpec example ids): a test-level plan
+   * needs a selector for every named test, so tests found another way (a JUnit report) are planned by file.
+   */
+  needsSelectors?: boolean;
+  /** The command-line form of a test id for {tests}; `selector` is the listing's, when it gave one. */
+  testArgument(test: DiscoveredTest, selector?: string): string;
 }
 
-export const RUNNER_NAMES = ['vitest', 'jest', 'pytest', 'playwright', 'go', 'generic'] as const;
+export const RUNNER_NAMES = ['vitest', 'jest', 'pytest', 'playwright', 'go', 'rspec', 'generic'] as const;
 export type RunnerName = (typeof RUNNER_NAMES)[number];
 
 export function relativeFile(file: string, cwd: string): string {
@@ -147,6 +157,53 @@ const go: RunnerAdapter = {
   testArgument: (test) => test.file,
 };
 
+interface RspecExample {
+  id?: unknown;
+  full_description?: unknown;
+}
+
+/** `./spec/a_spec.rb[1:2:1]` → file `spec/a_spec.rb`, scoped id `1:2:1`; undefined when it is not an example id. */
+function rspecExampleId(id: string): { file: string; scoped: string } | undefined {
+  const match = /^(.+)\[(\d+(?::\d+)*)\]$/.exec(id);
+  if (!match) return undefined;
+  return { file: (match[1] as string).replace(/\\/g, '/').replace(/^\.\//, ''), scoped: match[2] as string };
+}
+
+/**
+ * RSpec: `rspec --dry-run --format json` lists every example without running it or its hooks. A test is named as
+ * rspec_junit_formatter names its JUnit case, by full description in the file of its top-level group (the file of
+ * its id: an example from shared examples has its `file_path` in the shared file, but runs and reports under the
+ * spec that includes it), so timings and results match the listing. It runs by example id, which the plan keeps
+ * as the test's selector. Examples of one file with the same full description are one test with both ids (JUnit
+ * cannot tell them apart either).
+ */
+const rspec: RunnerAdapter = {
+  name: 'rspec',
+  selectsTests: true,
+  needsSelectors: true,
+  listCommand: 'rspec --dry-run --format json',
+  parseListing(stdout, cwd) {
+    const report = parseJson(stdout, 'rspec') as { examples?: unknown };
+    if (!Array.isArray(report.examples)) throw new UserError('the rspec listing has no "examples" array');
+    const tests = new Map<string, { file: string; name: string; ids: string[] }>();
+    for (const example of report.examples as RspecExample[]) {
+      const parsed = typeof example?.id === 'string' ? rspecExampleId(example.id) : undefined;
+      if (!parsed || typeof example.full_description !== 'string') {
+        throw new UserError('an rspec listing example has no example id or full description');
+      }
+      const file = relativeFile(parsed.file, cwd);
+      const key = `${file}\u0000${example.full_description}`;
+      const known = tests.get(key);
+      if (known) known.ids.push(parsed.scoped);
+      else tests.set(key, { file, name: example.full_description, ids: [parsed.scoped] });
+    }
+    // `./` keeps a file named like an option (`-x_spec.rb`) from reading as one.
+    return [...tests.values()].map(({ file, name, ids }) => ({ file, name, selector: `./${file}[${ids.join(',')}]` }));
+  },
+  // Without a selector only the whole file can be named; plan-mode plans such tests by file, never by test.
+  testArgument: (test, selector) => selector ?? test.file,
+};
+
 const generic: RunnerAdapter = {
   name: 'generic',
   selectsTests: false,
@@ -161,4 +218,4 @@ const generic: RunnerAdapter = {
   testArgument: (test) => test.file,
 };
 
-export const RUNNERS: Record<RunnerName, RunnerAdapter> = { vitest, jest, pytest, playwright, go, generic };
+export const RUNNERS: Record<RunnerName, RunnerAdapter> = { vitest, jest, pytest, playwright, go, rspec, generic };

@@ -44,7 +44,7 @@ export function shardCommandLines(plan: Plan, inputs: ActionInputs): string[][] 
   const command = inputs.execution!.command;
   return plan.shards.map((shard) => {
     if (shard.items.length === 0) return [];
-    const args = commandArguments(shard.items, runner);
+    const args = commandArguments(shard.items, runner, plan.selectors);
     const { file, args: rest } = expandCommand([...command.words], {
       files: args.files,
       tests: args.tests,

@@ -1,0 +1,43 @@
+import { planShards } from '@gauntlet/sharding';
+import { RUNNERS } from '@gauntlet/test-runners';
+import { describe, expect, it } from 'vitest';
+import { commandArguments, validatePlan } from './plan-io.js';
+
+/** Runner selectors (RSpec example ids) travel in the plan and become the shards' {tests} words. */
+describe('plan selectors', () => {
+  const tests = ['spec/a_spec.rb::A adds', 'spec/a_spec.rb::A subtracts', 'spec/b_spec.rb::B works'];
+  const selectors = new Map([
+    ['spec/a_spec.rb::A adds', './spec/a_spec.rb[1:1,1:3]'],
+    ['spec/a_spec.rb::A subtracts', './spec/a_spec.rb[1:2]'],
+    ['spec/b_spec.rb::B works', './spec/b_spec.rb[1:1]'],
+  ]);
+
+  it('keeps every planned selector in the plan, covered by its id, and runs tests by them', () => {
+    const plan = planShards({ tests, shards: 2, runnerFiltersTests: true, runner: 'rspec', selectors });
+    const without = planShards({ tests, shards: 2, runnerFiltersTests: true, runner: 'rspec' });
+    expect(plan.selectors).toEqual(Object.fromEntries(selectors));
+    expect(plan.id).not.toBe(without.id);
+    const roundTripped = validatePlan(JSON.parse(JSON.stringify(plan)));
+    const words = roundTripped.shards.flatMap(
+      (s) => commandArguments(s.items, RUNNERS.rspec, roundTripped.selectors).tests,
+    );
+    expect(words.sort()).toEqual(['./spec/a_spec.rb[1:1,1:3]', './spec/a_spec.rb[1:2]', './spec/b_spec.rb[1:1]']);
+    // A selector of a test the plan does not hold is not kept.
+    const extra = new Map([...selectors, ['spec/gone_spec.rb::Gone', './spec/gone_spec.rb[1:1]']]);
+    expect(planShards({ tests, shards: 2, runnerFiltersTests: true, selectors: extra }).selectors).toEqual(
+      Object.fromEntries(selectors),
+    );
+  });
+
+  it('never takes a selector from the prototype, and refuses one that reads as an option', () => {
+    const item = { file: 'spec/a_spec.rb', tests: ['constructor', '__proto__'], seconds: 1, estimated: false };
+    expect(commandArguments([item], RUNNERS.rspec, {}).tests).toEqual(['spec/a_spec.rb', 'spec/a_spec.rb']);
+    const plan = JSON.parse(
+      JSON.stringify(planShards({ tests, shards: 1, runnerFiltersTests: true, runner: 'rspec', selectors })),
+    );
+    plan.selectors['spec/b_spec.rb::B works'] = '--require=/tmp/evil.rb';
+    expect(() => validatePlan(plan)).toThrow(/selectors that are not test selectors/);
+    plan.selectors = ['x'];
+    expect(() => validatePlan(plan)).toThrow(/selectors that are not test selectors/);
+  });
+});
