@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, parseDuration, tryParseDuration } from './duration.js';
 
 describe('durations', () => {
   it('round-trips common forms', () => {
@@ -14,5 +14,17 @@ describe('durations', () => {
     expect(() => parseDuration('5y')).toThrow();
     expect(() => parseDuration('5m!')).toThrow();
     expect(() => parseDuration('-5s')).toThrow();
+  });
+
+  describe('tryParseDuration (documents: strings or numbers of seconds)', () => {
+    it('parses Prometheus/OpenSLO spellings and bare seconds', () => {
+      expect(tryParseDuration('250ms')).toBe(250);
+      expect(tryParseDuration('1h30m')).toBe(5_400_000);
+      expect(tryParseDuration('1w')).toBe(604_800_000);
+      expect(tryParseDuration(0.3)).toBe(300);
+      expect(tryParseDuration('90')).toBe(90_000);
+      expect(tryParseDuration('5 minutes')).toBeUndefined();
+      expect(tryParseDuration('-5m')).toBeUndefined();
+    });
   });
 });

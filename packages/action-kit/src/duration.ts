@@ -22,6 +22,20 @@ export function parseDuration(text: string): number {
   return Math.round(total);
 }
 
+/**
+ * A duration in a structured document (an SLO file, an experiment): the text forms of parseDuration, or a number of
+ * seconds (YAML's `window: 300`). Milliseconds, or undefined when the value is not a non-negative duration.
+ */
+export function tryParseDuration(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
+  if (typeof value !== 'string') return undefined;
+  try {
+    return parseDuration(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Renders milliseconds back into the shortest readable form (for logs and reports). */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);

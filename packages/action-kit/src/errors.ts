@@ -21,6 +21,23 @@ export class InputError extends UserError {
   }
 }
 
+/**
+ * A problem in a structured document the user wrote (an SLO file, an experiment): names the file, the field path
+ * (`slos[1].objective.target`) and the problem. The packages' own errors (SloDefinitionError, ExperimentError) are
+ * this, by name.
+ */
+export class DocumentError extends UserError {
+  readonly origin: string;
+  readonly path: string;
+  constructor(origin: string, path: string, problem: string) {
+    super(`${origin}: ${path || '(document)'}: ${problem}`);
+    this.name = 'DocumentError';
+    this.origin = origin;
+    this.path = path;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
 /** Turns anything thrown into a message; non-Error throws must never become a green step. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;

@@ -10,3 +10,4 @@ export * from './paths.js';
 export * from './structured-data.js';
 export * from './random.js';
 export * from './nearest.js';
+export * from './field.js';

@@ -1,17 +1,13 @@
-import { UserError } from '@gauntlet/action-kit';
+import { DocumentError, UserError } from '@gauntlet/action-kit';
 
 /**
  * A bad experiment file. The message names the file and the field path (`experiments[1].spec.steps[0].faults[2].type`)
  * so the user can fix it without reading our code.
  */
-export class ExperimentError extends UserError {
-  readonly origin: string;
-  readonly path: string;
+export class ExperimentError extends DocumentError {
   constructor(origin: string, path: string, problem: string) {
-    super(`${origin}: ${path || '(document)'}: ${problem}`);
+    super(origin, path, problem);
     this.name = 'ExperimentError';
-    this.origin = origin;
-    this.path = path;
     Object.setPrototypeOf(this, new.target.prototype);
   }
 }

@@ -1,17 +1,13 @@
-import { UserError } from '@gauntlet/action-kit';
+import { DocumentError, UserError } from '@gauntlet/action-kit';
 
 /**
  * A bad SLO definition. `path` names the field (`slos[2].ratio.total`, `spec.objectives[0].target`) and `origin`
  * the file or input it came from, so the message alone tells the user what to fix.
  */
-export class SloDefinitionError extends UserError {
-  readonly path: string;
-  readonly origin: string;
+export class SloDefinitionError extends DocumentError {
   constructor(origin: string, path: string, problem: string) {
-    super(`${origin}: ${path || '(document)'}: ${problem}`);
+    super(origin, path, problem);
     this.name = 'SloDefinitionError';
-    this.path = path;
-    this.origin = origin;
     Object.setPrototypeOf(this, new.target.prototype);
   }
 }

@@ -50,7 +50,7 @@ export function parseInlineDocument(doc: Field): SloSet {
 export function varsAt(field: Field): Record<string, string> {
   const out: Record<string, string> = {};
   if (!field.present) return out;
-  for (const key of Object.keys(field.asMap())) {
+  for (const key of Object.keys(field.map())) {
     if (!VAR_NAME.test(key)) field.fail(`variable name '${key}' must match ${VAR_NAME.source}`);
     if (key === 'window') field.fail(`'window' is reserved for the range placeholder`);
     out[key] = field.child(key).scalarString();

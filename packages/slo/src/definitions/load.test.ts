@@ -98,7 +98,7 @@ describe('inline schema', () => {
     [
       'an unknown field, with a hint',
       'slos:\n  - name: a\n    ratio: { good: a, total: b }\n    objetive: { target: 0.9 }',
-      /slos\[0\]: unknown field 'objetive'/,
+      /slos\[0\]\.objetive: unknown field; did you mean 'objective'\?/,
     ],
     [
       'two SLI kinds',
@@ -300,7 +300,7 @@ describe('unknown fields', () => {
         'slos:\n  - name: a\n    ratio: { bad: x_total, total: y_total }\n    objective: { tagret: 99% }\n',
         'inline.yaml',
       ),
-    ).toThrow(/unknown field 'tagret' \(did you mean 'target'\?\)/);
+    ).toThrow(/tagret: unknown field; did you mean 'target'\?/);
     expect(() =>
       loadSlosFromYaml(
         `apiVersion: openslo/v1
@@ -317,12 +317,12 @@ spec:
 `,
         'openslo.yaml',
       ),
-    ).toThrow(/objectives\[0\]: unknown field 'tagret' \(did you mean 'target'\?\)/);
+    ).toThrow(/objectives\[0\]\.tagret: unknown field; did you mean 'target'\?/);
     expect(() =>
       loadSlosFromYaml(
         'version: prometheus/v1\nservice: s\nslos:\n  - name: a\n    objectve: 99.9\n    sli: { events: { error_query: x, total_query: y } }\n',
         'sloth.yml',
       ),
-    ).toThrow(/unknown field 'objectve' \(did you mean 'objective'\?\)/);
+    ).toThrow(/objectve: unknown field; did you mean 'objective'\?/);
   });
 });

@@ -52,7 +52,7 @@ export function loadSlos(sources: readonly SloSource[]): SloSet {
       .filter((f) => f.present);
     if (fields.length === 0) throw new SloDefinitionError(source.origin, '', 'contains no SLO definitions');
     for (const doc of fields) {
-      const map = doc.asMap();
+      const map = doc.map();
       const apiVersion = typeof map.apiVersion === 'string' ? map.apiVersion : undefined;
       if (apiVersion === 'openslo/v1') {
         openSlo.push(doc);
