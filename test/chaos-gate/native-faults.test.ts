@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTestbed } from '@gauntlet/testbed';
 import { KubeClient, collectionPath, objectPath, types, type KubeObject } from '@gauntlet/kube';
 import {
+  isReadyPod,
   loadBackend,
   loadExperiments,
   reapLeftovers,
@@ -41,9 +42,22 @@ async function deployment(name: string, replicas: number): Promise<void> {
       },
     },
   });
-  await eventually(`${name} has ${replicas} ready`, async () => {
+  await settled(name, replicas);
+}
+
+/**
+ * The Deployment has settled at `replicas` ready pods: the controller has seen the latest spec, and exactly that
+ * many live pods are Ready. The Deployment's status alone is not enough: right after a scale-down is reverted, it can
+ * still show the old ready count before the controller has acted on either change.
+ */
+async function settled(name: string, replicas: number): Promise<void> {
+  await eventually(`${name} settled at ${replicas} ready`, async () => {
     const d = await client.get<KubeObject>(objectPath(types.deployment, ns, name));
-    return (d.status as { readyReplicas?: number } | undefined)?.readyReplicas === replicas;
+    const status = (d.status ?? {}) as { observedGeneration?: number; readyReplicas?: number; replicas?: number };
+    if ((status.observedGeneration ?? 0) < (d.metadata?.generation ?? 1)) return false;
+    if (status.readyReplicas !== replicas || status.replicas !== replicas) return false;
+    const pods = await client.list(collectionPath(types.pod, ns), { labelSelector: `app=${name}` });
+    return pods.items.filter(isReadyPod).length === replicas && pods.items.length === replicas;
   });
 }
 
@@ -118,10 +132,7 @@ describe('native faults', () => {
     const d = await client.get<KubeObject>(objectPath(types.deployment, ns, 'web'));
     expect((d.spec as { replicas: number }).replicas).toBe(3);
     expect(d.metadata?.annotations?.['gauntlet.dev/chaos-restore']).toBeUndefined();
-    await eventually('3 ready again', async () => {
-      const again = await client.get<KubeObject>(objectPath(types.deployment, ns, 'web'));
-      return (again.status as { readyReplicas?: number }).readyReplicas === 3;
-    });
+    await settled('web', 3);
   });
 
   it('pod-delete deletes the chosen pod by uid and the workload recovers', async () => {
@@ -129,10 +140,7 @@ describe('native faults', () => {
     const { entry } = await lifecycle(fault, ctx);
     expect(entry.deletedPods).toHaveLength(1);
     expect(entry.readyBefore).toBe(3);
-    await eventually('3 ready again', async () => {
-      const d = await client.get<KubeObject>(objectPath(types.deployment, ns, 'web'));
-      return (d.status as { readyReplicas?: number }).readyReplicas === 3;
-    });
+    await settled('web', 3);
   });
 
   it('network-partition and dns-failure are NetworkPolicies created and deleted by uid', async () => {
@@ -223,10 +231,7 @@ describe('native faults', () => {
     expect(post).toEqual({ reverted: 2, problems: [] });
     const d = await client.get<KubeObject>(objectPath(types.deployment, ns, 'web'));
     expect((d.spec as { replicas: number }).replicas).toBe(3);
-    await eventually('3 ready again', async () => {
-      const again = await client.get<KubeObject>(objectPath(types.deployment, ns, 'web'));
-      return (again.status as { readyReplicas?: number }).readyReplicas === 3;
-    });
+    await settled('web', 3);
 
     // SIGKILL: the ledger is lost; only the cluster's labels and annotations remain.
     for (const { fault, ctx } of [a, b]) {

@@ -56,7 +56,16 @@ run_timed() {
   started=$SECONDS
   log "$name: building into $dest"
   start_ticker "$name"
-  if ! "$fn" "$tmp"; then stop_ticker; rm -rf "$tmp"; log "$name: FAILED"; return 1; fi
+  # One retry: a cold build once failed here with no message at all; the second attempt reuses Go's build and
+  # module caches, so it costs seconds. (The likely cause, `--version | grep -q` taking SIGPIPE under pipefail when
+  # grep exits before the binary has written its last line, is also fixed: those greps read all their input.)
+  local rc=0
+  "$fn" "$tmp" || rc=$?
+  if [ "$rc" != 0 ]; then
+    log "$name: failed (exit $rc) after $((SECONDS - started)) s; retrying once"
+    rm -rf "$tmp"; mkdir -p "$tmp"
+    if ! "$fn" "$tmp"; then stop_ticker; rm -rf "$tmp"; log "$name: FAILED"; return 1; fi
+  fi
   stop_ticker
   date -u +%FT%TZ > "$tmp/.complete"
   rm -rf "$dest"; mv "$tmp" "$dest"
@@ -104,7 +113,7 @@ build_kubernetes() {
   (cd "$w" && GOFLAGS="$base_goflags -mod=mod" go build -trimpath -ldflags "$ldf" -o "$out/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
-  "$out/kube-apiserver" --version | grep -q "v$k8s_version" || { log "kube-apiserver --version is not v$k8s_version"; return 1; }
+  "$out/kube-apiserver" --version | grep "v$k8s_version" >/dev/null || { log "kube-apiserver --version is not v$k8s_version"; return 1; }
 }
 
 build_etcd() {
@@ -114,7 +123,7 @@ build_etcd() {
   printf 'module local.invalid/etcdbin\n\ngo 1.24.0\n' > "$w/go.mod"
   (cd "$w" && GOFLAGS="$base_goflags -mod=mod" go get -tool "go.etcd.io/etcd/server/v3@v$etcd_version" \
     && GOFLAGS="$base_goflags -mod=mod" go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3)
-  "$out/etcd" --version | grep -q "$etcd_version"
+  "$out/etcd" --version | grep "$etcd_version" >/dev/null
 }
 
 build_kwok() {
@@ -138,7 +147,7 @@ build_toxiproxy() {
 build_act() {
   local out=$1
   GOFLAGS="$base_goflags" GOBIN="$out" go install -trimpath -ldflags "-s -w" "github.com/nektos/act@v$act_version"
-  "$out/act" --version | grep -q "$act_version"
+  "$out/act" --version | grep "$act_version" >/dev/null
 }
 
 ensure_prometheus() {
