@@ -14,9 +14,19 @@ export * from './probes/expect.js';
 export * from './probes/count.js';
 export * from './probes/sequence.js';
 export * from './probes/watchers.js';
+export * from './probes/acknowledged.js';
 export * from './chaos/faults.js';
 export * from './chaos/journal.js';
 export * from './chaos/relay.js';
+export type * from './chaos/data-fault.js';
+export {
+  NatsChaosProxy,
+  NatsDataFault,
+  PROXY_HOLD_LIMIT_BYTES,
+  type NatsFaultSpec,
+  type NatsProxyOptions,
+} from './chaos/nats-proxy.js';
+export { subjectMatches, subjectPatternError, NatsProtocolError } from './chaos/nats-framing.js';
 export * from './contracts/asyncapi.js';
 export * from './contracts/validate.js';
 export * from './contracts/malformations.js';

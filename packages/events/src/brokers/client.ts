@@ -35,6 +35,17 @@ export interface LagReading {
   at: number;
 }
 
+/**
+ * A position in what the broker stores for a channel, taken before publishing. `read` later gives every message
+ * stored there since the mark, however often the broker restarted or the client reconnected meanwhile: what a
+ * fault left of the acknowledged messages.
+ */
+export interface StoreMark {
+  readonly channel: string;
+  /** Calls onEvent for each stored message since the mark, up to `limit`; resolves with how many were read. */
+  read(onEvent: (event: ObservedEvent) => void, limit: number): Promise<number>;
+}
+
 export interface BrokerClient {
   readonly kind: BrokerKind;
   /** Where it points, with credentials removed: safe for logs and reports. */
@@ -55,6 +66,11 @@ export interface BrokerClient {
    * NATS. For set-up of test systems and relays; probes never create anything in a user's broker.
    */
   ensureChannel(channel: string): Promise<void>;
+  /**
+   * Marks the current end of what the broker stores for `channel` (NATS: the JetStream stream that stores the
+   * subject). Brokers (or channels) that store nothing to read back throw, naming why.
+   */
+  storeMark(channel: string): Promise<StoreMark>;
   /** The service consumer's lag, read now. */
   lag(consumer: ConsumerRef): Promise<LagReading>;
   /** Throws with a clear message when the broker cannot be reached (checked before anything is published). */

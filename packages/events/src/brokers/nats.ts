@@ -3,7 +3,7 @@
  * every message published on the subject, JetStream-stored or not, and is live once the server has answered the
  * flush that follows the SUB. Lag is a JetStream consumer's pending plus ack-pending count.
  */
-import type { BrokerClient, ConsumerRef, LagReading, Tap } from './client.js';
+import type { BrokerClient, ConsumerRef, LagReading, StoreMark, Tap } from './client.js';
 import type { BrokerConnection } from './connection.js';
 import { safeTarget } from './connection.js';
 import { toBytes, type ObservedEvent, type OutgoingEvent } from '../model.js';
@@ -12,7 +12,7 @@ type NatsConnection = Extract<BrokerConnection, { kind: 'nats' }>;
 
 export async function connectNats(c: NatsConnection, now: () => number = Date.now): Promise<BrokerClient> {
   const { connect, headers: newHeaders } = await import('@nats-io/transport-node');
-  const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
+  const { jetstream, jetstreamManager, DeliverPolicy } = await import('@nats-io/jetstream');
   const nc = await connect({
     servers: c.url,
     ...(c.user ? { user: c.user } : {}),
@@ -72,6 +72,51 @@ export async function connectNats(c: NatsConnection, now: () => number = Date.no
     },
     ensureChannel(): Promise<void> {
       return Promise.resolve();
+    },
+    async storeMark(channel: string): Promise<StoreMark> {
+      if (!jsm) throw new Error('JetStream is not enabled on this NATS server: nothing is stored to read back');
+      const stream = await jsm.streams.find(channel).catch(() => '');
+      if (!stream)
+        throw new Error(`no JetStream stream stores ${JSON.stringify(channel)}: nothing is stored to read back`);
+      const last = (await jsm.streams.info(stream)).state.last_seq;
+      return {
+        channel,
+        async read(onEvent, limit): Promise<number> {
+          // An ordered consumer of our own, from the sequence after the mark: ephemeral, never acks, and removed
+          // by the server when idle, so it changes nothing a service sees.
+          const consumer = await js.consumers.get(stream, {
+            filter_subjects: [channel],
+            deliver_policy: DeliverPolicy.StartSequence,
+            opt_start_seq: last + 1,
+          });
+          let pending = (await consumer.info()).num_pending;
+          let read = 0;
+          while (pending > 0 && read < limit) {
+            const batch = await consumer.fetch({
+              max_messages: Math.min(1_000, pending, limit - read),
+              expires: 5_000,
+            });
+            let got = 0;
+            for await (const msg of batch) {
+              const hdrs: Record<string, string> = {};
+              if (msg.headers) for (const k of msg.headers.keys()) hdrs[k] = msg.headers.get(k);
+              onEvent({
+                channel: msg.subject,
+                key: msg.subject,
+                headers: hdrs,
+                body: msg.data,
+                receivedAt: now(),
+                offset: String(msg.seq),
+              });
+              got += 1;
+            }
+            if (got === 0) break;
+            read += got;
+            pending = (await consumer.info(true)).num_pending;
+          }
+          return read;
+        },
+      };
     },
     async lag(consumer: ConsumerRef): Promise<LagReading> {
       if (consumer.kind !== 'jetstream-consumer') throw new Error(`a NATS broker has no ${consumer.kind}`);

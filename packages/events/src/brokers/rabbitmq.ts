@@ -4,7 +4,7 @@
  * queue of our own bound to the exchange: it never takes a message from the service's queue, and it is live once
  * the broker has confirmed both the bind and the consume. Publishing waits for the publisher confirm.
  */
-import type { BrokerClient, ConsumerRef, LagReading, Tap, TapOptions } from './client.js';
+import type { BrokerClient, ConsumerRef, LagReading, Tap, TapOptions, StoreMark } from './client.js';
 import type { BrokerConnection } from './connection.js';
 import { safeTarget } from './connection.js';
 import { toBytes, type ObservedEvent, type OutgoingEvent } from '../model.js';
@@ -108,6 +108,13 @@ export async function connectRabbitmq(c: RabbitConnection, now: () => number = D
           await ch.close().catch(() => undefined);
         },
       };
+    },
+    storeMark(): Promise<StoreMark> {
+      return Promise.reject(
+        new Error(
+          'RabbitMQ queues are consumed destructively, so what a fault left cannot be read back without taking it from the service; acknowledged-delivery runs on NATS JetStream',
+        ),
+      );
     },
     async ensureChannel(channel: string): Promise<void> {
       if (channel === DEFAULT_EXCHANGE) return;

@@ -9,6 +9,7 @@ import { seededRandom, type Random } from '@gauntlet/action-kit';
 import type { BrokerClient, Tap } from '../brokers/client.js';
 import type { ObservedEvent, OutgoingEvent } from '../model.js';
 import { valueReader, type ValueLocation } from '../probes/selector.js';
+import type { DataFault, DataFaultCheck, DataFaultCounts } from './data-fault.js';
 import { decide, malform, shuffle, validateMix, type DataFaultMix } from './faults.js';
 import { Journal } from './journal.js';
 
@@ -29,19 +30,9 @@ export interface RelaySpec {
   readonly id?: ValueLocation;
 }
 
-export interface RelayCounts {
-  received: number;
-  forwarded: number;
-  dropped: number;
-  duplicated: number;
-  malformed: number;
-  reordered: number;
-  delayed: number;
-}
-
-export class DataChaosRelay {
+export class DataChaosRelay implements DataFault {
   readonly journal = new Journal();
-  readonly counts: RelayCounts = {
+  readonly counts: DataFaultCounts = {
     received: 0,
     forwarded: 0,
     dropped: 0,
@@ -92,7 +83,7 @@ export class DataChaosRelay {
   }
 
   /** Live and, once traffic has flowed, really altering it (a mix with faults that altered nothing is not in effect). */
-  verifyInjected(): { ok: boolean; reason: string } {
+  verifyInjected(): DataFaultCheck {
     if (!this.tap) return { ok: false, reason: 'the relay is not running' };
     if (this.failures.length) return { ok: false, reason: `republishing failed: ${this.failures[0]}` };
     const altered =
@@ -122,7 +113,7 @@ export class DataChaosRelay {
     this.journal.add('reverted', `${rest.length} held message(s) released`);
   }
 
-  verifyReverted(): { ok: boolean; reason: string } {
+  verifyReverted(): DataFaultCheck {
     return this.tap || this.held.length
       ? { ok: false, reason: 'the relay still runs or holds messages' }
       : { ok: true, reason: 'relay stopped, nothing held' };

@@ -8,3 +8,4 @@ export {
   type SampleVariant,
   type SampleChannels,
 } from './sample-system.js';
+export { ensureNatsStream } from './nats-stream.js';

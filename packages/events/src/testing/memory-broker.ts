@@ -3,7 +3,7 @@
  * asynchronous (a macrotask later, as on a real broker), and lag readings are whatever the test sets.
  * Test-only: nothing in src/ outside testing/ imports it.
  */
-import type { BrokerClient, ConsumerRef, LagReading, Tap } from '../brokers/client.js';
+import type { BrokerClient, ConsumerRef, LagReading, StoreMark, Tap } from '../brokers/client.js';
 import { toBytes, type ObservedEvent, type OutgoingEvent } from '../model.js';
 
 type Handler = (event: ObservedEvent) => void;
@@ -77,6 +77,10 @@ export class MemoryBroker implements BrokerClient {
         return Promise.resolve();
       },
     });
+  }
+
+  storeMark(): Promise<StoreMark> {
+    return Promise.reject(new Error('the in-memory broker stores nothing to read back'));
   }
 
   ensureChannel(): Promise<void> {
