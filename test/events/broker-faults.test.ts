@@ -109,6 +109,7 @@ describe('broker faults: no acknowledged message is lost', () => {
         await nats.start();
       },
     );
+    console.log(`broker restart, ${storage} storage: ${v.status}: ${v.reason} ${JSON.stringify(v.numbers)}`);
     expect(v.status, v.reason).toBe(status);
     expect(v.property).toBe(property);
     expect(v.numbers!.acknowledged).toBeGreaterThan(50);
@@ -142,6 +143,7 @@ describe('broker faults: no acknowledged message is lost', () => {
         for (const stream of ['upstream', 'downstream'] as const) await toxi.removeToxic(name, `cut-${stream}`);
       },
     );
+    console.log(`partition: ${v.status}: ${v.reason} ${JSON.stringify(v.numbers)}`);
     expect(v.status, v.reason).toBe('pass');
     expect(v.numbers!.lost).toBe(0);
     expect(v.numbers!.unacknowledged).toBeGreaterThan(0);

@@ -42,8 +42,11 @@ export interface LagReading {
  */
 export interface StoreMark {
   readonly channel: string;
-  /** Calls onEvent for each stored message since the mark, up to `limit`; resolves with how many were read. */
-  read(onEvent: (event: ObservedEvent) => void, limit: number): Promise<number>;
+  /**
+   * Calls onEvent for each stored message since the mark, up to `limit`. `gone` says why nothing can be stored any
+   * more (the stream that held the channel no longer exists): everything since the mark is lost, not unreadable.
+   */
+  read(onEvent: (event: ObservedEvent) => void, limit: number): Promise<{ count: number; gone?: string }>;
 }
 
 export interface BrokerClient {

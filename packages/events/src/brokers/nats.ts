@@ -81,11 +81,21 @@ export async function connectNats(c: NatsConnection, now: () => number = Date.no
       const last = (await jsm.streams.info(stream)).state.last_seq;
       return {
         channel,
-        async read(onEvent, limit): Promise<number> {
+        async read(onEvent, limit) {
+          // The stream itself can be gone: a memory stream does not survive a restart of the server.
+          const exists = await jsm.streams.info(stream).then(
+            () => true,
+            (error: unknown) => {
+              if (/stream not found/i.test(error instanceof Error ? error.message : String(error))) return false;
+              throw error;
+            },
+          );
+          if (!exists) return { count: 0, gone: `the stream ${stream} that stored it no longer exists` };
           // An ordered consumer of our own, from the sequence after the mark: ephemeral, never acks, and removed
-          // by the server when idle, so it changes nothing a service sees.
+          // by the server when idle, so it changes nothing a service sees. (A string filter is `filter_subject`,
+          // which servers before 2.10 understand.)
           const consumer = await js.consumers.get(stream, {
-            filter_subjects: [channel],
+            filter_subjects: channel,
             deliver_policy: DeliverPolicy.StartSequence,
             opt_start_seq: last + 1,
           });
@@ -114,7 +124,7 @@ export async function connectNats(c: NatsConnection, now: () => number = Date.no
             read += got;
             pending = (await consumer.info(true)).num_pending;
           }
-          return read;
+          return { count: read };
         },
       };
     },

@@ -83,13 +83,14 @@ export async function runAcknowledgedDelivery(
   let storedDistinct = 0;
   let storedDuplicates = 0;
   let readError: string | undefined;
+  let gone: string | undefined;
   const deadline = now() + (spec.recoveryTimeoutMs ?? 30_000);
   for (;;) {
     stored.fill(0);
     storedDistinct = 0;
     storedDuplicates = 0;
     try {
-      await mark.read((e) => {
+      const result = await mark.read((e) => {
         const id = reader.read(e);
         if (id === undefined || !id.startsWith(prefix)) return;
         const n = Number(id.slice(prefix.length));
@@ -100,6 +101,7 @@ export async function runAcknowledgedDelivery(
           storedDistinct += 1;
         }
       }, spec.total * 4);
+      gone = result.gone;
       readError = undefined;
       break;
     } catch (error) {
@@ -162,7 +164,7 @@ export async function runAcknowledgedDelivery(
       ...base,
       status: 'fail',
       property: 'acknowledged-loss',
-      reason: `${lostTotal} of ${acked} acknowledged messages are gone from ${spec.publish.channel} after the fault`,
+      reason: `${lostTotal} of ${acked} acknowledged messages are gone from ${spec.publish.channel} after the fault${gone ? ` (${gone})` : ''}`,
       details: capDetails(lost.concat(lostTotal > lost.length ? [`… and ${lostTotal - lost.length} more`] : [])),
     };
   return {
