@@ -143,13 +143,25 @@ export function record(kind: 'instant' | 'range', query: string, outcome: QueryO
   };
 }
 
-export function assessInstant(plan: InstantPlan, outcome: QueryOutcome, options: ResolvedOptions): Assessment {
+export function assessInstant(
+  plan: InstantPlan,
+  outcome: QueryOutcome,
+  options: ResolvedOptions,
+  coverageOutcome?: QueryOutcome,
+): Assessment {
   const queries = [record('instant', plan.query, outcome)];
+  if (plan.coverageQuery !== undefined && coverageOutcome)
+    queries.push(record('range', plan.coverageQuery, coverageOutcome));
   if (!outcome.ok) return { ok: false, result: inconclusive(plan, queries, outcome.fault.code, outcome.fault.message) };
   const notes: string[] = [];
   const common = commonProblems(outcome, options, notes);
   if (common && !common.ok)
     return { ok: false, result: inconclusive(plan, queries, common.problem, common.reason, notes) };
+  // Coverage applies to every SLI: a value at the window's end says nothing about how much of the window had data.
+  if (plan.coverageQuery !== undefined) {
+    const covered = instantCoverage(plan, coverageOutcome, options, notes);
+    if (!covered.ok) return { ok: false, result: inconclusive(plan, queries, covered.problem, covered.reason, notes) };
+  }
   const data = outcome.data;
   let sample: { t: number; v: number };
   if (data.resultType === 'vector') {
@@ -220,6 +232,45 @@ export function assessInstant(plan: InstantPlan, outcome: QueryOutcome, options:
     notes,
   };
   return { ok: true, result, measurement: { value: sample.v } };
+}
+
+/**
+ * The share of the window's steps at which the instant SLI's query (at step scale) had a finite sample. Below
+ * minCoverage the value at the end of the window is not trusted.
+ */
+function instantCoverage(
+  plan: InstantPlan,
+  outcome: QueryOutcome | undefined,
+  options: ResolvedOptions,
+  notes: string[],
+): { ok: true } | { ok: false; problem: DataProblem; reason: string } {
+  if (!outcome) return { ok: false, problem: 'no-data', reason: 'the coverage query was not run' };
+  if (!outcome.ok)
+    return { ok: false, problem: outcome.fault.code, reason: `coverage query: ${outcome.fault.message}` };
+  const common = commonProblems(outcome, options, notes);
+  if (common && !common.ok) return { ok: false, problem: common.problem, reason: `coverage query: ${common.reason}` };
+  if (outcome.data.resultType !== 'matrix')
+    return {
+      ok: false,
+      problem: 'wrong-result-type',
+      reason: `coverage query returned resultType ${outcome.data.resultType}, expected matrix`,
+    };
+  const { window } = plan;
+  const endSec = window.endMs / 1000;
+  const stepSec = window.stepMs / 1000;
+  const present = new Set<number>();
+  for (const series of outcome.data.series)
+    for (const [t, v] of series.points) {
+      const k = Math.round((endSec - t) / stepSec);
+      if (Number.isFinite(v) && k >= 0 && k < window.steps) present.add(k);
+    }
+  const coverage = present.size / window.steps;
+  if (coverage >= options.minCoverage) return { ok: true };
+  return {
+    ok: false,
+    problem: present.size === 0 ? 'no-data' : 'insufficient-coverage',
+    reason: `only ${pct(coverage, 1)} of ${window.steps} steps of ${formatDuration(window.stepMs)} had data (need ${pct(options.minCoverage, 1)})`,
+  };
 }
 
 /** SLI value over steps [from, to). */

@@ -440,11 +440,52 @@ slos:
     ['+Inf', success('vector', [{ metric: {}, value: [NOW_S, '+Inf'] }]), 'inconclusive', 'non-finite'],
     ['a stale timestamp', success('vector', [{ metric: {}, value: [NOW_S - 3600, '1'] }]), 'inconclusive', 'stale'],
   ])('instant PromQL with %s', async (_label, body, verdict, problem) => {
-    handler = () => ({ body });
+    // The coverage query (a range query of the same expression) has data at every step.
+    handler = (r) =>
+      r.kind === 'range'
+        ? { body: success('matrix', matrix(stepTimes(r), [{ labels: {}, value: () => 1 }])) }
+        : { body };
     const slo = only(await evaluate(INSTANT));
     expect(slo.verdict).toBe(verdict);
     if (problem) expect(slo.problem).toBe(problem);
-    expect(fake.requests.at(-1)?.kind).toBe('instant');
+    expect(slo.queries.map((q) => q.kind)).toEqual(['instant', 'range']);
+  });
+
+  it('instant PromQL (a raw SLI) is inconclusive when too little of the window had data', async () => {
+    const raw = `
+slos:
+  - name: error-ratio
+    promql: { query: 'sum(rate(errors_total[{{window}}])) / sum(rate(requests_total[{{window}}]))', op: "<=", threshold: 0.01 }
+    objective: { window: 2m }
+`;
+    const answers =
+      (since: number): FakeHandler =>
+      (r) =>
+        r.kind === 'range'
+          ? {
+              body: success(
+                'matrix',
+                matrix(stepTimes(r), [{ labels: {}, value: (t) => (t >= since ? 0.001 : undefined) }]),
+              ),
+            }
+          : { body: success('vector', [{ metric: {}, value: [NOW_S, '0.001'] }]) };
+    // 45 s of data in a 2-minute window (5 s scrapes: 30 s steps, the smallest nice step of at least 4 scrapes).
+    handler = answers(NOW_S - 45);
+    const thin = only(await evaluate(raw, { scrapeIntervalMs: 5_000 }));
+    expect(thin).toMatchObject({ verdict: 'inconclusive', problem: 'insufficient-coverage' });
+    expect(thin.reason).toMatch(/only 50% of 4 steps of 30s had data \(need 90%\)/);
+    const coverageQuery = thin.queries.find((q) => q.kind === 'range')?.query;
+    expect(coverageQuery).toBe('sum(rate(errors_total[30s])) / sum(rate(requests_total[30s]))');
+    handler = answers(NOW_S - 120);
+    expect(only(await evaluate(raw, { scrapeIntervalMs: 5_000 }))).toMatchObject({ verdict: 'pass' });
+    handler = (r) =>
+      r.kind === 'range'
+        ? { body: success('matrix', []) }
+        : { body: success('vector', [{ metric: {}, value: [NOW_S, '0.001'] }]) };
+    expect(only(await evaluate(raw, { scrapeIntervalMs: 5_000 }))).toMatchObject({
+      verdict: 'inconclusive',
+      problem: 'no-data',
+    });
   });
 
   it('time-slice PromQL counts the share of steps meeting the comparison', async () => {

@@ -103,8 +103,19 @@ export async function evaluateSlos(params: EvaluateSlosParams): Promise<SloCheck
 async function runPlan(plan: SloPlan, client: PrometheusClient, options: ResolvedOptions): Promise<Assessment> {
   if (plan.kind === 'skipped') return { ok: false, result: assessSkipped(plan) };
   if (plan.kind === 'instant') {
-    const outcome: QueryOutcome = await client.instant(plan.query, plan.window.endMs / 1000, options.signal);
-    return assessInstant(plan, outcome, options);
+    const end = plan.window.endMs / 1000;
+    const { stepMs, steps } = plan.window;
+    const [outcome, coverage]: [QueryOutcome, QueryOutcome | undefined] = await Promise.all([
+      client.instant(plan.query, end, options.signal),
+      plan.coverageQuery === undefined
+        ? undefined
+        : client.range(
+            plan.coverageQuery,
+            { start: end - ((steps - 1) * stepMs) / 1000, end, stepSeconds: stepMs / 1000 },
+            options.signal,
+          ),
+    ]);
+    return assessInstant(plan, outcome, options, coverage);
   }
   const end = plan.window.endMs / 1000;
   const [outcomes, whole] = await Promise.all([

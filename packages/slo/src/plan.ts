@@ -71,6 +71,11 @@ export interface InstantPlan {
   readonly window: ResolvedWindow;
   readonly query: string;
   readonly sliKind: 'promql-instant';
+  /**
+   * Data coverage, as for every SLI: the same query with `{{window}}` = one step, as a range query over the
+   * window; the share of steps with a sample is the coverage. Absent when the window holds fewer than 2 steps.
+   */
+  readonly coverageQuery?: string;
 }
 
 /** A plan that cannot run (window too short): reported as inconclusive without querying. */
@@ -166,6 +171,7 @@ export function planSlo(slo: SloDefinition, vars: TemplateVars, options: Resolve
       window: resolved,
       sliKind: 'promql-instant',
       query: render(sli.query, promDuration(resolved.durationMs)),
+      ...(resolved.steps >= 2 ? { coverageQuery: render(sli.query, promDuration(resolved.stepMs)) } : {}),
     };
   }
   if (resolved.steps < 2) {

@@ -3,7 +3,7 @@ import { watchSlos } from './watch.js';
 import { loadSlosFromYaml } from './definitions/load.js';
 import { createPrometheusClient, type PrometheusClient } from './prometheus/client.js';
 import { createFakeClock } from './clock.js';
-import { startFakePrometheus, success, type FakePrometheus } from './testing/fake-prometheus.js';
+import { matrix, startFakePrometheus, stepTimes, success, type FakePrometheus } from './testing/fake-prometheus.js';
 
 const SLOS = loadSlosFromYaml(`
 slos:
@@ -15,8 +15,12 @@ let client: PrometheusClient;
 let value = '1';
 
 beforeAll(async () => {
+  // Instant queries answer the value; the coverage range query a full window of it.
   fake = await startFakePrometheus((r) => ({
-    body: success('vector', [{ metric: {}, value: [Number(r.form.get('time')), value] }]),
+    body:
+      r.kind === 'range'
+        ? success('matrix', matrix(stepTimes(r), [{ labels: {}, value: () => Number(value) }]))
+        : success('vector', [{ metric: {}, value: [Number(r.form.get('time')), value] }]),
   }));
   client = createPrometheusClient({ url: fake.url, registerSecret: () => {} });
 });
