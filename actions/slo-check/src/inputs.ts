@@ -64,7 +64,8 @@ export function parseInputs(reader: InputReader = new InputReader()): Inputs {
     prometheus,
     sloFiles,
     vars,
-    minRequests: reader.integer('min-requests', { min: 0 }) ?? 100,
+    // A billion requests is more than any one window of a PR environment sees; the bound keeps the count exact.
+    minRequests: reader.integer('min-requests', { min: 0, max: 1_000_000_000 }) ?? 100,
     minCoverage: reader.number('min-coverage', { min: 0, max: 1 }) ?? 0.9,
     burnRates: reader.boolean('burn-rates', true),
     inconclusive: reader.enumeration('inconclusive', ['fail', 'warn'] as const) ?? 'fail',

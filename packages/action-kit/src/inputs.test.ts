@@ -25,18 +25,26 @@ describe('InputReader', () => {
 
   it('checks integer format and range, naming the limit', () => {
     expect(reader({ n: '42' }).integer('n', { min: 1, max: 256 })).toBe(42);
-    expect(() => reader({ n: '4.5' }).integer('n')).toThrow(/not a whole number/);
-    expect(() => reader({ n: '0' }).integer('n', { min: 1 })).toThrow(/below the minimum 1/);
+    expect(() => reader({ n: '4.5' }).integer('n', { max: 10 })).toThrow(/not a whole number/);
+    expect(() => reader({ n: '0' }).integer('n', { min: 1, max: 10 })).toThrow(/below the minimum 1/);
     expect(() => reader({ n: '300' }).integer('n', { max: 256 })).toThrow(/above the maximum 256/);
-    expect(() => reader({ n: '0x10' }).integer('n')).toThrow(InputError);
+    expect(() => reader({ n: '0x10' }).integer('n', { max: 100 })).toThrow(InputError);
+  });
+
+  it('bounds every integer before it can lose precision or overflow', () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    for (const huge of ['99999999999999999999999', '9007199254740993', `${'9'.repeat(400)}`, '1000000000000000']) {
+      expect(() => reader({ n: huge }).integer('n', { min: 0, max }), huge).toThrow(/above the maximum/);
+    }
+    expect(reader({ n: '000000000000000000042' }).integer('n', { max: 100 })).toBe(42);
+    expect(reader({ n: '999999999999999' }).integer('n', { max })).toBe(999_999_999_999_999);
   });
 
   it('parses numbers strictly', () => {
-    expect(reader({ n: '0.99' }).number('n')).toBe(0.99);
-    expect(reader({ n: '1e-3' }).number('n')).toBe(0.001);
-    for (const bad of ['NaN', 'Infinity', '1e400', '12abc', '']) {
-      if (bad === '') continue;
-      expect(() => reader({ n: bad }).number('n')).toThrow(InputError);
+    expect(reader({ n: '0.99' }).number('n', { max: 1 })).toBe(0.99);
+    expect(reader({ n: '1e-3' }).number('n', { max: 1 })).toBe(0.001);
+    for (const bad of ['NaN', 'Infinity', '1e400', '12abc', '2']) {
+      expect(() => reader({ n: bad }).number('n', { max: 1 })).toThrow(InputError);
     }
   });
 
@@ -49,13 +57,18 @@ describe('InputReader', () => {
 
   it('parses durations and rejects garbage', () => {
     const r = reader({ a: '90s', b: '5m', c: '1h30m', d: '120', e: '5 minutes', f: '250ms' });
-    expect(r.duration('a')).toBe(90_000);
-    expect(r.duration('b')).toBe(300_000);
-    expect(r.duration('c')).toBe(5_400_000);
-    expect(r.duration('d')).toBe(120_000);
-    expect(r.duration('f')).toBe(250);
-    expect(() => r.duration('e')).toThrow(/not a duration/);
-    expect(() => reader({ a: '1s' }).duration('a', { minMs: 5000 })).toThrow(/shorter than the minimum, 5s/);
+    const day = { maxMs: 86_400_000 };
+    expect(r.duration('a', day)).toBe(90_000);
+    expect(r.duration('b', day)).toBe(300_000);
+    expect(r.duration('c', day)).toBe(5_400_000);
+    expect(r.duration('d', day)).toBe(120_000);
+    expect(r.duration('f', day)).toBe(250);
+    expect(() => r.duration('e', day)).toThrow(/not a duration/);
+    expect(() => reader({ a: '1s' }).duration('a', { minMs: 5000, maxMs: 10_000 })).toThrow(
+      /shorter than the minimum, 5s/,
+    );
+    for (const huge of ['99999999999999999999999', `${'9'.repeat(400)}s`, '2d'])
+      expect(() => reader({ a: huge }).duration('a', day), huge).toThrow(/longer than the maximum|not a duration/);
   });
 
   it('parses YAML and JSON, and reports bad YAML without a stack', () => {

@@ -57,16 +57,30 @@ export class InputReader {
     throw new InputError(name, `${quote(value)} is not a boolean; use true or false`);
   }
 
-  integer(name: string, range: { min?: number; max?: number } = {}): number | undefined {
+  /**
+   * A whole number within `range`. The maximum is required: an unbounded count (min-requests=99999999999999999999999)
+   * loses precision past 2^53 and overflows whatever it sizes, so every numeric input says how large it may be.
+   */
+  integer(name: string, range: { min?: number; max: number }): number | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
     if (!/^[-+]?\d+$/.test(value)) throw new InputError(name, `${quote(value)} is not a whole number`);
+    // Checked on the digits, before Number() rounds them: 9007199254740993 must not pass as ...992.
+    if (value.replace(/^[-+]?0*/, '').length > 15) {
+      throw new InputError(
+        name,
+        value.startsWith('-')
+          ? `${quote(value)} is below the minimum ${range.min ?? -Number.MAX_SAFE_INTEGER}`
+          : `${quote(value)} is above the maximum ${range.max}`,
+      );
+    }
     const number = Number(value);
     checkRange(name, number, range);
     return number;
   }
 
-  number(name: string, range: { min?: number; max?: number } = {}): number | undefined {
+  /** A finite number within `range`; the maximum is required, as for integer(). */
+  number(name: string, range: { min?: number; max: number }): number | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
     const number = Number(value);
@@ -87,7 +101,7 @@ export class InputReader {
   }
 
   /** Milliseconds, from `90s`, `5m`, `1h30m` or a bare number of seconds. */
-  duration(name: string, range: { minMs?: number; maxMs?: number } = {}): number | undefined {
+  duration(name: string, range: { minMs?: number; maxMs: number }): number | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
     let ms: number;
@@ -98,7 +112,7 @@ export class InputReader {
     }
     if (range.minMs !== undefined && ms < range.minMs)
       throw new InputError(name, `${quote(value)} is shorter than the minimum, ${formatDuration(range.minMs)}`);
-    if (range.maxMs !== undefined && ms > range.maxMs)
+    if (!Number.isFinite(ms) || ms > range.maxMs)
       throw new InputError(name, `${quote(value)} is longer than the maximum, ${formatDuration(range.maxMs)}`);
     return ms;
   }
@@ -140,10 +154,10 @@ export class InputReader {
   }
 }
 
-function checkRange(name: string, value: number, range: { min?: number; max?: number }): void {
+function checkRange(name: string, value: number, range: { min?: number; max: number }): void {
   if (range.min !== undefined && value < range.min)
     throw new InputError(name, `${value} is below the minimum ${range.min}`);
-  if (range.max !== undefined && value > range.max)
+  if (value > range.max)
     throw new InputError(name, `${value} is above the maximum ${range.max}`);
 }
 
