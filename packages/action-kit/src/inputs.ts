@@ -157,8 +157,7 @@ export class InputReader {
 function checkRange(name: string, value: number, range: { min?: number; max: number }): void {
   if (range.min !== undefined && value < range.min)
     throw new InputError(name, `${value} is below the minimum ${range.min}`);
-  if (value > range.max)
-    throw new InputError(name, `${value} is above the maximum ${range.max}`);
+  if (value > range.max) throw new InputError(name, `${value} is above the maximum ${range.max}`);
 }
 
 /** Quotes a user value for an error message, shortened so a huge input cannot flood the log. */

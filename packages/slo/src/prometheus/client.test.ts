@@ -202,6 +202,33 @@ describe('Prometheus client', () => {
     expect(registered).toContain(Buffer.from(`admin:${password}`).toString('base64'));
   });
 
+  it('strips control characters before redacting: a token echoed with a BEL or ESC inside never comes back whole', async () => {
+    const holes = [`${TOKEN.slice(0, 6)}\u0007${TOKEN.slice(6)}`, `${TOKEN.slice(0, 3)}\u001b[0m${TOKEN.slice(3)}`];
+    for (const echoed of holes) {
+      for (const reply of [
+        { status: 400, body: { status: 'error', errorType: 'bad_data', error: `invalid token ${echoed}` } },
+        { status: 502, body: `<html>${echoed}</html>`, contentType: 'text/html' },
+        { body: { status: 'success', data: { resultType: 'vector', result: [] }, warnings: [`seen ${echoed}`] } },
+      ]) {
+        fake = await startFakePrometheus(() => reply);
+        const logger = new RecordingLogger();
+        const client = createPrometheusClient({
+          url: fake.url,
+          auth: { type: 'bearer', token: TOKEN },
+          registerSecret: () => undefined,
+          clock: createFakeClock(),
+          logger,
+        });
+        const outcome = JSON.stringify(await client.instant('up', 1));
+        expect(outcome, JSON.stringify(reply)).not.toContain(TOKEN);
+        expect(outcome).toContain('***');
+        expect(logger.text()).not.toContain(TOKEN);
+        await fake.close();
+        fake = undefined;
+      }
+    }
+  });
+
   it('never echoes a URL with credentials in a validation error', () => {
     expect(() => createPrometheusClient({ url: 'ftp://u:secret-pw@host', registerSecret: () => {} })).toThrow(
       /must be http or https/,

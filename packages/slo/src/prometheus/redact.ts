@@ -1,4 +1,4 @@
-import { neutralize } from '@gauntlet/action-kit';
+import { neutralize, stripControls } from '@gauntlet/action-kit';
 
 /**
  * Keeps the secrets a client was given and scrubs them from any text we produce (error summaries, reasons).
@@ -22,7 +22,8 @@ export class SecretRedactor {
 }
 
 function encodings(secret: string): string[] {
-  const out = [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
+  // The control-free form too: a secret holding a control character reaches our text without it once stripped.
+  const out = [secret, stripControls(secret), encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
   const bytes = Buffer.byteLength(secret);
   for (let shift = 0; shift < 3; shift += 1) {
     // Base64 of the secret at each byte alignment, keeping only the 4-character groups made of secret bytes alone
@@ -36,9 +37,13 @@ function encodings(secret: string): string[] {
 
 /**
  * Untrusted server text (Prometheus error messages, HTML bodies) made safe for a one-line summary: no workflow
- * commands, no controls, no secrets, bounded length.
+ * commands, no controls, no secrets, bounded length. Controls are stripped BEFORE the last redaction: a server that
+ * echoes `tok<BEL>en` would otherwise pass redaction and come out as `token` once the BEL is gone. Redacting the raw
+ * text first also catches a secret that itself holds a control character; neutralising and flattening come after,
+ * since the zero-width space they insert into `::` would split a secret that redaction must still see whole.
  */
 export function summarizeServerText(text: string, redactor: SecretRedactor, max = 300): string {
-  const flat = neutralize(redactor.redact(text)).replace(/\s+/g, ' ').trim();
+  const clean = redactor.redact(stripControls(redactor.redact(text)));
+  const flat = neutralize(clean).replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
