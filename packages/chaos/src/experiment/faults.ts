@@ -38,6 +38,17 @@ const TOXIC_ATTRIBUTES: Record<ToxicType, readonly string[]> = {
   down: [],
 };
 
+/** Attributes whose Toxiproxy default (0) makes the toxic a no-op (timeout 0 and reset_peer 0 are real faults). */
+const REQUIRED_TOXIC_ATTRIBUTES: Record<ToxicType, readonly string[]> = {
+  latency: ['latency'],
+  bandwidth: ['rate'],
+  timeout: [],
+  reset_peer: [],
+  slicer: ['average_size'],
+  limit_data: [],
+  down: [],
+};
+
 export const CHAOS_MESH_KINDS = [
   'PodChaos',
   'NetworkChaos',
@@ -126,6 +137,12 @@ export function readFault(field: Field, id: string, targets: readonly string[]):
         attrs.onlyKeys(TOXIC_ATTRIBUTES[toxic]);
         for (const key of attrs.keys()) attributes[key] = attrs.child(key).integer(0, 2_147_483_647);
       }
+      // Without these Toxiproxy applies 0, a toxic that does nothing: refused, never a silent no-op fault.
+      const needed = REQUIRED_TOXIC_ATTRIBUTES[toxic].filter((k) => attributes[k] === undefined);
+      if (needed.length)
+        attrs.fail(`a ${toxic} toxic needs ${needed.join(' and ')} (Toxiproxy's default 0 does nothing)`);
+      if (toxic === 'down' && field.child('toxicity').present)
+        field.child('toxicity').fail('a down fault cuts every connection; toxicity does not apply');
       const proxy = field.child('proxy').required();
       const proxyName = proxy.string();
       if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(proxyName)) proxy.fail('expected a proxy or Service name');

@@ -35,6 +35,8 @@ export interface ReapOptions {
   readonly now: number;
   /** Report only. */
   readonly dryRun?: boolean;
+  /** Toxiproxy APIs whose toxics of ours past their expiry (the name carries it) are removed. */
+  readonly toxiproxyUrls?: readonly string[];
 }
 
 const CREATED_TYPES: readonly ResourceType[] = [types.networkPolicy, types.resourceQuota];
@@ -106,6 +108,27 @@ export async function reapLeftovers(ctx: RevertContext, options: ReapOptions): P
         });
         report.push(`${name}: replicas restored to ${String(restore.replicas)}`);
       }
+    }
+  }
+  for (const url of options.toxiproxyUrls ?? []) report.push(...(await reapToxics(url, options, ctx.signal)));
+  return report;
+}
+
+/** Toxics whose name is ours and whose expiry has passed; any other toxic, or one still live, is left. */
+async function reapToxics(url: string, options: ReapOptions, signal?: AbortSignal): Promise<string[]> {
+  const { ToxiproxyClient } = await import('./toxiproxy/client.js');
+  const { toxicExpiry, TOXIC_PREFIX } = await import('./toxiproxy/names.js');
+  const client = new ToxiproxyClient(url);
+  const report: string[] = [];
+  for (const proxy of await client.proxies(signal)) {
+    for (const toxic of proxy.toxics) {
+      if (!toxic.name.startsWith(TOXIC_PREFIX)) continue;
+      const name = `toxic ${proxy.name}/${toxic.name}`;
+      const at = toxicExpiry(toxic.name);
+      if (at === undefined) report.push(`${name}: no readable expiry, left`);
+      else if (at > options.now) report.push(`${name}: not expired, left`);
+      else if (options.dryRun) report.push(`${name}: would remove`);
+      else report.push(`${name}: ${await client.removeToxic(proxy.name, toxic.name, signal)}`);
     }
   }
   return report;

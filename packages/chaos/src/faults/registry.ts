@@ -18,6 +18,8 @@ export async function loadBackend(type: FaultType): Promise<FaultBackend> {
       return (await import('./network-policy.js')).networkPolicyBackend;
     case 'resource-exhaustion':
       return (await import('./quota.js')).quotaBackend;
+    case 'toxiproxy':
+      return (await import('./toxiproxy.js')).toxiproxyBackend;
     default:
       throw new UnsupportedFaultError(type);
   }

@@ -88,6 +88,17 @@ export async function revertEntry(entry: LedgerEntry, ctx: RevertContext): Promi
       errors.push(error);
     }
   }
+  if (entry.toxics?.length) {
+    const { ToxiproxyClient } = await import('./toxiproxy/client.js');
+    for (const toxic of entry.toxics) {
+      try {
+        const outcome = await new ToxiproxyClient(toxic.apiUrl).removeToxic(toxic.proxy, toxic.name, ctx.signal);
+        lines.push(`toxic ${toxic.name} on ${toxic.proxy}: ${outcome}`);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  }
   if (errors.length) throw errors[0];
   return lines;
 }
@@ -115,6 +126,15 @@ export async function verifyReverted(entry: LedgerEntry, ctx: RevertContext): Pr
     if (replicas !== object.replicasBefore)
       problems.push(`${object.kind} ${object.name} has ${replicas} replicas, not ${object.replicasBefore}`);
     else seen.push(`${object.kind} ${object.name} replicas ${replicas} (as before)`);
+  }
+  if (entry.toxics?.length) {
+    const { ToxiproxyClient } = await import('./toxiproxy/client.js');
+    for (const toxic of entry.toxics) {
+      const proxy = await new ToxiproxyClient(toxic.apiUrl).proxy(toxic.proxy, ctx.signal);
+      if (proxy?.toxics.some((t) => t.name === toxic.name))
+        problems.push(`toxic ${toxic.name} still on ${toxic.proxy}`);
+      else seen.push(`toxic ${toxic.name} gone from ${toxic.proxy}`);
+    }
   }
   return problems.length
     ? { ok: false, detail: problems.join('; ') }

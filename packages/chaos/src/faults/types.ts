@@ -34,6 +34,13 @@ export interface ScaledObject {
   readonly replicasDuring: number;
 }
 
+/** A toxic we added on a Toxiproxy API: deleted by name; its name carries the run's mark and expiry for the reaper. */
+export interface ToxicRecord {
+  readonly apiUrl: string;
+  readonly proxy: string;
+  readonly name: string;
+}
+
 /**
  * One fault as recorded in the action's state before anything is written. Everything a revert needs is here, so
  * the post step (a new process) and the reaper can revert it without the experiment file.
@@ -52,6 +59,8 @@ export interface LedgerEntry {
   /** Ready pods of the target before the fault: recovery needs at least as many again. */
   readonly readyBefore?: number;
   readonly target?: TargetSpec;
+  /** Toxiproxy toxics (deleted by name on revert). */
+  readonly toxics?: ToxicRecord[];
   state: 'planned' | 'injected' | 'reverted' | 'failed';
 }
 
@@ -74,6 +83,8 @@ export interface FaultContext {
   readonly log: (line: string) => void;
   readonly signal?: AbortSignal;
   readonly now: () => number;
+  /** The Toxiproxy API (the test bed's, or the action's toxiproxy-url), for toxiproxy faults. */
+  readonly toxiproxyUrl?: string;
 }
 
 /**
