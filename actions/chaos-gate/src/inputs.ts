@@ -1,0 +1,134 @@
+import { InputError, confineGlob, confinePath, quote, type InputReader } from '@gauntlet/action-kit';
+import type { BlastRadiusLimits } from '@gauntlet/chaos';
+import { classifyKubeconfigInput, isDns1123Label, type KubeconfigInput } from '@gauntlet/kube';
+import { readPrometheusConnection, type PrometheusConnection } from '@gauntlet/slo';
+
+/** Everything chaos-gate reads from its inputs, validated. The only place that reads inputs. */
+export type Inputs = RunInputs | ReapInputs;
+
+interface CommonInputs {
+  /** Where targets live when they name none (the PR environment's namespace). */
+  readonly namespace: string;
+  /** namespace plus allowed-namespaces: nothing outside is ever written. */
+  readonly allowedNamespaces: readonly string[];
+  readonly kubeconfig?: KubeconfigInput;
+  readonly dryRun: boolean;
+  readonly checkName: string;
+  readonly report: boolean;
+}
+
+export interface ReapInputs extends CommonInputs {
+  readonly mode: 'reap';
+}
+
+export interface RunInputs extends CommonInputs {
+  readonly mode: 'run';
+  /** Globs relative to the workspace, checked not to leave it. */
+  readonly experiments: readonly string[];
+  readonly prometheus?: PrometheusConnection;
+  readonly slos?: string;
+  readonly sloFiles: readonly string[];
+  readonly vars: Readonly<Record<string, string>>;
+  readonly sloWindowMs: number;
+  readonly minRequests: number;
+  readonly scrapeIntervalMs: number;
+  readonly intervalMs: number;
+  readonly recoveryTimeoutMs?: number;
+  readonly limits: BlastRadiusLimits;
+  readonly haltLabel?: string;
+  readonly haltConfigMap?: string;
+  /** Absolute paths inside the workspace. */
+  readonly journalPath: string;
+  readonly junitPath: string;
+}
+
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NAMESPACE_HINT = 'a Kubernetes namespace name (DNS-1123 label: a-z, 0-9, -, at most 63)';
+
+/** The kubeconfig input: content (a secret) or a path, through @gauntlet/kube's one reader. */
+export function parseKubeconfigInput(reader: InputReader, workspace: string): KubeconfigInput | undefined {
+  const value = reader.raw('kubeconfig');
+  if (value === undefined) return undefined;
+  const parsed = classifyKubeconfigInput(value, workspace, 'kubeconfig');
+  if ('path' in parsed) confinePath(workspace, value, { input: 'kubeconfig' });
+  return parsed;
+}
+
+/** A kubeconfig given as content is masked whole before anything is parsed; a path is not a secret. */
+export function kubeconfigSecrets(value: string): string[] {
+  return value.includes('\n') || value.length > 200 || value.trimStart().startsWith('{') ? [value] : [];
+}
+
+export function parseInputs(reader: InputReader, workspace: string): Inputs {
+  const mode = reader.enumeration('mode', ['run', 'reap'] as const) ?? 'run';
+  const namespace = reader.string('namespace', { required: true, maxLength: 63 });
+  if (!isDns1123Label(namespace)) throw new InputError('namespace', `${quote(namespace)} is not ${NAMESPACE_HINT}`);
+  const extra = reader.list('allowed-namespaces');
+  for (const ns of extra) {
+    if (ns === '*' || ns.includes('*'))
+      throw new InputError('allowed-namespaces', `${quote(ns)}: wildcards are not allowed; name each namespace`);
+    if (!isDns1123Label(ns)) throw new InputError('allowed-namespaces', `${quote(ns)} is not ${NAMESPACE_HINT}`);
+  }
+  const kubeconfig = parseKubeconfigInput(reader, workspace);
+  const common: CommonInputs = {
+    namespace,
+    allowedNamespaces: [...new Set([namespace, ...extra])],
+    dryRun: reader.boolean('dry-run', false),
+    checkName: reader.string('check-name', { maxLength: 100 }) ?? 'Chaos',
+    report: reader.boolean('report', true),
+    ...(kubeconfig === undefined ? {} : { kubeconfig }),
+  };
+  if (mode === 'reap') return { ...common, mode };
+
+  const experiments = reader.list('experiments', { commas: false });
+  if (experiments.length === 0)
+    throw new InputError('experiments', 'is required in run mode: experiment files or globs, one per line');
+  for (const pattern of experiments) confineGlob(pattern, { input: 'experiments' });
+  const slos = reader.string('slos');
+  const sloFiles = reader.list('slo-files', { commas: false });
+  for (const pattern of sloFiles) confineGlob(pattern, { input: 'slo-files' });
+  const hasSlos = slos !== undefined || sloFiles.length > 0;
+  const prometheus = reader.raw('prometheus-url') === undefined ? undefined : readPrometheusConnection(reader);
+  if (hasSlos && !prometheus)
+    throw new InputError('prometheus-url', 'is required with slos or slo-files: the SLOs are measured there');
+  const vars = reader.keyValues('vars');
+  for (const name of Object.keys(vars)) {
+    if (!VAR_NAME.test(name))
+      throw new InputError('vars', `${quote(name)} is not a variable name (letters, digits, _)`);
+  }
+  const maxTargets = reader.integer('max-targets', { min: 1, max: 10_000 });
+  const maxPercentage = reader.number('max-percentage', { min: 0, max: 100 });
+  const haltLabel = reader.string('halt-label', {
+    pattern: /^[^\r\n]{1,50}$/,
+    hint: 'a label name of up to 50 characters',
+    maxLength: 50,
+  });
+  const haltConfigMap = reader.string('halt-configmap', { maxLength: 253 });
+  if (haltConfigMap !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(haltConfigMap))
+    throw new InputError('halt-configmap', `${quote(haltConfigMap)} is not a ConfigMap name`);
+  const recoveryTimeoutMs = reader.duration('recovery-timeout', { minMs: 0, maxMs: 3_600_000 });
+  const outputPath = (name: string, fallback: string): string =>
+    confinePath(workspace, reader.string(name) ?? fallback, { input: name });
+  return {
+    ...common,
+    mode,
+    experiments,
+    sloFiles,
+    vars,
+    sloWindowMs: reader.duration('slo-window', { minMs: 10_000, maxMs: 86_400_000 }) ?? 120_000,
+    minRequests: reader.integer('min-requests', { min: 0, max: 1_000_000_000 }) ?? 20,
+    scrapeIntervalMs: reader.duration('scrape-interval', { minMs: 100, maxMs: 3_600_000 }) ?? 15_000,
+    intervalMs: reader.duration('interval', { minMs: 200, maxMs: 600_000 }) ?? 10_000,
+    limits: {
+      ...(maxTargets === undefined ? {} : { maxTargets }),
+      ...(maxPercentage === undefined ? {} : { maxPercentage }),
+    },
+    journalPath: outputPath('journal-path', 'chaos-journal.json'),
+    junitPath: outputPath('junit-path', 'chaos-junit.xml'),
+    ...(prometheus === undefined ? {} : { prometheus }),
+    ...(slos === undefined ? {} : { slos }),
+    ...(recoveryTimeoutMs === undefined ? {} : { recoveryTimeoutMs }),
+    ...(haltLabel === undefined ? {} : { haltLabel }),
+    ...(haltConfigMap === undefined ? {} : { haltConfigMap }),
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * The main step. Everything is loaded and validated before the first write: the experiment files, the SLOs, the
+ * allow-list, every fault backend and every guard, and the cluster is reached once. Then each experiment runs
+ * under its guard (steady state before, guard during, recovery after), with every fault in the action's state
+ * before it is injected, so the post step can revert from the state alone. The report, JUnit and journal are
+ * written whatever happened; the step fails unless every experiment passed.
+ */
+import { UserError, errorMessage, writeFileInside } from '@gauntlet/action-kit';
+import type { ActionRuntime } from '@gauntlet/action-runtime';
+import {
+  assertInsideAllowList,
+  chooseTargets,
+  combineLimits,
+  loadBackend,
+  runExperiment,
+  type ExperimentResult,
+  type ExperimentSpec,
+  type Guard,
+  type LedgerEntry,
+} from '@gauntlet/chaos';
+import { KubeClient, loadKubeConfig, type KubeconfigInput } from '@gauntlet/kube';
+import { createPrometheusClient, loadSlos, type PrometheusClient, type SloSet } from '@gauntlet/slo';
+import { ACTION, Outputs, State } from './constants.js';
+import { loadExperimentFiles, loadSloSources } from './files.js';
+import { guardFor } from './guard.js';
+import type { Inputs, RunInputs } from './inputs.js';
+import { killSwitch } from './kill-switch.js';
+import { overallVerdict, type RunSummary } from './verdict.js';
+import { publishRunReport, writeArtifacts } from './report.js';
+
+export async function main(inputs: Inputs, rt: ActionRuntime): Promise<void> {
+  if (inputs.mode === 'reap') {
+    const { reap } = await import('./reap.js');
+    return reap(inputs, rt);
+  }
+  return runMode(inputs, rt);
+}
+
+/** The run's id on cluster objects (a label value): the workflow run and attempt, never user text. */
+export function chaosRunId(rt: ActionRuntime): string {
+  return `gh-${rt.run.runId}-${rt.run.runAttempt}`;
+}
+
+export async function connect(
+  kubeconfig: KubeconfigInput | undefined,
+  rt: Pick<ActionRuntime, 'registerSecret' | 'userAgent'>,
+): Promise<KubeClient> {
+  const { kubeConfig } = await loadKubeConfig({
+    ...(kubeconfig === undefined ? {} : 'data' in kubeconfig ? { inline: kubeconfig.data } : { path: kubeconfig.path }),
+    registerSecret: rt.registerSecret,
+  });
+  return KubeClient.create(kubeConfig, { userAgent: rt.userAgent, registerSecret: rt.registerSecret });
+}
+
+interface Prepared {
+  readonly experiments: readonly ExperimentSpec[];
+  readonly guards: ReadonlyMap<string, Guard>;
+}
+
+/** Everything that can be wrong with the inputs, found before any write. */
+async function prepare(inputs: RunInputs, rt: ActionRuntime): Promise<Prepared & { prometheus?: PrometheusClient }> {
+  const workspace = rt.run.workspace;
+  const experiments = await loadExperimentFiles(inputs.experiments, workspace);
+  assertInsideAllowList(experiments, { defaultNamespace: inputs.namespace, allowed: inputs.allowedNamespaces });
+  for (const experiment of experiments) {
+    for (const step of experiment.steps) for (const fault of step.faults) await loadBackend(fault.type);
+  }
+  let slos: SloSet | undefined;
+  if (inputs.slos !== undefined || inputs.sloFiles.length > 0) {
+    slos = loadSlos(await loadSloSources(inputs.slos, inputs.sloFiles, workspace));
+  }
+  const prometheus = inputs.prometheus
+    ? createPrometheusClient({
+        url: inputs.prometheus.url,
+        registerSecret: rt.registerSecret,
+        timeoutMs: Math.min(30_000, Math.max(2_000, inputs.intervalMs)),
+        logger: rt.logger,
+        headers: inputs.prometheus.headers,
+        ...(inputs.prometheus.auth ? { auth: inputs.prometheus.auth } : {}),
+      })
+    : undefined;
+  const vars: Record<string, string> = {
+    namespace: inputs.namespace,
+    ...(rt.run.prNumber !== undefined ? { pr: String(rt.run.prNumber) } : {}),
+    sha: rt.run.headSha,
+    ...inputs.vars,
+  };
+  const guards = new Map<string, Guard>();
+  for (const experiment of experiments) {
+    guards.set(
+      experiment.name,
+      guardFor(experiment, {
+        ...(slos ? { slos } : {}),
+        ...(prometheus ? { prometheus } : {}),
+        vars,
+        sloWindowMs: inputs.sloWindowMs,
+        minRequests: inputs.minRequests,
+        scrapeIntervalMs: inputs.scrapeIntervalMs,
+        logger: rt.logger,
+      }),
+    );
+  }
+  return { experiments, guards, ...(prometheus ? { prometheus } : {}) };
+}
+
+async function runMode(inputs: RunInputs, rt: ActionRuntime): Promise<void> {
+  const { logger } = rt;
+  const startedAt = rt.clock.now();
+  const prepared = await prepare(inputs, rt);
+  const runId = chaosRunId(rt);
+  logger.info(
+    `${prepared.experiments.length} experiment${prepared.experiments.length === 1 ? '' : 's'} validated; allowed namespaces: ${inputs.allowedNamespaces.join(', ')}${inputs.dryRun ? ' (dry run: server-side, nothing persists)' : ''}`,
+  );
+  const client = await connect(inputs.kubeconfig, rt);
+  const results: ExperimentResult[] = [];
+  let failure: unknown;
+  try {
+    const haltRequested = killSwitch({
+      client,
+      namespaces: inputs.allowedNamespaces,
+      ...(inputs.haltConfigMap ? { configMap: inputs.haltConfigMap } : {}),
+      ...(inputs.haltLabel ? { label: inputs.haltLabel } : {}),
+      run: rt.run,
+      github: rt.github,
+      logger,
+    });
+    // Reaching the cluster (and reading the halt ConfigMap) once before anything: an unreachable cluster or a
+    // missing permission is a clear error while nothing has been written.
+    await haltRequested();
+
+    const done: LedgerEntry[] = [];
+    const saveLedger = (entries: readonly LedgerEntry[]): void => rt.saveState(State.ledger, [...done, ...entries]);
+    rt.saveState(State.ledger, []);
+    for (const [index, experiment] of prepared.experiments.entries()) {
+      if (rt.signal.aborted) break;
+      logger.info(`Experiment ${index + 1}/${prepared.experiments.length}: ${experiment.name}`);
+      const limits = combineLimits(inputs.limits, experiment.blastRadius);
+      const spec: ExperimentSpec =
+        inputs.recoveryTimeoutMs === undefined
+          ? experiment
+          : { ...experiment, recoveryTimeoutMs: inputs.recoveryTimeoutMs };
+      try {
+        const result = await runExperiment(spec, {
+          context: {
+            client,
+            runId,
+            defaultNamespace: inputs.namespace,
+            dryRun: inputs.dryRun,
+            limitTargets: (candidates, target) =>
+              chooseTargets(candidates, limits, `${runId}/${experiment.name}/${target.name}`),
+            log: (line) => logger.info(line),
+            signal: rt.signal,
+            now: () => rt.clock.now(),
+          },
+          guard: prepared.guards.get(experiment.name)!,
+          saveLedger,
+          loadBackend,
+          intervalMs: inputs.intervalMs,
+          sleep: (ms, signal) => rt.clock.sleep(ms, signal),
+          haltRequested,
+        });
+        done.push(...result.entries);
+        saveLedger([]);
+        results.push(result);
+        logger.info(`${experiment.name}: ${result.verdict}: ${result.reason}`);
+      } catch (error) {
+        const cancelled = rt.signal.aborted;
+        results.push({
+          name: experiment.name,
+          verdict: cancelled ? 'halted' : 'fail',
+          reason: cancelled ? `cancelled: ${errorMessage(rt.signal.reason)}` : `error: ${errorMessage(error)}`,
+          trajectory: [],
+          entries: [],
+          journal: [{ atMs: rt.clock.now(), event: cancelled ? 'cancelled' : 'error', detail: errorMessage(error) }],
+        });
+        failure = error;
+        break;
+      }
+    }
+  } finally {
+    client.close();
+  }
+  for (const experiment of prepared.experiments.slice(results.length)) {
+    results.push({
+      name: experiment.name,
+      verdict: 'not-started',
+      reason: 'not run: an earlier experiment was cancelled or ended with an error',
+      trajectory: [],
+      entries: [],
+      journal: [],
+    });
+  }
+
+  const summary: RunSummary = {
+    runId,
+    startedAtMs: startedAt,
+    finishedAtMs: rt.clock.now(),
+    dryRun: inputs.dryRun,
+    namespaces: inputs.allowedNamespaces,
+    experiments: prepared.experiments,
+    results,
+    verdict: overallVerdict(results),
+  };
+  const files = await writeArtifacts(summary, inputs, rt.run.workspace, writeFileInside);
+  rt.setOutput(Outputs.verdict, summary.verdict);
+  rt.setOutput(Outputs.journal, files.journal);
+  rt.setOutput(Outputs.junit, files.junit);
+  rt.setOutput(
+    Outputs.results,
+    results.map((r) => ({ name: r.name, verdict: r.verdict, reason: r.reason, timeToRecoveryMs: r.timeToRecoveryMs })),
+  );
+  if (failure === undefined && results.every((r) => r.entries.every((e) => e.state === 'reverted')))
+    rt.saveState(State.clean, 'true');
+  await publishRunReport(summary, inputs, rt);
+
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(errorMessage(failure));
+  if (summary.verdict !== 'pass' && !inputs.dryRun) {
+    const bad = results.filter((r) => r.verdict !== 'pass');
+    throw new UserError(
+      `${bad.length} of ${results.length} experiment${results.length === 1 ? '' : 's'} did not pass: ${bad.map((r) => `${r.name} ${r.verdict} (${r.reason})`).join('; ')}`,
+    );
+  }
+  logger.info(`${ACTION}: ${summary.verdict}`);
+}
