@@ -2,6 +2,7 @@
 import type { ActionEntry } from './entry.js';
 
 export const actionEntries: Record<string, () => Promise<ActionEntry>> = {
+  'chaos-gate': () => import('../../actions/chaos-gate/src/index.js').then((m) => m.default),
   'provision-ephemeral-env': () => import('../../actions/provision-ephemeral-env/src/index.js').then((m) => m.default),
   'shard-and-run': () => import('../../actions/shard-and-run/src/index.js').then((m) => m.default),
   'slo-check': () => import('../../actions/slo-check/src/index.js').then((m) => m.default),
