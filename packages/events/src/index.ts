@@ -18,7 +18,7 @@ export * from './probes/acknowledged.js';
 export * from './chaos/faults.js';
 export * from './chaos/journal.js';
 export * from './chaos/relay.js';
-export type * from './chaos/data-fault.js';
+export * from './chaos/data-fault.js';
 export {
   NatsChaosProxy,
   NatsDataFault,

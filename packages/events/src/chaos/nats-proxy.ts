@@ -12,8 +12,17 @@
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { seededRandom, type Random } from '@gauntlet/action-kit';
 import { valueReader, type ValueLocation, type ValueReader } from '../probes/selector.js';
-import type { DataFault, DataFaultCounts, DataFaultCheck } from './data-fault.js';
-import { decide, malform, shuffle, validateMix, type DataFaultMix } from './faults.js';
+import {
+  alteredCheck,
+  applyDecision,
+  describeMix,
+  emptyCounts,
+  reorder,
+  type DataFault,
+  type DataFaultCheck,
+  type DataFaultCounts,
+} from './data-fault.js';
+import { validateMix, type DataFaultMix } from './faults.js';
 import { Journal } from './journal.js';
 import {
   encodeInfo,
@@ -216,15 +225,7 @@ interface Held {
 /** A data fault on the proxy's deliveries of some subjects. */
 export class NatsDataFault implements DataFault {
   readonly journal = new Journal();
-  readonly counts: DataFaultCounts = {
-    received: 0,
-    forwarded: 0,
-    dropped: 0,
-    duplicated: 0,
-    malformed: 0,
-    reordered: 0,
-    delayed: 0,
-  };
+  readonly counts: DataFaultCounts = emptyCounts();
   private readonly random: Random;
   private readonly idReader: ValueReader | undefined;
   private injected = false;
@@ -249,15 +250,7 @@ export class NatsDataFault implements DataFault {
   }
 
   describe(): string {
-    const f = this.spec.faults;
-    const parts = [
-      f.duplicate ? `duplicate ${f.duplicate * 100}%` : '',
-      f.drop ? `drop ${f.drop * 100}%` : '',
-      f.reorderWindow ? `reorder in windows of ${f.reorderWindow}` : '',
-      f.delayMs ? `delay ${f.delayMs} ms` : '',
-      f.malformed ? `malform ${f.malformed * 100}%` : '',
-    ].filter(Boolean);
-    return `NATS proxy on ${this.spec.subjects.join(', ')}: ${parts.join(', ') || 'pass-through'} (seed ${this.spec.seed})`;
+    return `NATS proxy on ${this.spec.subjects.join(', ')}: ${describeMix(this.spec.faults)} (seed ${this.spec.seed})`;
   }
 
   matches(subject: string): boolean {
@@ -276,12 +269,8 @@ export class NatsDataFault implements DataFault {
   verifyInjected(): DataFaultCheck {
     if (!this.injected) return { ok: false, reason: 'the fault is not active on the proxy' };
     if (this.proxy.connections === 0) return { ok: false, reason: 'no service is connected through the proxy' };
-    const c = this.counts;
-    const altered = c.dropped + c.duplicated + c.malformed + c.reordered + c.delayed;
-    if (c.received === 0) return { ok: true, reason: 'proxy live; no delivery on the chosen subjects yet' };
-    return altered > 0 || !hasFaults(this.spec.faults)
-      ? { ok: true, reason: `${c.received} deliveries, ${altered} altered` }
-      : { ok: false, reason: `${c.received} deliveries and none altered` };
+    if (this.counts.received === 0) return { ok: true, reason: 'proxy live; no delivery on the chosen subjects yet' };
+    return alteredCheck(this.counts, this.spec.faults, 'deliveries');
   }
 
   revert(): Promise<void> {
@@ -319,23 +308,10 @@ export class NatsDataFault implements DataFault {
   /** @internal */ handle(message: NatsMessage, session: Session): void {
     this.counts.received += 1;
     const id = this.idOf(message);
-    const d = decide(this.spec.faults, this.random);
-    if (d.kind === 'drop') {
-      this.counts.dropped += 1;
-      this.journal.add('dropped', id);
-      return;
-    }
-    let out = message;
-    if (d.kind === 'malform') {
-      this.counts.malformed += 1;
-      this.journal.add('malformed', `${id}: ${d.malformation}`);
-      out = { ...message, payload: Buffer.from(malform(message.payload, d.malformation, this.spec.faults.field)) };
-    }
-    const copies = d.kind === 'duplicate' ? 2 : 1;
-    if (d.kind === 'duplicate') {
-      this.counts.duplicated += 1;
-      this.journal.add('duplicated', id);
-    }
+    const decision = applyDecision(this.spec.faults, this.random, this.counts, this.journal, id, message.payload);
+    if (!decision) return;
+    const out = decision.body === message.payload ? message : { ...message, payload: Buffer.from(decision.body) };
+    const copies = decision.copies;
     const bytes = encodeMessage(out);
     for (let i = 0; i < copies; i++) this.place({ session, bytes, id });
   }
@@ -362,14 +338,7 @@ export class NatsDataFault implements DataFault {
     const batch = this.held;
     this.held = [];
     if (batch.length === 0) return;
-    const order = shuffle(
-      batch.map((_, j) => j),
-      this.random,
-    );
-    const moved = order.filter((j, k) => j !== k).length;
-    this.counts.reordered += moved;
-    if (moved) this.journal.add('reordered', `${moved} of ${batch.length} moved (order ${order.join(',')})`);
-    for (const j of order) this.send(batch[j]!);
+    for (const h of reorder(batch, this.random, this.counts, this.journal)) this.send(h);
   }
 
   private send(h: Held): void {
@@ -404,10 +373,6 @@ export class NatsDataFault implements DataFault {
     });
     return id ?? fallback;
   }
-}
-
-function hasFaults(f: DataFaultMix): boolean {
-  return !!(f.duplicate || f.drop || f.malformed || f.reorderWindow || f.delayMs);
 }
 
 function parseNatsUrl(text: string): { host: string; port: number } {

@@ -9,8 +9,17 @@ import { seededRandom, type Random } from '@gauntlet/action-kit';
 import type { BrokerClient, Tap } from '../brokers/client.js';
 import type { ObservedEvent, OutgoingEvent } from '../model.js';
 import { valueReader, type ValueLocation } from '../probes/selector.js';
-import type { DataFault, DataFaultCheck, DataFaultCounts } from './data-fault.js';
-import { decide, malform, shuffle, validateMix, type DataFaultMix } from './faults.js';
+import {
+  alteredCheck,
+  applyDecision,
+  describeMix,
+  emptyCounts,
+  reorder,
+  type DataFault,
+  type DataFaultCheck,
+  type DataFaultCounts,
+} from './data-fault.js';
+import { validateMix, type DataFaultMix } from './faults.js';
 import { Journal } from './journal.js';
 
 /** Publishes outstanding at once. */
@@ -32,15 +41,7 @@ export interface RelaySpec {
 
 export class DataChaosRelay implements DataFault {
   readonly journal = new Journal();
-  readonly counts: DataFaultCounts = {
-    received: 0,
-    forwarded: 0,
-    dropped: 0,
-    duplicated: 0,
-    malformed: 0,
-    reordered: 0,
-    delayed: 0,
-  };
+  readonly counts: DataFaultCounts = emptyCounts();
   private tap: Tap | undefined;
   private readonly random: Random;
   private held: OutgoingEvent[] = [];
@@ -63,15 +64,7 @@ export class DataChaosRelay implements DataFault {
   }
 
   describe(): string {
-    const f = this.spec.faults;
-    const parts = [
-      f.duplicate ? `duplicate ${f.duplicate * 100}%` : '',
-      f.drop ? `drop ${f.drop * 100}%` : '',
-      f.reorderWindow ? `reorder in windows of ${f.reorderWindow}` : '',
-      f.delayMs ? `delay ${f.delayMs} ms` : '',
-      f.malformed ? `malform ${f.malformed * 100}%` : '',
-    ].filter(Boolean);
-    return `relay ${this.spec.from.channel} → ${this.spec.to.channel}: ${parts.join(', ') || 'pass-through'} (seed ${this.spec.seed})`;
+    return `relay ${this.spec.from.channel} → ${this.spec.to.channel}: ${describeMix(this.spec.faults)} (seed ${this.spec.seed})`;
   }
 
   async inject(): Promise<void> {
@@ -86,16 +79,8 @@ export class DataChaosRelay implements DataFault {
   verifyInjected(): DataFaultCheck {
     if (!this.tap) return { ok: false, reason: 'the relay is not running' };
     if (this.failures.length) return { ok: false, reason: `republishing failed: ${this.failures[0]}` };
-    const altered =
-      this.counts.dropped +
-      this.counts.duplicated +
-      this.counts.malformed +
-      this.counts.reordered +
-      this.counts.delayed;
     if (this.counts.received === 0) return { ok: true, reason: 'relay live; no traffic yet' };
-    return altered > 0 || !this.hasFaults()
-      ? { ok: true, reason: `${this.counts.received} received, ${altered} altered` }
-      : { ok: false, reason: `${this.counts.received} received and none altered` };
+    return alteredCheck(this.counts, this.spec.faults, 'received');
   }
 
   async revert(): Promise<void> {
@@ -119,11 +104,6 @@ export class DataChaosRelay implements DataFault {
       : { ok: true, reason: 'relay stopped, nothing held' };
   }
 
-  private hasFaults(): boolean {
-    const f = this.spec.faults;
-    return !!(f.duplicate || f.drop || f.malformed || f.reorderWindow || f.delayMs);
-  }
-
   private onMessage(e: ObservedEvent): void {
     // Serialised: the relay keeps arrival order except where a fault changes it on purpose.
     this.chain = this.chain
@@ -142,23 +122,10 @@ export class DataChaosRelay implements DataFault {
       headers: e.headers,
       body: e.body,
     };
-    const d = decide(this.spec.faults, this.random);
-    if (d.kind === 'drop') {
-      this.counts.dropped += 1;
-      this.journal.add('dropped', id);
-      return;
-    }
-    let message = out;
-    if (d.kind === 'malform') {
-      this.counts.malformed += 1;
-      this.journal.add('malformed', `${id}: ${d.malformation}`);
-      message = { ...out, body: malform(e.body, d.malformation, this.spec.faults.field) };
-    }
-    const copies = d.kind === 'duplicate' ? 2 : 1;
-    if (d.kind === 'duplicate') {
-      this.counts.duplicated += 1;
-      this.journal.add('duplicated', id);
-    }
+    const decision = applyDecision(this.spec.faults, this.random, this.counts, this.journal, id, e.body);
+    if (!decision) return;
+    const message = { ...out, body: decision.body };
+    const copies = decision.copies;
     for (let i = 0; i < copies; i++) {
       const window = this.spec.faults.reorderWindow;
       if (window) {
@@ -182,14 +149,7 @@ export class DataChaosRelay implements DataFault {
     const batch = this.held;
     this.held = [];
     if (batch.length === 0) return;
-    const order = shuffle(
-      batch.map((_, j) => j),
-      this.random,
-    );
-    const moved = order.filter((j, k) => j !== k).length;
-    this.counts.reordered += moved;
-    if (moved) this.journal.add('reordered', `${moved} of ${batch.length} moved (order ${order.join(',')})`);
-    for (const j of order) await this.send(batch[j]!, 'forwarded');
+    for (const m of reorder(batch, this.random, this.counts, this.journal)) await this.send(m, 'forwarded');
   }
 
   /**
