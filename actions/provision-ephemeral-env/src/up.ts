@@ -40,6 +40,7 @@ import {
   types,
   verifyOwnership,
   waitForNamespaceGone,
+  where,
 } from '@gauntlet/kube';
 import { withInputHint } from './admission-hints.js';
 import { foreignRoleBindings, reassertPodSecurity } from './adoption.js';
@@ -434,7 +435,13 @@ async function buildPlan(
   const unknown = new Set<string>();
   let images = 0;
   const objects = stack.map(({ object, source }) => {
-    const substituted = substituteVariables(object, variables);
+    let substituted;
+    try {
+      substituted = substituteVariables(object, variables);
+    } catch (error) {
+      if (error instanceof UserError) throw new UserError(`${where(source)}: ${error.message}`);
+      throw error;
+    }
     for (const name of substituted.unknown) unknown.add(name);
     images += overrideImages(substituted.value, inputs.images);
     return { object: substituted.value, source };

@@ -63,6 +63,9 @@ describe('substituteVariables', () => {
     expect(value).toEqual({ replicas: 3, debug: true, label: '3' });
     expect(() => substituteVariables({ r: '${PR_NUMBER:bool}' }, vars)).toThrow(UserError);
     expect(() => substituteVariables({ r: 'x ${PR_NUMBER:int}' }, vars)).toThrow(UserError);
+    expect(() => substituteVariables({ replicas: '${UNSET:int}' }, vars)).toThrow(
+      /\$\{UNSET:int\} needs variable UNSET, which is not set/,
+    );
   });
 });
 

@@ -158,7 +158,7 @@ export interface SubstitutionResult<T> {
 /**
  * Replaces `${NAME}` in every string value (and mapping key) with `variables[NAME]`. `$${NAME}` is a literal
  * `${NAME}`. A string that is exactly `${NAME:int}` or `${NAME:bool}` becomes a number or a boolean, for fields such
- * as replicas. Unknown names are left as written and reported.
+ * as replicas. Unknown names are left as written and reported; an unknown name in a typed reference is an error.
  */
 export function substituteVariables<T>(input: T, variables: Readonly<Record<string, string>>): SubstitutionResult<T> {
   const unknown = new Set<string>();
@@ -166,10 +166,12 @@ export function substituteVariables<T>(input: T, variables: Readonly<Record<stri
     const typed = WHOLE_TYPED.exec(text);
     if (typed) {
       const value = variables[typed[1] as string];
-      if (value === undefined) {
-        unknown.add(typed[1] as string);
-        return text;
-      }
+      // A typed reference is written for this action alone (no shell spells `:int`), and left as written it would
+      // reach the API server as a string where a number or boolean belongs: an error now, before anything applies.
+      if (value === undefined)
+        throw new UserError(
+          `\${${typed[1]}:${typed[2]}} needs variable ${typed[1]}, which is not set: set it in the variables input`,
+        );
       if (typed[2] === 'int') {
         if (!/^-?\d+$/.test(value))
           throw new UserError(
