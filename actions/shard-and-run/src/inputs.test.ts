@@ -88,7 +88,7 @@ describe('parseInputs', () => {
     expect(error({ ...RUN, shard: '1/2', retries: '1.5' })).toMatch(/is not a whole number/);
     expect(error({ ...RUN, shard: '1/2', rerun: 'some' })).toMatch(/not one of: all, failed/);
     expect(error({ ...RUN, shard: '1/2', runner: 'mocha' })).toMatch(
-      /not one of: vitest, jest, pytest, playwright, go, generic/,
+      /not one of: vitest, jest, pytest, playwright, go, rspec, generic/,
     );
     expect(error({ ...RUN, shard: '1/2', 'plan-id': 'xyz' })).toMatch(/^Input 'plan-id': "xyz" is not valid/);
     expect(error({ mode: 'run', shard: '1/2', command: 'x {files}' })).toMatch(/^Input 'plan': is required/);
