@@ -328,6 +328,12 @@ let current: { case: Case; rng: () => number; replies?: FakeReply[] };
 
 beforeAll(async () => {
   fake = await startFakePrometheus((request) => {
+    // An instant (raw) SLI is also asked for its data coverage over the window, as a range query: a clean case
+    // answers it as a real Prometheus would, with the value at every step; the case's own replies (clean or
+    // faulty) go to the instant query.
+    const { case: c } = current;
+    if (c.kind === 'instant' && c.clean && request.path.endsWith('/query_range'))
+      return success('matrix', [{ metric: {}, values: grid(request).map((t) => [t, formatSample(c.level)]) }]);
     current.replies ??= materialise(current.case, current.rng, request);
     return current.replies.length > 1 ? (current.replies.shift() as FakeReply) : (current.replies[0] as FakeReply);
   });
