@@ -124,8 +124,8 @@ describe('live sample service', () => {
     expect(Math.max(...totals) / Math.min(...totals)).toBeLessThan(1.05);
     expect(result.slos[1]!.measured).toBeLessThan(0.05);
     // The inline and OpenSLO availability SLOs batch to the same `sum by (code)` queries (steps and whole
-    // window): sent once each.
-    expect(result.stats.queries).toBe(7);
+    // window): sent once each. The instant `min(up)` SLI sends its value and its coverage range query.
+    expect(result.stats.queries).toBe(8);
     expect(result.stats.deduplicated).toBe(2);
   });
 

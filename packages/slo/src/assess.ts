@@ -157,11 +157,6 @@ export function assessInstant(
   const common = commonProblems(outcome, options, notes);
   if (common && !common.ok)
     return { ok: false, result: inconclusive(plan, queries, common.problem, common.reason, notes) };
-  // Coverage applies to every SLI: a value at the window's end says nothing about how much of the window had data.
-  if (plan.coverageQuery !== undefined) {
-    const covered = instantCoverage(plan, coverageOutcome, options, notes);
-    if (!covered.ok) return { ok: false, result: inconclusive(plan, queries, covered.problem, covered.reason, notes) };
-  }
   const data = outcome.data;
   let sample: { t: number; v: number };
   if (data.resultType === 'vector') {
@@ -207,6 +202,13 @@ export function assessInstant(
         notes,
       ),
     };
+  }
+  // Coverage applies to every SLI: a value at the window's end says nothing about how much of the window had data.
+  // It is checked after the answer's own shape, so a wrong result type is named as such (its coverage query, a range
+  // query over a range vector, is a bad request on a real Prometheus).
+  if (plan.coverageQuery !== undefined) {
+    const covered = instantCoverage(plan, coverageOutcome, options, notes);
+    if (!covered.ok) return { ok: false, result: inconclusive(plan, queries, covered.problem, covered.reason, notes) };
   }
   const sli = plan.slo.sli;
   if (sli.kind !== 'promql') throw new Error('instant plan for a non-promql SLI');
