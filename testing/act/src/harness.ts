@@ -43,6 +43,18 @@ export interface HarnessOptions {
   readonly progress?: ProgressLog;
 }
 
+let lastRunId = 0;
+
+/**
+ * Run ids as large as GitHub's today (above 2^32) and strictly increasing, as GitHub's are: the sticky comment keeps
+ * the section of the newest run, so an id that went backwards (the old `Date.now() % 1e6` wrapped every 1,000 s) made
+ * a later run's section lose to an earlier one's.
+ */
+function nextRunId(): number {
+  lastRunId = Math.max(lastRunId + 1, Math.floor(Date.now() / 100));
+  return lastRunId;
+}
+
 /** One workflow run: its id and artifact folder, shared by its attempts. */
 export interface WorkflowRunHandle {
   readonly id: number;
@@ -93,7 +105,6 @@ function pickJob(jobs: readonly JobRecord[], id: string, matrix: Readonly<Record
 }
 
 export class ActHarness {
-  private runs = 0;
   private invocations = 0;
   private readonly started = Date.now();
   /** Seconds each act invocation took, by label (for the note's figures). */
@@ -144,9 +155,7 @@ export class ActHarness {
   }
 
   private async newRun(): Promise<WorkflowRunHandle> {
-    this.runs += 1;
-    // Run ids as large as GitHub's today (above 2^32), distinct per harness.
-    const id = 17_000_000_000 + (Date.now() % 1_000_000) * 100 + this.runs;
+    const id = nextRunId();
     const artifactDir = path.join(this.workDir, `artifacts-run-${id}`);
     // act's artifact server lists <dir>/<run id> and fails when it is missing.
     await mkdir(path.join(artifactDir, String(id)), { recursive: true });
