@@ -1,6 +1,6 @@
 import { isDns1123Label } from '@gauntlet/kube';
 import type { Field } from './field.js';
-import type { AppAction, FaultSpec, FaultType, ToxicType } from './model.js';
+import type { AppAction, FaultSpec, FaultType, PluginDefinition, ToxicType } from './model.js';
 
 export const FAULT_TYPES: readonly FaultType[] = [
   'pod-delete',
@@ -15,6 +15,7 @@ export const FAULT_TYPES: readonly FaultType[] = [
   'istio-fault',
   'app',
   'node-cordon',
+  'event',
 ];
 
 export const TOXIC_TYPES: readonly ToxicType[] = [
@@ -73,6 +74,7 @@ const FAULT_KEYS: Record<FaultType, readonly string[]> = {
   'istio-fault': ['host', 'namespace', 'delay', 'abort'],
   app: ['on', 'off'],
   'node-cordon': ['nodes'],
+  event: ['event'],
 };
 
 const MAX_FAULT_MS = 6 * 3_600_000;
@@ -215,6 +217,8 @@ export function readFault(field: Field, id: string, targets: readonly string[]):
       if (nodes.length === 0) field.child('nodes').fail('name at least one node');
       return { ...base, type, nodes };
     }
+    case 'event':
+      return { ...base, type, event: pluginDefinition(field.child('event').required()) };
   }
 }
 
@@ -267,4 +271,9 @@ export function readForeignResource(field: Field, type: 'chaos-mesh' | 'litmus')
     kind.fail(`expected ChaosEngine, got ${JSON.stringify(kindName)}`);
   }
   field.child('spec').required().map();
+}
+
+/** An `event:` body as written (a mapping), with where it came from, for the events plug-in to validate. */
+export function pluginDefinition(field: Field): PluginDefinition {
+  return { origin: field.origin, path: field.path, value: field.map() };
 }

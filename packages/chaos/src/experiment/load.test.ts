@@ -131,6 +131,44 @@ spec:
     });
   });
 
+  it('keeps event probes and event faults as written, with their origin and path, for the events plug-in', () => {
+    const [e] = loadExperiments(
+      `${head}metadata: { name: orders }
+spec:
+  steps: [{ faults: [{ type: event, duration: 20s, event: { broker: main, producer: { channel: orders.in, duplicate: 30% } } }] }]
+  steadyState:
+    slos: none
+    probes: [{ name: exactly-once, event: { count: { total: 50 } } }]
+`,
+      'ev.yaml',
+    );
+    expect(e!.steps[0]!.faults[0]).toEqual({
+      id: 's1f1',
+      durationMs: 20_000,
+      type: 'event',
+      event: {
+        origin: 'ev.yaml',
+        path: 'spec.steps[0].faults[0].event',
+        value: { broker: 'main', producer: { channel: 'orders.in', duplicate: '30%' } },
+      },
+    });
+    expect(e!.steadyState.probes[0]).toEqual({
+      name: 'exactly-once',
+      kind: 'event',
+      event: { origin: 'ev.yaml', path: 'spec.steadyState.probes[0].event', value: { count: { total: 50 } } },
+    });
+    const bad = (fault: string): string => `${head}metadata: { name: x }\nspec:\n  steps: [{ faults: [${fault}] }]\n`;
+    expect(() => loadExperiments(bad('{ type: event, duration: 5s }'), 'b.yaml')).toThrow(
+      /faults\[0\]\.event: is required/,
+    );
+    expect(() => loadExperiments(bad('{ type: event, duration: 5s, event: [1] }'), 'b.yaml')).toThrow(
+      /faults\[0\]\.event: expected a mapping/,
+    );
+    expect(() => loadExperiments(bad('{ type: event, duration: 5s, event: {}, relay: {} }'), 'b.yaml')).toThrow(
+      /faults\[0\]\.relay: unknown field/,
+    );
+  });
+
   it('errors are ExperimentErrors', () => {
     expect(() => loadExperiments('apiVersion: x/v1\nkind: Y\n', 'a.yaml')).toThrow(ExperimentError);
   });

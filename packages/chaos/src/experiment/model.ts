@@ -75,7 +75,18 @@ export type FaultSpec =
       readonly abort?: { readonly httpStatus: number; readonly percentage: number };
     })
   | (FaultBase & { readonly type: 'app'; readonly on: AppAction; readonly off: AppAction })
-  | (FaultBase & { readonly type: 'node-cordon'; readonly nodes: readonly string[] });
+  | (FaultBase & { readonly type: 'node-cordon'; readonly nodes: readonly string[] })
+  | (FaultBase & { readonly type: 'event'; readonly event: PluginDefinition });
+
+/**
+ * The body of an `event:` probe or a `type: event` fault, kept as written: the events plug-in (chaos-gate's
+ * @gauntlet/events reader) validates it before any write, and its errors name `origin` and `path` as ours do.
+ */
+export interface PluginDefinition {
+  readonly origin: string;
+  readonly path: string;
+  readonly value: Readonly<Record<string, unknown>>;
+}
 
 export type FaultType = FaultSpec['type'];
 
@@ -107,7 +118,8 @@ export type ProbeSpec =
       readonly query: string;
       readonly op: '<' | '<=' | '>' | '>=' | '==';
       readonly threshold: number;
-    };
+    }
+  | { readonly name: string; readonly kind: 'event'; readonly event: PluginDefinition };
 
 export interface BlastRadiusSpec {
   readonly maxTargets?: number;

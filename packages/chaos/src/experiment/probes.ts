@@ -1,9 +1,13 @@
+import { pluginDefinition } from './faults.js';
 import type { Field } from './field.js';
 import type { ProbeSpec } from './model.js';
 
-const PROBE_KINDS = ['http', 'ready', 'command', 'prometheus'] as const;
+const PROBE_KINDS = ['http', 'ready', 'command', 'prometheus', 'event'] as const;
 
-/** One probe: `{name, http: {url}}`, `{name, ready: {target}}`, `{name, command: [...]}`, `{name, prometheus: {...}}`. */
+/**
+ * One probe: `{name, http: {url}}`, `{name, ready: {target}}`, `{name, command: [...]}`, `{name, prometheus: {...}}`,
+ * or `{name, event: {...}}` (an event probe, validated by the events plug-in before any write).
+ */
 export function readProbe(field: Field, index: number, targets: readonly string[]): ProbeSpec {
   field.onlyKeys(['name', ...PROBE_KINDS]);
   const name = field.child('name').present ? field.child('name').string() : `probe-${index + 1}`;
@@ -70,5 +74,7 @@ export function readProbe(field: Field, index: number, targets: readonly string[
       const [key, op] = given[0]!;
       return { name, kind, query: body.child('query').required().string(), op, threshold: body.child(key).number() };
     }
+    case 'event':
+      return { name, kind, event: pluginDefinition(body) };
   }
 }

@@ -61,6 +61,12 @@ export interface LedgerEntry {
   readonly target?: TargetSpec;
   /** Toxiproxy toxics (deleted by name on revert). */
   readonly toxics?: ToxicRecord[];
+  /**
+   * A fault that lives only in the main step's process (an events relay, a chaotic producer): what it is, for the
+   * report. Its backend's in-process `revert` hook ends it; it dies with the process, so the post step and the
+   * reaper have nothing to undo for it beyond what `created`/`scaled`/`toxics` list.
+   */
+  readonly inProcess?: string;
   state: 'planned' | 'injected' | 'reverted' | 'failed';
 }
 
@@ -98,6 +104,13 @@ export interface FaultBackend<F extends FaultSpec = FaultSpec> {
   /** Called every guard interval while the fault is in effect (repeated pod deletes). */
   tick?(fault: F, entry: LedgerEntry, ctx: FaultContext): Promise<void>;
   describe(fault: F, entry: LedgerEntry): string;
+  /**
+   * In-process revert hook (faults whose state is in this process: relays, proxies, wrapped clients). Called on
+   * every path out, before the ledger-driven revert of the entry, with the fault's context; returns what it did.
+   */
+  revert?(fault: F, entry: LedgerEntry, ctx: FaultContext): Promise<string[]>;
+  /** Checked after `revert`, besides the entry's own check: nothing of the fault still runs or holds messages. */
+  verifyReverted?(fault: F, entry: LedgerEntry, ctx: FaultContext): Promise<Verification>;
 }
 
 /** Reverting needs only the client and the entry: the post step and the reaper have nothing else. */

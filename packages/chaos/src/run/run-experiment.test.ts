@@ -21,7 +21,13 @@ spec:
 /** A scripted world: the guard answers from a list (the last answer repeats), time advances only in sleep. */
 function world(
   answers: Observation['state'][],
-  options: { inEffect?: boolean; injectThrows?: boolean; halt?: number } = {},
+  options: {
+    inEffect?: boolean;
+    injectThrows?: boolean;
+    halt?: number;
+    /** In-process revert hooks (an events relay): their calls are recorded; `hookThrows` makes the first throw. */
+    hooks?: { hookThrows?: boolean; stillRunning?: boolean };
+  } = {},
 ) {
   let clock = 0;
   let observed = 0;
@@ -44,6 +50,21 @@ function world(
       Promise.resolve({ ok: options.inEffect ?? true, detail: options.inEffect === false ? 'nothing matched' : 'ok' }),
     describe: (fault) => fault.id,
   };
+  const hookCalls: string[] = [];
+  if (options.hooks) {
+    const hooks = options.hooks;
+    backend.revert = (fault, _entry, ctx) => {
+      hookCalls.push(`revert ${fault.id}${ctx.signal ? ' with a signal' : ''}`);
+      if (hooks.hookThrows && hookCalls.length === 1) return Promise.reject(new Error('relay would not stop'));
+      return Promise.resolve([`relay ${fault.id} stopped`]);
+    };
+    backend.verifyReverted = (fault) => {
+      hookCalls.push(`verify ${fault.id}`);
+      return Promise.resolve(
+        hooks.stillRunning ? { ok: false, detail: 'the relay still runs' } : { ok: true, detail: 'relay stopped' },
+      );
+    };
+  }
   const controller = new AbortController();
   const deps: RunDeps = {
     context: {
@@ -70,7 +91,7 @@ function world(
     haltRequested: () =>
       Promise.resolve(options.halt !== undefined && clock >= options.halt ? 'label chaos-halt on the PR' : undefined),
   };
-  return { deps, saved, injected, controller, now: () => clock };
+  return { deps, saved, injected, hookCalls, controller, now: () => clock };
 }
 
 describe('runExperiment', () => {
@@ -149,5 +170,38 @@ describe('runExperiment', () => {
     aborted.controller.abort();
     await expect(runExperiment(experiment!, aborted.deps)).rejects.toThrow('aborted');
     expect(aborted.saved.at(-1)).toEqual(['s1f1:reverted', 's1f2:reverted']);
+  });
+
+  it('in-process revert hooks run on every path out, without the abort signal, before the ledger check', async () => {
+    const passed = world(['steady'], { hooks: {} });
+    const r = await runExperiment(experiment!, passed.deps);
+    expect(r.verdict).toBe('pass');
+    expect(passed.hookCalls).toEqual(['revert s1f1', 'verify s1f1', 'revert s1f2', 'verify s1f2']);
+    expect(r.journal.filter((j) => j.event === 'reverted').map((j) => j.detail)).toEqual([
+      's1f1: relay s1f1 stopped; relay stopped',
+      's1f2: relay s1f2 stopped; relay stopped',
+    ]);
+
+    const aborted = world(['steady'], { hooks: {} });
+    aborted.controller.abort();
+    await expect(runExperiment(experiment!, aborted.deps)).rejects.toThrow('aborted');
+    expect(aborted.hookCalls).toContain('revert s1f1');
+    expect(aborted.hookCalls.every((c) => !c.includes('signal'))).toBe(true);
+
+    const thrown = world(['steady'], { injectThrows: true, hooks: {} });
+    await expect(runExperiment(experiment!, thrown.deps)).rejects.toThrow('boom');
+    expect(thrown.hookCalls.filter((c) => c.startsWith('revert'))).toEqual(['revert s1f1', 'revert s1f2']);
+  });
+
+  it('a hook that fails or leaves the fault running makes the revert incomplete, and the others still revert', async () => {
+    const failing = world(['steady'], { hooks: { hookThrows: true } });
+    await expect(runExperiment(experiment!, failing.deps)).rejects.toThrow(
+      /revert incomplete .*s1f1: relay would not stop/,
+    );
+    expect(failing.saved.at(-1)).toEqual(['s1f1:failed', 's1f2:reverted']);
+
+    const running = world(['steady'], { hooks: { stillRunning: true } });
+    await expect(runExperiment(experiment!, running.deps)).rejects.toThrow(/s1f1: the relay still runs/);
+    expect(running.saved.at(-1)).toEqual(['s1f1:failed', 's1f2:failed']);
   });
 });

@@ -143,9 +143,13 @@ export async function runExperiment(experiment: ExperimentSpec, deps: RunDeps): 
       note('error', errorMessage(error));
       throw error;
     } finally {
-      await revertAll(active, revertCtx, note);
-      await deps.saveLedger(entries);
-      lastRevertAt = now();
+      try {
+        await revertAll(active, ctx, revertCtx, note);
+      } finally {
+        // Saved whatever the revert did, so the post step retries only what is not verified as reverted.
+        await deps.saveLedger(entries);
+        lastRevertAt = now();
+      }
     }
     if (outcome) return outcome;
   }
@@ -180,14 +184,26 @@ export async function runExperiment(experiment: ExperimentSpec, deps: RunDeps): 
 /** Reverts every fault (each attempted even when another fails) and compares with what was there before. */
 async function revertAll(
   active: readonly Active[],
+  faultCtx: FaultContext,
   ctx: RevertContext,
   note: (event: string, detail: string) => void,
 ): Promise<void> {
   const failures: string[] = [];
+  // The in-process hooks get a signal-free context: an abort must not stop a revert half way.
+  const hookCtx: FaultContext = withoutSignal(faultCtx);
   for (const a of active) {
     try {
-      const lines = await revertEntry(a.entry, ctx);
-      const check = await verifyReverted(a.entry, ctx);
+      // The hook failing must not skip the ledger's revert: both are attempted, the hook's error thrown after.
+      let hookError: unknown;
+      const lines = await (a.backend.revert?.(a.fault, a.entry, hookCtx) ?? Promise.resolve([])).catch(
+        (error: unknown) => ((hookError = error), []),
+      );
+      lines.push(...(await revertEntry(a.entry, ctx)));
+      if (hookError !== undefined) throw hookError instanceof Error ? hookError : new Error(errorMessage(hookError));
+      const own = await a.backend.verifyReverted?.(a.fault, a.entry, hookCtx);
+      const ledger = await verifyReverted(a.entry, ctx);
+      const checks = own ? [own, ledger].filter((c) => !c.ok || c.detail !== 'nothing to restore') : [ledger];
+      const check = { ok: own?.ok !== false && ledger.ok, detail: checks.map((c) => c.detail).join('; ') };
       a.entry.state = check.ok ? 'reverted' : 'failed';
       note(check.ok ? 'reverted' : 'revert incomplete', `${a.fault.id}: ${[...lines, check.detail].join('; ')}`);
       if (!check.ok) failures.push(`${a.fault.id}: ${check.detail}`);
@@ -199,4 +215,10 @@ async function revertAll(
   }
   if (failures.length)
     throw new Error(`revert incomplete (the post step and the reaper retry it): ${failures.join('; ')}`);
+}
+
+function withoutSignal(ctx: FaultContext): FaultContext {
+  const copy: { -readonly [K in keyof FaultContext]?: FaultContext[K] } = { ...ctx };
+  delete copy.signal;
+  return copy as FaultContext;
 }
