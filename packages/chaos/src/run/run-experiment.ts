@@ -195,9 +195,12 @@ async function revertAll(
     try {
       // The hook failing must not skip the ledger's revert: both are attempted, the hook's error thrown after.
       let hookError: unknown;
-      const lines = await (a.backend.revert?.(a.fault, a.entry, hookCtx) ?? Promise.resolve([])).catch(
-        (error: unknown) => ((hookError = error), []),
-      );
+      const lines: string[] = [];
+      try {
+        lines.push(...((await a.backend.revert?.(a.fault, a.entry, hookCtx)) ?? []));
+      } catch (error) {
+        hookError = error;
+      }
       lines.push(...(await revertEntry(a.entry, ctx)));
       if (hookError !== undefined) throw hookError instanceof Error ? hookError : new Error(errorMessage(hookError));
       const own = await a.backend.verifyReverted?.(a.fault, a.entry, hookCtx);
