@@ -83,6 +83,23 @@ describe('chaos-gate refuses before any write', () => {
     expect((await run(dir, { 'max-percentage': '150' })).failed).toMatch(/Input 'max-percentage'/);
     expect((await run(dir, { slos: 'slos: []' })).failed).toMatch(/Input 'prometheus-url': is required with slos/);
     expect((await run(dir, { interval: 'soon' })).failed).toMatch(/Input 'interval'/);
+    expect((await run(dir, { 'toxiproxy-url': 'file:///etc/passwd' })).failed).toMatch(
+      /Input 'toxiproxy-url'.*http or https/,
+    );
+    expect((await run(dir, { 'toxiproxy-url': 'http://u:p@toxi:8474' })).failed).toMatch(/must not carry credentials/);
+  });
+
+  it('a toxiproxy fault without toxiproxy-url, naming the experiment and the proxy', async () => {
+    const dir = await workspace({
+      'chaos/a.yaml': `apiVersion: gauntlet.dev/v1alpha1
+kind: ChaosExperiment
+use: dependency-latency
+with: { proxy: payments-db, latency: 200ms }
+`,
+    });
+    expect((await run(dir, {})).failed).toMatch(
+      /Input 'toxiproxy-url': is required: experiment .* proxy 'payments-db'/,
+    );
   });
 
   it('masks a kubeconfig given as content before anything can print it', async () => {

@@ -15,6 +15,8 @@ interface CommonInputs {
   readonly dryRun: boolean;
   readonly checkName: string;
   readonly report: boolean;
+  /** The Toxiproxy API toxiproxy faults are added on (run) and whose expired toxics of ours are removed (reap). */
+  readonly toxiproxyUrl?: string;
 }
 
 export interface ReapInputs extends CommonInputs {
@@ -54,6 +56,24 @@ export function parseKubeconfigInput(reader: InputReader, workspace: string): Ku
   return parsed;
 }
 
+/** An http(s) base URL without credentials (they would be logged with every toxic's journal line). */
+function parseToxiproxyUrl(reader: InputReader): string | undefined {
+  const value = reader.string('toxiproxy-url', { maxLength: 2_000 });
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError('toxiproxy-url', `${quote(value)} is not an absolute URL (e.g. http://127.0.0.1:8474)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InputError('toxiproxy-url', `${quote(url.protocol)}: expected an http or https URL`);
+  if (url.username || url.password)
+    throw new InputError('toxiproxy-url', 'must not carry credentials (Toxiproxy has no authentication)');
+  if (url.search || url.hash) throw new InputError('toxiproxy-url', 'expected a base URL without a query or fragment');
+  return url.href.replace(/\/$/, '');
+}
+
 /** A kubeconfig given as content is masked whole before anything is parsed; a path is not a secret. */
 export function kubeconfigSecrets(value: string): string[] {
   return value.includes('\n') || value.length > 200 || value.trimStart().startsWith('{') ? [value] : [];
@@ -70,6 +90,7 @@ export function parseInputs(reader: InputReader, workspace: string): Inputs {
     if (!isDns1123Label(ns)) throw new InputError('allowed-namespaces', `${quote(ns)} is not ${NAMESPACE_HINT}`);
   }
   const kubeconfig = parseKubeconfigInput(reader, workspace);
+  const toxiproxyUrl = parseToxiproxyUrl(reader);
   const common: CommonInputs = {
     namespace,
     allowedNamespaces: [...new Set([namespace, ...extra])],
@@ -77,6 +98,7 @@ export function parseInputs(reader: InputReader, workspace: string): Inputs {
     checkName: reader.string('check-name', { maxLength: 100 }) ?? 'Chaos',
     report: reader.boolean('report', true),
     ...(kubeconfig === undefined ? {} : { kubeconfig }),
+    ...(toxiproxyUrl === undefined ? {} : { toxiproxyUrl }),
   };
   if (mode === 'reap') return { ...common, mode };
 

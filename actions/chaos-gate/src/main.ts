@@ -5,7 +5,7 @@
  * before it is injected, so the post step can revert from the state alone. The report, JUnit and journal are
  * written whatever happened; the step fails unless every experiment passed.
  */
-import { UserError, errorMessage, writeFileInside } from '@gauntlet/action-kit';
+import { InputError, UserError, errorMessage, writeFileInside } from '@gauntlet/action-kit';
 import type { ActionRuntime } from '@gauntlet/action-runtime';
 import {
   assertInsideAllowList,
@@ -63,7 +63,16 @@ async function prepare(inputs: RunInputs, rt: ActionRuntime): Promise<Prepared &
   const experiments = await loadExperimentFiles(inputs.experiments, workspace);
   assertInsideAllowList(experiments, { defaultNamespace: inputs.namespace, allowed: inputs.allowedNamespaces });
   for (const experiment of experiments) {
-    for (const step of experiment.steps) for (const fault of step.faults) await loadBackend(fault.type);
+    for (const step of experiment.steps) {
+      for (const fault of step.faults) {
+        await loadBackend(fault.type);
+        if (fault.type === 'toxiproxy' && inputs.toxiproxyUrl === undefined)
+          throw new InputError(
+            'toxiproxy-url',
+            `is required: experiment ${experiment.name} (${experiment.origin}) has a toxiproxy fault on proxy '${fault.proxy}'`,
+          );
+      }
+    }
   }
   let slos: SloSet | undefined;
   if (inputs.slos !== undefined || inputs.sloFiles.length > 0) {
@@ -151,6 +160,7 @@ async function runMode(inputs: RunInputs, rt: ActionRuntime): Promise<void> {
             log: (line) => logger.info(line),
             signal: rt.signal,
             now: () => rt.clock.now(),
+            ...(inputs.toxiproxyUrl ? { toxiproxyUrl: inputs.toxiproxyUrl } : {}),
           },
           guard: prepared.guards.get(experiment.name)!,
           saveLedger,

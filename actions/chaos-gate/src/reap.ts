@@ -16,7 +16,12 @@ export async function reap(inputs: ReapInputs, rt: ActionRuntime): Promise<void>
   try {
     lines = await reapLeftovers(
       { client, log: (line) => rt.logger.info(line), signal: rt.signal },
-      { namespaces: inputs.allowedNamespaces, now: rt.clock.now(), dryRun: inputs.dryRun },
+      {
+        namespaces: inputs.allowedNamespaces,
+        now: rt.clock.now(),
+        dryRun: inputs.dryRun,
+        ...(inputs.toxiproxyUrl ? { toxiproxyUrls: [inputs.toxiproxyUrl] } : {}),
+      },
     );
   } finally {
     client.close();

@@ -36,3 +36,36 @@ describe('runActionLocally: the runner name', () => {
     }
   });
 });
+
+/** An action that logs each signal it receives and ignores it, so the whole sequence is sent. */
+async function stubbornAction(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'local-runner-signals-'));
+  await writeFile(path.join(dir, 'action.yml'), 'name: stubborn\nruns:\n  using: node24\n  main: main.mjs\n');
+  await writeFile(
+    path.join(dir, 'main.mjs'),
+    "for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => console.log(`got ${s}`));\n" +
+      "console.log('ready');\nsetInterval(() => undefined, 1000);\n",
+  );
+  return dir;
+}
+
+describe('runActionLocally: where the cancellation sequence starts', () => {
+  const schedule = { sigintToSigterm: 300, sigtermToSigkill: 300 };
+  it.each([
+    ['SIGINT', ['SIGINT', 'SIGTERM', 'SIGKILL']],
+    ['SIGTERM', ['SIGTERM', 'SIGKILL']],
+    ['SIGKILL', ['SIGKILL']],
+  ] as const)('cancelWith %s sends %j', async (cancelWith, sent) => {
+    const result = await runActionLocally({
+      actionDir: await stubbornAction(),
+      cancelAfterMs: 500,
+      signalScheduleMs: schedule,
+      cancelWith,
+    });
+    expect(result.main.signalsSent).toEqual(sent);
+    expect(result.main.signal).toBe('SIGKILL');
+    expect(result.main.log.filter((l) => l.startsWith('got '))).toEqual(
+      sent.filter((s) => s !== 'SIGKILL').map((s) => `got ${s}`),
+    );
+  });
+});

@@ -25,6 +25,11 @@ export interface RunOptions {
   cancelAfterMs?: number;
   /** The gaps of the cancellation sequence; the runner's are 7,500 ms and 2,500 ms. */
   signalScheduleMs?: { sigintToSigterm: number; sigtermToSigkill: number };
+  /**
+   * Where the cancellation sequence starts: SIGINT (the runner's cancel, the default), SIGTERM (a runner that is
+   * shutting down: SIGTERM, then SIGKILL after sigtermToSigkill) or SIGKILL (a lost runner: nothing else is sent).
+   */
+  cancelWith?: 'SIGINT' | 'SIGTERM' | 'SIGKILL';
   /** Skip the post step even if action.yml has one. */
   skipPost?: boolean;
   /** Each processed log line, as the runner would show it (masked). */
@@ -117,6 +122,7 @@ export async function runActionLocally(options: RunOptions): Promise<RunResult> 
       (line) => options.onLine?.(line, 'main'),
       options.cancelAfterMs,
       options.signalScheduleMs ?? RUNNER_SIGNAL_SCHEDULE,
+      options.cancelWith,
     );
     const cancelled = main.signalsSent.length > 0;
     const conclusion = cancelled ? 'cancelled' : main.exitCode === 0 ? 'success' : 'failure';
@@ -203,6 +209,7 @@ function runStep(
   onLine: (line: string) => void,
   cancelAfterMs: number | undefined,
   schedule: { sigintToSigterm: number; sigtermToSigkill: number },
+  cancelWith: 'SIGINT' | 'SIGTERM' | 'SIGKILL' = 'SIGINT',
 ): Promise<StepResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -215,11 +222,11 @@ function runStep(
       child.kill(signal);
     };
     if (cancelAfterMs !== undefined) {
-      timers.push(setTimeout(() => send('SIGINT'), cancelAfterMs));
-      timers.push(setTimeout(() => send('SIGTERM'), cancelAfterMs + schedule.sigintToSigterm));
-      timers.push(
-        setTimeout(() => send('SIGKILL'), cancelAfterMs + schedule.sigintToSigterm + schedule.sigtermToSigkill),
-      );
+      const toSigterm = cancelWith === 'SIGINT' ? schedule.sigintToSigterm : 0;
+      const toSigkill = cancelWith === 'SIGKILL' ? 0 : toSigterm + schedule.sigtermToSigkill;
+      if (cancelWith === 'SIGINT') timers.push(setTimeout(() => send('SIGINT'), cancelAfterMs));
+      if (cancelWith !== 'SIGKILL') timers.push(setTimeout(() => send('SIGTERM'), cancelAfterMs + toSigterm));
+      timers.push(setTimeout(() => send('SIGKILL'), cancelAfterMs + toSigkill));
     }
     // The runner reads each stream line by line (a lone \r ends a line too), decoding UTF-8 across chunk edges.
     const streams = {
