@@ -182,6 +182,68 @@ describe.skipIf(!tb.kwok || !tb.prometheusTargetsDir)('chaos-gate through the bu
     await expectNoLeftovers();
   });
 
+  it('runs a Chaos Toolkit experiment file as it is (JSON: hypothesis, method with a ref, pauses)', async () => {
+    const dir = await workspace('');
+    await writeFile(
+      path.join(dir, 'chaos', 'ctk.json'),
+      JSON.stringify({
+        version: '1.0.0',
+        title: 'Web keeps serving when a pod is terminated',
+        configuration: { web_url: `http://${webAddress}/work` },
+        'steady-state-hypothesis': {
+          title: 'web is healthy',
+          probes: [
+            {
+              type: 'probe',
+              name: 'web-available',
+              tolerance: true,
+              provider: {
+                type: 'python',
+                module: 'chaosk8s.deployment.probes',
+                func: 'deployment_available_and_healthy',
+                arguments: { name: 'web' },
+              },
+            },
+            {
+              type: 'probe',
+              name: 'web-answers',
+              tolerance: 200,
+              provider: { type: 'http', url: '${web_url}', timeout: 2 },
+            },
+          ],
+        },
+        method: [
+          {
+            type: 'action',
+            name: 'terminate-one-web-pod',
+            provider: {
+              type: 'python',
+              module: 'chaosk8s.pod.actions',
+              func: 'terminate_pods',
+              arguments: { label_selector: 'app=web', qty: 1, grace_period: 0 },
+            },
+            pauses: { after: 3 },
+          },
+          { ref: 'web-answers' },
+        ],
+        rollbacks: [],
+      }),
+    );
+    const result = await run(dir, { experiments: 'chaos/*.json' });
+    const log = result.main.log.join('\n');
+    expect(result.conclusion, log).toBe('success');
+    expect(result.outputs['verdict']).toBe('pass');
+    const journal = JSON.parse(await readFile(path.join(dir, 'chaos-journal.json'), 'utf8')) as {
+      experiments: { name: string; faults: { type: string; deletedPods: unknown[] }[] }[];
+    };
+    expect(journal.experiments[0]!.name).toBe('web-keeps-serving-when-a-pod-is-terminated');
+    expect(journal.experiments[0]!.faults).toEqual([
+      expect.objectContaining({ type: 'pod-delete', deletedPods: [expect.anything()] }),
+    ]);
+    await webBackAtThree();
+    await expectNoLeftovers();
+  });
+
   it('fails on a breach: the guard halts the experiment and every fault is reverted', async () => {
     const dir = await workspace(
       experiment('web-to-zero', '{ type: scale-down, target: web, replicas: 0, duration: 60s }'),

@@ -1,5 +1,5 @@
 import { UserError, type Logger } from '@gauntlet/action-kit';
-import { createGuard, nearestName, type ExperimentSpec, type Guard } from '@gauntlet/chaos';
+import { createGuard, nearestName, type ExperimentSpec, type Guard, type ProbeEnvironment } from '@gauntlet/chaos';
 import { evaluateSlos, type PrometheusClient, type SloSet } from '@gauntlet/slo';
 
 export interface GuardInputs {
@@ -10,16 +10,16 @@ export interface GuardInputs {
   readonly minRequests: number;
   readonly scrapeIntervalMs: number;
   readonly logger: Logger;
+  /** The cluster, namespace, targets, Prometheus and workspace the experiment's probes run against. */
+  readonly environment?: ProbeEnvironment;
 }
 
 /**
- * The guard of one experiment: the SLOs it names (all of them by default) evaluated over a short window at each
- * observation, with slo-check's model and burn rates, plus its steady-state and halt probes. Built before any
- * write, so an unknown SLO name or an unsupported probe is an error while nothing has been touched. An experiment
- * with nothing to observe is refused: its verdict could only be inconclusive.
+ * The SLOs an experiment's guard evaluates (all of them by default), refusing an unknown SLO name and an experiment
+ * with nothing to observe. Needs no connection, so it runs before the kubeconfig is read.
  */
-export function guardFor(experiment: ExperimentSpec, inputs: GuardInputs): Guard {
-  const all = inputs.slos?.slos ?? [];
+export function sloChoiceFor(experiment: ExperimentSpec, slos: SloSet | undefined): SloSet | undefined {
+  const all = slos?.slos ?? [];
   const wanted = experiment.steadyState.slos;
   let chosen = all;
   if (wanted !== 'all') {
@@ -34,16 +34,27 @@ export function guardFor(experiment: ExperimentSpec, inputs: GuardInputs): Guard
     }
     chosen = all.filter((s) => wanted.includes(s.name));
   }
-  const probes = [...experiment.steadyState.probes, ...experiment.haltProbes];
-  if (chosen.length === 0 && probes.length === 0) {
+  if (chosen.length === 0 && experiment.steadyState.probes.length + experiment.haltProbes.length === 0) {
     throw new UserError(
       `${experiment.origin}: experiment '${experiment.name}' has no steady state to observe: give the action slos or slo-files, or the experiment steadyState.probes (without either its verdict could only be inconclusive)`,
     );
   }
-  const set: SloSet | undefined = chosen.length ? { ...inputs.slos!, slos: chosen } : undefined;
+  return chosen.length ? { ...slos!, slos: chosen } : undefined;
+}
+
+/**
+ * The guard of one experiment: the SLOs it names (all of them by default) evaluated over a short window at each
+ * observation, with slo-check's model and burn rates, plus its steady-state and halt probes. Built before any
+ * write, so an unknown SLO name or an unsupported probe is an error while nothing has been touched. An experiment
+ * with nothing to observe is refused: its verdict could only be inconclusive.
+ */
+export function guardFor(experiment: ExperimentSpec, inputs: GuardInputs): Guard {
+  const set = sloChoiceFor(experiment, inputs.slos);
+  const probes = [...experiment.steadyState.probes, ...experiment.haltProbes];
   const client = inputs.prometheus;
   return createGuard({
     probes,
+    ...(inputs.environment ? { environment: inputs.environment } : {}),
     ...(set && client
       ? {
           evaluateSlos: (signal?: AbortSignal) =>

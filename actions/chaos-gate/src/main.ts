@@ -22,7 +22,7 @@ import { KubeClient, loadKubeConfig, type KubeconfigInput } from '@gauntlet/kube
 import { createPrometheusClient, loadSlos, type PrometheusClient, type SloSet } from '@gauntlet/slo';
 import { ACTION, Outputs, State } from './constants.js';
 import { loadExperimentFiles, loadSloSources } from './files.js';
-import { guardFor } from './guard.js';
+import { guardFor, sloChoiceFor } from './guard.js';
 import type { Inputs, RunInputs } from './inputs.js';
 import { killSwitch } from './kill-switch.js';
 import { overallVerdict, type RunSummary } from './verdict.js';
@@ -55,6 +55,7 @@ export async function connect(
 interface Prepared {
   readonly experiments: readonly ExperimentSpec[];
   readonly guards: ReadonlyMap<string, Guard>;
+  readonly client: KubeClient;
 }
 
 /** Everything that can be wrong with the inputs, found before any write. */
@@ -94,33 +95,54 @@ async function prepare(inputs: RunInputs, rt: ActionRuntime): Promise<Prepared &
     sha: rt.run.headSha,
     ...inputs.vars,
   };
+  for (const experiment of experiments) sloChoiceFor(experiment, slos);
+  // The files are checked before the kubeconfig is read (a bad file is named first); creating the client reaches
+  // nothing, and the probes' guards need it.
+  const client = await connect(inputs.kubeconfig, rt);
   const guards = new Map<string, Guard>();
-  for (const experiment of experiments) {
-    guards.set(
-      experiment.name,
-      guardFor(experiment, {
-        ...(slos ? { slos } : {}),
-        ...(prometheus ? { prometheus } : {}),
-        vars,
-        sloWindowMs: inputs.sloWindowMs,
-        minRequests: inputs.minRequests,
-        scrapeIntervalMs: inputs.scrapeIntervalMs,
-        logger: rt.logger,
-      }),
-    );
+  try {
+    for (const experiment of experiments) {
+      guards.set(
+        experiment.name,
+        guardFor(experiment, {
+          ...(slos ? { slos } : {}),
+          ...(prometheus ? { prometheus } : {}),
+          vars,
+          sloWindowMs: inputs.sloWindowMs,
+          minRequests: inputs.minRequests,
+          scrapeIntervalMs: inputs.scrapeIntervalMs,
+          logger: rt.logger,
+          // ready, Prometheus and command probes (a Chaos Toolkit hypothesis uses all three) need these.
+          environment: {
+            kube: client,
+            defaultNamespace: inputs.namespace,
+            targets: experiment.targets,
+            ...(prometheus ? { prometheus } : {}),
+            cwd: workspace,
+            now: () => rt.clock.now(),
+          },
+        }),
+      );
+    }
+  } catch (error) {
+    client.close();
+    throw error;
   }
-  return { experiments, guards, ...(prometheus ? { prometheus } : {}) };
+  return { experiments, guards, client, ...(prometheus ? { prometheus } : {}) };
 }
 
 async function runMode(inputs: RunInputs, rt: ActionRuntime): Promise<void> {
   const { logger } = rt;
   const startedAt = rt.clock.now();
   const prepared = await prepare(inputs, rt);
+  const { client } = prepared;
   const runId = chaosRunId(rt);
   logger.info(
     `${prepared.experiments.length} experiment${prepared.experiments.length === 1 ? '' : 's'} validated; allowed namespaces: ${inputs.allowedNamespaces.join(', ')}${inputs.dryRun ? ' (dry run: server-side, nothing persists)' : ''}`,
   );
-  const client = await connect(inputs.kubeconfig, rt);
+  for (const experiment of prepared.experiments) {
+    for (const note of experiment.notes ?? []) logger.info(`${experiment.origin}: ${experiment.name}: ${note}`);
+  }
   const results: ExperimentResult[] = [];
   let failure: unknown;
   try {

@@ -3,6 +3,7 @@ import { isDns1123Label, isLabelValue, isQualifiedName } from '@gauntlet/kube';
 import { Field } from './field.js';
 import { readFault, CHAOS_MESH_KINDS } from './faults.js';
 import { expandLibrary } from './library.js';
+import { fromChaosToolkit, isChaosToolkitExperiment } from './chaos-toolkit/experiment.js';
 import type { ExperimentSpec, ProbeSpec, StepSpec, TargetSpec, WorkloadKind } from './model.js';
 import { readProbe } from './probes.js';
 
@@ -43,6 +44,17 @@ export function loadExperiments(text: string, origin: string, options: Partial<L
 
 function readDocument(doc: Field): ExperimentSpec {
   const map = doc.map();
+  if (isChaosToolkitExperiment(map)) {
+    const { document, notes } = fromChaosToolkit(doc);
+    return {
+      ...readExperiment(
+        new Field(`${doc.origin} (as chaos-gate maps the Chaos Toolkit experiment)`, doc.path, document),
+      ),
+      origin: doc.origin,
+      format: 'chaos-toolkit',
+      ...(notes.length ? { notes } : {}),
+    };
+  }
   const apiVersion = doc.child('apiVersion').required().string();
   if (apiVersion.startsWith('chaos-mesh.org/') || apiVersion.startsWith('litmuschaos.io/'))
     return foreignExperiment(doc);
@@ -50,7 +62,7 @@ function readDocument(doc: Field): ExperimentSpec {
     doc
       .child('apiVersion')
       .fail(
-        `expected ${API_VERSION} (or a chaos-mesh.org or litmuschaos.io resource), got ${JSON.stringify(apiVersion)}`,
+        `expected ${API_VERSION} (or a chaos-mesh.org or litmuschaos.io resource, or a Chaos Toolkit experiment with a method), got ${JSON.stringify(apiVersion)}`,
       );
   }
   const kind = doc.child('kind').required().string();

@@ -144,4 +144,8 @@ export interface ExperimentSpec {
   readonly recoveryTimeoutMs: number;
   /** Library experiment this came from, for the report. */
   readonly library?: string;
+  /** The file's format when it is not ours (a Chaos Toolkit experiment), for the report. */
+  readonly format?: 'chaos-toolkit';
+  /** What chaos-gate does differently from what the file asked (logged), e.g. a Chaos Toolkit runtime strategy. */
+  readonly notes?: readonly string[];
 }
