@@ -47,7 +47,6 @@ export default tseslint.config(
     // The runner adapter, and the one Octokit factory (the client of @actions/github, never its context).
     files: [
       'packages/action-runtime/src/runner-host.ts',
-      'packages/action-kit/src/runner.ts',
       'packages/github/src/octokit.ts',
       'packages/github-api-standin/src/**/*.test.ts',
       // The act harness's test-only stand-ins for third-party actions are actions of their own.

@@ -14,7 +14,9 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputReader, RecordingLogger, envInputSource } from '@gauntlet/action-kit';
+import { InputReader, envInputSource } from '@gauntlet/action-kit';
+import { createRuntime } from '@gauntlet/action-runtime';
+import { TestHost } from '@gauntlet/action-runtime/testing';
 import {
   FakeClock,
   KubeClient,
@@ -28,7 +30,6 @@ import { FaultProxy } from '@gauntlet/testbed';
 import { readRunContext } from '../../actions/provision-ephemeral-env/src/context.js';
 import { parseInputs } from '../../actions/provision-ephemeral-env/src/inputs.js';
 import { reap } from '../../actions/provision-ephemeral-env/src/reap.js';
-import type { Runtime } from '../../actions/provision-ephemeral-env/src/runtime.js';
 import { inputEnvironment, readActionMetadata, runActionLocally } from '../../packages/local-runner/src/index.js';
 import { snapshotBundle } from '../../scripts/bundle-snapshot.js';
 import { DEPLOYMENTS, writeStack } from './stack.js';
@@ -61,6 +62,7 @@ function bundleSnapshot(): string {
     'actions/provision-ephemeral-env/src',
     'packages/kube/src',
     'packages/action-kit/src',
+    'packages/action-runtime/src',
     'packages/github/src',
   ]);
 }
@@ -216,22 +218,15 @@ async function benchReaper(): Promise<string> {
     const inputs = parseInputs(new InputReader(envInputSource(env)));
     const ctx = readRunContext(env);
     const clock = new FakeClock(base + due * 1000 - 500);
-    const outputs: Record<string, string> = {};
+    const host = new TestHost({ env, clock });
+    const { runtime: rt } = createRuntime('provision-ephemeral-env', 'main', host);
+    const outputs = host.outputs;
+    const kube = await loadKubeConfig({ inline: proxyKubeconfig, registerSecret: () => undefined });
     let client: KubeClient | undefined;
-    const rt: Runtime = {
-      logger: new RecordingLogger(),
-      clock,
-      signal: new AbortController().signal,
-      kube: await loadKubeConfig({ inline: proxyKubeconfig, registerSecret: () => undefined }),
-      setOutput: (name, value) => (outputs[name] = value),
-      saveState: () => undefined,
-      registerSecret: () => undefined,
-      publish: async () => undefined,
-      connect: async () => (client = await KubeClient.create(rt.kube.kubeConfig, { clock })),
-    };
+    const cluster = { kube, connect: async () => (client = await KubeClient.create(kube.kubeConfig, { clock })) };
     proxy.clearRequests();
     const started = Date.now();
-    await reap({ inputs, ctx, rt }, async () => new Map());
+    await reap({ inputs, ctx, rt, cluster, publish: async () => undefined }, async () => new Map());
     const wall = Date.now() - started;
     const requests = proxy.requests;
     const deleted = (JSON.parse(outputs.reaped ?? '{}') as { deleted?: string[] }).deleted?.length ?? 0;

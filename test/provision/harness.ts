@@ -16,7 +16,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dump } from 'js-yaml';
-import { InputReader, RecordingLogger, envInputSource } from '@gauntlet/action-kit';
+import { InputReader, envInputSource, type RecordingLogger } from '@gauntlet/action-kit';
+import { createRuntime } from '@gauntlet/action-runtime';
+import { TestHost } from '@gauntlet/action-runtime/testing';
 import {
   ENVIRONMENT_NAME,
   KubeClient,
@@ -46,7 +48,7 @@ import { down } from '../../actions/provision-ephemeral-env/src/down.js';
 import { parseInputs } from '../../actions/provision-ephemeral-env/src/inputs.js';
 import { reap, type PullRequestStates } from '../../actions/provision-ephemeral-env/src/reap.js';
 import type { EnvironmentReport } from '../../actions/provision-ephemeral-env/src/report.js';
-import type { Runtime } from '../../actions/provision-ephemeral-env/src/runtime.js';
+import type { ModeArgs } from '../../actions/provision-ephemeral-env/src/mode-args.js';
 import { up } from '../../actions/provision-ephemeral-env/src/up.js';
 
 export const here = path.dirname(fileURLToPath(import.meta.url));
@@ -59,6 +61,7 @@ export function ensureBuilt(): void {
     'actions/provision-ephemeral-env/src',
     'packages/kube/src',
     'packages/action-kit/src',
+    'packages/action-runtime/src',
     'packages/github/src',
   ]);
 }
@@ -170,38 +173,42 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     GITHUB_WORKSPACE: here,
     ...options.env,
   };
-  const logger = new RecordingLogger();
-  const result: InProcessResult = { ok: false, outputs: {}, state: {}, reports: [], logger, requests: [] };
-  let inputs: ReturnType<typeof parseInputs>;
-  let ctx: ReturnType<typeof readRunContext>;
-  let rt: Runtime;
+  const clock = options.clock ?? new ScaledClock(1);
+  // The runtime the runner gets, on a recording host: its outputs, state and log are the result's.
+  const host = new TestHost({ env, clock, ...(options.signal ? { cancel: options.signal } : {}) });
+  const { runtime: rt } = createRuntime('provision-ephemeral-env', 'main', host);
+  const result: InProcessResult = {
+    ok: false,
+    outputs: host.outputs,
+    state: host.state,
+    reports: [],
+    logger: host.logger,
+    requests: [],
+  };
+  let args: ModeArgs;
   try {
-    inputs = parseInputs(new InputReader(envInputSource(env)));
-    ctx = readRunContext(env);
-    const secrets: string[] = [];
+    const inputs = parseInputs(new InputReader(envInputSource(env)));
     const kube = await loadKubeConfig({
       ...(inputs.kubeconfig ? { inline: inputs.kubeconfig } : {}),
-      registerSecret: (v) => secrets.push(v),
+      registerSecret: rt.registerSecret,
     });
-    const clock = options.clock ?? new ScaledClock(1);
-    rt = {
-      logger,
-      clock,
-      signal: options.signal ?? new AbortController().signal,
-      kube,
-      setOutput: (name, value) => (result.outputs[name] = value),
-      saveState: (name, value) => (result.state[name] = value),
-      registerSecret: (value) => secrets.push(value),
+    args = {
+      inputs,
+      ctx: readRunContext(env),
+      rt,
+      cluster: {
+        kube,
+        connect: async () => {
+          result.client = await KubeClient.create(kube.kubeConfig, {
+            clock,
+            onRequest: (r) => result.requests.push(r),
+            ...(options.retry ? { retry: options.retry } : {}),
+          });
+          return result.client;
+        },
+      },
       publish: async (report) => {
         result.reports.push(report);
-      },
-      connect: async () => {
-        result.client = await KubeClient.create(kube.kubeConfig, {
-          clock,
-          onRequest: (r) => result.requests.push(r),
-          ...(options.retry ? { retry: options.retry } : {}),
-        });
-        return result.client;
       },
     };
   } catch (error) {
@@ -209,9 +216,9 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     return result;
   }
   try {
-    if (inputs.mode === 'up') await up({ inputs, ctx, rt });
-    else if (inputs.mode === 'down') await down({ inputs, ctx, rt });
-    else await reap({ inputs, ctx, rt }, options.pullRequestStates ?? (async () => new Map()));
+    if (args.inputs.mode === 'up') await up(args);
+    else if (args.inputs.mode === 'down') await down(args);
+    else await reap(args, options.pullRequestStates ?? (async () => new Map()));
     result.ok = true;
   } catch (error) {
     result.error = error;

@@ -33,7 +33,11 @@ function forkEventOf(eventName: string, event: EventPayload): string | undefined
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
-  const run = readWorkflowRun(env);
+  return runContextOf(readWorkflowRun(env), env);
+}
+
+/** The run context of the runtime's workflow run (the event is read once). */
+export function runContextOf(run: WorkflowRun, env: NodeJS.ProcessEnv): RunContext {
   const idFromEvent = run.event.repository?.id;
   const repositoryId =
     typeof idFromEvent === 'number' && Number.isSafeInteger(idFromEvent)

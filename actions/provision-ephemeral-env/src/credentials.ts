@@ -1,64 +1,61 @@
 /**
- * Both steps start here: every credential the step holds (the GitHub tokens, the kubeconfig input as given) is
- * registered with the runner before anything can print it. Loading the kubeconfig, which registers every secret
- * found in it and brings in @kubernetes/client-node, is a separate step: the main step does it at once, the post
- * step only when it tears down.
+ * The kubeconfig input's credentials. The runtime registers the raw input before the inputs are parsed
+ * (kubeconfigInputSecrets, a secret input of the action); loading it, which registers every secret found in it and
+ * brings in @kubernetes/client-node, is a separate step: the main step does it at once, the post step only when it
+ * tears down.
  */
-import { registerSecret } from '@gauntlet/action-kit/runner';
+import type { ActionRuntime } from '@gauntlet/action-runtime';
 import {
+  KubeClient,
   classifyKubeconfigInput,
   loadKubeConfig,
   maskInlineKubeConfig,
   type KubeconfigInput,
-  type LoadedKubeConfig,
 } from '@gauntlet/kube';
 import type { Inputs } from './inputs.js';
+import type { Cluster } from './mode-args.js';
 
-/** Values already registered by this process: masking first and loading later must not print each mask twice. */
-const registered = new Set<string>();
-
-function registerOnce(value: string | undefined): void {
-  if (!value || registered.has(value)) return;
-  registered.add(value);
-  registerSecret(value);
-}
-
-/** Registers the GitHub tokens and the kubeconfig input exactly as given, without parsing anything. */
-export function maskRawCredentials(inputs: Inputs): void {
-  registerOnce(inputs.githubToken);
-  registerOnce(process.env.GITHUB_TOKEN);
-  // Content is masked whole; a path is no secret (and masking it would hide it from the messages that name it).
-  let given: KubeconfigInput | undefined;
+/**
+ * Every secret of the raw kubeconfig input, without loading anything: content whole (and each secret of its
+ * decoded text); a path is no secret (and masking it would hide it from the messages that name it). A value that
+ * cannot be classified or parsed is masked whole.
+ */
+export function kubeconfigInputSecrets(value: string): string[] {
+  let given: KubeconfigInput;
   try {
-    given = kubeconfigInput(inputs);
+    given = classifyKubeconfigInput(value, '/');
   } catch {
-    given = undefined;
+    return [value];
   }
-  if (!given || 'data' in given) registerOnce(inputs.kubeconfig?.trim() || undefined);
+  if ('path' in given) return [];
+  const secrets = [value];
+  try {
+    maskInlineKubeConfig(given.data, (secret) => secrets.push(secret));
+  } catch {
+    // Not a valid kubeconfig: masked whole; loading it reports the problem.
+  }
+  return secrets;
 }
 
-/** The kubeconfig input as content or as a path (relative to the workspace), like shard-and-run's. */
-function kubeconfigInput(inputs: Inputs): KubeconfigInput | undefined {
+/** The kubeconfig input as content or as a path (relative to the workspace), like every action's. */
+function kubeconfigInput(inputs: Inputs, workspace: string): KubeconfigInput | undefined {
   if (!inputs.kubeconfig?.trim()) return undefined;
-  return classifyKubeconfigInput(inputs.kubeconfig, process.env.GITHUB_WORKSPACE || process.cwd());
+  return classifyKubeconfigInput(inputs.kubeconfig, workspace);
 }
 
-/** Registers the GitHub tokens and the kubeconfig input (and its base64-decoded text) without loading anything. */
-export function maskCredentials(inputs: Inputs): void {
-  registerOnce(inputs.githubToken);
-  registerOnce(process.env.GITHUB_TOKEN);
-  const given = kubeconfigInput(inputs);
-  // A path is no secret; the file's secrets are registered when it is loaded.
-  if (given && 'data' in given) maskInlineKubeConfig(given.data, registerOnce);
-}
-
-/** Loads the kubeconfig (input content or path, else KUBECONFIG / in-cluster / ~/.kube/config), registering every secret in it. */
-export async function maskAndLoadCredentials(inputs: Inputs): Promise<LoadedKubeConfig> {
-  maskCredentials(inputs);
-  const given = kubeconfigInput(inputs);
-  return loadKubeConfig({
+/**
+ * Loads the kubeconfig (input content or path, else KUBECONFIG / in-cluster / ~/.kube/config), registering every
+ * secret in it, and gives the cluster a client built with the runtime's user agent and secret registration.
+ */
+export async function connectCluster(inputs: Inputs, rt: ActionRuntime): Promise<Cluster> {
+  const given = kubeconfigInput(inputs, rt.run.workspace);
+  const kube = await loadKubeConfig({
     ...(given ? ('data' in given ? { inline: given.data } : { path: given.path }) : {}),
     ...(inputs.context ? { context: inputs.context } : {}),
-    registerSecret: registerOnce,
+    registerSecret: rt.registerSecret,
   });
+  return {
+    kube,
+    connect: () => KubeClient.create(kube.kubeConfig, { userAgent: rt.userAgent, registerSecret: rt.registerSecret }),
+  };
 }

@@ -7,15 +7,15 @@ import { UserError } from '@gauntlet/action-kit';
 import { environmentName } from '@gauntlet/kube';
 import { Outputs, State } from './constants.js';
 import { identityFor } from './context.js';
-import type { ModeArgs } from './runtime.js';
+import type { ModeArgs } from './mode-args.js';
 import { teardown } from './teardown.js';
 
-export async function down({ inputs, ctx, rt }: ModeArgs): Promise<void> {
+export async function down({ inputs, ctx, rt, cluster, publish }: ModeArgs): Promise<void> {
   const identity = identityFor(ctx, inputs.prNumber, inputs.namePrefix);
   const namespace = environmentName(identity);
   rt.setOutput(Outputs.namespace, namespace);
   rt.saveState(State.phase, 'down');
-  const client = await rt.connect();
+  const client = await cluster.connect();
   try {
     const outcome = await teardown(client, identity, {
       waitUntil: rt.clock.now() + inputs.deleteTimeoutMs,
@@ -25,14 +25,14 @@ export async function down({ inputs, ctx, rt }: ModeArgs): Promise<void> {
     if (outcome.result === 'absent') {
       rt.logger.info(`namespace ${namespace} does not exist; nothing to tear down`);
       rt.setOutput(Outputs.status, 'absent');
-      await rt.publish({ kind: 'down', namespace, result: 'nothing to delete', failed: false });
+      await publish({ kind: 'down', namespace, result: 'nothing to delete', failed: false });
       return;
     }
     if (outcome.result !== 'deleted') throw new Error(`unexpected teardown outcome ${outcome.result}`);
     if (outcome.gone) {
       rt.logger.info(`namespace ${namespace} deleted`);
       rt.setOutput(Outputs.status, 'deleted');
-      await rt.publish({ kind: 'down', namespace, result: 'deleted', failed: false });
+      await publish({ kind: 'down', namespace, result: 'deleted', failed: false });
       return;
     }
     const stuck = outcome.stuck;
@@ -40,7 +40,7 @@ export async function down({ inputs, ctx, rt }: ModeArgs): Promise<void> {
     const detail = stuck
       ? `phase ${stuck.phase}; finalizers: ${stuck.finalizers.join(', ') || 'none'}; conditions: ${stuck.conditions.map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`).join('; ') || 'none'}`
       : 'no details';
-    await rt.publish({
+    await publish({
       kind: 'down',
       namespace,
       result: 'still terminating',

@@ -1,14 +1,15 @@
-import { runAction, runPostStep } from '@gauntlet/action-kit/runner';
-import { ACTION } from './constants.js';
-import { run } from './main.js';
-import { runPost } from './post.js';
+/** provision-ephemeral-env, as the runtime builds every action: its secret inputs, its one input parser, main and post. */
+import { defineAction } from '@gauntlet/action-runtime';
+import { ACTION, Inputs } from './constants.js';
+import { kubeconfigInputSecrets } from './credentials.js';
+import { parseInputs } from './inputs.js';
+import { main } from './main.js';
+import { post } from './post.js';
 
-export async function main(): Promise<void> {
-  await runAction(ACTION, run);
-}
-
-export async function post(): Promise<void> {
-  await runPostStep(ACTION, runPost);
-}
-
-export default { main, post };
+export default defineAction({
+  name: ACTION,
+  secretInputs: [{ name: Inputs.kubeconfig, secrets: kubeconfigInputSecrets }],
+  parseInputs: (reader) => parseInputs(reader),
+  main,
+  post: (rt, inputs) => post(rt, inputs),
+});

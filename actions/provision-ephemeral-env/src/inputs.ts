@@ -46,7 +46,6 @@ export interface Inputs {
   readonly failOnStuck: boolean;
   readonly dryRun: boolean;
   readonly reapClosed: boolean;
-  readonly githubToken: string | undefined;
   readonly report: boolean;
   readonly allowForkEvents: boolean;
 }
@@ -194,7 +193,6 @@ export function parseInputs(reader = new InputReader()): Inputs {
     failOnStuck: reader.boolean(I.failOnStuck, true),
     dryRun: reader.boolean(I.dryRun, false),
     reapClosed: reader.boolean(I.reapClosed, true),
-    githubToken: reader.raw(I.githubToken),
     report: reader.boolean(I.report, true),
     allowForkEvents: reader.boolean(I.allowForkEvents, false),
   };

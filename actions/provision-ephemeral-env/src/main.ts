@@ -1,34 +1,28 @@
 /**
- * The main step: parse inputs, load the kubeconfig and register every secret in it before the first log line,
- * refuse fork-triggered privileged events, then run the mode. SIGINT/SIGTERM from the runner abort the work; mode
- * up then requests deletion of what it created at once (the post step finishes the job).
+ * The main step. The runtime has masked the token and the raw kubeconfig input and parsed the inputs; this refuses
+ * fork-triggered privileged events, loads the kubeconfig (registering every secret in it) and runs the mode. The
+ * runtime's cancellation signal (SIGINT, then SIGTERM) aborts the work; mode up then requests deletion of what it
+ * created at once (the post step finishes the job).
  */
-import { UserError, type Logger } from '@gauntlet/action-kit';
-import { appendJobSummary, getActionsLogger, registerSecret, saveState, setOutput } from '@gauntlet/action-kit/runner';
-import {
-  JOB_SUMMARY_LIMIT,
-  createOctokit,
-  framed,
-  publishReport,
-  renderWithin,
-  reportContextOfRun,
-} from '@gauntlet/github';
-import { KubeClient, kubeConfigSecrets, mapLimit, systemClock, type LoadedKubeConfig } from '@gauntlet/kube';
-import { ACTION, State } from './constants.js';
-import { maskAndLoadCredentials, maskRawCredentials } from './credentials.js';
-import { readRunContext, type RunContext } from './context.js';
+import { UserError } from '@gauntlet/action-kit';
+import type { ActionRuntime } from '@gauntlet/action-runtime';
+import { mapLimit } from '@gauntlet/kube';
+import { State } from './constants.js';
+import { runContextOf, type RunContext } from './context.js';
+import { connectCluster } from './credentials.js';
 import { down } from './down.js';
-import { parseInputs, type Inputs } from './inputs.js';
+import type { Inputs } from './inputs.js';
+import type { ModeArgs } from './mode-args.js';
 import { reap } from './reap.js';
-import { renderReport, type EnvironmentReport } from './report.js';
-import type { Runtime } from './runtime.js';
+import { publishEnvironmentReport } from './report.js';
 import { up } from './up.js';
 
-export async function run(): Promise<void> {
-  const logger = getActionsLogger();
-  const inputs = parseInputs();
-  maskRawCredentials(inputs);
-  const ctx = readRunContext();
+export async function main(inputs: Inputs, rt: ActionRuntime): Promise<void> {
+  // First, so the post step knows the job was cancelled even if the environment had just become ready.
+  const recordCancel = (): void => rt.saveState(State.cancelled, 'true');
+  if (rt.signal.aborted) recordCancel();
+  else rt.signal.addEventListener('abort', recordCancel, { once: true });
+  const ctx = runContextOf(rt.run, rt.env);
   // Refused before the kubeconfig is even parsed: a fork's event never gets as far as our cluster credentials.
   // (The raw input is already masked whole; its individual secrets are registered when it is parsed below.)
   if (inputs.mode === 'up' && ctx.forkEvent && !inputs.allowForkEvents) {
@@ -36,86 +30,21 @@ export async function run(): Promise<void> {
       `refusing to provision for ${ctx.forkEvent}: that event runs with this repository's secrets, so a fork's manifests would be deployed with your cluster credentials. Use the pull_request event, or set allow-fork-events: true if you have reviewed the risk.`,
     );
   }
-  const kube = await maskAndLoadCredentials(inputs);
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) return;
-    // First, so the post step knows the job was cancelled even if the environment had just become ready.
-    saveState(State.cancelled, 'true');
-    logger.info(`received ${signal}: cancelling`);
-    controller.abort(new Error(`cancelled by ${signal}`));
+  const cluster = await connectCluster(inputs, rt);
+  const args: ModeArgs = {
+    inputs,
+    ctx,
+    rt,
+    cluster,
+    publish: (report) => publishEnvironmentReport(rt, inputs, report),
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const rt = runtime(logger, inputs, ctx, kube, controller.signal);
   switch (inputs.mode) {
     case 'up':
-      return up({ inputs, ctx, rt });
+      return up(args);
     case 'down':
-      return down({ inputs, ctx, rt });
+      return down(args);
     case 'reap':
-      return reap({ inputs, ctx, rt }, (numbers) => pullRequestStates(logger, inputs, ctx, numbers));
-  }
-}
-
-function githubToken(inputs: Inputs): string | undefined {
-  return inputs.githubToken ?? process.env.GITHUB_TOKEN;
-}
-
-export function runtime(
-  logger: Logger,
-  inputs: Inputs,
-  ctx: RunContext,
-  kube: LoadedKubeConfig,
-  signal: AbortSignal,
-): Runtime {
-  return {
-    logger,
-    clock: systemClock,
-    signal,
-    kube,
-    setOutput: (name, value) => setOutput(name, value),
-    saveState: (name, value) => saveState(name, value),
-    registerSecret: (value) => registerSecret(value),
-    connect: () => KubeClient.create(kube.kubeConfig, { userAgent: `gauntlet/${ACTION}` }),
-    publish: (report) => publish(logger, inputs, ctx, kube, report),
-  };
-}
-
-async function publish(
-  logger: Logger,
-  inputs: Inputs,
-  ctx: RunContext,
-  kube: LoadedKubeConfig,
-  report: EnvironmentReport,
-): Promise<void> {
-  if (!inputs.report) return;
-  const rendered = renderReport(report);
-  const token = githubToken(inputs);
-  const secrets = [...kubeConfigSecrets(kube.kubeConfig), inputs.kubeconfig, token];
-  try {
-    if (!token) {
-      const head = `### ${rendered.section.title}\n\n`;
-      await appendJobSummary(
-        renderWithin(
-          framed(head, rendered.section.summaryMarkdown ?? rendered.section.markdown, ''),
-          JOB_SUMMARY_LIMIT,
-        ),
-      );
-      return;
-    }
-    const octokit = createOctokit(token, { logger, baseUrl: ctx.apiUrl, userAgent: `gauntlet/${ACTION}` });
-    await publishReport({
-      octokit,
-      logger,
-      context: reportContextOfRun(ctx, inputs.prNumber),
-      section: rendered.section,
-      ...(rendered.checkRun ? { checkRun: rendered.checkRun } : {}),
-      summaryWriter: { write: (markdown) => appendJobSummary(markdown) },
-      secrets,
-    });
-  } catch (error) {
-    logger.warning(`the report could not be published: ${error instanceof Error ? error.name : 'error'}`);
+      return reap(args, (numbers) => pullRequestStates(rt, ctx, numbers));
   }
 }
 
@@ -123,19 +52,17 @@ async function publish(
 const MAX_PULL_LOOKUPS = 100;
 
 async function pullRequestStates(
-  logger: Logger,
-  inputs: Inputs,
+  rt: ActionRuntime,
   ctx: RunContext,
   numbers: readonly number[],
 ): Promise<Map<number, 'open' | 'closed'>> {
   const states = new Map<number, 'open' | 'closed'>();
   if (numbers.length === 0) return states;
-  const token = githubToken(inputs);
-  if (!token) {
-    logger.warning('no github-token: closed pull requests cannot be detected; only expired environments are reaped');
+  const octokit = rt.github();
+  if (!octokit) {
+    rt.logger.warning('no github-token: closed pull requests cannot be detected; only expired environments are reaped');
     return states;
   }
-  const octokit = createOctokit(token, { logger, baseUrl: ctx.apiUrl, userAgent: `gauntlet/${ACTION}` });
   let failures = 0;
   await mapLimit(numbers.slice(0, MAX_PULL_LOOKUPS), 4, async (pull_number) => {
     try {
@@ -146,6 +73,8 @@ async function pullRequestStates(
     }
   });
   if (failures > 0)
-    logger.warning(`${failures} pull request(s) could not be looked up; their environments are kept until they expire`);
+    rt.logger.warning(
+      `${failures} pull request(s) could not be looked up; their environments are kept until they expire`,
+    );
   return states;
 }

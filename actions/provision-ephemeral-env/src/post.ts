@@ -4,56 +4,44 @@
  * created-by-run annotation names this very run attempt, checked by label and annotation like every delete. It
  * never fails the job: trouble becomes a warning, and the reaper is the last line.
  *
- * The credentials are masked first on every path, but the kubeconfig is loaded (and @kubernetes/client-node with
+ * The runtime masks the credentials first on every path, but the kubeconfig is loaded (and @kubernetes/client-node with
  * it) only on the paths that tear down: a kept environment or a succeeding job needs no Kubernetes client.
  */
-import { getActionsLogger, getState } from '@gauntlet/action-kit/runner';
-import {
-  KubeClient,
-  environmentName,
-  formatKubeError,
-  validateIdentity,
-  type EnvironmentIdentity,
-} from '@gauntlet/kube';
-import { createOctokit } from '@gauntlet/github';
-import { ACTION, State } from './constants.js';
-import { maskAndLoadCredentials, maskCredentials } from './credentials.js';
-import { readRunContext } from './context.js';
+import type { ActionRuntime } from '@gauntlet/action-runtime';
+import { environmentName, formatKubeError, validateIdentity, type EnvironmentIdentity } from '@gauntlet/kube';
+import { State } from './constants.js';
+import { runContextOf } from './context.js';
+import { connectCluster } from './credentials.js';
+import type { Inputs } from './inputs.js';
 import { jobOutcome } from './job-status.js';
-import { parseInputs } from './inputs.js';
 import { teardown } from './teardown.js';
 
 const DONE = new Set(['torn-down', 'down']);
 
-export async function runPost(): Promise<void> {
-  const logger = getActionsLogger();
-  const phase = getState(State.phase);
+export async function post(rt: ActionRuntime, parseInputs: () => Inputs): Promise<void> {
+  const { logger } = rt;
+  const phase = rt.getState(State.phase);
   if (phase === '' || DONE.has(phase)) return;
   const inputs = parseInputs();
-  maskCredentials(inputs);
-  if (getState(State.keepOnFailure) === 'true') {
+  if (rt.getState(State.keepOnFailure) === 'true') {
     if (phase !== 'ready') {
       logger.info(
-        `keep-on-failure: leaving ${getState(State.namespace)} in place (the reaper removes it after its TTL)`,
+        `keep-on-failure: leaving ${rt.getState(State.namespace)} in place (the reaper removes it after its TTL)`,
       );
     }
     return;
   }
-  if (phase === 'ready' && getState(State.cancelled) !== 'true') {
+  if (phase === 'ready' && rt.getState(State.cancelled) !== 'true') {
     // The environment came up; tear it down only if a later step of the job failed or the job was cancelled.
-    const ctx = readRunContext();
-    const token = inputs.githubToken ?? process.env.GITHUB_TOKEN;
-    const octokit = token
-      ? createOctokit(token, { logger, baseUrl: ctx.apiUrl, userAgent: `gauntlet/${ACTION}-post` })
-      : undefined;
+    const ctx = runContextOf(rt.run, rt.env);
     const where = {
       owner: ctx.owner,
       repo: ctx.repo,
       runId: ctx.runId,
       runAttempt: ctx.runAttempt,
-      runnerName: process.env.RUNNER_NAME,
+      runnerName: rt.env.RUNNER_NAME,
     };
-    const outcome = await jobOutcome(octokit, where, logger);
+    const outcome = await jobOutcome(rt.github(), where, logger);
     if (outcome !== 'failed' && outcome !== 'cancelled') {
       logger.info(
         `post: the environment stays up (job ${outcome === 'unknown' ? 'status unknown' : 'succeeding'}); mode down or the reaper removes it`,
@@ -64,16 +52,16 @@ export async function runPost(): Promise<void> {
   } else if (phase === 'ready') {
     logger.info('post: the job was cancelled after the environment came up; tearing down what this run created');
   }
-  const kube = await maskAndLoadCredentials(inputs);
-  const identity = validateIdentity(JSON.parse(getState(State.identity)) as EnvironmentIdentity);
+  const cluster = await connectCluster(inputs, rt);
+  const identity = validateIdentity(JSON.parse(rt.getState(State.identity)) as EnvironmentIdentity);
   const namespace = environmentName(identity);
-  const runKey = getState(State.runKey);
-  const client = await KubeClient.create(kube.kubeConfig, { userAgent: `gauntlet/${ACTION}-post` });
+  const runKey = rt.getState(State.runKey);
+  const client = await cluster.connect();
   try {
     const outcome = await teardown(client, identity, {
       onlyIfCreatedBy: runKey,
-      ...(getState(State.createInFlight) === 'true' ? { mayStillAppearUntil: Date.now() + 15_000 } : {}),
-      waitUntil: Date.now() + Math.min(inputs.deleteTimeoutMs, 120_000),
+      ...(rt.getState(State.createInFlight) === 'true' ? { mayStillAppearUntil: rt.clock.now() + 15_000 } : {}),
+      waitUntil: rt.clock.now() + Math.min(inputs.deleteTimeoutMs, 120_000),
       logger,
     });
     switch (outcome.result) {

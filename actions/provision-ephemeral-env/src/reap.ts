@@ -24,7 +24,7 @@ import { deleteClusterObjects } from './cluster-objects.js';
 import { Guardrail, Outputs } from './constants.js';
 import { requireRepositoryId } from './context.js';
 import type { ReapRow } from './report.js';
-import type { ModeArgs } from './runtime.js';
+import type { ModeArgs } from './mode-args.js';
 
 /** The state of each asked pull request that could be found out; missing numbers are unknown (only expiry counts). */
 export type PullRequestStates = (numbers: readonly number[]) => Promise<Map<number, 'open' | 'closed'>>;
@@ -84,13 +84,16 @@ export function decideReap(input: ReapDecisionInput): ReapDecision[] {
   return rows;
 }
 
-export async function reap({ inputs, ctx, rt }: ModeArgs, pullRequestStates: PullRequestStates): Promise<void> {
+export async function reap(
+  { inputs, ctx, rt, cluster, publish }: ModeArgs,
+  pullRequestStates: PullRequestStates,
+): Promise<void> {
   const repositoryId = requireRepositoryId(ctx);
   const selector = labelSelector()
     .eq(labels.managedBy, MANAGED_BY)
     .eq(labels.repository, repositoryHash(repositoryId))
     .toString();
-  const client = await rt.connect();
+  const client = await cluster.connect();
   const notes: string[] = [];
   try {
     const [namespaces, leases] = await Promise.all([
@@ -131,13 +134,14 @@ export async function reap({ inputs, ctx, rt }: ModeArgs, pullRequestStates: Pul
           const namespace = row.object as KubeObject;
           const identity = identityOf(namespace, repositoryId);
           if (!identity) throw new Error('it is not an environment of this repository');
-          const cluster = await deleteClusterObjects(client, namespace, identity, rt.signal);
-          for (const what of cluster.deleted) rt.logger.info(`deleted cluster-scoped ${what} of ${row.namespace}`);
-          for (const what of cluster.leftAlone)
+          const clusterObjects = await deleteClusterObjects(client, namespace, identity, rt.signal);
+          for (const what of clusterObjects.deleted)
+            rt.logger.info(`deleted cluster-scoped ${what} of ${row.namespace}`);
+          for (const what of clusterObjects.leftAlone)
             rt.logger.warning(`cluster-scoped ${what} of ${row.namespace} is not the recorded object; left untouched`);
-          if (cluster.failed.length > 0)
+          if (clusterObjects.failed.length > 0)
             throw new Error(
-              `cluster-scoped objects could not be deleted (${cluster.failed.join('; ')}); namespace kept`,
+              `cluster-scoped objects could not be deleted (${clusterObjects.failed.join('; ')}); namespace kept`,
             );
           const outcome = await deleteVerifiedNamespace(client, namespace, rt.signal);
           row.decision = 'deleted';
@@ -167,7 +171,7 @@ export async function reap({ inputs, ctx, rt }: ModeArgs, pullRequestStates: Pul
       live: rows.filter((r) => r.decision === 'live').length,
     };
     rt.setOutput(Outputs.reaped, JSON.stringify(summary));
-    await rt.publish({
+    await publish({
       kind: 'reap',
       dryRun: inputs.dryRun,
       rows: rows.map(({ object: _object, ...row }) => row),

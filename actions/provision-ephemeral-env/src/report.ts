@@ -5,9 +5,10 @@
  * a crash-looping pod with a megabyte of log cannot push the comment past GitHub's limits. No endpoint is listed
  * unless the whole environment became ready.
  */
+import { formatDuration } from '@gauntlet/action-kit';
+import type { ActionRuntime } from '@gauntlet/action-runtime';
 import { MarkdownDoc, type CheckRunInput, type ReportSection } from '@gauntlet/github';
 import type { Diagnosis, StuckNamespace } from '@gauntlet/kube';
-import { formatDuration } from '@gauntlet/action-kit';
 import { ACTION, CHECK_NAME } from './constants.js';
 
 export interface ServicePort {
@@ -144,6 +145,23 @@ function diagnosisBlocks(doc: MarkdownDoc, diagnostics: readonly Diagnosis[]): v
     if (d.notes.length > 0) doc.list(d.notes);
   }
   if (diagnostics.length > 20) doc.text(`… and ${diagnostics.length - 20} more unready workloads.`);
+}
+
+/** Publishes the report through the runtime (nothing at all with report: false). Never throws. */
+export async function publishEnvironmentReport(
+  rt: Pick<ActionRuntime, 'report'>,
+  inputs: { readonly report: boolean; readonly prNumber: number | undefined },
+  report: EnvironmentReport,
+): Promise<void> {
+  if (!inputs.report) return;
+  const { section, checkRun } = renderReport(report);
+  await rt.report({
+    title: section.title,
+    markdown: section.markdown,
+    ...(section.summaryMarkdown === undefined ? {} : { summaryMarkdown: section.summaryMarkdown }),
+    ...(checkRun ? { checkRun } : {}),
+    ...(inputs.prNumber === undefined ? {} : { prNumber: inputs.prNumber }),
+  });
 }
 
 export function renderReport(report: EnvironmentReport): RenderedReport {

@@ -54,7 +54,7 @@ import { guardrailObjects, podSecurityLabels } from './guardrails.js';
 import { namespaceKubeconfig } from './namespace-kubeconfig.js';
 import { vetStack } from './stack-vetting.js';
 import type { TargetLine } from './report.js';
-import type { ModeArgs } from './runtime.js';
+import type { ModeArgs } from './mode-args.js';
 import { teardown } from './teardown.js';
 
 /** How long a failed up waits for an API server that stopped answering before it leaves teardown to the post step. */
@@ -69,7 +69,8 @@ interface Progress {
   statuses: TargetStatus[];
 }
 
-export async function up({ inputs, ctx, rt }: ModeArgs): Promise<void> {
+export async function up(args: ModeArgs): Promise<void> {
+  const { inputs, ctx, rt, cluster, publish } = args;
   const started = rt.clock.now();
   const deadline = started + inputs.timeoutMs;
   const identity = identityFor(ctx, inputs.prNumber, inputs.namePrefix);
@@ -88,21 +89,21 @@ export async function up({ inputs, ctx, rt }: ModeArgs): Promise<void> {
     `Environment ${namespace} for ${identity.target.kind === 'pr' ? `pull request #${identity.target.number}` : 'this ref'}`,
   );
 
-  const client = await rt.connect();
+  const client = await cluster.connect();
   const progress: Progress = { created: false, maybeCreated: false, adopted: false, applied: [], statuses: [] };
   try {
     // The stack is read, substituted and checked before anything is created: a bad manifest changes nothing.
     const discovery = new Discovery(client);
-    const plan = await buildPlan(namespace, identity, discovery, deadline, { inputs, ctx, rt });
+    const plan = await buildPlan(namespace, identity, discovery, deadline, args);
     const namespaceObject = await withGroup(rt.logger, `Namespace ${namespace}`, () =>
-      ensureNamespace(client, identity, namespace, key, deadline, { inputs, ctx, rt }, progress, setPhase),
+      ensureNamespace(client, identity, namespace, key, deadline, args, progress, setPhase),
     );
     setPhase('applying');
     const stack = await withGroup(rt.logger, 'Guardrails and stack', () =>
-      applyEverything(client, identity, namespaceObject, deadline, plan, discovery, { inputs, ctx, rt }, progress),
+      applyEverything(client, identity, namespaceObject, deadline, plan, discovery, args, progress),
     );
     const ready = await withGroup(rt.logger, 'Waiting for readiness', () =>
-      waitForReadiness(client, namespace, stack, deadline, { inputs, ctx, rt }, progress),
+      waitForReadiness(client, namespace, stack, deadline, args, progress),
     );
     if (!ready.ok) {
       throw new NotReadyError(
@@ -119,7 +120,7 @@ export async function up({ inputs, ctx, rt }: ModeArgs): Promise<void> {
       progress.applied.map((a) => a.result),
       {
         namespace,
-        context: rt.kube.contextName,
+        context: cluster.kube.contextName,
         expiresAt,
         clusterDomain: inputs.clusterDomain,
         ...(identity.target.kind === 'pr' ? { prNumber: identity.target.number } : {}),
@@ -127,7 +128,7 @@ export async function up({ inputs, ctx, rt }: ModeArgs): Promise<void> {
       },
     );
     if (inputs.namespaceKubeconfig) {
-      const text = await namespaceKubeconfig(client, rt.kube.kubeConfig, {
+      const text = await namespaceKubeconfig(client, cluster.kube.kubeConfig, {
         namespace,
         ttlMs: inputs.ttlMs,
         fieldManager: GUARDRAIL_FIELD_MANAGER,
@@ -145,7 +146,7 @@ export async function up({ inputs, ctx, rt }: ModeArgs): Promise<void> {
     rt.logger.info(
       `Environment ${namespace} is ready (${formatDuration(durationMs)}); ${description.services.length} services; expires ${expiresAt}`,
     );
-    await rt.publish({
+    await publish({
       kind: 'ready',
       namespace,
       adopted: progress.adopted,
@@ -156,7 +157,7 @@ export async function up({ inputs, ctx, rt }: ModeArgs): Promise<void> {
       targets: lines(progress.statuses),
     });
   } catch (error) {
-    await onFailure(error, client, identity, namespace, key, started, { inputs, ctx, rt }, progress, setPhase);
+    await onFailure(error, client, identity, namespace, key, started, args, progress, setPhase);
     throw error;
   } finally {
     client.close();
@@ -524,7 +525,7 @@ async function onFailure(
   namespace: string,
   key: string,
   started: number,
-  { inputs, rt }: ModeArgs,
+  { inputs, rt, publish }: ModeArgs,
   progress: Progress,
   setPhase: (phase: Phase) => void,
 ): Promise<void> {
@@ -569,7 +570,7 @@ async function onFailure(
   if (cancelled) {
     await doTeardown(false);
     // Then, if the runner's grace period allows, say so on the PR (best effort: SIGKILL may come first).
-    await rt.publish({
+    await publish({
       kind: 'failed',
       namespace,
       reason: 'the run was cancelled',
@@ -605,7 +606,7 @@ async function onFailure(
     }
   }
   await doTeardown(true);
-  await rt.publish({
+  await publish({
     kind: 'failed',
     namespace,
     reason: formatKubeError(error),

@@ -1,6 +1,6 @@
 /**
  * The Logger seam. Shared packages never import @actions/core: they take a Logger, so the same code logs to the
- * runner (getActionsLogger), to a RecordingLogger in tests, or to plain stderr in the local runner and benches.
+ * runner (action-runtime's actionsLogger), to a RecordingLogger in tests, or to plain stderr in the local runner and benches.
  */
 export interface Logger {
   debug(message: string): void;
