@@ -14,3 +14,4 @@ export * from './policy.js';
 export * from './faults/index.js';
 export * from './run/guard.js';
 export * from './run/run-experiment.js';
+export * from './select/index.js';
