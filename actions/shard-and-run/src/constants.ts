@@ -54,6 +54,8 @@ export const Inputs = {
   retriesPerIndex: 'retries-per-index',
   serviceAccount: 'service-account',
   kubeTimeout: 'kube-timeout',
+  kubePendingTimeout: 'kube-pending-timeout',
+  podSecurityContext: 'pod-security-context',
   keepResources: 'keep-resources',
   leaseTimeout: 'lease-timeout',
 } as const;

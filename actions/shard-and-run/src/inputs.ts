@@ -9,6 +9,7 @@ import { classifyKubeconfigInput, type KubeconfigInput } from '@gauntlet/kube';
 import { MAX_MATRIX_JOBS, parseShardCount, parseShardSpec, type ShardSpec } from '@gauntlet/sharding';
 import { parseCommandTemplate, RUNNER_NAMES, type RunnerName, type TemplateWord } from '@gauntlet/test-runners';
 import { CommandEnv, Inputs, MODES, type Mode } from './constants.js';
+import { securityContexts, type SecurityContexts } from './kubernetes/security-context.js';
 
 export const DISCOVERY = ['globs', 'runner', 'junit'] as const;
 export const GRANULARITY = ['auto', 'test', 'file'] as const;
@@ -88,6 +89,9 @@ export interface KubernetesInputs {
   readonly retriesPerIndex: number;
   readonly serviceAccount?: string;
   readonly timeoutMs: number;
+  /** How long a pod may wait on a cause that can clear (unschedulable, image pull) before the run fails. */
+  readonly pendingTimeoutMs: number;
+  readonly securityContext: SecurityContexts;
   readonly keepResources: boolean;
 }
 
@@ -476,6 +480,8 @@ function kubernetesInputs(reader: InputReader, workspace: string): KubernetesInp
     retriesPerIndex: reader.integer(Inputs.retriesPerIndex, { min: 0, max: 10 }) ?? 1,
     ...(serviceAccount === undefined ? {} : { serviceAccount }),
     timeoutMs: reader.duration(Inputs.kubeTimeout, { minMs: 10_000, maxMs: 24 * 3_600_000 }) ?? 3_600_000,
+    pendingTimeoutMs: reader.duration(Inputs.kubePendingTimeout, { minMs: 0, maxMs: 24 * 3_600_000 }) ?? 300_000,
+    securityContext: securityContexts(Inputs.podSecurityContext, reader.yaml(Inputs.podSecurityContext)),
     keepResources: reader.boolean(Inputs.keepResources, false),
   };
 }

@@ -14,4 +14,5 @@ export * from './wait.js';
 export * from './namespace.js';
 export * from './delete-verified.js';
 export * from './diagnostics.js';
+export * from './start-problems.js';
 export type { KubeConfig } from '@kubernetes/client-node';

@@ -236,16 +236,36 @@ export function admissionBlock(obj: KubeObject): Verdict | undefined {
   if (!failure) return undefined;
   const message = (failure.message ?? failure.reason ?? 'FailedCreate').slice(0, 1_000);
   const status = record(obj.status);
-  if (/violates PodSecurity/.test(message))
-    return { state: 'failed', message: `pods are rejected by Pod Security admission: ${message}` };
-  if (/exceeded quota/.test(message)) {
+  const rejection = admissionRejection(message);
+  if (rejection.cause === 'quota') {
     if (num(status.replicas) > num(status.updatedReplicas))
       return { state: 'progressing', message: `pods wait for quota while old replicas terminate: ${message}` };
     return { state: 'failed', message: `pods exceed the namespace's quota: ${message}` };
   }
+  if (rejection.permanent) return { state: 'failed', message: `${rejection.summary}: ${message}` };
+  return { state: 'progressing', message: `pods cannot be created yet: ${message}` };
+}
+
+export interface AdmissionRejection {
+  readonly cause: 'pod-security' | 'limit-range' | 'quota' | 'other';
+  /** The same pod spec is refused again on every retry (nothing in the cluster changes by itself to admit it). */
+  readonly permanent: boolean;
+  readonly summary: string;
+}
+
+/**
+ * What a FailedCreate message (a pod refused at admission) means. Pod Security and LimitRange refusals are
+ * permanent; a quota refusal can clear when other pods of the namespace end (callers that know better decide);
+ * anything else (a service account not created yet, a webhook that is down) can clear.
+ */
+export function admissionRejection(message: string): AdmissionRejection {
+  if (/violates PodSecurity/.test(message))
+    return { cause: 'pod-security', permanent: true, summary: 'pods are rejected by Pod Security admission' };
+  if (/exceeded quota/.test(message))
+    return { cause: 'quota', permanent: false, summary: "pods exceed the namespace's quota" };
   if (
     /(maximum|minimum) (cpu|memory|ephemeral-storage|storage)[^:]*usage per (Container|Pod)|LimitRange/i.test(message)
   )
-    return { state: 'failed', message: `pods are rejected by the namespace's LimitRange: ${message}` };
-  return { state: 'progressing', message: `pods cannot be created yet: ${message}` };
+    return { cause: 'limit-range', permanent: true, summary: "pods are rejected by the namespace's LimitRange" };
+  return { cause: 'other', permanent: false, summary: 'pods cannot be created yet' };
 }

@@ -3,9 +3,10 @@
  * the system under test) instead of a GitHub matrix: plan → create the run's objects → wait with watches → collect
  * the results the pods stored → the same merge and report as the matrix flow → delete the run's objects.
  */
-import { errorMessage, neutralize, UserError, type Logger } from '@gauntlet/action-kit';
+import { errorMessage, formatDuration, neutralize, UserError, type Logger } from '@gauntlet/action-kit';
 import {
   collectionPath,
+  describeStartProblem,
   isAbortError,
   isConflict,
   isNotFound,
@@ -26,6 +27,7 @@ import { computePlan } from '../plan-mode.js';
 import { adapterFor, checkCommandFitsPlan } from '../run-mode.js';
 import { collectResults } from './collect.js';
 import { connect } from './connect.js';
+import { monitorStart, StartMonitor } from './start-monitor.js';
 import {
   rbacObjects,
   resultConfigMap,
@@ -62,6 +64,11 @@ export function shardCommandLines(plan: Plan, inputs: ActionInputs): string[][] 
   });
 }
 
+/** What keep-resources kept, and how to delete it (everything is owned by the root ConfigMap). */
+export function keptNote(name: string, namespace: string): string {
+  return `keep-resources: kept Job ${name}, its pods, its result ConfigMaps ${name}-r<i> and its RBAC in namespace ${namespace}; delete them all with: kubectl delete configmap ${name} -n ${namespace} (the rest is owned by it)`;
+}
+
 interface JobStatus {
   active?: number;
   succeeded?: number;
@@ -69,7 +76,7 @@ interface JobStatus {
   conditions?: { type?: string; status?: string; reason?: string; message?: string }[];
 }
 
-function finished(job: KubeObject | undefined): { done: boolean; failed: boolean; message?: string } {
+function finished(job: KubeObject | undefined): { done: boolean; failed: boolean; message?: string; reason?: string } {
   const status = (job?.['status'] ?? {}) as JobStatus;
   for (const c of status.conditions ?? []) {
     if (c.status !== 'True') continue;
@@ -79,6 +86,7 @@ function finished(job: KubeObject | undefined): { done: boolean; failed: boolean
         done: true,
         failed: true,
         ...(c.message ? { message: c.message } : c.reason ? { message: c.reason } : {}),
+        ...(c.reason ? { reason: c.reason } : {}),
       };
   }
   return { done: false, failed: false };
@@ -103,7 +111,13 @@ export async function waitForJob(
   };
   let watchFailures = 0;
   while (Date.now() < options.deadlineMs && !options.signal.aborted) {
-    const job = await api.getOptional(objectPath(types.job, namespace, name), options.signal);
+    let job: KubeObject | undefined;
+    try {
+      job = await api.getOptional(objectPath(types.job, namespace, name), options.signal);
+    } catch (error) {
+      if (isAbortError(error) || options.signal.aborted) break;
+      throw error;
+    }
     if (!job) throw new UserError(`the Job ${name} disappeared while its shards ran`);
     progress(job);
     if (finished(job).done) return job;
@@ -217,8 +231,15 @@ export async function runKubernetesMode(inputs: ActionInputs, deps: ModeDeps): P
       deps.saveState(State.kubeRoot, name);
       deps.saveState(State.kubeNamespace, namespace);
     }
+    // Strict: a field the API server does not know (a typo in pod-security-context's nested values) is an error,
+    // not silently dropped.
     const create = (type: ResourceType, body: unknown) =>
-      api.request({ method: 'POST', path: collectionPath(type, namespace), body });
+      api.request({
+        method: 'POST',
+        path: collectionPath(type, namespace),
+        body,
+        query: { fieldValidation: 'Strict' },
+      });
     for (let i = 1; i <= plan.shardCount; i++) await create(types.configMap, resultConfigMap(root, i, identity));
     if (!kube.serviceAccount) {
       const [sa, role, binding] = rbacObjects(root, plan.shardCount, identity);
@@ -232,13 +253,40 @@ export async function runKubernetesMode(inputs: ActionInputs, deps: ModeDeps): P
       ...(inputs.execution!.junitPath === undefined ? {} : { junitPath: inputs.execution!.junitPath }),
       planId: plan.id,
     });
-    await create(types.job, job);
+    const createdJob = await create(types.job, job);
 
+    // The Job is watched until it ends; beside it, the pods' start is watched so a pod that cannot start (refused,
+    // unschedulable, image pull) is named at once, and the run stops early when that cannot clear by itself.
     const deadlineMs = Date.now() + kube.timeoutMs + 60_000;
-    const done = await waitForJob(api, namespace, name, { deadlineMs, signal: deps.signal, logger });
+    const stopWaiting = new AbortController();
+    const monitor = new StartMonitor({
+      api,
+      namespace,
+      name,
+      jobUid: createdJob.metadata?.uid ?? '',
+      pendingTimeoutMs: kube.pendingTimeoutMs,
+      logger,
+    });
+    const waitSignal = AbortSignal.any([deps.signal, stopWaiting.signal]);
+    const fatalStart = monitorStart(monitor, waitSignal, logger).then((fatal) => {
+      if (fatal) stopWaiting.abort();
+      return fatal;
+    });
+    const done = await waitForJob(api, namespace, name, { deadlineMs, signal: waitSignal, logger }).finally(() =>
+      stopWaiting.abort(),
+    );
+    const fatal = await fatalStart;
     if (deps.signal.aborted) throw new UserError('the step was cancelled; the Job is being deleted');
     const verdict = finished(done);
-    if (!done) logger.warning(`Job ${name} did not finish in time; collecting what its shards stored.`);
+    const deadline =
+      (!done && !fatal) || (verdict.failed && verdict.reason === 'DeadlineExceeded')
+        ? `the Job's deadline (kube-timeout ${formatDuration(kube.timeoutMs)}) passed before this shard finished`
+        : undefined;
+    if (fatal) logger.error(`Stopping the run: shard pods cannot start. ${neutralize(fatal.cause)}`);
+    else if (deadline)
+      logger.warning(
+        `Job ${name} reached its deadline (kube-timeout ${formatDuration(kube.timeoutMs)}); collecting what its shards stored.`,
+      );
     else if (verdict.failed)
       logger.info(`Job ${name} failed: ${neutralize(verdict.message ?? 'some indexes used up their retries')}.`);
 
@@ -250,8 +298,29 @@ export async function runKubernetesMode(inputs: ActionInputs, deps: ModeDeps): P
       const cm = await api.getOptional(objectPath(types.configMap, namespace, resultName(name, i)));
       if (cm) results.set(i, cm);
     }
-    const collected = collectResults({ plan, pods: pods.items ?? [], results, cwd: inputs.workingDirectory, logger });
-    const note = `Ran as Kubernetes Job ${name} in namespace ${namespace}${done ? '' : ' (did not finish in time)'}.`;
+    const unfinishedCause = fatal ? `shard pods cannot start: ${fatal.cause}` : deadline;
+    const collected = collectResults({
+      plan,
+      pods: pods.items ?? [],
+      results,
+      cwd: inputs.workingDirectory,
+      logger,
+      ...(unfinishedCause === undefined ? {} : { unfinishedCause }),
+    });
+    const note = [
+      `Ran as Kubernetes Job ${name} in namespace ${namespace}.`,
+      ...(fatal ? [`Stopped early: shard pods cannot start. ${fatal.cause}.`] : []),
+      ...(deadline && !fatal
+        ? [
+            `The Job reached its deadline (kube-timeout ${formatDuration(kube.timeoutMs)}); every result stored before it is kept.`,
+          ]
+        : []),
+      ...monitor.problems
+        .filter((p) => !fatal || p.reason !== fatal.problem.reason || p.message !== fatal.problem.message)
+        .map((p) => `Shard pods were delayed: ${describeStartProblem(p)}.`),
+      ...(kube.keepResources ? [keptNote(name, namespace)] : []),
+    ].join(' ');
+    if (kube.keepResources) logger.info(keptNote(name, namespace));
     if (!kube.keepResources) {
       await deleteRoot(api, namespace, name);
       cleaned = true;

@@ -83,7 +83,12 @@ export interface CollectInput {
   /** Where JUnit paths are made relative to (the working directory, as in the pod). */
   readonly cwd: string;
   readonly logger: Logger;
+  /** Why the run ended before every shard finished (the deadline, pods that cannot start), for shards without a result. */
+  readonly unfinishedCause?: string;
 }
+
+/** A pod name as the Job controller makes them (a key of a result ConfigMap that is not one is ignored). */
+const POD_NAME = /^[a-z0-9]([-a-z0-9]{0,251}[a-z0-9])?$/;
 
 export function collectResults(input: CollectInput): ShardResult[] {
   const { plan, logger } = input;
@@ -102,13 +107,48 @@ export function collectResults(input: CollectInput): ShardResult[] {
     const cm = input.results.get(index);
     const data = (cm?.['data'] ?? {}) as Record<string, string>;
     const binary = (cm?.['binaryData'] ?? {}) as Record<string, string>;
-    const pods = (byIndex.get(index) ?? []).sort(
+    // Every attempt of the index: its pods, and results stored by pods that are gone (the Job controller deletes
+    // running pods at its deadline; what they stored before still counts). In the order they started.
+    const listed = byIndex.get(index) ?? [];
+    const listedNames = new Set(listed.map((p) => p.metadata?.name ?? ''));
+    const orphans: KubeObject[] = Object.keys(data)
+      .filter((key) => key.endsWith('.meta'))
+      .map((key) => key.slice(0, -'.meta'.length))
+      .filter((podName) => POD_NAME.test(podName) && !listedNames.has(podName))
+      .map((podName) => {
+        const start = parseMetaLine(data[`${podName}.meta`]!)?.start ?? 0;
+        return { metadata: { name: podName, creationTimestamp: new Date(start * 1000).toISOString() } };
+      });
+    const pods = [...listed, ...orphans].sort(
       (a, b) => created(a) - created(b) || ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1),
     );
+    if (pods.length === 0 && input.unfinishedCause !== undefined) {
+      const now = Date.now();
+      out.push({
+        ...buildResult({
+          planId: plan.id,
+          shard: index,
+          shardTotal: plan.shardCount,
+          attempt: 1,
+          source: 'kubernetes',
+          tests: keys,
+          status: 'error',
+          exitCode: null,
+          startedMs: now,
+          finishedMs: now,
+          durationSeconds: 0,
+          report: { suites: [] },
+          message: `no pod ran: ${input.unfinishedCause}`,
+        }),
+        origin: `shard ${index}`,
+      });
+      continue;
+    }
     pods.forEach((pod, i) => {
       const name = pod.metadata?.name ?? '';
       const attempt = i + 1;
-      const podCreated = created(pod);
+      const gone = !listedNames.has(name);
+      const podCreated = gone ? 0 : created(pod);
       const phase = ((pod['status'] ?? {}) as PodStatus).phase;
       const metaLine = data[`${name}.meta`];
       const meta = metaLine === undefined ? undefined : parseMetaLine(metaLine);
@@ -126,15 +166,15 @@ export function collectResults(input: CollectInput): ShardResult[] {
           metaLine !== undefined
             ? 'its stored summary is malformed'
             : unfinished
-              ? `pod ${phase?.toLowerCase() ?? 'unknown'}: it did not finish`
+              ? `pod ${phase?.toLowerCase() ?? 'unknown'}: it did not finish${input.unfinishedCause ? ` (${input.unfinishedCause})` : ''}`
               : podFailureReason(pod);
         out.push({
           ...buildResult({
             ...common,
             status: 'error',
             exitCode: null,
-            startedMs: podCreated,
-            finishedMs: podCreated,
+            startedMs: podCreated || Date.now(),
+            finishedMs: podCreated || Date.now(),
             durationSeconds: 0,
             report: { suites: [] },
             message,

@@ -12,6 +12,7 @@ import type { KubernetesInputs } from '../inputs.js';
 import { collectResults, podFailureReason } from './collect.js';
 import { argsFile, rbacObjects, resultName, rootConfigMap, rootName, shardJob } from './manifests.js';
 import { parseMetaLine, RUN_SCRIPT } from './run-script.js';
+import { RESTRICTED_DEFAULT } from './security-context.js';
 
 const identity = { repository: 'o/r', runId: 42, runAttempt: 1, planId: '0123456789abcdef' };
 const kube: KubernetesInputs = {
@@ -25,6 +26,8 @@ const kube: KubernetesInputs = {
   resources: { requests: { cpu: '500m' }, limits: { memory: '1Gi' } },
   retriesPerIndex: 2,
   timeoutMs: 600_000,
+  pendingTimeoutMs: 300_000,
+  securityContext: RESTRICTED_DEFAULT,
   keepResources: false,
 };
 
@@ -92,6 +95,14 @@ describe('manifests', () => {
       resources: kube.resources,
     });
     expect(container['env']).toContainEqual({ name: 'GAUNTLET_JUNIT', value: 'junit.xml' });
+    // Pod Security restricted by default: non-root, no escalation, no capabilities, RuntimeDefault seccomp.
+    expect(pod.spec['securityContext']).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container['securityContext']).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(job.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'ConfigMap', uid: 'u-1' });
   });
 });
@@ -208,6 +219,42 @@ describe('collectResults', () => {
     const [p, q] = collectResults({ plan, pods, results, cwd: '/', logger: new RecordingLogger() });
     expect(p!.meta).toMatchObject({ status: 'error', message: 'its stored JUnit is not valid gzip data' });
     expect(q!.junit.suites[0]!.cases[0]!.status).toBe('failed');
+  });
+
+  it('keeps results stored by pods that are gone (deleted at the deadline), and says why the others did not run', () => {
+    // Index 1: its first pod failed and is listed; the retry stored a pass and was then deleted by the Job's
+    // deadline. Index 2: no pod at all. Fractional seconds from the script count as they are.
+    const pods = [pod('s-0-a', 0, '2026-01-01T00:00:00Z', { phase: 'Failed' })];
+    const results = new Map<number, KubeObject>([
+      [
+        1,
+        {
+          data: {
+            's-0-a.meta': 'exit=1 start=1767225601 end=1767225603 junit=present',
+            's-0-b.meta': 'exit=0 start=1767225611.250000000 end=1767225611.750000000 junit=present',
+            'Bad Key.meta': 'exit=0 start=1 end=2 junit=absent',
+          },
+          binaryData: { 's-0-a.junit.gz': junit(f1, true), 's-0-b.junit.gz': junit(f1, false) },
+        },
+      ],
+    ]);
+    const cause = "the Job's deadline (kube-timeout 45m) passed before this shard finished";
+    const collected = collectResults({
+      plan,
+      pods,
+      results,
+      cwd: '/',
+      logger: new RecordingLogger(),
+      unfinishedCause: cause,
+    });
+    expect(collected.map((r) => [r.meta.shard, r.meta.attempt, r.meta.status, r.meta.exitCode])).toEqual([
+      [1, 1, 'completed', 1],
+      [1, 2, 'completed', 0],
+      [2, 1, 'error', null],
+    ]);
+    expect(collected[1]!.meta.durationSeconds).toBe(0.5);
+    expect(collected[1]!.junit.suites[0]!.cases[0]!.status).toBe('passed');
+    expect(collected[2]!.meta.message).toBe(`no pod ran: ${cause}`);
   });
 
   it('describes waiting containers', () => {

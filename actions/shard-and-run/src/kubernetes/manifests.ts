@@ -7,7 +7,8 @@
  * - one result ConfigMap per shard, `<root>-r<i>`, which that shard's pods patch with their JUnit;
  * - unless `service-account` is given: a ServiceAccount, and a Role + RoleBinding allowing `get` and `patch` on
  *   exactly those result ConfigMaps (nothing else);
- * - the Indexed Job: completions = shards, retries per index, resources, node selector, tolerations, labels.
+ * - the Indexed Job: completions = shards, retries per index, resources, node selector, tolerations, labels, and
+ *   a security context that passes Pod Security `restricted` unless the user changes it (security-context.ts).
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '@gauntlet/kube';
@@ -178,6 +179,9 @@ export function shardJob(root: KubeObject, identity: RunIdentity, options: JobOp
         },
         spec: {
           restartPolicy: 'Never',
+          ...(Object.keys(kube.securityContext.pod).length
+            ? { securityContext: structuredClone(kube.securityContext.pod) }
+            : {}),
           serviceAccountName: kube.serviceAccount ?? name,
           automountServiceAccountToken: true,
           ...(Object.keys(kube.nodeSelector).length ? { nodeSelector: { ...kube.nodeSelector } } : {}),
@@ -189,6 +193,9 @@ export function shardJob(root: KubeObject, identity: RunIdentity, options: JobOp
               command: ['/bin/sh', '/gauntlet/run.sh'],
               env,
               ...(Object.keys(resources).length ? { resources } : {}),
+              ...(Object.keys(kube.securityContext.container).length
+                ? { securityContext: structuredClone(kube.securityContext.container) }
+                : {}),
               volumeMounts: [{ name: 'gauntlet', mountPath: '/gauntlet', readOnly: true }],
             },
           ],

@@ -27,14 +27,22 @@ case "$failures" in ''|*[!0-9]*) failures=0 ;; esac
 export GAUNTLET_SHARD_INDEX="$index"
 export GAUNTLET_ATTEMPT=$(( failures + 1 ))
 export GAUNTLET_RETRY=0
-start=$(date +%s)
+# Seconds with a fraction where date has %N (GNU, busybox): a shard of a few seconds must not read as 0 s.
+now() {
+  t=$(date +%s%N 2>/dev/null)
+  case "$t" in
+    ''|*[!0-9]*) date +%s ;;
+    *) s=\${t%?????????}; printf '%s.%s\n' "$s" "\${t#"$s"}" ;;
+  esac
+}
+start=$(now)
 set --
 if [ -f "$dir/args-$index" ]; then
   while IFS= read -r word || [ -n "$word" ]; do set -- "$@" "$word"; done < "$dir/args-$index"
 fi
 code=0
 if [ "$#" -gt 0 ]; then "$@"; code=$?; fi
-end=$(date +%s)
+end=$(now)
 tmp="\${TMPDIR:-/tmp}/gauntlet-result.$$"
 junit="\${GAUNTLET_JUNIT:-}"
 state=absent
@@ -92,7 +100,10 @@ exit "$code"
 export function parseMetaLine(
   line: string,
 ): { exit: number; start: number; end: number; junit: 'present' | 'absent' | 'oversize' } | undefined {
-  const m = /^exit=(\d{1,3}) start=(\d{1,12}) end=(\d{1,12}) junit=(present|absent|oversize)$/.exec(line.trim());
+  const m =
+    /^exit=(\d{1,3}) start=(\d{1,12}(?:\.\d{1,9})?) end=(\d{1,12}(?:\.\d{1,9})?) junit=(present|absent|oversize)$/.exec(
+      line.trim(),
+    );
   if (!m) return undefined;
   return {
     exit: Number(m[1]),

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { admissionRejection } from './readiness.js';
+import { describeStartProblem, failedCreateProblem, podStartProblem } from './start-problems.js';
+
+const pending = (status: Record<string, unknown>) => ({
+  metadata: { name: 'p-0', creationTimestamp: '2026-01-01T00:00:00Z' },
+  status: { phase: 'Pending', ...status },
+});
+
+describe('start problems', () => {
+  it('a Pod Security or LimitRange refusal cannot clear; quota and the rest can', () => {
+    const security =
+      'pods "x" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "tests" must set securityContext.allowPrivilegeEscalation=false)';
+    expect(admissionRejection(security)).toMatchObject({ cause: 'pod-security', permanent: true });
+    expect(admissionRejection('pods "x" is forbidden: exceeded quota: q, requested: pods=1')).toMatchObject({
+      cause: 'quota',
+      permanent: false,
+    });
+    expect(admissionRejection('maximum memory usage per Container is 1Gi, but limit is 2Gi')).toMatchObject({
+      permanent: true,
+    });
+    expect(admissionRejection('error looking up service account ns/sa: serviceaccount "sa" not found').permanent).toBe(
+      false,
+    );
+    const event = {
+      reason: 'FailedCreate',
+      message: `Error creating: ${security}`,
+      firstTimestamp: '2026-01-01T00:00:05Z',
+    };
+    expect(failedCreateProblem(event)).toEqual({
+      kind: 'admission',
+      reason: 'FailedCreate',
+      message: `Error creating: ${security}`,
+      permanent: true,
+      sinceMs: Date.parse('2026-01-01T00:00:05Z'),
+    });
+    expect(failedCreateProblem({ reason: 'SuccessfulCreate', message: 'Created pod' })).toBeUndefined();
+  });
+
+  it('reads unschedulable pods, image pulls and container configuration from the pod', () => {
+    const unschedulable = podStartProblem(
+      pending({
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/3 nodes are available: 3 node(s) had untolerated taint {gauntlet.dev/spot: }.',
+            lastTransitionTime: '2026-01-01T00:00:01Z',
+          },
+        ],
+      }),
+    );
+    expect(unschedulable).toMatchObject({ kind: 'scheduling', reason: 'FailedScheduling', permanent: false });
+    expect(unschedulable!.sinceMs).toBe(Date.parse('2026-01-01T00:00:01Z'));
+    expect(describeStartProblem(unschedulable!)).toBe(
+      'FailedScheduling (pod p-0): 0/3 nodes are available: 3 node(s) had untolerated taint {gauntlet.dev/spot: }.',
+    );
+    const waiting = (reason: string, message: string) =>
+      podStartProblem(pending({ containerStatuses: [{ name: 'tests', state: { waiting: { reason, message } } }] }));
+    expect(waiting('InvalidImageName', 'couldn\'t parse image name "UPPER:x"')).toMatchObject({ permanent: true });
+    expect(waiting('ErrImagePull', 'rpc error: not found')).toMatchObject({ kind: 'image', permanent: false });
+    expect(waiting('ImagePullBackOff', 'Back-off pulling image')).toMatchObject({ permanent: false });
+    expect(
+      waiting('CreateContainerConfigError', 'container has runAsNonRoot and image will run as root (pod: "p-0")'),
+    ).toMatchObject({ kind: 'container-config', permanent: true });
+    expect(waiting('CreateContainerConfigError', 'secret "s" not found')).toMatchObject({ permanent: false });
+    expect(waiting('ContainerCreating', '')).toBeUndefined();
+    expect(podStartProblem({ status: { phase: 'Running' } })).toBeUndefined();
+  });
+
+  it('caps hostile messages', () => {
+    const long = podStartProblem(
+      pending({ containerStatuses: [{ state: { waiting: { reason: 'ErrImagePull', message: 'x'.repeat(10_000) } } }] }),
+    );
+    expect(long!.message.length).toBeLessThanOrEqual(600);
+  });
+});
