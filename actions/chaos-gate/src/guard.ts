@@ -1,5 +1,12 @@
 import { UserError, type Logger } from '@gauntlet/action-kit';
-import { createGuard, nearestName, type ExperimentSpec, type Guard, type ProbeEnvironment } from '@gauntlet/chaos';
+import {
+  createGuard,
+  nearestName,
+  type ExperimentSpec,
+  type Guard,
+  type ProbeEnvironment,
+  type ProbeRunner,
+} from '@gauntlet/chaos';
 import { evaluateSlos, type PrometheusClient, type SloSet } from '@gauntlet/slo';
 
 export interface GuardInputs {
@@ -12,6 +19,8 @@ export interface GuardInputs {
   readonly logger: Logger;
   /** The cluster, namespace, targets, Prometheus and workspace the experiment's probes run against. */
   readonly environment?: ProbeEnvironment;
+  /** The events plug-in's runner of `event:` probes, when the run has brokers. */
+  readonly eventRunner?: ProbeRunner;
 }
 
 /**
@@ -55,6 +64,7 @@ export function guardFor(experiment: ExperimentSpec, inputs: GuardInputs): Guard
   return createGuard({
     probes,
     ...(inputs.environment ? { environment: inputs.environment } : {}),
+    ...(inputs.eventRunner ? { runners: { event: inputs.eventRunner } } : {}),
     ...(set && client
       ? {
           evaluateSlos: (signal?: AbortSignal) =>

@@ -1,5 +1,6 @@
 /** chaos-gate, as the runtime builds every action: its secret inputs, its one input parser, main and post steps. */
 import { defineAction } from '@gauntlet/action-runtime';
+import { brokerSecrets } from '@gauntlet/events';
 import { PROMETHEUS_SECRET_INPUTS } from '@gauntlet/slo';
 import { ACTION } from './constants.js';
 import { kubeconfigSecrets, parseInputs } from './inputs.js';
@@ -8,7 +9,11 @@ import { post } from './post.js';
 
 export default defineAction({
   name: ACTION,
-  secretInputs: [...PROMETHEUS_SECRET_INPUTS, { name: 'kubeconfig', secrets: kubeconfigSecrets }],
+  secretInputs: [
+    ...PROMETHEUS_SECRET_INPUTS,
+    { name: 'kubeconfig', secrets: kubeconfigSecrets },
+    { name: 'brokers', secrets: brokerSecrets },
+  ],
   parseInputs: (reader, run) => parseInputs(reader, run.workspace),
   main,
   post: (rt, _inputs, reader) => post(rt, reader),

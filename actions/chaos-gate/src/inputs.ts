@@ -1,6 +1,7 @@
 import { InputError, confineGlob, confinePath, quote, type InputReader } from '@gauntlet/action-kit';
 import type { BlastRadiusLimits } from '@gauntlet/chaos';
 import { classifyKubeconfigInput, isDns1123Label, type KubeconfigInput } from '@gauntlet/kube';
+import { readBrokers, type BrokerConnection } from '@gauntlet/events';
 import { readPrometheusConnection, type PrometheusConnection } from '@gauntlet/slo';
 
 /** Everything chaos-gate reads from its inputs, validated. The only place that reads inputs. */
@@ -28,6 +29,8 @@ export interface RunInputs extends CommonInputs {
   /** Globs relative to the workspace, checked not to leave it. */
   readonly experiments: readonly string[];
   readonly prometheus?: PrometheusConnection;
+  /** Named broker connections for event probes and faults (the brokers input; its credentials are masked). */
+  readonly brokers: ReadonlyMap<string, BrokerConnection>;
   readonly slos?: string;
   readonly sloFiles: readonly string[];
   readonly vars: Readonly<Record<string, string>>;
@@ -113,6 +116,7 @@ export function parseInputs(reader: InputReader, workspace: string): Inputs {
   const prometheus = reader.raw('prometheus-url') === undefined ? undefined : readPrometheusConnection(reader);
   if (hasSlos && !prometheus)
     throw new InputError('prometheus-url', 'is required with slos or slo-files: the SLOs are measured there');
+  const brokers = readBrokers(reader.raw('brokers'));
   const vars = reader.keyValues('vars');
   for (const name of Object.keys(vars)) {
     if (!VAR_NAME.test(name))
@@ -136,6 +140,7 @@ export function parseInputs(reader: InputReader, workspace: string): Inputs {
     mode,
     experiments,
     sloFiles,
+    brokers,
     vars,
     sloWindowMs: reader.duration('slo-window', { minMs: 10_000, maxMs: 86_400_000 }) ?? 120_000,
     minRequests: reader.integer('min-requests', { min: 0, max: 1_000_000_000 }) ?? 20,

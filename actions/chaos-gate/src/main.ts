@@ -15,12 +15,15 @@ import {
   runExperiment,
   type ExperimentResult,
   type ExperimentSpec,
+  type FaultBackend,
+  type FaultSpec,
   type Guard,
   type LedgerEntry,
 } from '@gauntlet/chaos';
 import { KubeClient, loadKubeConfig, type KubeconfigInput } from '@gauntlet/kube';
 import { createPrometheusClient, loadSlos, type PrometheusClient, type SloSet } from '@gauntlet/slo';
 import { ACTION, Outputs, State } from './constants.js';
+import { prepareEvents, usesEvents, type EventsPlugin } from './events.js';
 import { loadExperimentFiles, loadSloSources } from './files.js';
 import { guardFor, sloChoiceFor } from './guard.js';
 import type { Inputs, RunInputs } from './inputs.js';
@@ -56,6 +59,8 @@ interface Prepared {
   readonly experiments: readonly ExperimentSpec[];
   readonly guards: ReadonlyMap<string, Guard>;
   readonly client: KubeClient;
+  /** Event probes and faults, with their brokers reached; closed when the run ends. */
+  readonly events?: EventsPlugin;
 }
 
 /** Everything that can be wrong with the inputs, found before any write. */
@@ -66,7 +71,7 @@ async function prepare(inputs: RunInputs, rt: ActionRuntime): Promise<Prepared &
   for (const experiment of experiments) {
     for (const step of experiment.steps) {
       for (const fault of step.faults) {
-        await loadBackend(fault.type);
+        if (fault.type !== 'event') await loadBackend(fault.type);
         if (fault.type === 'toxiproxy' && inputs.toxiproxyUrl === undefined)
           throw new InputError(
             'toxiproxy-url',
@@ -100,7 +105,15 @@ async function prepare(inputs: RunInputs, rt: ActionRuntime): Promise<Prepared &
   // nothing, and the probes' guards need it.
   const client = await connect(inputs.kubeconfig, rt);
   const guards = new Map<string, Guard>();
+  let events: EventsPlugin | undefined;
   try {
+    // Every event definition read and every broker it uses reached before anything is written.
+    if (usesEvents(experiments))
+      events = await prepareEvents(experiments, inputs.brokers, {
+        runId: chaosRunId(rt),
+        log: (line) => rt.logger.info(line),
+        now: () => rt.clock.now(),
+      });
     for (const experiment of experiments) {
       guards.set(
         experiment.name,
@@ -112,6 +125,7 @@ async function prepare(inputs: RunInputs, rt: ActionRuntime): Promise<Prepared &
           minRequests: inputs.minRequests,
           scrapeIntervalMs: inputs.scrapeIntervalMs,
           logger: rt.logger,
+          ...(events ? { eventRunner: events.runner } : {}),
           // ready, Prometheus and command probes (a Chaos Toolkit hypothesis uses all three) need these.
           environment: {
             kube: client,
@@ -126,16 +140,19 @@ async function prepare(inputs: RunInputs, rt: ActionRuntime): Promise<Prepared &
     }
   } catch (error) {
     client.close();
+    await events?.close();
     throw error;
   }
-  return { experiments, guards, client, ...(prometheus ? { prometheus } : {}) };
+  return { experiments, guards, client, ...(events ? { events } : {}), ...(prometheus ? { prometheus } : {}) };
 }
 
 async function runMode(inputs: RunInputs, rt: ActionRuntime): Promise<void> {
   const { logger } = rt;
   const startedAt = rt.clock.now();
   const prepared = await prepare(inputs, rt);
-  const { client } = prepared;
+  const { client, events } = prepared;
+  const backendOf = (type: FaultSpec['type']): Promise<FaultBackend> =>
+    type === 'event' && events ? Promise.resolve(events.backend) : loadBackend(type);
   const runId = chaosRunId(rt);
   logger.info(
     `${prepared.experiments.length} experiment${prepared.experiments.length === 1 ? '' : 's'} validated; allowed namespaces: ${inputs.allowedNamespaces.join(', ')}${inputs.dryRun ? ' (dry run: server-side, nothing persists)' : ''}`,
@@ -186,7 +203,7 @@ async function runMode(inputs: RunInputs, rt: ActionRuntime): Promise<void> {
           },
           guard: prepared.guards.get(experiment.name)!,
           saveLedger,
-          loadBackend,
+          loadBackend: backendOf,
           intervalMs: inputs.intervalMs,
           sleep: (ms, signal) => rt.clock.sleep(ms, signal),
           haltRequested,
@@ -211,6 +228,7 @@ async function runMode(inputs: RunInputs, rt: ActionRuntime): Promise<void> {
     }
   } finally {
     client.close();
+    await events?.close();
   }
   for (const experiment of prepared.experiments.slice(results.length)) {
     results.push({

@@ -31,3 +31,5 @@ export * from './contracts/asyncapi.js';
 export * from './contracts/validate.js';
 export * from './contracts/malformations.js';
 export * from './contracts/probe.js';
+export { ChaoticClient, ProducerDataFault, describeCounts, type ProducerFaultSpec } from './chaos/producer-fault.js';
+export * from './definitions/index.js';

@@ -23,38 +23,60 @@ export interface DeadLetterSpec {
   readonly max?: number;
 }
 
-export async function watchDeadLetters(ctx: ProbeContext, spec: DeadLetterSpec): Promise<Watcher> {
+/** A dead-letter watcher that can also judge the arrivals since its last checkpoint (a guard's interval). */
+export interface DeadLetterWatcher extends Watcher {
+  /** The verdict on the arrivals since the previous checkpoint (or the start), without stopping. */
+  checkpoint(): ProbeVerdict;
+}
+
+export async function watchDeadLetters(ctx: ProbeContext, spec: DeadLetterSpec): Promise<DeadLetterWatcher> {
   const now = ctx.now ?? Date.now;
   const startedAt = now();
   const filter = compileFilter(spec.filter);
-  const arrivals = new EvidenceRing();
+  let arrivals = new EvidenceRing();
+  let since = new EvidenceRing();
+  let sinceAt = startedAt;
   const taps = await openTaps(ctx, [spec], (_i, e) => {
-    if (filter(e)) arrivals.add(e);
+    if (!filter(e)) return;
+    arrivals.add(e);
+    since.add(e);
   });
+  const verdict = (ring: EvidenceRing, from: number, what: string): ProbeVerdict => {
+    const max = spec.max ?? 0;
+    const base = {
+      probe: spec.name,
+      type: 'dead-letters',
+      startedAt: from,
+      durationMs: now() - from,
+      numbers: { arrivals: ring.total, max },
+      evidence: { matching: ring.list(), nonMatching: [], matchingTotal: ring.total, nonMatchingTotal: 0 },
+    };
+    return ring.total <= max
+      ? {
+          ...base,
+          status: 'pass',
+          reason: `${ring.total} dead-letter arrival(s) on ${spec.channel} ${what} (at most ${max} allowed)`,
+        }
+      : {
+          ...base,
+          status: 'fail',
+          property: 'dead-letters',
+          reason: `${ring.total} dead-letter arrival(s) on ${spec.channel} ${what}; at most ${max} allowed`,
+        };
+  };
   return {
+    checkpoint() {
+      const ring = since;
+      const from = sinceAt;
+      since = new EvidenceRing();
+      sinceAt = now();
+      return verdict(ring, from, 'since the last check');
+    },
     async stop() {
       await taps.close();
-      const max = spec.max ?? 0;
-      const base = {
-        probe: spec.name,
-        type: 'dead-letters',
-        startedAt,
-        durationMs: now() - startedAt,
-        numbers: { arrivals: arrivals.total, max },
-        evidence: { matching: arrivals.list(), nonMatching: [], matchingTotal: arrivals.total, nonMatchingTotal: 0 },
-      };
-      return arrivals.total <= max
-        ? {
-            ...base,
-            status: 'pass',
-            reason: `${arrivals.total} dead-letter arrival(s) on ${spec.channel} (at most ${max} allowed)`,
-          }
-        : {
-            ...base,
-            status: 'fail',
-            property: 'dead-letters',
-            reason: `${arrivals.total} dead-letter arrival(s) on ${spec.channel} since the probe started; at most ${max} allowed`,
-          };
+      const ring = arrivals;
+      arrivals = new EvidenceRing();
+      return verdict(ring, startedAt, 'since the probe started');
     },
   };
 }

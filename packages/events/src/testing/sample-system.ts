@@ -43,7 +43,8 @@ export function sampleChannels(prefix: string): SampleChannels {
 /** An order as the system expects it; anything else goes to the dead-letter channel. */
 interface Order {
   orderId: string;
-  key: number;
+  /** The ordering key, as text (a number or a run-scoped name such as `r1-o2-0`). */
+  key: string;
   seq: number;
   amount: number;
   saga?: boolean;
@@ -58,7 +59,7 @@ function asOrder(e: ObservedEvent): Order | string {
   if (typeof v.amount !== 'number') return 'amount missing or not a number';
   if (v.schemaVersion !== undefined && v.schemaVersion !== 1)
     return `unknown schemaVersion ${JSON.stringify(v.schemaVersion)}`;
-  return { orderId: v.orderId, key: Number(v.key ?? 0), seq: Number(v.seq ?? 0), amount: v.amount, saga: !!v.saga };
+  return { orderId: v.orderId, key: String(v.key ?? 0), seq: Number(v.seq ?? 0), amount: v.amount, saga: !!v.saga };
 }
 
 /** The limit above which a payment fails (the saga's compensation path). */
@@ -83,12 +84,12 @@ export async function startSampleSystem(
   const done = new Set<string>();
   const inFlight = new Set<string>();
   const cancelled = new Set<string>();
-  const nextSeq = new Map<number, number>();
-  const waiting = new Map<number, Map<number, Order>>();
+  const nextSeq = new Map<string, number>();
+  const waiting = new Map<string, Map<number, Order>>();
   const stats = { processed: 0, deadLetters: 0, duplicatesSkipped: 0 };
   const latency = { sum: 0, count: 0 };
   let chain = Promise.resolve();
-  const gapTimers = new Map<number, NodeJS.Timeout>();
+  const gapTimers = new Map<string, NodeJS.Timeout>();
   /** Work started without waiting (the variants that process concurrently), awaited by stop(). */
   const pending = new Set<Promise<void>>();
   let stopped = false;
@@ -172,7 +173,7 @@ export async function startSampleSystem(
     }
   }
 
-  async function flush(key: number): Promise<void> {
+  async function flush(key: string): Promise<void> {
     const held = waiting.get(key);
     if (!held || held.size === 0) return;
     const seqs = [...held.keys()].sort((a, b) => a - b);
@@ -183,7 +184,7 @@ export async function startSampleSystem(
     nextSeq.set(key, seqs.at(-1)! + 1);
   }
 
-  async function release(key: number, from: number, receivedAt: number): Promise<void> {
+  async function release(key: string, from: number, receivedAt: number): Promise<void> {
     const held = waiting.get(key);
     if (!held) return;
     let s = Math.max(from, nextSeq.get(key) ?? 1);

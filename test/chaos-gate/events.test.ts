@@ -1,0 +1,178 @@
+/**
+ * chaos-gate's event probes and faults end to end: the real bundle through the local runner, its `brokers` input
+ * pointing at the test bed's real nats-server, the sample order system (and its not-idempotent variant) running
+ * here on the same server, the API server for the kill switch, and the GitHub stand-in for the report. The fault is
+ * a producer-side data fault on the orders the count probe publishes; it lives in the action's process and is
+ * reverted by the fault life cycle's in-process hooks.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrokerClient } from '@gauntlet/events';
+import { sampleChannels, startSampleSystem, type SampleSystem, type SampleVariant } from '@gauntlet/events/testing';
+import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
+import { runActionLocally, type RunResult } from '@gauntlet/local-runner';
+import { ensureBrokers, getTestbed } from '@gauntlet/testbed';
+import { connectTestBroker } from '../events/brokers.js';
+
+const tb = getTestbed();
+const actionDir = path.resolve(import.meta.dirname, '../../actions/chaos-gate');
+const HEAD = 'e7e47'.padEnd(40, '0');
+const PR = 15;
+
+let github: GitHubStandIn;
+let client: BrokerClient;
+let natsUrl: string;
+const systems: SampleSystem[] = [];
+
+async function system(variant: SampleVariant): Promise<SampleSystem> {
+  const s = await startSampleSystem(client, sampleChannels(`cg${randomUUID().slice(0, 8)}`), variant);
+  systems.push(s);
+  return s;
+}
+
+/** One experiment: a count probe as the steady state, a producer fault duplicating 30% of its orders. */
+function experiment(name: string, s: SampleSystem, fault = 'producer: { channels: [IN], duplicate: 30% }'): string {
+  return `apiVersion: gauntlet.dev/v1alpha1
+kind: ChaosExperiment
+metadata: { name: ${name} }
+spec:
+  steps:
+    - faults:
+        - type: event
+          duration: 3s
+          event: { broker: orders, ${fault.replaceAll('IN', s.channels.input)} }
+  steadyState:
+    slos: none
+    probes:
+      - name: exactly-once
+        event:
+          count:
+            publish:
+              channel: ${s.channels.input}
+              key: "{{runId}}-{{key}}"
+              headers: { x-correlation-id: "{{correlationId}}" }
+              body: { orderId: "{{correlationId}}", key: "{{runId}}-{{key}}", seq: "{{seq}}", amount: 10 }
+            total: 40
+            processed: { channel: ${s.channels.processed}, correlation: { header: x-correlation-id } }
+            timeout: 4s
+  recoveryTimeout: 20s
+`;
+}
+
+async function run(experiments: string, brokers: string): Promise<{ result: RunResult; dir: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'chaos-gate-events-'));
+  await mkdir(path.join(dir, 'chaos'));
+  await writeFile(path.join(dir, 'chaos', 'experiments.yaml'), experiments);
+  const result = await runActionLocally({
+    actionDir,
+    workspace: dir,
+    inputs: {
+      namespace: 'default',
+      experiments: 'chaos/*.yaml',
+      interval: '1s',
+      'halt-label': '',
+      brokers,
+      'github-token': github.token,
+    },
+    event: {
+      name: 'pull_request',
+      payload: {
+        number: PR,
+        pull_request: { number: PR, head: { sha: HEAD }, labels: [] },
+        repository: { full_name: `${github.owner}/${github.repo}` },
+      },
+    },
+    env: {
+      GITHUB_API_URL: github.url,
+      GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
+      GITHUB_RUN_ID: String(Math.floor(Math.random() * 1e9)),
+      GITHUB_RUN_ATTEMPT: '1',
+      KUBECONFIG: tb.kubeconfig,
+    },
+  });
+  return { result, dir };
+}
+
+interface Journal {
+  experiments: { verdict: string; reason: string; journal: { event: string; detail: string }[] }[];
+}
+
+describe.skipIf(!tb.kwok)('chaos-gate event probes and faults through the bundle (NATS)', () => {
+  beforeAll(async () => {
+    github = await startGitHubStandIn();
+    natsUrl = (await ensureBrokers(['nats'])).nats!.url;
+    client = await connectTestBroker('nats');
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const s of systems) await s.stop();
+    await client?.close();
+    await github?.close();
+  });
+
+  it('the idempotent system rides out duplicated orders: pass, the fault journalled and reverted in process', async () => {
+    const s = await system('correct');
+    const { result, dir } = await run(experiment('orders-dup', s), `orders: { kind: nats, url: "${natsUrl}" }`);
+    const log = result.main.log.join('\n');
+    expect(result.conclusion, log).toBe('success');
+    expect(result.outputs['verdict']).toBe('pass');
+    const journal = JSON.parse(await readFile(path.join(dir, 'chaos-journal.json'), 'utf8')) as Journal;
+    const events = journal.experiments[0]!.journal;
+    expect(events.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['steady-state before', 'injected', 'in effect', 'guard', 'reverted', 'recovered']),
+    );
+    const reverted = events.find((e) => e.event === 'reverted')!.detail;
+    expect(reverted).toMatch(
+      /publishes on .*orders\.in: duplicate 30% \(seed \d+\): stopped \(\d+ received, \d+ duplicated\)/,
+    );
+    expect(reverted).toMatch(/journal: .*duplicated \d+/);
+    expect(events.filter((e) => e.event === 'guard').every((e) => e.detail.startsWith('steady'))).toBe(true);
+    expect(s.stats.duplicatesSkipped).toBeGreaterThan(0);
+    expect(github.violations).toEqual([]);
+  });
+
+  it('the not-idempotent system fails under the same fault, naming the broken property', async () => {
+    const s = await system('not-idempotent');
+    const { result, dir } = await run(experiment('orders-dup-broken', s), `orders: { kind: nats, url: "${natsUrl}" }`);
+    expect(result.conclusion).toBe('failure');
+    expect(result.outputs['verdict']).toBe('fail');
+    const journal = JSON.parse(await readFile(path.join(dir, 'chaos-journal.json'), 'utf8')) as Journal;
+    expect(journal.experiments[0]!.reason).toMatch(/halted on breached: probe exactly-once \(count\): no-duplicates: /);
+    expect(journal.experiments[0]!.journal.some((e) => e.event === 'reverted')).toBe(true);
+  });
+
+  it('an unreachable broker or a bad definition is a clear error before anything is published; credentials masked', async () => {
+    const s = await system('correct');
+    const token = `tok-${randomUUID()}`;
+    const unreachable = await run(
+      experiment('orders-unreachable', s),
+      `orders: { kind: nats, url: "nats://127.0.0.1:1", token: "${token}" }`,
+    );
+    expect(unreachable.result.conclusion).toBe('failure');
+    const log = unreachable.result.main.log.join('\n');
+    expect(log).toMatch(/broker orders: cannot reach the nats broker at nats:\/\/127\.0\.0\.1:1/);
+    expect(log).not.toContain(token);
+    const raw = unreachable.result.main.rawOutput;
+    expect(raw.indexOf(`::add-mask::${token}`)).toBeGreaterThanOrEqual(0);
+    expect(raw.replaceAll(`::add-mask::${token}`, '')).not.toContain(token);
+    expect(s.stats.processed).toBe(0);
+
+    const typo = await run(
+      experiment('orders-typo', s, 'producer: { channels: [IN], duplicat: 30% }'),
+      `orders: { kind: nats, url: "${natsUrl}" }`,
+    );
+    expect(typo.result.main.log.join('\n')).toMatch(
+      /chaos\/experiments\.yaml: spec\.steps\[0\]\.faults\[0\]\.event\.producer\.duplicat: unknown field; did you mean 'duplicate'/,
+    );
+    const withPassword = await run(
+      experiment('orders-url', s),
+      `orders: { kind: rabbitmq, url: "amqp://ci:${token}@127.0.0.1:5672" }`,
+    );
+    expect(withPassword.result.main.log.join('\n')).toMatch(/input brokers: orders\.url: holds a user or password/);
+    expect(withPassword.result.main.rawOutput.replaceAll(`::add-mask::${token}`, '')).not.toContain(token);
+    expect(s.stats.processed).toBe(0);
+  });
+});
