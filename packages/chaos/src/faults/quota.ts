@@ -5,9 +5,10 @@ import type { FaultBackend } from './types.js';
 
 type Exhaustion = Extract<FaultSpec, { type: 'resource-exhaustion' }>;
 
+/** A pod the quota will go on counting: not finished and not being deleted (a terminating pod frees its slot). */
 function isActivePod(pod: KubeObject): boolean {
   const phase = (pod.status as { phase?: string } | undefined)?.phase;
-  return phase !== 'Succeeded' && phase !== 'Failed';
+  return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata?.deletionTimestamp;
 }
 
 /**
@@ -50,7 +51,9 @@ export const quotaBackend: FaultBackend<Exhaustion> = {
   async verifyInjected(_fault, entry, ctx) {
     const object = entry.created[0]!;
     if (ctx.dryRun) return { ok: true, detail: `ResourceQuota ${object.name} accepted (dry run)` };
-    // The quota controller fills status.hard once it has counted; until then admission does not enforce it.
+    // The quota controller fills status.hard once it has counted, and recounts as pods come and go (a pod that
+    // was terminating when we counted leaves): until used reaches hard the headroom is not closed, so wait for it.
+    let last = '';
     for (let attempt = 0; attempt < 20; attempt++) {
       const live = await ctx.client.getOptional<KubeObject>(
         objectPath(types.resourceQuota, entry.namespace, object.name),
@@ -60,12 +63,17 @@ export const quotaBackend: FaultBackend<Exhaustion> = {
         return { ok: false, detail: `ResourceQuota ${object.name} is not there` };
       const status = live.status as { hard?: Record<string, string>; used?: Record<string, string> } | undefined;
       if (status?.hard?.['pods'] !== undefined && status.used?.['pods'] !== undefined) {
-        const full = Number(status.used['pods']) >= Number(status.hard['pods']);
-        return { ok: full, detail: `pods used ${status.used['pods']} of ${status.hard['pods']}` };
+        last = `pods used ${status.used['pods']} of ${status.hard['pods']}`;
+        if (Number(status.used['pods']) >= Number(status.hard['pods'])) return { ok: true, detail: last };
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    return { ok: false, detail: `the quota controller has not counted ResourceQuota ${object.name}` };
+    return {
+      ok: false,
+      detail: last
+        ? `ResourceQuota ${object.name} leaves headroom: ${last}`
+        : `the quota controller has not counted ResourceQuota ${object.name}`,
+    };
   },
   describe(fault) {
     return `resource-exhaustion ${fault.namespace ?? ''}`.trim();

@@ -2,6 +2,7 @@ import {
   collectionPath,
   deleteVerified,
   isNotFound,
+  isConflict,
   objectPath,
   types,
   type KubeObject,
@@ -34,14 +35,22 @@ function scaledType(kind: ScaledObject['kind']): ResourceType {
  */
 async function deleteCreated(object: CreatedObject, entry: LedgerEntry, ctx: RevertContext): Promise<string> {
   const type = resourceTypeOf(object);
-  const live = await ctx.client.getOptional<KubeObject>(objectPath(type, object.namespace, object.name), ctx.signal);
-  if (!live) return `${object.kind} ${object.name}: already gone`;
-  const labels = live.metadata?.labels ?? {};
-  if (labels[CHAOS_LABELS.run] !== entry.runId || (object.uid !== undefined && live.metadata?.uid !== object.uid)) {
-    return `${object.kind} ${object.name}: left alone (not created by run ${entry.runId})`;
+  // The delete carries the resourceVersion read here; a controller writing the object's status meanwhile (the
+  // quota controller recounting a ResourceQuota) makes it a 409, so read again and retry a few times.
+  for (let attempt = 1; ; attempt++) {
+    const live = await ctx.client.getOptional<KubeObject>(objectPath(type, object.namespace, object.name), ctx.signal);
+    if (!live) return `${object.kind} ${object.name}: already gone`;
+    const labels = live.metadata?.labels ?? {};
+    if (labels[CHAOS_LABELS.run] !== entry.runId || (object.uid !== undefined && live.metadata?.uid !== object.uid)) {
+      return `${object.kind} ${object.name}: left alone (not created by run ${entry.runId})`;
+    }
+    try {
+      const outcome = await deleteVerified(ctx.client, type, live, ctx.signal ? { signal: ctx.signal } : {});
+      return `${object.kind} ${object.name}: ${outcome}`;
+    } catch (error) {
+      if (!isConflict(error) || attempt >= 5) throw error;
+    }
   }
-  const outcome = await deleteVerified(ctx.client, type, live, ctx.signal ? { signal: ctx.signal } : {});
-  return `${object.kind} ${object.name}: ${outcome}`;
 }
 
 /** Restores the replicas exactly, with the uid tested in the same patch (a re-created workload is left alone). */
