@@ -52,12 +52,22 @@ export function recommendShards(
   const measuredPlan = planShards({
     tests: [...byItem.keys()],
     shards: 'auto',
-    timings:
-      fixed === undefined
-        ? store
-        : { ...store, shardOverhead: { seconds: fixed, samples: overheads.length || 1, missedRuns: 0 } },
+    timings: store,
     runnerFiltersTests: testLevel,
-    auto: { targetSeconds: sizing.targetSeconds, maxParallel: sizing.maxParallel },
+    auto: {
+      targetSeconds: sizing.targetSeconds,
+      maxParallel: sizing.maxParallel,
+      // Each sample is one shard attempt's start (a job, or a pod of the Kubernetes backend), not a run.
+      ...(fixed === undefined
+        ? {}
+        : {
+            fixedCostSeconds: fixed,
+            fixedCostSource:
+              sizing.shardOverheadSeconds !== undefined
+                ? 'input'
+                : `median of ${overheads.length} shard start${overheads.length === 1 ? '' : 's'} in this run`,
+          }),
+    },
   });
   return { count: measuredPlan.shardCount, explanation: measuredPlan.shardCountReason };
 }

@@ -212,7 +212,7 @@ export function planShards(options: PlanOptions): Plan {
       model.perRunSeconds;
     const source =
       options.auto?.fixedCostSeconds !== undefined
-        ? 'input'
+        ? (options.auto.fixedCostSource ?? 'input')
         : history
           ? `measured over ${history.samples} run${history.samples === 1 ? '' : 's'}`
           : 'default, no history yet';

@@ -15,6 +15,8 @@ import { MAX_MATRIX_JOBS } from './shard-spec.js';
 export interface ShardCountOptions {
   /** Fixed cost per shard in seconds. Default: the store's smoothed history, else 90 s (typical hosted runner). */
   readonly fixedCostSeconds?: number;
+  /** Where fixedCostSeconds came from, for the explanation (default "input"). */
+  readonly fixedCostSource?: string;
   /** Wall time to aim for per shard, including the fixed cost (default 300 s, Firebase Test Lab's default). */
   readonly targetSeconds?: number;
   /** Concurrency cap (the workflow's max-parallel or the plan's concurrent-job limit); default 256. */
