@@ -148,12 +148,88 @@ export async function connectKafka(c: KafkaConnection, now: () => number = Date.
         },
       };
     },
-    storeMark(): Promise<StoreMark> {
-      return Promise.reject(
-        new Error(
-          'reading a Kafka topic back from a mark is not built yet; acknowledged-delivery runs on NATS JetStream',
-        ),
-      );
+    /**
+     * The end offset of every partition now; `read` consumes, with a group of its own and no commit, from there to
+     * the end offsets at read time. A topic deleted meanwhile is `gone`: what it held is lost, not unreadable.
+     */
+    async storeMark(channel: string): Promise<StoreMark> {
+      await createTopic(admin, channel);
+      const mark = await endOffsets(channel);
+      return {
+        channel,
+        read: async (onEvent, limit) => {
+          if (!(await admin.listTopics()).includes(channel))
+            return { count: 0, gone: `topic ${channel} no longer exists` };
+          const ends = await endOffsets(channel);
+          const remaining = new Map<number, bigint>();
+          for (const [partition, end] of ends) {
+            const from = BigInt(mark.get(partition) ?? '0');
+            if (BigInt(end) > from) remaining.set(partition, BigInt(end));
+          }
+          if (remaining.size === 0) return { count: 0 };
+          const consumer = kafka.consumer({
+            groupId: `gauntlet-readback-${randomUUID()}`,
+            sessionTimeout: 10_000,
+            rebalanceTimeout: 10_000,
+            heartbeatInterval: 1_000,
+            maxWaitTimeInMs: 100,
+            allowAutoTopicCreation: false,
+          });
+          consumers.add(consumer);
+          let count = 0;
+          try {
+            await consumer.connect();
+            await consumer.subscribe({ topics: [channel], fromBeginning: true });
+            const done = new Promise<void>((resolve, reject) => {
+              const timer = setTimeout(
+                () => reject(new Error(`read-back of ${channel} did not reach the end offsets within 30 s`)),
+                30_000,
+              );
+              const finish = (): void => {
+                clearTimeout(timer);
+                resolve();
+              };
+              void consumer
+                .run({
+                  autoCommit: false,
+                  eachMessage: ({ partition, message }) => {
+                    const end = remaining.get(partition);
+                    if (end === undefined || count >= limit) return Promise.resolve();
+                    // Before the mark (the seek not applied yet): not part of what was published since.
+                    if (BigInt(message.offset) < BigInt(mark.get(partition) ?? '0')) return Promise.resolve();
+                    const hdrs: Record<string, string> = {};
+                    for (const [k, v] of Object.entries(message.headers ?? {}))
+                      if (v !== undefined) hdrs[k] = Array.isArray(v) ? v.map(String).join(',') : String(v);
+                    count += 1;
+                    onEvent({
+                      channel,
+                      ...(message.key ? { key: message.key.toString('utf8') } : {}),
+                      headers: hdrs,
+                      body: message.value ? new Uint8Array(message.value) : new Uint8Array(),
+                      receivedAt: now(),
+                      partition,
+                      offset: message.offset,
+                    });
+                    if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
+                    if (remaining.size === 0 || count >= limit) finish();
+                    return Promise.resolve();
+                  },
+                })
+                .catch(reject);
+              const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+                off();
+                for (const partition of remaining.keys())
+                  consumer.seek({ topic: channel, partition, offset: mark.get(partition) ?? '0' });
+              });
+            });
+            await done;
+          } finally {
+            consumers.delete(consumer);
+            await consumer.disconnect().catch(() => undefined);
+          }
+          return { count };
+        },
+      };
     },
     async ensureChannel(channel: string): Promise<void> {
       await createTopic(admin, channel);
