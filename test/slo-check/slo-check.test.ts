@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { runActionLocally, type RunResult } from '@gauntlet/local-runner';
 import { firstSampleMs, startSampleService, type SampleService } from '@gauntlet/slo';
+import { startForwardProxy } from '@gauntlet/slo/testing';
+import { FaultProxy } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addScrapeTarget, eventually, uniqueName } from '../slo/helpers.js';
 
@@ -35,7 +39,11 @@ slos:
     latency: { histogram: 'demo_http_request_duration_seconds{namespace="{{namespace}}"}', quantile: 0.95, threshold: 250ms }
 `;
 
-function run(inputs: Record<string, string>, labels: readonly string[] = []): Promise<RunResult> {
+function run(
+  inputs: Record<string, string>,
+  labels: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunResult> {
   return runActionLocally({
     actionDir,
     inputs: {
@@ -60,6 +68,7 @@ function run(inputs: Record<string, string>, labels: readonly string[] = []): Pr
       GITHUB_TOKEN: github.token,
       GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
       GITHUB_RUN_ID: '900',
+      ...env,
     },
   });
 }
@@ -135,6 +144,32 @@ describe('slo-check', () => {
     expect(result.summary).toContain('xychart-beta');
     expect(github.violations).toEqual([]);
     expect(leaks(result)).toEqual([]);
+  });
+
+  it('reaches an https Prometheus through HTTPS_PROXY with a CONNECT tunnel, and says so in the log', async () => {
+    const proxy = await startForwardProxy();
+    const front = await FaultProxy.start({ upstream: prometheus(), tls: true });
+    const dir = mkdtempSync(path.join(tmpdir(), 'slo-proxy-'));
+    try {
+      const ca = path.join(dir, 'ca.pem');
+      writeFileSync(ca, front.caCert ?? '');
+      const result = await run({ namespace: healthyNs, 'prometheus-url': front.url }, [], {
+        HTTPS_PROXY: proxy.url,
+        NODE_EXTRA_CA_CERTS: ca,
+      });
+      expect(result.main.exitCode, result.main.rawOutput).toBe(0);
+      expect(result.outputs.gate).toBe('pass');
+      expect(result.main.rawOutput).toContain(`via proxy ${proxy.url} (HTTPS_PROXY)`);
+      const tunnels = proxy.requests.filter((r) => r.method === 'CONNECT');
+      expect(tunnels.length).toBeGreaterThan(0);
+      expect(new Set(tunnels.map((r) => r.target))).toEqual(new Set([new URL(front.url).host]));
+      expect(front.requests.length).toBeGreaterThan(0);
+      expect(JSON.stringify(proxy.requests)).not.toContain(CANARY);
+      expect(leaks(result)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await Promise.all([proxy.close(), front.close()]);
+    }
   });
 
   it('fails a 20 % error rate with the reason and numbers, and updates the same comment', async () => {

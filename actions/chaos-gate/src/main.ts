@@ -91,6 +91,7 @@ async function prepare(inputs: RunInputs, rt: ActionRuntime): Promise<Prepared &
         timeoutMs: Math.min(30_000, Math.max(2_000, inputs.intervalMs)),
         logger: rt.logger,
         headers: inputs.prometheus.headers,
+        proxyEnv: rt.env,
         ...(inputs.prometheus.auth ? { auth: inputs.prometheus.auth } : {}),
       })
     : undefined;

@@ -26,10 +26,11 @@ export async function main(inputs: Inputs, rt: ActionRuntime): Promise<void> {
     timeoutMs: inputs.timeoutMs,
     logger,
     headers: inputs.prometheus.headers,
+    proxyEnv: rt.env,
     ...(inputs.prometheus.auth ? { auth: inputs.prometheus.auth } : {}),
   });
   logger.info(
-    `Evaluating ${slos.slos.length} SLO${slos.slos.length === 1 ? '' : 's'} against ${new URL(inputs.prometheus.url).host}`,
+    `Evaluating ${slos.slos.length} SLO${slos.slos.length === 1 ? '' : 's'} against ${new URL(inputs.prometheus.url).host}${client.proxy ? ` via proxy ${client.proxy}` : ''}`,
   );
   const result = await withGroup(logger, 'Prometheus queries', () =>
     evaluateSlos({

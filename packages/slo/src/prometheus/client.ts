@@ -1,10 +1,12 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import tls from 'node:tls';
 import axios, { type AxiosInstance } from 'axios';
 import { InputError, silentLogger, type Logger } from '@gauntlet/action-kit';
 import { systemClock, type Clock } from '../clock.js';
 import { Limiter } from './limiter.js';
 import { parsePrometheusBody } from './parse-response.js';
+import { proxyFor, type ProxyEnv } from './proxy.js';
 import { SecretRedactor } from './redact.js';
 import type { QueryFault, QueryOutcome } from './types.js';
 
@@ -20,8 +22,9 @@ import type { QueryFault, QueryOutcome } from './types.js';
  * - Bounded, jittered retries only for 5xx and connection resets; 400/422 fail at once. Backoff sleeps go
  *   through the injected Clock so tests never wait.
  * - Identical in-flight queries are de-duplicated; at most `concurrency` run at once.
- * - Redirects are not followed (a redirect could carry the Authorization header to another host) and proxies
- *   from the environment are ignored unless `proxy` is given.
+ * - Redirects are not followed (a redirect could carry the Authorization header to another host).
+ * - HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY from `proxyEnv` are honoured (see proxy.ts): https goes
+ *   through a CONNECT tunnel, so the proxy never sees the query or the token.
  */
 export type PrometheusAuth =
   | { readonly type: 'bearer'; readonly token: string }
@@ -51,8 +54,10 @@ export interface PrometheusClientOptions {
   readonly logger?: Logger;
   /** Injected axios instance (tests, custom agents). Defaults to a fresh one. */
   readonly axios?: AxiosInstance;
-  /** Explicit HTTP proxy; by default none, even when HTTP(S)_PROXY is set. */
-  readonly proxy?: { readonly host: string; readonly port: number; readonly protocol?: string };
+  /** Where HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY are read (the step's environment; default process.env). */
+  readonly proxyEnv?: ProxyEnv;
+  /** Extra CA certificates (PEM) trusted for an https Prometheus, besides Node's (and NODE_EXTRA_CA_CERTS). */
+  readonly ca?: string;
   /**
    * Ask for gzip responses (default false). Answers are per-step aggregates, a few kilobytes: compressing them
    * costs Prometheus and us more CPU than it saves on any network a CI runner uses.
@@ -88,6 +93,8 @@ export interface PrometheusClient {
   readonly stats: Readonly<ClientStats>;
   /** Where queries go, without credentials or query string: safe to print. */
   readonly endpoint: string;
+  /** The proxy queries go through, as `http://host:port (HTTPS_PROXY)`, without credentials; undefined when none. */
+  readonly proxy?: string;
   /** Scrubs every registered secret (and its encodings) from a text. */
   redact(text: string): string;
 }
@@ -145,6 +152,9 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     register(encoded);
     headers.Authorization = `Basic ${encoded}`;
   }
+  const proxy = proxyFor(parsed, options.proxyEnv ?? process.env);
+  for (const secret of proxy?.secrets ?? []) register(secret);
+  const via = proxy ? `${proxy.display} (${proxy.variable})` : undefined;
   parsed.username = '';
   parsed.password = '';
   const base = parsed.toString().replace(/\/+$/, '').replace(/\?.*$/, '');
@@ -161,14 +171,26 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   const concurrency = options.concurrency ?? 4;
   const limiter = new Limiter(concurrency);
   // Keep-alive: an evaluation sends tens of queries to one host; new connections per query cost both ends CPU.
+  // The proxy decision is ours (proxy.ts): Node's agent gets only the one variable that applies (axios leaves an
+  // agent with proxyEnv to Node, which tunnels https with CONNECT). Without a proxy, axios is told `proxy: false`,
+  // so neither it nor a NODE_USE_ENV_PROXY default can route around NO_PROXY as we read it.
   const agentOptions = { keepAlive: true, maxSockets: concurrency };
+  const httpAgent = new HttpAgent({
+    ...agentOptions,
+    ...(proxy && parsed.protocol === 'http:' ? { proxyEnv: { HTTP_PROXY: proxy.href } } : {}),
+  });
+  const httpsAgent = new HttpsAgent({
+    ...agentOptions,
+    ...(options.ca ? { ca: [...tls.rootCertificates, options.ca] } : {}),
+    ...(proxy && parsed.protocol === 'https:' ? { proxyEnv: { HTTPS_PROXY: proxy.href } } : {}),
+  });
   const http =
     options.axios ??
     axios.create({
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
+      httpAgent,
+      httpsAgent,
       maxRedirects: 0,
-      proxy: options.proxy ?? false,
+      ...(proxy ? {} : { proxy: false as const }),
       maxContentLength: options.maxResponseBytes ?? 64 * 1024 * 1024,
       maxBodyLength: 16 * 1024 * 1024,
       // We classify every status ourselves and parse the text ourselves (malformed JSON must be seen as such).
@@ -233,12 +255,27 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
           fault: { code: 'bad-response', message: 'response larger than the configured limit' } satisfies QueryFault,
         };
       }
+      if (code === 'ERR_PROXY_TUNNEL') {
+        // Node's message quotes the proxy's status line; keep only that (the rest names URLs).
+        const status = /HTTP\/\d(?:\.\d)? (\d{3}[^\r\n]{0,60})/.exec(String((error as Error).message))?.[1];
+        return {
+          kind: 'fault' as const,
+          retryable: false,
+          fault: {
+            code: 'connection',
+            message: `the proxy ${via ?? ''} refused the tunnel to Prometheus${status ? `: ${redactor.redact(status.trim())}` : ''}`,
+          } satisfies QueryFault,
+        };
+      }
       const retryable = RETRYABLE_CODES.has(code) || /socket hang up/i.test(String((error as Error).message));
       // Allow-list: only the error code, never the message (it can quote the URL) nor the config (headers).
       return {
         kind: 'fault' as const,
         retryable,
-        fault: { code: 'connection', message: `connection failed${code ? ` (${code})` : ''}` } satisfies QueryFault,
+        fault: {
+          code: 'connection',
+          message: `connection failed${code ? ` (${code})` : ''}${via ? ` through the proxy ${via}` : ''}`,
+        } satisfies QueryFault,
       };
     } finally {
       clearTimeout(timer);
@@ -275,6 +312,9 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
         }
         fault = result.parsed.fault;
         retryable = result.parsed.retryable;
+        // 407 is the proxy's answer, not Prometheus's (plain-http targets are forwarded, not tunnelled).
+        if (via && fault.status === 407)
+          fault = { ...fault, message: `the proxy ${via} asked for credentials: ${fault.message}` };
       } else {
         fault = result.fault;
         retryable = result.retryable;
@@ -317,6 +357,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   return {
     stats,
     endpoint,
+    ...(via ? { proxy: via } : {}),
     redact: (text) => redactor.redact(text),
     instant: (query, timeSeconds, signal) =>
       submit('instant', '/api/v1/query', { query, time: formatTime(timeSeconds) }, signal),
