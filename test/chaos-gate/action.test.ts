@@ -244,6 +244,49 @@ describe.skipIf(!tb.kwok || !tb.prometheusTargetsDir)('chaos-gate through the bu
     await expectNoLeftovers();
   });
 
+  it('auto-targets picks from the dependency graph and says why; only a trusted run writes the history', async () => {
+    const dir = await workspace('');
+    const inputs = {
+      experiments: '',
+      'auto-targets': '1',
+      'auto-fault-duration': '3s',
+      'guarded-services': 'web',
+      'selection-history': 'chaos-history.json',
+    };
+    const pr = await run(dir, inputs);
+    const log = pr.main.log.join('\n');
+    expect(pr.conclusion, log).toBe('success');
+    expect(log).toMatch(/Selection history not written: a pull_request run never writes/);
+    const journal = JSON.parse(await readFile(path.join(dir, 'chaos-journal.json'), 'utf8')) as {
+      experiments: { name: string; verdict: string }[];
+      selection: { picked: { key: string; reasons: string[] }[] };
+    };
+    expect(journal.experiments).toHaveLength(1);
+    expect(journal.experiments[0]!.name).toMatch(/^auto-(pod-delete|scale-down)-web$/);
+    expect(journal.selection.picked[0]!.reasons).toEqual(
+      expect.arrayContaining(['behind an SLO-guarded service', 'never tested']),
+    );
+    const check = github.store.checkRuns.filter((c) => c.name === 'Chaos' && c.head_sha === HEAD).at(-1);
+    expect(check?.output.summary).toMatch(/Why these targets[\s\S]*web (pod-delete|scale-down)/);
+    await expect(readFile(path.join(dir, 'chaos-history.json'), 'utf8')).rejects.toThrow();
+    await webBackAtThree();
+
+    const push = await runActionLocally({
+      actionDir,
+      workspace: dir,
+      inputs: { namespace: ns, interval: '1s', 'halt-label': '', 'github-token': '', ...inputs },
+      event: { name: 'push', payload: { repository: { full_name: 'o/r', default_branch: 'main' } } },
+      env: { KUBECONFIG: tb.kubeconfig, GITHUB_REF: 'refs/heads/main', GITHUB_RUN_ID: '992', GITHUB_RUN_ATTEMPT: '1' },
+    });
+    expect(push.conclusion, push.main.log.join('\n')).toBe('success');
+    const history = JSON.parse(await readFile(path.join(dir, 'chaos-history.json'), 'utf8')) as {
+      pairs: Record<string, { passes: number }>;
+    };
+    expect(Object.values(history.pairs)).toEqual([expect.objectContaining({ passes: 1, failures: 0 })]);
+    await webBackAtThree();
+    await expectNoLeftovers();
+  });
+
   it('fails on a breach: the guard halts the experiment and every fault is reverted', async () => {
     const dir = await workspace(
       experiment('web-to-zero', '{ type: scale-down, target: web, replicas: 0, duration: 60s }'),

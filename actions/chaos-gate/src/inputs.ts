@@ -1,5 +1,6 @@
 import { InputError, confineGlob, confinePath, quote, type InputReader } from '@gauntlet/action-kit';
 import type { BlastRadiusLimits } from '@gauntlet/chaos';
+import type { AutoSelectInputs } from './auto-select.js';
 import { classifyKubeconfigInput, isDns1123Label, type KubeconfigInput } from '@gauntlet/kube';
 import { readBrokers, type BrokerConnection } from '@gauntlet/events';
 import { readPrometheusConnection, type PrometheusConnection } from '@gauntlet/slo';
@@ -45,6 +46,8 @@ export interface RunInputs extends CommonInputs {
   /** Absolute paths inside the workspace. */
   readonly journalPath: string;
   readonly junitPath: string;
+  /** auto-targets above 0: experiments picked from the dependency graph. */
+  readonly auto?: AutoSelectInputs;
 }
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -106,8 +109,12 @@ export function parseInputs(reader: InputReader, workspace: string): Inputs {
   if (mode === 'reap') return { ...common, mode };
 
   const experiments = reader.list('experiments', { commas: false });
-  if (experiments.length === 0)
-    throw new InputError('experiments', 'is required in run mode: experiment files or globs, one per line');
+  const autoTargets = reader.integer('auto-targets', { min: 0, max: 20 }) ?? 0;
+  if (experiments.length === 0 && autoTargets === 0)
+    throw new InputError(
+      'experiments',
+      'is required in run mode (experiment files or globs, one per line), unless auto-targets picks experiments',
+    );
   for (const pattern of experiments) confineGlob(pattern, { input: 'experiments' });
   const slos = reader.string('slos');
   const sloFiles = reader.list('slo-files', { commas: false });
@@ -135,6 +142,7 @@ export function parseInputs(reader: InputReader, workspace: string): Inputs {
   const recoveryTimeoutMs = reader.duration('recovery-timeout', { minMs: 0, maxMs: 3_600_000 });
   const outputPath = (name: string, fallback: string): string =>
     confinePath(workspace, reader.string(name) ?? fallback, { input: name });
+  const auto = autoTargets > 0 ? parseAutoSelect(reader, workspace, autoTargets, prometheus !== undefined) : undefined;
   return {
     ...common,
     mode,
@@ -157,5 +165,30 @@ export function parseInputs(reader: InputReader, workspace: string): Inputs {
     ...(recoveryTimeoutMs === undefined ? {} : { recoveryTimeoutMs }),
     ...(haltLabel === undefined ? {} : { haltLabel }),
     ...(haltConfigMap === undefined ? {} : { haltConfigMap }),
+    ...(auto === undefined ? {} : { auto }),
+  };
+}
+
+function parseAutoSelect(reader: InputReader, workspace: string, k: number, hasPrometheus: boolean): AutoSelectInputs {
+  const guardedServices = reader.list('guarded-services');
+  for (const name of guardedServices)
+    if (!isDns1123Label(name)) throw new InputError('guarded-services', `${quote(name)} is not a Service name`);
+  const trafficQuery = reader.string('traffic-query', { maxLength: 4_000 });
+  if (trafficQuery !== undefined && !hasPrometheus)
+    throw new InputError('prometheus-url', 'is required with traffic-query: the request rates are read there');
+  const trafficLabel = reader.string('traffic-label', {
+    pattern: /^[A-Za-z_][A-Za-z0-9_]{0,99}$/,
+    hint: 'a Prometheus label name',
+    maxLength: 100,
+  });
+  const history = reader.string('selection-history', { maxLength: 1_000 });
+  return {
+    k,
+    budgetMs: reader.duration('auto-budget', { minMs: 1_000, maxMs: 6 * 3_600_000 }) ?? 600_000,
+    faultDurationMs: reader.duration('auto-fault-duration', { minMs: 1_000, maxMs: 3_600_000 }) ?? 30_000,
+    guardedServices,
+    trafficLabel: trafficLabel ?? 'service',
+    ...(trafficQuery === undefined ? {} : { trafficQuery }),
+    ...(history === undefined ? {} : { historyPath: confinePath(workspace, history, { input: 'selection-history' }) }),
   };
 }

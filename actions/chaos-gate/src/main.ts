@@ -25,6 +25,7 @@ import { createPrometheusClient, loadSlos, type PrometheusClient, type SloSet } 
 import { ACTION, Outputs, State } from './constants.js';
 import { prepareEvents, usesEvents, type EventsPlugin } from './events.js';
 import { loadExperimentFiles, loadSloSources } from './files.js';
+import { autoSelect, saveHistory, type AutoSelected } from './auto-select.js';
 import { guardFor, sloChoiceFor } from './guard.js';
 import type { Inputs, RunInputs } from './inputs.js';
 import { killSwitch } from './kill-switch.js';
@@ -57,6 +58,7 @@ export async function connect(
 
 interface Prepared {
   readonly experiments: readonly ExperimentSpec[];
+  readonly auto?: AutoSelected;
   readonly guards: ReadonlyMap<string, Guard>;
   readonly client: KubeClient;
   /** Event probes and faults, with their brokers reached; closed when the run ends. */
@@ -107,6 +109,7 @@ async function prepare(inputs: RunInputs, rt: ActionRuntime): Promise<Prepared &
   const client = await connect(inputs.kubeconfig, rt);
   const guards = new Map<string, Guard>();
   let events: EventsPlugin | undefined;
+  let auto: AutoSelected | undefined;
   try {
     // Every event definition read and every broker it uses reached before anything is written.
     if (usesEvents(experiments))
@@ -115,6 +118,30 @@ async function prepare(inputs: RunInputs, rt: ActionRuntime): Promise<Prepared &
         log: (line) => rt.logger.info(line),
         now: () => rt.clock.now(),
       });
+    if (inputs.auto) {
+      // Reads only (the graph, the rates, the history file); the picks are validated like files' experiments.
+      auto = await autoSelect(inputs.auto, {
+        client,
+        ...(prometheus ? { prometheus } : {}),
+        namespace: inputs.namespace,
+        workspace,
+        seed: chaosRunId(rt),
+        nowMs: rt.clock.now(),
+        recoveryTimeoutMs: inputs.recoveryTimeoutMs ?? 120_000,
+      });
+      for (const note of auto.notes) rt.logger.info(`auto-targets: ${note}`);
+      for (const experiment of auto.experiments) {
+        if (experiments.some((e) => e.name === experiment.name))
+          throw new UserError(`auto-targets picked '${experiment.name}', which an experiment file also defines`);
+        for (const step of experiment.steps) for (const fault of step.faults) await loadBackend(fault.type);
+        sloChoiceFor(experiment, slos);
+      }
+      assertInsideAllowList(auto.experiments, {
+        defaultNamespace: inputs.namespace,
+        allowed: inputs.allowedNamespaces,
+      });
+      experiments.push(...auto.experiments);
+    }
     for (const experiment of experiments) {
       guards.set(
         experiment.name,
@@ -144,7 +171,14 @@ async function prepare(inputs: RunInputs, rt: ActionRuntime): Promise<Prepared &
     await events?.close();
     throw error;
   }
-  return { experiments, guards, client, ...(events ? { events } : {}), ...(prometheus ? { prometheus } : {}) };
+  return {
+    experiments,
+    guards,
+    client,
+    ...(events ? { events } : {}),
+    ...(auto ? { auto } : {}),
+    ...(prometheus ? { prometheus } : {}),
+  };
 }
 
 async function runMode(inputs: RunInputs, rt: ActionRuntime): Promise<void> {
@@ -242,8 +276,17 @@ async function runMode(inputs: RunInputs, rt: ActionRuntime): Promise<void> {
     });
   }
 
+  if (prepared.auto && !inputs.dryRun)
+    await saveHistory(prepared.auto, results, {
+      ...(inputs.auto?.historyPath ? { historyPath: inputs.auto.historyPath } : {}),
+      workspace: rt.run.workspace,
+      run: rt.run,
+      nowMs: rt.clock.now(),
+      logger,
+    });
   const summary: RunSummary = {
     runId,
+    ...(prepared.auto ? { selection: prepared.auto.selection } : {}),
     startedAtMs: startedAt,
     finishedAtMs: rt.clock.now(),
     dryRun: inputs.dryRun,

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { ActionRuntime } from '@gauntlet/action-runtime';
-import { ROUNDING_RULE, policyTable, type ExperimentResult } from '@gauntlet/chaos';
+import { ROUNDING_RULE, policyTable, type ExperimentResult, type Selection } from '@gauntlet/chaos';
 import { MarkdownDoc, ganttChart, type Cell, type CheckRunInput, type GanttTask } from '@gauntlet/github';
 import { writeJUnitXml, type JUnitCase } from '@gauntlet/sharding';
 import type { RunInputs } from './inputs.js';
@@ -97,6 +97,33 @@ export function timeline(summary: RunSummary): string {
   return sections.length ? ganttChart('Chaos experiments', sections) : '';
 }
 
+/** auto-targets: the picks and the best of the rest, each with its score, parts and reasons (or why not). */
+function selectionSection(doc: MarkdownDoc, selection: Selection, rows: number): void {
+  const w = selection.weights;
+  doc.heading(4, 'Why these targets');
+  doc.text(
+    `Score = ${w.criticality} × criticality + ${w.traffic} × traffic + ${w.staleness} × staleness + ${w.failure} × failure (Thompson draw, seed ${selection.seed}).`,
+  );
+  doc.table(
+    [
+      { header: 'Target and fault', maxChars: 120 },
+      { header: 'Picked' },
+      { header: 'Score' },
+      { header: 'Parts (c / t / s / f)' },
+      { header: 'Reasons', maxChars: 600 },
+    ],
+    selection.ranked
+      .slice(0, rows)
+      .map((p): Cell[] => [
+        `${p.target.name} ${p.fault}`,
+        p.picked ? 'yes' : `no: ${p.whyNot ?? ''}`,
+        p.score.toFixed(3),
+        `${p.parts.criticality} / ${p.parts.traffic} / ${p.parts.staleness} / ${p.parts.failure}`,
+        p.reasons.join('; '),
+      ]),
+  );
+}
+
 export function reportDocument(summary: RunSummary, options: { forSummary?: boolean } = {}): MarkdownDoc {
   const doc = new MarkdownDoc();
   const reasonChars = options.forSummary ? 1_000 : 300;
@@ -139,6 +166,7 @@ export function reportDocument(summary: RunSummary, options: { forSummary?: bool
     ],
     summary.results.map((r): Cell[] => [r.name, targetsOf(r)]),
   );
+  if (summary.selection) selectionSection(doc, summary.selection, options.forSummary ? 50 : 10);
   doc.text(`Blast radius: ${ROUNDING_RULE}. Allowed namespaces: ${summary.namespaces.join(', ')}.`);
   const chart = timeline(summary);
   if (chart) doc.markdown(`<details><summary>Timeline</summary>\n\n${chart}\n\n</details>`);
@@ -213,6 +241,7 @@ export function journalJson(summary: RunSummary): string {
       dryRun: summary.dryRun,
       namespaces: summary.namespaces,
       verdict: summary.verdict,
+      ...(summary.selection ? { selection: summary.selection } : {}),
       experiments: summary.results.map((r) => ({
         name: r.name,
         verdict: r.verdict,

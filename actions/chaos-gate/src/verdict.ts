@@ -1,4 +1,4 @@
-import type { ExperimentResult, ExperimentSpec, ExperimentVerdict } from '@gauntlet/chaos';
+import type { ExperimentResult, ExperimentSpec, ExperimentVerdict, Selection } from '@gauntlet/chaos';
 
 /** What one run did: the input of the report, the JUnit file and the journal. */
 export interface RunSummary {
@@ -10,6 +10,8 @@ export interface RunSummary {
   readonly experiments: readonly ExperimentSpec[];
   readonly results: readonly ExperimentResult[];
   readonly verdict: ExperimentVerdict;
+  /** auto-targets: every ranked pair with its scores and reasons. */
+  readonly selection?: Selection;
 }
 
 /** Worst first: the overall verdict is the worst of the experiments'; pass only when every one passed. */

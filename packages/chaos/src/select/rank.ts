@@ -238,7 +238,8 @@ export function experimentDocumentFor(pair: RankedPair, durationSeconds: number)
     spec: {
       targets: [target],
       steps: [{ faults: [fault] }],
-      steadyState: { slos: 'all' },
+      // The target's own readiness besides the SLOs: a picked experiment always has something to observe.
+      steadyState: { slos: 'all', probes: [{ name: 'target-ready', ready: { target: 'target' } }] },
       ...(pair.fault === 'pod-delete' ? { blastRadius: { maxTargets: 1 } } : {}),
     },
   };
