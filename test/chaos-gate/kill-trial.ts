@@ -234,6 +234,11 @@ export interface KillOutcome extends KillTrial {
   /** SIGKILL: chaos objects without a readable expiry at the moment of the kill (must be none). */
   readonly noExpiry: readonly string[];
   readonly postLog: readonly string[];
+  /**
+   * SIGINT/SIGTERM with faults in effect: ms from the action's "Received SIG…" line to its last revert line (main or
+   * post step), as the lines arrived here.
+   */
+  readonly revertMs?: number;
 }
 
 /** The trials of a seed: kill instants uniform over [0, spanMs), one signal and route per trial, round-robin. */
@@ -253,10 +258,17 @@ export function killTrials(seed: number, count: number, spanMs: number): KillTri
 
 export async function runKillTrial(bed: KillBed, trial: KillTrial): Promise<KillOutcome> {
   const workspace = await killWorkspace(bed);
+  let receivedAt: number | undefined;
+  let lastRevertAt: number | undefined;
   const result = await runChaosGate(bed, workspace, {
     cancelAfterMs: trial.killAtMs,
     cancelWith: trial.signal,
     skipPost: trial.route === 'reaper',
+    onLine: (line) => {
+      if (receivedAt === undefined && /Received SIG(INT|TERM)/.test(line)) receivedAt = performance.now();
+      else if (receivedAt !== undefined && /(: reverted: |Reverted and verified [1-9])/.test(line))
+        lastRevertAt = performance.now();
+    },
   });
   const ledger: Record<string, number> = {};
   try {
@@ -283,5 +295,8 @@ export async function runKillTrial(bed: KillBed, trial: KillTrial): Promise<Kill
     left,
     noExpiry,
     postLog: result.post?.log ?? [],
+    ...(receivedAt !== undefined && lastRevertAt !== undefined && inEffectAtKill > 0
+      ? { revertMs: lastRevertAt - receivedAt }
+      : {}),
   };
 }
