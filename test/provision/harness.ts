@@ -187,9 +187,13 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
   };
   let args: ModeArgs;
   try {
-    const inputs = parseInputs(new InputReader(envInputSource(env)));
+    const inputs = parseInputs(new InputReader(envInputSource(env)), here);
     const kube = await loadKubeConfig({
-      ...(inputs.kubeconfig ? { inline: inputs.kubeconfig } : {}),
+      ...(inputs.kubeconfig === undefined
+        ? {}
+        : 'data' in inputs.kubeconfig
+          ? { inline: inputs.kubeconfig.data }
+          : { path: inputs.kubeconfig.path }),
       registerSecret: rt.registerSecret,
     });
     args = {

@@ -3,7 +3,7 @@
  * merged over); an empty value means the user cleared it (a cleared resource-quota or limit-range means "none").
  */
 import { InputError, InputReader } from '@gauntlet/action-kit';
-import { PREFIX_PATTERN, isDns1123Label, isQuantity } from '@gauntlet/kube';
+import { PREFIX_PATTERN, isDns1123Label, isQuantity, readKubeconfigInput, type KubeconfigInput } from '@gauntlet/kube';
 import { DEFAULT_QUOTA, GUARDRAIL_FIELD_MANAGER, Inputs as I } from './constants.js';
 
 export type Mode = 'up' | 'down' | 'reap';
@@ -17,7 +17,8 @@ export interface LimitRangeSpec {
 
 export interface Inputs {
   readonly mode: Mode;
-  readonly kubeconfig: string | undefined;
+  /** Content or a path (relative to the workspace); undefined: KUBECONFIG or in-cluster. */
+  readonly kubeconfig: KubeconfigInput | undefined;
   readonly context: string | undefined;
   readonly namePrefix: string | undefined;
   readonly prNumber: number | undefined;
@@ -96,7 +97,7 @@ function quotaOverDefaults(raw: unknown): Record<string, string> | undefined {
   return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
-export function parseInputs(reader = new InputReader()): Inputs {
+export function parseInputs(reader = new InputReader(), workspace = process.cwd()): Inputs {
   const mode = reader.enumeration(I.mode, ['up', 'down', 'reap'] as const) ?? 'up';
   const namePrefix = reader.string(I.namePrefix, {
     pattern: PREFIX_PATTERN,
@@ -164,7 +165,7 @@ export function parseInputs(reader = new InputReader()): Inputs {
     throw new InputError(I.manifests, 'is required in mode up (paths or globs of YAML manifests)');
   return {
     mode,
-    kubeconfig: reader.raw(I.kubeconfig),
+    kubeconfig: readKubeconfigInput(reader, { name: I.kubeconfig, base: workspace }),
     context: reader.string(I.context, { maxLength: 253 }),
     namePrefix,
     prNumber,

@@ -1,12 +1,15 @@
 /** shard-and-run, as the runtime builds every action: its one input parser, its main step and its post step. */
 import { defineAction, type DefinedAction } from '@gauntlet/action-runtime';
-import { ACTION_NAME, State } from './constants.js';
+import { kubeconfigInputSecrets } from '@gauntlet/kube';
+import { ACTION_NAME, Inputs as InputNames, State } from './constants.js';
 import { parseInputs, parseKubeconfigInput, type Inputs } from './inputs.js';
 import { main, type ShardAndRunOptions } from './main.js';
 
 export function shardAndRun(options: ShardAndRunOptions = {}): DefinedAction<Inputs> {
   return defineAction({
     name: ACTION_NAME,
+    // The kubeconfig content is masked whole before anything parses it (queue and kubernetes modes).
+    secretInputs: [{ name: InputNames.kubeconfig, secrets: kubeconfigInputSecrets }],
     parseInputs: (reader, run) => parseInputs(reader, run.workspace),
     main: (inputs, rt) => main(inputs, rt, options),
     post: async (rt, _inputs, reader) => {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { InputError, InputReader, quote } from '@gauntlet/action-kit';
-import { classifyKubeconfigInput, type KubeconfigInput } from '@gauntlet/kube';
+import { readKubeconfigInput, type KubeconfigInput } from '@gauntlet/kube';
 import { MAX_MATRIX_JOBS, parseShardCount, parseShardSpec, type ShardSpec } from '@gauntlet/sharding';
 import { parseCommandTemplate, RUNNER_NAMES, type RunnerName, type TemplateWord } from '@gauntlet/test-runners';
 import { CommandEnv, Inputs, MODES, type Mode } from './constants.js';
@@ -422,13 +422,9 @@ function tolerationsInput(reader: InputReader): Toleration[] {
   });
 }
 
-/**
- * The kubeconfig input: content when it has several lines or starts like a kubeconfig, base64 content when it is a
- * long base64 string, else a path. The post step reads it again (content is never saved as state).
- */
+/** The kubeconfig input, through @gauntlet/kube's one reader. The post step reads it again (content is never state). */
 export function parseKubeconfigInput(reader: InputReader, workspace: string): KubeconfigInput | undefined {
-  const value = reader.raw(Inputs.kubeconfig);
-  return value === undefined ? undefined : classifyKubeconfigInput(value, workspace, Inputs.kubeconfig);
+  return readKubeconfigInput(reader, { name: Inputs.kubeconfig, base: workspace });
 }
 
 function kubernetesInputs(reader: InputReader, workspace: string): KubernetesInputs {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { classifyKubeconfigInput, kubeConfigDocumentSecrets, loadKubeConfig, maskInlineKubeConfig } from './config.js';
+import { kubeConfigDocumentSecrets, loadKubeConfig, maskInlineKubeConfig } from './config.js';
 
 const TOKEN = 'kube-token-0123456789abcdef';
 const KUBECONFIG = [
@@ -134,19 +134,5 @@ describe('@kubernetes/client-node loads lazily', () => {
     expect(offenders).toEqual([]);
     const config = readFileSync(path.join(dir, 'config.ts'), 'utf8');
     expect(config).toContain("await import('@kubernetes/client-node')");
-  });
-});
-
-describe('classifyKubeconfigInput', () => {
-  it('tells content (YAML, one-line JSON, base64) from a path', () => {
-    expect(classifyKubeconfigInput('apiVersion: v1', '/ws')).toEqual({ data: 'apiVersion: v1' });
-    expect(classifyKubeconfigInput('{"apiVersion":"v1","clusters":[]}', '/ws')).toEqual({
-      data: '{"apiVersion":"v1","clusters":[]}',
-    });
-    expect(classifyKubeconfigInput('a: 1\nb: 2', '/ws')).toEqual({ data: 'a: 1\nb: 2' });
-    const yaml = `apiVersion: v1\nclusters: []\n${'#'.repeat(200)}`;
-    expect(classifyKubeconfigInput(Buffer.from(yaml).toString('base64'), '/ws')).toEqual({ data: yaml });
-    expect(classifyKubeconfigInput('kube/config', '/ws')).toEqual({ path: '/ws/kube/config' });
-    expect(classifyKubeconfigInput('/etc/kube.conf', '/ws')).toEqual({ path: '/etc/kube.conf' });
   });
 });

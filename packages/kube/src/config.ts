@@ -9,7 +9,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { InputError, loadYaml, UserError } from '@gauntlet/action-kit';
+import { loadYaml, UserError } from '@gauntlet/action-kit';
+import { decodeBase64Kubeconfig } from './kubeconfig-input.js';
 
 export interface LoadedKubeConfig {
   kubeConfig: KubeConfig;
@@ -30,14 +31,6 @@ export interface LoadKubeConfigOptions {
    * further or anything can be printed. Required: loading a kubeconfig without registering its secrets is a bug.
    */
   registerSecret: (value: string) => void;
-}
-
-/** Base64 of a kubeconfig, if `text` looks like one (no YAML structure, decodes to something with `clusters`). */
-function decodeIfBase64(text: string): string | undefined {
-  const compact = text.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/_-]+=*$/.test(compact) || compact.length < 16) return undefined;
-  const decoded = Buffer.from(compact, 'base64').toString('utf8');
-  return /\bclusters\s*:/.test(decoded) ? decoded : undefined;
 }
 
 /** Largest kubeconfig read, inline or from a file. */
@@ -120,32 +113,11 @@ export function maskInlineKubeConfig(
 ): string | undefined {
   if (inline === undefined || inline.trim() === '') return undefined;
   const raw = inline.trim();
-  const decoded = decodeIfBase64(raw);
+  const decoded = decodeBase64Kubeconfig(raw);
   if (decoded !== undefined) registerSecret(raw);
   const text = decoded ?? raw;
   parseAndMask(text, 'the kubeconfig input', registerSecret);
   return text;
-}
-
-/** A kubeconfig input: a file path, or its content (YAML, or base64 of it; a secret). */
-export type KubeconfigInput = { readonly path: string } | { readonly data: string };
-
-/**
- * The one reader of a `kubeconfig` input: content when it has several lines, is JSON or starts like a kubeconfig, base64
- * content when it is a long base64 string, else a path (relative to the workspace). Never parses the content.
- */
-export function classifyKubeconfigInput(value: string, workspace: string, inputName = 'kubeconfig'): KubeconfigInput {
-  // JSON on one line (what client-node's exportConfig writes) is content too.
-  if (value.includes('\n') || /^\s*(\{|(apiVersion|kind|clusters|current-context)\s*:)/.test(value))
-    return { data: value };
-  if (value.length > 200 && /^[A-Za-z0-9+/=\s]+$/.test(value)) {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    if (!/(^|\n)\s*(apiVersion|clusters)\s*:/.test(decoded))
-      throw new InputError(inputName, 'looks like base64 but does not decode to a kubeconfig');
-    return { data: decoded };
-  }
-  if (value.length > 4096) throw new InputError(inputName, 'is neither a kubeconfig nor a path');
-  return { path: path.resolve(workspace, value.trim()) };
 }
 
 /** Why the default kubeconfig (KUBECONFIG, in-cluster, ~/.kube/config) could not be loaded, naming what was tried. */

@@ -2,6 +2,8 @@ export * from './clock.js';
 export * from './errors.js';
 export * from './client.js';
 export * from './config.js';
+export * from './connect.js';
+export * from './kubeconfig-input.js';
 export * from './names.js';
 export * from './selector.js';
 export * from './resources.js';
