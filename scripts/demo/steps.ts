@@ -31,7 +31,7 @@ export const demoSteps: DemoStep[] = [
   }),
   step('shard-and-run', async (ctx) => {
     // plan → three shards → merge on a sample suite with one failing and one flaky test.
-    await runShardDemo((name, inputs) => runStep(ctx, name, 'shard-and-run', inputs));
+    await runShardDemo((name, inputs, workspace) => runStep(ctx, name, 'shard-and-run', inputs, {}, workspace));
   }),
   step('slo-check', async (ctx) => {
     // The environment's namespace when provision-ephemeral-env ran; a fixed demo name otherwise.

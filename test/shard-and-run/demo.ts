@@ -4,11 +4,11 @@
  * of predicted against actual shard times.
  *
  * `run` executes one step of the action with the given inputs (the demo's runStep, which adds the pull_request
- * event and the GitHub stand-in). Every path is under `directory`, passed as working-directory, so steps need not
- * share a workspace. Wire it in scripts/demo/steps.ts as:
+ * event and the GitHub stand-in) in `directory` as its workspace: path inputs are confined to the workspace, so
+ * the steps share it as a job's steps do. Wire it in scripts/demo/steps.ts as:
  *
  *   step('shard-and-run', async (ctx) => {
- *     await runShardDemo((name, inputs) => runStep(ctx, name, 'shard-and-run', inputs));
+ *     await runShardDemo((name, inputs, workspace) => runStep(ctx, name, 'shard-and-run', inputs, {}, workspace));
  *   }),
  */
 import { cp, mkdtemp } from 'node:fs/promises';
@@ -30,8 +30,8 @@ export interface ShardDemo {
 }
 
 /** The exact inputs of each demo step, for documentation and for callers with their own runner. */
-export function shardDemoInputs(directory: string, shards: number, planId: string) {
-  const common = { 'working-directory': directory, timings: 'false' };
+export function shardDemoInputs(shards: number, planId: string) {
+  const common = { timings: 'false' };
   return {
     plan: { ...common, mode: 'plan', tests: 'tests/**/*.test.mjs', shards: String(shards), command: DEMO_COMMAND },
     shard: (i: number) => ({
@@ -49,17 +49,18 @@ export function shardDemoInputs(directory: string, shards: number, planId: strin
 }
 
 export async function runShardDemo(
-  run: (step: string, inputs: Record<string, string>) => Promise<RunResult>,
+  /** Runs one step with `workspace` as its workspace (every step shares the one directory, as a job's steps do). */
+  run: (step: string, inputs: Record<string, string>, workspace: string) => Promise<RunResult>,
   options: { shards?: number; directory?: string } = {},
 ): Promise<ShardDemo> {
   const shards = options.shards ?? 3;
   const directory = options.directory ?? (await mkdtemp(path.join(os.tmpdir(), 'gauntlet-shard-demo-')));
   await cp(DEMO_SUITE, directory, { recursive: true });
-  const plan = await run('shard-plan', shardDemoInputs(directory, shards, '').plan);
+  const plan = await run('shard-plan', shardDemoInputs(shards, '').plan, directory);
   const planId = plan.outputs['plan-id'] ?? '';
-  const inputs = shardDemoInputs(directory, shards, planId);
+  const inputs = shardDemoInputs(shards, planId);
   const results: RunResult[] = [];
-  for (let i = 1; i <= shards; i++) results.push(await run(`shard-${i}`, inputs.shard(i)));
-  const merge = await run('shard-merge', inputs.merge);
+  for (let i = 1; i <= shards; i++) results.push(await run(`shard-${i}`, inputs.shard(i), directory));
+  const merge = await run('shard-merge', inputs.merge, directory);
   return { directory, plan, shards: results, merge };
 }

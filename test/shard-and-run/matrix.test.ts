@@ -193,10 +193,11 @@ describe('plan → run → merge through the bundle', () => {
   it('the demo’s steps (runShardDemo) run plan, three shards and merge with every path under one directory', async () => {
     const pr = 9;
     gh.seedPull(pr, { headSha: HEAD_SHA });
-    const demo = await runShardDemo((_, inputs) =>
-      // Each step in its own fresh workspace, as the demo's runStep does.
+    const demo = await runShardDemo((_, inputs, workspace) =>
+      // Every step in the demo's one directory, as the demo's runStep does.
       runActionLocally({
         actionDir: ACTION_DIR,
+        workspace,
         inputs: { 'github-token': gh.token, ...inputs },
         event: prEvent(gh, pr),
         env: { GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: `${gh.owner}/${gh.repo}`, GITHUB_RUN_ID: '4242' },

@@ -60,8 +60,12 @@ describe('mode: merge deletes the queue', () => {
     });
     expect(plan.main.exitCode, plan.main.rawOutput).toBe(0);
     const planId = plan.outputs['plan-id']!;
-    const planFile = path.join(planWorkspace, 'gauntlet-shard-plan.json');
-    const results = await mkdtemp(path.join(os.tmpdir(), 'qclean-results-'));
+    // Plan and results live in RUNNER_TEMP, shared by every job as downloaded artifacts would be: the one place
+    // besides the workspace that plan and results-dir may name.
+    const runnerTemp = await mkdtemp(path.join(os.tmpdir(), 'qclean-runner-temp-'));
+    const planFile = path.join(runnerTemp, 'gauntlet-shard-plan.json');
+    await cp(path.join(planWorkspace, 'gauntlet-shard-plan.json'), planFile);
+    const results = path.join(runnerTemp, 'results');
     const runId = 600_000 + (Date.now() % 100_000);
     const identity = { repository: REPOSITORY, runId, runAttempt: 1, planId };
     const name = queueName(identity);
@@ -102,7 +106,7 @@ describe('mode: merge deletes the queue', () => {
           'results-dir': results,
           retries: '0',
         },
-        env: { KUBECONFIG: kubeconfig },
+        env: { KUBECONFIG: kubeconfig, RUNNER_TEMP: runnerTemp },
       });
     };
     const merge = () =>
@@ -117,6 +121,7 @@ describe('mode: merge deletes the queue', () => {
           namespace: ns,
           kubeconfig,
         },
+        env: { RUNNER_TEMP: runnerTemp },
       });
 
     // Workers 1 and 2 drain the whole queue.

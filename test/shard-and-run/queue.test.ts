@@ -48,8 +48,12 @@ describe('mode: queue', () => {
       inputs: { mode: 'plan', tests: 'tests/**/*.test.mjs', shards: '3', timings: 'false' },
     });
     expect(plan.main.exitCode, plan.main.rawOutput).toBe(0);
-    const planFile = path.join(planWorkspace, 'gauntlet-shard-plan.json');
-    const results = await mkdtemp(path.join(os.tmpdir(), 'queue-results-'));
+    // Plan and results live in RUNNER_TEMP, shared by every job as downloaded artifacts would be: the one place
+    // besides the workspace that plan and results-dir may name.
+    const runnerTemp = await mkdtemp(path.join(os.tmpdir(), 'queue-runner-temp-'));
+    const planFile = path.join(runnerTemp, 'gauntlet-shard-plan.json');
+    await cp(path.join(planWorkspace, 'gauntlet-shard-plan.json'), planFile);
+    const results = path.join(runnerTemp, 'results');
     const runId = Date.now() % 1_000_000;
     const worker = async (index: number) => {
       const workspace = await mkdtemp(path.join(os.tmpdir(), `queue-w${index}-`));
@@ -68,7 +72,7 @@ describe('mode: queue', () => {
           'results-dir': results,
           retries: '0',
         },
-        env: { KUBECONFIG: kubeconfig },
+        env: { KUBECONFIG: kubeconfig, RUNNER_TEMP: runnerTemp },
         ...(index === 3 ? { cancelAfterMs: 6_000 } : {}),
       });
     };
@@ -115,6 +119,7 @@ describe('mode: queue', () => {
     const merge = await runShardAction({
       workspace: planWorkspace,
       inputs: { mode: 'merge', plan: planFile, 'results-dir': results, timings: 'false' },
+      env: { RUNNER_TEMP: runnerTemp },
     });
     expect(merge.main.exitCode, merge.main.rawOutput).toBe(0);
     expect(merge.outputs).toMatchObject({ conclusion: 'success', tests: '5', failed: '0' });

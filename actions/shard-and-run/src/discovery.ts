@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { glob, readFile, stat } from 'node:fs/promises';
-import { neutralize, UserError, type Logger } from '@gauntlet/action-kit';
+import { isInside, neutralize, UserError, type Logger } from '@gauntlet/action-kit';
 import { canonicalTests, junitTests, testId, testKey, type TestId } from '@gauntlet/sharding';
 import { expandCommand, parseCommandTemplate, RUNNERS, type RunnerName } from '@gauntlet/test-runners';
 import { readJUnit } from './junit-read.js';
@@ -38,7 +38,8 @@ export async function discoverByGlobs(cwd: string, patterns: readonly string[]):
     if (!entry.isFile()) continue;
     const full = `${entry.parentPath}/${entry.name}`;
     const rel = full.startsWith(`${cwd}/`) ? full.slice(cwd.length + 1) : full;
-    if (!excluded(rel)) found.push(rel);
+    // A directory inside may be a symlink to outside: such matches are no test files of this repository.
+    if (!excluded(rel) && isInside(cwd, full)) found.push(rel);
   }
   return canonicalTests(found.map((f) => testId(f)));
 }

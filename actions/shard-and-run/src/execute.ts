@@ -10,7 +10,7 @@
  */
 import { glob, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { neutralize, silentLogger, type Logger } from '@gauntlet/action-kit';
+import { isInside, neutralize, silentLogger, type Logger } from '@gauntlet/action-kit';
 import {
   junitDurations,
   mergeJUnitReports,
@@ -136,6 +136,14 @@ export async function collectJUnit(
   for await (const entry of glob(pattern, { cwd })) matches.push(entry);
   for (const rel of matches.sort()) {
     const full = path.resolve(cwd, rel);
+    // The test command wrote these files: a JUnit symlinked to /etc/shadow or a token file would be parsed and its
+    // text quoted in reports, so only files that really are inside the working directory are read.
+    if (!isInside(cwd, full)) {
+      logger.warning(
+        `JUnit file ${JSON.stringify(neutralize(rel))} is outside the working directory (a symbolic link) and was ignored.`,
+      );
+      continue;
+    }
     const info = await stat(full).catch(() => undefined);
     if (!info?.isFile() || info.mtimeMs < sinceMs - 2000) continue;
     if (info.size > MAX_JUNIT_BYTES) {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InputError, InputReader } from '@gauntlet/action-kit';
 import { load } from 'js-yaml';
@@ -191,5 +192,63 @@ describe('parseInputs', () => {
       expect(parse({ ...defaults, ...given })).toEqual(parse(given));
     }
     expect(parse({ ...defaults, ...RUN, shard: '1/2' })).toEqual(parse({ ...RUN, shard: '1/2' }));
+  });
+});
+
+describe('path inputs stay inside the workspace', () => {
+  it('refuses absolute paths, .. and symlinks out of it for every path input', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'gauntlet-ws-'));
+    symlinkSync('/etc', path.join(root, 'out'));
+    const inside = (values: Record<string, string>) => parseInputs(new InputReader((name) => values[name]), root, {});
+    const plan = { mode: 'plan', tests: 't/*.js' };
+    expect(inside({ ...plan, 'plan-file': 'p/plan.json' }).planning?.planFile).toBe(path.join(root, 'p/plan.json'));
+    const hostile: Array<Record<string, string>> = [
+      { ...plan, 'plan-file': '/etc/passwd' },
+      { ...plan, 'plan-file': '../../etc/passwd' },
+      { ...plan, 'plan-file': 'out/passwd' },
+      { ...plan, 'timings-file': 'out/shadow' },
+      { ...plan, 'results-dir': '/tmp' },
+      { ...plan, 'merged-junit': 'out/x.xml' },
+      { ...plan, 'working-directory': '..' },
+      { ...plan, tests: '/etc/*' },
+      { ...plan, tests: '../**/*.js' },
+      { mode: 'plan', discovery: 'junit', 'discovery-junit': 'out/shadow' },
+      { mode: 'run', shard: '1/2', plan: '/etc/shadow' },
+      { mode: 'merge', plan: 'out/shadow' },
+      { mode: 'run', shard: '1/2', plan: '{}', command: 'x {files}', 'junit-path': '/etc/*.xml' },
+    ];
+    for (const values of hostile) {
+      expect(() => inside(values), JSON.stringify(values)).toThrow(
+        /outside the workspace|leaves the workspace|absolute pattern/,
+      );
+    }
+  });
+
+  it('allows RUNNER_TEMP for the artifact paths only, and never a RUNNER_TEMP of /', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'gauntlet-ws-'));
+    const temp = mkdtempSync(path.join(tmpdir(), 'gauntlet-runner-temp-'));
+    symlinkSync('/etc', path.join(temp, 'out'));
+    const parse = (values: Record<string, string>, env: NodeJS.ProcessEnv) =>
+      parseInputs(new InputReader((name) => values[name]), root, env);
+    const env = { RUNNER_TEMP: temp };
+    const planned = parse({ mode: 'plan', tests: 't/*.js', 'plan-file': `${temp}/plan.json` }, env);
+    expect(planned.planning?.planFile).toBe(path.join(temp, 'plan.json'));
+    const merged = parse(
+      { mode: 'merge', plan: `${temp}/p.json`, 'results-dir': `${temp}/r`, 'merged-junit': `${temp}/j.xml` },
+      env,
+    );
+    expect([merged.resultsDir, merged.mergedJunit]).toEqual([path.join(temp, 'r'), path.join(temp, 'j.xml')]);
+    expect(merged.alsoUnder).toEqual([{ name: 'RUNNER_TEMP', path: temp }]);
+    // Not the inputs that are no artifact, not a symlink out of RUNNER_TEMP, not RUNNER_TEMP=/ or a relative one.
+    expect(() => parse({ mode: 'plan', tests: 't/*.js', 'timings-file': `${temp}/t.json` }, env)).toThrow(
+      /^Input 'timings-file': .* is outside the workspace;/,
+    );
+    expect(() => parse({ mode: 'merge', 'results-dir': `${temp}/out` }, env)).toThrow(
+      /outside the workspace and RUNNER_TEMP \(through a symbolic link\)/,
+    );
+    expect(() => parse({ mode: 'merge', 'merged-junit': '/etc/passwd' }, { RUNNER_TEMP: '/' })).toThrow(
+      /^Input 'merged-junit': "\/etc\/passwd" is outside the workspace;/,
+    );
+    expect(() => parse({ mode: 'merge', 'results-dir': 'x' }, { RUNNER_TEMP: 'tmp' })).not.toThrow();
   });
 });

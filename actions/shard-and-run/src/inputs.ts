@@ -3,13 +3,21 @@
  * Kubernetes request: a bad value stops the step with a message naming the input, the value and what was expected.
  * Defaults live in action.yml only; an empty value means "not set".
  */
-import path from 'node:path';
-import { InputError, InputReader, quote } from '@gauntlet/action-kit';
+import {
+  confineGlob,
+  confinePath,
+  InputError,
+  InputReader,
+  quote,
+  runnerTempRoot,
+  type AllowedRoot,
+} from '@gauntlet/action-kit';
 import { readKubeconfigInput, type KubeconfigInput } from '@gauntlet/kube';
 import { MAX_MATRIX_JOBS, parseShardCount, parseShardSpec, type ShardSpec } from '@gauntlet/sharding';
 import { parseCommandTemplate, RUNNER_NAMES, type RunnerName, type TemplateWord } from '@gauntlet/test-runners';
 import { CommandEnv, Inputs, MODES, type Mode } from './constants.js';
 import { securityContexts, type SecurityContexts } from './kubernetes/security-context.js';
+import { isInlinePlan } from './plan-io.js';
 
 export const DISCOVERY = ['globs', 'runner', 'junit'] as const;
 export const GRANULARITY = ['auto', 'test', 'file'] as const;
@@ -122,6 +130,11 @@ export interface Inputs {
   readonly githubToken?: string;
   /** Absolute. */
   readonly workingDirectory: string;
+  /**
+   * Where besides the workspace the artifact paths (plan-file, plan, results-dir, merged-junit) may be: RUNNER_TEMP,
+   * where workflows download artifacts. Every write and read of them is checked against these again.
+   */
+  readonly alsoUnder: readonly AllowedRoot[];
   readonly planning?: PlanningInputs;
   readonly sizing: SizingInputs;
   readonly timings: TimingInputs;
@@ -180,11 +193,24 @@ function durationSeconds(reader: InputReader, name: string, minMs: number, maxMs
   return ms === undefined ? undefined : ms / 1000;
 }
 
-function absolute(workspace: string, value: string): string {
-  return path.resolve(workspace, value);
+/** The workspace root (nothing may leave it) and the directory relative paths start from. */
+interface PathBase {
+  readonly root: string;
+  readonly base: string;
+  /** RUNNER_TEMP, for the artifact paths only. */
+  readonly alsoUnder: readonly AllowedRoot[];
 }
 
-function planningInputs(reader: InputReader, workspace: string, command: CommandInput | undefined): PlanningInputs {
+/**
+ * A path input resolved against the working directory and confined to the workspace through symlinks: run as
+ * root, a plan-file of /etc/passwd would otherwise be overwritten, and a results-dir of ../.. read anywhere.
+ * Artifact paths (`artifact`) may also be under RUNNER_TEMP.
+ */
+function confined(paths: PathBase, input: string, value: string, artifact = false): string {
+  return confinePath(paths.root, value, { input, base: paths.base, alsoUnder: artifact ? paths.alsoUnder : [] });
+}
+
+function planningInputs(reader: InputReader, paths: PathBase, command: CommandInput | undefined): PlanningInputs {
   const runner = reader.enumeration(Inputs.runner, RUNNER_NAMES) ?? 'generic';
   const discovery = reader.enumeration(Inputs.discovery, DISCOVERY) ?? 'globs';
   const testGlobs = reader.list(Inputs.tests, { commas: false });
@@ -217,16 +243,17 @@ function planningInputs(reader: InputReader, workspace: string, command: Command
   }
   for (const glob of testGlobs) {
     if (glob.length > 1024) throw new InputError(Inputs.tests, `a glob of ${glob.length} characters is too long`);
+    confineGlob(glob, { input: Inputs.tests });
   }
   const shards = parseShardCount(reader.raw(Inputs.shards) ?? 'auto', Inputs.shards);
   const granularity = reader.enumeration(Inputs.granularity, GRANULARITY) ?? 'auto';
-  const planFile = absolute(workspace, reader.string(Inputs.planFile) ?? 'gauntlet-shard-plan.json');
+  const planFile = confined(paths, Inputs.planFile, reader.string(Inputs.planFile) ?? 'gauntlet-shard-plan.json', true);
   return {
     runner,
     discovery,
     testGlobs,
     ...(listCommand === undefined ? {} : { listCommand }),
-    ...(discoveryJunit === undefined ? {} : { discoveryJunit: absolute(workspace, discoveryJunit) }),
+    ...(discoveryJunit === undefined ? {} : { discoveryJunit: confined(paths, Inputs.discoveryJunit, discoveryJunit) }),
     shards,
     granularity,
     planFile,
@@ -242,11 +269,11 @@ function sizingInputs(reader: InputReader): SizingInputs {
   return { targetSeconds, maxParallel, ...(shardOverheadSeconds === undefined ? {} : { shardOverheadSeconds }) };
 }
 
-function timingInputs(reader: InputReader, workspace: string): TimingInputs {
+function timingInputs(reader: InputReader, paths: PathBase): TimingInputs {
   const file = reader.string(Inputs.timingsFile);
   return {
     useCache: reader.boolean(Inputs.timings, true),
-    ...(file === undefined ? {} : { file: absolute(workspace, file) }),
+    ...(file === undefined ? {} : { file: confined(paths, Inputs.timingsFile, file) }),
     key: reader.string(Inputs.timingsKey, { maxLength: 1024 }) ?? '',
     trustedRefs: reader.list(Inputs.trustedRefs).map((ref) => {
       if (/\s/.test(ref) || ref.length > 255)
@@ -270,6 +297,7 @@ function executionInputs(reader: InputReader): ExecutionInputs {
     );
   }
   const junitPath = reader.string(Inputs.junitPath, { maxLength: 1024 });
+  if (junitPath !== undefined) confineGlob(junitPath, { input: Inputs.junitPath });
   const timeoutMs = reader.duration(Inputs.timeout, { minMs: 1_000, maxMs: 6 * 3_600_000 });
   return {
     ...optionalRunner(reader.enumeration(Inputs.runner, RUNNER_NAMES)),
@@ -495,11 +523,19 @@ function reportInputs(reader: InputReader): ReportInputs {
  * Reads every input the mode uses. `workspace` is GITHUB_WORKSPACE (or the current directory); relative paths are
  * resolved against the working directory.
  */
-export function parseInputs(reader: InputReader = new InputReader(), workspace: string = process.cwd()): Inputs {
+export function parseInputs(
+  reader: InputReader = new InputReader(),
+  workspace: string = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+): Inputs {
   const mode = reader.enumeration(Inputs.mode, MODES);
   if (mode === undefined) throw new InputError(Inputs.mode, `is required: one of ${MODES.join(', ')}`);
   const githubToken = reader.string(Inputs.githubToken);
-  const workingDirectory = absolute(workspace, reader.string(Inputs.workingDirectory) ?? '.');
+  const workingDirectory = confinePath(workspace, reader.string(Inputs.workingDirectory) ?? '.', {
+    input: Inputs.workingDirectory,
+  });
+  const alsoUnder = runnerTempRoot(env);
+  const paths: PathBase = { root: workspace, base: workingDirectory, alsoUnder };
 
   // The shard spec first: a wrong one must stop the job before anything else happens (SH-09).
   let shard: ShardSpec | undefined;
@@ -518,6 +554,8 @@ export function parseInputs(reader: InputReader = new InputReader(), workspace: 
     hint: 'the plan output plan-id (16 hex digits)',
   });
   const plan = reader.string(Inputs.plan);
+  // A plan path is checked now, so a plan of /etc/shadow stops the step before the test command runs.
+  if (plan !== undefined && !isInlinePlan(plan)) confined(paths, Inputs.plan, plan, true);
   if ((mode === 'run' || mode === 'queue') && plan === undefined) {
     throw new InputError(
       Inputs.plan,
@@ -528,7 +566,7 @@ export function parseInputs(reader: InputReader = new InputReader(), workspace: 
   const execution = mode === 'run' || mode === 'queue' || mode === 'kubernetes' ? executionInputs(reader) : undefined;
   const planning =
     mode === 'plan' || mode === 'kubernetes'
-      ? planningInputs(reader, workingDirectory, mode === 'plan' ? commandInput(reader, false) : undefined)
+      ? planningInputs(reader, paths, mode === 'plan' ? commandInput(reader, false) : undefined)
       : undefined;
   const kubernetes = mode === 'kubernetes' ? kubernetesInputs(reader, workingDirectory) : undefined;
   const queue: QueueInputs | undefined =
@@ -548,16 +586,17 @@ export function parseInputs(reader: InputReader = new InputReader(), workspace: 
     mode,
     ...(githubToken === undefined ? {} : { githubToken }),
     workingDirectory,
+    alsoUnder,
     ...(planning ? { planning } : {}),
     sizing: sizingInputs(reader),
-    timings: timingInputs(reader, workingDirectory),
+    timings: timingInputs(reader, paths),
     ...(execution ? { execution } : {}),
     ...(plan === undefined ? {} : { plan }),
     ...(planId === undefined ? {} : { planId }),
     ...(shard ? { shard } : {}),
-    resultsDir: absolute(workingDirectory, reader.string(Inputs.resultsDir) ?? 'gauntlet-shard-results'),
+    resultsDir: confined(paths, Inputs.resultsDir, reader.string(Inputs.resultsDir) ?? 'gauntlet-shard-results', true),
     failOnFailure: reader.boolean(Inputs.failOnFailure, true),
-    mergedJunit: absolute(workingDirectory, reader.string(Inputs.mergedJunit) ?? 'gauntlet-junit.xml'),
+    mergedJunit: confined(paths, Inputs.mergedJunit, reader.string(Inputs.mergedJunit) ?? 'gauntlet-junit.xml', true),
     report: reportInputs(reader),
     ...(kubernetes ? { kubernetes } : {}),
     ...(queue ? { queue } : {}),

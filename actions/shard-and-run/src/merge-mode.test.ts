@@ -107,7 +107,10 @@ function queueConfigMap(identity: QueueIdentity, name = queueName(identity), uid
 
 async function mergeWith(kubeconfig: string, workers: number[], extra: Record<string, string> = {}) {
   const workspace = await tempWorkspace();
-  const transport = directoryTransport(path.join(workspace, 'gauntlet-shard-results'), workspace);
+  const transport = directoryTransport(path.join(workspace, 'gauntlet-shard-results'), workspace, {
+    workspace,
+    alsoUnder: [],
+  });
   for (const w of workers) await transport.write(result(w));
   return runInProcess({
     workspace,

@@ -3,9 +3,9 @@
  * and duplicated shards, fold the timing partials into the store (trusted runs only) and report. The Kubernetes
  * backend ends with the same `finishMerge`.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage, neutralize, UserError } from '@gauntlet/action-kit';
+import { errorMessage, neutralize, UserError, writeFileInside } from '@gauntlet/action-kit';
 import { planShards, storeFromFlatMap, testKey, writeJUnitXml, type Plan } from '@gauntlet/sharding';
 import { Outputs } from './constants.js';
 import type { ModeDeps } from './deps.js';
@@ -14,7 +14,7 @@ import type { Inputs as ActionInputs, ReportInputs, SizingInputs } from './input
 import type { WorkerReports } from './kubernetes/queue-cleanup.js';
 import { caseId, casesOf } from './junit-read.js';
 import { mergeResults, notRunSuites, type MergeOutcome } from './merge-core.js';
-import { loadPlan } from './plan-io.js';
+import { loadPlan, planPathResolver } from './plan-io.js';
 import { buildReport, type BuiltReport } from './report.js';
 import { directoryTransport, type ShardResult } from './results.js';
 import { timingCacheFor, updateTimingStore } from './timings.js';
@@ -84,7 +84,7 @@ export async function finishMerge(
   await mkdir(path.dirname(inputs.mergedJunit), { recursive: true });
   // Tests that did not run go in as errors that say why: a merged JUnit must never read green with a shard missing.
   const merged = { ...outcome.report, suites: [...outcome.report.suites, ...notRunSuites(outcome.notRunTests)] };
-  await writeFile(inputs.mergedJunit, writeJUnitXml(merged), 'utf8');
+  await writeFileInside(ctx.workspace, inputs.mergedJunit, writeJUnitXml(merged), inputs.alsoUnder);
 
   const cache = timingCacheFor(inputs.timings, ctx, inputs.workingDirectory, logger, deps.cacheLibrary);
   const timing = await updateTimingStore(inputs.timings, ctx, cache, outcome.partials, logger);
@@ -193,11 +193,12 @@ async function cleanUpQueue(
 
 export async function runMergeMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {
   const plan =
-    inputs.plan === undefined
-      ? undefined
-      : await loadPlan(inputs.plan, (p) => path.resolve(inputs.workingDirectory, p));
+    inputs.plan === undefined ? undefined : await loadPlan(inputs.plan, planPathResolver(inputs, deps.ctx.workspace));
   if (!plan) deps.logger.info('No plan given: completeness is checked by shard index only.');
-  const results = await directoryTransport(inputs.resultsDir, inputs.workingDirectory).readAll(deps.logger);
+  const results = await directoryTransport(inputs.resultsDir, inputs.workingDirectory, {
+    workspace: deps.ctx.workspace,
+    alsoUnder: inputs.alsoUnder,
+  }).readAll(deps.logger);
   let outcome: MergeOutcome;
   try {
     outcome = await finishMerge(inputs, deps, results, plan);

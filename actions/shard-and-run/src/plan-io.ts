@@ -3,7 +3,7 @@
  * way in: a shard must never run a plan it misread. And each shard's part of it, as command-line arguments.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { InputError, loadJson } from '@gauntlet/action-kit';
+import { confinePath, InputError, loadJson, type AllowedRoot } from '@gauntlet/action-kit';
 import { PLAN_FORMAT, PLAN_VERSION, MAX_MATRIX_JOBS, testKey, type Plan, type PlanItem } from '@gauntlet/sharding';
 import { RUNNER_NAMES, type RunnerAdapter } from '@gauntlet/test-runners';
 import { Inputs } from './constants.js';
@@ -62,10 +62,27 @@ export function validatePlan(value: unknown): Plan {
   return value as unknown as Plan;
 }
 
+/**
+ * The `plan` input's path, relative to the working directory and confined through symlinks to the workspace or
+ * RUNNER_TEMP (where a workflow downloads the plan artifact).
+ */
+export function planPathResolver(
+  inputs: { readonly workingDirectory: string; readonly alsoUnder: readonly AllowedRoot[] },
+  workspace: string,
+) {
+  return (value: string): string =>
+    confinePath(workspace, value, { input: Inputs.plan, base: inputs.workingDirectory, alsoUnder: inputs.alsoUnder });
+}
+
+/** True when the `plan` input is the plan itself (the plan output), not a path to its file. */
+export function isInlinePlan(value: string): boolean {
+  return value.trimStart().startsWith('{');
+}
+
 /** Reads the `plan` input: inline JSON (it starts with `{`) or a path relative to the working directory. */
 export async function loadPlan(value: string, resolvePath: (p: string) => string): Promise<Plan> {
   let text: string;
-  if (value.trimStart().startsWith('{')) text = value;
+  if (isInlinePlan(value)) text = value;
   else {
     const file = resolvePath(value);
     try {

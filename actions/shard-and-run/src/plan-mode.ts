@@ -2,9 +2,9 @@
  * `mode: plan` — discover the tests, read the timings, compute the plan; write the plan file (upload it as an
  * artifact) and output the matrix for `strategy.matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}`.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError, formatDuration } from '@gauntlet/action-kit';
+import { InputError, formatDuration, writeFileInside } from '@gauntlet/action-kit';
 import { JOB_SUMMARY_LIMIT, MarkdownDoc, renderWithin } from '@gauntlet/github';
 import {
   describeCostModel,
@@ -143,7 +143,8 @@ export async function runPlanMode(inputs: ActionInputs, deps: ModeDeps): Promise
   const file = inputs.planning!.planFile;
   await mkdir(path.dirname(file), { recursive: true });
   const text = serializePlan(plan);
-  await writeFile(file, text, 'utf8');
+  // Checked again now: the listing command ran in between and may have planted a symlink at the plan file.
+  await writeFileInside(deps.ctx.workspace, file, text);
   deps.logger.info(
     `Plan ${plan.id}: ${plan.shardCount} shard${plan.shardCount === 1 ? '' : 's'}, lower bound ${plan.lowerBoundSeconds} s, predicted makespan ${plan.predictedMakespanSeconds} s. ${plan.shardCountReason}`,
   );

@@ -9,7 +9,6 @@
  * A re-run attempt of a worker replays the tests it ran before (or, with `rerun: failed`, those that failed) when
  * its earlier result is in results-dir; otherwise it drains a fresh queue for the new attempt.
  */
-import path from 'node:path';
 import { InputError, UserError } from '@gauntlet/action-kit';
 import { JOB_SUMMARY_LIMIT, MarkdownDoc, renderWithin } from '@gauntlet/github';
 import { mergeJUnitReports, type JUnitReport, type Plan, type PlanItem } from '@gauntlet/sharding';
@@ -18,7 +17,7 @@ import type { ModeDeps } from './deps.js';
 import { executeItems, retryItems } from './execute.js';
 import { jobCreatedAtOf } from './github-client.js';
 import type { Inputs as ActionInputs } from './inputs.js';
-import { allItems, itemKeys, loadPlan } from './plan-io.js';
+import { allItems, itemKeys, loadPlan, planPathResolver } from './plan-io.js';
 import { directoryTransport, readResultDirectory } from './results.js';
 import { drainQueue, type QueueAccess, type WorkerRun } from './queue-worker.js';
 import { adapterFor, checkCommandFitsPlan } from './run-mode.js';
@@ -59,7 +58,7 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
   const { logger, ctx } = deps;
   const spec = inputs.shard!;
   const execution = inputs.execution!;
-  const plan = await loadPlan(inputs.plan!, (p) => path.resolve(inputs.workingDirectory, p));
+  const plan = await loadPlan(inputs.plan!, planPathResolver(inputs, deps.ctx.workspace));
   if (inputs.planId !== undefined && inputs.planId !== plan.id) {
     throw new InputError(Inputs.planId, `is ${inputs.planId}, but the plan file holds plan ${plan.id}`);
   }
@@ -164,7 +163,10 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
     ...(worker.cancelled ? { message: 'the step was cancelled while its tests ran' } : {}),
     ...(created !== undefined && created <= startedMs ? { overheadSeconds: (startedMs - created) / 1000 } : {}),
   });
-  const dir = await directoryTransport(inputs.resultsDir, inputs.workingDirectory).write(result);
+  const dir = await directoryTransport(inputs.resultsDir, inputs.workingDirectory, {
+    workspace: deps.ctx.workspace,
+    alsoUnder: inputs.alsoUnder,
+  }).write(result);
   const counts = countsOf(report);
   deps.setOutput(Outputs.resultDir, dir);
   deps.setOutput(Outputs.tests, counts.tests);

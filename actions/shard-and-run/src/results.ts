@@ -6,9 +6,9 @@
  *
  * Everything read back is validated: results come from artifacts a pull request's code wrote.
  */
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { loadJson, neutralize, type Logger } from '@gauntlet/action-kit';
+import { isInside, loadJson, neutralize, writeFileInside, type AllowedRoot, type Logger } from '@gauntlet/action-kit';
 import {
   parseTimingPartial,
   serializeTimingPartial,
@@ -108,17 +108,26 @@ export function validateMeta(value: unknown): ResultMeta | string {
   return value as unknown as ResultMeta;
 }
 
+/** Where results may be written: the workspace, and the other roots results-dir may be under (RUNNER_TEMP). */
+export interface ResultRoots {
+  readonly workspace: string;
+  readonly alsoUnder: readonly AllowedRoot[];
+}
+
 /** The directory transport: one sub-directory per result under `root`. */
-export function directoryTransport(root: string, cwd: string, worker?: string): ResultTransport {
+export function directoryTransport(root: string, cwd: string, within: ResultRoots, worker?: string): ResultTransport {
   return {
     async write(result) {
       const dir = path.join(root, resultDirName(result.meta, worker));
       await mkdir(dir, { recursive: true });
-      await writeFile(path.join(dir, ResultFiles.junit), writeJUnitXml(result.junit), 'utf8');
-      if (result.partial)
-        await writeFile(path.join(dir, ResultFiles.timings), serializeTimingPartial(result.partial), 'utf8');
+      // Confined again at each write: the test command ran before and may have planted symlinks at the results
+      // directory or its files.
+      const write = (file: string, text: string) =>
+        writeFileInside(within.workspace, path.join(dir, file), text, within.alsoUnder);
+      await write(ResultFiles.junit, writeJUnitXml(result.junit));
+      if (result.partial) await write(ResultFiles.timings, serializeTimingPartial(result.partial));
       // Metadata last: a result directory without result.json is an interrupted write, never a result.
-      await writeFile(path.join(dir, ResultFiles.meta), `${JSON.stringify(result.meta, null, 1)}\n`, 'utf8');
+      await write(ResultFiles.meta, `${JSON.stringify(result.meta, null, 1)}\n`);
       return dir;
     },
     async readAll(logger) {
@@ -144,7 +153,9 @@ async function findMetaFiles(root: string, depth = 0, out: string[] = []): Promi
   return out;
 }
 
-async function readCapped(file: string, max: number): Promise<string | undefined> {
+/** A result file's text, unless it is too large or (a symlink) not really under the results directory. */
+async function readCapped(root: string, file: string, max: number): Promise<string | undefined> {
+  if (!isInside(root, file)) return undefined;
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile() || info.size > max) return undefined;
   return readFile(file, 'utf8');
@@ -159,7 +170,7 @@ export async function readResultDirectory(root: string, cwd: string, logger: Log
     const shown = JSON.stringify(neutralize(origin));
     let metaValue: unknown;
     try {
-      const text = await readCapped(metaFile, MAX_META_BYTES);
+      const text = await readCapped(root, metaFile, MAX_META_BYTES);
       if (text === undefined) throw new Error('too large');
       metaValue = loadJson(text, { origin: 'meta', limits: { maxChars: MAX_META_BYTES } });
     } catch {
@@ -173,7 +184,7 @@ export async function readResultDirectory(root: string, cwd: string, logger: Log
     }
     let junit: JUnitReport = { suites: [] };
     let finalMeta = meta;
-    const junitText = await readCapped(path.join(dir, ResultFiles.junit), MAX_JUNIT_BYTES).catch(() => undefined);
+    const junitText = await readCapped(root, path.join(dir, ResultFiles.junit), MAX_JUNIT_BYTES).catch(() => undefined);
     if (junitText === undefined) {
       finalMeta = { ...meta, status: 'error', message: 'its JUnit report is missing or too large' };
     } else {
@@ -184,7 +195,9 @@ export async function readResultDirectory(root: string, cwd: string, logger: Log
         finalMeta = { ...meta, status: 'error', message: `its JUnit report is unreadable (${error.message})` };
       }
     }
-    const partialText = await readCapped(path.join(dir, ResultFiles.timings), MAX_META_BYTES).catch(() => undefined);
+    const partialText = await readCapped(root, path.join(dir, ResultFiles.timings), MAX_META_BYTES).catch(
+      () => undefined,
+    );
     const partial = partialText === undefined ? undefined : parseTimingPartial(partialText, logger, { source: origin });
     results.push({ meta: finalMeta, junit, ...(partial ? { partial } : {}), origin });
   }

@@ -14,7 +14,7 @@ import type { ModeDeps } from './deps.js';
 import { executeItems, retryItems } from './execute.js';
 import { jobCreatedAtOf } from './github-client.js';
 import type { Inputs as ActionInputs } from './inputs.js';
-import { itemKeys, loadPlan, planSplitsFiles, shardItems } from './plan-io.js';
+import { itemKeys, loadPlan, planPathResolver, planSplitsFiles, shardItems } from './plan-io.js';
 import { directoryTransport, readResultDirectory } from './results.js';
 import { buildResult, countsOf, samplesOf } from './shard-result.js';
 
@@ -92,7 +92,7 @@ export async function runRunMode(inputs: ActionInputs, deps: ModeDeps): Promise<
   const { logger, ctx } = deps;
   const spec = inputs.shard!;
   const execution = inputs.execution!;
-  const plan = await loadPlan(inputs.plan!, (p) => path.resolve(inputs.workingDirectory, p));
+  const plan = await loadPlan(inputs.plan!, planPathResolver(inputs, deps.ctx.workspace));
   if (inputs.planId !== undefined && inputs.planId !== plan.id) {
     throw new InputError(
       Inputs.planId,
@@ -159,7 +159,10 @@ export async function runRunMode(inputs: ActionInputs, deps: ModeDeps): Promise<
     runs: samplesOf(execResult?.attempts ?? []),
     ...(created !== undefined && created <= startedMs ? { overheadSeconds: (startedMs - created) / 1000 } : {}),
   });
-  const dir = await directoryTransport(inputs.resultsDir, inputs.workingDirectory).write(result);
+  const dir = await directoryTransport(inputs.resultsDir, inputs.workingDirectory, {
+    workspace: deps.ctx.workspace,
+    alsoUnder: inputs.alsoUnder,
+  }).write(result);
   const counts = countsOf(report);
   deps.setOutput(Outputs.resultDir, dir);
   deps.setOutput(Outputs.tests, counts.tests);

@@ -20,6 +20,27 @@ export interface ConfineOptions {
   input?: string;
   /** Where the path is relative to (default: the root). Must itself be inside the root. */
   base?: string;
+  /**
+   * Further roots the path may be under, each with the name the message gives it (RUNNER_TEMP, where workflows
+   * download artifacts). Only for inputs whose documentation says so.
+   */
+  alsoUnder?: readonly AllowedRoot[];
+}
+
+/** A directory besides the workspace that an input may name paths under. */
+export interface AllowedRoot {
+  readonly name: string;
+  readonly path: string;
+}
+
+/**
+ * RUNNER_TEMP as a second allowed root, when the runner set it to an absolute directory that is not the
+ * filesystem root (a `/` would allow everything).
+ */
+export function runnerTempRoot(env: NodeJS.ProcessEnv = process.env): AllowedRoot[] {
+  const temp = env['RUNNER_TEMP'];
+  if (temp === undefined || !path.isAbsolute(temp) || path.resolve(temp) === path.parse(temp).root) return [];
+  return [{ name: 'RUNNER_TEMP', path: temp }];
 }
 
 /** The real path of `file` (which need not exist): realpath of its longest existing prefix, plus the rest. */
@@ -76,19 +97,18 @@ function refuse(value: string, options: ConfineOptions, why: string): never {
 export function confinePath(root: string, value: string, options: ConfineOptions = {}): string {
   if (value.includes('\0')) refuse(value.replace(/\0/g, '\\0'), options, 'contains a NUL character');
   const resolved = path.resolve(options.base ?? root, value);
+  const roots = [root, ...(options.alsoUnder ?? []).map((r) => r.path)];
   let inside: boolean;
   try {
-    inside = isInside(root, resolved);
+    inside = roots.some((r) => isInside(r, resolved));
   } catch (error) {
     if (error instanceof UserError) refuse(value, options, 'is a dangling symbolic link');
     throw error;
   }
   if (!inside) {
-    refuse(
-      value,
-      options,
-      `is outside the workspace${lexicallyInside(root, resolved) ? ' (through a symbolic link)' : ''}; paths must stay inside it`,
-    );
+    const where = ['the workspace', ...(options.alsoUnder ?? []).map((r) => r.name)].join(' and ');
+    const through = roots.some((r) => lexicallyInside(r, resolved)) ? ' (through a symbolic link)' : '';
+    refuse(value, options, `is outside ${where}${through}; paths must stay inside ${roots.length > 1 ? 'them' : 'it'}`);
   }
   return resolved;
 }
@@ -107,9 +127,14 @@ export function confineGlob(pattern: string, options: ConfineOptions = {}): stri
   return pattern;
 }
 
-/** Writes a file inside `root`: checked again now, and never through a final symlink. */
-export async function writeFileInside(root: string, file: string, data: string | Uint8Array): Promise<void> {
-  confinePath(root, file);
+/** Writes a file inside `root` (or `alsoUnder`): checked again now, and never through a final symlink. */
+export async function writeFileInside(
+  root: string,
+  file: string,
+  data: string | Uint8Array,
+  alsoUnder: readonly AllowedRoot[] = [],
+): Promise<void> {
+  confinePath(root, file, { alsoUnder });
   const handle = await open(
     file,
     constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
@@ -127,8 +152,12 @@ export async function writeFileInside(root: string, file: string, data: string |
 }
 
 /** Reads a file inside `root` (checked again now), refusing one larger than maxBytes before reading it. */
-export async function readFileInside(root: string, file: string, options: { maxBytes: number }): Promise<string> {
-  const real = realPathOf(confinePath(root, file));
+export async function readFileInside(
+  root: string,
+  file: string,
+  options: { maxBytes: number; alsoUnder?: readonly AllowedRoot[] },
+): Promise<string> {
+  const real = realPathOf(confinePath(root, file, { alsoUnder: options.alsoUnder ?? [] }));
   const handle = await open(real, constants.O_RDONLY);
   try {
     const { size } = await handle.stat();
