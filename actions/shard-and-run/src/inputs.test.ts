@@ -124,6 +124,11 @@ describe('parseInputs', () => {
     expect(error({ ...base, tolerations: '[{key: a, operator: Maybe}]' })).toMatch(/operator must be Exists or Equal/);
     expect(error({ ...base, tolerations: '[{key: a, operator: Exists, value: b}]' })).toMatch(/Exists takes no value/);
     expect(error({ ...base, 'retries-per-index': '11' })).toMatch(/above the maximum 10/);
+    // The JUnit path names a file inside the pod, not on the runner: absolute is fine, a glob is not.
+    expect(parse({ ...base, 'junit-path': '/tmp/junit.xml' }).execution?.junitPath).toBe('/tmp/junit.xml');
+    expect(error({ ...base, 'junit-path': '/tmp/*.xml' })).toMatch(
+      /^Input 'junit-path': "\/tmp\/\*\.xml" is not a single file path; in kubernetes mode/,
+    );
     const full = parse({
       ...base,
       resources: '{requests: {cpu: 500m, memory: 1Gi}, limits: {memory: 2Gi}}',

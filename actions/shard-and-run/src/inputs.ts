@@ -288,7 +288,19 @@ function optionalRunner(runner: RunnerName | undefined): { runner?: RunnerName }
   return runner === undefined ? {} : { runner };
 }
 
-function executionInputs(reader: InputReader): ExecutionInputs {
+/**
+ * In kubernetes mode the JUnit path names a file inside the shard pod (the pod's own script reads it), so it is
+ * not confined to the runner's workspace; it must be one file, since the pod script does not expand globs.
+ */
+function podJUnitPath(value: string): void {
+  if (/[*?[\]{}\n\r\0]/.test(value))
+    throw new InputError(
+      Inputs.junitPath,
+      `${quote(value)} is not a single file path; in kubernetes mode it names the one file the command writes inside the pod`,
+    );
+}
+
+function executionInputs(reader: InputReader, inPod: boolean): ExecutionInputs {
   const command = commandInput(reader, true)!;
   if (!command.hasFiles && !command.hasTests) {
     throw new InputError(
@@ -297,7 +309,10 @@ function executionInputs(reader: InputReader): ExecutionInputs {
     );
   }
   const junitPath = reader.string(Inputs.junitPath, { maxLength: 1024 });
-  if (junitPath !== undefined) confineGlob(junitPath, { input: Inputs.junitPath });
+  if (junitPath !== undefined) {
+    if (inPod) podJUnitPath(junitPath);
+    else confineGlob(junitPath, { input: Inputs.junitPath });
+  }
   const timeoutMs = reader.duration(Inputs.timeout, { minMs: 1_000, maxMs: 6 * 3_600_000 });
   return {
     ...optionalRunner(reader.enumeration(Inputs.runner, RUNNER_NAMES)),
@@ -563,7 +578,7 @@ export function parseInputs(
     );
   }
 
-  const execution = mode === 'run' || mode === 'queue' || mode === 'kubernetes' ? executionInputs(reader) : undefined;
+  const execution = mode === 'run' || mode === 'queue' || mode === 'kubernetes' ? executionInputs(reader, mode === 'kubernetes') : undefined;
   const planning =
     mode === 'plan' || mode === 'kubernetes'
       ? planningInputs(reader, paths, mode === 'plan' ? commandInput(reader, false) : undefined)
