@@ -578,7 +578,10 @@ export function parseInputs(
     );
   }
 
-  const execution = mode === 'run' || mode === 'queue' || mode === 'kubernetes' ? executionInputs(reader, mode === 'kubernetes') : undefined;
+  const execution =
+    mode === 'run' || mode === 'queue' || mode === 'kubernetes'
+      ? executionInputs(reader, mode === 'kubernetes')
+      : undefined;
   const planning =
     mode === 'plan' || mode === 'kubernetes'
       ? planningInputs(reader, paths, mode === 'plan' ? commandInput(reader, false) : undefined)
