@@ -62,8 +62,9 @@ spec:
 `,
     'data-plane.yaml',
   );
+  const fault = e!.steps[0]!.faults[0]!;
   return {
-    fault: e!.steps[0]!.faults[0]!,
+    fault,
     ctx: {
       client,
       runId: uniqueName('run'),
@@ -71,7 +72,8 @@ spec:
       targets: new Map(e!.targets.map((t) => [t.name, t])),
       defaultNamespace: ns,
       dryRun: false,
-      limitTargets: (candidates) => candidates.slice(0, 1),
+      // One pod per pod fault; a NetworkPolicy cannot hit a subset, so network faults are allowed all they select.
+      limitTargets: (candidates) => (fault.type.startsWith('pod-') ? candidates.slice(0, 1) : [...candidates]),
       log: () => undefined,
       now: Date.now,
     },

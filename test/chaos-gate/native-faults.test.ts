@@ -80,7 +80,7 @@ afterAll(async () => {
   client.close();
 });
 
-function experiment(faults: string, name = 'e'): { fault: FaultSpec; ctx: FaultContext } {
+function experiment(faults: string, name = 'e', extraTargets = ''): { fault: FaultSpec; ctx: FaultContext } {
   const [e] = loadExperiments(
     `apiVersion: gauntlet.dev/v1alpha1
 kind: ChaosExperiment
@@ -90,10 +90,11 @@ spec:
     - { name: web-pods, kind: Pod, selector: { app: web } }
     - { name: web, kind: Deployment, selector: { app: web } }
     - { name: db-pods, kind: Pod, selector: { app: db } }
-  steps: [{ faults: [${faults}] }]
+${extraTargets}  steps: [{ faults: [${faults}] }]
 `,
     'test.yaml',
   );
+  const fault = e!.steps[0]!.faults[0]!;
   const ctx: FaultContext = {
     client,
     runId: uniqueName('run'),
@@ -101,11 +102,12 @@ spec:
     targets: new Map(e!.targets.map((t) => [t.name, t])),
     defaultNamespace: ns,
     dryRun: false,
-    limitTargets: (candidates) => candidates.slice(0, 1),
+    // One pod per pod fault; a NetworkPolicy cannot hit a subset, so network faults are allowed all they select.
+    limitTargets: (candidates) => (fault.type.startsWith('pod-') ? candidates.slice(0, 1) : [...candidates]),
     log: (line) => log.push(line),
     now: Date.now,
   };
-  return { fault: e!.steps[0]!.faults[0]!, ctx };
+  return { fault, ctx };
 }
 
 async function lifecycle(fault: FaultSpec, ctx: FaultContext): Promise<{ entry: LedgerEntry; injected: string }> {
@@ -156,6 +158,26 @@ describe('native faults', () => {
       });
       expect(left.items).toHaveLength(0);
     }
+  });
+
+  it('a NetworkPolicy over more pods than the limits allow is refused before any write; over no pod, not injected', async () => {
+    const { fault, ctx } = experiment('{ type: dns-failure, target: web-pods, duration: 10s }');
+    const backend = await loadBackend(fault.type);
+    const limited = { ...ctx, limitTargets: (candidates: readonly string[]) => candidates.slice(0, 2) };
+    await expect(backend.plan(fault, limited)).rejects.toThrow(
+      /dns-failure\) would cut all 3 pods its NetworkPolicy selects .* allow 2: a NetworkPolicy cannot hit a subset/,
+    );
+    const none = experiment(
+      '{ type: network-partition, target: nobody, duration: 10s }',
+      'e',
+      '    - { name: nobody, kind: Pod, selector: { app: nobody } }\n',
+    );
+    const entry = await backend.plan(none.fault, none.ctx);
+    await backend.inject(none.fault, entry, none.ctx);
+    const verdict = await backend.verifyInjected(none.fault, entry, none.ctx);
+    expect(verdict).toEqual({ ok: false, detail: expect.stringMatching(/selects no live pod/) });
+    await revertEntry(entry, { client, log: () => undefined });
+    expect((await verifyReverted(entry, { client, log: () => undefined })).ok).toBe(true);
   });
 
   it('a partition another policy defeats is reported as not in effect, and still reverted', async () => {

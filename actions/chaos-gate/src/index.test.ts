@@ -81,6 +81,9 @@ describe('chaos-gate refuses before any write', () => {
     expect((await run(dir, { mode: 'destroy' })).failed).toMatch(/Input 'mode'.*run, reap/);
     expect((await run(dir, { experiments: '' })).failed).toMatch(/Input 'experiments': is required in run mode/);
     expect((await run(dir, { 'max-percentage': '150' })).failed).toMatch(/Input 'max-percentage'/);
+    expect((await run(dir, { 'max-targets': '0' })).failed).toMatch(
+      /Input 'max-targets': 0 is refused.*never means all/,
+    );
     expect((await run(dir, { slos: 'slos: []' })).failed).toMatch(/Input 'prometheus-url': is required with slos/);
     expect((await run(dir, { interval: 'soon' })).failed).toMatch(/Input 'interval'/);
     expect((await run(dir, { 'toxiproxy-url': 'file:///etc/passwd' })).failed).toMatch(

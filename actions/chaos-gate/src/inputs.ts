@@ -129,7 +129,12 @@ export function parseInputs(reader: InputReader, workspace: string): Inputs {
     if (!VAR_NAME.test(name))
       throw new InputError('vars', `${quote(name)} is not a variable name (letters, digits, _)`);
   }
-  const maxTargets = reader.integer('max-targets', { min: 1, max: 10_000 });
+  const maxTargets = reader.integer('max-targets', { min: 0, max: 10_000 });
+  if (maxTargets === 0)
+    throw new InputError(
+      'max-targets',
+      '0 is refused: zero targets is no experiment, and never means all (at least 1)',
+    );
   const maxPercentage = reader.number('max-percentage', { min: 0, max: 100 });
   const haltLabel = reader.string('halt-label', {
     pattern: /^[^\r\n]{1,50}$/,

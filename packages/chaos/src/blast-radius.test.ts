@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { seededRandom, randomInt } from '@gauntlet/action-kit';
 import { allowedTargetCount, assertInsideAllowList, chooseTargets, combineLimits } from './blast-radius.js';
@@ -7,18 +8,18 @@ import { BlastRadiusError } from './errors.js';
 // [candidates, maxPercentage, maxTargets, expected targets]: the rounding table of the issue (CH-09).
 const TABLE: [number, number | undefined, number | undefined, number][] = [
   [0, undefined, undefined, 0],
-  [0, 50, undefined, 0],
+  [0, 34, undefined, 0],
   [0, 100, 5, 0],
   [0, undefined, 3, 0],
   [1, undefined, undefined, 1],
-  [1, 1, undefined, 1],
+  [1, 34, undefined, 1],
   [1, 50, undefined, 1],
   [1, 100, undefined, 1],
   [1, 0, undefined, 0],
   [2, 50, undefined, 1],
   [2, 49, undefined, 1],
   [3, 10, undefined, 1],
-  [3, 33.34, undefined, 1],
+  [3, 34, undefined, 1],
   [3, 100 / 3, undefined, 1],
   [3, 66.67, undefined, 2],
   [3, 99, undefined, 2],
@@ -47,6 +48,22 @@ describe('allowedTargetCount', () => {
         ...(maxTargets !== undefined ? { maxTargets } : {}),
       }),
     ).toBe(expected);
+  });
+  it('is the table in the README, row for row (CH-12)', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Blast radius'));
+    const rows = section
+      .split('\n')
+      .filter((line) => /^\| \d/.test(line))
+      .map((line) =>
+        line
+          .split('|')
+          .slice(1, 5)
+          .map((cell) => cell.trim()),
+      );
+    const value = (cell: string): number | undefined =>
+      cell === '' ? undefined : cell === '100/3' ? 100 / 3 : Number(cell);
+    expect(rows.map(([n, p, m, t]) => [Number(n), value(p!), value(m!), Number(t)])).toEqual(TABLE);
   });
   it('never exceeds the candidates, and zero candidates is never all', () => {
     const random = seededRandom(14);
@@ -124,6 +141,19 @@ spec: { action: pod-kill, mode: one, duration: 30s, selector: ${selector} }
       } else expect(() => assertInsideAllowList(experiments, scope)).not.toThrow();
     }
     expect(refused).toBeGreaterThan(100);
+  });
+});
+
+describe('zero is never all', () => {
+  it('an experiment with maxTargets 0 is refused, naming the field', () => {
+    const text = experiment('[{ name: t, selector: { app: web } }]') + '  blastRadius: { maxTargets: 0 }\n';
+    expect(() => loadExperiments(text, 'e.yaml')).toThrow(
+      /e\.yaml: spec\.blastRadius\.maxTargets: 0 is refused.*never means all/,
+    );
+  });
+  it('maxPercentage 0 picks no target, so the fault is not injected', () => {
+    expect(chooseTargets(['a', 'b', 'c'], { maxPercentage: 0 }, 'x')).toEqual([]);
+    expect(chooseTargets(['a', 'b', 'c'], { maxPercentage: 0, maxTargets: 3 }, 'x')).toEqual([]);
   });
 });
 

@@ -144,7 +144,7 @@ export function readExperiment(doc: Field): ExperimentSpec {
     haltProbes,
     blastRadius: {
       ...(blast.present && blast.child('maxTargets').present
-        ? { maxTargets: blast.child('maxTargets').integer(1, 10_000) }
+        ? { maxTargets: maxTargetsOf(blast.child('maxTargets')) }
         : {}),
       ...(blast.present && blast.child('maxPercentage').present
         ? { maxPercentage: blast.child('maxPercentage').percentage() }
@@ -152,6 +152,12 @@ export function readExperiment(doc: Field): ExperimentSpec {
     },
     recoveryTimeoutMs: recovery.present ? recovery.durationMs({ maxMs: 3_600_000 }) : 120_000,
   };
+}
+
+/** maxTargets: 1 or more; 0 is refused by name, as it would mean no experiment (and never means all). */
+function maxTargetsOf(field: Field): number {
+  if (field.value === 0) field.fail('0 is refused: zero targets is no experiment, and never means all (at least 1)');
+  return field.integer(1, 10_000);
 }
 
 function readTarget(field: Field): TargetSpec {

@@ -1,7 +1,8 @@
 import { collectionPath, labelSelectorMatches, objectPath, types, type KubeObject } from '@gauntlet/kube';
 import type { FaultSpec } from '../experiment/model.js';
 import { chaosMetadata, chaosObjectName, dryRunQuery, namespaceOf, newEntry, targetOf } from './common.js';
-import { podLabelsOfTarget } from './targets.js';
+import { BlastRadiusError } from '../errors.js';
+import { isLivePod, podLabelsOfTarget } from './targets.js';
 import type { FaultBackend, FaultContext, LedgerEntry } from './types.js';
 
 type NetworkFault = Extract<FaultSpec, { type: 'network-partition' | 'dns-failure' }>;
@@ -49,6 +50,42 @@ async function policySpec(fault: NetworkFault, ctx: FaultContext, namespace: str
 
 const specs = new WeakMap<LedgerEntry, PolicySpec>();
 
+/** The live pods a policy's podSelector selects now, by name. */
+async function selectedPods(
+  ctx: FaultContext,
+  namespace: string,
+  matchLabels: Record<string, string>,
+): Promise<string[]> {
+  const labelSelector = Object.entries(matchLabels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const pods = await ctx.client.list(collectionPath(types.pod, namespace), { labelSelector }, ctx.signal);
+  return pods.items
+    .filter(isLivePod)
+    .filter((p) =>
+      labelSelectorMatches({ matchLabels }, p.metadata?.labels, { empty: 'nothing', unknownOperator: 'throw' }),
+    )
+    .map((p) => p.metadata?.name ?? '');
+}
+
+/**
+ * A NetworkPolicy cuts every pod its selector matches: it cannot take the subset the blast-radius limits choose, so
+ * a selector that matches more pods than the limits allow is refused here, before the step's first write.
+ */
+async function assertWithinLimits(
+  fault: NetworkFault,
+  ctx: FaultContext,
+  namespace: string,
+  spec: PolicySpec,
+): Promise<void> {
+  const pods = await selectedPods(ctx, namespace, spec.podSelector.matchLabels);
+  const allowed = ctx.limitTargets(pods, targetOf(ctx, fault.target));
+  if (allowed.length < pods.length)
+    throw new BlastRadiusError(
+      `${ctx.experiment}: fault ${fault.id} (${fault.type}) would cut all ${pods.length} pods its NetworkPolicy selects in '${namespace}', and the blast-radius limits (max-targets, max-percentage, blastRadius) allow ${allowed.length}: a NetworkPolicy cannot hit a subset, so narrow target '${fault.target}' or raise the limit`,
+    );
+}
+
 /**
  * Network partition and DNS failure as a NetworkPolicy, created and deleted by uid, labelled with the run. Policies
  * only add allowances, so another policy that already allows the traffic defeats the fault: verifyInjected says so
@@ -58,7 +95,9 @@ export const networkPolicyBackend: FaultBackend<NetworkFault> = {
   async plan(fault, ctx) {
     const namespace = namespaceOf(ctx, fault.target);
     const entry = newEntry(fault, ctx, namespace, { target: targetOf(ctx, fault.target) });
-    specs.set(entry, await policySpec(fault, ctx, namespace));
+    const spec = await policySpec(fault, ctx, namespace);
+    await assertWithinLimits(fault, ctx, namespace, spec);
+    specs.set(entry, spec);
     entry.created.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -88,6 +127,10 @@ export const networkPolicyBackend: FaultBackend<NetworkFault> = {
   },
   async verifyInjected(_fault, entry, ctx) {
     const object = entry.created[0]!;
+    const selector = specs.get(entry)?.podSelector.matchLabels;
+    // A policy over no live pod cuts nothing: zero targets is "not injected", never a pass.
+    if (selector && (await selectedPods(ctx, entry.namespace, selector)).length === 0)
+      return { ok: false, detail: `NetworkPolicy ${object.name} selects no live pod` };
     if (ctx.dryRun) return { ok: true, detail: `NetworkPolicy ${object.name} accepted (dry run)` };
     const live = await ctx.client.getOptional<KubeObject>(
       objectPath(types.networkPolicy, entry.namespace, object.name),
