@@ -150,6 +150,30 @@ describe.skipIf(!tb.kwok || !tb.prometheusTargetsDir)('chaos-gate through the bu
     await github?.close();
   });
 
+  it('reaches the cluster through the kubeconfig input as content, as base64 or as a workspace path', async () => {
+    const text = await readFile(tb.kubeconfig, 'utf8');
+    const dir = await workspace(experiment('unused', '{ type: pod-delete, target: web-pods }'));
+    await mkdir(path.join(dir, 'kube'));
+    await writeFile(path.join(dir, 'kube', 'config'), text);
+    for (const kubeconfig of [text, Buffer.from(text).toString('base64'), 'kube/config']) {
+      const result = await runActionLocally({
+        actionDir,
+        workspace: dir,
+        inputs: { mode: 'reap', namespace: ns, kubeconfig, 'github-token': github.token, report: 'false' },
+        env: {
+          GITHUB_API_URL: github.url,
+          GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
+          // Only the input can reach the cluster.
+          KUBECONFIG: path.join(dir, 'no-such-kubeconfig'),
+        },
+        skipPost: true,
+      });
+      expect(result.conclusion, result.main.log.join('\n')).toBe('success');
+      expect(result.outputs.verdict).toBe('pass');
+      if (kubeconfig !== 'kube/config') expect(result.main.log.join('\n')).not.toContain(kubeconfig);
+    }
+  });
+
   it('passes when the service rides out a pod delete, with the check run, PR section, JUnit and journal', async () => {
     const dir = await workspace(
       experiment('web-pod-delete', '{ type: pod-delete, target: web-pods, duration: 3s, mode: forced }'),

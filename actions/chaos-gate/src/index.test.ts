@@ -110,5 +110,27 @@ with: { proxy: payments-db, latency: 200ms }
     const kubeconfig = 'apiVersion: v1\nkind: Config\nusers: [{ name: u, user: { token: kube-secret-token-1 } }]\n';
     const host = await run(dir, { kubeconfig, namespace: 'BAD' });
     expect(host.secrets).toContain(kubeconfig.trim());
+    expect(host.secrets).toContain('kube-secret-token-1');
+  });
+
+  it('masks a base64 kubeconfig whole and the secrets inside it (the one rule @gauntlet/kube has)', async () => {
+    const dir = await workspace({ 'chaos/a.yaml': POD_DELETE });
+    const text = 'apiVersion: v1\nkind: Config\nusers: [{ name: u, user: { token: kube-secret-token-2 } }]\n';
+    const encoded = Buffer.from(text).toString('base64');
+    const host = await run(dir, { kubeconfig: encoded, namespace: 'BAD' });
+    expect(host.secrets).toContain(encoded);
+    expect(host.secrets).toContain('kube-secret-token-2');
+  });
+
+  it('a kubeconfig path is no secret, and one outside the workspace is refused (also through a symlink)', async () => {
+    const dir = await workspace({ 'chaos/a.yaml': POD_DELETE });
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'chaos-gate-outside-'));
+    await writeFile(path.join(outside, 'config'), 'apiVersion: v1\nkind: Config\n');
+    await symlink(outside, path.join(dir, 'kube'));
+    for (const kubeconfig of ['../elsewhere/config', path.join(outside, 'config'), 'kube/config']) {
+      const host = await run(dir, { kubeconfig });
+      expect(host.secrets).not.toContain(kubeconfig);
+      expect(host.failed).toMatch(/Input 'kubeconfig'.*outside/);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { InputError, confineGlob, confinePath, quote, type InputReader } from '@gauntlet/action-kit';
 import type { BlastRadiusLimits } from '@gauntlet/chaos';
 import type { AutoSelectInputs } from './auto-select.js';
-import { classifyKubeconfigInput, isDns1123Label, type KubeconfigInput } from '@gauntlet/kube';
+import { isDns1123Label, readKubeconfigInput, type KubeconfigInput } from '@gauntlet/kube';
 import { readBrokers, type BrokerConnection } from '@gauntlet/events';
 import { readPrometheusConnection, type PrometheusConnection } from '@gauntlet/slo';
 
@@ -53,13 +53,12 @@ export interface RunInputs extends CommonInputs {
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NAMESPACE_HINT = 'a Kubernetes namespace name (DNS-1123 label: a-z, 0-9, -, at most 63)';
 
-/** The kubeconfig input: content (a secret) or a path, through @gauntlet/kube's one reader. */
+/**
+ * The kubeconfig input: content (a secret) or a path, through @gauntlet/kube's one reader; a path must stay inside
+ * the workspace (experiments run from it).
+ */
 export function parseKubeconfigInput(reader: InputReader, workspace: string): KubeconfigInput | undefined {
-  const value = reader.raw('kubeconfig');
-  if (value === undefined) return undefined;
-  const parsed = classifyKubeconfigInput(value, workspace, 'kubeconfig');
-  if ('path' in parsed) confinePath(workspace, value, { input: 'kubeconfig' });
-  return parsed;
+  return readKubeconfigInput(reader, { base: workspace, confineTo: workspace });
 }
 
 /** An http(s) base URL without credentials (they would be logged with every toxic's journal line). */
@@ -78,11 +77,6 @@ function parseToxiproxyUrl(reader: InputReader): string | undefined {
     throw new InputError('toxiproxy-url', 'must not carry credentials (Toxiproxy has no authentication)');
   if (url.search || url.hash) throw new InputError('toxiproxy-url', 'expected a base URL without a query or fragment');
   return url.href.replace(/\/$/, '');
-}
-
-/** A kubeconfig given as content is masked whole before anything is parsed; a path is not a secret. */
-export function kubeconfigSecrets(value: string): string[] {
-  return value.includes('\n') || value.length > 200 || value.trimStart().startsWith('{') ? [value] : [];
 }
 
 export function parseInputs(reader: InputReader, workspace: string): Inputs {

@@ -20,7 +20,7 @@ import {
   type Guard,
   type LedgerEntry,
 } from '@gauntlet/chaos';
-import { KubeClient, loadKubeConfig, type KubeconfigInput } from '@gauntlet/kube';
+import { connect as connectKube, type KubeClient, type KubeconfigInput } from '@gauntlet/kube';
 import { createPrometheusClient, loadSlos, type PrometheusClient, type SloSet } from '@gauntlet/slo';
 import { ACTION, Outputs, State } from './constants.js';
 import { prepareEvents, usesEvents, type EventsPlugin } from './events.js';
@@ -45,15 +45,12 @@ export function chaosRunId(rt: ActionRuntime): string {
   return `gh-${rt.run.runId}-${rt.run.runAttempt}`;
 }
 
-export async function connect(
+/** The cluster through @gauntlet/kube's one connect: every secret it loads or sends registered, our user agent. */
+export function connect(
   kubeconfig: KubeconfigInput | undefined,
   rt: Pick<ActionRuntime, 'registerSecret' | 'userAgent'>,
 ): Promise<KubeClient> {
-  const { kubeConfig } = await loadKubeConfig({
-    ...(kubeconfig === undefined ? {} : 'data' in kubeconfig ? { inline: kubeconfig.data } : { path: kubeconfig.path }),
-    registerSecret: rt.registerSecret,
-  });
-  return KubeClient.create(kubeConfig, { userAgent: rt.userAgent, registerSecret: rt.registerSecret });
+  return connectKube({ kubeconfig, registerSecret: rt.registerSecret, userAgent: rt.userAgent });
 }
 
 interface Prepared {
