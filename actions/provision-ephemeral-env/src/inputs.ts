@@ -3,7 +3,13 @@
  * merged over); an empty value means the user cleared it (a cleared resource-quota or limit-range means "none").
  */
 import { InputError, InputReader } from '@gauntlet/action-kit';
-import { PREFIX_PATTERN, isDns1123Label, isQuantity, readKubeconfigInput, type KubeconfigInput } from '@gauntlet/kube';
+import {
+  PREFIX_PATTERN,
+  isDns1123Label,
+  readKubeconfigInput,
+  readQuantityMap,
+  type KubeconfigInput,
+} from '@gauntlet/kube';
 import { DEFAULT_QUOTA, GUARDRAIL_FIELD_MANAGER, Inputs as I } from './constants.js';
 
 export type Mode = 'up' | 'down' | 'reap';
@@ -64,18 +70,11 @@ const BUILT_IN_VARIABLES = new Set([
 const QUOTA_KEY =
   /^(requests\.|limits\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)?$|^count\/[a-z0-9.]+$/;
 
+/** A mapping of resource names to quantities through @gauntlet/kube's one reader; here a null map is refused. */
 function quantityMap(name: string, value: unknown, allowKey: (key: string) => boolean): Record<string, string> {
-  if (!value || typeof value !== 'object' || Array.isArray(value))
+  if (value === null || value === undefined)
     throw new InputError(name, 'must be a YAML mapping of resource names to quantities');
-  const out: Record<string, string> = {};
-  for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
-    const quantity = typeof raw === 'number' ? String(raw) : raw;
-    if (!allowKey(key)) throw new InputError(name, `${JSON.stringify(key)} is not a resource name`);
-    if (!isQuantity(quantity))
-      throw new InputError(name, `${key}: ${JSON.stringify(raw)} is not a Kubernetes quantity`);
-    out[key] = quantity as string;
-  }
-  return out;
+  return readQuantityMap(name, value, { allowKey });
 }
 
 /**

@@ -12,7 +12,19 @@ import {
   runnerTempRoot,
   type AllowedRoot,
 } from '@gauntlet/action-kit';
-import { readKubeconfigInput, type KubeconfigInput } from '@gauntlet/kube';
+import {
+  checkAnnotationMap,
+  checkLabelMap,
+  DNS1123_LABEL,
+  DNS1123_SUBDOMAIN,
+  isEnvVarName,
+  readKubeconfigInput,
+  readResourceRequirements,
+  readTolerations,
+  type KubeconfigInput,
+  type ResourceRequirements,
+  type Toleration,
+} from '@gauntlet/kube';
 import { MAX_MATRIX_JOBS, parseShardCount, parseShardSpec, type ShardSpec } from '@gauntlet/sharding';
 import { parseCommandTemplate, RUNNER_NAMES, type RunnerName, type TemplateWord } from '@gauntlet/test-runners';
 import { CommandEnv, Inputs, MODES, type Mode } from './constants.js';
@@ -88,7 +100,7 @@ export interface KubernetesInputs {
   readonly kubeconfig?: KubeconfigInput;
   readonly image: string;
   readonly parallelism?: number;
-  readonly resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  readonly resources?: ResourceRequirements;
   readonly nodeSelector: Readonly<Record<string, string>>;
   readonly tolerations: readonly Toleration[];
   readonly labels: Readonly<Record<string, string>>;
@@ -103,13 +115,7 @@ export interface KubernetesInputs {
   readonly keepResources: boolean;
 }
 
-export interface Toleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal';
-  value?: string;
-  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-  tolerationSeconds?: number;
-}
+export type { Toleration } from '@gauntlet/kube';
 
 export interface QueueInputs {
   readonly namespace: string;
@@ -154,23 +160,12 @@ export interface Inputs {
   readonly queueCleanup?: QueueCleanupInputs;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
-const LABEL_VALUE = /^(([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?)$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const NAMESPACE_HINT = 'a Kubernetes namespace name (lower-case letters, digits and dashes, at most 63)';
-const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/;
 /** Environment names the action sets itself; a pod-env entry may not replace them. */
 const RESERVED_ENV = new Set<string>([...Object.values(CommandEnv), 'JOB_COMPLETION_INDEX', 'GAUNTLET_POD_NAME']);
-
-/** Qualified names (`prefix/name`) as Kubernetes labels and annotations allow them. */
-export function isQualifiedName(key: string): boolean {
-  const at = key.indexOf('/');
-  if (at < 0) return LABEL_NAME.test(key);
-  const prefix = key.slice(0, at);
-  return prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix) && LABEL_NAME.test(key.slice(at + 1));
-}
+/** Label keys the Job and its pods carry from the action or the Job controller. */
+const isReservedLabel = (key: string): boolean =>
+  key.startsWith('gauntlet.dev/') || key === 'job-name' || key.startsWith('batch.kubernetes.io/');
 
 function commandInput(reader: InputReader, required: boolean): CommandInput | undefined {
   const text = reader.string(Inputs.command, { maxLength: 8192 });
@@ -324,20 +319,10 @@ function executionInputs(reader: InputReader, inPod: boolean): ExecutionInputs {
   };
 }
 
-function keyValues(
-  reader: InputReader,
-  name: string,
-  check: (key: string, value: string) => void,
-): Record<string, string> {
-  const map = reader.keyValues(name);
-  for (const [key, value] of Object.entries(map)) check(key, value);
-  return map;
-}
-
 function namespaceInput(reader: InputReader): string {
   return reader.string(Inputs.namespace, {
     required: true,
-    pattern: DNS_LABEL,
+    pattern: DNS1123_LABEL,
     hint: NAMESPACE_HINT,
   });
 }
@@ -353,7 +338,7 @@ function queueCleanupInputs(
   plan: string | undefined,
   planId: string | undefined,
 ): QueueCleanupInputs | undefined {
-  const namespace = reader.string(Inputs.namespace, { pattern: DNS_LABEL, hint: NAMESPACE_HINT });
+  const namespace = reader.string(Inputs.namespace, { pattern: DNS1123_LABEL, hint: NAMESPACE_HINT });
   const kubeconfig = parseKubeconfigInput(reader, workspace);
   if (namespace === undefined) {
     if (kubeconfig !== undefined) {
@@ -377,94 +362,6 @@ function queueCleanupInputs(
   };
 }
 
-function quantityMap(value: unknown, where: string): Record<string, string> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new InputError(Inputs.resources, `${where} must be a map such as {cpu: 500m, memory: 1Gi}`);
-  }
-  const out: Record<string, string> = {};
-  for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
-    const text = typeof raw === 'number' ? String(raw) : raw;
-    if (!isQualifiedName(key) || typeof text !== 'string' || !QUANTITY.test(text)) {
-      throw new InputError(Inputs.resources, `${where}.${key}: ${quote(String(raw))} is not a Kubernetes quantity`);
-    }
-    out[key] = text;
-  }
-  return out;
-}
-
-function resourcesInput(reader: InputReader): KubernetesInputs['resources'] {
-  const value = reader.yaml(Inputs.resources);
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InputError(Inputs.resources, 'must be a map with "requests" and/or "limits"');
-  }
-  const unknown = Object.keys(value).filter((k) => k !== 'requests' && k !== 'limits');
-  if (unknown.length)
-    throw new InputError(Inputs.resources, `unknown key ${quote(unknown[0]!)}; use requests and limits`);
-  const v = value as { requests?: unknown; limits?: unknown };
-  return { requests: quantityMap(v.requests, 'requests'), limits: quantityMap(v.limits, 'limits') };
-}
-
-function tolerationsInput(reader: InputReader): Toleration[] {
-  const value = reader.yaml(Inputs.tolerations);
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new InputError(Inputs.tolerations, 'must be a YAML list of tolerations');
-  return value.map((raw: unknown, i) => {
-    const where = `item ${i + 1}`;
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      throw new InputError(Inputs.tolerations, `${where} is not a map`);
-    }
-    const t = raw as Record<string, unknown>;
-    const allowed = new Set(['key', 'operator', 'value', 'effect', 'tolerationSeconds']);
-    const extra = Object.keys(t).find((k) => !allowed.has(k));
-    if (extra) throw new InputError(Inputs.tolerations, `${where}: unknown field ${quote(extra)}`);
-    const out: Toleration = {};
-    if (t['key'] !== undefined) {
-      if (typeof t['key'] !== 'string' || !isQualifiedName(t['key'])) {
-        throw new InputError(
-          Inputs.tolerations,
-          `${where}: key ${quote(JSON.stringify(t['key']))} is not a valid taint key`,
-        );
-      }
-      out.key = t['key'];
-    }
-    if (t['operator'] !== undefined) {
-      if (t['operator'] !== 'Exists' && t['operator'] !== 'Equal') {
-        throw new InputError(Inputs.tolerations, `${where}: operator must be Exists or Equal`);
-      }
-      out.operator = t['operator'];
-    }
-    if (t['value'] !== undefined) {
-      const v = typeof t['value'] === 'boolean' || typeof t['value'] === 'number' ? String(t['value']) : t['value'];
-      if (typeof v !== 'string' || !LABEL_VALUE.test(v)) {
-        throw new InputError(
-          Inputs.tolerations,
-          `${where}: value ${quote(JSON.stringify(t['value']))} is not a valid taint value`,
-        );
-      }
-      out.value = v;
-    }
-    if (t['effect'] !== undefined) {
-      if (!['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t['effect'] as string)) {
-        throw new InputError(Inputs.tolerations, `${where}: effect must be NoSchedule, PreferNoSchedule or NoExecute`);
-      }
-      out.effect = t['effect'] as Toleration['effect'];
-    }
-    if (t['tolerationSeconds'] !== undefined) {
-      const s = t['tolerationSeconds'];
-      if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0) {
-        throw new InputError(Inputs.tolerations, `${where}: tolerationSeconds must be a whole number ≥ 0`);
-      }
-      out.tolerationSeconds = s;
-    }
-    if (out.operator === 'Exists' && out.value !== undefined) {
-      throw new InputError(Inputs.tolerations, `${where}: operator Exists takes no value`);
-    }
-    return out;
-  });
-}
-
 /** The kubeconfig input, through @gauntlet/kube's one reader. The post step reads it again (content is never state). */
 export function parseKubeconfigInput(reader: InputReader, workspace: string): KubeconfigInput | undefined {
   return readKubeconfigInput(reader, { name: Inputs.kubeconfig, base: workspace });
@@ -479,30 +376,21 @@ function kubernetesInputs(reader: InputReader, workspace: string): KubernetesInp
     hint: 'a container image reference without spaces',
   });
   const parallelism = reader.integer(Inputs.parallelism, { min: 1, max: MAX_MATRIX_JOBS });
-  const labels = keyValues(reader, Inputs.labels, (key, value) => {
-    if (!isQualifiedName(key)) throw new InputError(Inputs.labels, `${quote(key)} is not a valid label key`);
-    if (!LABEL_VALUE.test(value)) throw new InputError(Inputs.labels, `${quote(value)} is not a valid label value`);
-    if (key.startsWith('gauntlet.dev/') || key === 'job-name' || key.startsWith('batch.kubernetes.io/')) {
-      throw new InputError(Inputs.labels, `${quote(key)} is reserved`);
-    }
-  });
-  const nodeSelector = keyValues(reader, Inputs.nodeSelector, (key, value) => {
-    if (!isQualifiedName(key)) throw new InputError(Inputs.nodeSelector, `${quote(key)} is not a valid label key`);
-    if (!LABEL_VALUE.test(value))
-      throw new InputError(Inputs.nodeSelector, `${quote(value)} is not a valid label value`);
-  });
-  const podAnnotations = keyValues(reader, Inputs.podAnnotations, (key, value) => {
-    if (!isQualifiedName(key))
-      throw new InputError(Inputs.podAnnotations, `${quote(key)} is not a valid annotation key`);
-    if (value.length > 64 * 1024) throw new InputError(Inputs.podAnnotations, `the value of ${quote(key)} is too long`);
-  });
-  const podEnv = keyValues(reader, Inputs.podEnv, (key) => {
-    if (!ENV_NAME.test(key)) throw new InputError(Inputs.podEnv, `${quote(key)} is not an environment variable name`);
+  const labels = reader.keyValues(Inputs.labels);
+  checkLabelMap(Inputs.labels, labels, isReservedLabel);
+  const nodeSelector = reader.keyValues(Inputs.nodeSelector);
+  checkLabelMap(Inputs.nodeSelector, nodeSelector);
+  const podAnnotations = reader.keyValues(Inputs.podAnnotations);
+  checkAnnotationMap(Inputs.podAnnotations, podAnnotations);
+  const podEnv = reader.keyValues(Inputs.podEnv);
+  for (const key of Object.keys(podEnv)) {
+    if (!isEnvVarName(key)) throw new InputError(Inputs.podEnv, `${quote(key)} is not an environment variable name`);
     if (RESERVED_ENV.has(key) || key.startsWith('GAUNTLET_'))
       throw new InputError(Inputs.podEnv, `${quote(key)} is set by the action and cannot be overridden`);
-  });
+  }
+  const rawResources = reader.yaml(Inputs.resources);
   const serviceAccount = reader.string(Inputs.serviceAccount, {
-    pattern: DNS_SUBDOMAIN,
+    pattern: DNS1123_SUBDOMAIN,
     hint: 'a Kubernetes service account name',
   });
   return {
@@ -510,9 +398,9 @@ function kubernetesInputs(reader: InputReader, workspace: string): KubernetesInp
     ...(kubeconfig === undefined ? {} : { kubeconfig }),
     image,
     ...(parallelism === undefined ? {} : { parallelism }),
-    ...(reader.raw(Inputs.resources) === undefined ? {} : { resources: resourcesInput(reader)! }),
+    ...(rawResources === undefined ? {} : { resources: readResourceRequirements(Inputs.resources, rawResources) }),
     nodeSelector,
-    tolerations: tolerationsInput(reader),
+    tolerations: readTolerations(Inputs.tolerations, reader.yaml(Inputs.tolerations)),
     labels,
     podAnnotations,
     podEnv,

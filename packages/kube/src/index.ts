@@ -5,6 +5,7 @@ export * from './config.js';
 export * from './connect.js';
 export * from './kubeconfig-input.js';
 export * from './names.js';
+export * from './input-fields.js';
 export * from './selector.js';
 export * from './resources.js';
 export * from './environment.js';
