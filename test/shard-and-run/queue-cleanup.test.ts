@@ -5,6 +5,7 @@ import { collectionPath, objectPath, types, type KubeClient, type KubeObject } f
 import { getTestbed } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../actions/shard-and-run/src/kubernetes/connect.js';
+import { eventually } from '../support/polling.js';
 import { queueMetadata, queueName } from '../../actions/shard-and-run/src/kubernetes/queue-store.js';
 import { runShardAction, sampleWorkspace } from './helpers.js';
 
@@ -142,6 +143,11 @@ describe('mode: merge deletes the queue', () => {
     const expiresAt = Date.parse(annotations['gauntlet.dev/expires-at'] ?? '');
     expect(expiresAt - createdAt).toBeGreaterThanOrEqual(24 * 3_600_000);
     expect(annotations['gauntlet.dev/ttl-seconds']).toBe('86400');
+    // Every completed batch was stored beside the queue, owned by it (queue-results.ts).
+    const batchSelector = { labelSelector: `gauntlet.dev/component=queue-result,gauntlet.dev/run-id=${runId}` };
+    const batches = (await api.list(collectionPath(types.configMap, ns), batchSelector)).items;
+    expect(batches.length).toBeGreaterThan(0);
+    for (const b of batches) expect(b.metadata?.ownerReferences?.[0]?.uid).toBe(queue.metadata?.uid);
 
     // A mis-wired merge that does not wait for worker 3: the queue is kept (a warning), the merge still passes.
     const first = await merge();
@@ -167,6 +173,12 @@ describe('mode: merge deletes the queue', () => {
     expect(second.outputs).toMatchObject({ conclusion: 'success', tests: '5' });
     expect(second.main.log.join('\n')).toContain(`deleted ${name} in namespace ${ns}`);
     expect(await api.getOptional(objectPath(types.configMap, ns, name))).toBeUndefined();
+    // The garbage collector deletes the stored batches with their owner.
+    await eventually(
+      'the stored batches are deleted with the queue',
+      async () => (await api.list(collectionPath(types.configMap, ns), batchSelector)).items.length === 0,
+      60_000,
+    );
     expect(
       second.main.commands.some(
         (c) => c.name === 'warning' && /gauntlet-queue-0000000000 .*is not its queue.*left alone/.test(c.message),

@@ -82,7 +82,7 @@ describe('mode: queue', () => {
       'worker 3 holds a lease',
       async () => {
         const cms = await api.list(collectionPath(types.configMap, ns), {
-          labelSelector: 'gauntlet.dev/managed-by=shard-and-run',
+          labelSelector: 'gauntlet.dev/managed-by=shard-and-run,gauntlet.dev/component=queue',
         });
         const text = (cms.items[0]?.['data'] as Record<string, string> | undefined)?.['state.json'];
         return (
@@ -106,7 +106,7 @@ describe('mode: queue', () => {
 
     // The queue ConfigMap records every item as completed exactly once.
     const list = await api.list(collectionPath(types.configMap, ns), {
-      labelSelector: 'gauntlet.dev/managed-by=shard-and-run',
+      labelSelector: 'gauntlet.dev/managed-by=shard-and-run,gauntlet.dev/component=queue',
     });
     expect(list.items).toHaveLength(1);
     const state = JSON.parse((list.items[0]!['data'] as Record<string, string>)['state.json']!) as {
@@ -126,5 +126,105 @@ describe('mode: queue', () => {
     expect(
       merge.main.commands.some((c) => c.name === 'warning' && /Queue worker\(s\) 3 did not finish/.test(c.message)),
     ).toBe(true);
+  });
+
+  it('a worker killed outright after a batch was completed: the merge reads the batch it stored in the cluster', async () => {
+    const killNs = `shard-queue-kill-${Date.now().toString(36)}`;
+    await api.request({
+      method: 'POST',
+      path: collectionPath(types.namespace),
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: killNs } },
+    });
+    try {
+      const planWorkspace = await sampleWorkspace();
+      const plan = await runShardAction({
+        workspace: planWorkspace,
+        inputs: { mode: 'plan', tests: 'tests/**/*.test.mjs', shards: '3', timings: 'false' },
+      });
+      expect(plan.main.exitCode, plan.main.rawOutput).toBe(0);
+      const runnerTemp = await mkdtemp(path.join(os.tmpdir(), 'queue-kill-temp-'));
+      const planFile = path.join(runnerTemp, 'gauntlet-shard-plan.json');
+      await cp(path.join(planWorkspace, 'gauntlet-shard-plan.json'), planFile);
+      const results = path.join(runnerTemp, 'results');
+      const runId = (Date.now() % 1_000_000) + 1;
+      // Worker 3's second batch waits until its prefetch claim has completed the first batch, then SIGKILLs the
+      // action (its parent): no result file, no clean-up, nothing but what it stored before completing.
+      const script = [
+        'const fs=require("fs");let n=0;try{n=Number(fs.readFileSync("count","utf8"))}catch{}',
+        'fs.writeFileSync("count",String(n+1));',
+        'if(process.env.GAUNTLET_SHARD_INDEX==="3"&&n===1){setTimeout(()=>{process.kill(process.ppid,"SIGKILL");process.exit(1)},4000);}else{let x="<testsuites>";',
+        'for(const f of process.argv.slice(1)){x+="<testsuite name=\\""+f+"\\" file=\\""+f+"\\"><testcase name=\\"works\\" time=\\"0.1\\" file=\\""+f+"\\"/></testsuite>";}',
+        'fs.writeFileSync("junit.xml",x+"</testsuites>");}',
+      ].join('');
+      const worker = async (index: number) => {
+        const workspace = await mkdtemp(path.join(os.tmpdir(), `queue-kill-w${index}-`));
+        await cp(path.join(planWorkspace, 'tests'), path.join(workspace, 'tests'), { recursive: true });
+        return runShardAction({
+          workspace,
+          runId,
+          inputs: {
+            mode: 'queue',
+            shard: `${index}/3`,
+            plan: planFile,
+            command: `node -e '${script}' {files}`,
+            'junit-path': 'junit.xml',
+            namespace: killNs,
+            'lease-timeout': '2s',
+            'results-dir': results,
+            retries: '0',
+          },
+          env: { KUBECONFIG: kubeconfig, RUNNER_TEMP: runnerTemp },
+        });
+      };
+      const killed = await worker(3);
+      expect(killed.main.signal ?? killed.main.exitCode, killed.main.rawOutput).toBe('SIGKILL');
+      const queueState = async () => {
+        const cms = await api.list(collectionPath(types.configMap, killNs), {
+          labelSelector: 'gauntlet.dev/managed-by=shard-and-run,gauntlet.dev/component=queue',
+        });
+        return JSON.parse((cms.items[0]!['data'] as Record<string, string>)['state.json']!) as {
+          completed: number;
+        };
+      };
+      // The queue counts worker 3's first batch as completed, and the batch is stored beside it.
+      expect((await queueState()).completed).toBe(1);
+      const stored = await api.list(collectionPath(types.configMap, killNs), {
+        labelSelector: 'gauntlet.dev/component=queue-result',
+      });
+      expect(stored.items).toHaveLength(1);
+      expect(stored.items[0]!.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'ConfigMap' });
+
+      const [first, second] = await Promise.all([worker(1), worker(2)]);
+      expect(first.main.exitCode, first.main.rawOutput).toBe(0);
+      expect(second.main.exitCode, second.main.rawOutput).toBe(0);
+      expect(Number(first.outputs['tests']) + Number(second.outputs['tests'])).toBe(4);
+      expect((await queueState()).completed).toBe(5);
+
+      // Without the namespace the merge cannot read the stored batch: it fails and names the test.
+      const blind = await runShardAction({
+        workspace: planWorkspace,
+        inputs: { mode: 'merge', plan: planFile, 'results-dir': results, timings: 'false' },
+        env: { RUNNER_TEMP: runnerTemp },
+      });
+      expect(blind.outputs).toMatchObject({ conclusion: 'failure' });
+      expect(blind.main.rawOutput).toMatch(/1 planned test was run by no worker/);
+      expect(
+        blind.main.commands.some((c) => c.name === 'warning' && /Run by no worker: "tests\//.test(c.message)),
+      ).toBe(true);
+
+      const merge = await runShardAction({
+        workspace: planWorkspace,
+        runId,
+        inputs: { mode: 'merge', plan: planFile, 'results-dir': results, timings: 'false', namespace: killNs },
+        env: { KUBECONFIG: kubeconfig, RUNNER_TEMP: runnerTemp },
+      });
+      expect(merge.main.exitCode, merge.main.rawOutput).toBe(0);
+      expect(merge.outputs).toMatchObject({ conclusion: 'success', tests: '5', failed: '0' });
+      expect(merge.main.rawOutput).toMatch(/Queue worker 3 sent no result: 1 batch it stored in the cluster/);
+    } finally {
+      await api
+        .request({ method: 'DELETE', path: objectPath(types.namespace, undefined, killNs) })
+        .catch(() => undefined);
+    }
   });
 });

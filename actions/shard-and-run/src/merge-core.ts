@@ -284,7 +284,9 @@ export function mergeResults(all: readonly ShardResult[], options: MergeOptions)
   // batch was re-queued), and fatal when something was left undone.
   const queue = plan !== undefined && usable.length > 0 && usable.every((r) => r.meta.source === 'queue');
   if (queue) {
-    const covered = new Set(usable.filter((r) => r.meta.status === 'completed').flatMap((r) => r.meta.tests));
+    // A queue worker's tests are the items it was credited with, whose cases its report carries: a worker cancelled
+    // (or killed, its stored batches read back) after completing batches still covers those.
+    const covered = new Set(usable.filter((r) => r.meta.status !== 'error').flatMap((r) => r.meta.tests));
     notRunTests.length = 0;
     for (const item of plan.shards.flatMap((sh) => sh.items)) {
       for (const key of itemKeys([item])) {

@@ -191,6 +191,29 @@ async function cleanUpQueue(
   }
 }
 
+async function recoverQueueBatches(
+  inputs: ActionInputs,
+  deps: ModeDeps,
+  results: readonly ShardResult[],
+  plan: Plan,
+): Promise<ShardResult[]> {
+  const where = inputs.queueCleanup;
+  if (!where) return [];
+  const { ctx } = deps;
+  // The Kubernetes client loads only on this path.
+  const { recoverFromCluster } = await import('./kubernetes/queue-results.js');
+  const { connect } = await import('./kubernetes/connect.js');
+  return recoverFromCluster(() => connect(where.kubeconfig, deps.registerSecret), {
+    namespace: where.namespace,
+    identity: { repository: `${ctx.owner}/${ctx.repo}`, runId: ctx.runId, runAttempt: ctx.runAttempt, planId: plan.id },
+    plan,
+    results,
+    cwd: inputs.workingDirectory,
+    logger: deps.logger,
+    signal: deps.signal,
+  });
+}
+
 export async function runMergeMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {
   const plan =
     inputs.plan === undefined ? undefined : await loadPlan(inputs.plan, planPathResolver(inputs, deps.ctx.workspace));
@@ -199,9 +222,12 @@ export async function runMergeMode(inputs: ActionInputs, deps: ModeDeps): Promis
     workspace: deps.ctx.workspace,
     alsoUnder: inputs.alsoUnder,
   }).readAll(deps.logger);
+  // With the queue's namespace: workers that sent no result (killed outright) still stored every batch the queue
+  // counts as completed; their results come from there.
+  const recovered = plan ? await recoverQueueBatches(inputs, deps, results, plan) : [];
   let outcome: MergeOutcome;
   try {
-    outcome = await finishMerge(inputs, deps, results, plan);
+    outcome = await finishMerge(inputs, deps, [...results, ...recovered], plan);
   } finally {
     await cleanUpQueue(inputs, deps, results, plan);
   }

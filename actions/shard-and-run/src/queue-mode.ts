@@ -41,17 +41,27 @@ export function itemsForKeys(plan: Plan, keys: readonly string[]): PlanItem[] {
 /** The queue in the namespace's ConfigMap; the Kubernetes client loads only here. */
 async function kubernetesQueue(inputs: ActionInputs, deps: ModeDeps, plan: Plan): Promise<QueueAccess> {
   const { ctx } = deps;
+  const spec = inputs.shard!;
   const q = inputs.queue!;
   const { connect } = await import('./kubernetes/connect.js');
   const { ConfigMapQueueStore } = await import('./kubernetes/queue-store.js');
+  const { QueueResultStore } = await import('./kubernetes/queue-results.js');
   const api = await connect(q.kubeconfig, deps.registerSecret);
-  const store = new ConfigMapQueueStore(api, q.namespace, {
+  const identity = {
     repository: `${ctx.owner}/${ctx.repo}`,
     runId: ctx.runId,
     runAttempt: ctx.runAttempt,
     planId: plan.id,
-  });
-  return { store, name: `${q.namespace}/${store.name}`, close: () => api.close() };
+  };
+  const store = new ConfigMapQueueStore(api, q.namespace, identity);
+  const results = new QueueResultStore(api, q.namespace, identity, () => store.owner());
+  return {
+    store,
+    name: `${q.namespace}/${store.name}`,
+    close: () => api.close(),
+    storeBatch: ({ lease, report, durationMs }) =>
+      results.put({ worker: spec.index, lease: lease.id, items: lease.items, durationMs, report }),
+  };
 }
 
 export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {

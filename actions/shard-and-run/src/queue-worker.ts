@@ -8,6 +8,9 @@
  * batch is never mostly overhead, and the smallest tests ride along with long batches instead of piling up at the
  * end (@gauntlet/sharding's batchItems).
  *
+ * Results: each batch's results are stored (QueueAccess.storeBatch) before the claim that completes it, so a
+ * batch the queue counts as completed has results the merge can read even when the worker is then killed outright.
+ *
  * Leases: every lease the worker holds (the batch claimed ahead, the one running, and the one that ran until the
  * next claim completes it) is renewed by one heartbeat, so only a dead worker's batches are re-queued. A batch
  * claimed ahead whose lease was lost is not started.
@@ -52,6 +55,11 @@ export interface QueueAccess {
   readonly store: QueueStore;
   readonly name: string;
   readonly close: () => void;
+  /**
+   * Stores a batch's results where the merge can read them (kubernetes/queue-results.ts). The batch is completed in
+   * the queue only after this resolves: a worker killed after completing a batch must not take its results with it.
+   */
+  readonly storeBatch?: (batch: { lease: Lease; report: JUnitReport; durationMs: number }) => Promise<void>;
 }
 
 export interface WorkerOptions {
@@ -301,6 +309,10 @@ export async function drainQueue(
         // Not completed: the leases expire and other workers take the batches.
         out.cancelled = true;
         break;
+      }
+      if (queue.storeBatch) {
+        // Stored before the next claim completes it; if this fails, the worker stops and the lease expires.
+        await queue.storeBatch({ lease, report: result.report, durationMs: result.durationMs });
       }
       finished.push({ lease, report: result.report });
     }

@@ -105,6 +105,8 @@ export class ConfigMapQueueStore implements QueueStore {
   readonly name: string;
   /** created-at as the queue records it (kept across replaces). */
   private createdAt: string | undefined;
+  /** The ConfigMap's uid as last read or written: the owner of the stored batches (queue-results.ts). */
+  private uid: string | undefined;
 
   constructor(
     private readonly api: KubeClient,
@@ -115,11 +117,17 @@ export class ConfigMapQueueStore implements QueueStore {
     this.name = queueName(identity);
   }
 
+  /** The queue ConfigMap's name and uid, once it has been read or written. */
+  owner(): { name: string; uid: string } | undefined {
+    return this.uid === undefined ? undefined : { name: this.name, uid: this.uid };
+  }
+
   async read(): Promise<Versioned<QueueState>> {
     this.reads++;
     const cm = await this.api.getOptional(objectPath(types.configMap, this.namespace, this.name));
     if (!cm) return { state: null, version: '' };
     this.createdAt = cm.metadata?.annotations?.[QueueAnnotations.createdAt] ?? this.createdAt;
+    this.uid = cm.metadata?.uid ?? this.uid;
     const text = (cm['data'] as Record<string, string> | undefined)?.[STATE_KEY];
     if (text === undefined) throw new UserError(`the queue ConfigMap ${this.name} has no state`);
     let state: QueueState;
@@ -150,10 +158,15 @@ export class ConfigMapQueueStore implements QueueStore {
       data: { [STATE_KEY]: text },
     };
     try {
-      if (version === '')
-        await this.api.request({ method: 'POST', path: collectionPath(types.configMap, this.namespace), body });
-      else
-        await this.api.request({ method: 'PUT', path: objectPath(types.configMap, this.namespace, this.name), body });
+      const written =
+        version === ''
+          ? await this.api.request({ method: 'POST', path: collectionPath(types.configMap, this.namespace), body })
+          : await this.api.request({
+              method: 'PUT',
+              path: objectPath(types.configMap, this.namespace, this.name),
+              body,
+            });
+      this.uid = written?.metadata?.uid ?? this.uid;
       this.writes++;
       return true;
     } catch (error) {
