@@ -14,6 +14,7 @@ import {
   randomRepositoryId,
   runBundle,
   runInProcess,
+  ScaledClock,
   trafficViolations,
 } from './harness.js';
 
@@ -123,6 +124,35 @@ describe('NS-11: the deadline passes while pods fail', () => {
     console.info(`NS-11: namespace deleted after ${deleted}/${trials} failed runs`);
     expect(deleted).toBe(trials);
   }, 3_600_000);
+
+  it('the timeout is one deadline for the whole step: no waiting for the namespace to go after it (issue 11)', async () => {
+    // A namespace that cannot finish terminating: before, the failed up waited up to a minute past its deadline for
+    // it. The clock runs 10× (a 60 s timeout costs 6 s); the step must end within the failure's short grace.
+    const clock = new ScaledClock(10);
+    const started = clock.now();
+    const result = await runInProcess({
+      inputs: {
+        manifests: 'fixtures/crashloop/*.yaml\nfixtures/held/*.yaml',
+        kubeconfig,
+        timeout: '60s',
+        'capacity-check': 'false',
+        'max-environments': '0',
+      },
+      event: pullRequestEvent(repositoryId, nextPr++),
+      clock,
+    });
+    const namespace = result.outputs.namespace as string;
+    held.push(namespace);
+    const elapsed = clock.now() - started;
+    expect(result.ok).toBe(false);
+    expect(String(result.error)).toMatch(/not ready within 1m/);
+    expect(elapsed, 'the step ended within its deadline and the 10 s failure grace').toBeLessThan(60_000 + 25_000);
+    expect(await gone(namespace), 'deletion was requested').toBe(true);
+    const report = result.reports.at(-1) as { teardown?: string } | undefined;
+    expect(report?.teardown).toBe('deletion requested');
+    // Not closed as torn down: the post step waits for the namespace to go, within its own budget.
+    expect(result.state.phase).toBe('failed');
+  });
 
   it('keeps the environment with keep-on-failure: true, for the reaper to collect', async () => {
     const result = await runInProcess({

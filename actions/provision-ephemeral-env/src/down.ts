@@ -8,7 +8,7 @@ import { environmentName } from '@gauntlet/kube';
 import { Outputs, State } from './constants.js';
 import { identityFor } from './context.js';
 import type { ModeArgs } from './mode-args.js';
-import { teardown } from './teardown.js';
+import { describeStuckNamespace, teardown } from './teardown.js';
 
 export async function down({ inputs, ctx, rt, cluster, publish }: ModeArgs): Promise<void> {
   const identity = identityFor(ctx, inputs.prNumber, inputs.namePrefix);
@@ -37,9 +37,7 @@ export async function down({ inputs, ctx, rt, cluster, publish }: ModeArgs): Pro
     }
     const stuck = outcome.stuck;
     rt.setOutput(Outputs.status, 'stuck');
-    const detail = stuck
-      ? `phase ${stuck.phase}; finalizers: ${stuck.finalizers.join(', ') || 'none'}; conditions: ${stuck.conditions.map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`).join('; ') || 'none'}`
-      : 'no details';
+    const detail = describeStuckNamespace(stuck);
     await publish({
       kind: 'down',
       namespace,

@@ -14,7 +14,7 @@ import { runContextOf } from './context.js';
 import { connectCluster } from './credentials.js';
 import type { Inputs } from './inputs.js';
 import { jobOutcome } from './job-status.js';
-import { teardown } from './teardown.js';
+import { describeStuckNamespace, teardown } from './teardown.js';
 
 const DONE = new Set(['torn-down', 'down']);
 
@@ -75,12 +75,15 @@ export async function post(rt: ActionRuntime, parseInputs: () => Inputs): Promis
         logger.info(
           outcome.gone
             ? `post: ${namespace} deleted`
-            : `post: deletion of ${namespace} requested; it is still terminating`,
+            : `post: deletion of ${namespace} requested; left: it is still terminating (${describeStuckNamespace(outcome.stuck)}; mode down or the reaper finishes it)`,
         );
         break;
     }
   } catch (error) {
-    throw new Error(`cleanup of ${namespace} failed: ${formatKubeError(error)}`, { cause: error });
+    throw new Error(
+      `cleanup of ${namespace} failed: ${formatKubeError(error)}; left: namespace ${namespace} (mode down or the reaper deletes it)`,
+      { cause: error },
+    );
   } finally {
     client.close();
   }

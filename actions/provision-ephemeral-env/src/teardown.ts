@@ -98,3 +98,12 @@ export async function teardown(
       : { result: 'deleted', namespace: name, gone: false, stuck: waited.stuck };
   }
 }
+
+/** What keeps a namespace terminating: its phase, finalizers and conditions, for the line that says it is left. */
+export function describeStuckNamespace(stuck: StuckNamespace | undefined): string {
+  if (!stuck) return 'no details';
+  const conditions = stuck.conditions.map(
+    (c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`,
+  );
+  return `phase ${stuck.phase}; finalizers: ${stuck.finalizers.join(', ') || 'none'}; conditions: ${conditions.join('; ') || 'none'}`;
+}

@@ -3,7 +3,7 @@
  * ready, report. The namespace output and the post step's state are written before the first cluster request, so
  * an `if: always()` step, the post step or the reaper can always find what this run may have created.
  */
-import { UserError, formatDuration, withGroup } from '@gauntlet/action-kit';
+import { UserError, clockDeadlineSignal, formatDuration, withGroup } from '@gauntlet/action-kit';
 import {
   type AppliedObject,
   type EnvironmentIdentity,
@@ -59,6 +59,14 @@ import { teardown } from './teardown.js';
 
 /** How long a failed up waits for an API server that stopped answering before it leaves teardown to the post step. */
 const UNREACHABLE_TEARDOWN_MS = 15_000;
+/**
+ * The timeout is one deadline for the whole step: a failure found at (or near) it gets only this long to gather
+ * diagnostics and request the delete, with no wait for the namespace to go (the post step waits, within its own
+ * budget). A failure found earlier uses the time left before the deadline.
+ */
+const FAILURE_GRACE_MS = 10_000;
+/** Of the failure's time, what diagnostics leave to the teardown. */
+const TEARDOWN_RESERVE_MS = 5_000;
 
 interface Progress {
   created: boolean;
@@ -157,7 +165,7 @@ export async function up(args: ModeArgs): Promise<void> {
       targets: lines(progress.statuses),
     });
   } catch (error) {
-    await onFailure(error, client, identity, namespace, key, started, args, progress, setPhase);
+    await onFailure(error, client, identity, namespace, key, started, deadline, args, progress, setPhase);
     throw error;
   } finally {
     client.close();
@@ -525,6 +533,7 @@ async function onFailure(
   namespace: string,
   key: string,
   started: number,
+  deadline: number,
   { inputs, rt, publish }: ModeArgs,
   progress: Progress,
   setPhase: (phase: Phase) => void,
@@ -542,14 +551,20 @@ async function onFailure(
         ? 'kept (keep-on-failure)'
         : 'pending'
       : 'not created by this run: kept';
+  // Everything after the failure ends by the step's deadline, or within a short grace when that has passed.
+  const failureEnd = Math.max(deadline, rt.clock.now() + FAILURE_GRACE_MS);
   const doTeardown = async (wait: boolean): Promise<void> => {
     if (!teardownWanted) return;
+    const end = unreachable ? Math.min(failureEnd, rt.clock.now() + UNREACHABLE_TEARDOWN_MS) : failureEnd;
+    const budget = clockDeadlineSignal(rt.clock, end);
+    const begun = rt.clock.now();
+    const waitUntil = Math.min(rt.clock.now() + Math.min(inputs.deleteTimeoutMs, 60_000), end - 1_000);
     try {
       const outcome = await teardown(client, identity, {
         onlyIfCreatedBy: key,
         logger: rt.logger,
-        ...(unreachable ? { signal: AbortSignal.timeout(UNREACHABLE_TEARDOWN_MS) } : {}),
-        ...(wait ? { waitUntil: rt.clock.now() + Math.min(inputs.deleteTimeoutMs, 60_000) } : {}),
+        signal: budget.signal,
+        ...(wait && waitUntil > rt.clock.now() ? { waitUntil } : {}),
       });
       teardownNote = outcome.result === 'deleted' ? (outcome.gone ? 'deleted' : 'deletion requested') : outcome.result;
       // Nothing found while our create may still commit on the server: the books stay open, the post step looks again.
@@ -558,13 +573,20 @@ async function onFailure(
         rt.saveState(State.createInFlight, 'true');
         teardownNote = 'not found yet; the create was in flight, so the post step checks again';
         rt.logger.info(`namespace ${namespace} not found while its create was in flight; the post step checks again`);
+      } else if (wait && outcome.result === 'deleted' && !outcome.gone) {
+        // Requested but not seen gone within the step's deadline: the post step waits for it within its budget.
+        rt.logger.info(`namespace ${namespace} is terminating; the post step waits for it to go`);
       } else if (outcome.result !== 'not-created-by-this-run') rt.saveState(State.phase, 'torn-down');
     } catch (teardownError) {
-      teardownNote =
-        unreachable && isAbortError(teardownError)
-          ? `not done: the API server did not answer within ${formatDuration(UNREACHABLE_TEARDOWN_MS)}; left: namespace ${namespace} (the post step and the reaper will retry)`
-          : `failed: ${formatKubeError(teardownError)} (the post step and the reaper will retry)`;
+      const outOfTime = budget.signal.aborted && isAbortError(teardownError);
+      teardownNote = outOfTime
+        ? unreachable
+          ? `not done: the API server did not answer within ${formatDuration(end - begun)}; left: namespace ${namespace} (the post step and the reaper will retry)`
+          : `not done within the step's deadline; left: namespace ${namespace} (the post step and the reaper will retry)`
+        : `failed: ${formatKubeError(teardownError)} (the post step and the reaper will retry)`;
       rt.logger.warning(`teardown of ${namespace}: ${teardownNote}`);
+    } finally {
+      budget.dispose();
     }
   };
   if (cancelled) {
@@ -585,14 +607,21 @@ async function onFailure(
   let diagnostics: Awaited<ReturnType<typeof diagnose>> = [];
   const unready = progress.statuses.filter((s) => s.verdict.state !== 'ready');
   if (unready.length > 0 && !unreachable) {
+    // Diagnostics leave the teardown its reserve of the failure's time.
+    const budget = clockDeadlineSignal(rt.clock, failureEnd - TEARDOWN_RESERVE_MS, rt.signal);
     try {
       diagnostics = await diagnose(
         client,
         namespace,
         unready.map((s) => ({ target: label(s), verdict: s.verdict, ...(s.object ? { object: s.object } : {}) })),
+        { signal: budget.signal },
       );
     } catch (diagnoseError) {
-      rt.logger.warning(`diagnostics could not be gathered: ${formatKubeError(diagnoseError)}`);
+      rt.logger.warning(
+        `diagnostics could not be gathered: ${budget.signal.aborted && !rt.signal.aborted ? "not within the step's deadline" : formatKubeError(diagnoseError)}`,
+      );
+    } finally {
+      budget.dispose();
     }
     for (const d of diagnostics) {
       rt.logger.error(`${d.target} is not ready: ${d.verdict.message}`);

@@ -57,3 +57,24 @@ export function abortError(signal?: AbortSignal): Error {
 export function isAbortError(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR');
 }
+
+/**
+ * A signal that aborts at clock time `at` (or with `parent`), for bounding a stretch of work by a deadline on the
+ * injected clock; `dispose` stops its timer once the work is done.
+ */
+export function clockDeadlineSignal(
+  clock: Clock,
+  at: number,
+  parent?: AbortSignal,
+): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const stop = new AbortController();
+  const reason = new Error('the deadline passed');
+  reason.name = 'DeadlineError';
+  clock.sleep(Math.max(0, at - clock.now()), stop.signal).then(
+    () => controller.abort(reason),
+    () => undefined,
+  );
+  const signal = parent ? AbortSignal.any([controller.signal, parent]) : controller.signal;
+  return { signal, dispose: () => stop.abort() };
+}
