@@ -20,6 +20,8 @@ export { kubeStatus, prometheusError, expiredWatchEvent } from './fault-bodies.j
 export { upstreamFromKubeConfig, plainUpstream, loadKubeConfig, type Upstream } from './upstream.js';
 export { stageKeys } from './kwok-stages.js';
 export { nodeKeys, defaultFakeNodes, type FakeNodeSpec } from './fake-nodes.js';
+// A private RabbitMQ node (its own directory and ports), for tests that kill and restart a broker.
+export { startRabbitmq, type RabbitmqState } from './brokers/rabbitmq.js';
 export { ToxiproxyClient, type ToxiproxyProxy, type Toxic } from './toxiproxy-client.js';
 export { remoteWrite, type RemoteWriteSeries } from './prometheus-remote-write.js';
 export {

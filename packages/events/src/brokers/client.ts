@@ -47,6 +47,22 @@ export interface StoreMark {
    * more (the stream that held the channel no longer exists): everything since the mark is lost, not unreadable.
    */
   read(onEvent: (event: ObservedEvent) => void, limit: number): Promise<{ count: number; gone?: string }>;
+  /** Removes what the mark created in the broker (RabbitMQ's witness queue); read cannot be called after it. */
+  release?(): Promise<void>;
+}
+
+/** How a store mark finds what the broker stores for a channel (RabbitMQ only; other brokers ignore it). */
+export interface StoreMarkOptions {
+  /**
+   * RabbitMQ: the routing key pattern the witness queue is bound with (default `#`, every key of a topic
+   * exchange; a direct exchange needs the exact key).
+   */
+  bindingKey?: string;
+  /**
+   * RabbitMQ: the queue the service reads. The witness is declared like it (durable or not, classic or quorum,
+   * from the management API), so it keeps across a broker restart what that queue keeps.
+   */
+  likeQueue?: string;
 }
 
 export interface BrokerClient {
@@ -71,9 +87,10 @@ export interface BrokerClient {
   ensureChannel(channel: string): Promise<void>;
   /**
    * Marks the current end of what the broker stores for `channel` (NATS: the JetStream stream that stores the
-   * subject). Brokers (or channels) that store nothing to read back throw, naming why.
+   * subject; Kafka: every partition's end offset; RabbitMQ: a witness queue of our own bound to the exchange,
+   * deleted by `release`). Brokers (or channels) that store nothing to read back throw, naming why.
    */
-  storeMark(channel: string): Promise<StoreMark>;
+  storeMark(channel: string, options?: StoreMarkOptions): Promise<StoreMark>;
   /** The service consumer's lag, read now. */
   lag(consumer: ConsumerRef): Promise<LagReading>;
   /** Throws with a clear message when the broker cannot be reached (checked before anything is published). */

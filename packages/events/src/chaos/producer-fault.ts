@@ -6,7 +6,15 @@
  * seeded mix the relay and the NATS proxy use, and journalled. Everything else passes straight through.
  */
 import { seededRandom, type Random } from '@gauntlet/action-kit';
-import type { BrokerClient, ConsumerRef, LagReading, StoreMark, Tap, TapOptions } from '../brokers/client.js';
+import type {
+  BrokerClient,
+  ConsumerRef,
+  LagReading,
+  StoreMark,
+  StoreMarkOptions,
+  Tap,
+  TapOptions,
+} from '../brokers/client.js';
 import type { ObservedEvent, OutgoingEvent } from '../model.js';
 import { toBytes } from '../model.js';
 import { valueReader, type ValueLocation, type ValueReader } from '../probes/selector.js';
@@ -63,8 +71,8 @@ export class ChaoticClient implements BrokerClient {
   ensureChannel(channel: string): Promise<void> {
     return this.inner.ensureChannel(channel);
   }
-  storeMark(channel: string): Promise<StoreMark> {
-    return this.inner.storeMark(channel);
+  storeMark(channel: string, options?: StoreMarkOptions): Promise<StoreMark> {
+    return this.inner.storeMark(channel, options);
   }
   lag(consumer: ConsumerRef): Promise<LagReading> {
     return this.inner.lag(consumer);

@@ -4,7 +4,7 @@
  * broker never acknowledged may be lost (the producer was told so); an acknowledged one that is gone is data loss,
  * the failure this probe exists for. Memory is one byte per message.
  */
-import type { StoreMark } from '../brokers/client.js';
+import type { StoreMark, StoreMarkOptions } from '../brokers/client.js';
 import { waitFor, type ProbeContext } from './context.js';
 import { valueReader, type ValueLocation } from './selector.js';
 import { renderTemplate, type PublishTemplate } from './template.js';
@@ -24,6 +24,8 @@ export interface AcknowledgedDeliverySpec {
   readonly publishTimeoutMs?: number;
   /** How long, after publishing, the broker may take to come back before the read-back gives up (default 30 s). */
   readonly recoveryTimeoutMs?: number;
+  /** RabbitMQ: how the witness queue finds and copies what the service's queue keeps (client.ts). */
+  readonly store?: StoreMarkOptions;
 }
 
 const UNSENT = 0;
@@ -47,9 +49,25 @@ export async function runAcknowledgedDelivery(
   const now = ctx.now ?? Date.now;
   const startedAt = now();
   const prefix = `${ctx.runId}-${spec.name}-`;
-  const reader = valueReader(spec.correlation);
   // Before the first publish: a broker that stores nothing for the channel is an error now, not a vacuous pass.
-  const mark: StoreMark = await ctx.client.storeMark(spec.publish.channel);
+  const mark: StoreMark = await ctx.client.storeMark(spec.publish.channel, spec.store);
+  try {
+    return await publishAndReadBack(ctx, spec, during, mark, prefix, startedAt);
+  } finally {
+    await mark.release?.().catch(() => undefined);
+  }
+}
+
+async function publishAndReadBack(
+  ctx: ProbeContext,
+  spec: AcknowledgedDeliverySpec,
+  during: () => Promise<void>,
+  mark: StoreMark,
+  prefix: string,
+  startedAt: number,
+): Promise<ProbeVerdict> {
+  const now = ctx.now ?? Date.now;
+  const reader = valueReader(spec.correlation);
   const state = new Uint8Array(spec.total + 1);
   const publishTimeoutMs = spec.publishTimeoutMs ?? 2_000;
   const outstanding = new Set<Promise<void>>();
