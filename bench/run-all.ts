@@ -20,7 +20,9 @@ const { state } = await up({});
 const env = {
   ...process.env,
   ...(state.cluster ? { KUBECONFIG: state.cluster.kubeconfig, GAUNTLET_KUBECONFIG: state.cluster.kubeconfig } : {}),
-  ...(state.prometheus ? { GAUNTLET_PROMETHEUS_URL: state.prometheus.url } : {}),
+  ...(state.prometheus
+    ? { GAUNTLET_PROMETHEUS_URL: state.prometheus.url, GAUNTLET_PROMETHEUS_TARGETS_DIR: state.prometheus.targetsDir }
+    : {}),
   ...(state.toxiproxy ? { GAUNTLET_TOXIPROXY_URL: state.toxiproxy.url } : {}),
 };
 const results: string[] = [];

@@ -196,11 +196,19 @@ export async function withoutExpiry(bed: KillBed): Promise<string[]> {
   return out;
 }
 
-/** The reaper, as mode reap runs it, at an instant after every fault of the trial expired. */
+/**
+ * The reaper, as mode reap runs it, at an instant after every fault of the trial expired; on this bed's proxy only,
+ * as that instant would also reap the live toxics of others sharing the test bed's Toxiproxy.
+ */
 export async function reapAfterExpiry(bed: KillBed): Promise<string[]> {
   return reapLeftovers(
     { client: bed.client, log: () => undefined },
-    { namespaces: [bed.namespace], now: Date.now() + 3_600_000, toxiproxyUrls: [bed.toxiproxyUrl] },
+    {
+      namespaces: [bed.namespace],
+      now: Date.now() + 3_600_000,
+      toxiproxyUrls: [bed.toxiproxyUrl],
+      proxies: [bed.proxy],
+    },
   );
 }
 
@@ -241,15 +249,35 @@ export interface KillOutcome extends KillTrial {
   readonly revertMs?: number;
 }
 
+/** Every signal and route once: SIGINT and SIGTERM then the post step, SIGKILL then the post step or the reaper. */
+export const KILL_KINDS: readonly (readonly [KillSignal, KillRoute])[] = [
+  ['SIGINT', 'post'],
+  ['SIGTERM', 'post'],
+  ['SIGKILL', 'post'],
+  ['SIGKILL', 'reaper'],
+];
+
+/**
+ * As many kills per signal: SIGKILL's two routes share its count (SIGINT, SIGTERM, SIGKILL+post, SIGINT, SIGTERM,
+ * SIGKILL+reaper, …).
+ */
+export const PER_SIGNAL_KINDS: readonly (readonly [KillSignal, KillRoute])[] = [
+  ['SIGINT', 'post'],
+  ['SIGTERM', 'post'],
+  ['SIGKILL', 'post'],
+  ['SIGINT', 'post'],
+  ['SIGTERM', 'post'],
+  ['SIGKILL', 'reaper'],
+];
+
 /** The trials of a seed: kill instants uniform over [0, spanMs), one signal and route per trial, round-robin. */
-export function killTrials(seed: number, count: number, spanMs: number): KillTrial[] {
+export function killTrials(
+  seed: number,
+  count: number,
+  spanMs: number,
+  kinds: readonly (readonly [KillSignal, KillRoute])[] = KILL_KINDS,
+): KillTrial[] {
   const random = seededRandom(seed);
-  const kinds: [KillSignal, KillRoute][] = [
-    ['SIGINT', 'post'],
-    ['SIGTERM', 'post'],
-    ['SIGKILL', 'post'],
-    ['SIGKILL', 'reaper'],
-  ];
   return Array.from({ length: count }, (_, i) => {
     const [signal, route] = kinds[i % kinds.length]!;
     return { seed: seed + i, signal, route, killAtMs: Math.floor(random() * spanMs) };

@@ -37,6 +37,8 @@ export interface ReapOptions {
   readonly dryRun?: boolean;
   /** Toxiproxy APIs whose toxics of ours past their expiry (the name carries it) are removed. */
   readonly toxiproxyUrls?: readonly string[];
+  /** Only the toxics of these proxies (every proxy when absent): a Toxiproxy shared by several runs. */
+  readonly proxies?: readonly string[];
 }
 
 const CREATED_TYPES: readonly ResourceType[] = [types.networkPolicy, types.resourceQuota];
@@ -121,6 +123,7 @@ async function reapToxics(url: string, options: ReapOptions, signal?: AbortSigna
   const client = new ToxiproxyClient(url);
   const report: string[] = [];
   for (const proxy of await client.proxies(signal)) {
+    if (options.proxies && !options.proxies.includes(proxy.name)) continue;
     for (const toxic of proxy.toxics) {
       if (!toxic.name.startsWith(TOXIC_PREFIX)) continue;
       const name = `toxic ${proxy.name}/${toxic.name}`;
