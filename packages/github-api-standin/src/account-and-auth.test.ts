@@ -138,10 +138,10 @@ describe('repository, permissions and routing', () => {
   });
 
   it('records an unknown route as a violation and answers 404', async () => {
-    const res = await api('GET', '{repo}/issues/1/labels');
+    const res = await api('GET', '{repo}/issues/1/events');
     expect(res.status).toBe(404);
     expect(gh.violations).toEqual([
-      'GET /repos/acme/widgets/issues/1/labels: no such route in the GitHub REST API subset the stand-in serves',
+      'GET /repos/acme/widgets/issues/1/events: no such route in the GitHub REST API subset the stand-in serves',
     ]);
   });
 

@@ -3,7 +3,7 @@
  * URL layouts, real IDs for the GitHub Actions app and its bot) so that client code meets realistic payloads and
  * responses validate against GitHub's schemas.
  */
-import type { Integration, IssueComment, PrivateUser, Repository, SimpleUser } from './types.js';
+import type { Integration, IssueComment, PrivateUser, PullRequest, Repository, SimpleUser } from './types.js';
 
 export const WEB_URL = 'https://github.com';
 
@@ -22,6 +22,20 @@ export function userIdFor(login: string): number {
   let hash = 2166136261;
   for (const char of login) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0;
   return 1_000_000 + (hash % 150_000_000);
+}
+
+/** A repository label as GitHub serves it (on an issue or pull request, and in the labels API). */
+export function label(apiUrl: string, fullName: string, name: string): PullRequest['labels'][number] {
+  const id = userIdFor(`label:${fullName}:${name}`);
+  return {
+    id,
+    node_id: nodeId('LA', id),
+    url: `${apiUrl}/repos/${fullName}/labels/${encodeURIComponent(name)}`,
+    name,
+    description: null,
+    color: 'ededed',
+    default: false,
+  };
 }
 
 function nodeId(prefix: string, id: number): string {

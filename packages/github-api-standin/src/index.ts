@@ -85,6 +85,7 @@ export async function startGitHubStandIn(options: StartOptions = {}): Promise<Gi
     seedPull: (number, fields) => {
       world.seedPull(number, fields);
     },
+    setLabels: (issueNumber, names) => world.setLabels(issueNumber, names),
     seedComments: (issueNumber, count, opts = {}) => {
       const login = opts.login ?? 'octocat';
       // Spread creation times over the past so `since` filtering has something to cut.

@@ -117,3 +117,32 @@ describe('response validation', () => {
     expect(gh.violations[0]).toMatch(/\/user must have required properties 'avatar_url', .*'id'/);
   });
 });
+
+describe('issue labels', () => {
+  it('lists what setLabels gave a pull request, valid against GitHub’s schema, on the pull request too', async () => {
+    gh.seedPull(7);
+    expect((await api('GET', '{repo}/issues/7/labels')).body).toEqual([]);
+    gh.setLabels(7, ['chaos-halt', 'needs review', 'chaos-halt']);
+    const list = await api('GET', '{repo}/issues/7/labels');
+    expect(list.status).toBe(200);
+    expect(list.body.map((l: { name: string }) => l.name)).toEqual(['chaos-halt', 'needs review']);
+    expect(list.body[1]).toMatchObject({
+      url: `${gh.url}/repos/${gh.owner}/${gh.repo}/labels/needs%20review`,
+      description: null,
+      default: false,
+    });
+    expect((await api('GET', '{repo}/pulls/7')).body.labels).toEqual(list.body);
+    gh.setLabels(7, []);
+    expect((await api('GET', '{repo}/issues/7/labels')).body).toEqual([]);
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('paginates, and answers 404 for an issue that does not exist', async () => {
+    gh.setLabels(8, ['a', 'b', 'c']);
+    const first = await api('GET', '{repo}/issues/8/labels?per_page=2');
+    expect(first.body.map((l: { name: string }) => l.name)).toEqual(['a', 'b']);
+    expect(first.headers.get('link')).toMatch(/rel="next"/);
+    expect((await api('GET', '{repo}/issues/999/labels')).status).toBe(404);
+    expect(gh.violations).toEqual([]);
+  });
+});

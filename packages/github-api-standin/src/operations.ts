@@ -78,6 +78,12 @@ export const OPERATIONS: readonly OperationSpec[] = [
     docs: 'https://docs.github.com/rest/issues/comments#delete-an-issue-comment',
   },
   {
+    operationId: 'issues/list-labels-on-issue',
+    method: 'get',
+    path: '/repos/{owner}/{repo}/issues/{issue_number}/labels',
+    docs: 'https://docs.github.com/rest/issues/labels#list-labels-for-an-issue',
+  },
+  {
     operationId: 'pulls/get',
     method: 'get',
     path: '/repos/{owner}/{repo}/pulls/{pull_number}',

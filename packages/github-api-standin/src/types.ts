@@ -151,6 +151,8 @@ export interface GitHubStandIn {
     jobs: WorkflowJob[];
   };
   seedPull(number: number, fields?: { headSha?: string; headRepoFullName?: string; state?: 'open' | 'closed' }): void;
+  /** Replaces the labels of an issue or pull request (served by the issue-labels API and on the pull request). */
+  setLabels(issueNumber: number, names: readonly string[]): void;
   seedComments(issueNumber: number, count: number, opts?: { login?: string; body?: (i: number) => string }): void;
   /** Adds a job to a run attempt (creating the run) and returns it as the jobs API will serve it. */
   seedJob(seed: JobSeed): WorkflowJob;

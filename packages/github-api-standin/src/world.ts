@@ -2,7 +2,7 @@
  * The stand-in's repository and its data: check runs, annotations, issue comments, pull requests, workflow jobs.
  * Handlers read and mutate it; tests read it through GitHubStandIn.store.
  */
-import { authorAssociation, nodeId, repository, simpleUser, timestamp, WEB_URL } from './github-objects.js';
+import { authorAssociation, label, nodeId, repository, simpleUser, timestamp, WEB_URL } from './github-objects.js';
 import { randomHex, randomInt, type Rng } from './rng.js';
 import type { CheckAnnotation, CheckRun, IssueComment, PullRequest, Repository } from './types.js';
 import { WorkflowJobStore } from './workflow-jobs.js';
@@ -23,6 +23,8 @@ export class World {
   readonly checkRuns: CheckRun[] = [];
   readonly comments: IssueComment[] = [];
   readonly pulls = new Map<number, PullRequest>();
+  /** Labels of issues and pull requests set by a test (setLabels); a pull request's also show on it. */
+  readonly issueLabels = new Map<number, PullRequest['labels']>();
   readonly annotations = new Map<number, CheckAnnotation[]>();
   readonly workflowJobs: WorkflowJobStore;
   private readonly rng: Rng;
@@ -139,6 +141,22 @@ export class World {
     };
     this.comments.push(comment);
     return comment;
+  }
+
+  /** Replaces the labels of an issue or pull request, as a person adding or removing them on github.com would. */
+  setLabels(issueNumber: number, names: readonly string[]): void {
+    const labels = [...new Set(names)].map((name) => label(this.apiUrl, this.fullName, name));
+    this.issueLabels.set(issueNumber, labels);
+    const pr = this.pulls.get(issueNumber);
+    if (pr) {
+      pr.labels = labels;
+      pr.updated_at = timestamp();
+    }
+  }
+
+  /** The labels of an issue or pull request; undefined when there is no such issue. */
+  labelsOn(issueNumber: number): PullRequest['labels'] | undefined {
+    return this.issueLabels.get(issueNumber) ?? this.pulls.get(issueNumber)?.labels;
   }
 
   commentsOn(issueNumber: number): IssueComment[] {

@@ -12,6 +12,7 @@ import {
   deleteIssueComment,
   getIssueComment,
   listIssueComments,
+  listLabelsOnIssue,
   updateIssueComment,
 } from './issue-comments.js';
 import { getAuthenticatedUser, getPull, getRateLimit } from './pulls-and-account.js';
@@ -29,6 +30,7 @@ export const HANDLERS: Readonly<Record<string, OperationHandler>> = {
   'issues/get-comment': getIssueComment,
   'issues/update-comment': updateIssueComment,
   'issues/delete-comment': deleteIssueComment,
+  'issues/list-labels-on-issue': listLabelsOnIssue,
   'pulls/get': getPull,
   'users/get-authenticated': getAuthenticatedUser,
   'rate-limit/get': getRateLimit,

@@ -1,4 +1,4 @@
-/** Issue (and pull request) comments: list with pagination, create, get, update, delete. */
+/** Issue (and pull request) comments: list with pagination, create, get, update, delete; and an issue's labels. */
 import { timestamp } from '../github-objects.js';
 import { paginate } from '../pagination.js';
 import { notFound, validationFailed, type Reply } from '../reply.js';
@@ -74,5 +74,15 @@ export const deleteIssueComment: OperationHandler = {
     if (index < 0) return notFound(ctx.op.docs);
     ctx.world.comments.splice(index, 1);
     return { status: 204 };
+  },
+};
+
+/** GET …/issues/{n}/labels: what setLabels gave the issue or pull request, paginated; 404 for no such issue. */
+export const listLabelsOnIssue: OperationHandler = {
+  handle(ctx) {
+    const labels = ctx.world.labelsOn(Number(ctx.params['issue_number']));
+    if (!labels) return notFound(ctx.op.docs);
+    const page = paginate(labels, ctx.query, ctx.world.linkBase(ctx.url));
+    return { status: 200, body: page.items, ...(page.link ? { headers: { link: page.link } } : {}) };
   },
 };
