@@ -88,6 +88,10 @@ class Fleet {
     private readonly seed: number,
   ) {
     this.timer = setInterval(() => this.tick(), 100);
+    // A crash (Prometheus restarted under us) must not leave scrape targets pointing at closed ports.
+    process.once('exit', () => {
+      for (const id of this.runs.keys()) rmSync(path.join(this.targetsDir, `${id}.json`), { force: true });
+    });
   }
 
   async add(id: string): Promise<Run> {
@@ -324,49 +328,50 @@ export async function guardBenches(options: GuardBenchOptions): Promise<boolean>
       },
     });
 
-    // Halt latency: one run at a time (each its own service), guard every 2 s over a 30 s window.
-    const halt: RunSettings = { intervalMs: 2_000, sloWindowMs: 30_000 };
-    const random = seededRandom(options.seed);
-    const haltIds = Array.from({ length: options.haltTrials }, (_, i) => `halt-${process.pid}-${i}`);
-    for (const id of haltIds) await fleet.add(id);
-    await warmUp(options.prometheusUrl, haltIds, halt.sloWindowMs, `halt latency (${haltIds.length} services)`);
-    const latencies: number[] = [];
-    const problems: string[] = [];
-    let lastProgress = Date.now();
-    for (const [i, id] of haltIds.entries()) {
-      const afterMs = Math.floor(random() * 2 * halt.intervalMs);
-      let lastRevert = 0;
-      const { result, prometheus, minutes, observations } = await runOne(
-        id,
-        experimentYaml(id, 60, true),
-        appBackend(fleet, { errorRate: 1, afterMs }),
-        halt,
-        { client, namespace, prometheusUrl: options.prometheusUrl, onRevert: () => (lastRevert = Date.now()) },
-      );
-      cost.push({ queries: prometheus.stats.queries, minutes, observations, slos: 2 });
-      const onsetAt = fleet.get(id).onsetAt;
-      const first = onsetAt === undefined ? undefined : await firstErrorSampleMs(options.prometheusUrl, id, onsetAt);
-      if (result.verdict !== 'fail' || first === undefined || !lastRevert)
-        problems.push(`${id}: ${result.verdict} (${result.reason}); first error sample ${String(first)}`);
-      else latencies.push(lastRevert - first);
-      await fleet.remove(id);
-      if (Date.now() - lastProgress > 10_000) {
-        lastProgress = Date.now();
-        out(`  halt latency: ${i + 1}/${haltIds.length} trials\n`);
+    if (options.haltTrials > 0) {
+      // Halt latency: one run at a time (each its own service), guard every 2 s over a 30 s window.
+      const halt: RunSettings = { intervalMs: 2_000, sloWindowMs: 30_000 };
+      const random = seededRandom(options.seed);
+      const haltIds = Array.from({ length: options.haltTrials }, (_, i) => `halt-${process.pid}-${i}`);
+      for (const id of haltIds) await fleet.add(id);
+      await warmUp(options.prometheusUrl, haltIds, halt.sloWindowMs, `halt latency (${haltIds.length} services)`);
+      const latencies: number[] = [];
+      const problems: string[] = [];
+      let lastProgress = Date.now();
+      for (const [i, id] of haltIds.entries()) {
+        const afterMs = Math.floor(random() * 2 * halt.intervalMs);
+        let lastRevert = 0;
+        const { result, prometheus, minutes, observations } = await runOne(
+          id,
+          experimentYaml(id, 60, true),
+          appBackend(fleet, { errorRate: 1, afterMs }),
+          halt,
+          { client, namespace, prometheusUrl: options.prometheusUrl, onRevert: () => (lastRevert = Date.now()) },
+        );
+        cost.push({ queries: prometheus.stats.queries, minutes, observations, slos: 2 });
+        const onsetAt = fleet.get(id).onsetAt;
+        const first = onsetAt === undefined ? undefined : await firstErrorSampleMs(options.prometheusUrl, id, onsetAt);
+        if (result.verdict !== 'fail' || first === undefined || !lastRevert)
+          problems.push(`${id}: ${result.verdict} (${result.reason}); first error sample ${String(first)}`);
+        else latencies.push(lastRevert - first);
+        await fleet.remove(id);
+        if (Date.now() - lastProgress > 10_000) {
+          lastProgress = Date.now();
+          out(`  halt latency: ${i + 1}/${haltIds.length} trials\n`);
+        }
       }
+      const budgetMs = 2 * halt.intervalMs + 1_000;
+      const p95 = quantile(latencies, 0.95);
+      out(
+        `\n| halt latency (first error sample in Prometheus → every fault reverted) | n | median | p95 | max | goal p95 |\n|---|---|---|---|---|---|\n` +
+          `| chaos-gate guard (interval ${s(halt.intervalMs)}, window ${s(halt.sloWindowMs)}, scrape 1 s) | ${latencies.length} | ${s(quantile(latencies, 0.5))} | ${s(p95)} | ${s(Math.max(...latencies))} | ≤ ${s(budgetMs)} |\n` +
+          `| Chaos Mesh (no guard: the fault runs its spec.duration, here 60 s) | — | 60 s less the onset | — | — | — |\n` +
+          `| LitmusChaos (continuous promProbe with stopOnFailure, probePollingInterval) | — | documented: next poll, then the experiment's own revert | — | — | — |\n` +
+          `(peer rows are documented behaviour, not runs here)\n`,
+      );
+      for (const p of problems) out(`  halt trial not counted: ${p}\n`);
+      if (problems.length || !(p95 <= budgetMs)) ok = false;
     }
-    const budgetMs = 2 * halt.intervalMs + 1_000;
-    const p95 = quantile(latencies, 0.95);
-    out(
-      `\n| halt latency (first error sample in Prometheus → every fault reverted) | n | median | p95 | max | goal p95 |\n|---|---|---|---|---|---|\n` +
-        `| chaos-gate guard (interval ${s(halt.intervalMs)}, window ${s(halt.sloWindowMs)}, scrape 1 s) | ${latencies.length} | ${s(quantile(latencies, 0.5))} | ${s(p95)} | ${s(Math.max(...latencies))} | ≤ ${s(budgetMs)} |\n` +
-        `| Chaos Mesh (no guard: the fault runs its spec.duration, here 60 s) | — | 60 s less the onset | — | — | — |\n` +
-        `| LitmusChaos (continuous promProbe with stopOnFailure, probePollingInterval) | — | documented: next poll, then the experiment's own revert | — | — | — |\n` +
-        `(peer rows are documented behaviour, not runs here)\n`,
-    );
-    for (const p of problems) out(`  halt trial not counted: ${p}\n`);
-    if (problems.length || !(p95 <= budgetMs)) ok = false;
-
     // Detection: harmful and harmless runs in parallel batches, guard every 5 s over a 30 s window, 45 s faults.
     const detect: RunSettings = { intervalMs: 5_000, sloWindowMs: 30_000 };
     const verdicts = { harmful: new Map<string, number>(), harmless: new Map<string, number>() };
