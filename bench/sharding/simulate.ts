@@ -3,11 +3,13 @@
  * queue mode that drives the real queue transitions (@gauntlet/sharding queue-state) with a pull latency.
  */
 import {
+  batchParts,
   claim,
   complete,
   createQueueState,
   handBackAfterMs,
   release,
+  releaseItems,
   renew,
   type Lease,
   type QueueState,
@@ -50,6 +52,13 @@ export interface QueueSimOptions {
   readonly leaseTimeoutMs?: number;
   /** Hand the batch claimed ahead back when the running one overruns (handBackAfterMs), as the action does. */
   readonly handBack?: boolean;
+  /** Cost of starting the test command, paid by every command run (default 0). */
+  readonly runOverheadMs?: number;
+  /**
+   * Run each batch in up to this many parts (batchParts; default 1, one run): after each part, a batch much slower
+   * than estimated hands its unstarted parts back to the queue (releaseItems).
+   */
+  readonly maxParts?: number;
   /** Items handed out first (no history of their own), as the action passes them to the queue. */
   readonly first?: readonly number[];
   /** Called for every batch started (for diagnosing a pair). */
@@ -63,12 +72,25 @@ export interface QueueSimResult {
   readonly executedMs: number;
   /** Batches handed back unstarted. */
   readonly handedBack: number;
+  /** Items handed back from running batches (parts not started). */
+  readonly partsHandedBack: number;
 }
 
 /** The action's defaults (shard-and-run queue mode): lease-timeout 10 min, renewed every third of it. */
 export const ACTION_LEASE_TIMEOUT_MS = 10 * 60 * 1000;
 
-type EventKind = 'arrive' | 'response' | 'end' | 'prefetch' | 'tick' | 'renew' | 'renewed' | 'handback' | 'release';
+type EventKind =
+  | 'arrive'
+  | 'response'
+  | 'part'
+  | 'end'
+  | 'prefetch'
+  | 'tick'
+  | 'renew'
+  | 'renewed'
+  | 'handback'
+  | 'release'
+  | 'releaseItems';
 
 interface Event {
   t: number;
@@ -79,6 +101,8 @@ interface Event {
   lease?: Lease;
   /** Claim: the finished leases this claim completes. Renewal answer: whether it succeeded. */
   completes?: readonly Lease[];
+  /** releaseItems: the items handed back. */
+  items?: readonly number[];
   ok?: boolean;
   token?: number;
 }
@@ -124,7 +148,14 @@ class Events {
 const less = (x: Event, y: Event): boolean => x.t < y.t || (x.t === y.t && x.seq < y.seq);
 
 interface Worker {
-  running?: { lease: Lease; start: number; end: number; token: number };
+  running?: {
+    lease: Lease;
+    start: number;
+    token: number;
+    /** Parts not started yet, and the estimate (with start-ups) of the parts run so far. */
+    parts: number[][];
+    doneEstMs: number;
+  };
   /** A batch claimed ahead (prefetched), not started. */
   ahead?: Lease;
   /** Batches that ran and are not completed yet: the next claim completes them (one write per batch). */
@@ -145,7 +176,9 @@ interface Worker {
  * running batch is expected to end; one batch held ahead at most; a keeper that renews every held lease (ahead,
  * running, and finished until the completing claim is sent) every third of the lease timeout; a batch ahead whose
  * lease was lost is skipped; `wait` answers retried after max(200 ms, min(5 s, retryAt − now)), at once after a
- * prefetch; and, with handBack, the batch ahead handed back when the running one overruns. Items have
+ * prefetch; and, with handBack, the batch ahead handed back when the running one overruns. With maxParts > 1 (a
+ * policy measured, not the action's), a batch runs in parts (batchParts), each paying runOverheadMs, and after each
+ * part one past handBackAfterMs gives its unstarted parts back (releaseItems). Items have
  * estimates (what the queue orders and sizes batches by) and actual durations (what running them takes).
  */
 export function simulateQueue(
@@ -192,6 +225,21 @@ export function simulateQueue(
     claims++;
     push({ t: t + half, worker: w, kind: 'arrive', completes: done });
   };
+  const overheadMs = options.runOverheadMs ?? 0;
+  let partsHandedBack = 0;
+  const startPart = (w: number, t: number): void => {
+    const running = ws[w]!.running!;
+    const part = running.parts.shift()!;
+    let run = overheadMs;
+    let est = overheadMs;
+    for (const i of part) {
+      run += actualMs[i]!;
+      est += estimateMs[i]!;
+    }
+    running.doneEstMs += est;
+    executedMs += run;
+    push({ t: t + run, worker: w, kind: running.parts.length ? 'part' : 'end', token: running.token });
+  };
   const start = (w: number, lease: Lease, t: number): void => {
     const wk = ws[w]!;
     if (wk.lost.has(lease.id)) {
@@ -199,17 +247,16 @@ export function simulateQueue(
       return;
     }
     wk.held.set(lease.id, lease);
-    let run = 0;
-    let est = 0;
-    for (const i of lease.items) {
-      run += actualMs[i]!;
-      est += estimateMs[i]!;
-    }
+    let est = overheadMs;
+    for (const i of lease.items) est += estimateMs[i]!;
     const tk = ++token;
-    wk.running = { lease, start: t, end: t + run, token: tk };
-    options.onBatch?.({ worker: w, start: t, end: t + run, items: lease.items });
-    executedMs += run;
-    push({ t: t + run, worker: w, kind: 'end', token: tk });
+    wk.running = { lease, start: t, token: tk, parts: batchParts(lease.items, options.maxParts ?? 1), doneEstMs: 0 };
+    startPart(w, t);
+    if (options.onBatch) {
+      let run = 0;
+      for (const i of lease.items) run += actualMs[i]!;
+      options.onBatch({ worker: w, start: t, end: t + run, items: lease.items });
+    }
     if (prefetch) push({ t: t + Math.max(0, est - lead), worker: w, kind: 'prefetch', token: tk });
     if (options.handBack) push({ t: t + handBackAfterMs(est, latencyMs), worker: w, kind: 'handback', token: tk });
   };
@@ -252,6 +299,27 @@ export function simulateQueue(
         }
         break;
       }
+      case 'part': {
+        const running = wk.running;
+        if (!running || running.token !== e.token) break;
+        // Much slower than estimated so far: the parts not started go back to the queue, the batch ends here.
+        if (e.t - running.start > handBackAfterMs(running.doneEstMs, latencyMs)) {
+          const back = running.parts.flat();
+          running.parts = [];
+          partsHandedBack += back.length;
+          push({ t: e.t + half, worker: w, kind: 'releaseItems', lease: running.lease, items: back });
+          // Completed later with only what it ran: an expired lease is completed by its items, and those handed
+          // back must never be credited to this worker.
+          const gone = new Set(back);
+          running.lease = { ...running.lease, items: running.lease.items.filter((i) => !gone.has(i)) };
+          wk.held.set(running.lease.id, running.lease);
+          push({ t: e.t, worker: w, kind: 'end', token: running.token });
+        } else startPart(w, e.t);
+        break;
+      }
+      case 'releaseItems':
+        state = releaseItems(state, e.lease!, e.items!);
+        break;
       case 'end': {
         const running = wk.running;
         if (!running || running.token !== e.token) break;
@@ -302,5 +370,5 @@ export function simulateQueue(
     }
     if (ws.every((x) => x.done)) break;
   }
-  return { makespanMs: Math.max(...ws.map((x) => x.lastEnd)), claims, executedMs, handedBack };
+  return { makespanMs: Math.max(...ws.map((x) => x.lastEnd)), claims, executedMs, handedBack, partsHandedBack };
 }

@@ -179,3 +179,28 @@ export const HAND_BACK_FACTOR = 2;
 export function handBackAfterMs(batchEstimateMs: number, observedRoundTripMs: number): number {
   return HAND_BACK_FACTOR * Math.max(0, batchEstimateMs) + 2 * Math.max(0, observedRoundTripMs);
 }
+
+/** At most this many command runs per batch when a batch is run in parts (batchParts). */
+export const MAX_BATCH_PARTS = 3;
+
+/**
+ * How a worker runs a batch so that it can hand unstarted items back: in parts, each half of what is left (by
+ * count, since the estimates are what may be wrong), at most `maxParts` runs; after each part a worker that finds
+ * the batch much slower than estimated (handBackAfterMs) hands the parts not started back to the queue. Each part
+ * pays the command's start-up again, so this is worth it only where the runner can run a list of tests or files
+ * cheaply; maxParts 1 is a batch in one run. Returns the batch's items (indices, in order) cut into parts.
+ */
+export function batchParts(items: readonly number[], maxParts = MAX_BATCH_PARTS): number[][] {
+  const parts: number[][] = [];
+  let rest = [...items];
+  while (rest.length > 0) {
+    if (parts.length === Math.max(1, maxParts) - 1 || rest.length === 1) {
+      parts.push(rest);
+      break;
+    }
+    const take = Math.ceil(rest.length / 2);
+    parts.push(rest.slice(0, take));
+    rest = rest.slice(take);
+  }
+  return parts;
+}

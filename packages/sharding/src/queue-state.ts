@@ -153,6 +153,23 @@ export function release(state: QueueState, lease: Pick<Lease, 'id'>): QueueState
 }
 
 /**
+ * Hands some of a held lease's items back to pending, uncredited, and keeps the rest leased: a worker running a
+ * batch in parts found the first parts far slower than estimated and gives back the parts it has not started.
+ * Items not in the lease are ignored; handing back all of them is `release`. A lease no longer held leaves the
+ * state unchanged (its items went back, or were completed, already).
+ */
+export function releaseItems(state: QueueState, lease: Pick<Lease, 'id'>, items: readonly number[]): QueueState {
+  const held = state.leases.find((l) => l.id === lease.id);
+  if (!held) return state;
+  const back = new Set(items.filter((i) => held.items.includes(i)));
+  if (back.size === 0) return state;
+  if (back.size === held.items.length) return release(state, lease);
+  const pending = [...state.pending, ...back].sort(pendingOrder(state.estimateMs, state.first));
+  const kept: Lease = { ...held, items: held.items.filter((i) => !back.has(i)) };
+  return { ...state, pending, leases: state.leases.map((l) => (l.id === lease.id ? kept : l)) };
+}
+
+/**
  * The items a claim would take now, in claim order (indices into estimateMs):
  *
  * 1. The longest pending items up to max(remaining / (2 × workers), minBatchMs), at least one item; beyond the

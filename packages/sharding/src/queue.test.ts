@@ -4,7 +4,7 @@
  * lease. Property: every item is completed (credited) exactly once, and the invariant holds after every write.
  */
 import { describe, expect, it } from 'vitest';
-import { QueueClient, QueueError } from './queue-client.js';
+import { batchParts, QueueClient, QueueError } from './queue-client.js';
 import { InMemoryQueueStore, type QueueStore, type Versioned } from './queue-store.js';
 import {
   batchItems,
@@ -14,6 +14,7 @@ import {
   complete,
   createQueueState,
   release,
+  releaseItems,
   renew,
   requeueExpired,
   type ClaimResult,
@@ -77,6 +78,43 @@ describe('queue transitions', () => {
     expect(s.leases).toEqual([]);
     expect(release(s, lease)).toBe(s); // no longer held: unchanged
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
+  });
+
+  it('releaseItems hands part of a held lease back and keeps the rest leased; only the rest is credited', () => {
+    let s = createQueueState('p', [40, 30, 20, 10], 1);
+    const a = claim(s, 'w', 0);
+    s = a.state;
+    const lease = (a.result as Extract<ClaimResult, { kind: 'batch' }>).lease;
+    expect(lease.items).toEqual([0]);
+    const b = claim(createQueueState('p', [40, 30, 20, 10], 1), 'w', 0, { minBatchMs: 100, maxMinBatchItems: 4 });
+    let t = b.state;
+    const big = (b.result as Extract<ClaimResult, { kind: 'batch' }>).lease;
+    expect(big.items).toEqual([0, 1, 2, 3]);
+    t = releaseItems(t, big, [2, 3, 99]);
+    checkQueueInvariant(t);
+    expect(t.pending).toEqual([2, 3]);
+    expect(t.leases[0]!.items).toEqual([0, 1]);
+    // Completed with the worker's own (stale) lease object: the state's lease decides what is credited.
+    const done = complete(t, big);
+    expect(done.result.credited).toEqual([0, 1]);
+    expect(releaseItems(done.state, big, [0])).toBe(done.state); // no longer held: unchanged
+    expect(releaseItems(t, big, [])).toBe(t);
+    const all = releaseItems(t, big, [0, 1]);
+    expect(all.leases).toEqual([]);
+    expect(all.pending).toEqual([0, 1, 2, 3]);
+    expect(s.leases).toHaveLength(1);
+  });
+
+  it('batchParts cuts a batch into halves by count, at most maxParts runs', () => {
+    expect(batchParts([5, 6, 7, 8, 9, 10, 11, 12])).toEqual([
+      [5, 6, 7, 8],
+      [9, 10],
+      [11, 12],
+    ]);
+    expect(batchParts([1, 2, 3], 3)).toEqual([[1, 2], [3]]);
+    expect(batchParts([1])).toEqual([[1]]);
+    expect(batchParts([1, 2, 3, 4], 1)).toEqual([[1, 2, 3, 4]]);
+    expect(batchParts([])).toEqual([]);
   });
 
   it('renew extends a held lease and refuses a lost one', () => {
