@@ -225,7 +225,7 @@ export function workloadReadiness(obj: KubeObject): Verdict {
  * A Deployment whose ReplicaSet cannot create pods (ReplicaFailure=True, FailedCreate, which the deployment
  * controller copies from the ReplicaSet): kubectl keeps waiting, and the cause is only in an event. Admission
  * rejections are decided here instead:
- * - Pod Security and LimitRange rejections are terminal: the same pod spec is rejected again on every retry;
+ * - Pod Security and LimitRange rejections and invalid pods are terminal: the same pod spec is rejected again on every retry;
  * - a quota rejection is terminal unless old pods of the Deployment are still running (a rollout whose old
  *   replicas can free the quota as they go);
  * - anything else (a service account not created yet, a webhook that is down) can clear: still progressing, but
@@ -247,15 +247,15 @@ export function admissionBlock(obj: KubeObject): Verdict | undefined {
 }
 
 export interface AdmissionRejection {
-  readonly cause: 'pod-security' | 'limit-range' | 'quota' | 'other';
+  readonly cause: 'pod-security' | 'limit-range' | 'invalid-spec' | 'quota' | 'other';
   /** The same pod spec is refused again on every retry (nothing in the cluster changes by itself to admit it). */
   readonly permanent: boolean;
   readonly summary: string;
 }
 
 /**
- * What a FailedCreate message (a pod refused at admission) means. Pod Security and LimitRange refusals are
- * permanent; a quota refusal can clear when other pods of the namespace end (callers that know better decide);
+ * What a FailedCreate message (a pod refused at admission) means. Pod Security and LimitRange refusals and an
+ * invalid pod are permanent; a quota refusal can clear when other pods of the namespace end (callers that know better decide);
  * anything else (a service account not created yet, a webhook that is down) can clear.
  */
 export function admissionRejection(message: string): AdmissionRejection {
@@ -267,5 +267,16 @@ export function admissionRejection(message: string): AdmissionRejection {
     /(maximum|minimum) (cpu|memory|ephemeral-storage|storage)[^:]*usage per (Container|Pod)|LimitRange/i.test(message)
   )
     return { cause: 'limit-range', permanent: true, summary: "pods are rejected by the namespace's LimitRange" };
+  // Validation of the pod built from a fixed template: the same pod is invalid on every retry. The common case is a
+  // request above a limit the container does not set, which the namespace's LimitRange defaulted below it.
+  if (/ is invalid: /.test(message))
+    return /must be less than or equal to (cpu|memory) limit/.test(message)
+      ? {
+          cause: 'invalid-spec',
+          permanent: true,
+          summary:
+            "pods are invalid: a request is above its limit (set the limit too: without one, the namespace's LimitRange default applies)",
+        }
+      : { cause: 'invalid-spec', permanent: true, summary: 'pods are invalid' };
   return { cause: 'other', permanent: false, summary: 'pods cannot be created yet' };
 }

@@ -8,7 +8,7 @@ const pending = (status: Record<string, unknown>) => ({
 });
 
 describe('start problems', () => {
-  it('a Pod Security or LimitRange refusal cannot clear; quota and the rest can', () => {
+  it('a Pod Security or LimitRange refusal or an invalid pod cannot clear; quota and the rest can', () => {
     const security =
       'pods "x" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "tests" must set securityContext.allowPrivilegeEscalation=false)';
     expect(admissionRejection(security)).toMatchObject({ cause: 'pod-security', permanent: true });
@@ -17,6 +17,15 @@ describe('start problems', () => {
       permanent: false,
     });
     expect(admissionRejection('maximum memory usage per Container is 1Gi, but limit is 2Gi')).toMatchObject({
+      permanent: true,
+    });
+    // A request above the limit the LimitRange defaulted (the container sets none): invalid on every retry.
+    const invalid =
+      'Pod "gauntlet-shards-b2c336679f-0-f96lf" is invalid: spec.containers[0].resources.requests: Invalid value: "1": must be less than or equal to cpu limit of 250m';
+    expect(admissionRejection(invalid)).toMatchObject({ cause: 'invalid-spec', permanent: true });
+    expect(admissionRejection(invalid).summary).toMatch(/set the limit too/);
+    expect(admissionRejection('Pod "x" is invalid: spec.containers[0].image: Required value')).toMatchObject({
+      cause: 'invalid-spec',
       permanent: true,
     });
     expect(admissionRejection('error looking up service account ns/sa: serviceaccount "sa" not found').permanent).toBe(
