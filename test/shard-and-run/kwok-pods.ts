@@ -5,6 +5,9 @@
  * pod's own environment) on this machine, and that script stores the result through the real API server with the
  * pod's own service-account token (so the Role the action created is what allows it). A non-zero exit then fails
  * the pod through kwok's failure stage, as a failing container would; otherwise kwok completes it after its delay.
+ * A pod without a kwok completion delay (a workflow that knows nothing of kwok, e.g. under act) is held Running
+ * while its command runs and completed when it exits, as a container would be: kwok's default of 1 s would end it
+ * before any real test command stored its result.
  *
  * On a real cluster (not kwok) this is not used: the pods run the same script in their image.
  */
@@ -21,8 +24,10 @@ import {
   type KubeConfig,
   type KubeObject,
 } from '@gauntlet/kube';
+import { stageKeys } from '@gauntlet/testbed';
 
 export const KWOK_FAIL_LABEL = 'pod-container-running-failed.stage.kwok.x-k8s.io';
+const POD_COMPLETE_DELAY = stageKeys.podCompleteDelay;
 
 export interface SimulatedPod {
   name: string;
@@ -139,6 +144,9 @@ export class ShardPodSimulator {
       nodeName?: string;
       containers: { env?: ContainerEnv[] }[];
     };
+    // Hold the pod (kwok re-reads the delay annotation on every change) until the command exits; see the header.
+    const hold = annotations[POD_COMPLETE_DELAY] === undefined;
+    if (hold) await this.patchPod(name, { metadata: { annotations: { [POD_COMPLETE_DELAY]: '24h' } } });
     const record = (exitCode: number, output: string) =>
       this.pods.push({ name, index, failures, exitCode, output, ...(spec.nodeName ? { node: spec.nodeName } : {}) });
 
@@ -179,8 +187,11 @@ export class ShardPodSimulator {
 
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: root, TMPDIR: tmp };
     for (const e of spec.containers[0]?.env ?? []) {
-      env[e.name] =
+      const value =
         e.value ?? (e.valueFrom?.fieldRef?.fieldPath ? fieldValue(pod, e.valueFrom.fieldRef.fieldPath) : '');
+      // The pod's /tmp is private: a variable of the pod naming a file there (GAUNTLET_JUNIT, a reporter's output
+      // file set in pod-env) names the same file under this pod's tmp.
+      env[e.name] = value.startsWith('/tmp/') ? path.join(tmp, value.slice('/tmp/'.length)) : value;
     }
     const server = new URL(cluster.server);
     Object.assign(env, {
@@ -190,8 +201,6 @@ export class ShardPodSimulator {
       GAUNTLET_SA_DIR: saDir,
       GAUNTLET_UPLOAD_PAUSES: '0 1',
     });
-    if (env['GAUNTLET_JUNIT']?.startsWith('/tmp/'))
-      env['GAUNTLET_JUNIT'] = path.join(tmp, env['GAUNTLET_JUNIT'].slice(5));
 
     const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
       const child = spawn('sh', [path.join(gauntletDir, 'run.sh')], {
@@ -211,6 +220,8 @@ export class ShardPodSimulator {
           annotations: { [`${KWOK_FAIL_LABEL}/exit-code`]: String(code) },
         },
       });
+    } else if (hold) {
+      await this.patchPod(name, { metadata: { annotations: { [POD_COMPLETE_DELAY]: '0s' } } });
     }
     record(code, output);
   }
