@@ -1,7 +1,7 @@
 /**
  * The kubeconfig as users give it (issue 11, provision 6), through the bundle against the real API server: a path
  * in the kubeconfig input is read as a file (as shard-and-run does), not parsed as YAML; KUBECONFIG pointing at a
- * missing file says so, naming it, instead of "set KUBECONFIG".
+ * missing file says so, naming it, instead of "set KUBECONFIG". A path must be inside the workspace or RUNNER_TEMP.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -27,10 +27,26 @@ describe('the kubeconfig input', () => {
     const run = await runBundle({
       inputs: { mode: 'down', kubeconfig: file, 'delete-timeout': '0' },
       event: pullRequestEvent(repositoryId, 1),
+      env: { RUNNER_TEMP: dir },
     });
     const log = run.main.log.join('\n');
     expect(run.main.exitCode, log).toBe(0);
     expect(log).toMatch(/does not exist; nothing to tear down/);
+  });
+
+  it('a path outside the workspace and RUNNER_TEMP is refused before anything connects, quoting no content', async () => {
+    const file = path.join(dir, 'config');
+    writeFileSync(file, tb.kubeConfig().exportConfig());
+    const run = await runBundle({
+      inputs: { mode: 'down', kubeconfig: file, 'delete-timeout': '0' },
+      event: pullRequestEvent(repositoryId, 4),
+    });
+    const log = run.main.log.join('\n');
+    expect(run.main.exitCode).not.toBe(0);
+    expect(log).toMatch(
+      /Input 'kubeconfig': ".*" is outside the workspace and RUNNER_TEMP; paths must stay inside them/,
+    );
+    expect(log).not.toMatch(/nothing to tear down|certificate|server:/);
   });
 
   it('KUBECONFIG naming a missing file says which file, not "set KUBECONFIG"', async () => {
@@ -52,6 +68,7 @@ describe('the kubeconfig input', () => {
     const run = await runBundle({
       inputs: { mode: 'down', kubeconfig: garbage, 'delete-timeout': '0' },
       event: pullRequestEvent(repositoryId, 3),
+      env: { RUNNER_TEMP: dir },
     });
     expect(run.main.exitCode).not.toBe(0);
     expect(run.main.log.join('\n')).toContain(JSON.stringify(garbage));

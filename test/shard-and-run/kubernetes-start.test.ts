@@ -1,3 +1,6 @@
+import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { collectionPath, objectPath, types, type KubeClient, type KubeObject } from '@gauntlet/kube';
 import { getTestbed, type Testbed } from '@gauntlet/testbed';
@@ -32,17 +35,24 @@ let testbed: Testbed;
 let api: KubeClient;
 let gh: GitHubStandIn;
 let namespace = '';
+let runnerTemp = '';
+let runnerTempKubeconfig = '';
 const repositoryId = randomRepositoryId();
 
 beforeAll(async () => {
   testbed = getTestbed();
+  runnerTemp = await mkdtemp(path.join(os.tmpdir(), 'runner-temp-'));
+  runnerTempKubeconfig = path.join(runnerTemp, 'kubeconfig');
+  await copyFile(testbed.kubeconfig, runnerTempKubeconfig);
   api = await connect({ path: testbed.kubeconfig }, () => undefined);
   gh = await startGitHubStandIn({ seed: 13 });
   gh.seedPull(7, { headSha: HEAD_SHA });
   ensureBuilt();
   const env = await runBundle({
     workspace: import.meta.dirname,
-    inputs: { kubeconfig: testbed.kubeconfig, 'name-prefix': 'shard', manifests: 'fixtures/environment/*.yaml' },
+    // A kubeconfig path must be in the workspace or RUNNER_TEMP (where setup actions write one): RUNNER_TEMP here.
+    inputs: { kubeconfig: runnerTempKubeconfig, 'name-prefix': 'shard', manifests: 'fixtures/environment/*.yaml' },
+    env: { RUNNER_TEMP: runnerTemp },
     event: pullRequestEvent(repositoryId, 7),
   });
   expect(env.main.exitCode, env.main.log.join('\n')).toBe(0);
@@ -65,7 +75,8 @@ function inputs(extra: Record<string, string>): Record<string, string> {
     command: `node -e '${PASS}' {files}`,
     'junit-path': '/tmp/gauntlet-junit.xml',
     namespace,
-    kubeconfig: testbed.kubeconfig,
+    // A path in the workspace (run() copies the test bed's kubeconfig there).
+    kubeconfig: '.kube/config',
     image: 'node:24-alpine',
     'retries-per-index': '0',
     'kube-timeout': '5m',
@@ -77,6 +88,8 @@ function inputs(extra: Record<string, string>): Record<string, string> {
 
 async function run(extra: Record<string, string>, simulate = true) {
   const workspace = await sampleWorkspace();
+  await mkdir(path.join(workspace, '.kube'));
+  await copyFile(testbed.kubeconfig, path.join(workspace, '.kube', 'config'));
   const sim =
     simulate && testbed.kwok ? await ShardPodSimulator.start(testbed.kubeconfig, namespace, workspace) : undefined;
   try {

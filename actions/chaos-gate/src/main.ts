@@ -21,10 +21,10 @@ import {
   type LedgerEntry,
 } from '@gauntlet/chaos';
 import { connect as connectKube, type KubeClient, type KubeconfigInput } from '@gauntlet/kube';
-import { createPrometheusClient, loadSlos, type PrometheusClient, type SloSet } from '@gauntlet/slo';
+import { createPrometheusClient, loadSlos, readSloSources, type PrometheusClient, type SloSet } from '@gauntlet/slo';
 import { ACTION, Outputs, State } from './constants.js';
 import { prepareEvents, usesEvents, type EventsPlugin } from './events.js';
-import { loadExperimentFiles, loadSloSources } from './files.js';
+import { loadExperimentFiles } from './files.js';
 import { autoSelect, saveHistory, type AutoSelected } from './auto-select.js';
 import { guardFor, sloChoiceFor } from './guard.js';
 import type { Inputs, RunInputs } from './inputs.js';
@@ -81,7 +81,7 @@ async function prepare(inputs: RunInputs, rt: ActionRuntime): Promise<Prepared &
   }
   let slos: SloSet | undefined;
   if (inputs.slos !== undefined || inputs.sloFiles.length > 0) {
-    slos = loadSlos(await loadSloSources(inputs.slos, inputs.sloFiles, workspace));
+    slos = loadSlos(await readSloSources(inputs.slos, inputs.sloFiles, workspace));
   }
   const prometheus = inputs.prometheus
     ? createPrometheusClient({

@@ -17,6 +17,19 @@ function reader(values: Record<string, string>): InputReader {
 }
 
 describe('parseInputs', () => {
+  it('confines a kubeconfig path to the workspace (or RUNNER_TEMP), in every mode', () => {
+    for (const mode of ['up', 'down', 'reap']) {
+      const values = { mode, manifests: 'k8s/*.yaml' };
+      expect(() => parseInputs(reader({ ...values, kubeconfig: '/etc/kubernetes/admin.conf' }), '/ws')).toThrow(
+        /^Input 'kubeconfig': "\/etc\/kubernetes\/admin.conf" is outside the workspace/,
+      );
+      expect(() => parseInputs(reader({ ...values, kubeconfig: '../.kube/config' }), '/ws')).toThrow(/outside/);
+      expect(parseInputs(reader({ ...values, kubeconfig: 'ci/kubeconfig' }), '/ws').kubeconfig).toEqual({
+        path: '/ws/ci/kubeconfig',
+      });
+    }
+  });
+
   it("refuses the guardrails' own field manager for the stack", () => {
     expect(() => parseInputs(reader({ manifests: 'k8s/*.yaml', 'field-manager': 'gauntlet-guardrails' }))).toThrow(
       /field-manager.*guardrails' own field manager/,

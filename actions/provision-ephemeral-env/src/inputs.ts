@@ -23,7 +23,7 @@ export interface LimitRangeSpec {
 
 export interface Inputs {
   readonly mode: Mode;
-  /** Content or a path (relative to the workspace); undefined: KUBECONFIG or in-cluster. */
+  /** Content or a path (relative to the workspace, inside it or RUNNER_TEMP); undefined: KUBECONFIG or in-cluster. */
   readonly kubeconfig: KubeconfigInput | undefined;
   readonly context: string | undefined;
   readonly namePrefix: string | undefined;
@@ -164,7 +164,7 @@ export function parseInputs(reader = new InputReader(), workspace = process.cwd(
     throw new InputError(I.manifests, 'is required in mode up (paths or globs of YAML manifests)');
   return {
     mode,
-    kubeconfig: readKubeconfigInput(reader, { name: I.kubeconfig, base: workspace }),
+    kubeconfig: readKubeconfigInput(reader, { name: I.kubeconfig, base: workspace, confineTo: workspace }),
     context: reader.string(I.context, { maxLength: 253 }),
     namePrefix,
     prNumber,

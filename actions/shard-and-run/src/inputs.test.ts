@@ -155,6 +155,29 @@ describe('parseInputs', () => {
     expect(error({ ...base, kubeconfig: 'A'.repeat(300) })).toMatch(/does not decode to a kubeconfig/);
   });
 
+  it('confines a kubeconfig path to the workspace or RUNNER_TEMP in every mode that takes one', () => {
+    const queue = { ...RUN, mode: 'queue', shard: '1/2', namespace: 'pr-1' };
+    const kube = { mode: 'kubernetes', tests: 't/*.js', command: 'node {files}', image: 'node:24', namespace: 'pr-1' };
+    const merge = { mode: 'merge', 'plan-id': '0123456789abcdef', namespace: 'ci' };
+    for (const values of [queue, kube, merge]) {
+      expect(error({ ...values, kubeconfig: '/etc/kubernetes/admin.conf' })).toMatch(
+        /^Input 'kubeconfig': "\/etc\/kubernetes\/admin.conf" is outside the workspace/,
+      );
+      expect(error({ ...values, kubeconfig: '../../root/.kube/config' })).toMatch(/^Input 'kubeconfig'.*outside/);
+    }
+    // Relative to working-directory, as every other path of the step.
+    expect(parse({ ...queue, 'working-directory': 'app', kubeconfig: 'kc' }).queue?.kubeconfig).toEqual({
+      path: path.join(WORKSPACE, 'app/kc'),
+    });
+    const temp = mkdtempSync(path.join(tmpdir(), 'runner-temp-'));
+    const inTemp = parseInputs(
+      new InputReader((name) => ({ ...queue, kubeconfig: path.join(temp, 'kubeconfig') })[name]),
+      WORKSPACE,
+      { RUNNER_TEMP: temp },
+    );
+    expect(inTemp.queue?.kubeconfig).toEqual({ path: path.join(temp, 'kubeconfig') });
+  });
+
   it('reads the queue inputs', () => {
     const q = parse({ ...RUN, mode: 'queue', shard: '1/4', namespace: 'pr-1', 'lease-timeout': '2m' });
     expect(q.queue).toEqual({ namespace: 'pr-1', leaseTimeoutMs: 120_000 });

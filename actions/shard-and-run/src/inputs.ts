@@ -335,11 +335,12 @@ function namespaceInput(reader: InputReader): string {
 function queueCleanupInputs(
   reader: InputReader,
   workspace: string,
+  env: NodeJS.ProcessEnv,
   plan: string | undefined,
   planId: string | undefined,
 ): QueueCleanupInputs | undefined {
   const namespace = reader.string(Inputs.namespace, { pattern: DNS1123_LABEL, hint: NAMESPACE_HINT });
-  const kubeconfig = parseKubeconfigInput(reader, workspace);
+  const kubeconfig = parseKubeconfigInput(reader, workspace, env);
   if (namespace === undefined) {
     if (kubeconfig !== undefined) {
       throw new InputError(
@@ -362,14 +363,29 @@ function queueCleanupInputs(
   };
 }
 
-/** The kubeconfig input, through @gauntlet/kube's one reader. The post step reads it again (content is never state). */
-export function parseKubeconfigInput(reader: InputReader, workspace: string): KubeconfigInput | undefined {
-  return readKubeconfigInput(reader, { name: Inputs.kubeconfig, base: workspace });
+/**
+ * The kubeconfig input, through @gauntlet/kube's one reader: a path is relative to working-directory and confined
+ * to the workspace or RUNNER_TEMP. The post step reads it again the same way (content is never state).
+ */
+export function parseKubeconfigInput(
+  reader: InputReader,
+  workspace: string,
+  env: NodeJS.ProcessEnv = process.env,
+): KubeconfigInput | undefined {
+  const base = confinePath(workspace, reader.string(Inputs.workingDirectory) ?? '.', {
+    input: Inputs.workingDirectory,
+  });
+  return readKubeconfigInput(reader, {
+    name: Inputs.kubeconfig,
+    base,
+    confineTo: workspace,
+    alsoUnder: runnerTempRoot(env),
+  });
 }
 
-function kubernetesInputs(reader: InputReader, workspace: string): KubernetesInputs {
+function kubernetesInputs(reader: InputReader, workspace: string, env: NodeJS.ProcessEnv): KubernetesInputs {
   const namespace = namespaceInput(reader);
-  const kubeconfig = parseKubeconfigInput(reader, workspace);
+  const kubeconfig = parseKubeconfigInput(reader, workspace, env);
   const image = reader.string(Inputs.image, {
     required: true,
     pattern: /^[^\s]{1,512}$/,
@@ -474,11 +490,11 @@ export function parseInputs(
     mode === 'plan' || mode === 'kubernetes'
       ? planningInputs(reader, paths, mode === 'plan' ? commandInput(reader, false) : undefined)
       : undefined;
-  const kubernetes = mode === 'kubernetes' ? kubernetesInputs(reader, workingDirectory) : undefined;
+  const kubernetes = mode === 'kubernetes' ? kubernetesInputs(reader, workspace, env) : undefined;
   const queue: QueueInputs | undefined =
     mode === 'queue'
       ? (() => {
-          const kubeconfig = parseKubeconfigInput(reader, workingDirectory);
+          const kubeconfig = parseKubeconfigInput(reader, workspace, env);
           return {
             namespace: namespaceInput(reader),
             ...(kubeconfig === undefined ? {} : { kubeconfig }),
@@ -486,7 +502,7 @@ export function parseInputs(
           };
         })()
       : undefined;
-  const queueCleanup = mode === 'merge' ? queueCleanupInputs(reader, workingDirectory, plan, planId) : undefined;
+  const queueCleanup = mode === 'merge' ? queueCleanupInputs(reader, workspace, env, plan, planId) : undefined;
 
   return {
     mode,

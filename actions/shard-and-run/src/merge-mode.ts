@@ -14,7 +14,7 @@ import type { Inputs as ActionInputs, ReportInputs, SizingInputs } from './input
 import type { WorkerReports } from './kubernetes/queue-cleanup.js';
 import { caseId, casesOf } from './junit-read.js';
 import { mergeResults, notRunSuites, type MergeOutcome } from './merge-core.js';
-import { loadPlan, planPathResolver } from './plan-io.js';
+import { loadPlan, planFileReader } from './plan-io.js';
 import { buildReport, type BuiltReport } from './report.js';
 import { directoryTransport, type ShardResult } from './results.js';
 import { timingCacheFor, updateTimingStore } from './timings.js';
@@ -216,7 +216,7 @@ async function recoverQueueBatches(
 
 export async function runMergeMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {
   const plan =
-    inputs.plan === undefined ? undefined : await loadPlan(inputs.plan, planPathResolver(inputs, deps.ctx.workspace));
+    inputs.plan === undefined ? undefined : await loadPlan(inputs.plan, planFileReader(inputs, deps.ctx.workspace));
   if (!plan) deps.logger.info('No plan given: completeness is checked by shard index only.');
   const results = await directoryTransport(inputs.resultsDir, inputs.workingDirectory, {
     workspace: deps.ctx.workspace,

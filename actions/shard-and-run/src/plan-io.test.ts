@@ -1,7 +1,11 @@
-import { planShards } from '@gauntlet/sharding';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PLAN_FORMAT, PLAN_VERSION, planShards } from '@gauntlet/sharding';
 import { RUNNERS } from '@gauntlet/test-runners';
 import { describe, expect, it } from 'vitest';
-import { commandArguments, validatePlan } from './plan-io.js';
+import { commandArguments, loadPlan, planFileReader, validatePlan } from './plan-io.js';
 
 /** Runner selectors (RSpec example ids) travel in the plan and become the shards' {tests} words. */
 describe('plan selectors', () => {
@@ -39,5 +43,35 @@ describe('plan selectors', () => {
     expect(() => validatePlan(plan)).toThrow(/selectors that are not test selectors/);
     plan.selectors = ['x'];
     expect(() => validatePlan(plan)).toThrow(/selectors that are not test selectors/);
+  });
+});
+
+describe('loadPlan from a file', () => {
+  const top = mkdtempSync(path.join(tmpdir(), 'plan-io-'));
+  const workspace = path.join(top, 'ws');
+  mkdirSync(workspace);
+  const read = planFileReader({ workingDirectory: workspace, alsoUnder: [] }, workspace);
+  const plan = {
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    id: '0123456789abcdef',
+    shardCount: 1,
+    shards: [{ index: 1, items: [{ file: 'a.test.js', seconds: 1 }] }],
+  };
+
+  it('reads a plan inside the workspace', async () => {
+    writeFileSync(path.join(workspace, 'plan.json'), JSON.stringify(plan));
+    expect((await loadPlan('plan.json', read)).id).toBe('0123456789abcdef');
+  });
+
+  it('refuses a FIFO at the plan path at once (stat said 0 bytes and the read then took whatever came)', async () => {
+    execFileSync('mkfifo', [path.join(workspace, 'fifo.json')]);
+    await expect(loadPlan('fifo.json', read)).rejects.toThrow(/^Input 'plan': "fifo.json": .*not a regular file/);
+  });
+
+  it('refuses a plan outside the workspace, directly or through a symlink', async () => {
+    await expect(loadPlan('/etc/passwd', read)).rejects.toThrow(/^Input 'plan'.*outside the workspace/);
+    symlinkSync('/etc/passwd', path.join(workspace, 'linked.json'));
+    await expect(loadPlan('linked.json', read)).rejects.toThrow(/outside the workspace/);
   });
 });

@@ -2,8 +2,7 @@
  * The plan as it travels between jobs (a file from the plan artifact, or the inline `plan` output), validated on the
  * way in: a shard must never run a plan it misread. And each shard's part of it, as command-line arguments.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { confinePath, InputError, loadJson, type AllowedRoot } from '@gauntlet/action-kit';
+import { confinePath, InputError, loadJson, readFileInside, UserError, type AllowedRoot } from '@gauntlet/action-kit';
 import { PLAN_FORMAT, PLAN_VERSION, MAX_MATRIX_JOBS, testKey, type Plan, type PlanItem } from '@gauntlet/sharding';
 import { RUNNER_NAMES, type RunnerAdapter } from '@gauntlet/test-runners';
 import { Inputs } from './constants.js';
@@ -63,15 +62,21 @@ export function validatePlan(value: unknown): Plan {
 }
 
 /**
- * The `plan` input's path, relative to the working directory and confined through symlinks to the workspace or
- * RUNNER_TEMP (where a workflow downloads the plan artifact).
+ * Reads the `plan` input's file: relative to the working directory, confined through symlinks to the workspace or
+ * RUNNER_TEMP (where a workflow downloads the plan artifact), and read once with the size cap on that read.
  */
-export function planPathResolver(
+export function planFileReader(
   inputs: { readonly workingDirectory: string; readonly alsoUnder: readonly AllowedRoot[] },
   workspace: string,
 ) {
-  return (value: string): string =>
-    confinePath(workspace, value, { input: Inputs.plan, base: inputs.workingDirectory, alsoUnder: inputs.alsoUnder });
+  return (value: string): Promise<string> => {
+    const file = confinePath(workspace, value, {
+      input: Inputs.plan,
+      base: inputs.workingDirectory,
+      alsoUnder: inputs.alsoUnder,
+    });
+    return readFileInside(workspace, file, { maxBytes: MAX_PLAN_BYTES, alsoUnder: inputs.alsoUnder });
+  };
 }
 
 /** True when the `plan` input is the plan itself (the plan output), not a path to its file. */
@@ -79,18 +84,16 @@ export function isInlinePlan(value: string): boolean {
   return value.trimStart().startsWith('{');
 }
 
-/** Reads the `plan` input: inline JSON (it starts with `{`) or a path relative to the working directory. */
-export async function loadPlan(value: string, resolvePath: (p: string) => string): Promise<Plan> {
+/** Reads the `plan` input: inline JSON (it starts with `{`) or a path, read by readFile (planFileReader). */
+export async function loadPlan(value: string, readFile: (p: string) => Promise<string>): Promise<Plan> {
   let text: string;
   if (isInlinePlan(value)) text = value;
   else {
-    const file = resolvePath(value);
     try {
-      const info = await stat(file);
-      if (info.size > MAX_PLAN_BYTES) fail(`${JSON.stringify(value)} is larger than ${MAX_PLAN_BYTES} bytes`);
-      text = await readFile(file, 'utf8');
+      text = await readFile(value);
     } catch (error) {
       if (error instanceof InputError) throw error;
+      if (error instanceof UserError) fail(`${JSON.stringify(value)}: ${error.message}`);
       fail(
         `cannot read ${JSON.stringify(value)} (${(error as NodeJS.ErrnoException).code ?? 'error'}); download the plan artifact first`,
       );

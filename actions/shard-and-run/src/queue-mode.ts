@@ -17,7 +17,7 @@ import type { ModeDeps } from './deps.js';
 import { executeItems, retryItems } from './execute.js';
 import { jobCreatedAtOf } from './github-client.js';
 import type { Inputs as ActionInputs } from './inputs.js';
-import { allItems, itemKeys, loadPlan, planPathResolver } from './plan-io.js';
+import { allItems, itemKeys, loadPlan, planFileReader } from './plan-io.js';
 import { directoryTransport, readResultDirectory } from './results.js';
 import { drainQueue, type QueueAccess, type WorkerRun } from './queue-worker.js';
 import { adapterFor, checkCommandFitsPlan } from './run-mode.js';
@@ -68,7 +68,7 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
   const { logger, ctx } = deps;
   const spec = inputs.shard!;
   const execution = inputs.execution!;
-  const plan = await loadPlan(inputs.plan!, planPathResolver(inputs, deps.ctx.workspace));
+  const plan = await loadPlan(inputs.plan!, planFileReader(inputs, deps.ctx.workspace));
   if (inputs.planId !== undefined && inputs.planId !== plan.id) {
     throw new InputError(Inputs.planId, `is ${inputs.planId}, but the plan file holds plan ${plan.id}`);
   }

@@ -14,7 +14,7 @@ import type { ModeDeps } from './deps.js';
 import { executeItems, retryItems } from './execute.js';
 import { jobCreatedAtOf } from './github-client.js';
 import type { Inputs as ActionInputs } from './inputs.js';
-import { itemKeys, loadPlan, planPathResolver, planSplitsFiles, shardItems } from './plan-io.js';
+import { itemKeys, loadPlan, planFileReader, planSplitsFiles, shardItems } from './plan-io.js';
 import { directoryTransport, readResultDirectory } from './results.js';
 import { buildResult, countsOf, samplesOf } from './shard-result.js';
 
@@ -92,7 +92,7 @@ export async function runRunMode(inputs: ActionInputs, deps: ModeDeps): Promise<
   const { logger, ctx } = deps;
   const spec = inputs.shard!;
   const execution = inputs.execution!;
-  const plan = await loadPlan(inputs.plan!, planPathResolver(inputs, deps.ctx.workspace));
+  const plan = await loadPlan(inputs.plan!, planFileReader(inputs, deps.ctx.workspace));
   if (inputs.planId !== undefined && inputs.planId !== plan.id) {
     throw new InputError(
       Inputs.planId,

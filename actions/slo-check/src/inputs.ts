@@ -1,4 +1,4 @@
-import { InputError, InputReader } from '@gauntlet/action-kit';
+import { InputError, InputReader, confineGlob } from '@gauntlet/action-kit';
 import { readPrometheusConnection, type PrometheusConnection } from '@gauntlet/slo';
 
 /** Everything slo-check reads from its inputs, validated. The only place that reads inputs. */
@@ -31,7 +31,8 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function parseInputs(reader: InputReader = new InputReader()): Inputs {
   const prometheus = readPrometheusConnection(reader);
   const slos = reader.string('slos');
-  const sloFiles = reader.list('slo-files', { commas: false });
+  // Workspace paths or globs only (no absolute pattern, no ..): checked now, and each match again when read.
+  const sloFiles = reader.list('slo-files', { commas: false }).map((p) => confineGlob(p, { input: 'slo-files' }));
   if (slos === undefined && sloFiles.length === 0) {
     throw new InputError('slos', 'no SLOs given: set slos (YAML) or slo-files (paths or globs)');
   }

@@ -4,15 +4,14 @@
  */
 import { UserError, withGroup, type WorkflowRun } from '@gauntlet/action-kit';
 import type { ActionRuntime } from '@gauntlet/action-runtime';
-import { createPrometheusClient, evaluateSlos, loadSlos, toJsonOutput } from '@gauntlet/slo';
+import { createPrometheusClient, evaluateSlos, loadSlos, readSloSources, toJsonOutput } from '@gauntlet/slo';
 import { Outputs } from './constants.js';
 import type { Inputs } from './inputs.js';
-import { loadSources } from './load-definitions.js';
 import { checkRunFor, headline, reportDocument, type GateOverride } from './report.js';
 
 export async function main(inputs: Inputs, rt: ActionRuntime): Promise<void> {
   const { logger, run } = rt;
-  const slos = loadSlos(await loadSources(inputs.slos, inputs.sloFiles, run.workspace));
+  const slos = loadSlos(await readSloSources(inputs.slos, inputs.sloFiles, run.workspace));
   // The environment's identity fills the usual template variables unless the user set them.
   const vars: Record<string, string> = {
     ...(inputs.namespace ? { namespace: inputs.namespace } : {}),

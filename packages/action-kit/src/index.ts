@@ -7,6 +7,7 @@ export * from './inputs.js';
 export * from './secrets.js';
 export * from './workflow-run.js';
 export * from './paths.js';
+export * from './match-files.js';
 export * from './structured-data.js';
 export * from './random.js';
 export * from './nearest.js';

@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { confineGlob, confinePath, isInside, readFileInside, writeFileInside } from './paths.js';
+import { confineGlob, confinePath, isInside, readFileInside, readFileInsideSync, writeFileInside } from './paths.js';
 
 let root: string;
 let outside: string;
@@ -75,6 +76,24 @@ describe('writeFileInside / readFileInside', () => {
     expect(await readFile(path.join(outside, 'secret.txt'), 'utf8')).toContain('hunter2');
     await expect(writeFileInside(root, path.join(root, 'dangling'), 'x')).rejects.toThrow(/dangling/);
     await expect(readFileInside(root, path.join(root, 'escape-file'), { maxBytes: 100 })).rejects.toThrow(/outside/);
+  });
+
+  it('reads once with the cap on the read itself; the sync reader does the same', async () => {
+    const file = path.join(root, 'sub/ten.txt');
+    await writeFile(file, '0123456789');
+    expect(await readFileInside(root, file, { maxBytes: 10 })).toBe('0123456789');
+    expect(readFileInsideSync(root, file, { maxBytes: 10 })).toBe('0123456789');
+    await expect(readFileInside(root, file, { maxBytes: 9 })).rejects.toThrow(/larger than 9 bytes/);
+    expect(() => readFileInsideSync(root, file, { maxBytes: 9 })).toThrow(/larger than 9 bytes/);
+    expect(() => readFileInsideSync(root, path.join(root, 'escape-file'), { maxBytes: 100 })).toThrow(/outside/);
+  });
+
+  it('refuses what is not a regular file without blocking on it (a FIFO: stat says 0 bytes, a writer sends any)', async () => {
+    const fifo = path.join(root, 'sub/plan.fifo');
+    execFileSync('mkfifo', [fifo]);
+    await expect(readFileInside(root, fifo, { maxBytes: 100 })).rejects.toThrow(/not a regular file/);
+    expect(() => readFileInsideSync(root, fifo, { maxBytes: 100 })).toThrow(/not a regular file/);
+    await expect(readFileInside(root, path.join(root, 'sub'), { maxBytes: 100 })).rejects.toThrow(/not a regular file/);
   });
 
   it('refuses a final symlink even when it points inside (O_NOFOLLOW)', async () => {

@@ -9,7 +9,7 @@
  * command runs in between and may plant a symlink; writes also refuse to follow a final symlink (O_NOFOLLOW).
  * Error messages quote the offending input value only, never what a file holds.
  */
-import { constants, lstatSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, UserError } from './errors.js';
@@ -151,23 +151,91 @@ export async function writeFileInside(
   }
 }
 
-/** Reads a file inside `root` (checked again now), refusing one larger than maxBytes before reading it. */
-export async function readFileInside(
-  root: string,
-  file: string,
-  options: { maxBytes: number; alsoUnder?: readonly AllowedRoot[] },
-): Promise<string> {
-  const real = realPathOf(confinePath(root, file, { alsoUnder: options.alsoUnder ?? [] }));
-  const handle = await open(real, constants.O_RDONLY);
+export interface ReadInsideOptions {
+  /** Most bytes read: the file is read once, up to one byte past this, and refused when it is longer. */
+  readonly maxBytes: number;
+  readonly alsoUnder?: readonly AllowedRoot[];
+}
+
+// O_NONBLOCK: opening a FIFO planted at the path would otherwise wait forever for a writer. It changes nothing for
+// a regular file. O_NOFOLLOW: the path was resolved through its symlinks just before; a final symlink now is one
+// swapped in since, and is refused.
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+function openFailure(name: string, error: NodeJS.ErrnoException): Error {
+  if (error.code === 'ELOOP') return new UserError(`${name} became a symbolic link; not read`);
+  return error;
+}
+
+function notRegular(name: string): UserError {
+  return new UserError(`${name} is not a regular file; not read`);
+}
+
+function tooLarge(name: string, maxBytes: number): UserError {
+  return new UserError(`${name} is larger than ${maxBytes} bytes; at most ${maxBytes} are read`);
+}
+
+/**
+ * Reads a file once, with the size cap on that one read: opened once, never through a final symlink, a regular file
+ * only, and read up to maxBytes + 1 bytes from that descriptor. A size taken with stat before the read would let a
+ * file that grows in between (the test command runs alongside) be read whole. `name` is what messages call it.
+ */
+export async function readFileBounded(file: string, maxBytes: number, name = file): Promise<string> {
+  const handle = await open(file, READ_FLAGS).catch((error: NodeJS.ErrnoException) => {
+    throw openFailure(name, error);
+  });
   try {
-    const { size } = await handle.stat();
-    if (size > options.maxBytes) {
-      throw new UserError(
-        `${path.relative(root, file) || file} is ${size} bytes; at most ${options.maxBytes} are read`,
-      );
+    if (!(await handle.stat()).isFile()) throw notRegular(name);
+    const buffer = Buffer.alloc(Math.min(maxBytes + 1, 64 * 1024));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw tooLarge(name, maxBytes);
+      chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
     }
-    return await handle.readFile('utf8');
+    return Buffer.concat(chunks, total).toString('utf8');
   } finally {
     await handle.close();
   }
+}
+
+/** readFileBounded for synchronous callers (a stack's manifests, a kubeconfig file), with the same checks. */
+export function readFileBoundedSync(file: string, maxBytes: number, name = file): string {
+  let fd: number;
+  try {
+    fd = openSync(file, READ_FLAGS);
+  } catch (error) {
+    throw openFailure(name, error as NodeJS.ErrnoException);
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw notRegular(name);
+    const buffer = Buffer.alloc(Math.min(maxBytes + 1, 64 * 1024));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw tooLarge(name, maxBytes);
+      chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads a file inside `root` (or `alsoUnder`), checked again now, once and bounded (readFileBounded). */
+export async function readFileInside(root: string, file: string, options: ReadInsideOptions): Promise<string> {
+  const real = realPathOf(confinePath(root, file, { alsoUnder: options.alsoUnder ?? [] }));
+  return readFileBounded(real, options.maxBytes, path.relative(root, file) || file);
+}
+
+/** readFileInside for synchronous callers. */
+export function readFileInsideSync(root: string, file: string, options: ReadInsideOptions): string {
+  const real = realPathOf(confinePath(root, file, { alsoUnder: options.alsoUnder ?? [] }));
+  return readFileBoundedSync(real, options.maxBytes, path.relative(root, file) || file);
 }

@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +27,27 @@ function recorder(): { secrets: string[]; register: (value: string) => void } {
 }
 
 describe('loadKubeConfig', () => {
+  it('a path is read once: the text masked is the text loaded, relative files resolved from its directory', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kubeconfig-file-'));
+    const file = path.join(dir, 'config');
+    writeFileSync(file, KUBECONFIG.replace('insecure-skip-tls-verify: true', 'certificate-authority: ca.crt'));
+    const { secrets, register } = recorder();
+    const loaded = await loadKubeConfig({ path: file, registerSecret: register });
+    expect(loaded.source).toBe('file');
+    expect(loaded.kubeConfig.getCurrentUser()?.token).toBe(TOKEN);
+    expect(loaded.kubeConfig.getCurrentCluster()?.caFile).toBe(path.join(dir, 'ca.crt'));
+    expect(secrets).toContain(TOKEN);
+  });
+
+  it('a FIFO at the kubeconfig path is refused at once, not waited on nor read unbounded', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kubeconfig-fifo-'));
+    const fifo = path.join(dir, 'config');
+    execFileSync('mkfifo', [fifo]);
+    await expect(loadKubeConfig({ path: fifo, registerSecret: () => undefined })).rejects.toThrow(
+      /^the kubeconfig file is not a regular file/,
+    );
+  });
+
   it('registers only the credentials of the input, and returns the current context', async () => {
     const { secrets, register } = recorder();
     const loaded = await loadKubeConfig({ inline: KUBECONFIG, registerSecret: register });

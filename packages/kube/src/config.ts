@@ -6,10 +6,10 @@
  * costs a step nothing until it really loads a kubeconfig: input errors, and paths that never talk to a cluster,
  * stay fast. Keep every other import of it in this package type-only.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { loadYaml, UserError } from '@gauntlet/action-kit';
+import { loadYaml, readFileBoundedSync, UserError } from '@gauntlet/action-kit';
 import { decodeBase64Kubeconfig } from './kubeconfig-input.js';
 
 export interface LoadedKubeConfig {
@@ -135,13 +135,11 @@ export async function loadKubeConfig(options: LoadKubeConfigOptions): Promise<Lo
   // The inline value's secrets are registered before the client library loads, as before anything else. The
   // bounded parse also vouches for the text client-node then parses again.
   const text = maskInlineKubeConfig(options.inline, options.registerSecret);
+  let fileText: string | undefined;
   if (text === undefined && options.path) {
-    let fileText: string;
     try {
-      const size = statSync(options.path).size;
-      if (size > MAX_KUBECONFIG_CHARS)
-        throw new UserError(`the kubeconfig file is larger than ${MAX_KUBECONFIG_CHARS} bytes`);
-      fileText = readFileSync(options.path, 'utf8');
+      // Read once, capped on that read: the text masked here is the text the client loads below.
+      fileText = readFileBoundedSync(options.path, MAX_KUBECONFIG_CHARS, 'the kubeconfig file');
     } catch (error) {
       if (error instanceof UserError) throw error;
       throw new UserError(`the kubeconfig file ${JSON.stringify(options.path.slice(0, 300))} could not be read`);
@@ -159,9 +157,11 @@ export async function loadKubeConfig(options: LoadKubeConfigOptions): Promise<Lo
       throw new UserError('the kubeconfig input is not a valid kubeconfig');
     }
     source = 'input';
-  } else if (options.path) {
+  } else if (options.path && fileText !== undefined) {
     try {
-      kc.loadFromFile(options.path);
+      // What loadFromFile does, from the one read above (it would read the file again, after the masking).
+      kc.loadFromString(fileText);
+      kc.makePathsAbsolute(path.dirname(options.path));
     } catch {
       throw new UserError(`the kubeconfig file ${JSON.stringify(options.path.slice(0, 300))} could not be parsed`);
     }
@@ -207,9 +207,9 @@ export function kubeConfigSecrets(kc: KubeConfig): string[] {
     }
     if (user.keyFile) {
       try {
-        add(readFileSync(user.keyFile, 'utf8'));
+        add(readFileBoundedSync(user.keyFile, MAX_KUBECONFIG_CHARS, 'the client key file'));
       } catch {
-        // unreadable now; client-node will fail on it later without printing it
+        // unreadable now (or not a bounded regular file); client-node will fail on it later without printing it
       }
     }
     const exec = user.exec as { env?: Array<{ name?: string; value?: unknown }>; args?: unknown[] } | undefined;
@@ -227,7 +227,7 @@ export function kubeConfigSecrets(kc: KubeConfig): string[] {
     const tokenFile = (user as { tokenFile?: string }).tokenFile;
     if (tokenFile) {
       try {
-        add(readFileSync(tokenFile, 'utf8'));
+        add(readFileBoundedSync(tokenFile, MAX_KUBECONFIG_CHARS, 'the token file'));
       } catch {
         // as above
       }

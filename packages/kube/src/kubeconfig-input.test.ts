@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,19 +67,42 @@ describe('readKubeconfigInput', () => {
     new InputReader((name) => (name === 'kubeconfig' ? value : undefined));
 
   it('is undefined when empty, classifies otherwise', () => {
-    expect(readKubeconfigInput(reader(undefined), { base: '/ws' })).toBeUndefined();
-    expect(readKubeconfigInput(reader('  '), { base: '/ws' })).toBeUndefined();
-    expect(readKubeconfigInput(reader(YAML), { base: '/ws' })).toEqual({ data: YAML });
+    expect(readKubeconfigInput(reader(undefined), { base: '/ws', confineTo: '/ws' })).toBeUndefined();
+    expect(readKubeconfigInput(reader('  '), { base: '/ws', confineTo: '/ws' })).toBeUndefined();
+    expect(readKubeconfigInput(reader(YAML), { base: '/ws', confineTo: '/ws' })).toEqual({ data: YAML });
   });
 
-  it('confines a path when asked, and only a path', () => {
-    const ws = mkdtempSync(path.join(os.tmpdir(), 'kubeconfig-input-'));
-    expect(readKubeconfigInput(reader('k/config'), { base: ws, confineTo: ws })).toEqual({
-      path: path.join(ws, 'k/config'),
+  it('confines a path to the workspace (through symlinks) or RUNNER_TEMP, and only a path', () => {
+    const top = mkdtempSync(path.join(os.tmpdir(), 'kubeconfig-input-'));
+    const ws = path.join(top, 'ws');
+    const temp = path.join(top, 'runner-temp');
+    mkdirSync(ws);
+    mkdirSync(temp);
+    writeFileSync(path.join(top, 'secret'), 'not yours');
+    symlinkSync(path.join(top, 'secret'), path.join(ws, 'planted'));
+    const alsoUnder = [{ name: 'RUNNER_TEMP', path: temp }];
+    const options = { base: ws, confineTo: ws, alsoUnder };
+    expect(readKubeconfigInput(reader('k/config'), options)).toEqual({ path: path.join(ws, 'k/config') });
+    expect(readKubeconfigInput(reader(path.join(temp, 'kubeconfig')), options)).toEqual({
+      path: path.join(temp, 'kubeconfig'),
     });
-    expect(() => readKubeconfigInput(reader('../../etc/passwd'), { base: ws, confineTo: ws })).toThrow(InputError);
-    expect(() => readKubeconfigInput(reader('/etc/passwd'), { base: ws, confineTo: ws })).toThrow(/kubeconfig/);
-    expect(readKubeconfigInput(reader(YAML), { base: ws, confineTo: ws })).toEqual({ data: YAML });
+    expect(() => readKubeconfigInput(reader('../../etc/passwd'), options)).toThrow(InputError);
+    expect(() => readKubeconfigInput(reader('/etc/passwd'), options)).toThrow(/^Input 'kubeconfig'.*outside/);
+    // A symlink the pull request committed at the configured path.
+    expect(() => readKubeconfigInput(reader('planted'), options)).toThrow(/through a symbolic link|outside/);
+    expect(readKubeconfigInput(reader(YAML), options)).toEqual({ data: YAML });
+  });
+
+  it('takes RUNNER_TEMP from the environment by default, never a RUNNER_TEMP of /', () => {
+    const ws = mkdtempSync(path.join(os.tmpdir(), 'kubeconfig-input-'));
+    const saved = process.env['RUNNER_TEMP'];
+    try {
+      process.env['RUNNER_TEMP'] = '/';
+      expect(() => readKubeconfigInput(reader('/etc/kubeconfig'), { base: ws, confineTo: ws })).toThrow(/outside/);
+    } finally {
+      if (saved === undefined) delete process.env['RUNNER_TEMP'];
+      else process.env['RUNNER_TEMP'] = saved;
+    }
   });
 });
 

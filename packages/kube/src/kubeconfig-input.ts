@@ -5,7 +5,7 @@
  * what of it is secret before anything is parsed. Nothing here loads @kubernetes/client-node.
  */
 import path from 'node:path';
-import { InputError, confinePath, type InputReader } from '@gauntlet/action-kit';
+import { InputError, confinePath, runnerTempRoot, type AllowedRoot, type InputReader } from '@gauntlet/action-kit';
 
 /** A kubeconfig input: a file path, or its content (YAML, or base64 of it; a secret). */
 export type KubeconfigInput = { readonly path: string } | { readonly data: string };
@@ -53,8 +53,14 @@ export interface ReadKubeconfigOptions {
   readonly name?: string;
   /** What a relative path is relative to. */
   readonly base: string;
-  /** Refuse a path outside this directory (chaos-gate: experiments run from the workspace). */
-  readonly confineTo?: string;
+  /**
+   * The workspace: a path must be inside it (or under alsoUnder), resolved through symlinks. A path the workflow
+   * names is still one a pull request can plant a symlink at, and a file read as a kubeconfig would be quoted in
+   * its parse errors and sent as credentials to whatever server it names.
+   */
+  readonly confineTo: string;
+  /** Other roots a path may be under; default RUNNER_TEMP, where setup actions write a kubeconfig. */
+  readonly alsoUnder?: readonly AllowedRoot[];
 }
 
 /** Reads and classifies the kubeconfig input; undefined when it is empty (KUBECONFIG / in-cluster then). */
@@ -63,7 +69,11 @@ export function readKubeconfigInput(reader: InputReader, options: ReadKubeconfig
   const value = reader.raw(name);
   if (value === undefined || value.trim() === '') return undefined;
   const given = classifyKubeconfigInput(value, options.base, name);
-  if ('path' in given && options.confineTo !== undefined)
-    confinePath(options.confineTo, value.trim(), { input: name, base: options.base });
+  if ('path' in given)
+    confinePath(options.confineTo, value.trim(), {
+      input: name,
+      base: options.base,
+      alsoUnder: options.alsoUnder ?? runnerTempRoot(),
+    });
   return given;
 }

@@ -3,13 +3,14 @@
  * substituted inside string values only, so a variable's value can never add YAML structure (no injection through a
  * PR number or a user variable), and images are overridden by repository name.
  */
-import { globSync, readFileSync, statSync } from 'node:fs';
+import { globSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   confineGlob,
   DEFAULT_STRUCTURED_LIMITS,
   isInside,
   loadYamlDocuments,
+  readFileInsideSync,
   UserError,
   type ExpansionBudget,
 } from '@gauntlet/action-kit';
@@ -133,14 +134,13 @@ export function loadStack(patterns: readonly string[], cwd: string, options: Loa
   const budget: ExpansionBudget = { nodes: DEFAULT_STRUCTURED_LIMITS.maxNodes, chars: MAX_STACK_BYTES };
   let bytes = 0;
   for (const file of resolveManifestFiles(patterns, cwd)) {
-    const size = statSync(file).size;
-    if (size > MAX_FILE_BYTES) throw new UserError(`${path.relative(cwd, file)}: larger than ${MAX_FILE_BYTES} bytes`);
-    bytes += size;
+    // Read once, through the workspace check again and with the cap on that one read: a size from stat before
+    // the read would let a file that grows in between through whole.
+    const text = readFileInsideSync(cwd, file, { maxBytes: MAX_FILE_BYTES });
+    bytes += Buffer.byteLength(text);
     if (bytes > MAX_STACK_BYTES)
       throw new UserError(`the stack's files are larger than ${MAX_STACK_BYTES} bytes together`);
-    objects.push(
-      ...parseManifests(readFileSync(file, 'utf8'), path.relative(cwd, file) || file, { ...options, budget }),
-    );
+    objects.push(...parseManifests(text, path.relative(cwd, file) || file, { ...options, budget }));
     if (objects.length > MAX_OBJECTS) throw new UserError(`the stack has more than ${MAX_OBJECTS} objects`);
   }
   return objects;

@@ -18,6 +18,7 @@ export type {
   CalendarWindow,
 } from './model.js';
 export { loadSlos, loadSlosFromYaml, type SloSource } from './definitions/load.js';
+export { readSloSources } from './definitions/sources.js';
 export { SloDefinitionError, TemplateError } from './errors.js';
 export { parseQueryTemplate, renderQueryTemplate, type QueryTemplate, type TemplateVars } from './template.js';
 export { escapePromqlString, quoteRegexMeta } from './promql-string.js';
