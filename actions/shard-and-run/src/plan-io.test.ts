@@ -75,3 +75,20 @@ describe('loadPlan from a file', () => {
     await expect(loadPlan('linked.json', read)).rejects.toThrow(/outside the workspace/);
   });
 });
+
+describe('commandArguments never makes an option of a file or test id', () => {
+  it('gives ./ to dash-led files in {files} and {tests}, for every runner', () => {
+    const items = [
+      { file: '--inject=1.test.js', seconds: 1 },
+      { file: '-rf.test.js', tests: ['t'], seconds: 1 },
+    ];
+    for (const runner of Object.values(RUNNERS)) {
+      const { files, tests } = commandArguments(items, runner);
+      expect(files, runner.name).toEqual(['./--inject=1.test.js', './-rf.test.js']);
+      expect(
+        tests.every((t) => t.startsWith('./')),
+        runner.name,
+      ).toBe(true);
+    }
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { confinePath, InputError, loadJson, readFileInside, UserError, type AllowedRoot } from '@gauntlet/action-kit';
 import { PLAN_FORMAT, PLAN_VERSION, MAX_MATRIX_JOBS, testKey, type Plan, type PlanItem } from '@gauntlet/sharding';
-import { RUNNER_NAMES, type RunnerAdapter } from '@gauntlet/test-runners';
+import { pathArgument, RUNNER_NAMES, type RunnerAdapter } from '@gauntlet/test-runners';
 import { Inputs } from './constants.js';
 
 const MAX_PLAN_BYTES = 64 * 1024 * 1024;
@@ -150,7 +150,7 @@ export function commandArguments(
   for (const item of items) {
     if (!seen.has(item.file)) {
       seen.add(item.file);
-      files.push(item.file);
+      files.push(pathArgument(item.file));
     }
     if (item.tests === undefined) tests.push(runner.testArgument({ file: item.file }));
     else {

@@ -43,6 +43,16 @@ export function relativeFile(file: string, cwd: string): string {
   return relative.replace(/^\.\//, '');
 }
 
+/**
+ * A file path as one argv word that no runner can read as an option: a path starting with `-` (a test file named
+ * `--inject=1.test.js` or `-rf.test.js`, which a pull request can commit) gets `./`, which names the same file.
+ * `./` rather than `--`: vitest, jest, pytest, rspec, go and node --test all take `./x`, while `--` would end the
+ * options of a template that has more after {files} and means something else to several of them.
+ */
+export function pathArgument(file: string): string {
+  return file.startsWith('-') ? `./${file}` : file;
+}
+
 function parseJson(stdout: string, runner: string): unknown {
   // Runners may print banners before the JSON: try from each opening bracket in turn.
   for (let start = stdout.search(/[[{]/); start >= 0;) {
@@ -70,7 +80,7 @@ const vitest: RunnerAdapter = {
         : { file: relativeFile(entry.file, cwd) };
     });
   },
-  testArgument: (test) => test.file,
+  testArgument: (test) => pathArgument(test.file),
 };
 
 const jest: RunnerAdapter = {
@@ -84,7 +94,7 @@ const jest: RunnerAdapter = {
     }
     return (files as string[]).map((file) => ({ file: relativeFile(file, cwd) }));
   },
-  testArgument: (test) => test.file,
+  testArgument: (test) => pathArgument(test.file),
 };
 
 const pytest: RunnerAdapter = {
@@ -102,7 +112,7 @@ const pytest: RunnerAdapter = {
     }
     return tests;
   },
-  testArgument: (test) => (test.name ? `${test.file}::${test.name}` : test.file),
+  testArgument: (test) => pathArgument(test.name ? `${test.file}::${test.name}` : test.file),
 };
 
 interface PlaywrightSuite {
@@ -132,7 +142,7 @@ const playwright: RunnerAdapter = {
     for (const suite of report.suites ?? []) walk(suite);
     return tests;
   },
-  testArgument: (test) => (test.name ? `${test.file}:${test.name.split(':')[0]}` : test.file),
+  testArgument: (test) => pathArgument(test.name ? `${test.file}:${test.name.split(':')[0]}` : test.file),
 };
 
 const go: RunnerAdapter = {
@@ -154,7 +164,7 @@ const go: RunnerAdapter = {
     }
     return tests;
   },
-  testArgument: (test) => test.file,
+  testArgument: (test) => pathArgument(test.file),
 };
 
 interface RspecExample {
@@ -201,7 +211,7 @@ const rspec: RunnerAdapter = {
     return [...tests.values()].map(({ file, name, ids }) => ({ file, name, selector: `./${file}[${ids.join(',')}]` }));
   },
   // Without a selector only the whole file can be named; plan-mode plans such tests by file, never by test.
-  testArgument: (test, selector) => selector ?? test.file,
+  testArgument: (test, selector) => selector ?? pathArgument(test.file),
 };
 
 const generic: RunnerAdapter = {
@@ -215,7 +225,7 @@ const generic: RunnerAdapter = {
       .filter((line) => line !== '')
       .map((file) => ({ file: file.replace(/\\/g, '/').replace(/^\.\//, '') }));
   },
-  testArgument: (test) => test.file,
+  testArgument: (test) => pathArgument(test.file),
 };
 
 export const RUNNERS: Record<RunnerName, RunnerAdapter> = { vitest, jest, pytest, playwright, go, rspec, generic };
