@@ -79,8 +79,8 @@ describe('loadPlan from a file', () => {
 describe('commandArguments never makes an option of a file or test id', () => {
   it('gives ./ to dash-led files in {files} and {tests}, for every runner', () => {
     const items = [
-      { file: '--inject=1.test.js', seconds: 1 },
-      { file: '-rf.test.js', tests: ['t'], seconds: 1 },
+      { file: '--inject=1.test.js', seconds: 1, estimated: false },
+      { file: '-rf.test.js', tests: ['t'], seconds: 1, estimated: false },
     ];
     for (const runner of Object.values(RUNNERS)) {
       const { files, tests } = commandArguments(items, runner);
