@@ -49,6 +49,8 @@ export interface GuardBenchOptions {
   readonly seed: number;
   readonly haltTrials: number;
   readonly detectionRuns: number;
+  /** Where the test bed's Prometheus is now (it may be restarted by someone else on another port). */
+  readonly currentPrometheusUrl?: () => Promise<string | undefined>;
 }
 
 const PREFIX = 'chaosbench';
@@ -376,6 +378,9 @@ export async function guardBenches(options: GuardBenchOptions): Promise<boolean>
     const detect: RunSettings = { intervalMs: 5_000, sloWindowMs: 30_000 };
     const verdicts = { harmful: new Map<string, number>(), harmless: new Map<string, number>() };
     const unexpected: string[] = [];
+    const lost: string[] = [];
+    let counted = 0;
+    const spread = (m: Map<string, number>): string => [...m].map(([v, n]) => `${v} ${n}`).join(', ') || 'none';
     const batch = 25;
     for (let start = 0; start < options.detectionRuns; start += batch) {
       const size = Math.min(batch, options.detectionRuns - start);
@@ -383,46 +388,65 @@ export async function guardBenches(options: GuardBenchOptions): Promise<boolean>
         `harmful-${process.pid}-${start + i}`,
         `harmless-${process.pid}-${start + i}`,
       ]).flat();
-      for (const id of ids) await fleet.add(id);
-      await warmUp(options.prometheusUrl, ids, detect.sloWindowMs, `detection runs ${start + 1}-${start + size}`);
-      const done = await Promise.all(
-        ids.map(async (id) => {
-          const harmful = id.startsWith('harmful');
-          const run = await runOne(
-            id,
-            experimentYaml(id, 45, false),
-            appBackend(fleet, harmful ? { errorRate: 2 * BUDGET } : { latencyMs: BASE_LATENCY_MS + 20 }),
-            detect,
-            { client, namespace, prometheusUrl: options.prometheusUrl },
-          );
-          return { id, harmful, ...run };
-        }),
-      );
-      for (const d of done) {
-        const tally = d.harmful ? verdicts.harmful : verdicts.harmless;
-        tally.set(d.result.verdict, (tally.get(d.result.verdict) ?? 0) + 1);
-        if (d.result.verdict !== (d.harmful ? 'fail' : 'pass'))
-          unexpected.push(`${d.id}: ${d.result.verdict}: ${d.result.reason}`);
-        cost.push({ queries: d.prometheus.stats.queries, minutes: d.minutes, observations: d.observations, slos: 2 });
+      // The test bed's Prometheus is shared and can be restarted by another user mid-run (on a new port): each batch
+      // asks where it is now, and a batch it vanished under is reported as lost, never counted.
+      const prometheusUrl = (await options.currentPrometheusUrl?.()) ?? options.prometheusUrl;
+      try {
+        for (const id of ids) await fleet.add(id);
+        await warmUp(prometheusUrl, ids, detect.sloWindowMs, `detection runs ${start + 1}-${start + size}`);
+        const done = await Promise.all(
+          ids.map(async (id) => {
+            const harmful = id.startsWith('harmful');
+            const run = await runOne(
+              id,
+              experimentYaml(id, 45, false),
+              appBackend(fleet, harmful ? { errorRate: 2 * BUDGET } : { latencyMs: BASE_LATENCY_MS + 20 }),
+              detect,
+              { client, namespace, prometheusUrl },
+            );
+            return { id, harmful, ...run };
+          }),
+        );
+        const up = await fetch(`${prometheusUrl}/-/ready`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (!up) throw new Error(`Prometheus at ${prometheusUrl} went away during the batch`);
+        for (const d of done) {
+          const tally = d.harmful ? verdicts.harmful : verdicts.harmless;
+          tally.set(d.result.verdict, (tally.get(d.result.verdict) ?? 0) + 1);
+          if (d.result.verdict !== (d.harmful ? 'fail' : 'pass'))
+            unexpected.push(`${d.id}: ${d.result.verdict}: ${d.result.reason}`);
+          cost.push({ queries: d.prometheus.stats.queries, minutes: d.minutes, observations: d.observations, slos: 2 });
+        }
+        counted += size;
+      } catch (error) {
+        lost.push(`runs ${start + 1}-${start + size}: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        for (const id of ids) await fleet.remove(id);
       }
-      for (const id of ids) await fleet.remove(id);
-      out(`  detection: ${start + size}/${options.detectionRuns} of each kind done\n`);
+      out(
+        `  detection: ${start + size}/${options.detectionRuns} of each kind; counted ${counted} (harmful: ${spread(verdicts.harmful)}; harmless: ${spread(verdicts.harmless)})${lost.length ? `; lost batches: ${lost.length}` : ''}\n`,
+      );
     }
     const count = (m: Map<string, number>, v: string): number => m.get(v) ?? 0;
-    const spread = (m: Map<string, number>): string => [...m].map(([v, n]) => `${v} ${n}`).join(', ');
     out(
-      `\n| detection (${options.detectionRuns} seeded runs each) | goal | result | verdicts |\n|---|---|---|---|\n` +
-        `| error rate 2× the budget (2 % on 99 %) fails | ≥ 99 % | ${count(verdicts.harmful, 'fail')}/${options.detectionRuns} | ${spread(verdicts.harmful)} |\n` +
-        `| harmless latency (+20 ms, threshold 250 ms) passes | ≥ 99 % | ${count(verdicts.harmless, 'pass')}/${options.detectionRuns} | ${spread(verdicts.harmless)} |\n` +
+      `\n| detection (${counted} seeded runs each counted of ${options.detectionRuns}) | goal | result | verdicts |\n|---|---|---|---|\n` +
+        `| error rate 2× the budget (2 % on 99 %) fails | ≥ 99 % | ${count(verdicts.harmful, 'fail')}/${counted} | ${spread(verdicts.harmful)} |\n` +
+        `| harmless latency (+20 ms, threshold 250 ms) passes | ≥ 99 % | ${count(verdicts.harmless, 'pass')}/${counted} | ${spread(verdicts.harmless)} |\n` +
         `| Chaos Mesh / Chaos Toolkit (no SLO verdict; a probe or a human decides) | — | — | — |\n`,
     );
     for (const u of unexpected) out(`  not as expected: ${u}\n`);
-    if (count(verdicts.harmful, 'fail') < options.detectionRuns * 0.99) ok = false;
-    if (count(verdicts.harmless, 'pass') < options.detectionRuns * 0.99) ok = false;
+    for (const l of lost) out(`  lost (not counted): ${l}\n`);
+    if (lost.length || count(verdicts.harmful, 'fail') < counted * 0.99) ok = false;
+    if (count(verdicts.harmless, 'pass') < counted * 0.99) ok = false;
 
     // Guard cost: what the runs above sent, beside each SLO and window on its own.
     const probe = `cost-${process.pid}`;
-    const prometheus = createPrometheusClient({ url: options.prometheusUrl, registerSecret: () => undefined });
+    const prometheus = createPrometheusClient({
+      url: (await options.currentPrometheusUrl?.()) ?? options.prometheusUrl,
+      registerSecret: () => undefined,
+    });
     await fleet.add(probe);
     const started = performance.now();
     const naivePerObservation = await perSloWindowQueries(prometheus, probe, detect.sloWindowMs);

@@ -14,7 +14,7 @@
  * `[--halt-trials N (default 50)] [--detection-runs N (each kind, default 100)] [--only kill|guard]`.
  */
 import os from 'node:os';
-import { getTestbed } from '@gauntlet/testbed';
+import { getTestbed, status } from '@gauntlet/testbed';
 import { guardBenches } from './guard.js';
 import { snapshotBundle } from '../../scripts/bundle-snapshot.js';
 import {
@@ -146,6 +146,7 @@ if (only !== 'kill') {
       seed,
       haltTrials: argument('halt-trials', 50),
       detectionRuns: argument('detection-runs', 100),
+      currentPrometheusUrl: async () => (await status()).prometheusUrl,
     })) && ok;
 }
 if (only !== 'guard') ok = (await killPoints()) && ok;
