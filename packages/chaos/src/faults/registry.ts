@@ -20,6 +20,8 @@ export async function loadBackend(type: FaultType): Promise<FaultBackend> {
       return (await import('./quota.js')).quotaBackend;
     case 'toxiproxy':
       return (await import('./toxiproxy.js')).toxiproxyBackend;
+    case 'chaos-mesh':
+      return (await import('./chaos-mesh.js')).chaosMeshBackend;
     default:
       throw new UnsupportedFaultError(type);
   }
