@@ -1,7 +1,7 @@
 /**
  * chaos-gate's event probes and faults end to end: the real bundle through the local runner, its `brokers` input
- * pointing at the test bed's real nats-server, the sample order system (and its not-idempotent variant) running
- * here on the same server, the API server for the kill switch, and the GitHub stand-in for the report. The fault is
+ * pointing at the test bed's real nats-server, rabbitmq-server and Kafka 4.1.1 in turn, the sample order system
+ * (and its not-idempotent variant) running here on the same broker, the API server for the kill switch, and the GitHub stand-in for the report. The fault is
  * a producer-side data fault on the orders the count probe publishes; it lives in the action's process and is
  * reverted by the fault life cycle's in-process hooks.
  */
@@ -14,8 +14,8 @@ import type { BrokerClient } from '@gauntlet/events';
 import { sampleChannels, startSampleSystem, type SampleSystem, type SampleVariant } from '@gauntlet/events/testing';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { runActionLocally, type RunResult } from '@gauntlet/local-runner';
-import { ensureBrokers, getTestbed } from '@gauntlet/testbed';
-import { connectTestBroker } from '../events/brokers.js';
+import { getTestbed } from '@gauntlet/testbed';
+import { BROKER_KINDS, brokerConnection, connectTestBroker, type TestBrokerKind } from '../events/brokers.js';
 
 const tb = getTestbed();
 const actionDir = path.resolve(import.meta.dirname, '../../actions/chaos-gate');
@@ -24,7 +24,6 @@ const PR = 15;
 
 let github: GitHubStandIn;
 let client: BrokerClient;
-let natsUrl: string;
 const systems: SampleSystem[] = [];
 
 async function system(variant: SampleVariant): Promise<SampleSystem> {
@@ -100,22 +99,38 @@ interface Journal {
   experiments: { verdict: string; reason: string; journal: { event: string; detail: string }[] }[];
 }
 
-describe.skipIf(!tb.kwok)('chaos-gate event probes and faults through the bundle (NATS)', () => {
+/** The `brokers` input for the test bed's broker of this kind, as a workflow would write it (credentials as fields). */
+async function brokersInput(kind: TestBrokerKind): Promise<string> {
+  const c = await brokerConnection(kind);
+  switch (c.kind) {
+    case 'nats':
+      return `orders: { kind: nats, url: "${c.url}" }`;
+    case 'rabbitmq': {
+      const u = new URL(c.url);
+      return `orders: { kind: rabbitmq, url: "amqp://${u.host}", managementUrl: "${c.managementUrl}", user: guest, password: guest }`;
+    }
+    case 'kafka':
+      return `orders: { kind: kafka, brokers: [${c.brokers.map((b) => `"${b}"`).join(', ')}] }`;
+  }
+}
+
+describe.skipIf(!tb.kwok).each(BROKER_KINDS)('chaos-gate event probes and faults through the bundle (%s)', (kind) => {
+  let brokers: string;
   beforeAll(async () => {
     github = await startGitHubStandIn();
-    natsUrl = (await ensureBrokers(['nats'])).nats!.url;
-    client = await connectTestBroker('nats');
-  }, 120_000);
+    brokers = await brokersInput(kind);
+    client = await connectTestBroker(kind);
+  }, 180_000);
 
   afterAll(async () => {
-    for (const s of systems) await s.stop();
+    for (const s of systems.splice(0)) await s.stop();
     await client?.close();
     await github?.close();
   });
 
   it('the idempotent system rides out duplicated orders: pass, the fault journalled and reverted in process', async () => {
     const s = await system('correct');
-    const { result, dir } = await run(experiment('orders-dup', s), `orders: { kind: nats, url: "${natsUrl}" }`);
+    const { result, dir } = await run(experiment('orders-dup', s), brokers);
     const log = result.main.log.join('\n');
     expect(result.conclusion, log).toBe('success');
     expect(result.outputs['verdict']).toBe('pass');
@@ -136,7 +151,7 @@ describe.skipIf(!tb.kwok)('chaos-gate event probes and faults through the bundle
 
   it('the not-idempotent system fails under the same fault, naming the broken property', async () => {
     const s = await system('not-idempotent');
-    const { result, dir } = await run(experiment('orders-dup-broken', s), `orders: { kind: nats, url: "${natsUrl}" }`);
+    const { result, dir } = await run(experiment('orders-dup-broken', s), brokers);
     expect(result.conclusion).toBe('failure');
     expect(result.outputs['verdict']).toBe('fail');
     const journal = JSON.parse(await readFile(path.join(dir, 'chaos-journal.json'), 'utf8')) as Journal;
@@ -144,35 +159,35 @@ describe.skipIf(!tb.kwok)('chaos-gate event probes and faults through the bundle
     expect(journal.experiments[0]!.journal.some((e) => e.event === 'reverted')).toBe(true);
   });
 
-  it('an unreachable broker or a bad definition is a clear error before anything is published; credentials masked', async () => {
-    const s = await system('correct');
-    const token = `tok-${randomUUID()}`;
-    const unreachable = await run(
-      experiment('orders-unreachable', s),
-      `orders: { kind: nats, url: "nats://127.0.0.1:1", token: "${token}" }`,
-    );
-    expect(unreachable.result.conclusion).toBe('failure');
-    const log = unreachable.result.main.log.join('\n');
-    expect(log).toMatch(/broker orders: cannot reach the nats broker at nats:\/\/127\.0\.0\.1:1/);
-    expect(log).not.toContain(token);
-    const raw = unreachable.result.main.rawOutput;
-    expect(raw.indexOf(`::add-mask::${token}`)).toBeGreaterThanOrEqual(0);
-    expect(raw.replaceAll(`::add-mask::${token}`, '')).not.toContain(token);
-    expect(s.stats.processed).toBe(0);
+  it.runIf(kind === 'nats')(
+    'an unreachable broker or a bad definition is a clear error before anything is published; credentials masked',
+    async () => {
+      const s = await system('correct');
+      const token = `tok-${randomUUID()}`;
+      const unreachable = await run(
+        experiment('orders-unreachable', s),
+        `orders: { kind: nats, url: "nats://127.0.0.1:1", token: "${token}" }`,
+      );
+      expect(unreachable.result.conclusion).toBe('failure');
+      const log = unreachable.result.main.log.join('\n');
+      expect(log).toMatch(/broker orders: cannot reach the nats broker at nats:\/\/127\.0\.0\.1:1/);
+      expect(log).not.toContain(token);
+      const raw = unreachable.result.main.rawOutput;
+      expect(raw.indexOf(`::add-mask::${token}`)).toBeGreaterThanOrEqual(0);
+      expect(raw.replaceAll(`::add-mask::${token}`, '')).not.toContain(token);
+      expect(s.stats.processed).toBe(0);
 
-    const typo = await run(
-      experiment('orders-typo', s, 'producer: { channels: [IN], duplicat: 30% }'),
-      `orders: { kind: nats, url: "${natsUrl}" }`,
-    );
-    expect(typo.result.main.log.join('\n')).toMatch(
-      /chaos\/experiments\.yaml: spec\.steps\[0\]\.faults\[0\]\.event\.producer\.duplicat: unknown field; did you mean 'duplicate'/,
-    );
-    const withPassword = await run(
-      experiment('orders-url', s),
-      `orders: { kind: rabbitmq, url: "amqp://ci:${token}@127.0.0.1:5672" }`,
-    );
-    expect(withPassword.result.main.log.join('\n')).toMatch(/input brokers: orders\.url: holds a user or password/);
-    expect(withPassword.result.main.rawOutput.replaceAll(`::add-mask::${token}`, '')).not.toContain(token);
-    expect(s.stats.processed).toBe(0);
-  });
+      const typo = await run(experiment('orders-typo', s, 'producer: { channels: [IN], duplicat: 30% }'), brokers);
+      expect(typo.result.main.log.join('\n')).toMatch(
+        /chaos\/experiments\.yaml: spec\.steps\[0\]\.faults\[0\]\.event\.producer\.duplicat: unknown field; did you mean 'duplicate'/,
+      );
+      const withPassword = await run(
+        experiment('orders-url', s),
+        `orders: { kind: rabbitmq, url: "amqp://ci:${token}@127.0.0.1:5672" }`,
+      );
+      expect(withPassword.result.main.log.join('\n')).toMatch(/input brokers: orders\.url: holds a user or password/);
+      expect(withPassword.result.main.rawOutput.replaceAll(`::add-mask::${token}`, '')).not.toContain(token);
+      expect(s.stats.processed).toBe(0);
+    },
+  );
 });

@@ -9,3 +9,4 @@ export {
   type SampleChannels,
 } from './sample-system.js';
 export { ensureNatsStream } from './nats-stream.js';
+export { startServiceConsumer, type ServiceConsumer, type ServiceConsumerOptions } from './service-consumer.js';
