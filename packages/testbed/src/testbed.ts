@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBinaries, readBinaries } from './binaries.js';
-import { clusterHealthy, deleteCluster, startCluster } from './kwok-cluster.js';
+import { clusterHealthy, clusterProcessesAlive, deleteCluster, startCluster } from './kwok-cluster.js';
 import { runStateDir } from './paths.js';
 import { prometheusHealthy, startPrometheus, stopPrometheus } from './prometheus.js';
 import { isProcessAlive } from './processes.js';
@@ -62,6 +62,41 @@ async function healthy(state: TestbedState, c: Component): Promise<boolean> {
   }
 }
 
+/** Whether the processes recorded for a component are still alive (it may only be slow to answer). */
+function recordedAlive(state: TestbedState, c: Component): boolean {
+  switch (c) {
+    case 'cluster':
+      return !!state.cluster && clusterProcessesAlive(join(runStateDir(), 'kwok'));
+    case 'prometheus':
+      return !!state.prometheus && isProcessAlive(state.prometheus.pid, 'prometheus');
+    case 'toxiproxy':
+      return !!state.toxiproxy && isProcessAlive(state.toxiproxy.pid, 'toxiproxy-server');
+    default:
+      return false;
+  }
+}
+
+/** How long a live component that does not answer its health check is waited for before it is restarted. */
+export const SLOW_COMPONENT_GRACE_MS = 30_000;
+
+/**
+ * Healthy, or alive and answering within the grace period. On a loaded 2-core machine a health check can miss its
+ * 2–3 s timeout; restarting a live Prometheus then moved it to a new port with an empty TSDB under every other
+ * test run that shares the bed (their URLs went dead mid-run). A dead or unrecorded component is not waited for.
+ */
+async function healthyOrSlow(state: TestbedState, c: Component, log: Logger): Promise<boolean> {
+  if (await healthy(state, c)) return true;
+  const deadline = Date.now() + SLOW_COMPONENT_GRACE_MS;
+  let said = false;
+  while (recordedAlive(state, c) && Date.now() < deadline) {
+    if (!said) log(`${c}: alive but not answering its health check; waiting up to ${SLOW_COMPONENT_GRACE_MS / 1000} s`);
+    said = true;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    if (await healthy(state, c)) return true;
+  }
+  return false;
+}
+
 /**
  * Brings the requested components up, reusing healthy running ones. Safe to call repeatedly and after a
  * crash: stale entries (dead pids, unhealthy cluster) are torn down and restarted.
@@ -76,7 +111,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     const started: Component[] = [];
     const toStart: Component[] = [];
     for (const c of wanted) {
-      if (await healthy(state, c)) log(`${c}: already running`);
+      if (await healthyOrSlow(state, c, log)) log(`${c}: already running`);
       else toStart.push(c);
     }
     if (opts.holder !== undefined) {
