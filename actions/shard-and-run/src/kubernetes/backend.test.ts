@@ -99,14 +99,13 @@ describe('the Kubernetes backend on @gauntlet/kube', () => {
     const api = await client();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const started = Date.now();
+    // The deadline is far past the test's timeout: only the cancellation can end the wait before the test fails.
     const done = await waitForJob(api, 'ns', 'j', {
-      deadlineMs: Date.now() + 60_000,
+      deadlineMs: Date.now() + 3_600_000,
       signal: controller.signal,
       logger: new RecordingLogger(),
     });
     expect(done).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(900);
     expect(seen).toHaveLength(2);
     api.close();
   });
