@@ -75,6 +75,43 @@ describe('admission rejections', () => {
     expect(message).toMatch(/the environment's quota is set by the input resource-quota/);
   });
 
+  // Their controllers report a refused pod only as a FailedCreate event (no condition): before, each waited out the
+  // deadline as "0 of 1 ready" / "0 active".
+  it.each([
+    ['statefulset/db', 'pod-security-statefulset'],
+    ['daemonset/agent', 'pod-security-daemonset'],
+    ['job/migrate', 'pod-security-job'],
+  ])('%s whose pods Pod Security rejects fails at once, from its FailedCreate event', async (target, fixture) => {
+    const run = await runInProcess({
+      inputs: { ...base, manifests: `fixtures/admission/${fixture}/*.yaml`, kubeconfig },
+      event: pullRequestEvent(repositoryId, nextPr++),
+    });
+    expect(run.ok).toBe(false);
+    const message = String(run.error);
+    expect(message).toContain(`${target} failed: pods are rejected by Pod Security admission: `);
+    expect(message).toMatch(/violates PodSecurity "restricted/);
+    expect(message).toMatch(/the Pod Security level is set by the input pod-security/);
+    expect(message).not.toMatch(/not ready within/);
+  });
+
+  it('a StatefulSet beyond the quota fails naming the quota and the input (FailedCreate event)', async () => {
+    const run = await runInProcess({
+      inputs: {
+        ...base,
+        manifests: 'fixtures/admission/quota-statefulset/*.yaml',
+        'resource-quota': 'pods: "1"',
+        kubeconfig,
+      },
+      event: pullRequestEvent(repositoryId, nextPr++),
+    });
+    expect(run.ok).toBe(false);
+    const message = String(run.error);
+    expect(message).toMatch(
+      /statefulset\/db failed: pods exceed the namespace's quota: .*exceeded quota: gauntlet-quota/,
+    );
+    expect(message).toMatch(/the environment's quota is set by the input resource-quota/);
+  });
+
   it('a LoadBalancer Service under the default quota: "exceeds quota services.loadbalancers=0", not a permissions error', async () => {
     const run = await runInProcess({
       inputs: { ...base, manifests: 'fixtures/admission/load-balancer/*.yaml', kubeconfig },

@@ -234,16 +234,40 @@ export function workloadReadiness(obj: KubeObject): Verdict {
 export function admissionBlock(obj: KubeObject): Verdict | undefined {
   const failure = conditions(record(obj.status)).find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
   if (!failure) return undefined;
-  const message = (failure.message ?? failure.reason ?? 'FailedCreate').slice(0, 1_000);
-  const status = record(obj.status);
+  return createBlock(obj, (failure.message ?? failure.reason ?? 'FailedCreate').slice(0, 1_000));
+}
+
+/**
+ * The verdict for a workload whose controller cannot create its pods, from the refusal's message (a Deployment's
+ * ReplicaFailure condition, or the FailedCreate event a StatefulSet, DaemonSet or Job controller emits): Pod Security
+ * and LimitRange refusals fail; a quota refusal fails unless pods the workload already runs may free the quota as
+ * they end; anything else can clear, and the verdict names it.
+ */
+export function createBlock(obj: KubeObject, message: string): Verdict {
   const rejection = admissionRejection(message);
   if (rejection.cause === 'quota') {
-    if (num(status.replicas) > num(status.updatedReplicas))
-      return { state: 'progressing', message: `pods wait for quota while old replicas terminate: ${message}` };
+    if (mayFreeQuota(obj))
+      return {
+        state: 'progressing',
+        message: `pods wait for quota while ${obj.kind === 'Job' ? 'its running pods end' : 'old replicas terminate'}: ${message}`,
+      };
     return { state: 'failed', message: `pods exceed the namespace's quota: ${message}` };
   }
   if (rejection.permanent) return { state: 'failed', message: `${rejection.summary}: ${message}` };
   return { state: 'progressing', message: `pods cannot be created yet: ${message}` };
+}
+
+/** Whether pods the workload already runs (an old revision, or a Job's active pods) may free quota as they end. */
+function mayFreeQuota(obj: KubeObject): boolean {
+  const status = record(obj.status);
+  switch (obj.kind) {
+    case 'DaemonSet':
+      return num(status.currentNumberScheduled) > num(status.updatedNumberScheduled);
+    case 'Job':
+      return num(status.active) > 0;
+    default:
+      return num(status.replicas) > num(status.updatedReplicas);
+  }
 }
 
 export interface AdmissionRejection {

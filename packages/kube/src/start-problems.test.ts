@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { admissionRejection } from './readiness.js';
-import { describeStartProblem, failedCreateProblem, podStartProblem } from './start-problems.js';
+import { currentFailedCreate, describeStartProblem, failedCreateProblem, podStartProblem } from './start-problems.js';
 
 const pending = (status: Record<string, unknown>) => ({
   metadata: { name: 'p-0', creationTimestamp: '2026-01-01T00:00:00Z' },
@@ -83,5 +83,47 @@ describe('start problems', () => {
       pending({ containerStatuses: [{ state: { waiting: { reason: 'ErrImagePull', message: 'x'.repeat(10_000) } } }] }),
     );
     expect(long!.message.length).toBeLessThanOrEqual(600);
+  });
+});
+
+describe('currentFailedCreate: the FailedCreate event of this very object since its spec last changed', () => {
+  const set = {
+    kind: 'StatefulSet',
+    metadata: {
+      name: 'db',
+      uid: 'u-1',
+      creationTimestamp: '2026-01-01T00:00:00Z',
+      managedFields: [
+        { manager: 'gauntlet-provision', operation: 'Apply', time: '2026-01-01T00:05:00Z' },
+        {
+          manager: 'kube-controller-manager',
+          operation: 'Update',
+          subresource: 'status',
+          time: '2026-01-01T00:09:00Z',
+        },
+      ],
+    },
+  };
+  const event = (uid: string, at: string, message: string) => ({
+    reason: 'FailedCreate',
+    involvedObject: { kind: 'StatefulSet', name: 'db', uid },
+    lastTimestamp: at,
+    message,
+  });
+  it('takes the newest event of the same uid at or after the last apply', () => {
+    expect(
+      currentFailedCreate(set, [
+        event('u-1', '2026-01-01T00:05:00Z', 'first'),
+        event('u-1', '2026-01-01T00:06:00Z', 'newest'),
+      ]),
+    ).toBe('newest');
+  });
+  it('ignores events of an earlier template (before the apply; a status write is no spec change) and of another uid', () => {
+    expect(
+      currentFailedCreate(set, [
+        event('u-1', '2026-01-01T00:04:59Z', 'old template'),
+        event('u-0', '2026-01-01T00:08:00Z', 'a deleted namesake'),
+      ]),
+    ).toBeUndefined();
   });
 });

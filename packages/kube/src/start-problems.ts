@@ -48,6 +48,51 @@ export function failedCreateProblem(event: KubeObject): StartProblem | undefined
   };
 }
 
+/** Kinds whose controllers report a pod they cannot create only as a FailedCreate event (no condition). */
+export const CREATE_EVENT_KINDS: ReadonlySet<string> = new Set(['StatefulSet', 'DaemonSet', 'Job']);
+
+/**
+ * The message of the newest FailedCreate event of this very object (by uid) seen since its spec last changed, or
+ * undefined. Both times are the API server's (managedFields and the event), so the runner's clock never matters; an
+ * event about an earlier pod template of an adopted object is older than the apply that changed it.
+ */
+export function currentFailedCreate(obj: KubeObject, events: Iterable<KubeObject>): string | undefined {
+  const uid = obj.metadata?.uid;
+  if (!uid) return undefined;
+  const since = specChangedAt(obj);
+  let newest: { at: number; message: string } | undefined;
+  for (const event of events) {
+    if (event['reason'] !== 'FailedCreate') continue;
+    const involved = (event['involvedObject'] ?? event['regarding'] ?? {}) as { uid?: string; kind?: string };
+    if (involved.uid !== uid) continue;
+    const series = (event['series'] ?? {}) as { lastObservedTime?: string };
+    const at =
+      time(event['lastTimestamp']) ??
+      time(series.lastObservedTime) ??
+      time(event['eventTime']) ??
+      time(event['firstTimestamp']) ??
+      time(event.metadata?.creationTimestamp);
+    if (at === undefined || (since !== undefined && at < since)) continue;
+    if (!newest || at >= newest.at) newest = { at, message: cap(event['message']) };
+  }
+  return newest?.message;
+}
+
+/** When the object's spec last changed on the server: the newest managedFields entry that is not a status write. */
+function specChangedAt(obj: KubeObject): number | undefined {
+  const managed = Array.isArray(obj.metadata?.managedFields)
+    ? (obj.metadata.managedFields as { time?: string; subresource?: string }[])
+    : [];
+  let newest: number | undefined;
+  for (const entry of managed) {
+    if (entry.subresource) continue;
+    const at = time(entry.time);
+    if (at !== undefined && (newest === undefined || at > newest)) newest = at;
+  }
+  // Seconds on the server: an event in the same second as the change counts.
+  return newest ?? time(obj.metadata?.creationTimestamp);
+}
+
 /** The first reason this pod is not starting, or undefined when it is starting, running or finished. */
 export function podStartProblem(pod: KubeObject): StartProblem | undefined {
   const status = (pod['status'] ?? {}) as {

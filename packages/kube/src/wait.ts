@@ -8,7 +8,8 @@ import { UserError, formatDuration, silentLogger } from '@gauntlet/action-kit';
 import { isAbortError } from './clock.js';
 import type { KubeClient, KubeObject } from './client.js';
 import { formatKubeError, KubeApiError } from './errors.js';
-import { type Verdict, type WaitableKind, serviceEndpoints, workloadReadiness } from './readiness.js';
+import { type Verdict, type WaitableKind, createBlock, serviceEndpoints, workloadReadiness } from './readiness.js';
+import { CREATE_EVENT_KINDS, currentFailedCreate } from './start-problems.js';
 import { type ResourceType, collectionPath, types } from './resources.js';
 
 export interface WaitTarget {
@@ -72,10 +73,17 @@ const TRACKED_TYPE: Record<WaitableKind, ResourceType> = {
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
+interface TrackerScope {
+  /** List (and watch) query, e.g. a field selector. */
+  query?: Record<string, string>;
+  /** Poll only (a collection the action may list but not watch). */
+  pollOnly?: boolean;
+}
+
 /** Keeps an up-to-date map of one collection in a namespace, by list+watch, or by polling after a watch failure. */
 class CollectionTracker {
   readonly objects = new Map<string, KubeObject>();
-  mode: 'watch' | 'poll' = 'watch';
+  mode: 'watch' | 'poll';
   synced = false;
   relists = 0;
   rewatches = 0;
@@ -89,7 +97,10 @@ class CollectionTracker {
     private readonly options: WaiterOptions,
     private readonly onChange: () => void,
     private readonly signal: AbortSignal,
-  ) {}
+    private readonly scope: TrackerScope = {},
+  ) {
+    this.mode = scope.pollOnly ? 'poll' : 'watch';
+  }
 
   start(): void {
     this.running ??= this.loop().catch((error: unknown) => {
@@ -106,7 +117,7 @@ class CollectionTracker {
 
   /** A fresh list, replacing what the watch had; used before every final verdict. */
   async relist(): Promise<void> {
-    const list = await this.client.list(collectionPath(this.type, this.namespace), {}, this.signal);
+    const list = await this.client.list(collectionPath(this.type, this.namespace), this.scope.query ?? {}, this.signal);
     this.objects.clear();
     for (const item of list.items) {
       const name = item.metadata?.name;
@@ -135,7 +146,11 @@ class CollectionTracker {
         const started = clock.now();
         const end = await this.client.watch(
           collectionPath(this.type, this.namespace),
-          { resourceVersion: this.resourceVersion, timeoutSeconds: this.options.watchTimeoutSeconds ?? 60 },
+          {
+            ...this.scope.query,
+            resourceVersion: this.resourceVersion,
+            timeoutSeconds: this.options.watchTimeoutSeconds ?? 60,
+          },
           (event) => {
             const name = event.object.metadata?.name;
             if (!name) return;
@@ -187,6 +202,8 @@ function withKind(object: KubeObject, type: ResourceType): KubeObject {
 /** Watches the kinds it is asked about in one namespace; `until` can be called several times (seed jobs, then workloads). */
 export class NamespaceWaiter {
   private readonly trackers = new Map<ResourceType, CollectionTracker>();
+  /** FailedCreate events, polled (provision may list events, not watch them) while a StatefulSet, DaemonSet or Job is awaited. */
+  private createEvents: CollectionTracker | undefined;
   private readonly controller = new AbortController();
   private wake: (() => void) | undefined;
   private version = 0;
@@ -201,6 +218,18 @@ export class NamespaceWaiter {
 
   /** Starts tracking the kinds the given targets need (idempotent). */
   track(targets: readonly WaitTarget[]): void {
+    if (!this.createEvents && targets.some((t) => CREATE_EVENT_KINDS.has(t.kind))) {
+      this.createEvents = new CollectionTracker(
+        this.client,
+        types.event,
+        this.namespace,
+        this.options,
+        () => this.changed(),
+        this.controller.signal,
+        { query: { fieldSelector: 'reason=FailedCreate' }, pollOnly: true },
+      );
+      this.createEvents.start();
+    }
     for (const target of targets) {
       const type = TRACKED_TYPE[target.kind];
       if (this.trackers.has(type)) continue;
@@ -256,7 +285,13 @@ export class NamespaceWaiter {
       const object = tracker?.objects.get(target.name);
       if (!tracker?.synced) return { target, verdict: { state: 'progressing', message: 'listing' } };
       if (!object) return { target, verdict: { state: 'progressing', message: 'not found yet' } };
-      return { target, verdict: workloadReadiness(object), object };
+      const verdict = workloadReadiness(object);
+      // Their controllers say a pod cannot be created only in an event: a refusal there is the cause, not a slow rollout.
+      if (verdict.state === 'progressing' && CREATE_EVENT_KINDS.has(target.kind) && this.createEvents?.synced) {
+        const refusal = currentFailedCreate(object, this.createEvents.objects.values());
+        if (refusal !== undefined) return { target, verdict: createBlock(object, refusal), object };
+      }
+      return { target, verdict, object };
     });
   }
 
@@ -335,7 +370,9 @@ export class NamespaceWaiter {
 
   async stop(): Promise<void> {
     this.controller.abort();
-    await Promise.all([...this.trackers.values()].map((t) => t.stopped()));
+    await Promise.all(
+      [...this.trackers.values(), ...(this.createEvents ? [this.createEvents] : [])].map((t) => t.stopped()),
+    );
   }
 }
 
