@@ -286,11 +286,10 @@ for (const c of CASES) {
   const slo = result.slos[0]!;
   const same = slo.verdict === expected.verdict;
   // A raw SLI's value is the error ratio: shown as such on both sides.
-  const shown = (v: number | undefined): string =>
-    c.raw ? `error ratio ${pct(v === undefined ? undefined : v)}` : pct(v);
+  const shown = (v: number | undefined): string => (c.raw ? `error ratio ${pct(v)}` : pct(v));
   if (same) agree++;
   rows.push(
-    `| ${c.example} | ${HISTORIES[c.history].label} | ${shown(c.raw ? 1 - expected.value : expected.value)} → ${expected.verdict} | ${shown(slo.measured)} → ${slo.verdict} | ${same ? 'yes' : '**no**'} | ${slo.window.label} |`,
+    `| ${c.example} | ${HISTORIES[c.history].label} | ${shown(c.raw ? 1 - expected.value : expected.value)} → ${expected.verdict} | ${shown(slo.measured ?? undefined)} → ${slo.verdict} | ${same ? 'yes' : '**no**'} | ${slo.window.label} |`,
   );
   process.stdout.write(`  ${c.example} / ${c.history}: expected ${expected.verdict}, gate ${slo.verdict}\n`);
 }
