@@ -41,6 +41,17 @@ describe('fitCostModel', () => {
     expect(describeCostModel(m)).toMatch(/0\.50 s per file, 2\.00 s per command run, JUnit times × 0\.25/);
   });
 
+  it('a per-run cost alone (files cost nothing) needs strong evidence; a few noisy runs keep a per-file cost', () => {
+    // zustand on a loaded machine: three count-based shards of 4, 4 and 5 files, JUnit seconds ~0.1 each.
+    const noisy = fitCostModel([sample(4, 0.13, 19.2), sample(4, 0.12, 14.8), sample(5, 0.15, 19.7)]);
+    expect(noisy.perFileSeconds).toBeGreaterThan(1);
+    // Many runs whose wall time clearly does not grow with files: a per-run cost it is.
+    const flat = [1, 9, 3, 12, 6, 2, 10, 5].map((f, i) => sample(f, 0.1 * f, 20 + (i % 2 ? 0.2 : -0.2)));
+    const m = fitCostModel(flat);
+    expect(m.perRunSeconds).toBeCloseTo(20, 0);
+    expect(m.perFileSeconds).toBeLessThan(0.05);
+  });
+
   it('recovers a per-test cost (runner work around each test that JUnit leaves out) when samples count tests', () => {
     // wall = 1 + 0.2 × files + 0.002 × tests + 1 × JUnit seconds
     const truth = (f: number, n: number, t: number) => ({ ...sample(f, t, 1 + 0.2 * f + 0.002 * n + t), tests: n });
