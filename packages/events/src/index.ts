@@ -16,6 +16,7 @@ export * from './probes/sequence.js';
 export * from './probes/watchers.js';
 export * from './probes/acknowledged.js';
 export * from './probes/lag-recovery.js';
+export * from './probes/replay.js';
 export * from './chaos/faults.js';
 export * from './chaos/journal.js';
 export * from './chaos/relay.js';

@@ -10,3 +10,4 @@ export {
 } from './sample-system.js';
 export { ensureNatsStream } from './nats-stream.js';
 export { startServiceConsumer, type ServiceConsumer, type ServiceConsumerOptions } from './service-consumer.js';
+export { startOrderProjection, type OrderProjection, type ProjectionVariant } from './projection.js';
