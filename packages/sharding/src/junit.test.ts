@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { junitTotals, mergeJUnitReports, parseJUnitXml, writeJUnitXml, type JUnitReport } from './junit.js';
 import { XmlError, escapeXmlAttribute, escapeXmlText, parseXml } from './xml.js';
@@ -80,6 +81,32 @@ describe('parseJUnitXml', () => {
   it('survives pathological nesting depth', () => {
     const deep = `<testsuites>${'<a>'.repeat(10_000)}${'</a>'.repeat(10_000)}<testsuite name="s"><testcase name="t"/></testsuite></testsuites>`;
     expect(parseJUnitXml(deep).suites[0]!.cases).toHaveLength(1);
+  });
+
+  // The memory bound is the child's heap: a parse that built every node (40 MB of <a/> is 10 million) ran out of
+  // it; the node cap stops it with a clear error well inside 512 MB.
+  it.each([
+    ['deep nesting', "'<testsuites>' + '<a>'.repeat(4e6) + '</a>'.repeat(4e6) + '</testsuites>'"],
+    ['40 MB of empty elements', "'<testsuites>' + '<a/>'.repeat(1e7) + '</testsuites>'"],
+    [
+      'one element with a million attributes',
+      "'<testsuites><a ' + Array.from({ length: 2e6 }, (_, i) => 'x' + i + '=\"\"').join(' ') + '/></testsuites>'",
+    ],
+  ])('%s: refused by the node cap inside a 512 MB heap, never out of memory', (_name, build) => {
+    const script = [
+      `import { parseJUnitXml } from ${JSON.stringify(new URL('./junit.ts', import.meta.url).pathname)};`,
+      `const text = ${build};`,
+      'try { parseJUnitXml(text); console.log("parsed"); } catch (e) { console.log("refused: " + e.message); }',
+    ].join('\n');
+    const out = execFileSync(
+      process.execPath,
+      ['--max-old-space-size=512', '--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    expect(out).toMatch(/^refused: XML input has more than 1000000 nodes/);
   });
 });
 

@@ -21,9 +21,24 @@ export interface XmlLimits {
   readonly maxLength: number;
   /** Maximum element nesting (default 256); deeper elements are flattened into their parent. */
   readonly maxDepth: number;
+  /**
+   * Most nodes (elements, attributes, text and CDATA) in the document (default 1,000,000). The length cap alone does
+   * not bound memory: 12 MB of `<a/>` is 3 million elements, about 1 GB as objects, and 40 MB ran out of heap.
+   */
+  readonly maxNodes: number;
 }
 
-export const DEFAULT_XML_LIMITS: XmlLimits = { maxLength: 64 * 1024 * 1024, maxDepth: 256 };
+export const DEFAULT_XML_LIMITS: XmlLimits = { maxLength: 64 * 1024 * 1024, maxDepth: 256, maxNodes: 1_000_000 };
+
+/** Counts nodes as they are built, and refuses the document at the first one past the cap. */
+class NodeBudget {
+  private used = 0;
+  constructor(private readonly max: number) {}
+  spend(): void {
+    if (++this.used > this.max)
+      throw new XmlError(`XML input has more than ${this.max} nodes (elements, attributes and text); not read`);
+  }
+}
 
 /** Malformed beyond recovery (no root element) or over a cap. */
 export class XmlError extends UserError {
@@ -61,7 +76,8 @@ const NAME_END = /[\s/>]/;
 
 /** Parses a document and returns its root element. Throws XmlError only when there is no element at all. */
 export function parseXml(text: string, limits: Partial<XmlLimits> = {}): XmlElement {
-  const { maxLength, maxDepth } = { ...DEFAULT_XML_LIMITS, ...limits };
+  const { maxLength, maxDepth, maxNodes } = { ...DEFAULT_XML_LIMITS, ...limits };
+  const budget = new NodeBudget(maxNodes);
   if (text.length > maxLength) throw new XmlError(`XML input is larger than the ${maxLength}-character cap`);
   const top: XmlElement = { name: '#document', attributes: new Map(), children: [] };
   const stack: XmlElement[] = [top];
@@ -69,7 +85,10 @@ export function parseXml(text: string, limits: Partial<XmlLimits> = {}): XmlElem
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const current = (): XmlElement => stack[stack.length - 1]!;
   const addText = (raw: string): void => {
-    if (raw.length && stack.length > 1) current().children.push(decodeEntities(raw));
+    if (raw.length && stack.length > 1) {
+      budget.spend();
+      current().children.push(decodeEntities(raw));
+    }
   };
   while (i < n) {
     const lt = text.indexOf('<', i);
@@ -83,7 +102,10 @@ export function parseXml(text: string, limits: Partial<XmlLimits> = {}): XmlElem
       i = end < 0 ? n : end + 3;
     } else if (text.startsWith('<![CDATA[', lt)) {
       const end = text.indexOf(']]>', lt + 9);
-      if (stack.length > 1) current().children.push(text.slice(lt + 9, end < 0 ? n : end));
+      if (stack.length > 1) {
+        budget.spend();
+        current().children.push(text.slice(lt + 9, end < 0 ? n : end));
+      }
       i = end < 0 ? n : end + 3;
     } else if (text.startsWith('<?', lt)) {
       const end = text.indexOf('?>', lt + 2);
@@ -102,7 +124,7 @@ export function parseXml(text: string, limits: Partial<XmlLimits> = {}): XmlElem
       }
       i = end < 0 ? n : end + 1;
     } else {
-      i = readStartTag(text, lt + 1, stack, maxDepth);
+      i = readStartTag(text, lt + 1, stack, maxDepth, budget);
     }
   }
   const root = top.children.find((c): c is XmlElement => typeof c !== 'string');
@@ -126,7 +148,7 @@ function skipDeclaration(text: string, from: number): number {
   return text.length;
 }
 
-function readStartTag(text: string, from: number, stack: XmlElement[], maxDepth: number): number {
+function readStartTag(text: string, from: number, stack: XmlElement[], maxDepth: number, budget: NodeBudget): number {
   const n = text.length;
   let i = from;
   while (i < n && !NAME_END.test(text[i]!)) i++;
@@ -166,11 +188,14 @@ function readStartTag(text: string, from: number, stack: XmlElement[], maxDepth:
         value = text.slice(start, i);
       }
     }
-    if (attrName && !attributes.has(attrName))
+    if (attrName && !attributes.has(attrName)) {
+      budget.spend();
       attributes.set(attrName, decodeEntities(value.replace(/[\t\n\r]/g, ' ')));
+    }
     if (!attrName) i++; // garbage character: skip it rather than loop
   }
   if (!name) return i;
+  budget.spend();
   const element: XmlElement = { name, attributes, children: [] };
   stack[stack.length - 1]!.children.push(element);
   if (!selfClosing && stack.length <= maxDepth) stack.push(element);
