@@ -105,6 +105,54 @@ describe('stack objects that collide with the guardrails are refused before anyt
   });
 });
 
+describe('the reaper takes expiry from what the stack cannot write', () => {
+  it('a workload renewing the real lease until 2099 does not keep a 1-minute environment; a re-up does', async () => {
+    const pr = nextPr++;
+    const event = pullRequestEvent(repositoryId, pr);
+    const first = await runInProcess({
+      inputs: { ...base, manifests: 'fixtures/small/*.yaml', kubeconfig, ttl: '1m' },
+      event,
+    });
+    expect(first.ok, String(first.error)).toBe(true);
+    const namespace = environmentName({ repositoryId, target: { kind: 'pr', number: pr } });
+    const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/gauntlet-environment`;
+    // What a stack workload does once a stack Role grants it update on leases (another field manager).
+    await admin.request({
+      method: 'PATCH',
+      path: leasePath,
+      query: { fieldManager: 'stack-workload' },
+      contentType: 'application/merge-patch+json',
+      body: { spec: { renewTime: '2099-01-01T00:00:00.000000Z', leaseDurationSeconds: 86_400 } },
+    });
+    const reapAt = (ms: number) =>
+      runInProcess({
+        inputs: { mode: 'reap', kubeconfig, 'dry-run': 'true', 'reap-closed': 'false' },
+        event: { name: 'schedule', payload: { repository: { id: Number(repositoryId) } } },
+        clock: new FakeClock(Date.now() + ms),
+      });
+    const dry = await reapAt(5 * 60_000);
+    expect(dry.ok, String(dry.error)).toBe(true);
+    const reaped = JSON.parse(dry.outputs['reaped'] ?? '{}') as { wouldDelete?: string[] };
+    expect(reaped.wouldDelete).toContain(namespace);
+    expect(dry.logger.text()).toMatch(/its lease claims 2099-01-0\S+, ignored/);
+    // A second up (ttl 1h) renews the namespace's own expires-at: five minutes on, it is live.
+    const before = (await admin.get<KubeObject>(`/api/v1/namespaces/${namespace}`)).metadata?.annotations?.[
+      'gauntlet.dev/expires-at'
+    ];
+    const again = await runInProcess({
+      inputs: { ...base, manifests: 'fixtures/small/*.yaml', kubeconfig, ttl: '1h' },
+      event,
+    });
+    expect(again.ok, String(again.error)).toBe(true);
+    const after = (await admin.get<KubeObject>(`/api/v1/namespaces/${namespace}`)).metadata?.annotations?.[
+      'gauntlet.dev/expires-at'
+    ];
+    expect(Date.parse(after ?? '')).toBeGreaterThan(Date.parse(before ?? ''));
+    const live = await reapAt(5 * 60_000);
+    expect(JSON.parse(live.outputs['reaped'] ?? '{}').wouldDelete ?? []).not.toContain(namespace);
+  });
+});
+
 describe('guardrails changed by someone else are put back', () => {
   it('on the next up: a changed quota and an allow-all rule added to the default-deny policy', async () => {
     const pr = nextPr++;

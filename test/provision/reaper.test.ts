@@ -1,6 +1,6 @@
 /**
  * NS-14: the reaper over a randomized inventory of namespaces — ours expired, ours live, ours for closed pull
- * requests, ours marked keep, ours renewed by a lease, foreign look-alikes with our name pattern and labels, another
+ * requests, ours marked keep, ours whose lease claims a renewal (still due), foreign look-alikes with our name pattern and labels, another
  * repository's environments, kube-system and default — deletes exactly ours-and-due, through the real bundle and
  * the GitHub stand-in for pull request states. Then dry-run and the request budget.
  */
@@ -65,7 +65,9 @@ type Kind =
   | 'other-repo'
   | 'our-labels-other-id'
   | 'unrelated';
-const due = new Set<Kind>(['expired', 'closed']);
+// 'renewed': expired, with a lease that claims a renewal. Due all the same: the lease is in the namespace, where a
+// stack workload can be given write access to it, so the reaper takes expiry from the namespace only.
+const due = new Set<Kind>(['expired', 'closed', 'renewed']);
 
 const rng = seededRandom;
 

@@ -6,6 +6,7 @@
  *   access to the environment (they are not deleted: the action deletes only what it can prove it created).
  */
 import {
+  annotations,
   type KubeClient,
   type KubeObject,
   type PlannedObject,
@@ -47,6 +48,32 @@ export async function reassertPodSecurity(
     ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
   });
   return changed.map(([key, value]) => `${key} was ${JSON.stringify(labels[key] ?? 'unset')}, now ${value}`);
+}
+
+/**
+ * Sets the namespace's expires-at to `expiresAt` (a JSON patch guarded by its uid): the one expiry the reaper reads.
+ * Each up renews it, since the Lease in the namespace, which the stack can be granted access to, is never trusted.
+ */
+export async function renewExpiry(
+  client: KubeClient,
+  namespace: KubeObject,
+  expiresAt: string,
+  options: { signal?: AbortSignal; deadline?: number; fieldManager: string },
+): Promise<void> {
+  await client.request({
+    method: 'PATCH',
+    path: objectPath(types.namespace, undefined, namespace.metadata?.name ?? ''),
+    contentType: 'application/json-patch+json',
+    query: { fieldManager: options.fieldManager },
+    body: [
+      { op: 'test', path: '/metadata/uid', value: namespace.metadata?.uid },
+      ...(namespace.metadata?.annotations ? [] : [{ op: 'add', path: '/metadata/annotations', value: {} }]),
+      { op: 'add', path: `/metadata/annotations/${annotations.expiresAt.replace(/\//g, '~1')}`, value: expiresAt },
+    ],
+    idempotent: true,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+  });
 }
 
 interface Binding {

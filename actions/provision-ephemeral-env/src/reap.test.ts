@@ -34,7 +34,8 @@ describe('decideReap', () => {
             metadata: { name: 'gauntlet-environment', namespace: name },
             spec: { renewTime: new Date(now).toISOString(), leaseDurationSeconds: 3600 },
           });
-        if (!kept && !terminating && ((expired && !renewed) || closed)) want.add(name);
+        // A lease's renewal is only a claim (the stack can write the lease): expiry is the namespace's.
+        if (!kept && !terminating && (expired || closed)) want.add(name);
       } else if (roll < 0.65) {
         namespaces.push({ metadata: { name, labels: meta.labels } }); // copied labels only
       } else if (roll < 0.8) {
@@ -55,6 +56,11 @@ describe('decideReap', () => {
     }
     const rows = decideReap({ namespaces, leases, repositoryId, pulls, now });
     const due = new Set(rows.filter((r) => r.decision === 'would delete').map((r) => r.namespace));
+    for (const lease of leases) {
+      const row = rows.find((r) => r.namespace === lease.metadata?.namespace);
+      if (row?.decision === 'would delete' && row.reason.startsWith('expired'))
+        expect(row.reason).toMatch(/its lease claims .*, ignored/);
+    }
     expect([...due].filter((n) => !want.has(n))).toEqual([]);
     expect([...want].filter((n) => !due.has(n))).toEqual([]);
     expect(want.size).toBeGreaterThan(20);

@@ -14,6 +14,7 @@ import {
   expiresAt,
   identityOf,
   isKept,
+  leaseClaim,
   labelSelector,
   labels,
   mapLimit,
@@ -54,7 +55,13 @@ export function decideReap(input: ReapDecisionInput): ReapDecision[] {
     const identity = identityOf(ns, input.repositoryId);
     if (!identity) continue; // not ours: not even listed in the report
     const pr = identity.target.kind === 'pr' ? identity.target.number : undefined;
-    const expiry = expiresAt(ns, leases.get(name));
+    const expiry = expiresAt(ns);
+    // The lease is reported when it claims a later expiry, never obeyed: the stack can be given write access to it.
+    const claim = leaseClaim(leases.get(name));
+    const ignored =
+      claim !== undefined && expiry !== undefined && claim > expiry
+        ? `; its lease claims ${new Date(claim).toISOString()}, ignored (writable from inside the environment)`
+        : '';
     const base = {
       namespace: name,
       ...(pr !== undefined ? { pr } : {}),
@@ -74,7 +81,7 @@ export function decideReap(input: ReapDecisionInput): ReapDecision[] {
       rows.push({
         ...base,
         decision: 'would delete',
-        reason: [expired ? 'expired' : '', closed ? 'pull request closed' : ''].filter(Boolean).join(', '),
+        reason: [expired ? 'expired' : '', closed ? 'pull request closed' : ''].filter(Boolean).join(', ') + ignored,
         object: ns,
       });
     } else {

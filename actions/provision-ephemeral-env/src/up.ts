@@ -43,7 +43,7 @@ import {
   where,
 } from '@gauntlet/kube';
 import { withInputHint } from './admission-hints.js';
-import { foreignRoleBindings, reassertPodSecurity } from './adoption.js';
+import { foreignRoleBindings, reassertPodSecurity, renewExpiry } from './adoption.js';
 import { admit } from './capacity.js';
 import { clusterScoped, markClusterObject, recordAfterApply, recordBeforeApply } from './cluster-objects.js';
 import { GUARDRAIL_FIELD_MANAGER, Outputs, SEED_ANNOTATION, State, type Phase, Guardrail } from './constants.js';
@@ -238,7 +238,13 @@ async function ensureNamespace(
       fieldManager: GUARDRAIL_FIELD_MANAGER,
     });
     for (const change of changed) rt.logger.warning(`Pod Security re-asserted on ${namespace}: ${change}`);
-    return changed.length > 0 ? ((await getNamespace(client, namespace, rt.signal)) ?? existing) : existing;
+    // The reaper's expiry is the namespace's annotation alone: renewed here, by this up.
+    await renewExpiry(client, existing, new Date(rt.clock.now() + inputs.ttlMs).toISOString(), {
+      signal: rt.signal,
+      deadline,
+      fieldManager: GUARDRAIL_FIELD_MANAGER,
+    });
+    return (await getNamespace(client, namespace, rt.signal)) ?? existing;
   }
   if (inputs.maxEnvironments > 0 || inputs.capacityCheck) {
     const verdict = await admit(

@@ -7,6 +7,7 @@ import {
   environmentKey,
   environmentName,
   expiresAt,
+  leaseClaim,
   identityOf,
   isKept,
   labels,
@@ -168,13 +169,13 @@ describe('ownership', () => {
     expect(environmentKey({ repositoryId: '1', target: { kind: 'ref', ref: 'x' } })).toMatch(/^1\/ref\/[0-9a-f]{16}$/);
   });
 
-  it('reads expiry from the annotation or a later lease renewal, and the keep marks', () => {
+  it('reads expiry from the namespace annotation only (a lease is only a claim), and the keep marks', () => {
     const ns = namespaceFor(id);
     const base = Date.parse(ns.metadata!.annotations![annotations.expiresAt]!);
     expect(expiresAt(ns)).toBe(base);
-    expect(expiresAt(ns, { spec: { renewTime: new Date(base).toISOString(), leaseDurationSeconds: 60 } })).toBe(
-      base + 60_000,
-    );
+    const forged = { spec: { renewTime: '2099-01-01T00:00:00.000000Z', leaseDurationSeconds: 60 } };
+    expect(leaseClaim(forged)).toBe(Date.parse('2099-01-01T00:00:00Z') + 60_000);
+    expect(leaseClaim(undefined)).toBeUndefined();
     expect(isKept(ns)).toBe(false);
     ns.metadata!.labels![labels.keep] = 'true';
     expect(isKept(ns)).toBe(true);

@@ -215,15 +215,23 @@ export function identityOf(namespace: KubeObject, repositoryId: string): Environ
   }
 }
 
-/** When the environment expires: the later of the namespace's expires-at and a renewal recorded in its lease. */
-export function expiresAt(namespace: KubeObject, lease?: KubeObject): number | undefined {
-  const fromNamespace = Date.parse(namespace.metadata?.annotations?.[annotations.expiresAt] ?? '');
-  let fromLease = Number.NaN;
+/**
+ * When the environment expires: the namespace's expires-at annotation, which each up sets (the namespace is
+ * cluster-scoped and the stack may not contain a Namespace, so nothing in the environment can write it). Never the
+ * Lease in the namespace: a stack Role may grant its own workload update on leases, and a workload renewing the
+ * lease would keep the environment alive for ever.
+ */
+export function expiresAt(namespace: KubeObject): number | undefined {
+  const value = Date.parse(namespace.metadata?.annotations?.[annotations.expiresAt] ?? '');
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** What a lease claims as the expiry (renewTime + leaseDurationSeconds), for reports only: anyone in it can write it. */
+export function leaseClaim(lease: KubeObject | undefined): number | undefined {
   const spec = lease?.spec as { renewTime?: string; leaseDurationSeconds?: number } | undefined;
-  if (spec?.renewTime && typeof spec.leaseDurationSeconds === 'number')
-    fromLease = Date.parse(spec.renewTime) + spec.leaseDurationSeconds * 1000;
-  const candidates = [fromNamespace, fromLease].filter((v) => Number.isFinite(v));
-  return candidates.length > 0 ? Math.max(...candidates) : undefined;
+  if (!spec?.renewTime || typeof spec.leaseDurationSeconds !== 'number') return undefined;
+  const value = Date.parse(spec.renewTime) + spec.leaseDurationSeconds * 1000;
+  return Number.isFinite(value) ? value : undefined;
 }
 
 export function isKept(namespace: KubeObject): boolean {
