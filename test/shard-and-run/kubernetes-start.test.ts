@@ -5,7 +5,7 @@ import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-sta
 import { collectionPath, objectPath, types, type KubeClient, type KubeObject } from '@gauntlet/kube';
 import { getTestbed, type Testbed } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../../actions/shard-and-run/src/kubernetes/connect.js';
+import { connect } from '../../actions/shard-and-run/src/modes/kubernetes/connect.js';
 import {
   cleanupRepository,
   ensureBuilt,

@@ -3,7 +3,7 @@ import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-sta
 import { collectionPath, objectPath, types, type KubeClient } from '@gauntlet/kube';
 import { getTestbed, type Testbed } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../../actions/shard-and-run/src/kubernetes/connect.js';
+import { connect } from '../../actions/shard-and-run/src/modes/kubernetes/connect.js';
 import { eventually } from '../support/polling.js';
 import { HEAD_SHA, prEvent, runShardAction, sampleWorkspace } from './helpers.js';
 import { ShardPodSimulator, type Behaviour } from './kwok-pods.js';

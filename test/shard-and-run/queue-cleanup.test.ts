@@ -4,9 +4,9 @@ import path from 'node:path';
 import { collectionPath, objectPath, types, type KubeClient, type KubeObject } from '@gauntlet/kube';
 import { getTestbed } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../../actions/shard-and-run/src/kubernetes/connect.js';
+import { connect } from '../../actions/shard-and-run/src/modes/kubernetes/connect.js';
 import { eventually } from '../support/polling.js';
-import { queueMetadata, queueName } from '../../actions/shard-and-run/src/kubernetes/queue-store.js';
+import { queueMetadata, queueName } from '../../actions/shard-and-run/src/modes/queue/configmap-store.js';
 import { runShardAction, sampleWorkspace } from './helpers.js';
 
 /**

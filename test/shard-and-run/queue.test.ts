@@ -4,7 +4,7 @@ import path from 'node:path';
 import { collectionPath, objectPath, types, type KubeClient } from '@gauntlet/kube';
 import { getTestbed } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../../actions/shard-and-run/src/kubernetes/connect.js';
+import { connect } from '../../actions/shard-and-run/src/modes/kubernetes/connect.js';
 import { eventually } from '../support/polling.js';
 import { runShardAction, sampleWorkspace } from './helpers.js';
 

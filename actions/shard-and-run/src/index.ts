@@ -15,7 +15,7 @@ export function shardAndRun(options: ShardAndRunOptions = {}): DefinedAction<Inp
     post: async (rt, _inputs, reader) => {
       // Only the Kubernetes backend leaves anything to clean up; the other modes never load its code here.
       if (!rt.getState(State.kubeRoot) || rt.getState(State.cleaned) === 'true') return;
-      const { kubernetesCleanup } = await import('./kubernetes/backend.js');
+      const { kubernetesCleanup } = await import('./modes/kubernetes/backend.js');
       // The kubeconfig alone: the post step must not trip over inputs that only the main step needed.
       const kubeconfig = parseKubeconfigInput(reader, rt.run.workspace);
       await kubernetesCleanup(rt.getState, kubeconfig, rt.logger, rt.registerSecret);

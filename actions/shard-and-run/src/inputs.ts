@@ -28,7 +28,7 @@ import {
 import { MAX_MATRIX_JOBS, parseShardCount, parseShardSpec, type ShardSpec } from '@gauntlet/sharding';
 import { parseCommandTemplate, RUNNER_NAMES, type RunnerName, type TemplateWord } from '@gauntlet/test-runners';
 import { CommandEnv, Inputs, MODES, type Mode } from './constants.js';
-import { securityContexts, type SecurityContexts } from './kubernetes/security-context.js';
+import { securityContexts, type SecurityContexts } from './modes/kubernetes/security-context.js';
 import { isInlinePlan } from './plan-io.js';
 
 export const DISCOVERY = ['globs', 'runner', 'junit'] as const;

@@ -9,10 +9,10 @@ import type { ActionRuntime } from '@gauntlet/action-runtime';
 import { runContextOf } from './context.js';
 import type { ModeDeps } from './deps.js';
 import type { Inputs } from './inputs.js';
-import { runMergeMode } from './merge-mode.js';
-import { runPlanMode } from './plan-mode.js';
-import { runQueueMode } from './queue-mode.js';
-import { runRunMode } from './run-mode.js';
+import { runMergeMode } from './modes/merge/merge.js';
+import { runPlanMode } from './modes/plan/plan.js';
+import { runQueueMode } from './modes/queue/queue.js';
+import { runRunMode } from './modes/run/run.js';
 import { CACHE_DIR, type CacheLibrary } from './timings-cache.js';
 
 /** What the action takes besides the runtime (tests pass a fake cache). */
@@ -20,7 +20,8 @@ export interface ShardAndRunOptions {
   readonly cacheLibrary?: () => Promise<CacheLibrary>;
 }
 
-export async function runMode(inputs: Inputs, deps: ModeDeps): Promise<void> {
+/** Runs the mode the inputs name; each mode is its own folder under modes/. */
+export async function dispatchMode(inputs: Inputs, deps: ModeDeps): Promise<void> {
   switch (inputs.mode) {
     case 'plan':
       return runPlanMode(inputs, deps);
@@ -32,7 +33,7 @@ export async function runMode(inputs: Inputs, deps: ModeDeps): Promise<void> {
       return runQueueMode(inputs, deps);
     case 'kubernetes': {
       // The Kubernetes client loads only on this path.
-      const { runKubernetesMode } = await import('./kubernetes/backend.js');
+      const { runKubernetesMode } = await import('./modes/kubernetes/backend.js');
       return runKubernetesMode(inputs, deps);
     }
   }
@@ -46,7 +47,7 @@ export async function main(inputs: Inputs, rt: ActionRuntime, options: ShardAndR
     ...(options.cacheLibrary ? { cacheLibrary: options.cacheLibrary } : {}),
   };
   try {
-    await runMode(inputs, deps);
+    await dispatchMode(inputs, deps);
   } finally {
     // A cache restore that timed out may still be writing in the background: leave no files behind.
     await rm(path.join(ctx.workspace, CACHE_DIR), { recursive: true, force: true }).catch(() => undefined);

@@ -21,7 +21,7 @@ import {
 import { expandCommand, parseCommandTemplate, RUNNERS } from '@gauntlet/test-runners';
 import { describe, expect, it } from 'vitest';
 import { caseKey, casesOf } from './junit-read.js';
-import { mergeResults } from './merge-core.js';
+import { mergeResults } from './modes/merge/combine-results.js';
 import { commandArguments, itemKeys, shardItems, validatePlan } from './plan-io.js';
 import type { ShardResult } from './results.js';
 import { buildResult } from './shard-result.js';

@@ -9,7 +9,7 @@ import {
   queueAttempt,
   queueSelector,
   type WorkerReports,
-} from './queue-cleanup.js';
+} from './cleanup.js';
 import {
   ConfigMapQueueStore,
   QUEUE_TTL_MS,
@@ -17,7 +17,7 @@ import {
   queueMetadata,
   queueName,
   type QueueIdentity,
-} from './queue-store.js';
+} from './configmap-store.js';
 
 const NOW = Date.parse('2026-11-24T12:00:00.000Z');
 const RUN: QueueIdentity = { repository: 'o/r', runId: 42, runAttempt: 2, planId: '0123456789abcdef' };

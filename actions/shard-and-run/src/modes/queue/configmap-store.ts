@@ -4,7 +4,7 @@
  * first) or replaces it with the resourceVersion that was read (409 Conflict = someone wrote in between). The
  * optimistic concurrency is the API server's own.
  *
- * Every write stamps the same identity, so the merge (queue-cleanup.ts) and an external reaper can find the queue
+ * Every write stamps the same identity, so the merge (cleanup.ts) and an external reaper can find the queue
  * and prove it is this run's before deleting it:
  * - labels (what selectors find): managed-by=shard-and-run, component=queue, run-id, run-attempt, plan;
  * - annotations (checked before any delete): owner (repository, run, attempt and plan in one value), repository,
@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { UserError } from '@gauntlet/action-kit';
 import { collectionPath, isConflict, objectPath, types, type KubeClient, type KubeObject } from '@gauntlet/kube';
 import type { QueueState, QueueStore, Versioned } from '@gauntlet/sharding';
-import { MANAGED_BY, MANAGER } from './manifests.js';
+import { MANAGED_BY, MANAGER } from '../kubernetes/manifests.js';
 
 export const STATE_KEY = 'state.json';
 const MAX_STATE_BYTES = 900 * 1024;
@@ -105,7 +105,7 @@ export class ConfigMapQueueStore implements QueueStore {
   readonly name: string;
   /** created-at as the queue records it (kept across replaces). */
   private createdAt: string | undefined;
-  /** The ConfigMap's uid as last read or written: the owner of the stored batches (queue-results.ts). */
+  /** The ConfigMap's uid as last read or written: the owner of the stored batches (batch-results.ts). */
   private uid: string | undefined;
 
   constructor(

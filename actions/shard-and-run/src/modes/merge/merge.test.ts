@@ -4,11 +4,11 @@ import path from 'node:path';
 import type { KubeObject } from '@gauntlet/kube';
 import { createQueueState } from '@gauntlet/sharding';
 import { afterEach, describe, expect, it } from 'vitest';
-import { queueMetadata, queueName, type QueueIdentity } from './kubernetes/queue-store.js';
-import { workerReports } from './merge-mode.js';
-import { directoryTransport, type ShardResult } from './results.js';
-import { buildResult } from './shard-result.js';
-import { runInProcess, tempWorkspace } from './test-helpers.js';
+import { queueMetadata, queueName, type QueueIdentity } from '../queue/configmap-store.js';
+import { workerReports } from './merge.js';
+import { directoryTransport, type ShardResult } from '../../results.js';
+import { buildResult } from '../../shard-result.js';
+import { runInProcess, tempWorkspace } from '../../test-helpers.js';
 
 const PLAN_ID = '0123456789abcdef';
 const RUN: QueueIdentity = { repository: 'gauntlet-org/gauntlet', runId: 100, runAttempt: 1, planId: PLAN_ID };

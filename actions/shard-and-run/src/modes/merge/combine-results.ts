@@ -21,10 +21,10 @@ import {
   type PlanItem,
   type TimingPartial,
 } from '@gauntlet/sharding';
-import { COMMAND_CASE } from './execute.js';
-import { caseId, casesOf, caseKey } from './junit-read.js';
-import { itemKeys } from './plan-io.js';
-import type { ShardResult } from './results.js';
+import { COMMAND_CASE } from '../../execute.js';
+import { caseId, casesOf, caseKey } from '../../junit-read.js';
+import { itemKeys } from '../../plan-io.js';
+import type { ShardResult } from '../../results.js';
 
 export type ShardState = 'passed' | 'failed' | 'cancelled' | 'error' | 'missing';
 

@@ -9,7 +9,7 @@ import { glob, readFile, stat } from 'node:fs/promises';
 import { isInside, neutralize, UserError, type Logger } from '@gauntlet/action-kit';
 import { canonicalTests, junitTests, testId, testKey, type TestId } from '@gauntlet/sharding';
 import { expandCommand, parseCommandTemplate, RUNNERS, type RunnerName } from '@gauntlet/test-runners';
-import { readJUnit } from './junit-read.js';
+import { readJUnit } from '../../junit-read.js';
 
 export interface DiscoveryOptions {
   readonly method: 'globs' | 'runner' | 'junit';

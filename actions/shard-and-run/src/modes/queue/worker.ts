@@ -34,9 +34,9 @@ import {
   type PlanItem,
   type QueueStore,
 } from '@gauntlet/sharding';
-import type { ExecutionResult } from './execute.js';
-import { caseId } from './junit-read.js';
-import { allItems } from './plan-io.js';
+import type { ExecutionResult } from '../../execute.js';
+import { caseId } from '../../junit-read.js';
+import { allItems } from '../../plan-io.js';
 
 export interface WorkerRun {
   /** Whether any batch wrote a JUnit report (otherwise times are the command's, shared out). */
@@ -56,7 +56,7 @@ export interface QueueAccess {
   readonly name: string;
   readonly close: () => void;
   /**
-   * Stores a batch's results where the merge can read them (kubernetes/queue-results.ts). The batch is completed in
+   * Stores a batch's results where the merge can read them (batch-results.ts). The batch is completed in
    * the queue only after this resolves: a worker killed after completing a batch must not take its results with it.
    */
   readonly storeBatch?: (batch: { lease: Lease; report: JUnitReport; durationMs: number }) => Promise<void>;

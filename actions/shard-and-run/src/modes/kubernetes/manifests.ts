@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '@gauntlet/kube';
-import type { KubernetesInputs } from '../inputs.js';
+import type { KubernetesInputs } from '../../inputs.js';
 import { RUN_SCRIPT } from './run-script.js';
 
 export const MANAGED_BY = 'gauntlet.dev/managed-by';

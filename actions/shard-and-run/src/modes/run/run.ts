@@ -9,14 +9,14 @@ import { InputError, UserError, neutralize } from '@gauntlet/action-kit';
 import { JOB_SUMMARY_LIMIT, MarkdownDoc, renderWithin } from '@gauntlet/github';
 import { mergeJUnitReports, type Plan, type PlanItem } from '@gauntlet/sharding';
 import { RUNNERS, type RunnerAdapter, type RunnerName } from '@gauntlet/test-runners';
-import { CommandEnv, Inputs, Outputs } from './constants.js';
-import type { ModeDeps } from './deps.js';
-import { executeItems, retryItems } from './execute.js';
-import { jobCreatedAtOf } from './github-client.js';
-import type { Inputs as ActionInputs } from './inputs.js';
-import { itemKeys, loadPlan, planFileReader, planSplitsFiles, shardItems } from './plan-io.js';
-import { directoryTransport, readResultDirectory } from './results.js';
-import { buildResult, countsOf, samplesOf } from './shard-result.js';
+import { CommandEnv, Inputs, Outputs } from '../../constants.js';
+import type { ModeDeps } from '../../deps.js';
+import { executeItems, retryItems } from '../../execute.js';
+import { jobCreatedAtOf } from '../../job-created.js';
+import type { Inputs as ActionInputs } from '../../inputs.js';
+import { itemKeys, loadPlan, planFileReader, planSplitsFiles, shardItems } from '../../plan-io.js';
+import { directoryTransport, readResultDirectory } from '../../results.js';
+import { buildResult, countsOf, samplesOf } from '../../shard-result.js';
 
 /** Checks that the command can run this plan's items without running any test twice. */
 export function checkCommandFitsPlan(plan: Plan, inputs: ActionInputs): void {

@@ -4,12 +4,12 @@ import { RecordingLogger } from '@gauntlet/action-kit';
 import type { KubeList, KubeObject, KubeRequest } from '@gauntlet/kube';
 import { planShards, type JUnitReport, type Plan } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';
-import { casesOf } from '../junit-read.js';
-import { allItems, itemKeys } from '../plan-io.js';
-import type { ShardResult } from '../results.js';
-import { buildResult } from '../shard-result.js';
-import { JUNIT_KEY, PART_BYTES, QueueResultStore, recoverDeadWorkers, type BatchListApi } from './queue-results.js';
-import type { QueueIdentity } from './queue-store.js';
+import { casesOf } from '../../junit-read.js';
+import { allItems, itemKeys } from '../../plan-io.js';
+import type { ShardResult } from '../../results.js';
+import { buildResult } from '../../shard-result.js';
+import { JUNIT_KEY, PART_BYTES, QueueResultStore, recoverDeadWorkers, type BatchListApi } from './batch-results.js';
+import type { QueueIdentity } from './configmap-store.js';
 
 const files = ['a.test.ts', 'b.test.ts', 'c.test.ts', 'd.test.ts', 'e.test.ts', 'f.test.ts'];
 const plan: Plan = planShards({ tests: files, shards: 3 });

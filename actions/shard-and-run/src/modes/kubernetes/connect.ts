@@ -8,7 +8,7 @@
  * and Kubernetes backend paths, so the other modes do not load the rest of the package either.
  */
 import { connect as connectKube, type KubeClient, type KubeconfigInput } from '@gauntlet/kube';
-import { ACTION_NAME } from '../constants.js';
+import { ACTION_NAME } from '../../constants.js';
 
 export async function connect(
   kubeconfig: KubeconfigInput | undefined,

@@ -1,7 +1,7 @@
 import { planShards } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';
-import { itemsForKeys } from './queue-mode.js';
-import { reportForItems } from './queue-worker.js';
+import { itemsForKeys } from './queue.js';
+import { reportForItems } from './worker.js';
 
 const tests = Array.from({ length: 200 }, (_, i) => `f${i % 40}.test.ts::t${i}`);
 const plan = planShards({ tests, shards: 4, runnerFiltersTests: true, granularity: 'test' });

@@ -7,10 +7,10 @@
 import { formatDuration } from '@gauntlet/action-kit';
 import { ganttChart, MarkdownDoc, type Annotation, type CheckConclusion, type GanttSection } from '@gauntlet/github';
 import { describeCostModel, type JUnitCase, type JUnitSuite, type Plan } from '@gauntlet/sharding';
-import { COMMAND_CASE } from './execute.js';
-import { caseId, casesOf } from './junit-read.js';
-import type { MergeOutcome, ShardState } from './merge-core.js';
-import type { TimingUpdate } from './timings.js';
+import { COMMAND_CASE } from '../../execute.js';
+import { caseId, casesOf } from '../../junit-read.js';
+import type { MergeOutcome, ShardState } from './combine-results.js';
+import type { TimingUpdate } from '../../timings.js';
 
 export interface ReportInput {
   readonly outcome: MergeOutcome;

@@ -9,11 +9,11 @@ import {
   type Plan,
 } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';
-import { casesOf } from './junit-read.js';
-import { mergeResults, NOT_RUN_TYPE, notRunSuites } from './merge-core.js';
-import { itemKeys } from './plan-io.js';
-import type { ResultMeta, ShardResult } from './results.js';
-import { buildResult } from './shard-result.js';
+import { casesOf } from '../../junit-read.js';
+import { mergeResults, NOT_RUN_TYPE, notRunSuites } from './combine-results.js';
+import { itemKeys } from '../../plan-io.js';
+import type { ResultMeta, ShardResult } from '../../results.js';
+import { buildResult } from '../../shard-result.js';
 
 const plan: Plan = planShards({ tests: ['a.test.ts', 'b.test.ts', 'c.test.ts', 'd.test.ts'], shards: 2 });
 

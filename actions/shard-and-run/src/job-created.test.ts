@@ -4,7 +4,7 @@ import { createOctokit } from '@gauntlet/github';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readRunContext } from './context.js';
-import { jobCreatedAt } from './github-client.js';
+import { jobCreatedAt } from './job-created.js';
 
 let gh: GitHubStandIn;
 

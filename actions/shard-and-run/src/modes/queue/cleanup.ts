@@ -1,5 +1,5 @@
 /**
- * The merge's clean-up of the queue ConfigMaps (queue-store.ts) its run left behind: with no new in-cluster
+ * The merge's clean-up of the queue ConfigMaps (configmap-store.ts) its run left behind: with no new in-cluster
  * component, the job that runs after every worker deletes the queue, so a long-lived namespace does not collect one
  * ConfigMap (up to ~1 MiB) per run attempt.
  *
@@ -35,9 +35,9 @@ import {
   type KubeRequest,
 } from '@gauntlet/kube';
 import type { QueueState } from '@gauntlet/sharding';
-import type { KubeconfigInput } from '../inputs.js';
-import { connect } from './connect.js';
-import { MANAGER } from './manifests.js';
+import type { KubeconfigInput } from '../../inputs.js';
+import { connect } from '../kubernetes/connect.js';
+import { MANAGER } from '../kubernetes/manifests.js';
 import {
   QUEUE_COMPONENT,
   QueueAnnotations,
@@ -46,7 +46,7 @@ import {
   queueName,
   queueOwner,
   type QueueIdentity,
-} from './queue-store.js';
+} from './configmap-store.js';
 
 /** Leases are stamped by the workers' clocks; one that expired less than this ago may still be renewed. */
 export const LEASE_SKEW_MS = 60_000;

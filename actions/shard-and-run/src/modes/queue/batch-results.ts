@@ -30,12 +30,12 @@ import {
   type KubeRequest,
 } from '@gauntlet/kube';
 import { writeJUnitXml, XmlError, type JUnitReport, type Plan } from '@gauntlet/sharding';
-import { readJUnit } from '../junit-read.js';
-import { allItems, itemKeys } from '../plan-io.js';
-import type { ShardResult } from '../results.js';
-import { buildResult } from '../shard-result.js';
-import { reportForItems } from '../queue-worker.js';
-import { MANAGER } from './manifests.js';
+import { readJUnit } from '../../junit-read.js';
+import { allItems, itemKeys } from '../../plan-io.js';
+import type { ShardResult } from '../../results.js';
+import { buildResult } from '../../shard-result.js';
+import { reportForItems } from './worker.js';
+import { MANAGER } from '../kubernetes/manifests.js';
 import {
   QueueAnnotations,
   QueueLabels,
@@ -43,7 +43,7 @@ import {
   queueName,
   queueOwner,
   type QueueIdentity,
-} from './queue-store.js';
+} from './configmap-store.js';
 
 export const QUEUE_RESULT_COMPONENT = 'queue-result';
 export const BATCH_KEY = 'batch.json';

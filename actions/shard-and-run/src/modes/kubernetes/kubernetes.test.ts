@@ -8,7 +8,7 @@ import { RecordingLogger } from '@gauntlet/action-kit';
 import type { KubeObject } from '@gauntlet/kube';
 import { planShards } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';
-import type { KubernetesInputs } from '../inputs.js';
+import type { KubernetesInputs } from '../../inputs.js';
 import { collectResults, podFailureReason } from './collect.js';
 import { argsFile, rbacObjects, resultName, rootConfigMap, rootName, shardJob } from './manifests.js';
 import { parseMetaLine, RUN_SCRIPT } from './run-script.js';

@@ -12,16 +12,16 @@
 import { InputError, UserError } from '@gauntlet/action-kit';
 import { JOB_SUMMARY_LIMIT, MarkdownDoc, renderWithin } from '@gauntlet/github';
 import { mergeJUnitReports, type JUnitReport, type Plan, type PlanItem } from '@gauntlet/sharding';
-import { CommandEnv, Inputs, Outputs } from './constants.js';
-import type { ModeDeps } from './deps.js';
-import { executeItems, retryItems } from './execute.js';
-import { jobCreatedAtOf } from './github-client.js';
-import type { Inputs as ActionInputs } from './inputs.js';
-import { allItems, itemKeys, loadPlan, planFileReader } from './plan-io.js';
-import { directoryTransport, readResultDirectory } from './results.js';
-import { drainQueue, type QueueAccess, type WorkerRun } from './queue-worker.js';
-import { adapterFor, checkCommandFitsPlan } from './run-mode.js';
-import { buildResult, countsOf, samplesOf } from './shard-result.js';
+import { CommandEnv, Inputs, Outputs } from '../../constants.js';
+import type { ModeDeps } from '../../deps.js';
+import { executeItems, retryItems } from '../../execute.js';
+import { jobCreatedAtOf } from '../../job-created.js';
+import type { Inputs as ActionInputs } from '../../inputs.js';
+import { allItems, itemKeys, loadPlan, planFileReader } from '../../plan-io.js';
+import { directoryTransport, readResultDirectory } from '../../results.js';
+import { drainQueue, type QueueAccess, type WorkerRun } from './worker.js';
+import { adapterFor, checkCommandFitsPlan } from '../run/run.js';
+import { buildResult, countsOf, samplesOf } from '../../shard-result.js';
 
 /** Plan items for a list of planned test keys (a replayed attempt). */
 export function itemsForKeys(plan: Plan, keys: readonly string[]): PlanItem[] {
@@ -43,9 +43,9 @@ async function kubernetesQueue(inputs: ActionInputs, deps: ModeDeps, plan: Plan)
   const { ctx } = deps;
   const spec = inputs.shard!;
   const q = inputs.queue!;
-  const { connect } = await import('./kubernetes/connect.js');
-  const { ConfigMapQueueStore } = await import('./kubernetes/queue-store.js');
-  const { QueueResultStore } = await import('./kubernetes/queue-results.js');
+  const { connect } = await import('../kubernetes/connect.js');
+  const { ConfigMapQueueStore } = await import('./configmap-store.js');
+  const { QueueResultStore } = await import('./batch-results.js');
   const api = await connect(q.kubeconfig, deps.registerSecret);
   const identity = {
     repository: `${ctx.owner}/${ctx.repo}`,

@@ -3,10 +3,10 @@ import { COMMENT_BODY_LIMIT, INJECTION_CORPUS } from '@gauntlet/github';
 import { analyzeMarkdown } from '@gauntlet/github/testing';
 import { planShards, type JUnitCase } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';
-import { mergeResults } from './merge-core.js';
-import { recommendShards } from './merge-mode.js';
+import { mergeResults } from './combine-results.js';
+import { recommendShards } from './merge.js';
 import { buildReport, calibrationText, failureLine } from './report.js';
-import { buildResult } from './shard-result.js';
+import { buildResult } from '../../shard-result.js';
 
 describe('failureLine', () => {
   it('finds the failing line of the test file in stack traces of several runners', () => {

@@ -16,11 +16,11 @@ import {
   type TestId,
 } from '@gauntlet/sharding';
 import { RUNNERS } from '@gauntlet/test-runners';
-import { INLINE_PLAN_MAX_BYTES, Inputs, Outputs } from './constants.js';
-import type { ModeDeps } from './deps.js';
+import { INLINE_PLAN_MAX_BYTES, Inputs, Outputs } from '../../constants.js';
+import type { ModeDeps } from '../../deps.js';
 import { discoverTests } from './discovery.js';
-import { planningCommand, type Inputs as ActionInputs } from './inputs.js';
-import { loadTimingStore, timingCacheFor } from './timings.js';
+import { planningCommand, type Inputs as ActionInputs } from '../../inputs.js';
+import { loadTimingStore, timingCacheFor } from '../../timings.js';
 
 /** "12 tests in 3 files" for named tests, "3 files" for a file-level listing; both when mixed. */
 export function describeDiscovered(tests: readonly TestId[]): string {

@@ -8,11 +8,11 @@ import { gunzipSync } from 'node:zlib';
 import { neutralize, type Logger } from '@gauntlet/action-kit';
 import type { KubeObject } from '@gauntlet/kube';
 import { XmlError, type JUnitReport, type Plan } from '@gauntlet/sharding';
-import { commandSuite, failingCases, syntheticReport } from '../execute.js';
-import { readJUnit } from '../junit-read.js';
-import { itemKeys } from '../plan-io.js';
-import type { ShardResult } from '../results.js';
-import { buildResult } from '../shard-result.js';
+import { commandSuite, failingCases, syntheticReport } from '../../execute.js';
+import { readJUnit } from '../../junit-read.js';
+import { itemKeys } from '../../plan-io.js';
+import type { ShardResult } from '../../results.js';
+import { buildResult } from '../../shard-result.js';
 import { INDEX_ANNOTATION } from './manifests.js';
 import { parseMetaLine } from './run-script.js';
 

@@ -1,9 +1,9 @@
 import { RecordingLogger, silentLogger } from '@gauntlet/action-kit';
 import { InMemoryQueueStore, planShards, testKey, type Plan, type PlanItem } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';
-import type { ExecutionResult } from './execute.js';
-import { itemKeys } from './plan-io.js';
-import { drainQueue, WorkerPace, type QueueAccess } from './queue-worker.js';
+import type { ExecutionResult } from '../../execute.js';
+import { itemKeys } from '../../plan-io.js';
+import { drainQueue, WorkerPace, type QueueAccess } from './worker.js';
 
 const tests = Array.from({ length: 200 }, (_, i) => `f${i % 40}.test.ts::t${i}`);
 const plan = planShards({ tests, shards: 4, runnerFiltersTests: true, granularity: 'test' });

@@ -7,17 +7,17 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage, neutralize, UserError, writeFileInside } from '@gauntlet/action-kit';
 import { planShards, storeFromFlatMap, testKey, writeJUnitXml, type Plan } from '@gauntlet/sharding';
-import { Outputs } from './constants.js';
-import type { ModeDeps } from './deps.js';
-import { COMMAND_CASE } from './execute.js';
-import type { Inputs as ActionInputs, ReportInputs, SizingInputs } from './inputs.js';
-import type { WorkerReports } from './kubernetes/queue-cleanup.js';
-import { caseId, casesOf } from './junit-read.js';
-import { mergeResults, notRunSuites, type MergeOutcome } from './merge-core.js';
-import { loadPlan, planFileReader } from './plan-io.js';
+import { Outputs } from '../../constants.js';
+import type { ModeDeps } from '../../deps.js';
+import { COMMAND_CASE } from '../../execute.js';
+import type { Inputs as ActionInputs, ReportInputs, SizingInputs } from '../../inputs.js';
+import type { WorkerReports } from '../queue/cleanup.js';
+import { caseId, casesOf } from '../../junit-read.js';
+import { mergeResults, notRunSuites, type MergeOutcome } from './combine-results.js';
+import { loadPlan, planFileReader } from '../../plan-io.js';
 import { buildReport, type BuiltReport } from './report.js';
-import { directoryTransport, type ShardResult } from './results.js';
-import { timingCacheFor, updateTimingStore } from './timings.js';
+import { directoryTransport, type ShardResult } from '../../results.js';
+import { timingCacheFor, updateTimingStore } from '../../timings.js';
 
 export interface Recommendation {
   readonly count: number;
@@ -162,7 +162,7 @@ export function workerReports(
 
 /**
  * With `namespace`, the merge deletes this run's queue ConfigMaps once every worker has finished (see
- * kubernetes/queue-cleanup.ts). Whatever happens there is a log line or a warning, never a failed merge.
+ * modes/queue/cleanup.ts). Whatever happens there is a log line or a warning, never a failed merge.
  */
 async function cleanUpQueue(
   inputs: ActionInputs,
@@ -177,7 +177,7 @@ async function cleanUpQueue(
   if (planId === undefined) return; // the input parser requires one of them
   try {
     // The Kubernetes client loads only on this path.
-    const { cleanUpRunQueues } = await import('./kubernetes/queue-cleanup.js');
+    const { cleanUpRunQueues } = await import('../queue/cleanup.js');
     await cleanUpRunQueues(cleanup.kubeconfig, deps.registerSecret, {
       namespace: cleanup.namespace,
       run: { repository: `${ctx.owner}/${ctx.repo}`, runId: ctx.runId, runAttempt: ctx.runAttempt, planId },
@@ -201,8 +201,8 @@ async function recoverQueueBatches(
   if (!where) return [];
   const { ctx } = deps;
   // The Kubernetes client loads only on this path.
-  const { recoverFromCluster } = await import('./kubernetes/queue-results.js');
-  const { connect } = await import('./kubernetes/connect.js');
+  const { recoverFromCluster } = await import('../queue/batch-results.js');
+  const { connect } = await import('../kubernetes/connect.js');
   return recoverFromCluster(() => connect(where.kubeconfig, deps.registerSecret), {
     namespace: where.namespace,
     identity: { repository: `${ctx.owner}/${ctx.repo}`, runId: ctx.runId, runAttempt: ctx.runAttempt, planId: plan.id },
