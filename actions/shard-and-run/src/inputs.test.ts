@@ -4,11 +4,29 @@ import path from 'node:path';
 import { InputError, InputReader } from '@gauntlet/action-kit';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { parseInputs } from './inputs.js';
+import {
+  parseInputs,
+  type CommonInputs,
+  type Inputs,
+  type KubernetesModeInputs,
+  type MergeModeInputs,
+  type PlanModeInputs,
+  type QueueModeInputs,
+  type RunModeInputs,
+} from './inputs.js';
 
 const WORKSPACE = '/work/ws';
 
-function parse(values: Record<string, string>) {
+/** Any mode's fields, for assertions that name the mode's own (the union narrows by mode in the action). */
+type AnyModeInputs = CommonInputs & { readonly mode: Inputs['mode'] } & Partial<
+    Omit<PlanModeInputs, 'mode'> &
+      Omit<RunModeInputs, 'mode'> &
+      Omit<QueueModeInputs, 'mode'> &
+      Omit<MergeModeInputs, 'mode'> &
+      Omit<KubernetesModeInputs, 'mode'>
+  >;
+
+function parse(values: Record<string, string>): AnyModeInputs {
   return parseInputs(new InputReader((name) => values[name]), WORKSPACE);
 }
 
@@ -175,7 +193,7 @@ describe('parseInputs', () => {
       WORKSPACE,
       { RUNNER_TEMP: temp },
     );
-    expect(inTemp.queue?.kubeconfig).toEqual({ path: path.join(temp, 'kubeconfig') });
+    expect((inTemp as AnyModeInputs).queue?.kubeconfig).toEqual({ path: path.join(temp, 'kubeconfig') });
   });
 
   it('reads the queue inputs', () => {
@@ -227,7 +245,8 @@ describe('path inputs stay inside the workspace', () => {
   it('refuses absolute paths, .. and symlinks out of it for every path input', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'gauntlet-ws-'));
     symlinkSync('/etc', path.join(root, 'out'));
-    const inside = (values: Record<string, string>) => parseInputs(new InputReader((name) => values[name]), root, {});
+    const inside = (values: Record<string, string>): AnyModeInputs =>
+      parseInputs(new InputReader((name) => values[name]), root, {});
     const plan = { mode: 'plan', tests: 't/*.js' };
     expect(inside({ ...plan, 'plan-file': 'p/plan.json' }).planning?.planFile).toBe(path.join(root, 'p/plan.json'));
     const hostile: Array<Record<string, string>> = [
@@ -256,7 +275,7 @@ describe('path inputs stay inside the workspace', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'gauntlet-ws-'));
     const temp = mkdtempSync(path.join(tmpdir(), 'gauntlet-runner-temp-'));
     symlinkSync('/etc', path.join(temp, 'out'));
-    const parse = (values: Record<string, string>, env: NodeJS.ProcessEnv) =>
+    const parse = (values: Record<string, string>, env: NodeJS.ProcessEnv): AnyModeInputs =>
       parseInputs(new InputReader((name) => values[name]), root, env);
     const env = { RUNNER_TEMP: temp };
     const planned = parse({ mode: 'plan', tests: 't/*.js', 'plan-file': `${temp}/plan.json` }, env);

@@ -27,7 +27,7 @@ import {
 } from '@gauntlet/kube';
 import { MAX_MATRIX_JOBS, parseShardCount, parseShardSpec, type ShardSpec } from '@gauntlet/sharding';
 import { parseCommandTemplate, RUNNER_NAMES, type RunnerName, type TemplateWord } from '@gauntlet/test-runners';
-import { CommandEnv, Inputs, MODES, type Mode } from './constants.js';
+import { CommandEnv, Inputs, MODES } from './constants.js';
 import { securityContexts, type SecurityContexts } from './modes/kubernetes/security-context.js';
 import { isInlinePlan } from './plan-io.js';
 
@@ -131,8 +131,8 @@ export interface QueueCleanupInputs {
   readonly keep: boolean;
 }
 
-export interface Inputs {
-  readonly mode: Mode;
+/** What every mode reads. */
+export interface CommonInputs {
   readonly githubToken?: string;
   /** Absolute. */
   readonly workingDirectory: string;
@@ -141,24 +141,54 @@ export interface Inputs {
    * where workflows download artifacts. Every write and read of them is checked against these again.
    */
   readonly alsoUnder: readonly AllowedRoot[];
-  readonly planning?: PlanningInputs;
   readonly sizing: SizingInputs;
   readonly timings: TimingInputs;
-  readonly execution?: ExecutionInputs;
-  /** The plan as given (a path or inline JSON); run and queue need it, merge uses it to check completeness. */
-  readonly plan?: string;
   readonly planId?: string;
-  readonly shard?: ShardSpec;
   /** Absolute. */
   readonly resultsDir: string;
   readonly failOnFailure: boolean;
   /** Absolute. */
   readonly mergedJunit: string;
   readonly report: ReportInputs;
-  readonly kubernetes?: KubernetesInputs;
-  readonly queue?: QueueInputs;
+}
+
+export interface PlanModeInputs extends CommonInputs {
+  readonly mode: 'plan';
+  readonly planning: PlanningInputs;
+}
+
+export interface RunModeInputs extends CommonInputs {
+  readonly mode: 'run';
+  readonly execution: ExecutionInputs;
+  /** The plan as given: a path or inline JSON. */
+  readonly plan: string;
+  readonly shard: ShardSpec;
+}
+
+export interface QueueModeInputs extends CommonInputs {
+  readonly mode: 'queue';
+  readonly execution: ExecutionInputs;
+  readonly plan: string;
+  readonly shard: ShardSpec;
+  readonly queue: QueueInputs;
+}
+
+export interface MergeModeInputs extends CommonInputs {
+  readonly mode: 'merge';
+  /** The plan, when given, to check completeness against. */
+  readonly plan?: string;
   readonly queueCleanup?: QueueCleanupInputs;
 }
+
+export interface KubernetesModeInputs extends CommonInputs {
+  readonly mode: 'kubernetes';
+  readonly planning: PlanningInputs;
+  readonly execution: ExecutionInputs;
+  readonly kubernetes: KubernetesInputs;
+}
+
+/** Everything a step reads, by mode: each mode gets exactly the fields it needs, none optional that it requires. */
+export type Inputs = PlanModeInputs | RunModeInputs | QueueModeInputs | MergeModeInputs | KubernetesModeInputs;
 
 const NAMESPACE_HINT = 'a Kubernetes namespace name (lower-case letters, digits and dashes, at most 63)';
 /** Environment names the action sets itself; a pod-env entry may not replace them. */
@@ -457,17 +487,7 @@ export function parseInputs(
   const paths: PathBase = { root: workspace, base: workingDirectory, alsoUnder };
 
   // The shard spec first: a wrong one must stop the job before anything else happens (SH-09).
-  let shard: ShardSpec | undefined;
-  if (mode === 'run' || mode === 'queue') {
-    const raw = reader.raw(Inputs.shard);
-    if (raw === undefined) {
-      throw new InputError(
-        Inputs.shard,
-        'is required in this mode: "index/total", e.g. "${{ matrix.shard }}/${{ matrix.shardTotal }}"',
-      );
-    }
-    shard = parseShardSpec(raw, Inputs.shard);
-  }
+  const shard = mode === 'run' || mode === 'queue' ? shardInput(reader) : undefined;
   const planId = reader.string(Inputs.planId, {
     pattern: /^[0-9a-f]{16}$/,
     hint: 'the plan output plan-id (16 hex digits)',
@@ -475,58 +495,82 @@ export function parseInputs(
   const plan = reader.string(Inputs.plan);
   // A plan path is checked now, so a plan of /etc/shadow stops the step before the test command runs.
   if (plan !== undefined && !isInlinePlan(plan)) confined(paths, Inputs.plan, plan, true);
-  if ((mode === 'run' || mode === 'queue') && plan === undefined) {
-    throw new InputError(
-      Inputs.plan,
-      'is required in this mode: the plan file from the plan job, or its inline plan output',
-    );
-  }
 
-  const execution =
-    mode === 'run' || mode === 'queue' || mode === 'kubernetes'
-      ? executionInputs(reader, mode === 'kubernetes')
-      : undefined;
-  const planning =
-    mode === 'plan' || mode === 'kubernetes'
-      ? planningInputs(reader, paths, mode === 'plan' ? commandInput(reader, false) : undefined)
-      : undefined;
-  const kubernetes = mode === 'kubernetes' ? kubernetesInputs(reader, workspace, env) : undefined;
-  const queue: QueueInputs | undefined =
-    mode === 'queue'
-      ? (() => {
-          const kubeconfig = parseKubeconfigInput(reader, workspace, env);
-          return {
-            namespace: namespaceInput(reader),
-            ...(kubeconfig === undefined ? {} : { kubeconfig }),
-            leaseTimeoutMs: reader.duration(Inputs.leaseTimeout, { minMs: 1_000, maxMs: 6 * 3_600_000 }) ?? 600_000,
-          };
-        })()
-      : undefined;
-  const queueCleanup = mode === 'merge' ? queueCleanupInputs(reader, workspace, env, plan, planId) : undefined;
-
-  return {
-    mode,
+  const common = (): CommonInputs => ({
     ...(githubToken === undefined ? {} : { githubToken }),
     workingDirectory,
     alsoUnder,
-    ...(planning ? { planning } : {}),
     sizing: sizingInputs(reader),
     timings: timingInputs(reader, paths),
-    ...(execution ? { execution } : {}),
-    ...(plan === undefined ? {} : { plan }),
     ...(planId === undefined ? {} : { planId }),
-    ...(shard ? { shard } : {}),
     resultsDir: confined(paths, Inputs.resultsDir, reader.string(Inputs.resultsDir) ?? 'gauntlet-shard-results', true),
     failOnFailure: reader.boolean(Inputs.failOnFailure, true),
     mergedJunit: confined(paths, Inputs.mergedJunit, reader.string(Inputs.mergedJunit) ?? 'gauntlet-junit.xml', true),
     report: reportInputs(reader),
-    ...(kubernetes ? { kubernetes } : {}),
-    ...(queue ? { queue } : {}),
-    ...(queueCleanup ? { queueCleanup } : {}),
-  };
+  });
+
+  switch (mode) {
+    case 'plan': {
+      const planning = planningInputs(reader, paths, commandInput(reader, false));
+      return { ...common(), mode, planning };
+    }
+    case 'run': {
+      const given = { shard: shard ?? shardInput(reader), plan: requiredPlan(plan) };
+      const execution = executionInputs(reader, false);
+      return { ...common(), mode, ...given, execution };
+    }
+    case 'queue': {
+      const given = { shard: shard ?? shardInput(reader), plan: requiredPlan(plan) };
+      const execution = executionInputs(reader, false);
+      const kubeconfig = parseKubeconfigInput(reader, workspace, env);
+      const queue: QueueInputs = {
+        namespace: namespaceInput(reader),
+        ...(kubeconfig === undefined ? {} : { kubeconfig }),
+        leaseTimeoutMs: reader.duration(Inputs.leaseTimeout, { minMs: 1_000, maxMs: 6 * 3_600_000 }) ?? 600_000,
+      };
+      return { ...common(), mode, ...given, execution, queue };
+    }
+    case 'kubernetes': {
+      const execution = executionInputs(reader, true);
+      const planning = planningInputs(reader, paths, undefined);
+      const kubernetes = kubernetesInputs(reader, workspace, env);
+      return { ...common(), mode, planning, execution, kubernetes };
+    }
+    case 'merge': {
+      const queueCleanup = queueCleanupInputs(reader, workspace, env, plan, planId);
+      return {
+        ...common(),
+        mode,
+        ...(plan === undefined ? {} : { plan }),
+        ...(queueCleanup === undefined ? {} : { queueCleanup }),
+      };
+    }
+  }
+}
+
+/** The shard input of run and queue modes: index/total. */
+function shardInput(reader: InputReader): ShardSpec {
+  const raw = reader.raw(Inputs.shard);
+  if (raw === undefined) {
+    throw new InputError(
+      Inputs.shard,
+      'is required in this mode: "index/total", e.g. "${{ matrix.shard }}/${{ matrix.shardTotal }}"',
+    );
+  }
+  return parseShardSpec(raw, Inputs.shard);
+}
+
+/** Run and queue modes need the plan. */
+function requiredPlan(plan: string | undefined): string {
+  if (plan === undefined)
+    throw new InputError(
+      Inputs.plan,
+      'is required in this mode: the plan file from the plan job, or its inline plan output',
+    );
+  return plan;
 }
 
 /** The command, for planning: whether single tests can be selected. */
-export function planningCommand(inputs: Inputs): CommandInput | undefined {
-  return inputs.execution?.command ?? inputs.planning?.command;
+export function planningCommand(inputs: PlanModeInputs | KubernetesModeInputs): CommandInput | undefined {
+  return inputs.mode === 'kubernetes' ? inputs.execution.command : inputs.planning.command;
 }

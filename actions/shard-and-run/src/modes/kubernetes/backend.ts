@@ -20,7 +20,7 @@ import type { Plan } from '@gauntlet/sharding';
 import { expandCommand } from '@gauntlet/test-runners';
 import { Outputs, State } from '../../constants.js';
 import type { ModeDeps } from '../../deps.js';
-import type { Inputs as ActionInputs, KubeconfigInput } from '../../inputs.js';
+import type { ExecutionInputs, KubeconfigInput, KubernetesModeInputs } from '../../inputs.js';
 import { finishMerge } from '../merge/merge.js';
 import { commandArguments } from '../../plan-io.js';
 import { computePlan } from '../plan/plan.js';
@@ -41,9 +41,9 @@ import {
 const MAX_ROOT_BYTES = 900 * 1024;
 
 /** Each shard's command line, one word per element; a word may not contain a line break (the args file format). */
-export function shardCommandLines(plan: Plan, inputs: ActionInputs): string[][] {
-  const runner = adapterFor(inputs, plan);
-  const command = inputs.execution!.command;
+export function shardCommandLines(plan: Plan, execution: ExecutionInputs): string[][] {
+  const runner = adapterFor(execution, plan);
+  const command = execution.command;
   return plan.shards.map((shard) => {
     if (shard.items.length === 0) return [];
     const args = commandArguments(shard.items, runner, plan.selectors);
@@ -195,16 +195,16 @@ export async function deleteRoot(api: KubeClient, namespace: string, name: strin
   }
 }
 
-export async function runKubernetesMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {
+export async function runKubernetesMode(inputs: KubernetesModeInputs, deps: ModeDeps): Promise<void> {
   const { logger, ctx } = deps;
-  const kube = inputs.kubernetes!;
+  const kube = inputs.kubernetes;
   const namespace = kube.namespace;
   const plan = await computePlan(inputs, deps);
-  checkCommandFitsPlan(plan, inputs);
+  checkCommandFitsPlan(plan, inputs.execution);
   deps.setOutput(Outputs.planId, plan.id);
   deps.setOutput(Outputs.shardCount, plan.shardCount);
   deps.setOutput(Outputs.shardCountReason, plan.shardCountReason);
-  const lines = shardCommandLines(plan, inputs);
+  const lines = shardCommandLines(plan, inputs.execution);
   const identity: RunIdentity = {
     repository: `${ctx.owner}/${ctx.repo}`,
     runId: ctx.runId,
@@ -250,7 +250,7 @@ export async function runKubernetesMode(inputs: ActionInputs, deps: ModeDeps): P
     const job = shardJob(root, identity, {
       shards: plan.shardCount,
       kube,
-      ...(inputs.execution!.junitPath === undefined ? {} : { junitPath: inputs.execution!.junitPath }),
+      ...(inputs.execution.junitPath === undefined ? {} : { junitPath: inputs.execution.junitPath }),
       planId: plan.id,
     });
     const createdJob = await create(types.job, job);

@@ -10,7 +10,7 @@ import { planShards, storeFromFlatMap, testKey, writeJUnitXml, type Plan } from 
 import { Outputs } from '../../constants.js';
 import type { ModeDeps } from '../../deps.js';
 import { COMMAND_CASE } from '../../execute.js';
-import type { Inputs as ActionInputs, ReportInputs, SizingInputs } from '../../inputs.js';
+import type { CommonInputs, MergeModeInputs, ReportInputs, SizingInputs } from '../../inputs.js';
 import type { WorkerReports } from '../queue/cleanup.js';
 import { caseId, casesOf } from '../../junit-read.js';
 import { mergeResults, notRunSuites, type MergeOutcome } from './combine-results.js';
@@ -73,7 +73,7 @@ export function recommendShards(
 }
 
 export async function finishMerge(
-  inputs: ActionInputs,
+  inputs: CommonInputs,
   deps: ModeDeps,
   results: readonly ShardResult[],
   plan: Plan | undefined,
@@ -165,7 +165,7 @@ export function workerReports(
  * modes/queue/cleanup.ts). Whatever happens there is a log line or a warning, never a failed merge.
  */
 async function cleanUpQueue(
-  inputs: ActionInputs,
+  inputs: MergeModeInputs,
   deps: ModeDeps,
   results: readonly ShardResult[],
   plan: Plan | undefined,
@@ -192,7 +192,7 @@ async function cleanUpQueue(
 }
 
 async function recoverQueueBatches(
-  inputs: ActionInputs,
+  inputs: MergeModeInputs,
   deps: ModeDeps,
   results: readonly ShardResult[],
   plan: Plan,
@@ -214,7 +214,7 @@ async function recoverQueueBatches(
   });
 }
 
-export async function runMergeMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {
+export async function runMergeMode(inputs: MergeModeInputs, deps: ModeDeps): Promise<void> {
   const plan =
     inputs.plan === undefined ? undefined : await loadPlan(inputs.plan, planFileReader(inputs, deps.ctx.workspace));
   if (!plan) deps.logger.info('No plan given: completeness is checked by shard index only.');

@@ -19,7 +19,7 @@ import { RUNNERS } from '@gauntlet/test-runners';
 import { INLINE_PLAN_MAX_BYTES, Inputs, Outputs } from '../../constants.js';
 import type { ModeDeps } from '../../deps.js';
 import { discoverTests } from './discovery.js';
-import { planningCommand, type Inputs as ActionInputs } from '../../inputs.js';
+import { planningCommand, type KubernetesModeInputs, type PlanModeInputs } from '../../inputs.js';
 import { loadTimingStore, timingCacheFor } from '../../timings.js';
 
 /** "12 tests in 3 files" for named tests, "3 files" for a file-level listing; both when mixed. */
@@ -34,8 +34,8 @@ export function describeDiscovered(tests: readonly TestId[]): string {
   return named === 0 ? f : `${named} test${named === 1 ? '' : 's'} in ${f}`;
 }
 
-export async function computePlan(inputs: ActionInputs, deps: ModeDeps): Promise<Plan> {
-  const p = inputs.planning!;
+export async function computePlan(inputs: PlanModeInputs | KubernetesModeInputs, deps: ModeDeps): Promise<Plan> {
+  const p = inputs.planning;
   const { logger } = deps;
   // Refused before discovery runs: a listing can take minutes, and its result cannot change the answer.
   const command = planningCommand(inputs);
@@ -138,9 +138,9 @@ export function planSummary(plan: Plan): MarkdownDoc {
   return doc;
 }
 
-export async function runPlanMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {
+export async function runPlanMode(inputs: PlanModeInputs, deps: ModeDeps): Promise<void> {
   const plan = await computePlan(inputs, deps);
-  const file = inputs.planning!.planFile;
+  const file = inputs.planning.planFile;
   await mkdir(path.dirname(file), { recursive: true });
   const text = serializePlan(plan);
   // Checked again now: the listing command ran in between and may have planted a symlink at the plan file.

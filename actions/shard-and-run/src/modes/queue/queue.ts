@@ -16,7 +16,7 @@ import { CommandEnv, Inputs, Outputs } from '../../constants.js';
 import type { ModeDeps } from '../../deps.js';
 import { executeItems, retryItems } from '../../execute.js';
 import { jobCreatedAtOf } from '../../job-created.js';
-import type { Inputs as ActionInputs } from '../../inputs.js';
+import type { QueueModeInputs } from '../../inputs.js';
 import { allItems, itemKeys, loadPlan, planFileReader } from '../../plan-io.js';
 import { directoryTransport, readResultDirectory } from '../../results.js';
 import { drainQueue, type QueueAccess, type WorkerRun } from './worker.js';
@@ -39,10 +39,10 @@ export function itemsForKeys(plan: Plan, keys: readonly string[]): PlanItem[] {
 }
 
 /** The queue in the namespace's ConfigMap; the Kubernetes client loads only here. */
-async function kubernetesQueue(inputs: ActionInputs, deps: ModeDeps, plan: Plan): Promise<QueueAccess> {
+async function kubernetesQueue(inputs: QueueModeInputs, deps: ModeDeps, plan: Plan): Promise<QueueAccess> {
   const { ctx } = deps;
   const spec = inputs.shard!;
-  const q = inputs.queue!;
+  const q = inputs.queue;
   const { connect } = await import('../kubernetes/connect.js');
   const { ConfigMapQueueStore } = await import('./configmap-store.js');
   const { QueueResultStore } = await import('./batch-results.js');
@@ -64,11 +64,11 @@ async function kubernetesQueue(inputs: ActionInputs, deps: ModeDeps, plan: Plan)
   };
 }
 
-export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {
+export async function runQueueMode(inputs: QueueModeInputs, deps: ModeDeps): Promise<void> {
   const { logger, ctx } = deps;
-  const spec = inputs.shard!;
-  const execution = inputs.execution!;
-  const plan = await loadPlan(inputs.plan!, planFileReader(inputs, deps.ctx.workspace));
+  const spec = inputs.shard;
+  const execution = inputs.execution;
+  const plan = await loadPlan(inputs.plan, planFileReader(inputs, deps.ctx.workspace));
   if (inputs.planId !== undefined && inputs.planId !== plan.id) {
     throw new InputError(Inputs.planId, `is ${inputs.planId}, but the plan file holds plan ${plan.id}`);
   }
@@ -78,8 +78,8 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
       `the worker total ${spec.total} does not match the plan's ${plan.shardCount} shards (one worker per shard)`,
     );
   }
-  checkCommandFitsPlan(plan, inputs);
-  const runner = adapterFor(inputs, plan);
+  checkCommandFitsPlan(plan, execution);
+  const runner = adapterFor(execution, plan);
   const jobCreated = jobCreatedAtOf(deps.github(), ctx, deps.env, logger);
   const run = (items: readonly PlanItem[], label: string) =>
     executeItems({
@@ -144,7 +144,7 @@ export async function runQueueMode(inputs: ActionInputs, deps: ModeDeps): Promis
       {
         worker: spec.index,
         workers: spec.total,
-        leaseTimeoutMs: inputs.queue!.leaseTimeoutMs,
+        leaseTimeoutMs: inputs.queue.leaseTimeoutMs,
         signal: deps.signal,
         logger,
       },

@@ -13,14 +13,14 @@ import { CommandEnv, Inputs, Outputs } from '../../constants.js';
 import type { ModeDeps } from '../../deps.js';
 import { executeItems, retryItems } from '../../execute.js';
 import { jobCreatedAtOf } from '../../job-created.js';
-import type { Inputs as ActionInputs } from '../../inputs.js';
+import type { ExecutionInputs, RunModeInputs } from '../../inputs.js';
 import { itemKeys, loadPlan, planFileReader, planSplitsFiles, shardItems } from '../../plan-io.js';
 import { directoryTransport, readResultDirectory } from '../../results.js';
 import { buildResult, countsOf, samplesOf } from '../../shard-result.js';
 
 /** Checks that the command can run this plan's items without running any test twice. */
-export function checkCommandFitsPlan(plan: Plan, inputs: ActionInputs): void {
-  const command = inputs.execution!.command;
+export function checkCommandFitsPlan(plan: Plan, execution: ExecutionInputs): void {
+  const command = execution.command;
   if (!planSplitsFiles(plan)) return;
   if (!command.hasTests) {
     throw new InputError(
@@ -28,7 +28,7 @@ export function checkCommandFitsPlan(plan: Plan, inputs: ActionInputs): void {
       'the plan splits files into single tests, so the command needs {tests} (with {files} two shards would run the same file)',
     );
   }
-  const runner = adapterFor(inputs, plan);
+  const runner = adapterFor(execution, plan);
   if (!runner.selectsTests) {
     throw new InputError(
       Inputs.runner,
@@ -42,8 +42,8 @@ export function checkCommandFitsPlan(plan: Plan, inputs: ActionInputs): void {
  * the one the plan was made for (so a run step need not repeat it), else generic. Both set and different is an
  * error: the plan's test ids are in its runner's form.
  */
-export function adapterFor(inputs: ActionInputs, plan: Pick<Plan, 'runner'>): RunnerAdapter {
-  const input = inputs.execution!.runner;
+export function adapterFor(execution: ExecutionInputs, plan: Pick<Plan, 'runner'>): RunnerAdapter {
+  const input = execution.runner;
   const planned = plan.runner as RunnerName | undefined;
   if (input !== undefined && planned !== undefined && input !== planned) {
     throw new InputError(
@@ -56,13 +56,13 @@ export function adapterFor(inputs: ActionInputs, plan: Pick<Plan, 'runner'>): Ru
 
 /** Items to run in this attempt: all, or with `rerun: failed` only those that failed in the previous attempt. */
 async function itemsForAttempt(
-  inputs: ActionInputs,
+  inputs: RunModeInputs,
   deps: ModeDeps,
   plan: Plan,
   items: readonly PlanItem[],
   index: number,
 ): Promise<{ items: readonly PlanItem[]; note?: string }> {
-  if (inputs.execution!.rerun !== 'failed' || deps.ctx.runAttempt <= 1) return { items };
+  if (inputs.execution.rerun !== 'failed' || deps.ctx.runAttempt <= 1) return { items };
   const previous = (await readResultDirectory(inputs.resultsDir, inputs.workingDirectory, deps.logger)).filter(
     (r) =>
       r.meta.shard === index &&
@@ -88,11 +88,11 @@ async function itemsForAttempt(
   };
 }
 
-export async function runRunMode(inputs: ActionInputs, deps: ModeDeps): Promise<void> {
+export async function runRunMode(inputs: RunModeInputs, deps: ModeDeps): Promise<void> {
   const { logger, ctx } = deps;
-  const spec = inputs.shard!;
-  const execution = inputs.execution!;
-  const plan = await loadPlan(inputs.plan!, planFileReader(inputs, deps.ctx.workspace));
+  const spec = inputs.shard;
+  const execution = inputs.execution;
+  const plan = await loadPlan(inputs.plan, planFileReader(inputs, deps.ctx.workspace));
   if (inputs.planId !== undefined && inputs.planId !== plan.id) {
     throw new InputError(
       Inputs.planId,
@@ -100,8 +100,8 @@ export async function runRunMode(inputs: ActionInputs, deps: ModeDeps): Promise<
     );
   }
   const planned = shardItems(plan, spec.index, spec.total);
-  checkCommandFitsPlan(plan, inputs);
-  const runner = adapterFor(inputs, plan);
+  checkCommandFitsPlan(plan, execution);
+  const runner = adapterFor(execution, plan);
   const { items, note } = await itemsForAttempt(inputs, deps, plan, planned, spec.index);
   if (note) logger.info(`Shard ${spec.index}/${spec.total}: ${note}.`);
 
