@@ -41,7 +41,7 @@ export function itemsForKeys(plan: Plan, keys: readonly string[]): PlanItem[] {
 /** The queue in the namespace's ConfigMap; the Kubernetes client loads only here. */
 async function kubernetesQueue(inputs: QueueModeInputs, deps: ModeDeps, plan: Plan): Promise<QueueAccess> {
   const { ctx } = deps;
-  const spec = inputs.shard!;
+  const spec = inputs.shard;
   const q = inputs.queue;
   const { connect } = await import('../kubernetes/connect.js');
   const { ConfigMapQueueStore } = await import('./configmap-store.js');
