@@ -1,1 +1,0 @@
-export const id=14;export const ids=[14];export const modules={21014:(e,t,n)=>{n.d(t,{connect:()=>c});var o=n(36937);var r=n(86702);async function c(e,t){return(0,o.Ng)({kubeconfig:e,registerSecret:t,userAgent:`gauntlet/${r.px}`,maxSockets:8})}}};
