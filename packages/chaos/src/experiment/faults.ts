@@ -128,7 +128,7 @@ export function readFault(field: Field, id: string, targets: readonly string[]):
       };
     }
     case 'resource-exhaustion': {
-      const namespace = field.child('namespace').optionalString();
+      const namespace = namespaceOf(field);
       return { ...base, type, ...(namespace !== undefined ? { namespace } : {}) };
     }
     case 'toxiproxy': {
@@ -173,7 +173,7 @@ export function readFault(field: Field, id: string, targets: readonly string[]):
       const delay = field.child('delay');
       const abort = field.child('abort');
       if (!delay.present && !abort.present) field.fail('an istio-fault needs delay or abort');
-      const namespace = field.child('namespace').optionalString();
+      const namespace = namespaceOf(field);
       return {
         ...base,
         type,
@@ -259,6 +259,14 @@ export function readAppAction(field: Field): AppAction {
     ...(headers.present ? { headers: headers.stringMap() } : {}),
     timeoutMs,
   };
+}
+
+/** A fault's own namespace: a namespace name, named at its path (it goes into API paths and the allow-list check). */
+function namespaceOf(field: Field): string | undefined {
+  const namespace = field.child('namespace').optionalString();
+  if (namespace !== undefined && !isDns1123Label(namespace))
+    field.child('namespace').fail('expected a namespace name (DNS-1123 label: a-z, 0-9, -, at most 63)');
+  return namespace;
 }
 
 /** A Chaos Mesh or LitmusChaos resource: checks its kind; the backend forces namespaces and duration on apply. */

@@ -41,6 +41,7 @@ export function newEntry(
     scaled: [],
     deletedPods: [],
     state: 'planned',
+    ...(ctx.dryRun ? { dryRun: true } : {}),
     ...extra,
   };
 }

@@ -81,6 +81,8 @@ async function restoreScaled(object: ScaledObject, ctx: RevertContext): Promise<
 
 /** Reverts every change of an entry; each part is attempted even when another fails, and failures are thrown last. */
 export async function revertEntry(entry: LedgerEntry, ctx: RevertContext): Promise<string[]> {
+  // A dry run persisted nothing: there is nothing to undo, and verifyReverted (reads only) shows it.
+  if (entry.dryRun) return ['dry run: nothing persisted, so no revert is written'];
   const lines: string[] = [];
   const errors: unknown[] = [];
   for (const object of entry.created) {

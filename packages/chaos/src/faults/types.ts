@@ -67,6 +67,11 @@ export interface LedgerEntry {
    * reaper have nothing to undo for it beyond what `created`/`scaled`/`toxics` list.
    */
   readonly inProcess?: string;
+  /**
+   * Written as a server-side dry run (dryRun=All): nothing persisted, so a revert writes nothing either (a restore
+   * sent for real would overwrite whatever changed the object since, in a run that promised to persist nothing).
+   */
+  readonly dryRun?: boolean;
   state: 'planned' | 'injected' | 'reverted' | 'failed';
 }
 

@@ -1,4 +1,5 @@
 import type { Field } from '../field.js';
+import { isDns1123Label } from '@gauntlet/kube';
 
 /**
  * What the mapping of one Chaos Toolkit experiment collects while it reads the activities: the configuration
@@ -38,6 +39,11 @@ export class CtkContext {
     // chaosk8s defaults ns to "default"; here an absent ns is the run's namespace (the PR environment), and a
     // given one is checked against the allow-list like any target's.
     const namespace = spec.ns?.present ? this.substitute(spec.ns) : undefined;
+    // Named at the Chaos Toolkit path (arguments.ns), not at the target chaos-gate maps it to.
+    if (namespace !== undefined && !isDns1123Label(namespace))
+      spec.ns!.fail(
+        `expected a namespace name (DNS-1123 label: a-z, 0-9, -, at most 63), got ${JSON.stringify(namespace)}`,
+      );
     const doc = {
       kind: spec.kind,
       ...(namespace !== undefined ? { namespace } : {}),
