@@ -68,6 +68,16 @@ async function namespaceWithWorkloads(name: string): Promise<void> {
   });
 }
 
+/**
+ * A write sent as a server-side dry run. A DELETE with a body takes its options from the body alone (the API server
+ * then ignores the query), so there the body decides.
+ */
+function isDryRun(request: RecordedRequest): boolean {
+  if (request.method === 'DELETE' && request.body.trim() !== '')
+    return ((JSON.parse(request.body) as { dryRun?: string[] }).dryRun ?? []).includes('All');
+  return request.query['dryRun']?.includes('All') ?? false;
+}
+
 /** The namespace a request writes in, or 'cluster' for a cluster-scoped write (a namespace itself included). */
 function writeScope(request: RecordedRequest): string {
   const match = /^\/(?:api\/v1|apis\/[^/]+\/[^/]+)\/namespaces\/([^/]+)\/.+/.exec(request.path);
@@ -247,7 +257,7 @@ with: { target: "${target}", duration: 1s, slos: [] , maxTargets: 1${ns === unde
   return out;
 }
 
-async function runCase(c: Case): Promise<{ failed?: string; verdict?: string; log: string }> {
+async function runCase(c: Case): Promise<{ failed?: string; verdict?: string; log: string; summary: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'chaos-blast-'));
   await mkdir(path.join(dir, 'chaos'));
   await writeFile(path.join(dir, 'chaos', c.file), c.text);
@@ -275,10 +285,11 @@ async function runCase(c: Case): Promise<{ failed?: string; verdict?: string; lo
     ...(host.failed !== undefined ? { failed: host.failed } : {}),
     ...(host.outputs['verdict'] !== undefined ? { verdict: host.outputs['verdict'] } : {}),
     log: host.logger.lines.map((l) => l.message).join('\n'),
+    summary: host.summary.text(),
   };
 }
 
-describe.skipIf(!tb.kwok)('blast radius on the real API server (CH-01, CH-07)', () => {
+describe.skipIf(!tb.kwok)('blast radius and dry run on the real API server (CH-01, CH-02, CH-07)', () => {
   beforeAll(async () => {
     admin = await KubeClient.create(tb.kubeConfig());
     inside = uniqueName('blast-in');
@@ -295,6 +306,52 @@ describe.skipIf(!tb.kwok)('blast radius on the real API server (CH-01, CH-07)', 
         .request({ method: 'DELETE', path: objectPath(types.namespace, undefined, name) })
         .catch(() => undefined);
     admin?.close();
+  });
+
+  it('dry-run: every write of every native fault is a server-side dry run, and nothing changes (CH-02)', async () => {
+    const before = await snapshot(inside);
+    proxy.clearRequests();
+    const probe = `{ name: alive, command: [${JSON.stringify(process.execPath)}, "-e", "0"] }`;
+    const result = await runCase({
+      file: 'dry.yaml',
+      expected: 'inside',
+      dryRun: true,
+      text: `apiVersion: gauntlet.dev/v1alpha1
+kind: ChaosExperiment
+metadata: { name: dry }
+spec:
+  targets:
+    - { name: web, kind: Deployment, selector: { app: web } }
+    - { name: web-pods, kind: Pod, selector: { app: web } }
+    - { name: db-pods, kind: Pod, selector: { app: db } }
+  steps:
+    - faults:
+        - { type: scale-down, target: web, replicas: 0, duration: 1s }
+        - { type: pod-delete, target: web-pods, duration: 1s, mode: forced }
+        - { type: network-partition, target: db-pods, from: web-pods, duration: 1s }
+    - faults:
+        - { type: dns-failure, target: web-pods, duration: 1s }
+        - { type: resource-exhaustion, duration: 1s }
+  steadyState: { slos: none, probes: [${probe}] }
+  recoveryTimeout: 10s
+`,
+    });
+    expect(result.failed, result.log).toBeUndefined();
+    const writes = proxy.requests.filter((r) => WRITES.has(r.method));
+    expect(writes.filter((w) => !isDryRun(w))).toEqual([]);
+    // At least one dryRun=All request per object a fault writes: the Deployment, the pods, two policies, the quota.
+    const kinds = writes.map((w) => `${w.method} ${/\/namespaces\/[^/]+\/([^/]+)/.exec(w.path)?.[1]}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining(['PATCH deployments', 'DELETE pods', 'POST networkpolicies', 'POST resourcequotas']),
+    );
+    expect(kinds.filter((k) => k === 'POST networkpolicies')).toHaveLength(2);
+    expect(writes.filter((w) => w.method === 'DELETE' && w.path.includes('/pods/'))).toHaveLength(2);
+    expect(await snapshot(inside)).toEqual(before);
+    // The report says it was a dry run and carries the decision policy and the run's trajectory through it.
+    expect(result.summary).toMatch(/Dry run: every write was a server-side dry run/);
+    expect(result.summary).toMatch(/Decision policy and trajectories/);
+    expect(result.summary).toMatch(/\| degraded \| continue \| rollback \(after 3 in a row\) \|/);
+    expect(result.summary).toMatch(/\| dry \| steady×1→continue/);
   });
 
   it(`a fuzzed corpus of ${CORPUS} experiments writes nothing outside the allow-list`, async () => {
@@ -319,12 +376,12 @@ describe.skipIf(!tb.kwok)('blast radius on the real API server (CH-01, CH-07)', 
       tally[c.expected]++;
       if (c.expected === 'inside') {
         tally.insideWrites += writes.length;
-        tally.dryRunWrites += writes.filter((w) => w.query['dryRun']?.includes('All')).length;
+        tally.dryRunWrites += writes.filter(isDryRun).length;
         if (result.log.includes(': in effect:')) tally.injected++;
         // Every write of a dry run is a server-side dry run.
         if (c.dryRun)
           expect(
-            writes.filter((w) => !w.query['dryRun']?.includes('All')),
+            writes.filter((w) => !isDryRun(w)),
             context,
           ).toEqual([]);
         expect(result.failed ?? '', context).not.toMatch(/outside the allowed namespaces/);

@@ -27,10 +27,13 @@ async function deleteRound(fault: PodDelete, entry: LedgerEntry, ctx: FaultConte
         method: 'DELETE',
         path: objectPath(types.pod, entry.namespace, name),
         query: dryRunQuery(ctx),
+        // The API server reads a DELETE's options from its body when there is one and then ignores the query, so
+        // dryRun must be in the body too (with the query alone, a dry run deleted the pods for real).
         body: {
           apiVersion: 'v1',
           kind: 'DeleteOptions',
           preconditions: { uid },
+          ...(ctx.dryRun ? { dryRun: ['All'] } : {}),
           ...(forced ? { gracePeriodSeconds: 0 } : {}),
         },
         ...(ctx.signal ? { signal: ctx.signal } : {}),
