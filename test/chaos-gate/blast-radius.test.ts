@@ -23,6 +23,11 @@ import { eventually, uniqueName } from '../support/polling.js';
 const tb = getTestbed();
 const CORPUS = Number(process.env['GAUNTLET_CH07_CORPUS'] ?? 80);
 let runSeq = 0;
+const SLO = `slos:
+  - name: availability
+    ratio: { bad: 'sum(rate(http_requests_total{code=~"5.."}[{{window}}]))', total: 'sum(rate(http_requests_total[{{window}}]))' }
+    objective: { target: 99% }
+`;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 let admin: KubeClient;
@@ -257,7 +262,10 @@ with: { target: "${target}", duration: 1s, slos: [] , maxTargets: 1${ns === unde
   return out;
 }
 
-async function runCase(c: Case): Promise<{ failed?: string; verdict?: string; log: string; summary: string }> {
+async function runCase(
+  c: Case,
+  extra: Record<string, string> = {},
+): Promise<{ failed?: string; verdict?: string; log: string; summary: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'chaos-blast-'));
   await mkdir(path.join(dir, 'chaos'));
   await writeFile(path.join(dir, 'chaos', c.file), c.text);
@@ -269,8 +277,11 @@ async function runCase(c: Case): Promise<{ failed?: string; verdict?: string; lo
       kubeconfig: proxy.kubeConfig().exportConfig(),
       interval: '500ms',
       'halt-label': '',
+      // action.yml's default (the test host does not fill defaults in): the first read that reaches the cluster.
+      'halt-configmap': 'gauntlet-chaos-halt',
       report: 'false',
       'dry-run': String(c.dryRun),
+      ...extra,
     },
     env: {
       GITHUB_WORKSPACE: dir,
@@ -352,6 +363,32 @@ spec:
     expect(result.summary).toMatch(/Decision policy and trajectories/);
     expect(result.summary).toMatch(/\| degraded \| continue \| rollback \(after 3 in a row\) \|/);
     expect(result.summary).toMatch(/\| dry \| steady×1→continue/);
+  });
+
+  it('an unreachable cluster or Prometheus is a clear error or verdict before any fault', async () => {
+    const text = `apiVersion: gauntlet.dev/v1alpha1
+kind: ChaosExperiment
+metadata: { name: reach }
+spec:
+  targets: [{ name: web, kind: Deployment, selector: { app: web } }]
+  steps: [{ faults: [{ type: scale-down, target: web, replicas: 1, duration: 1s }] }]
+  recoveryTimeout: 5s
+`;
+    const dead = proxy.kubeConfig().exportConfig().replace(proxy.url, 'http://127.0.0.1:1');
+    const cluster = await runCase(
+      { file: 'reach.yaml', expected: 'inside', dryRun: false, text },
+      { kubeconfig: dead, slos: SLO, 'prometheus-url': tb.prometheusUrl ?? 'http://127.0.0.1:1' },
+    );
+    expect(cluster.failed, cluster.log).toMatch(/127\.0\.0\.1:1|ECONNREFUSED|connect/);
+    proxy.clearRequests();
+    const prometheus = await runCase(
+      { file: 'reach.yaml', expected: 'inside', dryRun: false, text },
+      { slos: SLO, 'prometheus-url': 'http://127.0.0.1:1' },
+    );
+    expect(prometheus.verdict, prometheus.log).not.toBe('pass');
+    expect(prometheus.failed, prometheus.log).toMatch(/not started|no data/);
+    expect(prometheus.log).toMatch(/127\.0\.0\.1:1|refused|unreachable/i);
+    expect(proxy.requests.filter((r) => WRITES.has(r.method))).toEqual([]);
   });
 
   it(`a fuzzed corpus of ${CORPUS} experiments writes nothing outside the allow-list`, async () => {
