@@ -67,6 +67,9 @@ describe('mode: merge deletes the queue', () => {
     const planFile = path.join(runnerTemp, 'gauntlet-shard-plan.json');
     await cp(path.join(planWorkspace, 'gauntlet-shard-plan.json'), planFile);
     const results = path.join(runnerTemp, 'results');
+    // A kubeconfig input must name a file inside the workspace or RUNNER_TEMP, as a workflow writes it there.
+    const mergeKubeconfig = path.join(runnerTemp, 'kubeconfig');
+    await cp(kubeconfig, mergeKubeconfig);
     const runId = 600_000 + (Date.now() % 100_000);
     const identity = { repository: REPOSITORY, runId, runAttempt: 1, planId };
     const name = queueName(identity);
@@ -120,7 +123,7 @@ describe('mode: merge deletes the queue', () => {
           'results-dir': results,
           timings: 'false',
           namespace: ns,
-          kubeconfig,
+          kubeconfig: mergeKubeconfig,
         },
         env: { RUNNER_TEMP: runnerTemp },
       });
