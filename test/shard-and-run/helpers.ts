@@ -54,6 +54,8 @@ export interface ActionRun {
   runId?: number;
   runAttempt?: number;
   cancelAfterMs?: number;
+  /** Start cancelling (cancelAfterMs later) only once this is true: see the local runner's cancelWhen. */
+  cancelWhen?: () => Promise<boolean>;
   /** The runner's SIGINT → SIGTERM → SIGKILL gaps after cancelAfterMs (compressed by default). */
   signalScheduleMs?: { sigintToSigterm: number; sigtermToSigkill: number };
   skipPost?: boolean;
@@ -76,6 +78,7 @@ export function runShardAction(options: ActionRun): Promise<RunResult> {
       ...(gh ? { GITHUB_API_URL: gh.url } : {}),
       ...options.env,
     },
+    ...(options.cancelWhen === undefined ? {} : { cancelWhen: options.cancelWhen }),
     ...(options.cancelAfterMs === undefined
       ? {}
       : {

@@ -199,7 +199,10 @@ describe('mode: kubernetes', () => {
         'pod-annotations': 'pod-complete.stage.kwok.x-k8s.io/delay=10m',
       }),
       env: { KUBECONFIG: testbed.kubeconfig },
-      cancelAfterMs: 4_000,
+      // Killed a second after the run's first object exists (the step records it for the post step right after
+      // creating it), not at a fixed time, which a loaded machine reached before anything was created.
+      cancelWhen: async () => (await leftovers(ns)).length > 0,
+      cancelAfterMs: 1_000,
       signalScheduleMs: { sigintToSigterm: 0, sigtermToSigkill: 0 },
       skipPost: false,
     });

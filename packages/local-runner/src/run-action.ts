@@ -23,6 +23,12 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Start the cancellation sequence this long after the main step starts. */
   cancelAfterMs?: number;
+  /**
+   * Start the cancellation sequence (cancelAfterMs later, default 0) only once this turns true, polled every 200 ms:
+   * a test that kills a step at a point it can observe (an object created) rather than at a fixed time, which a
+   * loaded machine can reach before or after that point.
+   */
+  cancelWhen?: () => Promise<boolean>;
   /** The gaps of the cancellation sequence; the runner's are 7,500 ms and 2,500 ms. */
   signalScheduleMs?: { sigintToSigterm: number; sigtermToSigkill: number };
   /**
@@ -120,9 +126,10 @@ export async function runActionLocally(options: RunOptions): Promise<RunResult> 
       workspace,
       processor,
       (line) => options.onLine?.(line, 'main'),
-      options.cancelAfterMs,
+      options.cancelWhen === undefined ? options.cancelAfterMs : (options.cancelAfterMs ?? 0),
       options.signalScheduleMs ?? RUNNER_SIGNAL_SCHEDULE,
       options.cancelWith,
+      options.cancelWhen,
     );
     const cancelled = main.signalsSent.length > 0;
     const conclusion = cancelled ? 'cancelled' : main.exitCode === 0 ? 'success' : 'failure';
@@ -210,6 +217,7 @@ function runStep(
   cancelAfterMs: number | undefined,
   schedule: { sigintToSigterm: number; sigtermToSigkill: number },
   cancelWith: 'SIGINT' | 'SIGTERM' | 'SIGKILL' = 'SIGINT',
+  cancelWhen?: () => Promise<boolean>,
 ): Promise<StepResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -221,12 +229,24 @@ function runStep(
       result.signalsSent.push(signal);
       child.kill(signal);
     };
-    if (cancelAfterMs !== undefined) {
+    const startCancelling = (): void => {
+      if (cancelAfterMs === undefined) return;
       const toSigterm = cancelWith === 'SIGINT' ? schedule.sigintToSigterm : 0;
       const toSigkill = cancelWith === 'SIGKILL' ? 0 : toSigterm + schedule.sigtermToSigkill;
       if (cancelWith === 'SIGINT') timers.push(setTimeout(() => send('SIGINT'), cancelAfterMs));
       if (cancelWith !== 'SIGKILL') timers.push(setTimeout(() => send('SIGTERM'), cancelAfterMs + toSigterm));
       timers.push(setTimeout(() => send('SIGKILL'), cancelAfterMs + toSigkill));
+    };
+    if (cancelWhen === undefined) startCancelling();
+    else {
+      const poll = (): void => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        cancelWhen().then(
+          (ready) => (ready ? startCancelling() : timers.push(setTimeout(poll, 200))),
+          () => timers.push(setTimeout(poll, 200)),
+        );
+      };
+      poll();
     }
     // The runner reads each stream line by line (a lone \r ends a line too), decoding UTF-8 across chunk edges.
     const streams = {
