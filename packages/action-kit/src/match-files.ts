@@ -28,23 +28,33 @@ export async function matchFiles(
   options: MatchFilesOptions,
 ): Promise<string[]> {
   const files: string[] = [];
+  // Matches are checked as the walk yields them, not after it: a pull request can replace a directory the pattern
+  // names with a symlink to `/`, and collecting the whole walk first would traverse the runner's filesystem.
+  const maxPaths = options.maxFiles * 10;
   for (const pattern of patterns) {
     confineGlob(pattern, { input });
-    const matches: string[] = [];
-    for await (const match of glob(pattern, { cwd: workspace })) matches.push(match);
-    let matched = 0;
-    for (const match of matches.sort()) {
+    const matched: string[] = [];
+    let seen = 0;
+    for await (const match of glob(pattern, { cwd: workspace })) {
+      if (++seen > maxPaths) throw new InputError(input, `${quote(pattern)} matches more than ${maxPaths} paths`);
       const file = path.resolve(workspace, match);
       if (!isInside(workspace, file))
         throw new InputError(input, `${quote(match)} leads outside the workspace (a symbolic link); not read`);
       if (!isRegularFile(file)) continue;
-      matched++;
-      if (!files.includes(file)) files.push(file);
-      if (files.length > options.maxFiles) throw new InputError(input, `matches more than ${options.maxFiles} files`);
+      matched.push(file);
+      if (matched.length > options.maxFiles) throw tooMany(input, options.maxFiles);
     }
-    if (matched === 0) throw new InputError(input, `${quote(pattern)} matches no file`);
+    if (matched.length === 0) throw new InputError(input, `${quote(pattern)} matches no file`);
+    for (const file of matched.sort()) {
+      if (!files.includes(file)) files.push(file);
+      if (files.length > options.maxFiles) throw tooMany(input, options.maxFiles);
+    }
   }
   return files;
+}
+
+function tooMany(input: string, maxFiles: number): InputError {
+  return new InputError(input, `matches more than ${maxFiles} files`);
 }
 
 function isRegularFile(file: string): boolean {
