@@ -1,14 +1,18 @@
 /**
  * workflows-examples/pipeline.yml, unchanged, under nektos/act on the test bed (kwok API server and Prometheus):
+ * - a push to main runs the whole pipeline on main's environment (keyed by the branch): the plan finds no timings,
+ *   the merge saves them to the Actions cache (act's v1 cache server), three check runs on main's commit, no comment;
  * - the PR is opened: environment → plan (pytest's own listing) → matrix shards → merge → SLO gate, every job
- *   succeeds; the SLO gate PASSES on the healthy environment: the shop API's metrics (a loopback sample service
- *   scraped by the test bed's Prometheus with the PR namespace's label, as Prometheus would scrape the pods) and
- *   PROMETHEUS_URL a Prometheus address the runner reaches (host mode: loopback);
+ *   succeeds; the plan balances by the timings the push saved (every item measured, none estimated); the SLO gate
+ *   PASSES on the healthy environment: the shop API's metrics (a loopback sample service scraped by the test bed's
+ *   Prometheus with each environment namespace's label, as Prometheus would scrape the pods) and PROMETHEUS_URL a
+ *   Prometheus address the runner reaches (host mode: loopback);
  * - the report is three check runs and ONE sticky comment, with 0 OpenAPI violations;
- * - the PR is closed: only the teardown job runs, and the namespace the pipeline created is gone.
+ * - the PR is closed: only the teardown job runs, and the namespace the PR's pipeline created is gone (main's stays,
+ *   for the reaper once its ttl passes).
  */
 import { readFileSync } from 'node:fs';
-import { ActHarness, pullRequestEvent, type FixtureRepo } from '@gauntlet/act-harness';
+import { ActHarness, pullRequestEvent, pushEvent, type FixtureRepo, type JobRecord } from '@gauntlet/act-harness';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { startSampleService, type SampleService } from '@gauntlet/slo';
 import { getTestbed } from '@gauntlet/testbed';
@@ -63,16 +67,21 @@ function commentsOnPr() {
 }
 
 /**
- * What Prometheus's Kubernetes service discovery does for the PR's pods: once the environment's namespace exists,
- * its shop API is scraped with the namespace label. (kwok pods run nothing, so a loopback service plays the API.)
+ * What Prometheus's Kubernetes service discovery does for the environments' pods: once an environment namespace of
+ * the repository exists, its shop API is scraped with the namespace label (kwok pods run nothing, so a loopback
+ * service plays the API). Resolves with the first namespace that was not scraped before.
  */
-function scrapeTheEnvironmentOnceItExists(signal: AbortSignal): Promise<string> {
+const scraped = new Set<string>();
+function scrapeTheNextEnvironment(signal: AbortSignal): Promise<string> {
   return eventually(
-    'the pipeline creates the environment namespace',
+    'the pipeline creates an environment namespace',
     async () => {
       if (signal.aborted) throw new Error('run over');
-      const name = (await environmentsOf(admin, repoId))[0]?.metadata?.name;
+      const name = (await environmentsOf(admin, repoId))
+        .map((n) => n.metadata?.name)
+        .find((n): n is string => n !== undefined && !scraped.has(n));
       if (!name) return undefined;
+      scraped.add(name);
       const target = `act-pipeline-${name}`;
       getTestbed().addScrapeTarget(target, [`127.0.0.1:${shopApi.port}`], { namespace: name });
       scrapeTargets.push(target);
@@ -82,13 +91,71 @@ function scrapeTheEnvironmentOnceItExists(signal: AbortSignal): Promise<string> 
   );
 }
 
+function outputsWith(job: JobRecord, key: string): Record<string, string> {
+  const found = Object.values(job.outputs).find((o) => o[key] !== undefined);
+  expect(found, `no step output ${key} in ${JSON.stringify(job.outputs)}`).toBeDefined();
+  return found!;
+}
+
 describe('pipeline.yml under act', () => {
   let namespace = '';
 
-  it('opened: environment, plan, shards, merge and a passing SLO gate; three check runs and one comment', async () => {
+  let mainNamespace = '';
+
+  it("push to main: the whole pipeline on main's environment; the merge saves the timings", async () => {
+    await repo.checkout('main');
+    const done = new AbortController();
+    const environment = scrapeTheNextEnvironment(done.signal);
+    environment.catch(() => undefined);
+    const run = await harness.run({
+      workflow: 'pipeline.yml',
+      repo,
+      event: 'push',
+      payload: pushEvent(repo, { repoId: Number(repoId) }),
+      cacheDir,
+      secrets: secrets(),
+      vars: { PROMETHEUS_URL: getTestbed().prometheusUrl, PROMETHEUS_SCRAPE_INTERVAL: '1s' },
+    });
+    done.abort();
+    const tail = (id: string) =>
+      run.jobs
+        .filter((j) => j.id === id)
+        .flatMap((j) => j.log.slice(-30))
+        .join('\n');
+    for (const id of ['environment', 'plan', 'merge', 'slo-gate'])
+      expect(run.job(id).conclusion, `${id}:\n${tail(id)}`).toBe('success');
+    expect(run.jobs.filter((j) => j.conclusion !== 'skipped').map((j) => j.id)).not.toContain('teardown');
+
+    const env = outputsWith(run.job('environment'), 'namespace');
+    mainNamespace = env['namespace']!;
+    // No pull request: the environment is keyed by the branch.
+    expect(mainNamespace).toMatch(/^shop-ref-[0-9a-f]{6}-[0-9a-f]{10}$/);
+    expect(await environment).toBe(mainNamespace);
+
+    expect(run.job('plan').log.join('\n')).toContain('No timings in the Actions cache yet');
+    const merge = run.job('merge');
+    expect(merge.log.join('\n')).toContain('Timings saved to the Actions cache.');
+    const merged = outputsWith(merge, 'tests');
+    expect(merged).toMatchObject({ failed: '0', conclusion: 'success' });
+    expect(Number(merged['tests'])).toBeGreaterThan(0);
+    expect(outputsWith(run.job('slo-gate'), 'verdict')['verdict'], tail('slo-gate')).toBe('pass');
+
+    // Reported on main's commit; there is no pull request to comment on.
+    const checks = gh.store.checkRuns.filter((c) => c.head_sha === repo.mainSha);
+    expect(checks.map((c) => [c.name, c.conclusion]).sort()).toEqual([
+      ['Ephemeral environment', 'success'],
+      ['SLOs', 'success'],
+      ['Tests', 'success'],
+    ]);
+    expect(gh.store.comments).toEqual([]);
+    expect(gh.violations).toEqual([]);
+  }, 900_000);
+
+  it('opened: environment, plan from the saved timings, shards, merge and a passing SLO gate; one comment', async () => {
+    expect(mainNamespace).not.toBe('');
     await repo.checkout('pr');
     const done = new AbortController();
-    const scraped = scrapeTheEnvironmentOnceItExists(done.signal);
+    const scraped = scrapeTheNextEnvironment(done.signal);
     scraped.catch(() => undefined);
     const run = await harness.run({
       workflow: 'pipeline.yml',
@@ -109,24 +176,42 @@ describe('pipeline.yml under act', () => {
       expect(run.job(id).conclusion, `${id}:\n${tail(id)}`).toBe('success');
     expect(run.jobs.filter((j) => j.conclusion !== 'skipped').map((j) => j.id)).not.toContain('teardown');
 
-    const envOutputs = Object.values(run.job('environment').outputs).find((o) => o['namespace'] !== undefined)!;
+    const envOutputs = outputsWith(run.job('environment'), 'namespace');
     namespace = envOutputs['namespace']!;
     expect(namespace).toMatch(/^shop-pr-[0-9a-f]{6}-21$/);
     expect(envOutputs['status']).toBe('ready');
     expect(await scraped).toBe(namespace);
-    expect((await environmentsOf(admin, repoId)).map((n) => n.metadata?.name)).toEqual([namespace]);
+    expect((await environmentsOf(admin, repoId)).map((n) => n.metadata?.name).sort()).toEqual(
+      [mainNamespace, namespace].sort(),
+    );
 
+    // The plan balances by what the push measured: every test has a timing, none is an estimate.
     const plan = run.job('plan');
-    expect(plan.log.join('\n')).toContain('No timings in the Actions cache yet');
+    const planLog = plan.log.join('\n');
+    expect(planLog).not.toContain('No timings in the Actions cache yet');
+    const counts = /(\d+) tests? \((\d+) with timings, (\d+) estimated\)/.exec(planLog);
+    expect(counts, planLog.slice(-2000)).not.toBeNull();
+    expect(Number(counts![1])).toBeGreaterThan(0);
+    expect([counts![2], counts![3]]).toEqual([counts![1], '0']);
+    const inlinePlan = JSON.parse(plan.outputs['plan']!['plan']!) as {
+      shards: { items: { file: string; tests?: string[]; seconds: number; estimated: boolean }[] }[];
+    };
+    const items = inlinePlan.shards.flatMap((s) => s.items);
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.filter((i) => i.estimated)).toEqual([]);
+    // Measured, not a uniform guess: the test that sleeps 0.2 s weighs more than the fastest item.
+    const seconds = items.map((i) => i.seconds);
+    expect(Math.max(...seconds)).toBeGreaterThanOrEqual(0.2);
+    expect(Math.min(...seconds)).toBeLessThan(0.2);
     const matrix = JSON.parse(plan.outputs['plan']!['matrix']!) as { shard: number[]; shardTotal: number[] };
     expect(matrix.shard.length).toBeGreaterThanOrEqual(1);
     for (const shard of matrix.shard) expect(run.job('test', { shard }).conclusion, tail('test')).toBe('success');
-    const merged = Object.values(run.job('merge').outputs).find((o) => o['tests'] !== undefined)!;
+    const merged = outputsWith(run.job('merge'), 'tests');
     expect(merged).toMatchObject({ failed: '0', conclusion: 'success' });
     expect(Number(merged['tests'])).toBeGreaterThan(0);
 
     const gate = run.job('slo-gate');
-    const gateOutputs = Object.values(gate.outputs).find((o) => o['verdict'] !== undefined)!;
+    const gateOutputs = outputsWith(gate, 'verdict');
     expect(gateOutputs['verdict'], tail('slo-gate')).toBe('pass');
 
     const checks = gh.store.checkRuns.filter((c) => c.head_sha === repo.prHeadSha);
@@ -142,7 +227,7 @@ describe('pipeline.yml under act', () => {
     expect(gh.violations).toEqual([]);
   }, 900_000);
 
-  it('closed: only the teardown runs, and the namespace the pipeline created is gone', async () => {
+  it("closed: only the teardown runs; the PR's namespace is gone, main's stays", async () => {
     expect(namespace).not.toBe('');
     gh.seedPull(PR, { headSha: repo.prHeadSha, state: 'closed' });
     const run = await harness.run({
@@ -161,6 +246,7 @@ describe('pipeline.yml under act', () => {
       async () => (await admin.getOptional(`/api/v1/namespaces/${namespace}`)) === undefined,
       120_000,
     );
+    expect((await environmentsOf(admin, repoId)).map((n) => n.metadata?.name)).toEqual([mainNamespace]);
     expect(commentsOnPr()).toHaveLength(1);
     expect(commentsOnPr()[0]!.body).toContain('Torn down');
     expect(gh.violations).toEqual([]);
