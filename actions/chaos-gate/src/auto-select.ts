@@ -6,7 +6,14 @@
  * to skip a weak spot.
  */
 import { existsSync } from 'node:fs';
-import { errorMessage, neutralize, readFileInside, writeFileInside, type Logger } from '@gauntlet/action-kit';
+import {
+  errorMessage,
+  neutralize,
+  readFileInside,
+  writeFileInside,
+  writeTrust,
+  type Logger,
+} from '@gauntlet/action-kit';
 import type { WorkflowRun } from '@gauntlet/action-kit';
 import {
   experimentDocumentFor,
@@ -103,18 +110,6 @@ export async function autoSelect(
   return { selection, experiments, pairs, history, notes };
 }
 
-/** May this run write the selection history? The same rule as shard-and-run's timing store. */
-export function historyTrust(run: WorkflowRun): { trusted: boolean; reason: string } {
-  if (!['push', 'schedule', 'workflow_dispatch'].includes(run.eventName))
-    return {
-      trusted: false,
-      reason: `a ${run.eventName} run never writes the history (only push, schedule and manual runs)`,
-    };
-  const branch = run.event.repository?.default_branch;
-  if (branch && run.ref === `refs/heads/${branch}`) return { trusted: true, reason: 'a run on the default branch' };
-  return { trusted: false, reason: 'the ref is not the default branch' };
-}
-
 /** Adds the picked experiments' outcomes and writes the file, when the run is trusted; never fails the run. */
 export async function saveHistory(
   selected: AutoSelected,
@@ -122,7 +117,7 @@ export async function saveHistory(
   options: { historyPath?: string; workspace: string; run: WorkflowRun; nowMs: number; logger: Logger },
 ): Promise<void> {
   if (!options.historyPath) return;
-  const trust = historyTrust(options.run);
+  const trust = writeTrust(options.run, { writes: 'the history' });
   if (!trust.trusted) {
     options.logger.info(`Selection history not written: ${trust.reason}.`);
     return;

@@ -138,7 +138,6 @@ describe('updateTimingStore', () => {
   const ctx = (eventName: string): RunContext => ({
     eventName,
     ref: 'refs/heads/main',
-    defaultBranch: 'main',
     owner: 'o',
     repo: 'r',
     runId: 1,
@@ -150,7 +149,7 @@ describe('updateTimingStore', () => {
     apiUrl: 'https://api.github.com',
     workspace: '/',
     runnerTemp: '/tmp',
-    event: {},
+    event: { repository: { default_branch: 'main' } },
   });
   const inputs = { useCache: true, key: '', trustedRefs: [], cacheTimeoutMs: 1000 };
   const partial = { shard: 1, shardTotal: 1, attempt: 1, tests: new Map([['a.test.ts', 2]]) };

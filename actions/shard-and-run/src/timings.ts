@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '@gauntlet/action-kit';
+import { writeTrust, type Logger } from '@gauntlet/action-kit';
 import {
   emptyTimingStore,
   fitCostModel,
@@ -17,7 +17,7 @@ import {
   type TimingPartial,
   type TimingStore,
 } from '@gauntlet/sharding';
-import { timingTrust, type RunContext } from './context.js';
+import type { RunContext } from './context.js';
 import { workspaceFiles } from './junit-read.js';
 import type { TimingInputs } from './inputs.js';
 import {
@@ -119,7 +119,7 @@ export async function updateTimingStore(
   partials: readonly TimingPartial[],
   logger: Logger,
 ): Promise<TimingUpdate> {
-  const trust = timingTrust(ctx, inputs.trustedRefs);
+  const trust = writeTrust(ctx, { writes: 'timings', trustedRefs: inputs.trustedRefs });
   const alone = thisRunModel(partials);
   const withModel = alone ? { costModel: alone } : {};
   if (!inputs.useCache) return { ...trust, saved: 'skipped', missingShards: [], ...withModel };

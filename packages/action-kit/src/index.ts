@@ -6,6 +6,7 @@ export * from './clock.js';
 export * from './inputs.js';
 export * from './secrets.js';
 export * from './workflow-run.js';
+export * from './write-trust.js';
 export * from './paths.js';
 export * from './match-files.js';
 export * from './structured-data.js';
