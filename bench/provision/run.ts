@@ -56,6 +56,7 @@ if (stackName !== 'default' && stackName !== 'boutique')
 const boutique = stackName === 'boutique';
 const only = option('only', 'all');
 const iterations = argument('iterations', 5);
+const profile = process.argv.includes('--profile');
 const reaperSize = argument('namespaces', 1_000);
 const kubeconfigPath = process.env.GAUNTLET_KUBECONFIG ?? process.env.KUBECONFIG;
 if (!kubeconfigPath) throw new Error('set GAUNTLET_KUBECONFIG or KUBECONFIG (pnpm bench starts the test bed)');
@@ -118,7 +119,15 @@ async function benchReady(): Promise<string> {
     const runAction = async (): Promise<void> => {
       const pr = 10 + i;
       const started = Date.now();
+      // --profile: when each log line of the action arrived, from spawn: where its time goes.
+      const timeline: string[] = [];
       const result = await runActionLocally({
+        ...(profile
+          ? {
+              onLine: (line: string) =>
+                timeline.push(`    +${s(Date.now() - started).padStart(7)}  ${line.slice(0, 150)}`),
+            }
+          : {}),
         actionDir: actionCopy,
         workspace: stackDir,
         inputs: { manifests: 'stack.yaml', kubeconfig: kubeconfigText, report: 'false', timeout: '5m', ...stackInputs },
@@ -136,6 +145,7 @@ async function benchReady(): Promise<string> {
       const elapsed = Date.now() - started;
       if (result.main.exitCode !== 0) throw new Error(`the action failed:\n${result.main.log.join('\n')}`);
       action.push(elapsed);
+      if (profile) process.stdout.write(`  action run ${i + 1} timeline:\n${timeline.join('\n')}\n`);
       const internal = /is ready \(([\d.]+)(ms|s)\)/.exec(result.main.log.join('\n'));
       if (internal) actionInternal.push(Number(internal[1]) * (internal[2] === 's' ? 1000 : 1));
       cleanup.push(result.outputs.namespace as string);

@@ -48,9 +48,14 @@ describe('the API server goes away while up waits', () => {
       event: pullRequestEvent(repositoryId, 1),
       clock,
     });
-    // Once the action watches the stack's Deployments, the server is gone.
+    // Once the action watches the stack's Deployments and its after-apply checks are done (the role bindings
+    // list, the last of them, answered: the watches start before the apply, and the checks run during the wait),
+    // only the wait is left when the server goes.
+    const waiting = (): boolean =>
+      proxy.requests.some((r) => r.query.watch?.[0] === '1' && r.path.endsWith('/deployments')) &&
+      proxy.requests.some((r) => r.method === 'GET' && r.path.endsWith('/rolebindings') && r.status !== undefined);
     for (let i = 0; i < 600; i++) {
-      if (proxy.requests.some((r) => r.query.watch?.[0] === '1' && r.path.endsWith('/deployments'))) break;
+      if (waiting()) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const watched = proxy.requests.some((r) => r.query.watch?.[0] === '1');

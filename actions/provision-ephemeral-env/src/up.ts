@@ -107,12 +107,23 @@ export async function up(args: ModeArgs): Promise<void> {
       ensureNamespace(client, identity, namespace, key, deadline, args, progress, setPhase),
     );
     setPhase('applying');
-    const stack = await withGroup(rt.logger, 'Guardrails and stack', () =>
-      applyEverything(client, identity, namespaceObject, deadline, plan, discovery, args, progress),
-    );
-    const ready = await withGroup(rt.logger, 'Waiting for readiness', () =>
-      waitForReadiness(client, namespace, stack, deadline, args, progress),
-    );
+    // One waiter from before the stack's apply to the end of the wait: it lists and watches the stack's kinds while
+    // they are applied, so readiness is seen as soon as it holds, with no list or watch left to start after the apply.
+    const checksFailed = new AbortController();
+    const waiter = readinessWaiter(client, namespace, AbortSignal.any([rt.signal, checksFailed.signal]), args);
+    let ready: Awaited<ReturnType<typeof waitForReadiness>>;
+    try {
+      const stack = await withGroup(rt.logger, 'Guardrails and stack', () =>
+        applyEverything(client, identity, namespaceObject, deadline, plan, discovery, args, progress, waiter),
+      );
+      ready = await withGroup(rt.logger, 'Waiting for readiness', () =>
+        waitWhileChecking(waiter, checksFailed, stack, deadline, args, progress, () =>
+          checkAfterApply(client, namespace, stack.guardrails, plan, deadline, args),
+        ),
+      );
+    } finally {
+      await waiter.stop();
+    }
     if (!ready.ok) {
       throw new NotReadyError(
         ready.timedOut
@@ -342,6 +353,21 @@ const WAITABLE_GROUP: Record<string, string> = {
 interface Stack {
   seedJobs: WaitTarget[];
   targets: WaitTarget[];
+  /** The guardrails as asserted before the stack, which it must have left as they were. */
+  guardrails: Awaited<ReturnType<typeof assertGuardrails>>['guardrails'];
+}
+
+/** What the waiter needs of an object to wait for: its kind and name (a Service's spec, for its endpoints). */
+function waitTarget(planned: PlannedObject, applied?: KubeObject): WaitTarget {
+  return {
+    kind: planned.type.kind as WaitTarget['kind'],
+    name: planned.name,
+    ...(planned.type.kind === 'Service' ? { object: applied ?? planned.object } : {}),
+  };
+}
+
+function isWaitableObject(planned: PlannedObject): boolean {
+  return isWaitable(planned.type.kind) && WAITABLE_GROUP[planned.type.kind] === planned.type.group;
 }
 
 async function applyEverything(
@@ -353,6 +379,7 @@ async function applyEverything(
   discovery: Discovery,
   { inputs, ctx, rt }: ModeArgs,
   progress: Progress,
+  waiter: NamespaceWaiter,
 ): Promise<Stack> {
   const namespace = namespaceObject.metadata?.name ?? '';
   const applyOptions = { fieldManager: inputs.fieldManager, force: inputs.forceConflicts, signal: rt.signal, deadline };
@@ -388,6 +415,9 @@ async function applyEverything(
       `recorded ${cluster.length} cluster-scoped object(s) on namespace ${namespace} before applying them (deleted with the environment)`,
     );
   }
+  // The waiter starts on the stack's kinds now, in the namespace the guardrails are in: its lists and watches are
+  // running by the time the last apply returns.
+  waiter.track(plan.filter(isWaitableObject).map((p) => waitTarget(p)));
   // Seed jobs go first after the prerequisites: the workloads apply while they run.
   try {
     progress.applied = await applyStack(client, plan, { ...applyOptions, early: isSeed });
@@ -399,13 +429,34 @@ async function applyEverything(
   rt.logger.info(
     `applied ${progress.applied.length} objects with server-side apply (field manager ${inputs.fieldManager})`,
   );
+  const waitable = progress.applied.filter((a) => isWaitableObject(a.planned));
+  const toTarget = (a: AppliedObject): WaitTarget => waitTarget(a.planned, a.result);
+  return {
+    seedJobs: waitable.filter((a) => isSeed(a.planned)).map(toTarget),
+    targets: waitable.filter((a) => !isSeed(a.planned)).map(toTarget),
+    guardrails: asserted.guardrails,
+  };
+}
+
+/**
+ * What is checked once the stack is applied, while its readiness is awaited (no environment is declared ready
+ * before these pass): the stack left every guardrail as it was, and access nobody declared is reported.
+ */
+async function checkAfterApply(
+  client: KubeClient,
+  namespace: string,
+  guardrails: Stack['guardrails'],
+  plan: readonly PlannedObject[],
+  deadline: number,
+  { rt }: ModeArgs,
+): Promise<void> {
   // The stack must have left every guardrail as it was: the same object, the same spec, no one else's fields.
-  const changed = await verifyGuardrails(client, asserted.guardrails, { signal: rt.signal, deadline });
+  const changed = await verifyGuardrails(client, guardrails, { signal: rt.signal, deadline });
   if (changed.length > 0)
     throw new GuardrailChangedError(
       `the guardrails changed while the stack was applied: ${changed.join('; ')}. They were re-asserted; the environment is not used`,
     );
-  rt.logger.info(`guardrails verified after the stack: ${asserted.guardrails.length} unchanged`);
+  rt.logger.info(`guardrails verified after the stack: ${guardrails.length} unchanged`);
   // Access to the environment that nobody declared: reported (a planted binding in an adopted namespace).
   try {
     for (const binding of await foreignRoleBindings(client, namespace, plan, rt.signal))
@@ -414,18 +465,6 @@ async function applyEverything(
     if (isAbortError(error)) throw error;
     rt.logger.warning(`role bindings could not be listed (${formatKubeError(error)}); foreign access is not checked`);
   }
-  const toTarget = (a: AppliedObject): WaitTarget => ({
-    kind: a.planned.type.kind as WaitTarget['kind'],
-    name: a.planned.name,
-    ...(a.planned.type.kind === 'Service' ? { object: a.result } : {}),
-  });
-  const waitable = progress.applied.filter(
-    (a) => isWaitable(a.planned.type.kind) && WAITABLE_GROUP[a.planned.type.kind] === a.planned.type.group,
-  );
-  return {
-    seedJobs: waitable.filter((a) => isSeed(a.planned)).map(toTarget),
-    targets: waitable.filter((a) => !isSeed(a.planned)).map(toTarget),
-  };
 }
 
 async function buildPlan(
@@ -496,16 +535,14 @@ async function quotaReady(client: KubeClient, namespace: string, deadline: numbe
   }
 }
 
-async function waitForReadiness(
+function readinessWaiter(
   client: KubeClient,
   namespace: string,
-  stack: Stack,
-  deadline: number,
+  signal: AbortSignal,
   { rt }: ModeArgs,
-  progress: Progress,
-) {
-  const waiter = new NamespaceWaiter(client, namespace, {
-    signal: rt.signal,
+): NamespaceWaiter {
+  return new NamespaceWaiter(client, namespace, {
+    signal,
     logger: rt.logger,
     onProgress: (statuses) => {
       const ready = statuses.filter((s) => s.verdict.state === 'ready').length;
@@ -515,21 +552,57 @@ async function waitForReadiness(
       );
     },
   });
+}
+
+/**
+ * Waits for readiness while the after-apply checks run: both must succeed. A failed check stops the wait
+ * (through the waiter's signal) and is the error, never the abort it caused.
+ */
+async function waitWhileChecking(
+  waiter: NamespaceWaiter,
+  checksFailed: AbortController,
+  stack: Stack,
+  deadline: number,
+  args: ModeArgs,
+  progress: Progress,
+  checks: () => Promise<void>,
+): Promise<Awaited<ReturnType<typeof waitForReadiness>>> {
+  let failure: { error: unknown } | undefined;
+  const checked = checks().catch((error: unknown) => {
+    failure = { error };
+    checksFailed.abort(error);
+  });
+  let ready: Awaited<ReturnType<typeof waitForReadiness>>;
   try {
-    waiter.track([...stack.seedJobs, ...stack.targets]);
-    if (stack.seedJobs.length > 0) {
-      rt.logger.info(`running ${stack.seedJobs.length} seed job(s) to completion first`);
-      const seeded = await waiter.until(stack.seedJobs, deadline);
-      progress.statuses = seeded.statuses;
-      if (!seeded.ok) return seeded;
-    }
-    const result = await waiter.until(stack.targets, deadline);
-    progress.statuses = [...(stack.seedJobs.length > 0 ? progress.statuses : []), ...result.statuses];
-    for (const status of result.statuses) rt.logger.debug(`${label(status)}: ${status.verdict.message}`);
-    return { ...result, statuses: progress.statuses };
-  } finally {
-    await waiter.stop();
+    ready = await waitForReadiness(waiter, stack, deadline, args, progress);
+  } catch (error) {
+    await checked;
+    if (failure) throw failure.error;
+    throw error;
   }
+  await checked;
+  if (failure) throw failure.error;
+  return ready;
+}
+
+async function waitForReadiness(
+  waiter: NamespaceWaiter,
+  stack: Stack,
+  deadline: number,
+  { rt }: ModeArgs,
+  progress: Progress,
+) {
+  waiter.track([...stack.seedJobs, ...stack.targets]);
+  if (stack.seedJobs.length > 0) {
+    rt.logger.info(`running ${stack.seedJobs.length} seed job(s) to completion first`);
+    const seeded = await waiter.until(stack.seedJobs, deadline);
+    progress.statuses = seeded.statuses;
+    if (!seeded.ok) return seeded;
+  }
+  const result = await waiter.until(stack.targets, deadline);
+  progress.statuses = [...(stack.seedJobs.length > 0 ? progress.statuses : []), ...result.statuses];
+  for (const status of result.statuses) rt.logger.debug(`${label(status)}: ${status.verdict.message}`);
+  return { ...result, statuses: progress.statuses };
 }
 
 async function onFailure(
