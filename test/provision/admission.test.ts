@@ -126,6 +126,34 @@ describe('admission rejections', () => {
     expect(message).not.toMatch(/may not apply|permission/);
   });
 
+  it('resource-quota is merged over the defaults (issue 11, provision 5): one raised limit lets the LoadBalancer in, null removes a limit, the rest stay', async () => {
+    const run = await runInProcess({
+      inputs: {
+        ...base,
+        manifests: 'fixtures/admission/load-balancer-only/*.yaml',
+        kubeconfig,
+        'resource-quota': 'services.loadbalancers: "1"\nservices.nodeports: "1"\npersistentvolumeclaims: null',
+      },
+      event: pullRequestEvent(repositoryId, nextPr++),
+    });
+    expect(run.ok, String(run.error)).toBe(true);
+    const namespace = run.outputs.namespace as string;
+    const quota = await admin.get<{ spec?: { hard?: Record<string, string> } }>(
+      `/api/v1/namespaces/${namespace}/resourcequotas/gauntlet-quota`,
+    );
+    // The whole default mapping but the changes: the two raised, persistentvolumeclaims gone, nothing pasted.
+    expect(quota.spec?.hard).toEqual({
+      'requests.cpu': '4',
+      'requests.memory': '8Gi',
+      'limits.cpu': '16',
+      'limits.memory': '32Gi',
+      pods: '60',
+      services: '40',
+      'services.loadbalancers': '1',
+      'services.nodeports': '1',
+    });
+  });
+
   it('a schema error that server-side apply answers with 500 fails at once: one request, no retries', async () => {
     proxy.clearRequests();
     const run = await runInProcess({
