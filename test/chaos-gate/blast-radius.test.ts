@@ -380,6 +380,21 @@ spec:
       { kubeconfig: dead, slos: SLO, 'prometheus-url': tb.prometheusUrl ?? 'http://127.0.0.1:1' },
     );
     expect(cluster.failed, cluster.log).toMatch(/127\.0\.0\.1:1|ECONNREFUSED|connect/);
+    // Without a halt ConfigMap to read, the cluster is still reached before any experiment starts: an error, not
+    // an experiment's verdict (the steady state here has no cluster read, so nothing else would reach it).
+    const probe = `{ name: alive, command: [${JSON.stringify(process.execPath)}, "-e", "0"] }`;
+    const noConfigMap = await runCase(
+      {
+        file: 'reach.yaml',
+        expected: 'inside',
+        dryRun: false,
+        text: text.replace('  recoveryTimeout', `  steadyState: { slos: none, probes: [${probe}] }\n  recoveryTimeout`),
+      },
+      { kubeconfig: dead, 'halt-configmap': '' },
+    );
+    expect(noConfigMap.failed, noConfigMap.log).toMatch(/127\.0\.0\.1:1|ECONNREFUSED|connect/);
+    expect(noConfigMap.log).not.toMatch(/steady-state before/);
+    expect(noConfigMap.verdict).toBeUndefined();
     proxy.clearRequests();
     const prometheus = await runCase(
       { file: 'reach.yaml', expected: 'inside', dryRun: false, text },
@@ -389,6 +404,37 @@ spec:
     expect(prometheus.failed, prometheus.log).toMatch(/not started|no data/);
     expect(prometheus.log).toMatch(/127\.0\.0\.1:1|refused|unreachable/i);
     expect(proxy.requests.filter((r) => WRITES.has(r.method))).toEqual([]);
+  });
+
+  it('a NetworkPolicy over the limits in a later step or experiment is refused before the first write of the run', async () => {
+    const probe = `{ name: alive, command: [${JSON.stringify(process.execPath)}, "-e", "0"] }`;
+    const doc = (name: string, steps: string): string => `apiVersion: gauntlet.dev/v1alpha1
+kind: ChaosExperiment
+metadata: { name: ${name} }
+spec:
+  targets:
+    - { name: web, kind: Deployment, selector: { app: web } }
+    - { name: web-pods, kind: Pod, selector: { app: web } }
+  steps:
+${steps}  steadyState: { slos: none, probes: [${probe}] }
+  recoveryTimeout: 10s
+`;
+    const scale = '    - faults: [{ type: scale-down, target: web, replicas: 1, duration: 1s }]\n';
+    const dns = '    - faults: [{ type: dns-failure, target: web-pods, duration: 1s }]\n';
+    const before = await snapshot(inside);
+    for (const [file, text] of [
+      ['later-step.yaml', doc('later-step', scale + dns)],
+      ['later-experiment.yaml', `${doc('first', scale)}---\n${doc('second', dns)}`],
+    ] as const) {
+      proxy.clearRequests();
+      const result = await runCase({ file, expected: 'inside', dryRun: false, text }, { 'max-targets': '1' });
+      expect(result.failed, result.log).toMatch(
+        /dns-failure\) would cut all 2 pods its NetworkPolicy selects .* allow 1: a NetworkPolicy cannot hit a subset/,
+      );
+      expect(result.log).not.toMatch(/steady-state before|: injected: /);
+      expect(proxy.requests.filter((r) => WRITES.has(r.method))).toEqual([]);
+    }
+    expect(await snapshot(inside)).toEqual(before);
   });
 
   it(`a fuzzed corpus of ${CORPUS} experiments writes nothing outside the allow-list`, async () => {

@@ -12,6 +12,7 @@ import {
   chooseTargets,
   combineLimits,
   loadBackend,
+  preflightExperiment,
   runExperiment,
   type ExperimentResult,
   type ExperimentSpec,
@@ -19,6 +20,7 @@ import {
   type FaultSpec,
   type Guard,
   type LedgerEntry,
+  type RunDeps,
 } from '@gauntlet/chaos';
 import { connect as connectKube, type KubeClient, type KubeconfigInput } from '@gauntlet/kube';
 import { createPrometheusClient, loadSlos, readSloSources, type PrometheusClient, type SloSet } from '@gauntlet/slo';
@@ -29,6 +31,7 @@ import { autoSelect, saveHistory, type AutoSelected } from './auto-select.js';
 import { guardFor, sloChoiceFor } from './guard.js';
 import type { Inputs, RunInputs } from './inputs.js';
 import { killSwitch } from './kill-switch.js';
+import { reachCluster } from './reach.js';
 import { overallVerdict, type RunSummary } from './verdict.js';
 import { publishRunReport, writeArtifacts } from './report.js';
 
@@ -186,6 +189,21 @@ async function runMode(inputs: RunInputs, rt: ActionRuntime): Promise<void> {
   const backendOf = (type: FaultSpec['type']): Promise<FaultBackend> =>
     type === 'event' && events ? Promise.resolve(events.backend) : loadBackend(type);
   const runId = chaosRunId(rt);
+  const contextFor = (experiment: ExperimentSpec): RunDeps['context'] => {
+    const limits = combineLimits(inputs.limits, experiment.blastRadius);
+    return {
+      client,
+      runId,
+      defaultNamespace: inputs.namespace,
+      dryRun: inputs.dryRun,
+      limitTargets: (candidates, target) =>
+        chooseTargets(candidates, limits, `${runId}/${experiment.name}/${target.name}`),
+      log: (line) => logger.info(line),
+      signal: rt.signal,
+      now: () => rt.clock.now(),
+      ...(inputs.toxiproxyUrl ? { toxiproxyUrl: inputs.toxiproxyUrl } : {}),
+    };
+  };
   logger.info(
     `${prepared.experiments.length} experiment${prepared.experiments.length === 1 ? '' : 's'} validated; allowed namespaces: ${inputs.allowedNamespaces.join(', ')}${inputs.dryRun ? ' (dry run: server-side, nothing persists)' : ''}`,
   );
@@ -206,7 +224,12 @@ async function runMode(inputs: RunInputs, rt: ActionRuntime): Promise<void> {
     });
     // Reaching the cluster (and reading the halt ConfigMap) once before anything: an unreachable cluster or a
     // missing permission is a clear error while nothing has been written.
+    await reachCluster(client, inputs.allowedNamespaces, rt.signal);
     await haltRequested();
+    // Every fault of every experiment planned (reads only) before the first write of the run: a refusal in a later
+    // step or experiment is an error while nothing has been touched.
+    for (const experiment of prepared.experiments)
+      await preflightExperiment(experiment, { context: contextFor(experiment), loadBackend: backendOf });
 
     const done: LedgerEntry[] = [];
     const saveLedger = (entries: readonly LedgerEntry[]): void => rt.saveState(State.ledger, [...done, ...entries]);
@@ -214,25 +237,13 @@ async function runMode(inputs: RunInputs, rt: ActionRuntime): Promise<void> {
     for (const [index, experiment] of prepared.experiments.entries()) {
       if (rt.signal.aborted) break;
       logger.info(`Experiment ${index + 1}/${prepared.experiments.length}: ${experiment.name}`);
-      const limits = combineLimits(inputs.limits, experiment.blastRadius);
       const spec: ExperimentSpec =
         inputs.recoveryTimeoutMs === undefined
           ? experiment
           : { ...experiment, recoveryTimeoutMs: inputs.recoveryTimeoutMs };
       try {
         const result = await runExperiment(spec, {
-          context: {
-            client,
-            runId,
-            defaultNamespace: inputs.namespace,
-            dryRun: inputs.dryRun,
-            limitTargets: (candidates, target) =>
-              chooseTargets(candidates, limits, `${runId}/${experiment.name}/${target.name}`),
-            log: (line) => logger.info(line),
-            signal: rt.signal,
-            now: () => rt.clock.now(),
-            ...(inputs.toxiproxyUrl ? { toxiproxyUrl: inputs.toxiproxyUrl } : {}),
-          },
+          context: contextFor(experiment),
           guard: prepared.guards.get(experiment.name)!,
           saveLedger,
           loadBackend: backendOf,

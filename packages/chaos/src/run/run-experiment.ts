@@ -60,11 +60,7 @@ export async function runExperiment(experiment: ExperimentSpec, deps: RunDeps): 
     journal.push({ atMs: now(), event, detail });
     context.log(`${experiment.name}: ${event}: ${detail}`);
   };
-  const ctx: FaultContext = {
-    ...context,
-    experiment: experiment.name,
-    targets: new Map(experiment.targets.map((t) => [t.name, t])),
-  };
+  const ctx = faultContextOf(experiment, context);
   const revertCtx: RevertContext = { client: context.client, log: context.log };
   const trajectory = new Trajectory(deps.policy ?? DEFAULT_POLICY);
   const entries: LedgerEntry[] = [];
@@ -84,6 +80,7 @@ export async function runExperiment(experiment: ExperimentSpec, deps: RunDeps): 
 
   const halt = await deps.haltRequested?.();
   if (halt) return result('halted', `not started: ${halt}`);
+  await planEveryStep(experiment, ctx, deps.loadBackend);
   const before = await deps.guard.observe(context.signal);
   note('steady-state before', `${before.state}: ${before.reason}`);
   if (before.state === 'unknown')
@@ -179,6 +176,33 @@ export async function runExperiment(experiment: ExperimentSpec, deps: RunDeps): 
   return after.state === 'unknown'
     ? result('inconclusive', `no data after the faults: ${after.reason}`, { before, after })
     : result('fail', `not recovered within ${experiment.recoveryTimeoutMs} ms: ${after.reason}`, { before, after });
+}
+
+function faultContextOf(experiment: ExperimentSpec, context: RunDeps['context']): FaultContext {
+  return { ...context, experiment: experiment.name, targets: new Map(experiment.targets.map((t) => [t.name, t])) };
+}
+
+/**
+ * Plans every fault of every step once and discards the entries (plans only read), so whatever a plan refuses — a
+ * NetworkPolicy over more pods than the limits allow, a Chaos Mesh `mode` beyond max-targets, a selector reaching
+ * outside the namespace, a missing proxy — is refused before the experiment's first write, not when step 2 is
+ * planned after step 1 has written. Each step is planned again when it starts (the cluster may have changed).
+ */
+async function planEveryStep(
+  experiment: ExperimentSpec,
+  ctx: FaultContext,
+  loadBackend: RunDeps['loadBackend'],
+): Promise<void> {
+  for (const step of experiment.steps)
+    for (const fault of step.faults) await (await loadBackend(fault.type)).plan(fault, ctx);
+}
+
+/** {@link planEveryStep} for an experiment not yet started: the action runs it for every experiment before any. */
+export async function preflightExperiment(
+  experiment: ExperimentSpec,
+  deps: Pick<RunDeps, 'context' | 'loadBackend'>,
+): Promise<void> {
+  await planEveryStep(experiment, faultContextOf(experiment, deps.context), deps.loadBackend);
 }
 
 /** Reverts every fault (each attempted even when another fails) and compares with what was there before. */
