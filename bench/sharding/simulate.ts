@@ -12,6 +12,7 @@ import {
   releaseItems,
   renew,
   type Lease,
+  type QueueOrder,
   type QueueState,
 } from '@gauntlet/sharding';
 
@@ -61,6 +62,10 @@ export interface QueueSimOptions {
   readonly maxParts?: number;
   /** Items handed out first (no history of their own), as the action passes them to the queue. */
   readonly first?: readonly number[];
+  /** The queue's pending order (default the queue's, 'spread'); 'index' is the order before it. */
+  readonly order?: QueueOrder;
+  /** QueueOptions.shareByCount (default the queue's, true). */
+  readonly shareByCount?: boolean;
   /** Called for every batch started (for diagnosing a pair). */
   readonly onBatch?: (batch: { worker: number; start: number; end: number; items: readonly number[] }) => void;
 }
@@ -196,9 +201,13 @@ export function simulateQueue(
     minBatchMs: options.minBatchMs ?? 0,
     ...(options.maxMinBatchItems ? { maxMinBatchItems: options.maxMinBatchItems } : {}),
     ...(options.rideAlongItems !== undefined ? { rideAlongItems: options.rideAlongItems } : {}),
+    ...(options.shareByCount !== undefined ? { shareByCount: options.shareByCount } : {}),
   };
   const renewEvery = Math.max(100, Math.floor(leaseTimeoutMs / 3));
-  let state: QueueState = createQueueState('sim', estimateMs, workers, { first: options.first ?? [] });
+  let state: QueueState = createQueueState('sim', estimateMs, workers, {
+    first: options.first ?? [],
+    ...(options.order ? { order: options.order } : {}),
+  });
   const events = new Events();
   let seq = 0;
   let token = 0;

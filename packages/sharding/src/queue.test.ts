@@ -17,6 +17,7 @@ import {
   releaseItems,
   renew,
   requeueExpired,
+  spreadRank,
   type ClaimResult,
   type Lease,
   type QueueOptions,
@@ -27,7 +28,11 @@ import { int, mulberry32, type Random } from './test-helpers.js';
 describe('queue transitions', () => {
   it('claims longest first in batches of about remaining / (2 × workers), at least one item', () => {
     let s = createQueueState('p', [1, 50, 10, 10, 10, 10, 9], 2);
-    expect(s.pending).toEqual([1, 2, 3, 4, 5, 6, 0]);
+    // Equal estimates in spread order: 2, 3, 4, 5 are 010, 011, 100, 101; reversed 010, 110, 001, 101.
+    expect(s.pending).toEqual([1, 4, 2, 5, 3, 6, 0]);
+    expect(createQueueState('p', [1, 50, 10, 10, 10, 10, 9], 2, { order: 'index' }).pending).toEqual([
+      1, 2, 3, 4, 5, 6, 0,
+    ]);
     const first = claim(s, 'w1', 0);
     expect(first.result.kind === 'batch' && first.result.lease.items).toEqual([1]); // 50 > 100/4: one item
     s = first.state;
@@ -45,7 +50,7 @@ describe('queue transitions', () => {
 
   it('re-queues an expired lease at the next claim; a late completion wins and the re-claim loses those items', () => {
     const opts = { minLeaseMs: 100, leaseFactor: 0 };
-    let s = createQueueState('p', [5, 5, 5, 5], 1);
+    let s = createQueueState('p', [5, 5, 5, 5], 1, { order: 'index' });
     const a = claim(s, 'slow', 0, opts);
     s = a.state;
     const slow = (a.result as Extract<ClaimResult, { kind: 'batch' }>).lease;
@@ -65,7 +70,7 @@ describe('queue transitions', () => {
   });
 
   it('hands guessed items out first, then longest first; a released batch goes back in that order', () => {
-    let s = createQueueState('p', [1, 50, 10, 3, 10], 1, { first: [3, 0, 3, 99] });
+    let s = createQueueState('p', [1, 50, 10, 3, 10], 1, { first: [3, 0, 3, 99], order: 'index' });
     expect(s.first).toEqual([0, 3]); // de-duplicated, out-of-range dropped
     expect(s.pending).toEqual([3, 0, 1, 2, 4]);
     const a = claim(s, 'w', 0);
@@ -78,6 +83,51 @@ describe('queue transitions', () => {
     expect(s.leases).toEqual([]);
     expect(release(s, lease)).toBe(s); // no longer held: unchanged
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
+  });
+
+  it('spread order: guessed items, and equal estimates, go out drawn from all over the suite, not by neighbours', () => {
+    // 8 guessed tests of one file (0–7, one guess each), then 8 timed ones of another, all 10 ms.
+    const est = new Array<number>(16).fill(10);
+    const s = createQueueState('p', est, 2, { first: [0, 1, 2, 3, 4, 5, 6, 7] });
+    expect(s.order).toBe('spread');
+    expect(s.pending).toEqual([0, 4, 2, 6, 1, 5, 3, 7, 8, 12, 10, 14, 9, 13, 11, 15]);
+    const a = claim(s, 'w', 0);
+    expect(a.result.kind === 'batch' && a.result.lease.items).toEqual([0, 4]); // 8 guessed / (2 × 2 workers)
+    // Longest first still decides before the spread.
+    expect(createQueueState('p', [1, 1, 1, 5], 1).pending).toEqual([3, 0, 2, 1]);
+    // A released batch goes back in the same order; a state written before the spread order is kept by index.
+    const back = release(a.state, (a.result as Extract<ClaimResult, { kind: 'batch' }>).lease);
+    expect(back.pending).toEqual(s.pending);
+    const { order: _order, ...legacy } = s;
+    const legacyBack = release(claim(legacy, 'w', 0).state, { id: 1 });
+    expect(legacyBack.pending).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    checkQueueInvariant(legacyBack);
+  });
+
+  it('spreadRank is a permutation of the indices that puts neighbours far apart', () => {
+    for (const n of [1, 2, 3, 7, 8, 1000, 4097]) {
+      const ranks = Array.from({ length: n }, (_, i) => spreadRank(i, n));
+      expect(new Set(ranks).size).toBe(n);
+      expect(Math.max(...ranks)).toBeLessThan(2 ** Math.max(1, Math.ceil(Math.log2(Math.max(2, n)))));
+    }
+    // Items next to each other in spread order are at least a quarter of the suite apart by index.
+    const byRank = Array.from({ length: 1000 }, (_, i) => i).sort((a, b) => spreadRank(a, 1000) - spreadRank(b, 1000));
+    for (let k = 1; k < byRank.length; k++) expect(Math.abs(byRank[k]! - byRank[k - 1]!)).toBeGreaterThanOrEqual(250);
+  });
+
+  it('a batch filling minBatchMs takes up to its share of the pending items by count (shareByCount)', () => {
+    // The end of a run with 1 s round trips: 10 items of 10 ms and 90 of 1 ms. The share by time is 190 / 4 ms,
+    // 4 items; 8 a batch beyond it would cost each worker 6 or 7 round trips, the share by count 2.
+    const est = [...new Array<number>(10).fill(10), ...new Array<number>(90).fill(1)];
+    const pace = { minBatchMs: 2000, maxMinBatchItems: 8 };
+    const s = createQueueState('p', est, 2);
+    expect(batchItems(s, pace)).toHaveLength(25); // 100 / (2 × 2)
+    expect(batchItems(s, { ...pace, shareByCount: false })).toHaveLength(8);
+    // Never beyond minBatchMs: 600 ms items fill 2 s with 3 whatever the share (then the 4 smallest ride along).
+    const long = [...new Array<number>(10).fill(600), ...new Array<number>(90).fill(1)];
+    expect(batchItems(createQueueState('p', long, 2), pace).map((i) => long[i])).toEqual([600, 600, 600, 1, 1, 1, 1]);
+    // Never below the fixed cap.
+    expect(batchItems(createQueueState('p', [1, 1, 1, 1, 1, 1, 1, 1, 1, 1], 4), pace)).toHaveLength(8);
   });
 
   it('releaseItems hands part of a held lease back and keeps the rest leased; only the rest is credited', () => {
@@ -179,10 +229,13 @@ describe('batch policy with a pull latency (minBatchMs)', () => {
         minBatchMs: rand() < 0.2 ? 0 : int(rand, 1, 4000),
         maxMinBatchItems: int(rand, 1, 12),
         rideAlongItems: int(rand, 0, 8),
+        shareByCount: rand() < 0.5,
       };
-      const cap = options.maxMinBatchItems!;
-      const small = (i: number): boolean => est[i]! * cap < options.minBatchMs!;
-      let s = createQueueState('p', est, int(rand, 1, 64));
+      const order = rand() < 0.5 ? 'index' : 'spread';
+      const workers = int(rand, 1, 64);
+      const tieFirst = (a: number, b: number): boolean =>
+        order === 'index' ? a < b : spreadRank(a, n) < spreadRank(b, n);
+      let s = createQueueState('p', est, workers, { order });
       const seen = new Array<number>(n).fill(0);
       const held: Lease[] = [];
       for (let t = 0; s.pending.length > 0; t++) {
@@ -190,6 +243,10 @@ describe('batch policy with a pull latency (minBatchMs)', () => {
         const r = claim(s, 'w', t, options);
         expect(again).toEqual(r); // deterministic, and claim does not modify its input
         const { pending } = s;
+        const cap = options.shareByCount
+          ? Math.max(options.maxMinBatchItems!, Math.ceil(pending.length / (2 * workers)))
+          : options.maxMinBatchItems!;
+        const small = (i: number): boolean => est[i]! * cap < options.minBatchMs!;
         expect(r.result.kind).toBe('batch');
         const items = (r.result as Extract<ClaimResult, { kind: 'batch' }>).lease.items;
         expect(items.length).toBeGreaterThan(0);
@@ -210,7 +267,7 @@ describe('batch policy with a pull latency (minBatchMs)', () => {
         checkQueueInvariant(s);
         const sorted = s.pending.every((b, k) => {
           const a = s.pending[k - 1];
-          return a === undefined || est[a]! > est[b]! || (est[a] === est[b] && a < b);
+          return a === undefined || est[a]! > est[b]! || (est[a] === est[b] && tieFirst(a, b));
         });
         expect(sorted).toBe(true);
         held.push((r.result as Extract<ClaimResult, { kind: 'batch' }>).lease);
