@@ -1,6 +1,6 @@
 /**
  * What a mode needs from its surroundings: the action runtime every action gets (logger, outputs, state, secrets,
- * cancellation, GitHub client, report), plus the run context with its timing-trust facts and the cache library,
+ * cancellation, GitHub client, report), plus the run context and the cache library,
  * so every mode runs the same in the action, in tests (action-runtime/testing's TestHost, a fake cache) and in the
  * demo.
  */

@@ -24,7 +24,7 @@ import type { ExecutionInputs, KubeconfigInput, KubernetesModeInputs } from '../
 import { finishMerge } from '../merge/merge.js';
 import { commandArguments } from '../../plan-io.js';
 import { computePlan } from '../plan/plan.js';
-import { adapterFor, checkCommandFitsPlan } from '../run/run.js';
+import { adapterFor, checkCommandFitsPlan } from '../../shard-step.js';
 import { collectResults } from './collect.js';
 import { connect } from './connect.js';
 import { monitorStart, StartMonitor } from './start-monitor.js';

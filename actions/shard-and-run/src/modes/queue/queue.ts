@@ -12,16 +12,15 @@
 import { InputError, UserError } from '@gauntlet/action-kit';
 import { JOB_SUMMARY_LIMIT, MarkdownDoc, renderWithin } from '@gauntlet/github';
 import { mergeJUnitReports, type JUnitReport, type Plan, type PlanItem } from '@gauntlet/sharding';
-import { CommandEnv, Inputs, Outputs } from '../../constants.js';
+import { Inputs } from '../../constants.js';
 import type { ModeDeps } from '../../deps.js';
-import { executeItems, retryItems } from '../../execute.js';
+import { retryItems } from '../../execute.js';
 import { jobCreatedAtOf } from '../../job-created.js';
 import type { QueueModeInputs } from '../../inputs.js';
-import { allItems, itemKeys, loadPlan, planFileReader } from '../../plan-io.js';
-import { directoryTransport, readResultDirectory } from '../../results.js';
+import { allItems, itemKeys } from '../../plan-io.js';
+import { buildResult, samplesOf } from '../../shard-result.js';
+import { earlierAttempts, loadShardPlan, shardExecutor, writeShardResult } from '../../shard-step.js';
 import { drainQueue, type QueueAccess, type WorkerRun } from './worker.js';
-import { adapterFor, checkCommandFitsPlan } from '../run/run.js';
-import { buildResult, countsOf, samplesOf } from '../../shard-result.js';
 
 /** Plan items for a list of planned test keys (a replayed attempt). */
 export function itemsForKeys(plan: Plan, keys: readonly string[]): PlanItem[] {
@@ -68,57 +67,20 @@ export async function runQueueMode(inputs: QueueModeInputs, deps: ModeDeps): Pro
   const { logger, ctx } = deps;
   const spec = inputs.shard;
   const execution = inputs.execution;
-  const plan = await loadPlan(inputs.plan, planFileReader(inputs, deps.ctx.workspace));
-  if (inputs.planId !== undefined && inputs.planId !== plan.id) {
-    throw new InputError(Inputs.planId, `is ${inputs.planId}, but the plan file holds plan ${plan.id}`);
-  }
+  const { plan, runner } = await loadShardPlan(inputs, deps);
   if (spec.total !== plan.shardCount) {
     throw new InputError(
       Inputs.shard,
       `the worker total ${spec.total} does not match the plan's ${plan.shardCount} shards (one worker per shard)`,
     );
   }
-  checkCommandFitsPlan(plan, execution);
-  const runner = adapterFor(execution, plan);
   const jobCreated = jobCreatedAtOf(deps.github(), ctx, deps.env, logger);
-  const run = (items: readonly PlanItem[], label: string) =>
-    executeItems({
-      items,
-      command: execution.command,
-      runner,
-      ...(plan.selectors === undefined ? {} : { selectors: plan.selectors }),
-      cwd: inputs.workingDirectory,
-      ...(execution.junitPath === undefined ? {} : { junitPath: execution.junitPath }),
-      retries: execution.retries,
-      ...(execution.timeoutMs === undefined ? {} : { timeoutMs: execution.timeoutMs }),
-      env: {
-        [CommandEnv.shardIndex]: String(spec.index),
-        [CommandEnv.shardTotal]: String(spec.total),
-        [CommandEnv.attempt]: String(ctx.runAttempt),
-        [CommandEnv.planId]: plan.id,
-      },
-      logger,
-      signal: deps.signal,
-      label,
-      shardIndex: spec.index,
-      shardTotal: spec.total,
-    });
+  const run = shardExecutor(inputs, deps, plan, runner);
 
   const startedMs = Date.now();
   // A re-run attempt replays this worker's earlier tests when their record is at hand.
   let worker: WorkerRun;
-  const previous =
-    ctx.runAttempt > 1
-      ? (await readResultDirectory(inputs.resultsDir, inputs.workingDirectory, logger))
-          .filter(
-            (r) =>
-              r.meta.shard === spec.index &&
-              r.meta.shardTotal === spec.total &&
-              r.meta.attempt < ctx.runAttempt &&
-              r.meta.planId === plan.id,
-          )
-          .sort((a, b) => a.meta.attempt - b.meta.attempt)
-      : [];
+  const previous = await earlierAttempts(inputs, deps, plan);
   const last = previous[previous.length - 1];
   if (last && last.meta.status === 'completed') {
     let items = itemsForKeys(plan, last.meta.tests);
@@ -173,18 +135,12 @@ export async function runQueueMode(inputs: QueueModeInputs, deps: ModeDeps): Pro
     ...(worker.cancelled ? { message: 'the step was cancelled while its tests ran' } : {}),
     ...(created !== undefined && created <= startedMs ? { overheadSeconds: (startedMs - created) / 1000 } : {}),
   });
-  const dir = await directoryTransport(inputs.resultsDir, inputs.workingDirectory, {
-    workspace: deps.ctx.workspace,
-    alsoUnder: inputs.alsoUnder,
-  }).write(result);
-  const counts = countsOf(report);
-  deps.setOutput(Outputs.resultDir, dir);
-  deps.setOutput(Outputs.tests, counts.tests);
-  deps.setOutput(Outputs.passed, counts.passed);
-  deps.setOutput(Outputs.failed, counts.failed);
-  deps.setOutput(Outputs.flaky, counts.flaky);
-  deps.setOutput(Outputs.skipped, counts.skipped);
-  deps.setOutput(Outputs.conclusion, worker.cancelled ? 'cancelled' : worker.failed ? 'failure' : 'success');
+  const { counts } = await writeShardResult(
+    inputs,
+    deps,
+    result,
+    worker.cancelled ? 'cancelled' : worker.failed ? 'failure' : 'success',
+  );
   const doc = new MarkdownDoc()
     .heading(3, `Queue worker ${spec.index} of ${spec.total}`)
     .markdown(
