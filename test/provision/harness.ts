@@ -247,7 +247,18 @@ export async function cleanupRepository(client: KubeClient, repositoryId: string
   for (const ns of await environmentsOf(client, repositoryId)) {
     await client.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns.metadata?.name}` }).catch(() => undefined);
   }
+  // Their creation records, which a test may leave behind (a namespace deleted by hand, a refused look-alike).
+  await client
+    .request({
+      method: 'DELETE',
+      path: `/api/v1/namespaces/${RECORDS_NAMESPACE}/configmaps`,
+      query: { labelSelector: labelSelector().eq(labels.repository, repositoryHash(repositoryId)).toString() },
+    })
+    .catch(() => undefined);
 }
+
+/** The records namespace of the creation records (action.yml's default of records-namespace). */
+export const RECORDS_NAMESPACE = 'gauntlet-system';
 
 /** Rules every request the action sends must obey, whatever the test (NS-01, NS-08, NS-12, NS-15, NS-17). */
 export function trafficViolations(
@@ -258,7 +269,15 @@ export function trafficViolations(
   for (const r of requests) {
     const what = `${r.method} ${r.path}`;
     const ns = /^\/api\/v1\/namespaces\/([^/]+)/.exec(r.path)?.[1] ?? /\/namespaces\/([^/]+)\//.exec(r.path)?.[1];
-    if (ns !== undefined && !ENVIRONMENT_NAME.test(ns) && !(options.foreignNamespaces ?? []).includes(ns))
+    // The records namespace: read and created, and only its creation-record ConfigMaps touched.
+    const recordPath = new RegExp(`^/api/v1/namespaces/${RECORDS_NAMESPACE}(/configmaps(/gauntlet-env-[a-z0-9-]+)?)?$`);
+    if (ns === RECORDS_NAMESPACE && !recordPath.test(r.path)) problems.push(`${what}: not a creation record`);
+    else if (
+      ns !== undefined &&
+      ns !== RECORDS_NAMESPACE &&
+      !ENVIRONMENT_NAME.test(ns) &&
+      !(options.foreignNamespaces ?? []).includes(ns)
+    )
       problems.push(`${what}: namespace outside the pattern`);
     if (/\/finalize$/.test(r.path)) problems.push(`${what}: /finalize`);
     // A namespace is patched only by a JSON patch that first tests its uid (the record of cluster-scoped objects).

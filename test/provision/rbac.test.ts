@@ -13,6 +13,7 @@ import { loadAll } from 'js-yaml';
 import { getTestbed } from '@gauntlet/testbed';
 import { type KubeClient, loadKubeConfig } from './kube-exports.js';
 import {
+  RECORDS_NAMESPACE,
   actionDir,
   adminClient,
   cleanupRepository,
@@ -40,6 +41,8 @@ const documents = loadAll(readFileSync(path.join(actionDir, 'rbac.yaml'), 'utf8'
   rules?: Rule[];
 }>;
 const documentedRules = (documents.find((d) => d.kind === 'ClusterRole')?.rules ?? []).map((r) => ({ ...r }));
+/** The Role on the creation records, in the records namespace, bound to the test's ServiceAccount too. */
+const recordRules = documents.find((d) => d.kind === 'Role')?.rules ?? [];
 let admin: KubeClient;
 let kubeconfig: string;
 let sa: KubeClient;
@@ -153,6 +156,23 @@ beforeAll(async () => {
       subjects: [{ kind: 'ServiceAccount', name: 'gauntlet-provision', namespace: saNamespace }],
     },
   });
+  await admin
+    .request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: RECORDS_NAMESPACE } } })
+    .catch(() => undefined);
+  await admin.request({
+    method: 'POST',
+    path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${RECORDS_NAMESPACE}/roles`,
+    body: { metadata: { name: roleName }, rules: recordRules },
+  });
+  await admin.request({
+    method: 'POST',
+    path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${RECORDS_NAMESPACE}/rolebindings`,
+    body: {
+      metadata: { name: roleName },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
+      subjects: [{ kind: 'ServiceAccount', name: 'gauntlet-provision', namespace: saNamespace }],
+    },
+  });
   const token = await admin.request<{ status: { token: string } }>({
     method: 'POST',
     path: `/api/v1/namespaces/${saNamespace}/serviceaccounts/gauntlet-provision/token`,
@@ -188,6 +208,13 @@ afterAll(async () => {
   await admin
     .request({ method: 'DELETE', path: `/apis/rbac.authorization.k8s.io/v1/clusterroles/${roleName}` })
     .catch(() => undefined);
+  for (const kind of ['rolebindings', 'roles'])
+    await admin
+      .request({
+        method: 'DELETE',
+        path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${RECORDS_NAMESPACE}/${kind}/${roleName}`,
+      })
+      .catch(() => undefined);
   await admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${saNamespace}` }).catch(() => undefined);
   sa.close();
   admin.close();

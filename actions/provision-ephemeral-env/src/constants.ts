@@ -37,6 +37,7 @@ export const Inputs = {
   githubToken: 'github-token',
   report: 'report',
   allowForkEvents: 'allow-fork-events',
+  recordsNamespace: 'records-namespace',
 } as const;
 
 export const Outputs = {

@@ -19,6 +19,7 @@ export async function down({ inputs, ctx, rt, cluster, publish }: ModeArgs): Pro
   try {
     const outcome = await teardown(client, identity, {
       waitUntil: rt.clock.now() + inputs.deleteTimeoutMs,
+      recordsNamespace: inputs.recordsNamespace,
       signal: rt.signal,
       logger: rt.logger,
     });

@@ -10,6 +10,7 @@ import {
   readQuantityMap,
   type KubeconfigInput,
 } from '@gauntlet/kube';
+import { DEFAULT_RECORDS_NAMESPACE } from './creation-records.js';
 import { DEFAULT_QUOTA, GUARDRAIL_FIELD_MANAGER, Inputs as I } from './constants.js';
 
 export type Mode = 'up' | 'down' | 'reap';
@@ -55,6 +56,8 @@ export interface Inputs {
   readonly reapClosed: boolean;
   readonly report: boolean;
   readonly allowForkEvents: boolean;
+  /** Where the creation records live (see creation-records.ts). */
+  readonly recordsNamespace: string;
 }
 
 const BUILT_IN_VARIABLES = new Set([
@@ -159,6 +162,9 @@ export function parseInputs(reader = new InputReader(), workspace = process.cwd(
       hint: 'a DNS domain such as cluster.local',
     }) ?? 'cluster.local';
   const imageTag = reader.string(I.imageTag, { pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, hint: 'a Docker tag' });
+  const recordsNamespace = reader.string(I.recordsNamespace, { maxLength: 63 }) ?? DEFAULT_RECORDS_NAMESPACE;
+  if (!isDns1123Label(recordsNamespace))
+    throw new InputError(I.recordsNamespace, `${JSON.stringify(recordsNamespace)} is not a namespace name`);
   const manifests = reader.list(I.manifests, { commas: false });
   if (mode === 'up' && manifests.length === 0)
     throw new InputError(I.manifests, 'is required in mode up (paths or globs of YAML manifests)');
@@ -195,5 +201,6 @@ export function parseInputs(reader = new InputReader(), workspace = process.cwd(
     reapClosed: reader.boolean(I.reapClosed, true),
     report: reader.boolean(I.report, true),
     allowForkEvents: reader.boolean(I.allowForkEvents, false),
+    recordsNamespace,
   };
 }

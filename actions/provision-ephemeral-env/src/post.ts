@@ -62,6 +62,7 @@ export async function post(rt: ActionRuntime, parseInputs: () => Inputs): Promis
       onlyIfCreatedBy: runKey,
       ...(rt.getState(State.createInFlight) === 'true' ? { mayStillAppearUntil: rt.clock.now() + 15_000 } : {}),
       waitUntil: rt.clock.now() + Math.min(inputs.deleteTimeoutMs, 120_000),
+      recordsNamespace: inputs.recordsNamespace,
       logger,
     });
     switch (outcome.result) {

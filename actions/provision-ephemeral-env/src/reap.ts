@@ -22,6 +22,7 @@ import {
   types,
 } from '@gauntlet/kube';
 import { deleteClusterObjects } from './cluster-objects.js';
+import { dropRecord } from './creation-records.js';
 import { Guardrail, Outputs } from './constants.js';
 import { requireRepositoryId } from './context.js';
 import type { ReapRow } from './report.js';
@@ -153,6 +154,7 @@ export async function reap(
           const outcome = await deleteVerifiedNamespace(client, namespace, rt.signal);
           row.decision = 'deleted';
           if (outcome === 'already-gone') row.reason += '; already gone';
+          else await dropRecord(client, namespace, inputs.recordsNamespace, rt.logger, rt.signal);
           rt.logger.info(`deleted ${row.namespace} (${row.reason})`);
         } catch (error) {
           if (isConflict(error)) {

@@ -19,6 +19,7 @@ import {
   waitForNamespaceGone,
 } from '@gauntlet/kube';
 import { deleteClusterObjects } from './cluster-objects.js';
+import { dropRecord } from './creation-records.js';
 
 export type TeardownOutcome =
   | { result: 'absent'; namespace: string }
@@ -35,6 +36,8 @@ export interface TeardownOptions {
   mayStillAppearUntil?: number;
   /** Wait for the namespace to be gone, up to this clock time. */
   waitUntil?: number;
+  /** The records namespace: the namespace's creation record is deleted with it. */
+  recordsNamespace: string;
   signal?: AbortSignal;
   logger: Logger;
 }
@@ -84,6 +87,7 @@ export async function teardown(
       throw error;
     }
     if (outcome === 'already-gone') return { result: 'absent', namespace: name };
+    await dropRecord(client, current, options.recordsNamespace, options.logger, options.signal);
     options.logger.info(
       outcome === 'deleted' ? `deletion of namespace ${name} requested` : `namespace ${name} is already terminating`,
     );

@@ -45,6 +45,15 @@ import {
 import { withInputHint } from './admission-hints.js';
 import { foreignRoleBindings, reassertPodSecurity, renewExpiry } from './adoption.js';
 import { admit } from './capacity.js';
+import {
+  type RecordOptions,
+  claimRecord,
+  completeRecord,
+  ensureRecordsNamespace,
+  proveCreation,
+  readRecord,
+  recordWhere,
+} from './creation-records.js';
 import { clusterScoped, markClusterObject, recordAfterApply, recordBeforeApply } from './cluster-objects.js';
 import { GUARDRAIL_FIELD_MANAGER, Outputs, SEED_ANNOTATION, State, type Phase, Guardrail } from './constants.js';
 import { identityFor } from './context.js';
@@ -234,12 +243,15 @@ async function ensureNamespace(
     }
     existing = undefined;
   }
+  const records = { recordsNamespace: inputs.recordsNamespace, signal: rt.signal, deadline };
   if (existing) {
     const ownership = verifyOwnership(existing, identity);
     if (!ownership.ours)
       throw new OwnershipError(
         `namespace ${namespace} exists and is not this environment's (${ownership.reason}); it is never adopted or touched`,
       );
+    // The marks can be copied by whoever may create namespaces: adoption needs our creation record of its uid.
+    await proveOrRefuse(client, identity, existing, records, 0);
     progress.adopted = true;
     rt.logger.info(`adopting this pull request's existing namespace ${namespace}`);
     // Before anything of the stack is applied: its pods must meet the level asked for now.
@@ -294,6 +306,10 @@ async function ensureNamespace(
       annotations: meta.annotations,
     },
   };
+  // Claimed before the create, so a run killed right after it still leaves proof for the next one.
+  if ((await ensureRecordsNamespace(client, records)) === 'created')
+    rt.logger.info(`created the records namespace ${inputs.recordsNamespace} (input records-namespace)`);
+  await claimRecord(client, identity, namespace, key, records);
   setPhase('creating');
   progress.maybeCreated = true;
   for (let attempt = 0; ; attempt++) {
@@ -308,6 +324,7 @@ async function ensureNamespace(
       });
       progress.created = true;
       rt.logger.info(`created namespace ${namespace}`);
+      await completeRecord(client, identity, created, records);
       return created;
     } catch (error) {
       if (isAbortError(error)) throw error;
@@ -329,9 +346,13 @@ async function ensureNamespace(
           `namespace ${namespace} exists and is not this environment's (${ownership.reason}); it is never adopted or touched`,
         );
       if (now.metadata?.annotations?.[annotations.createdBy] === key) {
+        // Our own request committed and its answer was lost: the pending claim of this run proves it.
+        await proveOrRefuse(client, identity, now, records, 0);
         progress.created = true;
         rt.logger.info(`created namespace ${namespace}`);
       } else {
+        // A concurrent run of this pull request completes its record right after its create: wait a little for it.
+        await proveOrRefuse(client, identity, now, records, 10_000);
         progress.adopted = true;
         rt.logger.info(
           `namespace ${namespace} was created concurrently by another run of this pull request; adopting it`,
@@ -339,6 +360,35 @@ async function ensureNamespace(
       }
       return now;
     }
+  }
+}
+
+/**
+ * Refuses an existing namespace that carries this environment's marks unless our creation record proves we created
+ * it (see creation-records.ts); a pending record that proves it is completed with the uid. `waitMs`: how long a
+ * missing proof is looked for again (a concurrent run completing its record).
+ */
+async function proveOrRefuse(
+  client: KubeClient,
+  identity: EnvironmentIdentity,
+  existing: KubeObject,
+  records: RecordOptions,
+  waitMs: number,
+): Promise<void> {
+  const namespace = existing.metadata?.name ?? '';
+  const where = recordWhere(namespace, records.recordsNamespace);
+  const until = client.clock.now() + waitMs;
+  for (;;) {
+    const proof = proveCreation(existing, await readRecord(client, namespace, records), where);
+    if (proof.proven) {
+      if (proof.pending) await completeRecord(client, identity, existing, records);
+      return;
+    }
+    if (client.clock.now() >= until)
+      throw new OwnershipError(
+        `namespace ${namespace} carries this environment's labels and annotations, but nothing proves this action created it: ${proof.reason}. Labels can be copied by anyone who may create namespaces, so it is never adopted or touched; delete it, or run mode down if it is an environment made before creation records existed`,
+      );
+    await client.clock.sleep(500, records.signal);
   }
 }
 
@@ -641,6 +691,7 @@ async function onFailure(
     try {
       const outcome = await teardown(client, identity, {
         onlyIfCreatedBy: key,
+        recordsNamespace: inputs.recordsNamespace,
         logger: rt.logger,
         signal: budget.signal,
         ...(wait && waitUntil > rt.clock.now() ? { waitUntil } : {}),
