@@ -4,7 +4,14 @@
  * tests (testing/), and the rules every action must agree on (PR head SHA, secret masking before first use, one
  * cancellation signal, one user agent, the no-token fallback of the report) are written here once.
  */
-import { maskSecret, readWorkflowRun, type Clock, type Logger, type WorkflowRun } from '@gauntlet/action-kit';
+import {
+  maskSecret,
+  readWorkflowRun,
+  stripControls,
+  type Clock,
+  type Logger,
+  type WorkflowRun,
+} from '@gauntlet/action-kit';
 import { createOctokit, type GitHubClient, type PublishResult, type SummaryWriter } from '@gauntlet/github';
 import type { CancelSignal, RunnerHost } from './host.js';
 import { reportPublisher, type ActionReport } from './report.js';
@@ -60,6 +67,9 @@ export interface RuntimeHandle {
 /** The input every action takes for reporting (default `${{ github.token }}` in action.yml). */
 export const GITHUB_TOKEN_INPUT = 'github-token';
 
+/** Secrets shorter than this get a warning when registered. */
+export const MIN_SAFE_SECRET_LENGTH = 8;
+
 export function createRuntime(action: string, step: Step, host: RunnerHost): RuntimeHandle {
   const { logger } = host;
   const registered = new Set<string>();
@@ -68,6 +78,19 @@ export function createRuntime(action: string, step: Step, host: RunnerHost): Run
     if (!trimmed || registered.has(trimmed)) return;
     registered.add(trimmed);
     maskSecret((piece) => host.setSecret(piece), trimmed);
+    // The log shows untrusted text with its control characters stripped: a secret holding one would reach the log
+    // in its control-free form, which the runner must mask too.
+    const clean = stripControls(trimmed).trim();
+    if (clean && clean !== trimmed && !registered.has(clean)) {
+      registered.add(clean);
+      maskSecret((piece) => host.setSecret(piece), clean);
+    }
+    // Never naming the value: a short secret is masked wherever its characters occur, which shreds the log and
+    // shows where they stood; say so, so it can be replaced by a longer one.
+    if (clean.length < MIN_SAFE_SECRET_LENGTH)
+      logger.warning(
+        `a secret of ${clean.length} characters was registered: too short to mask safely (every occurrence of those characters in the log is masked). Use secrets of at least ${MIN_SAFE_SECRET_LENGTH} characters`,
+      );
   };
   const githubToken = host.input(GITHUB_TOKEN_INPUT)?.trim() || host.env.GITHUB_TOKEN?.trim() || undefined;
   registerSecret(githubToken);

@@ -24,4 +24,9 @@ describe('createRedactor', () => {
     expect(redact('abc is fine')).toBe('abc is fine');
     expect(createRedactor([])('unchanged')).toBe('unchanged');
   });
+  it('removes the control-free form of a secret holding a control character (payload text is stripped first)', () => {
+    const redact = createRedactor(['tok\u0007en-0123456789']);
+    expect(redact('got token-0123456789 back')).toBe('got *** back');
+    expect(redact('got tok\u0007en-0123456789 back')).toBe('got *** back');
+  });
 });

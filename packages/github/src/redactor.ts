@@ -4,6 +4,7 @@
  * form and in the forms our encoders turn it into (backslash escapes, HTML entities, the backticks of code spans around tokens GitHub would
  * link, and the zero-width spaces that break comment delimiters in code).
  */
+import { stripControls } from '@gauntlet/action-kit';
 
 /** Lines shorter than this are not redacted alone: replacing "a" or "}" would shred the report. */
 const MIN_PIECE_LENGTH = 6;
@@ -37,7 +38,10 @@ export function secretPieces(secret: string): string[] {
 }
 
 export function createRedactor(secrets: readonly (string | undefined)[]): Redactor {
-  const pieces = secrets.flatMap((s) => (s ? secretPieces(s) : []));
+  // Each secret's control-free form too: payload text has its controls stripped before it is redacted.
+  const pieces = [
+    ...new Set(secrets.flatMap((s) => (s ? [...secretPieces(s), ...secretPieces(stripControls(s))] : []))),
+  ].sort((a, b) => b.length - a.length);
   if (pieces.length === 0) return (text) => text;
   const pattern = new RegExp(pieces.map(piecePattern).join('|'), 'g');
   return (text) => text.replace(pattern, '***');

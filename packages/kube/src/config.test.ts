@@ -31,12 +31,44 @@ describe('loadKubeConfig', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kubeconfig-file-'));
     const file = path.join(dir, 'config');
     writeFileSync(file, KUBECONFIG.replace('insecure-skip-tls-verify: true', 'certificate-authority: ca.crt'));
+    writeFileSync(path.join(dir, 'ca.crt'), 'the CA of the test\n');
     const { secrets, register } = recorder();
     const loaded = await loadKubeConfig({ path: file, registerSecret: register });
     expect(loaded.source).toBe('file');
     expect(loaded.kubeConfig.getCurrentUser()?.token).toBe(TOKEN);
-    expect(loaded.kubeConfig.getCurrentCluster()?.caFile).toBe(path.join(dir, 'ca.crt'));
+    // Read from the kubeconfig's directory, once, and inlined: client-node never reads the file itself.
+    expect(loaded.kubeConfig.getCurrentCluster()?.caFile).toBeUndefined();
+    expect(Buffer.from(loaded.kubeConfig.getCurrentCluster()?.caData ?? '', 'base64').toString()).toBe(
+      'the CA of the test\n',
+    );
     expect(secrets).toContain(TOKEN);
+  });
+
+  it('a client-key file is read once, capped, registered as a secret and inlined; a FIFO or a huge file is refused', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kubeconfig-keyfile-'));
+    const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n';
+    writeFileSync(path.join(dir, 'client.key'), key);
+    writeFileSync(path.join(dir, 'client.crt'), 'a certificate\n');
+    const config = (keyFile: string): string =>
+      KUBECONFIG.replace(`user: {token: ${TOKEN}}`, `user: {client-certificate: client.crt, client-key: ${keyFile}}`);
+    writeFileSync(path.join(dir, 'config'), config('client.key'));
+    const { secrets, register } = recorder();
+    const loaded = await loadKubeConfig({ path: path.join(dir, 'config'), registerSecret: register });
+    const user = loaded.kubeConfig.getCurrentUser();
+    expect(user?.keyFile).toBeUndefined();
+    expect(user?.certFile).toBeUndefined();
+    expect(Buffer.from(user?.keyData ?? '', 'base64').toString()).toBe(key);
+    expect(secrets).toContain(key.trim());
+    execFileSync('mkfifo', [path.join(dir, 'fifo.key')]);
+    writeFileSync(path.join(dir, 'fifo'), config('fifo.key'));
+    await expect(loadKubeConfig({ path: path.join(dir, 'fifo'), registerSecret: () => undefined })).rejects.toThrow(
+      /^the client-key file of user "u" is not a regular file/,
+    );
+    writeFileSync(path.join(dir, 'huge.key'), Buffer.alloc(300 * 1024, 65));
+    writeFileSync(path.join(dir, 'huge'), config('huge.key'));
+    await expect(loadKubeConfig({ path: path.join(dir, 'huge'), registerSecret: () => undefined })).rejects.toThrow(
+      /^the client-key file of user "u" is larger than/,
+    );
   });
 
   it('a FIFO at the kubeconfig path is refused at once, not waited on nor read unbounded', async () => {

@@ -174,6 +174,7 @@ export async function loadKubeConfig(options: LoadKubeConfigOptions): Promise<Lo
     }
     source = 'default';
   }
+  inlineFileReferences(kc);
   for (const secret of kubeConfigSecrets(kc)) options.registerSecret(secret);
   if (options.context) {
     if (!kc.getContextObject(options.context))
@@ -192,6 +193,45 @@ export async function loadKubeConfig(options: LoadKubeConfigOptions): Promise<Lo
   return { kubeConfig: kc, source, contextName: kc.getCurrentContext() };
 }
 
+/** Largest certificate, key or CA file a kubeconfig may name. */
+const MAX_CREDENTIAL_FILE_BYTES = 256 * 1024;
+
+/**
+ * The files a kubeconfig names (certificate-authority, client-certificate, client-key) are read here, once, as
+ * regular files of at most 256 KiB, and put in the configuration as data: @kubernetes/client-node would otherwise
+ * read them itself with readFileSync, with no size cap (a FIFO blocks it, /dev/zero exhausts memory) and again on
+ * every connection. A file that cannot be read so is refused, naming the field and the entry, never its content.
+ * (tokenFile, the in-cluster token, is left to client-node, which re-reads it as it rotates.)
+ */
+export function inlineFileReferences(kc: KubeConfig): void {
+  const read = (file: string, what: string): string => {
+    try {
+      return readFileBoundedSync(file, MAX_CREDENTIAL_FILE_BYTES, what);
+    } catch (error) {
+      throw new UserError(error instanceof UserError ? error.message : `${what} could not be read`);
+    }
+  };
+  const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+  for (const cluster of kc.getClusters()) {
+    const c = cluster as { name: string; caFile?: string; caData?: string };
+    if (!c.caFile) continue;
+    c.caData = b64(read(c.caFile, `the certificate-authority file of cluster ${JSON.stringify(c.name.slice(0, 100))}`));
+    c.caFile = undefined;
+  }
+  for (const user of kc.getUsers()) {
+    const u = user as { name: string; certFile?: string; certData?: string; keyFile?: string; keyData?: string };
+    const who = `of user ${JSON.stringify(u.name.slice(0, 100))}`;
+    if (u.certFile) {
+      u.certData = b64(read(u.certFile, `the client-certificate file ${who}`));
+      u.certFile = undefined;
+    }
+    if (u.keyFile) {
+      u.keyData = b64(read(u.keyFile, `the client-key file ${who}`));
+      u.keyFile = undefined;
+    }
+  }
+}
+
 /** Every credential in a kubeconfig, in each form it may be printed in: tokens, passwords, keys (base64 and PEM), exec env values, auth-provider config. */
 export function kubeConfigSecrets(kc: KubeConfig): string[] {
   const secrets = new Set<string>();
@@ -204,13 +244,6 @@ export function kubeConfigSecrets(kc: KubeConfig): string[] {
     if (user.keyData) {
       add(user.keyData);
       add(Buffer.from(user.keyData, 'base64').toString('utf8'));
-    }
-    if (user.keyFile) {
-      try {
-        add(readFileBoundedSync(user.keyFile, MAX_KUBECONFIG_CHARS, 'the client key file'));
-      } catch {
-        // unreadable now (or not a bounded regular file); client-node will fail on it later without printing it
-      }
     }
     const exec = user.exec as { env?: Array<{ name?: string; value?: unknown }>; args?: unknown[] } | undefined;
     for (const entry of exec?.env ?? []) add(entry.value);

@@ -1,0 +1,87 @@
+import path from 'node:path';
+import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
+import { runActionLocally } from '@gauntlet/local-runner';
+import { FaultProxy } from '@gauntlet/testbed';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Issue 10: text a Prometheus server sends (error messages, warnings) is untrusted, and the runner parses the legacy
+ * `##[command]` anywhere in a line and `::command::` after leading whitespace. slo-check through its real bundle and
+ * the local runner (whose parser follows the runner's rules), against the test bed's real Prometheus behind a fault
+ * proxy that answers the queries with hostile error bodies: no forged command reaches the runner.
+ */
+const actionDir = path.resolve(import.meta.dirname, '../../actions/slo-check');
+const HEAD = 'bad5eed'.padEnd(40, '0');
+const PR = 78;
+const HOSTILE = [
+  'parse error ##[error]forged legacy error',
+  'at char 3 ##[add-mask]canary-mask-value',
+  'see ##[stop-commands]canarytoken',
+  '##[warning file=a.ts;line=1]forged legacy warning',
+  '\n   ::error::forged indented\r::warning::forged after a CR',
+  '\u001b[31m::add-mask::canary-mask-value\u001b[0m',
+].join(' ');
+
+let github: GitHubStandIn;
+let proxy: FaultProxy;
+
+beforeAll(async () => {
+  github = await startGitHubStandIn();
+  github.seedPull(PR, { headSha: HEAD });
+  proxy = await FaultProxy.start({ upstream: process.env.GAUNTLET_PROMETHEUS_URL ?? '' });
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  await github?.close();
+});
+
+describe('slo-check with a Prometheus that answers hostile text', () => {
+  it.each([
+    ['a 400 error body', { status: 400, body: { status: 'error', errorType: 'bad_data', error: HOSTILE } }],
+    ['a 503 HTML page', { status: 503, body: `<html><body><h1>${HOSTILE}</h1></body></html>` }],
+    [
+      'a 200 with warnings',
+      { status: 200, body: { status: 'success', data: { resultType: 'vector', result: [] }, warnings: [HOSTILE] } },
+    ],
+  ])('%s: the verdict is not a pass, and no workflow command is forged', async (_name, answer) => {
+    proxy.clearRules();
+    const rule = proxy.addRule({ path: /^\/api\/v1\/query/, action: { type: 'status', ...answer } });
+    const result = await runActionLocally({
+      actionDir,
+      inputs: {
+        'prometheus-url': proxy.url,
+        slos: 'slos:\n  - name: availability\n    ratio:\n      bad: demo_http_requests_total{code="500"}\n      total: demo_http_requests_total\n    objective: { target: 99% }\n',
+        'min-requests': '1',
+        'started-at': String(Math.floor(Date.now() / 1000) - 600),
+      },
+      event: {
+        name: 'pull_request',
+        payload: {
+          number: PR,
+          pull_request: { number: PR, head: { sha: HEAD }, labels: [] },
+          repository: { full_name: `${github.owner}/${github.repo}` },
+        },
+      },
+      env: {
+        GITHUB_API_URL: github.url,
+        GITHUB_TOKEN: github.token,
+        GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
+        GITHUB_RUN_ID: '901',
+      },
+    });
+    proxy.removeRule(rule);
+    expect(rule.fired).toBeGreaterThan(0);
+    expect(result.main.exitCode).not.toBe(0);
+    const forged = result.main.commands.filter(
+      (c) =>
+        /forged|canary/.test(JSON.stringify(c)) ||
+        (c.name === 'add-mask' && !JSON.stringify(c).includes(github.token)) ||
+        c.name === 'stop-commands',
+    );
+    expect(forged, result.main.rawOutput).toEqual([]);
+    // The text is still there to read, unable to act; commands were not stopped (our own error still reached it).
+    expect(result.main.commands.some((c) => c.name === 'error')).toBe(true);
+    expect(github.violations).toEqual([]);
+  });
+});
