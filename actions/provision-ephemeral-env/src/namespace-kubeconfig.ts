@@ -4,7 +4,6 @@
  * environment (at most 24 h). Read-only on purpose: the action grants only what it holds itself (no `bind` or
  * `escalate`), and test steps that need more should use their own credentials.
  */
-import { readFileSync } from 'node:fs';
 import { dump } from 'js-yaml';
 import { type KubeClient, type KubeConfig, objectPath, serverSideApply, types } from '@gauntlet/kube';
 import { Guardrail } from './constants.js';
@@ -75,8 +74,8 @@ export async function namespaceKubeconfig(
   options.registerSecret(token);
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster');
-  let caData = cluster.caData;
-  if (!caData && cluster.caFile) caData = readFileSync(cluster.caFile).toString('base64');
+  // loadKubeConfig has read a certificate-authority file (once, capped) into caData: no file is read here.
+  const caData = cluster.caData;
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
