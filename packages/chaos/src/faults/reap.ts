@@ -1,5 +1,14 @@
 import { errorMessage } from '@gauntlet/action-kit';
-import { collectionPath, deleteVerified, objectPath, types, type KubeObject, type ResourceType } from '@gauntlet/kube';
+import {
+  KubeApiError,
+  collectionPath,
+  deleteVerified,
+  objectPath,
+  types,
+  type KubeObject,
+  type ResourceType,
+} from '@gauntlet/kube';
+import { CHAOS_MESH_KINDS } from '../experiment/faults.js';
 import { revertEntry, verifyReverted } from './revert.js';
 import { CHAOS_ANNOTATIONS, CHAOS_LABELS, type LedgerEntry, type RevertContext } from './types.js';
 
@@ -72,6 +81,7 @@ export async function reapLeftovers(ctx: RevertContext, options: ReapOptions): P
         else report.push(`${name}: ${await deleteVerified(ctx.client, type, object)}`);
       }
     }
+    report.push(...(await reapChaosMesh(ctx, namespace, options)));
     for (const type of SCALED_TYPES) {
       for (const object of (await ctx.client.list(collectionPath(type, namespace), {}, ctx.signal)).items) {
         const raw = object.metadata?.annotations?.[CHAOS_ANNOTATIONS.restore];
@@ -113,6 +123,47 @@ export async function reapLeftovers(ctx: RevertContext, options: ReapOptions): P
     }
   }
   for (const url of options.toxiproxyUrls ?? []) report.push(...(await reapToxics(url, options, ctx.signal)));
+  return report;
+}
+
+/**
+ * Our Chaos Mesh objects (every kind, by our run label) past their expiry, deleted by uid: the controller then
+ * recovers their targets before it drops its finalizer. Their `duration` has normally ended them already; this
+ * removes the object and anything a controller that was down missed. A cluster without Chaos Mesh (404) has none;
+ * an identity without list on them (403) is reported, since the documented Role covers only the native faults.
+ */
+async function reapChaosMesh(ctx: RevertContext, namespace: string, options: ReapOptions): Promise<string[]> {
+  const report: string[] = [];
+  for (const kind of CHAOS_MESH_KINDS) {
+    const type: ResourceType = {
+      group: 'chaos-mesh.org',
+      version: 'v1alpha1',
+      kind,
+      plural: kind.toLowerCase(),
+      namespaced: true,
+    };
+    let items: KubeObject[];
+    try {
+      items = (await ctx.client.list(collectionPath(type, namespace), { labelSelector: CHAOS_LABELS.run }, ctx.signal))
+        .items;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return report; // Chaos Mesh is not installed
+      if (error instanceof KubeApiError && error.status === 403) {
+        report.push(
+          `${kind} in ${namespace}: not listed (forbidden; grant list and delete on chaos-mesh.org to reap them)`,
+        );
+        continue;
+      }
+      throw error;
+    }
+    for (const object of items) {
+      const name = `${kind} ${namespace}/${object.metadata?.name}`;
+      if (!expired(object, options.now))
+        report.push(`${name}: not expired (run ${object.metadata?.labels?.[CHAOS_LABELS.run]}), left`);
+      else if (options.dryRun) report.push(`${name}: would delete`);
+      else report.push(`${name}: ${await deleteVerified(ctx.client, type, object)}`);
+    }
+  }
   return report;
 }
 
