@@ -5,14 +5,13 @@
  * steady traffic; the fixture's chaos/game-day/web-pod-delete.yaml is the three-line experiment of the example's
  * header. The Monday schedule (dry-run false):
  * - chaos-gate deletes one web pod (max-percentage 34 of 3) under the fixture's SLOs and passes;
- * - the journal and JUnit the step outputs are uploaded as the chaos-game-day artifact;
+ * - the journal and JUnit the step outputs are uploaded as the chaos-game-day artifact, and the journal read back
+ *   from it records exactly one pod deleted, a web pod of shop-staging that is gone;
  * - the reap step succeeds; nothing of the run is left and web is back at 3 replicas;
  * - report is false: no check run and no comment reach the API (there is no pull request).
  */
 import { readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
-import { ActHarness, scheduleEvent, type FixtureRepo } from '@gauntlet/act-harness';
+import { ActHarness, readArtifact, scheduleEvent, type FixtureRepo } from '@gauntlet/act-harness';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { KubeClient, collectionPath, objectPath, types, type KubeObject } from '@gauntlet/kube';
 import { getTestbed, processBackedDeployment, startProcessPods, type ProcessPods } from '@gauntlet/testbed';
@@ -159,12 +158,33 @@ describe.skipIf(!tb.kwok || !tb.prometheusTargetsDir)('chaos-game-day.yml under 
     const log = job.log.join('\n');
     expect(log).toMatch(/pod-delete/);
 
-    // The journal and JUnit went up as the chaos-game-day artifact (act's artifact server, this run's folder).
-    const artifactFiles = await readdir(path.join(run.run.artifactDir, String(run.run.id)), { recursive: true });
+    // The journal and JUnit went up as the chaos-game-day artifact (act's artifact server); the journal, as a user
+    // downloading it reads it, says the game day deleted exactly one pod: a web pod of shop-staging.
+    const artifact = await readArtifact(run.run, 'chaos-game-day');
+    const names = [...artifact.keys()];
     expect(
-      artifactFiles.some((f) => String(f).includes('chaos-game-day')),
-      artifactFiles.join(', '),
+      names.some((n) => n.endsWith('.xml')),
+      names.join(', '),
     ).toBe(true);
+    const journalFile = names.find((n) => n.endsWith('.json'));
+    expect(journalFile, names.join(', ')).toBeDefined();
+    const journal = JSON.parse(artifact.get(journalFile!)!.toString('utf8')) as {
+      verdict: string;
+      dryRun: boolean;
+      experiments: {
+        verdict: string;
+        faults: { type: string; namespace: string; deletedPods: { name: string; uid: string }[] }[];
+      }[];
+    };
+    expect(journal).toMatchObject({ verdict: 'pass', dryRun: false });
+    const faults = journal.experiments.flatMap((e) => e.faults);
+    expect(faults.map((f) => [f.type, f.namespace])).toEqual([['pod-delete', NAMESPACE]]);
+    const deleted = faults.flatMap((f) => f.deletedPods);
+    expect(deleted, JSON.stringify(deleted)).toHaveLength(1);
+    expect(deleted[0]!.name).toMatch(/^web-/);
+    // That pod (by uid) no longer exists: its ReplicaSet replaced it.
+    const live = await client.list(collectionPath(types.pod, NAMESPACE), { labelSelector: 'app=web' });
+    expect(live.items.map((p) => p.metadata?.uid)).not.toContain(deleted[0]!.uid);
 
     // Nothing of the run is left, and web is whole again.
     for (const type of [types.networkPolicy, types.resourceQuota, types.configMap]) {

@@ -12,3 +12,4 @@ export type { Conclusion, JobRecord, StepRecord } from './act-log.js';
 export { freePort, stderrProgress, type ProgressLog } from './act-process.js';
 export type { FixtureRepo } from './fixture-repo.js';
 export { pullRequestEvent, pushEvent, scheduleEvent, workflowDispatchEvent, type PullRequestAction } from './events.js';
+export { readArtifact, unzip } from './artifacts.js';
