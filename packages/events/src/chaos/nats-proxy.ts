@@ -10,20 +10,10 @@
  * delivers whatever the fault still holds (reorder window, delays), so a revert is never a silent loss.
  */
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { seededRandom, type Random } from '@gauntlet/action-kit';
-import { valueReader, type ValueLocation, type ValueReader } from '../probes/selector.js';
-import {
-  alteredCheck,
-  applyDecision,
-  describeMix,
-  emptyCounts,
-  reorder,
-  type DataFault,
-  type DataFaultCheck,
-  type DataFaultCounts,
-} from './data-fault.js';
-import { validateMix, type DataFaultMix } from './faults.js';
-import { Journal } from './journal.js';
+import type { ValueLocation } from '../probes/selector.js';
+import { alteredCheck, applyDecision, describeMix, type DataFaultCheck } from './data-fault.js';
+import type { DataFaultMix } from './faults.js';
+import { HostedDataFault } from './hosted-fault.js';
 import {
   encodeInfo,
   encodeMessage,
@@ -32,7 +22,6 @@ import {
   subjectPatternError,
   type NatsMessage,
 } from './nats-framing.js';
-import { REORDER_IDLE_MS } from './relay.js';
 
 /** Held and delayed bytes per connection above which the proxy stops reading from the server (bounded memory). */
 export const PROXY_HOLD_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -223,30 +212,19 @@ interface Held {
 }
 
 /** A data fault on the proxy's deliveries of some subjects. */
-export class NatsDataFault implements DataFault {
-  readonly journal = new Journal();
-  readonly counts: DataFaultCounts = emptyCounts();
-  private readonly random: Random;
-  private readonly idReader: ValueReader | undefined;
-  private injected = false;
-  private held: Held[] = [];
-  private delayed = new Map<NodeJS.Timeout, Held>();
-  private releaseTimer: NodeJS.Timeout | undefined;
+export class NatsDataFault extends HostedDataFault<Held> {
   private lost = 0;
 
   constructor(
     private readonly proxy: NatsChaosProxy,
     readonly spec: NatsFaultSpec,
   ) {
-    const errors = validateMix(spec.faults);
-    if (spec.subjects.length === 0) errors.push('subjects: name at least one subject');
+    const problems = spec.subjects.length === 0 ? ['subjects: name at least one subject'] : [];
     for (const s of spec.subjects) {
       const problem = subjectPatternError(s);
-      if (problem) errors.push(`subject ${JSON.stringify(s.slice(0, 80))} ${problem}`);
+      if (problem) problems.push(`subject ${JSON.stringify(s.slice(0, 80))} ${problem}`);
     }
-    if (errors.length) throw new Error(`data fault ${spec.name}: ${errors.join('; ')}`);
-    this.random = seededRandom(spec.seed);
-    this.idReader = spec.id ? valueReader(spec.id) : undefined;
+    super(proxy, spec, problems);
   }
 
   describe(): string {
@@ -257,15 +235,6 @@ export class NatsDataFault implements DataFault {
     return this.spec.subjects.some((p) => subjectMatches(p, subject));
   }
 
-  inject(): Promise<void> {
-    if (!this.injected) {
-      this.proxy.activate(this);
-      this.injected = true;
-      this.journal.add('injected', this.describe());
-    }
-    return Promise.resolve();
-  }
-
   verifyInjected(): DataFaultCheck {
     if (!this.injected) return { ok: false, reason: 'the fault is not active on the proxy' };
     if (this.proxy.connections === 0) return { ok: false, reason: 'no service is connected through the proxy' };
@@ -273,30 +242,9 @@ export class NatsDataFault implements DataFault {
     return alteredCheck(this.counts, this.spec.faults, 'deliveries');
   }
 
-  revert(): Promise<void> {
-    if (this.injected) {
-      this.proxy.deactivate(this);
-      this.injected = false;
-    }
-    clearTimeout(this.releaseTimer);
-    this.releaseTimer = undefined;
-    // Delayed deliveries go out now, in the order they were delayed; then what the reorder window held, in order.
-    const delayed = [...this.delayed.entries()];
-    this.delayed.clear();
-    for (const [timer, h] of delayed) {
-      clearTimeout(timer);
-      this.deliver(h);
-    }
-    const held = this.held;
-    this.held = [];
-    for (const h of held) this.deliver(h);
-    this.journal.add('reverted', `${delayed.length + held.length} held deliveries released`);
-    return Promise.resolve();
-  }
-
   verifyReverted(): DataFaultCheck {
     if (this.injected) return { ok: false, reason: 'the fault is still active on the proxy' };
-    if (this.held.length || this.delayed.size) return { ok: false, reason: 'the fault still holds deliveries' };
+    if (this.queue.size) return { ok: false, reason: 'the fault still holds deliveries' };
     return {
       ok: true,
       reason: this.lost
@@ -311,54 +259,22 @@ export class NatsDataFault implements DataFault {
     const decision = applyDecision(this.spec.faults, this.random, this.counts, this.journal, id, message.payload);
     if (!decision) return;
     const out = decision.body === message.payload ? message : { ...message, payload: Buffer.from(decision.body) };
-    const copies = decision.copies;
     const bytes = encodeMessage(out);
-    for (let i = 0; i < copies; i++) this.place({ session, bytes, id });
+    for (let i = 0; i < decision.copies; i++) {
+      // Counted against the connection's hold limit until written, so a slow or held stream pauses the server side.
+      session.hold(bytes.length);
+      void this.queue.place({ session, bytes, id });
+    }
   }
 
-  private place(h: Held): void {
-    h.session.hold(h.bytes.length);
-    const window = this.spec.faults.reorderWindow;
-    if (window) {
-      this.held.push(h);
-      if (this.held.length >= window) this.releaseHeld();
-      else this.scheduleRelease();
-    } else this.send(h);
-  }
-
-  private scheduleRelease(): void {
-    if (this.releaseTimer) return;
-    this.releaseTimer = setTimeout(() => {
-      this.releaseTimer = undefined;
-      this.releaseHeld();
-    }, REORDER_IDLE_MS);
-  }
-
-  private releaseHeld(): void {
-    const batch = this.held;
-    this.held = [];
-    if (batch.length === 0) return;
-    for (const h of reorder(batch, this.random, this.counts, this.journal)) this.send(h);
-  }
-
-  private send(h: Held): void {
-    const delay = this.spec.faults.delayMs ?? 0;
-    if (delay <= 0) return this.deliver(h);
-    this.counts.delayed += 1;
-    const timer: NodeJS.Timeout = setTimeout(() => {
-      this.delayed.delete(timer);
-      this.deliver(h);
-    }, delay);
-    this.delayed.set(timer, h);
-  }
-
-  private deliver(h: Held): void {
+  protected deliver(h: Held): Promise<void> {
     h.session.release(h.bytes.length);
     if (h.session.write(h.bytes)) this.counts.forwarded += 1;
     else {
       this.lost += 1;
       this.journal.add('lost', `${h.id}: the service connection closed first`);
     }
+    return Promise.resolve();
   }
 
   private idOf(message: NatsMessage): string {

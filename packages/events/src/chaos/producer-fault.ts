@@ -5,7 +5,6 @@
  * injected, publishes on its channels are dropped, duplicated, held for reordering, delayed or malformed with the
  * seeded mix the relay and the NATS proxy use, and journalled. Everything else passes straight through.
  */
-import { seededRandom, type Random } from '@gauntlet/action-kit';
 import type {
   BrokerClient,
   ConsumerRef,
@@ -17,20 +16,10 @@ import type {
 } from '../brokers/client.js';
 import type { ObservedEvent, OutgoingEvent } from '../model.js';
 import { toBytes } from '../model.js';
-import { valueReader, type ValueLocation, type ValueReader } from '../probes/selector.js';
-import {
-  alteredCheck,
-  applyDecision,
-  describeMix,
-  emptyCounts,
-  reorder,
-  type DataFault,
-  type DataFaultCheck,
-  type DataFaultCounts,
-} from './data-fault.js';
-import { validateMix, type DataFaultMix } from './faults.js';
-import { Journal } from './journal.js';
-import { REORDER_IDLE_MS } from './relay.js';
+import type { ValueLocation } from '../probes/selector.js';
+import { alteredCheck, applyDecision, describeMix, type DataFaultCheck, type DataFaultCounts } from './data-fault.js';
+import type { DataFaultMix } from './faults.js';
+import { HostedDataFault } from './hosted-fault.js';
 
 export interface ProducerFaultSpec {
   readonly name: string;
@@ -96,39 +85,18 @@ export class ChaoticClient implements BrokerClient {
   }
 }
 
-export class ProducerDataFault implements DataFault {
-  readonly journal = new Journal();
-  readonly counts: DataFaultCounts = emptyCounts();
-  private readonly random: Random;
-  private readonly idReader: ValueReader | undefined;
-  private injected = false;
-  private held: OutgoingEvent[] = [];
-  private releaseTimer: NodeJS.Timeout | undefined;
-  private readonly pending = new Set<Promise<void>>();
+export class ProducerDataFault extends HostedDataFault<OutgoingEvent> {
   private readonly failures: string[] = [];
 
   constructor(
     private readonly client: ChaoticClient,
     readonly spec: ProducerFaultSpec,
   ) {
-    const errors = validateMix(spec.faults);
-    if (spec.channels.length === 0) errors.push('channels: name at least one channel');
-    if (errors.length) throw new Error(`data fault ${spec.name}: ${errors.join('; ')}`);
-    this.random = seededRandom(spec.seed);
-    this.idReader = spec.id ? valueReader(spec.id) : undefined;
+    super(client, spec, spec.channels.length === 0 ? ['channels: name at least one channel'] : []);
   }
 
   describe(): string {
     return `publishes on ${this.spec.channels.join(', ')}: ${describeMix(this.spec.faults)} (seed ${this.spec.seed})`;
-  }
-
-  inject(): Promise<void> {
-    if (!this.injected) {
-      this.client.activate(this);
-      this.injected = true;
-      this.journal.add('injected', this.describe());
-    }
-    return Promise.resolve();
   }
 
   verifyInjected(): DataFaultCheck {
@@ -138,23 +106,8 @@ export class ProducerDataFault implements DataFault {
     return alteredCheck(this.counts, this.spec.faults, 'publishes');
   }
 
-  async revert(): Promise<void> {
-    if (this.injected) {
-      this.client.deactivate(this);
-      this.injected = false;
-    }
-    clearTimeout(this.releaseTimer);
-    this.releaseTimer = undefined;
-    // What the reorder window holds goes out now, in order: a revert is never a silent drop.
-    const rest = this.held;
-    this.held = [];
-    for (const m of rest) void this.send(m, 0).catch(() => undefined);
-    await Promise.all([...this.pending]);
-    this.journal.add('reverted', `${rest.length} held message(s) released`);
-  }
-
   verifyReverted(): DataFaultCheck {
-    return this.injected || this.held.length || this.pending.size
+    return this.injected || this.queue.size
       ? { ok: false, reason: 'the fault is still active or holds messages' }
       : { ok: true, reason: `fault ended (${describeCounts(this.counts)})` };
   }
@@ -178,48 +131,18 @@ export class ProducerDataFault implements DataFault {
     if (!decision) return Promise.resolve();
     const message: OutgoingEvent = { ...event, body: decision.body };
     const sent: Promise<void>[] = [];
-    for (let i = 0; i < decision.copies; i++) {
-      const window = this.spec.faults.reorderWindow;
-      if (window) {
-        this.held.push(message);
-        if (this.held.length >= window) this.releaseHeld();
-        else this.scheduleRelease();
-      } else sent.push(this.send(message, this.spec.faults.delayMs ?? 0));
-    }
+    for (let i = 0; i < decision.copies; i++) sent.push(this.queue.place(message));
     return Promise.all(sent).then(() => undefined);
   }
 
-  private scheduleRelease(): void {
-    if (this.releaseTimer) return;
-    this.releaseTimer = setTimeout(() => {
-      this.releaseTimer = undefined;
-      this.releaseHeld();
-    }, REORDER_IDLE_MS);
-  }
-
-  private releaseHeld(): void {
-    const batch = this.held;
-    this.held = [];
-    clearTimeout(this.releaseTimer);
-    this.releaseTimer = undefined;
-    for (const m of reorder(batch, this.random, this.counts, this.journal)) void this.send(m, 0).catch(() => undefined);
-  }
-
-  private send(m: OutgoingEvent, delayMs: number): Promise<void> {
-    if (delayMs > 0) this.counts.delayed += 1;
-    const p = (delayMs > 0 ? new Promise((r) => setTimeout(r, delayMs)) : Promise.resolve())
-      .then(() => this.client.inner.publish(m))
-      .then(
-        () => void (this.counts.forwarded += 1),
-        (error: unknown) => {
-          this.failures.push(error instanceof Error ? error.message : String(error));
-          throw error;
-        },
-      );
-    const tracked = p.catch(() => undefined);
-    this.pending.add(tracked);
-    void tracked.finally(() => this.pending.delete(tracked));
-    return p;
+  protected deliver(m: OutgoingEvent): Promise<void> {
+    return this.client.inner.publish(m).then(
+      () => void (this.counts.forwarded += 1),
+      (error: unknown) => {
+        this.failures.push(error instanceof Error ? error.message : String(error));
+        throw error;
+      },
+    );
   }
 }
 

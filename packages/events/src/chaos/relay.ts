@@ -21,12 +21,11 @@ import {
 } from './data-fault.js';
 import { validateMix, type DataFaultMix } from './faults.js';
 import { Journal } from './journal.js';
+import { REORDER_IDLE_MS } from './release-queue.js';
 
 /** Publishes outstanding at once. */
 export const RELAY_IN_FLIGHT = 64;
 
-/** How long a partial reorder window waits for more traffic before it is released. */
-export const REORDER_IDLE_MS = 250;
 
 export interface RelaySpec {
   readonly name: string;
