@@ -2,8 +2,11 @@
  * Events bench, on the test bed's real brokers, printed as distributions from one run:
  * 1. probe overhead: publish → expected event through `runExpect`, against the same path with a bare client (a tap
  *    already open, publish, wait), on the same broker and sample system, alternating;
- * 2. data-chaos relay throughput at a fixed fault mix (5 % duplicates, reorder windows of 8), as a ratio
- *    to direct delivery into the service;
+ * 2. data-chaos throughput at a fixed fault mix (5 % duplicates, reorder windows of 8), as a ratio to direct
+ *    delivery into the service: the relay (every broker) and the NATS protocol proxy (the service's connection
+ *    through it, also with no fault active), beside an outside peer from the same run, a Toxiproxy proxy with no
+ *    toxic in front of the same broker carrying the service's connection (Kafka's on the chaos listener). Rounds
+ *    alternate the paths (`--rounds N`, default 3); the table gives the median and the range of events/s;
  * 3. `count` over 100,000 events (NATS, through the sample system): finishes, with the process's peak RSS.
  * `--trials N` (default 30), `--events N` for the relay (default 2000), `--count N` (default 100000),
  * `--brokers nats,rabbitmq,kafka`.
@@ -12,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import {
   DataChaosRelay,
+  NatsChaosProxy,
   connectBroker,
   runCount,
   runExpect,
@@ -19,7 +23,7 @@ import {
   type BrokerConnection,
 } from '@gauntlet/events';
 import { sampleChannels, startSampleSystem } from '@gauntlet/events/testing';
-import { ensureBrokers } from '@gauntlet/testbed';
+import { ensureBrokers, getTestbed, ToxiproxyClient } from '@gauntlet/testbed';
 
 const { values } = parseArgs({
   options: {
@@ -27,10 +31,12 @@ const { values } = parseArgs({
     events: { type: 'string', default: '2000' },
     count: { type: 'string', default: '100000' },
     brokers: { type: 'string', default: 'nats,rabbitmq,kafka' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const trials = Number(values.trials);
 const relayEvents = Number(values.events);
+const rounds = Number(values.rounds);
 const countEvents = Number(values.count);
 const kinds = values.brokers.split(',') as ('nats' | 'rabbitmq' | 'kafka')[];
 
@@ -111,12 +117,21 @@ async function overhead(kind: string, client: BrokerClient): Promise<string> {
   return `| ${kind} | ${dist(probe)} | ${dist(bare)} | ${ratio.toFixed(2)} |`;
 }
 
-/** Time from the first publish until `events` distinct ids have arrived on `watch`. */
-async function deliver(client: BrokerClient, publishTo: string, watch: string, events: number): Promise<number> {
+/**
+ * Time from the first publish until `events` distinct ids have arrived on `watch`, read by `service` (the client
+ * whose connection goes through the proxy under test, or the publishing client itself).
+ */
+async function deliver(
+  client: BrokerClient,
+  publishTo: string,
+  watch: string,
+  events: number,
+  service: BrokerClient = client,
+): Promise<number> {
   const seen = new Set<string>();
   let resolve!: () => void;
   const all = new Promise<void>((r) => (resolve = r));
-  const tap = await client.tap(watch, (e) => {
+  const tap = await service.tap(watch, (e) => {
     const id = e.headers['x-correlation-id'];
     if (id) seen.add(id);
     if (seen.size >= events) resolve();
@@ -137,26 +152,134 @@ async function deliver(client: BrokerClient, publishTo: string, watch: string, e
   return ms;
 }
 
-async function throughput(kind: string, client: BrokerClient): Promise<string> {
+const MIX = { duplicate: 0.05, reorderWindow: 8 } as const;
+
+/** The service's connection through a new Toxiproxy proxy (no toxic) in front of the same broker, or why not. */
+async function throughToxiproxy(
+  kind: 'nats' | 'rabbitmq' | 'kafka',
+  direct: BrokerConnection,
+): Promise<{ connection: BrokerConnection; remove(): Promise<void> } | string> {
+  const name = `bench-${kind}-${randomUUID().slice(0, 6)}`;
+  try {
+    const toxi = new ToxiproxyClient(getTestbed().toxiproxyUrl);
+    let connection: BrokerConnection;
+    if (direct.kind === 'kafka') {
+      // Kafka clients go where metadata sends them: the chaos listener advertises the port the proxy must hold.
+      const { chaosListener } = (await ensureBrokers(['kafka'])).kafka!;
+      await toxi.createProxy(name, chaosListener.upstream, chaosListener.advertised);
+      connection = { kind: 'kafka', brokers: [chaosListener.advertised] };
+    } else {
+      const proxy = await toxi.createProxy(name, new URL(direct.url).host);
+      connection = { ...direct, url: `${direct.kind === 'nats' ? 'nats' : 'amqp'}://${proxy.listen}` };
+    }
+    return { connection, remove: () => toxi.deleteProxy(name).catch(() => undefined) };
+  } catch (error) {
+    return `no Toxiproxy proxy: ${error instanceof Error ? error.message : String(error)}`.slice(0, 160);
+  }
+}
+
+/** events/s as `median (min–max)` over the rounds. */
+const rate = (ms: number[]): string => {
+  const r = ms.map((m) => relayEvents / (m / 1000));
+  return `${quantile(r, 0.5).toFixed(0)} (${Math.min(...r).toFixed(0)}–${Math.max(...r).toFixed(0)})`;
+};
+const ratio = (direct: number[], other: number[]): string => (quantile(direct, 0.5) / quantile(other, 0.5)).toFixed(2);
+
+interface Path {
+  readonly name: string;
+  /** One timed delivery of relayEvents distinct ids into the service, on this path. */
+  run(): Promise<number>;
+  readonly applied?: () => string;
+}
+
+async function throughput(kind: 'nats' | 'rabbitmq' | 'kafka', client: BrokerClient): Promise<string[]> {
   const prefix = `bench${randomUUID().slice(0, 6)}`;
   const input = `${prefix}.in`;
   const raw = `${prefix}.raw`;
   await client.ensureChannel(input);
   await client.ensureChannel(raw);
-  const direct = await deliver(client, input, input, relayEvents);
+  const direct = await connection(kind);
+  const closers: (() => Promise<unknown>)[] = [];
+  const paths: Path[] = [{ name: 'direct', run: () => deliver(client, input, input, relayEvents) }];
+  const notes: string[] = [];
+
+  const toxic = await throughToxiproxy(kind, direct);
+  if (typeof toxic === 'string') notes.push(`| ${kind} | Toxiproxy, no toxic (outside peer) | ${toxic} | | |`);
+  else {
+    const service = await connectBroker(toxic.connection, () => performance.now());
+    closers.push(
+      () => service.close(),
+      () => toxic.remove(),
+    );
+    paths.push({
+      name: 'Toxiproxy, no toxic (outside peer)',
+      run: () => deliver(client, input, input, relayEvents, service),
+    });
+  }
+
   const relay = new DataChaosRelay(client, {
     name: 'bench',
     from: { channel: raw },
     to: { channel: input },
-    // No drops in the mix: the bench times the delivery of every distinct id.
-    faults: { duplicate: 0.05, reorderWindow: 8 },
+    faults: MIX,
     seed: 1,
   });
-  await relay.inject();
-  const relayed = await deliver(client, raw, input, relayEvents);
-  await relay.revert();
-  const perSec = (ms: number) => (relayEvents / (ms / 1000)).toFixed(0);
-  return `| ${kind} | ${perSec(direct)} | ${perSec(relayed)} | ${(direct / relayed).toFixed(2)} | ${relay.counts.duplicated} dup, ${relay.counts.reordered} moved |`;
+  paths.push({
+    name: 'our relay, 5 % dup + reorder 8',
+    async run() {
+      await relay.inject();
+      try {
+        return await deliver(client, raw, input, relayEvents);
+      } finally {
+        await relay.revert();
+      }
+    },
+    applied: () => `${relay.counts.duplicated} dup, ${relay.counts.reordered} moved`,
+  });
+
+  if (direct.kind === 'nats') {
+    const proxy = await NatsChaosProxy.start({ upstream: direct.url });
+    const service = await connectBroker({ kind: 'nats', url: proxy.url }, () => performance.now());
+    closers.push(
+      () => service.close(),
+      () => proxy.close(),
+    );
+    paths.push({ name: 'our NATS proxy, no fault', run: () => deliver(client, input, input, relayEvents, service) });
+    // No drops in the mix: the bench times the delivery of every distinct id.
+    const fault = proxy.fault({ name: 'bench', subjects: [input], faults: MIX, seed: 1 });
+    paths.push({
+      name: 'our NATS proxy, 5 % dup + reorder 8',
+      async run() {
+        await fault.inject();
+        try {
+          return await deliver(client, input, input, relayEvents, service);
+        } finally {
+          await fault.revert();
+        }
+      },
+      applied: () => `${fault.counts.duplicated} dup, ${fault.counts.reordered} moved`,
+    });
+  }
+
+  const times = new Map<string, number[]>(paths.map((p) => [p.name, []]));
+  try {
+    for (let r = 1; r <= rounds; r++) {
+      for (const p of paths) times.get(p.name)!.push(await p.run());
+      log(`  ${kind} throughput: round ${r} of ${rounds} done`);
+    }
+  } finally {
+    // Bounded: a close that never settles (seen once here after the RabbitMQ rounds) must not hold the figures.
+    for (const c of closers.reverse())
+      await Promise.race([c().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000).unref())]);
+  }
+  const base = times.get('direct')!;
+  return [
+    ...paths.map(
+      (p) =>
+        `| ${kind} | ${p.name} | ${rate(times.get(p.name)!)} | ${p.name === 'direct' ? '1.00' : ratio(base, times.get(p.name)!)} | ${p.applied?.() ?? ''} |`,
+    ),
+    ...notes,
+  ];
 }
 
 async function bigCount(client: BrokerClient): Promise<string> {
@@ -197,8 +320,11 @@ for (const kind of kinds) {
   const client = await connectBroker(await connection(kind), () => performance.now());
   log(`[events bench] ${kind}: probe overhead, ${trials} trials`);
   overheadRows.push(await overhead(kind, client));
-  log(`[events bench] ${kind}: relay throughput, ${relayEvents} events`);
-  throughputRows.push(await throughput(kind, client));
+  log(`[events bench] ${kind}: relay and proxy throughput, ${relayEvents} events a path, ${rounds} rounds`);
+  const rows = await throughput(kind, client);
+  // Printed at once as well: a later broker's failure must not take these figures with it.
+  for (const r of rows) log(r);
+  throughputRows.push(...rows);
   if (kind === 'nats' && countEvents > 0) {
     log(`[events bench] nats: count over ${countEvents} events`);
     countLine = await bigCount(client);
@@ -209,8 +335,8 @@ log('\n### Probe overhead: publish → expected event (ms)\n');
 log('| broker | through runExpect | bare client | ratio of medians |');
 log('|---|---|---|---|');
 for (const r of overheadRows) log(r);
-log('\n### Data-chaos relay throughput (events/s, distinct ids delivered)\n');
-log('| broker | direct | through the relay | ratio | faults applied |');
+log('\n### Data-chaos relay and proxy throughput (events/s, distinct ids delivered: median (range) of the rounds)\n');
+log('| broker | path | events/s | ratio to direct (medians) | faults applied (all rounds) |');
 log('|---|---|---|---|---|');
 for (const r of throughputRows) log(r);
 log(`\n### count\n\n${countLine}`);

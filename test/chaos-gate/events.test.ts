@@ -6,21 +6,17 @@
  * reverted by the fault life cycle's in-process hooks.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrokerClient } from '@gauntlet/events';
 import { sampleChannels, startSampleSystem, type SampleSystem, type SampleVariant } from '@gauntlet/events/testing';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
-import { runActionLocally, type RunResult } from '@gauntlet/local-runner';
 import { getTestbed } from '@gauntlet/testbed';
-import { BROKER_KINDS, brokerConnection, connectTestBroker, type TestBrokerKind } from '../events/brokers.js';
+import { BROKER_KINDS, connectTestBroker } from '../events/brokers.js';
+import { brokersInput, runEventExperiments, type EventRunJournal } from './run-events.js';
 
 const tb = getTestbed();
-const actionDir = path.resolve(import.meta.dirname, '../../actions/chaos-gate');
-const HEAD = 'e7e47'.padEnd(40, '0');
-const PR = 15;
 
 let github: GitHubStandIn;
 let client: BrokerClient;
@@ -61,58 +57,10 @@ spec:
 `;
 }
 
-async function run(experiments: string, brokers: string): Promise<{ result: RunResult; dir: string }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'chaos-gate-events-'));
-  await mkdir(path.join(dir, 'chaos'));
-  await writeFile(path.join(dir, 'chaos', 'experiments.yaml'), experiments);
-  const result = await runActionLocally({
-    actionDir,
-    workspace: dir,
-    inputs: {
-      namespace: 'default',
-      experiments: 'chaos/*.yaml',
-      interval: '1s',
-      'halt-label': '',
-      brokers,
-      'github-token': github.token,
-    },
-    event: {
-      name: 'pull_request',
-      payload: {
-        number: PR,
-        pull_request: { number: PR, head: { sha: HEAD }, labels: [] },
-        repository: { full_name: `${github.owner}/${github.repo}` },
-      },
-    },
-    env: {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
-      GITHUB_RUN_ID: String(Math.floor(Math.random() * 1e9)),
-      GITHUB_RUN_ATTEMPT: '1',
-      KUBECONFIG: tb.kubeconfig,
-    },
-  });
-  return { result, dir };
-}
+const run = (experiments: string, brokers: string): ReturnType<typeof runEventExperiments> =>
+  runEventExperiments(github, experiments, brokers);
 
-interface Journal {
-  experiments: { verdict: string; reason: string; journal: { event: string; detail: string }[] }[];
-}
-
-/** The `brokers` input for the test bed's broker of this kind, as a workflow would write it (credentials as fields). */
-async function brokersInput(kind: TestBrokerKind): Promise<string> {
-  const c = await brokerConnection(kind);
-  switch (c.kind) {
-    case 'nats':
-      return `orders: { kind: nats, url: "${c.url}" }`;
-    case 'rabbitmq': {
-      const u = new URL(c.url);
-      return `orders: { kind: rabbitmq, url: "amqp://${u.host}", managementUrl: "${c.managementUrl}", user: guest, password: guest }`;
-    }
-    case 'kafka':
-      return `orders: { kind: kafka, brokers: [${c.brokers.map((b) => `"${b}"`).join(', ')}] }`;
-  }
-}
+type Journal = EventRunJournal;
 
 describe.skipIf(!tb.kwok).each(BROKER_KINDS)('chaos-gate event probes and faults through the bundle (%s)', (kind) => {
   let brokers: string;

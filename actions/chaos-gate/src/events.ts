@@ -45,6 +45,11 @@ export interface EventsPlugin {
   readonly runner: ProbeRunner;
   /** The backend of `type: event` faults. */
   readonly backend: FaultBackend;
+  /**
+   * `backend` (of any fault type) telling the plug-in while one of its faults is injected, so that lag probes with
+   * `afterFaults` are reported rather than judged then.
+   */
+  watch<F extends FaultSpec>(backend: FaultBackend<F>): FaultBackend<F>;
   /** Stops watchers and faults still running, then closes every broker connection. */
   close(): Promise<void>;
 }
@@ -137,6 +142,24 @@ export async function prepareEvents(
     };
   };
 
+  // Faults injected and not yet reverted, of every backend that watch() wrapped.
+  const injected = new Set<string>();
+  const watch = <F extends FaultSpec>(inner: FaultBackend<F>): FaultBackend<F> => ({
+    ...inner,
+    async inject(fault, entry, ctx) {
+      injected.add(faultKey(ctx.experiment, fault.id));
+      await inner.inject(fault, entry, ctx);
+    },
+    // Every fault passes through this hook (the run calls it before the ledger's revert), with or without its own.
+    async revert(fault, entry, ctx) {
+      try {
+        return (await inner.revert?.(fault, entry, ctx)) ?? [];
+      } finally {
+        injected.delete(faultKey(ctx.experiment, fault.id));
+      }
+    },
+  });
+
   const runner: ProbeRunner = async (spec, signal) => {
     const probe = spec as EventProbe;
     const def = probes.get(probe);
@@ -165,6 +188,11 @@ export async function prepareEvents(
         const reading = await ctx.client.lag(def.spec.consumer);
         const { maxMessages, maxTimeMs } = def.spec;
         const what = `probe ${spec.name} (lag)`;
+        if (def.spec.afterFaults && injected.size > 0)
+          return {
+            state: 'steady',
+            reason: `${what}: ${reading.messages} messages${reading.timeMs !== undefined ? ` / ${reading.timeMs} ms` : ''}, ${reading.consumers} consumer(s) attached; judged once the faults are reverted`,
+          };
         if ((def.spec.requireConsumer ?? true) && reading.consumers === 0)
           return { state: 'breached', reason: `${what}: consumer-missing: the service consumer is not attached` };
         const time = reading.timeMs !== undefined ? ` / ${reading.timeMs} ms` : '';
@@ -246,6 +274,7 @@ export async function prepareEvents(
   return {
     runner,
     backend,
+    watch,
     async close() {
       for (const f of live.values()) await f.revert().catch(() => undefined);
       live.clear();

@@ -186,8 +186,11 @@ async function runMode(inputs: RunInputs, rt: ActionRuntime): Promise<void> {
   const startedAt = rt.clock.now();
   const prepared = await prepare(inputs, rt);
   const { client, events } = prepared;
-  const backendOf = (type: FaultSpec['type']): Promise<FaultBackend> =>
-    type === 'event' && events ? Promise.resolve(events.backend) : loadBackend(type);
+  const backendOf = async (type: FaultSpec['type']): Promise<FaultBackend> => {
+    const backend = type === 'event' && events ? events.backend : await loadBackend(type);
+    // The events plug-in learns while any fault is injected (its lag probes with afterFaults wait for the revert).
+    return events ? events.watch(backend) : backend;
+  };
   const runId = chaosRunId(rt);
   const contextFor = (experiment: ExperimentSpec): RunDeps['context'] => {
     const limits = combineLimits(inputs.limits, experiment.blastRadius);

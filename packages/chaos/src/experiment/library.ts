@@ -8,6 +8,12 @@ import { Field } from './field.js';
  *   kind: ChaosExperiment
  *   use: pod-delete
  *   with: { target: app=web }
+ *
+ * A broker fault: the service's link to its broker (through a Toxiproxy proxy) cut for the duration, with its
+ * consumer's lag judged before and after (reported while cut), so the service must reconnect and catch up:
+ *
+ *   use: broker-partition
+ *   with: { proxy: orders-broker, broker: orders, consumer: { rabbitmq-queue: orders.in }, maxLag: 0 }
  */
 export const LIBRARY_NAMES = [
   'pod-delete',
@@ -18,6 +24,7 @@ export const LIBRARY_NAMES = [
   'dependency-latency',
   'dependency-down',
   'resource-exhaustion',
+  'broker-partition',
 ] as const;
 export type LibraryName = (typeof LIBRARY_NAMES)[number];
 
@@ -31,9 +38,15 @@ const EXTRA: Record<LibraryName, readonly string[]> = {
   'dependency-latency': ['proxy', 'latency', 'jitter'],
   'dependency-down': ['proxy'],
   'resource-exhaustion': [],
+  'broker-partition': ['proxy', 'broker', 'consumer', 'maxLag'],
 };
 /** Library experiments that act on a dependency (a Toxiproxy proxy) or a namespace need no workload target. */
-const NO_TARGET: readonly LibraryName[] = ['dependency-latency', 'dependency-down', 'resource-exhaustion'];
+const NO_TARGET: readonly LibraryName[] = [
+  'dependency-latency',
+  'dependency-down',
+  'resource-exhaustion',
+  'broker-partition',
+];
 
 /** `app=web,tier=front` or a mapping, as matchLabels. */
 function selectorOf(field: Field): Record<string, string> {
@@ -106,11 +119,24 @@ export function expandLibrary(doc: Field, name: string | undefined): Record<stri
     case 'resource-exhaustion':
       Object.assign(fault, { type: 'resource-exhaustion', namespace: value('namespace') });
       break;
+    case 'broker-partition':
+      // Reset on the service's first byte, not `down` (reset_peer downstream): a broker such as RabbitMQ or Kafka
+      // says nothing until the client speaks, so downstream a new connection would stay open and unanswered, and
+      // an idle one untouched. Upstream, every connection dies at its next ack, fetch, heartbeat or handshake.
+      Object.assign(fault, {
+        type: 'toxiproxy',
+        proxy: p('proxy').required().value,
+        toxic: 'reset_peer',
+        stream: 'upstream',
+        attributes: { timeout: 0 },
+      });
+      break;
   }
   for (const key of Object.keys(fault)) if (fault[key] === undefined) delete fault[key];
   const blastRadius: Record<string, unknown> = {};
   if (p('maxTargets').present) blastRadius['maxTargets'] = value('maxTargets');
   if (p('maxPercentage').present) blastRadius['maxPercentage'] = value('maxPercentage');
+  const probes = library === 'broker-partition' ? [brokerLagProbe(p)] : [];
   return {
     apiVersion: 'gauntlet.dev/v1alpha1',
     kind: 'ChaosExperiment',
@@ -118,9 +144,21 @@ export function expandLibrary(doc: Field, name: string | undefined): Record<stri
     spec: {
       targets,
       steps: [{ faults: [fault] }],
-      steadyState: { slos: value('slos') ?? 'all' },
+      steadyState: { slos: value('slos') ?? (probes.length ? 'none' : 'all'), ...(probes.length ? { probes } : {}) },
       ...(Object.keys(blastRadius).length ? { blastRadius } : {}),
       ...(p('recoveryTimeout').present ? { recoveryTimeout: value('recoveryTimeout') } : {}),
     },
   };
+}
+
+/**
+ * broker-partition's steady state: the consumer's lag within maxLag (default 0) with the consumer attached, judged
+ * before the cut and in recovery and reported while the link is cut. The events plug-in reads the definition (an
+ * unknown consumer kind is its error, at the expanded probe's path under the file's `use: broker-partition`).
+ */
+function brokerLagProbe(p: (key: string) => Field): Record<string, unknown> {
+  const consumer = p('consumer').required().value;
+  const broker = p('broker').present ? { broker: p('broker').value } : {};
+  const maxLag = p('maxLag').present ? p('maxLag').value : 0;
+  return { name: 'lag-recovers', event: { ...broker, lag: { consumer, maxMessages: maxLag, afterFaults: true } } };
 }

@@ -41,6 +41,39 @@ describe('loadExperiments', () => {
     });
   });
 
+  it('expands broker-partition: a Toxiproxy cut of the broker link and an after-faults lag probe', () => {
+    const [e] = loadExperiments(
+      `${head}use: broker-partition\nwith: { proxy: orders-broker, broker: orders, consumer: { rabbitmq-queue: q }, maxLag: 5, duration: 10s }\n`,
+      'b.yaml',
+    );
+    expect(e!.library).toBe('broker-partition');
+    expect(e!.targets).toEqual([]);
+    expect(e!.steps[0]!.faults[0]).toMatchObject({
+      type: 'toxiproxy',
+      proxy: 'orders-broker',
+      toxic: 'reset_peer',
+      stream: 'upstream',
+      attributes: { timeout: 0 },
+    });
+    expect(e!.steadyState.slos).toEqual([]);
+    expect(e!.steadyState.probes).toEqual([
+      expect.objectContaining({
+        name: 'lag-recovers',
+        kind: 'event',
+        event: expect.objectContaining({
+          origin: 'b.yaml (use: broker-partition)',
+          value: { broker: 'orders', lag: { consumer: { 'rabbitmq-queue': 'q' }, maxMessages: 5, afterFaults: true } },
+        }),
+      }),
+    ]);
+    expect(() => loadExperiments(`${head}use: broker-partition\nwith: { proxy: p }\n`, 'b.yaml')).toThrow(
+      /with\.consumer/,
+    );
+    expect(() =>
+      loadExperiments(`${head}use: broker-partition\nwith: { consumer: { rabbitmq-queue: q } }\n`, 'b.yaml'),
+    ).toThrow(/with\.proxy/);
+  });
+
   it('names the file, the field path and the nearest name for a typo', () => {
     const text = `${head}metadata: { name: e }
 spec:

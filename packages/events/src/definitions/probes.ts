@@ -186,12 +186,13 @@ export function readEventProbe(
       };
     }
     case 'lag': {
-      body.onlyKeys(['consumer', 'maxMessages', 'maxTime', 'interval', 'requireConsumer']);
+      body.onlyKeys(['consumer', 'maxMessages', 'maxTime', 'interval', 'requireConsumer', 'afterFaults']);
       const maxMessages = body.child('maxMessages');
       const maxTime = body.child('maxTime');
       if (!maxMessages.present && !maxTime.present) body.fail('a lag probe needs maxMessages or maxTime (its bound)');
       const interval = body.child('interval');
       const require = body.child('requireConsumer');
+      const afterFaults = body.child('afterFaults');
       return {
         broker,
         kind,
@@ -202,6 +203,7 @@ export function readEventProbe(
           ...(maxTime.present ? { maxTimeMs: maxTime.durationMs({ allowZero: true, maxMs: 86_400_000 }) } : {}),
           ...(interval.present ? { intervalMs: interval.durationMs({ maxMs: 600_000 }) } : {}),
           ...(require.present ? { requireConsumer: require.boolean() } : {}),
+          ...(afterFaults.present ? { afterFaults: afterFaults.boolean() } : {}),
         },
       };
     }

@@ -89,6 +89,11 @@ export interface LagSpec {
   readonly intervalMs?: number;
   /** The consumer must be attached (default true): a lag of 0 with nobody consuming is no proof of health. */
   readonly requireConsumer?: boolean;
+  /**
+   * chaos-gate: judged only while no fault is injected (before the faults and in recovery), reported while one is.
+   * For a broker fault, where the service is cut off on purpose and lag must build, then recover.
+   */
+  readonly afterFaults?: boolean;
 }
 
 export async function watchLag(ctx: ProbeContext, spec: LagSpec): Promise<Watcher> {
