@@ -26,7 +26,6 @@ import { REORDER_IDLE_MS } from './release-queue.js';
 /** Publishes outstanding at once. */
 export const RELAY_IN_FLIGHT = 64;
 
-
 export interface RelaySpec {
   readonly name: string;
   readonly from: { readonly channel: string; readonly bindingKey?: string };
