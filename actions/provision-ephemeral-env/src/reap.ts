@@ -1,8 +1,9 @@
 /**
  * Mode reap (for a scheduled workflow): list this repository's environments by their ownership labels, confirm each
  * by its annotations, and delete those past their expiry or whose pull request is closed — except those marked to
- * keep. Dry-run reports what would be deleted. Two list requests (namespaces, leases; paginated) plus one delete per
- * namespace reaped: no per-namespace reads.
+ * keep. Dry-run reports what would be deleted. Two list requests (namespaces, leases; paginated); per namespace reaped,
+ * its delete and then one read of its creation record (deleted too when it proves that namespace). Deciding what is
+ * due takes no per-namespace reads.
  */
 import {
   formatKubeError,
