@@ -215,7 +215,12 @@ describe.skipIf(!tb.kwok)('chaos-gate with exactly the documented Role', () => {
     await expectNothingLeft();
     const reaped = await run({ mode: 'reap' });
     expect(reaped.conclusion, reaped.main.log.join('\n')).toBe('success');
-    expect(reaped.main.log.join('\n')).not.toMatch(/forbidden/i);
+    // The README's Role has no Chaos Mesh rules (that backend is optional): the reaper says which Chaos Mesh kinds it
+    // could not list and what to grant, and nothing else may be forbidden.
+    const reapLines = reaped.main.log.filter((line) => /forbidden/i.test(line));
+    expect(
+      reapLines.filter((line) => !/not listed \(forbidden; grant list and delete on chaos-mesh\.org/.test(line)),
+    ).toEqual([]);
   });
 
   it('with any one rule removed the run fails on a Forbidden and leaves nothing', async () => {
