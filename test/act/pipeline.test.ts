@@ -50,9 +50,11 @@ beforeAll(async () => {
   gh.seedPull(PR, { headSha: repo.prHeadSha });
   cacheDir = await harness.cacheDir('shop');
   admin = await adminClient(getTestbed().kubeconfig);
-  // The shop API of the environment: healthy traffic (0.1 % errors, ~40 ms), metrics named as slos/shop.yaml reads.
+  // The shop API of the environment: healthy traffic (no errors, ~40 ms), metrics named as slos/shop.yaml reads.
+  // Not random errors: the push's gate reads a 10 s window of 200 requests, where a single error is 0.5 % and makes
+  // the 99.5 % availability SLO warn (a fresh-clone CI run and 1 in 3 runs here failed that way).
   shopApi = await startSampleService({ prefix: 'shop' });
-  traffic = setInterval(() => shopApi.record(20, Math.random() < 0.02 ? 1 : 0, 30 + Math.random() * 20), 1000);
+  traffic = setInterval(() => shopApi.record(20, 0, 30 + Math.random() * 20), 1000);
   // The PR environment's shop API is scraped from the start: chaos-gate's guard reads the steady state over its
   // 2-minute SLO window, and a pull request's environment has had its traffic for that long by the time its tests
   // are done; an environment scraped only from its creation is (rightly) inconclusive under act's seconds-long run.
