@@ -10,14 +10,11 @@ import { performance } from 'node:perf_hooks';
 import {
   DEFAULT_ALPHA,
   emptyTimingStore,
-  estimateTests,
   MAX_BATCH_PARTS,
-  parseTestKey,
   planShards,
   shardTestKeys,
   storeFromFlatMap,
   suggestedMinBatchMs,
-  testKey,
   updateTimingStore,
   type Plan,
   type TimingStore,
@@ -32,6 +29,7 @@ import {
   vitestShards,
 } from './baselines.js';
 import { versionPairs, type VersionPair } from './pairs.js';
+import { lastItem, PEER_COLUMNS, peerMakespans, queuePair, toldNewDurations } from './queue-peers.js';
 import { lowerBound, makespan, simulateQueue } from './simulate.js';
 
 const fmt = (x: number, d = 3): string => x.toFixed(d);
@@ -180,16 +178,10 @@ if (want('b')) {
           ex[1]!.push(makespan(plainLpt(keys, prev, m), next) / lb);
           continue;
         }
-        // An information bound, not a method: ours told the new duration of every test it had a timing for.
-        const knownEntries = new Map(smoothed[k]!.entries);
-        for (const [key, entry] of knownEntries) {
-          const actual = next.get(key);
-          if (actual !== undefined) knownEntries.set(key, { ...entry, seconds: actual });
-        }
         const results = [
           oursRatio * lb,
           makespan(planKeys(ours(keys, smoothed[k]!, m, ds.level, false)), next),
-          makespan(planKeys(ours(keys, { entries: knownEntries }, m, ds.level)), next),
+          makespan(planKeys(ours(keys, toldNewDurations(smoothed[k]!, next), m, ds.level)), next),
           makespan(planKeys(ours(keys, latestOnly[k]!, m, ds.level)), next),
           makespan(plainLpt(keys, prev, m), next),
           makespan(jestShards(keys, m), next),
@@ -219,38 +211,40 @@ if (want('b')) {
 }
 
 // (c) Queue mode on honest pairs: the action's worker policy at 1 s round trips against the same queue at 0 s.
+/** The action's worker at 1 s round trips: prefetch 2 round trips ahead, batches of at least 2, hand-back. */
+const actionWorker = (m: number, first: readonly number[]) => ({
+  workers: m,
+  first,
+  handBack: true,
+  latencyMs: 1000,
+  prefetch: true,
+  minBatchMs: suggestedMinBatchMs(1000),
+});
 if (want('c')) {
   const rows: string[][] = [];
   const partRows: string[][] = [];
+  const peerRows: string[][] = [];
+  const whyMissed: string[] = [];
   const misses: string[] = [];
   let worstOverall = 0;
   for (const ds of [...staleSets, ...heldOutSets]) {
     const smoothed = historyStores(ds, DEFAULT_ALPHA);
-    const pairs = honestPairs(ds).map(({ k }) => {
-      const v = ds.versions[k + 1]!;
-      const ids = [...v.durations.keys()].map(parseTestKey);
-      const estimates = estimateTests(ids, smoothed[k]!);
-      return {
-        keys: [...v.durations.keys()],
-        actualMap: v.durations,
-        prev: ds.versions[k]!.durations,
-        est: estimates.map((e) => Math.max(1, Math.round(e.us / 1000))),
-        first: estimates.flatMap((e, i) => (e.source === 'timing' ? [] : [i])),
-        actual: ids.map((id) => Math.round((v.durations.get(testKey(id)) ?? 0) * 1000)),
-      };
-    });
+    const pairs = honestPairs(ds).map(({ k }) =>
+      queuePair(k, ds.versions[k]!.durations, ds.versions[k + 1]!.durations, smoothed[k]!),
+    );
     for (const m of [4, 8, 16, 32, 64]) {
       const cols: number[][] = [[], [], [], [], [], [], [], [], [], []];
       const partCols: number[][] = [[], [], [], []];
       const partItems: number[] = [];
       const claims: number[] = [];
+      const peerCols: number[][] = Array.from({ length: PEER_COLUMNS.length + 3 }, () => []);
       for (const p of pairs) {
         const lb = lowerBound(p.actualMap, p.keys, m) * 1000;
         const total = p.actual.reduce((a, b) => a + b, 0);
         const base = { workers: m, first: p.first, handBack: true };
         const zero = simulateQueue(p.est, p.actual, { ...base, latencyMs: 0, prefetch: false }).makespanMs;
         // The action's worker: prefetch 2 round trips ahead, batches of at least 2 round trips, hand-back, guesses first.
-        const action = { ...base, latencyMs: 1000, prefetch: true, minBatchMs: suggestedMinBatchMs(1000) };
+        const action = actionWorker(m, p.first);
         const q = simulateQueue(p.est, p.actual, action);
         const noFirst = simulateQueue(p.est, p.actual, { ...action, first: [] }).makespanMs;
         const noHandBack = simulateQueue(p.est, p.actual, { ...action, handBack: false }).makespanMs;
@@ -273,6 +267,13 @@ if (want('c')) {
           if (startUpMs === 0) partItems.push(parts.partsHandedBack);
         }
         const ideal = idealQueueMakespan(p.keys, p.prev, p.actualMap, m) * 1000;
+        // Peers from the same run, and what the same worker reaches when told more (information bounds).
+        const peers = peerMakespans(p, m, action);
+        const staticOurs = makespan(planKeys(ours(p.keys, smoothed[p.k]!, m, ds.level)), p.actualMap) * 1000;
+        const toldChanged = peers[PEER_COLUMNS.indexOf('ours 1 s, changed tests known')]!;
+        [q.makespanMs / lb, staticOurs / lb, ...peers.map((x) => x / lb), q.makespanMs / toldChanged].forEach((x, i) =>
+          peerCols[i]!.push(x),
+        );
         [
           ideal / lb,
           zero / lb,
@@ -295,7 +296,14 @@ if (want('c')) {
       ]);
       const worst = Math.max(...cols[2]!);
       if (staleSets.includes(ds)) worstOverall = Math.max(worstOverall, worst);
-      if (worst > 1.1 && staleSets.includes(ds)) misses.push(`${ds.name} m=${m}: ${fmt(worst)}`);
+      if (worst > 1.1 && staleSets.includes(ds)) {
+        misses.push(`${ds.name} m=${m}: ${fmt(worst)}`);
+        const at = cols[2]!.indexOf(worst);
+        const p = pairs[at]!;
+        const lb = lowerBound(p.actualMap, p.keys, m) * 1000;
+        whyMissed.push(`- ${ds.name} m=${m}, ${lastItem(p, actionWorker(m, p.first), lb)}`);
+      }
+      peerRows.push([`${ds.name} (${ds.level}, ${pairs.length} honest pairs)`, String(m), ...peerCols.map(cell)]);
       rows.push([
         `${ds.name} (${ds.level}, ${pairs.length} honest pairs)`,
         String(m),
@@ -329,6 +337,14 @@ if (want('c')) {
   console.log(
     `Goal, worst pair of ours 1 s (action) ≤ 1.10 at 4–64 shards: ${misses.length ? `missed at ${misses.join('; ')}` : 'met'} (worst ${fmt(worstOverall)}).\n`,
   );
+  console.log(
+    "Peers and information bounds, same pairs, same run (static splits measured on the same actual durations; the information bounds are the action's worker at 1 s told the new duration of every test it had history for, or of every test); makespan / LB, median (worst). Last column: ours over the 'changed tests known' bound.\n",
+  );
+  table(
+    ['suite', 'm', 'ours 1 s (action)', 'ours static plan', ...PEER_COLUMNS, 'ours / changed-known bound'],
+    peerRows,
+  );
+  if (whyMissed.length) console.log(`What set the worst pair where the goal is missed:\n${whyMissed.join('\n')}\n`);
   console.log(
     `Handing back a running batch's unstarted parts: the action's worker at 1 s round trips, each batch in one command run or in up to ${MAX_BATCH_PARTS} (halves by count; after each part, a batch past handBackAfterMs gives the rest back), with a command start-up per run of 0 s and 1 s; makespan / LB, median (worst)\n`,
   );
