@@ -20,9 +20,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputReader, envInputSource } from '@gauntlet/action-kit';
 import { createRuntime } from '@gauntlet/action-runtime';
+import { FakeClock } from '@gauntlet/action-kit/testing';
 import { TestHost } from '@gauntlet/action-runtime/testing';
 import {
-  FakeClock,
   KubeClient,
   type KubeObject,
   environmentName,
@@ -253,7 +253,7 @@ async function benchReaper(): Promise<string> {
     };
     const inputs = parseInputs(new InputReader(envInputSource(env)));
     const ctx = readRunContext(env);
-    const clock = new FakeClock(base + due * 1000 - 500);
+    const clock = new FakeClock({ start: base + due * 1000 - 500 });
     const host = new TestHost({ env, clock });
     const { runtime: rt } = createRuntime('provision-ephemeral-env', 'main', host);
     const outputs = host.outputs;

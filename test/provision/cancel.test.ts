@@ -5,8 +5,9 @@
  */
 import { seededRandom } from '@gauntlet/action-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '@gauntlet/action-kit/testing';
 import { FaultProxy, getTestbed } from '@gauntlet/testbed';
-import { FakeClock, type KubeClient, type KubeObject, environmentName } from './kube-exports.js';
+import { type KubeClient, type KubeObject, environmentName } from './kube-exports.js';
 import {
   adminClient,
   cleanupRepository,
@@ -228,7 +229,7 @@ describe('NS-13: cancellation at random instants', () => {
     const reaped = await runInProcess({
       inputs: { mode: 'reap', kubeconfig },
       event: { name: 'schedule', payload: { repository: { id: Number(repositoryId) } } },
-      clock: new FakeClock(Date.now() + 5 * 60_000),
+      clock: new FakeClock({ start: Date.now() + 5 * 60_000 }),
     });
     expect(reaped.ok, String(reaped.error)).toBe(true);
     expect(JSON.parse(reaped.outputs.reaped ?? '{}')).toMatchObject({ deleted: [namespace] });

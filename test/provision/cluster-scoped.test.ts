@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy, getTestbed } from '@gauntlet/testbed';
-import { type Clock, type KubeClient, type KubeObject, environmentName, sleepUntilDone } from './kube-exports.js';
+import { type Clock, sleepUntilDone } from '@gauntlet/action-kit';
+import { type KubeClient, type KubeObject, environmentName } from './kube-exports.js';
 import {
   adminClient,
   cleanupRepository,

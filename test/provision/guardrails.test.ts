@@ -7,8 +7,9 @@
  * - a guardrail changed while the stack is being applied fails the run, and is re-asserted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '@gauntlet/action-kit/testing';
 import { FaultProxy, getTestbed } from '@gauntlet/testbed';
-import { FakeClock, type KubeClient, type KubeObject, environmentName, repositoryHash } from './kube-exports.js';
+import { type KubeClient, type KubeObject, environmentName, repositoryHash } from './kube-exports.js';
 import {
   adminClient,
   cleanupRepository,
@@ -97,7 +98,7 @@ describe('stack objects that collide with the guardrails are refused before anyt
     const reaped = await runInProcess({
       inputs: { mode: 'reap', kubeconfig },
       event: { name: 'schedule', payload: { repository: { id: Number(repositoryId) } } },
-      clock: new FakeClock(Date.now() + 5 * 60_000),
+      clock: new FakeClock({ start: Date.now() + 5 * 60_000 }),
     });
     expect(reaped.ok, String(reaped.error)).toBe(true);
     const ns = await admin.getOptional<KubeObject>(`/api/v1/namespaces/${namespace}`);
@@ -128,7 +129,7 @@ describe('the reaper takes expiry from what the stack cannot write', () => {
       runInProcess({
         inputs: { mode: 'reap', kubeconfig, 'dry-run': 'true', 'reap-closed': 'false' },
         event: { name: 'schedule', payload: { repository: { id: Number(repositoryId) } } },
-        clock: new FakeClock(Date.now() + ms),
+        clock: new FakeClock({ start: Date.now() + ms }),
       });
     const dry = await reapAt(5 * 60_000);
     expect(dry.ok, String(dry.error)).toBe(true);

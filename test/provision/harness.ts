@@ -16,13 +16,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dump } from 'js-yaml';
-import { InputReader, envInputSource, type RecordingLogger } from '@gauntlet/action-kit';
+import { InputReader, envInputSource, sleepUntilDone, type Clock, type RecordingLogger } from '@gauntlet/action-kit';
 import { createRuntime } from '@gauntlet/action-runtime';
 import { TestHost } from '@gauntlet/action-runtime/testing';
 import {
   ENVIRONMENT_NAME,
   KubeClient,
-  type Clock,
   type KubeObject,
   type RequestRecord,
   collectionPath,
@@ -32,7 +31,6 @@ import {
   repositoryHash,
   types,
   MANAGED_BY,
-  sleepUntilDone,
 } from '@gauntlet/kube';
 import type { RecordedRequest } from '@gauntlet/testbed';
 import {

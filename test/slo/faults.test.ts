@@ -2,9 +2,9 @@
 // the answers Prometheus never gives from a programmable loopback server that forwards to the real one and then
 // corrupts the answer (warnings, Thanos partial responses, a body that never ends). SLO-03, SLO-04, SLO-05.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '@gauntlet/action-kit/testing';
 import { FaultProxy } from '@gauntlet/testbed';
 import {
-  createFakeClock,
   createPrometheusClient,
   evaluateSlos,
   loadSlosFromYaml,
@@ -52,7 +52,7 @@ afterAll(async () => {
 async function run(url: string, client: Partial<PrometheusClientOptions> = {}): Promise<SloCheckResult> {
   return evaluateSlos({
     slos: loadSlosFromYaml(STANDARD_SLOS),
-    client: createPrometheusClient({ url, registerSecret: () => {}, clock: createFakeClock(), ...client }),
+    client: createPrometheusClient({ url, registerSecret: () => {}, clock: new FakeClock(), ...client }),
     vars: { namespace },
     nowMs: NOW,
     defaultWindow: { kind: 'duration', ms: 3_600_000 },

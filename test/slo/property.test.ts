@@ -5,8 +5,8 @@
 // from a programmable loopback server: many of them are ones a real Prometheus never gives.
 import { seededRandom } from '@gauntlet/action-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '@gauntlet/action-kit/testing';
 import {
-  createFakeClock,
   createPrometheusClient,
   evaluateSlos,
   loadSlosFromYaml,
@@ -340,14 +340,14 @@ beforeAll(async () => {
   client = createPrometheusClient({
     url: fake.url,
     registerSecret: () => {},
-    clock: createFakeClock(),
+    clock: new FakeClock(),
     timeoutMs: 10_000,
     random: () => 0.5,
   });
   hangClient = createPrometheusClient({
     url: fake.url,
     registerSecret: () => {},
-    clock: createFakeClock(),
+    clock: new FakeClock(),
     timeoutMs: 300,
     random: () => 0.5,
   });

@@ -14,7 +14,7 @@
  * a run killed between the two still leaves proof the next run can check: the pending record names the run that
  * created the namespace (its created-by-run annotation) and is older than the namespace (both server times).
  */
-import { type Logger, UserError } from '@gauntlet/action-kit';
+import { type Logger, UserError, isAbortError } from '@gauntlet/action-kit';
 import {
   type EnvironmentIdentity,
   type KubeClient,
@@ -24,7 +24,6 @@ import {
   annotations,
   collectionPath,
   formatKubeError,
-  isAbortError,
   isAlreadyExists,
   isNotFound,
   labels,

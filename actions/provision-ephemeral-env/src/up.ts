@@ -3,7 +3,7 @@
  * ready, report. The namespace output and the post step's state are written before the first cluster request, so
  * an `if: always()` step, the post step or the reaper can always find what this run may have created.
  */
-import { UserError, clockDeadlineSignal, formatDuration, withGroup } from '@gauntlet/action-kit';
+import { UserError, clockDeadlineSignal, formatDuration, isAbortError, withGroup } from '@gauntlet/action-kit';
 import {
   type AppliedObject,
   type EnvironmentIdentity,
@@ -26,7 +26,6 @@ import {
   environmentName,
   formatKubeError,
   getNamespace,
-  isAbortError,
   isAlreadyExists,
   isWaitable,
   loadStack,

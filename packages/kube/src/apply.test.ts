@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from './clock.js';
+import { FakeClock } from '@gauntlet/action-kit/testing';
 import { KubeClient } from './client.js';
 import {
   ApplyConflictError,

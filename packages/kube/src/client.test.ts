@@ -1,6 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeClock } from './clock.js';
+import { FakeClock } from '@gauntlet/action-kit/testing';
 import { KubeClient, retryAfterMs, type RequestRecord } from './client.js';
 import { KubeApiError, KubeNetworkError, formatKubeError } from './errors.js';
 import { ScriptedServer, json, status } from './testing/fake-server.js';

@@ -10,7 +10,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type Clock, systemClock, isAbortError, abortError } from './clock.js';
+import { type Clock, systemClock, isAbortError, abortError } from '@gauntlet/action-kit';
 import { type ApiStatus, KubeApiError, KubeNetworkError, saysInvalid } from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

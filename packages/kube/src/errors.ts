@@ -7,7 +7,7 @@
  * anything else is reduced to its name and a scrubbed, shortened message.
  */
 import { UserError } from '@gauntlet/action-kit';
-import { isAbortError } from './clock.js';
+import { isAbortError } from '@gauntlet/action-kit';
 
 /** One entry of a Status's details.causes: which field, and why. */
 export interface StatusCause {

@@ -1,4 +1,3 @@
-export * from './clock.js';
 export * from './errors.js';
 export * from './client.js';
 export * from './config.js';

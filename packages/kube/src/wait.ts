@@ -5,7 +5,7 @@
  */
 import type { Logger } from '@gauntlet/action-kit';
 import { UserError, formatDuration, silentLogger } from '@gauntlet/action-kit';
-import { isAbortError } from './clock.js';
+import { isAbortError } from '@gauntlet/action-kit';
 import type { KubeClient, KubeObject } from './client.js';
 import { formatKubeError, KubeApiError } from './errors.js';
 import { type Verdict, type WaitableKind, createBlock, serviceEndpoints, workloadReadiness } from './readiness.js';

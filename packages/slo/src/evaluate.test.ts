@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSlos, aggregate } from './evaluate.js';
 import { loadSlosFromYaml } from './definitions/load.js';
 import { createPrometheusClient, type PrometheusClient } from './prometheus/client.js';
-import { createFakeClock } from './clock.js';
+import { FakeClock } from '@gauntlet/action-kit/testing';
 import {
   matrix,
   startFakePrometheus,
@@ -26,7 +26,7 @@ beforeAll(async () => {
   client = createPrometheusClient({
     url: fake.url,
     registerSecret: () => {},
-    clock: createFakeClock(),
+    clock: new FakeClock(),
     random: () => 0,
   });
 });

@@ -59,7 +59,6 @@ export {
 export { chartData, downsample, type ChartData } from './chart.js';
 export { WORKBOOK_TIERS } from './burn-rate-policy.js';
 export { scaleBurnTiers, chooseStepMs } from './windows.js';
-export { createFakeClock, systemClock, type Clock, type FakeClock } from './clock.js';
 export { promDuration } from './duration.js';
 export {
   startSampleService,

@@ -1,7 +1,7 @@
 import type { BurnRateTier, WindowSpec } from './model.js';
 import { WORKBOOK_TIERS } from './burn-rate-policy.js';
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
+import type { Clock } from '@gauntlet/action-kit';
+import { systemClock } from '@gauntlet/action-kit';
 import { InputError } from '@gauntlet/action-kit';
 
 /** Knobs for one evaluation. All optional; defaults are documented in README.md ("Evaluation defaults"). */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchSlos } from './watch.js';
 import { loadSlosFromYaml } from './definitions/load.js';
 import { createPrometheusClient, type PrometheusClient } from './prometheus/client.js';
-import { createFakeClock } from './clock.js';
+import { FakeClock } from '@gauntlet/action-kit/testing';
 import { matrix, startFakePrometheus, stepTimes, success, type FakePrometheus } from './testing/fake-prometheus.js';
 
 const SLOS = loadSlosFromYaml(`
@@ -29,7 +29,7 @@ afterAll(() => fake.close());
 describe('watchSlos', () => {
   it('evaluates every interval for the duration on the injected clock, sliding the evaluation time', async () => {
     value = '1';
-    const clock = createFakeClock();
+    const clock = new FakeClock();
     const start = clock.now();
     const seen: number[] = [];
     const result = await watchSlos({
@@ -48,7 +48,7 @@ describe('watchSlos', () => {
   });
 
   it('stops early on the first failing evaluation when asked', async () => {
-    const clock = createFakeClock();
+    const clock = new FakeClock();
     const result = await watchSlos({
       wholeWindow: false,
       slos: SLOS,
@@ -73,7 +73,7 @@ describe('watchSlos', () => {
       wholeWindow: false,
       slos: SLOS,
       client,
-      clock: createFakeClock(),
+      clock: new FakeClock(),
       vars: { namespace: 'n' },
       intervalMs: 1_000,
       durationMs: 3_600_000,

@@ -1,6 +1,6 @@
 import { errorMessage } from '@gauntlet/action-kit';
 import { evaluateSlos, type EvaluateSlosParams } from './evaluate.js';
-import { systemClock } from './clock.js';
+import { systemClock } from '@gauntlet/action-kit';
 import type { SloCheckResult } from './result.js';
 
 export interface WatchSlosParams extends Omit<EvaluateSlosParams, 'nowMs' | 'signal'> {

@@ -1,1 +1,2 @@
 export * from './heap-limit.js';
+export * from './fake-clock.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPrometheusClient, type PrometheusClientOptions } from './client.js';
-import { createFakeClock } from '../clock.js';
+import { FakeClock } from '@gauntlet/action-kit/testing';
 import { startFakePrometheus, success, type FakeHandler, type FakePrometheus } from '../testing/fake-prometheus.js';
 import { RecordingLogger } from '@gauntlet/action-kit';
 
@@ -16,7 +16,7 @@ afterEach(async () => {
 async function setup(handler: FakeHandler, options: Partial<PrometheusClientOptions> = {}) {
   fake = await startFakePrometheus(handler);
   const secrets: string[] = [];
-  const clock = createFakeClock();
+  const clock = new FakeClock();
   const logger = new RecordingLogger();
   const client = createPrometheusClient({
     url: fake.url,
@@ -60,7 +60,7 @@ describe('Prometheus client', () => {
     });
     const outcome = await client.instant('up', 1);
     expect(outcome).toMatchObject({ ok: true, attempts: 4 });
-    expect(clock.slept).toEqual([125, 250, 500]);
+    expect(clock.sleeps).toEqual([125, 250, 500]);
     expect(client.stats).toMatchObject({ retries: 3, attempts: 4, queries: 1 });
   });
 
@@ -171,7 +171,7 @@ describe('Prometheus client', () => {
       auth: { type: 'bearer', token: TOKEN },
       headers: { 'X-Scope-OrgID': 'tenant-secret-1' },
       registerSecret: (v) => events.push(`secret ${v}`),
-      clock: createFakeClock(),
+      clock: new FakeClock(),
       logger,
     });
     expect(events.filter((e) => e.startsWith('request'))).toHaveLength(0);
@@ -190,7 +190,7 @@ describe('Prometheus client', () => {
     const basic = createPrometheusClient({
       url: fake.url.replace('http://', `http://admin:${encodeURIComponent(password)}@`),
       registerSecret: (v) => registered.push(v),
-      clock: createFakeClock(),
+      clock: new FakeClock(),
     });
     expect(registered).toContain(password);
     expect(basic.endpoint).not.toContain(password);
@@ -216,7 +216,7 @@ describe('Prometheus client', () => {
           url: fake.url,
           auth: { type: 'bearer', token: TOKEN },
           registerSecret: () => undefined,
-          clock: createFakeClock(),
+          clock: new FakeClock(),
           logger,
         });
         const outcome = JSON.stringify(await client.instant('up', 1));
@@ -246,7 +246,7 @@ describe('Prometheus client', () => {
       url: 'http://127.0.0.1:1',
       registerSecret: () => {},
       auth: { type: 'bearer', token: TOKEN },
-      clock: createFakeClock(),
+      clock: new FakeClock(),
     });
     const outcome = await closed.instant('up', 1);
     expect(outcome).toMatchObject({

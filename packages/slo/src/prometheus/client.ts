@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import tls from 'node:tls';
 import axios, { type AxiosInstance } from 'axios';
 import { InputError, silentLogger, type Logger } from '@gauntlet/action-kit';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '@gauntlet/action-kit';
 import { Limiter } from './limiter.js';
 import { parsePrometheusBody } from './parse-response.js';
 import { proxyFor, type ProxyEnv } from './proxy.js';

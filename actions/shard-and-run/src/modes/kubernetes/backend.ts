@@ -3,11 +3,10 @@
  * the system under test) instead of a GitHub matrix: plan → create the run's objects → wait with watches → collect
  * the results the pods stored → the same merge and report as the matrix flow → delete the run's objects.
  */
-import { errorMessage, formatDuration, neutralize, UserError, type Logger } from '@gauntlet/action-kit';
+import { errorMessage, formatDuration, isAbortError, neutralize, UserError, type Logger } from '@gauntlet/action-kit';
 import {
   collectionPath,
   describeStartProblem,
-  isAbortError,
   isConflict,
   isNotFound,
   objectPath,

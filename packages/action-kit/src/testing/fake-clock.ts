@@ -1,32 +1,44 @@
-/** Kubernetes code waits through the action kit's Clock; this adds the fake the kube tests drive by hand. */
-import { abortError, type Clock } from '@gauntlet/action-kit';
-
-export { abortError, isAbortError, sleepUntilDone, systemClock, type Clock } from '@gauntlet/action-kit';
-
 /**
- * A fake clock for tests: `sleep` resolves when `advance` moves time past its deadline. `autoAdvance` makes every
- * sleep complete at once (time jumps forward), which suits tests that only care about what was waited for.
+ * The one fake Clock for every package's tests. Code that waits takes a Clock (action-kit's clock.ts), so a test
+ * hands it this and never sleeps for real.
  */
+import { abortError, type Clock } from '../clock.js';
+
+export interface FakeClockOptions {
+  /** Where time starts, in epoch milliseconds. */
+  readonly start?: number;
+  /**
+   * true (the default): every sleep completes at once and moves time forward by what was slept, for tests that only
+   * care about what was waited for. false: a sleep resolves only when `advance` moves time past its deadline.
+   */
+  readonly autoAdvance?: boolean;
+}
+
 export class FakeClock implements Clock {
   private current: number;
+  private readonly autoAdvance: boolean;
   private readonly sleepers: Array<{ until: number; resolve: () => void }> = [];
   /** Every sleep requested, in order, in milliseconds. */
   readonly sleeps: number[] = [];
-  constructor(
-    start = 1_700_000_000_000,
-    private readonly autoAdvance = true,
-  ) {
-    this.current = start;
+
+  constructor(options: FakeClockOptions = {}) {
+    this.current = options.start ?? 1_700_000_000_000;
+    this.autoAdvance = options.autoAdvance ?? true;
   }
+
   now(): number {
     return this.current;
   }
+
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.sleeps.push(ms);
     if (signal?.aborted) return Promise.reject(abortError(signal));
     if (this.autoAdvance) {
       this.current += Math.max(0, ms);
-      return Promise.resolve();
+      // Yield to the event loop as a real sleep would, so I/O, concurrent work and abort handlers get to run.
+      return new Promise((resolve, reject) =>
+        setImmediate(() => (signal?.aborted ? reject(abortError(signal)) : resolve())),
+      );
     }
     return new Promise((resolve, reject) => {
       const entry = { until: this.current + ms, resolve };
@@ -42,6 +54,8 @@ export class FakeClock implements Clock {
       );
     });
   }
+
+  /** Moves time forward and wakes every sleeper whose deadline it passed. */
   advance(ms: number): void {
     this.current += ms;
     for (const sleeper of [...this.sleepers]) {
