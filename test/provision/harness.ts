@@ -16,7 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dump } from 'js-yaml';
-import { InputReader, envInputSource, sleepUntilDone, type Clock, type RecordingLogger } from '@gauntlet/action-kit';
+import { InputReader, envInputSource, sleepUntilDone, type Clock } from '@gauntlet/action-kit';
+import type { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { createRuntime } from '@gauntlet/action-runtime';
 import { TestHost } from '@gauntlet/action-runtime/testing';
 import {

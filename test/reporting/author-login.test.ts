@@ -1,6 +1,6 @@
 /** Who "we" are: the login that decides which comments are ours. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { client, context, HEAD_SHA, ourComments, publish, standIn } from './helpers.js';
 

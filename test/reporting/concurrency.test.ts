@@ -1,6 +1,6 @@
 /** RP-02: parallel jobs writing their sections at once converge to one comment holding the newest of each. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { COMMENT_BODY_LIMIT, composeBody, MemorySummaryWriter, publishReport } from '@gauntlet/github';
 import { type GitHubStandIn } from '@gauntlet/github-api-standin';
 import {

@@ -2,7 +2,7 @@
  * Shared set-up for the reporting integration tests: a fresh GitHub stand-in per test, clients with shrunk time
  * (one "second" of Retry-After or back-off is 1 ms, writes are not spaced), and readers for what ended up stored.
  */
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import {
   createOctokit,
   type CreateOctokitOptions,

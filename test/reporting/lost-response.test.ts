@@ -1,7 +1,7 @@
 /** RP-05: a write applied by the server whose answer is lost (502 or reset) must not be repeated blindly. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GitHubStandIn } from '@gauntlet/github-api-standin';
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { client, context, HEAD_SHA, ourComments, publish, runToken, runTokens, standIn } from './helpers.js';
 
 let gh: GitHubStandIn;

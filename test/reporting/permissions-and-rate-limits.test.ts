@@ -1,6 +1,6 @@
 /** RP-07 (fork PR, read-only token), RP-11 (one permission missing), RP-06 (rate limits). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { type PublishReportOptions } from '@gauntlet/github';
 import { type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { client, context, HEAD_SHA, ourComments, publish, standIn } from './helpers.js';

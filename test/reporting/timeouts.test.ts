@@ -1,6 +1,6 @@
 /** A create that times out on our side may still be applied: the next find must see it, never a second create. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { client, context, HEAD_SHA, ourComments, publish, standIn } from './helpers.js';
 

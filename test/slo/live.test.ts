@@ -2,7 +2,7 @@
 // the inline schema, OpenSLO v1 and Sloth passes on a healthy service, and watchSlos (chaos-gate's halt
 // condition) stops early with `fail` once the error rate is turned up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import {
   createPrometheusClient,
   evaluateSlos,

@@ -2,7 +2,7 @@
 // partial or malformed data Prometheus itself can produce is inconclusive (never pass). SLO-01, 02, 05 (400/422),
 // 06, 07, 08.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import {
   createPrometheusClient,
   evaluateSlos,

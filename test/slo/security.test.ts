@@ -5,7 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as ChildProcess from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RecordingLogger, errorMessage } from '@gauntlet/action-kit';
+import { errorMessage } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { FaultProxy } from '@gauntlet/testbed';
 import {
   createPrometheusClient,

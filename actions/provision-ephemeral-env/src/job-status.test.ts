@@ -1,4 +1,4 @@
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { createOctokit } from '@gauntlet/github';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

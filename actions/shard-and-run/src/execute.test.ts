@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import type { JUnitReport, PlanItem } from '@gauntlet/sharding';
 import { parseCommandTemplate, RUNNERS } from '@gauntlet/test-runners';
 import { describe, expect, it } from 'vitest';

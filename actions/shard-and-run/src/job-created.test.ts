@@ -1,5 +1,5 @@
 /** jobCreatedAt against the GitHub stand-in: the jobs API as GitHub serves it, paginated and permission-checked. */
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { createOctokit } from '@gauntlet/github';
 import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -4,7 +4,8 @@
  * merge. The planner's own properties are the sharding package's tests; these check that the action's path from
  * plan to merged report runs every discovered test exactly once, and notices when it did not.
  */
-import { RecordingLogger, silentLogger, seededRandom } from '@gauntlet/action-kit';
+import { silentLogger, seededRandom } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import {
   emptyTimingStore,
   parseTimingStore,

@@ -5,7 +5,7 @@
 import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { RecordingLogger } from '@gauntlet/action-kit';
+import type { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { runStep } from '@gauntlet/action-runtime/testing';
 import type { MemorySummaryWriter } from '@gauntlet/github';
 import { shardAndRun } from './index.js';

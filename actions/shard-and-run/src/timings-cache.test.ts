@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { parseTimingStore } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';
 import type { RunContext } from './context.js';

@@ -1,6 +1,7 @@
 /**
  * The Logger seam. Shared packages never import @actions/core: they take a Logger, so the same code logs to the
- * runner (action-runtime's actionsLogger), to a RecordingLogger in tests, or to plain stderr in the local runner and benches.
+ * runner (action-runtime's actionsLogger), to a RecordingLogger in tests (action-kit/testing), or to plain stderr
+ * in the local runner and benches.
  */
 export interface Logger {
   debug(message: string): void;
@@ -39,38 +40,3 @@ export const silentLogger: Logger = {
   startGroup() {},
   endGroup() {},
 };
-
-export interface RecordedLine {
-  level: 'debug' | 'info' | 'warning' | 'error' | 'group' | 'endgroup';
-  message: string;
-  properties?: AnnotationProperties;
-}
-
-/** Keeps every line in memory; tests assert on `lines` or `text()`. */
-export class RecordingLogger implements Logger {
-  readonly lines: RecordedLine[] = [];
-  debug(message: string): void {
-    this.lines.push({ level: 'debug', message });
-  }
-  info(message: string): void {
-    this.lines.push({ level: 'info', message });
-  }
-  warning(message: string, properties?: AnnotationProperties): void {
-    this.lines.push(properties ? { level: 'warning', message, properties } : { level: 'warning', message });
-  }
-  error(message: string, properties?: AnnotationProperties): void {
-    this.lines.push(properties ? { level: 'error', message, properties } : { level: 'error', message });
-  }
-  startGroup(title: string): void {
-    this.lines.push({ level: 'group', message: title });
-  }
-  endGroup(): void {
-    this.lines.push({ level: 'endgroup', message: '' });
-  }
-  text(): string {
-    return this.lines.map((l) => `${l.level}: ${l.message}`).join('\n');
-  }
-  messages(level: RecordedLine['level']): string[] {
-    return this.lines.filter((l) => l.level === level).map((l) => l.message);
-  }
-}

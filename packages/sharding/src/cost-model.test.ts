@@ -1,4 +1,4 @@
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { describeCostModel, fitCostModel, IDENTITY_COST_MODEL, type CommandRunSample } from './cost-model.js';
 import { planShards } from './plan.js';

@@ -1,4 +1,5 @@
-import { InputError, RecordingLogger } from '@gauntlet/action-kit';
+import { InputError } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { planMatrixJson, planShards, serializePlan, shardTestKeys } from './plan.js';
 import { storeFromFlatMap } from './timing-store.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from './run-command.js';
 

@@ -3,7 +3,8 @@
  * failure in memory; cancellation on demand. runStep() runs an action's step on it with the real runtime, so the
  * secret masking, input parsing, error boundary and report fallback under test are the ones the runner gets.
  */
-import { RecordingLogger, systemClock, type Clock } from '@gauntlet/action-kit';
+import { systemClock, type Clock } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { MemorySummaryWriter, createOctokit, type CreateOctokitOptions, type GitHubClient } from '@gauntlet/github';
 import type { DefinedAction } from '../define-action.js';
 import type { CancelSignal, RunnerHost } from '../host.js';

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPrometheusClient, type PrometheusClientOptions } from './client.js';
-import { FakeClock } from '@gauntlet/action-kit/testing';
+import { FakeClock, RecordingLogger } from '@gauntlet/action-kit/testing';
 import { startFakePrometheus, success, type FakeHandler, type FakePrometheus } from '../testing/fake-prometheus.js';
-import { RecordingLogger } from '@gauntlet/action-kit';
 
 const TOKEN = 'canary-token-Zx81Qw';
 const vector = success('vector', [{ metric: {}, value: [1, '1'] }]);

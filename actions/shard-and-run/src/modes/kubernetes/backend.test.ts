@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import type { KubeClient, KubeObject } from '@gauntlet/kube';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitForJob } from './backend.js';

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import type { KubeObject } from '@gauntlet/kube';
 import { planShards } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { RecordingLogger, silentLogger } from '@gauntlet/action-kit';
+import { silentLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import {
   junitTotals,
   parseJUnitXml,

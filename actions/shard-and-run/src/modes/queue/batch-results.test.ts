@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import type { KubeList, KubeObject, KubeRequest } from '@gauntlet/kube';
 import { planShards, type JUnitReport, type Plan } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { RecordingLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { KubeApiError, type KubeList, type KubeObject, type KubeRequest } from '@gauntlet/kube';
 import { createQueueState } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { RecordingLogger, silentLogger } from '@gauntlet/action-kit';
+import { silentLogger } from '@gauntlet/action-kit';
+import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { InMemoryQueueStore, planShards, testKey, type Plan, type PlanItem } from '@gauntlet/sharding';
 import { describe, expect, it } from 'vitest';
 import type { ExecutionResult } from '../../execute.js';
