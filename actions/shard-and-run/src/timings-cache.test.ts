@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { parseTimingStore } from '@gauntlet/sharding';
@@ -13,7 +13,7 @@ import {
   timingSaveKey,
   type CacheLibrary,
 } from './timings-cache.js';
-import { updateTimingStore } from './timings.js';
+import { loadTimingStore, updateTimingStore } from './timings.js';
 
 function cache(workspace: string, library: Partial<CacheLibrary>, timeoutMs = 5_000) {
   const logger = new RecordingLogger();
@@ -116,6 +116,16 @@ describe('the timing cache degrades to "no timings", never to a failure', () => 
     expect(await c.save('{}')).toBe('failed');
     expect(logger.messages('warning')[0]).toMatch(/Path Validation Error/);
   });
+
+  it('untrusted text in the library’s errors cannot forge workflow commands', async () => {
+    const ws = await tempWorkspace();
+    const forged = () => Promise.reject(new Error('::error::forged\n::add-mask::x'));
+    const { c, logger } = cache(ws, { restoreCache: forged, saveCache: forged });
+    expect(await c.restore()).toBeUndefined();
+    expect(await c.save('{}')).toBe('failed');
+    expect(logger.messages('warning')).toHaveLength(2);
+    expect(logger.text()).not.toMatch(/^\s*::/m);
+  });
 });
 
 describe('CA-07: cache keys are built from hashes only', () => {
@@ -176,5 +186,31 @@ describe('updateTimingStore', () => {
     const store = parseTimingStore(written, new RecordingLogger());
     expect(store.entries.get('a.test.ts')).toMatchObject({ seconds: 2, missedRuns: 0 });
     expect(store.entries.get('b.test.ts')).toMatchObject({ seconds: 4, missedRuns: 1 });
+  });
+});
+
+describe('loadTimingStore with a timings file', () => {
+  const inputs = (file: string) => ({ useCache: false, file, key: '', trustedRefs: [], cacheTimeoutMs: 1000 });
+  const noCache = { restore: () => Promise.resolve(undefined), save: () => Promise.resolve('skipped' as const) };
+
+  it('a missing file is an info line, not a warning', async () => {
+    const ws = await tempWorkspace();
+    const logger = new RecordingLogger();
+    const store = await loadTimingStore(inputs(path.join(ws, 'absent.json')), noCache, logger, ws);
+    expect(store.entries.size).toBe(0);
+    expect(logger.messages('warning')).toEqual([]);
+    expect(logger.messages('info')).toHaveLength(1);
+  });
+
+  it('a 50 MB file is refused from its size alone', async () => {
+    const ws = await tempWorkspace();
+    const file = path.join(ws, 'big.json');
+    await writeFile(file, '{');
+    await truncate(file, 50 * 1024 * 1024); // sparse: no 50 MB written to disk
+    const logger = new RecordingLogger();
+    const store = await loadTimingStore(inputs(file), noCache, logger, ws);
+    expect(store.entries.size).toBe(0);
+    expect(logger.messages('warning')).toHaveLength(1);
+    expect(logger.messages('warning')[0]).toContain('larger than');
   });
 });

@@ -17,4 +17,3 @@ export * from './plan.js';
 export * from './queue-state.js';
 export * from './queue-store.js';
 export * from './queue-client.js';
-export * from './timings-cache.js';

@@ -1,12 +1,8 @@
-import { mkdtemp, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { describe, expect, it } from 'vitest';
 import {
   emptyTimingStore,
   parseTimingStore,
-  readTimingStoreFile,
   serializeTimingStore,
   storeFromFlatMap,
   updateTimingStore,
@@ -116,28 +112,6 @@ describe('serialise and update', () => {
   it('empty store serialises to a valid empty store', () => {
     const text = serializeTimingStore(emptyTimingStore());
     expect(parseTimingStore(text, new RecordingLogger()).entries.size).toBe(0);
-  });
-});
-
-describe('readTimingStoreFile', () => {
-  it('a missing file is an info line, not a warning', async () => {
-    const log = new RecordingLogger();
-    const store = await readTimingStoreFile('/nonexistent/timings.json', log);
-    expect(store.entries.size).toBe(0);
-    expect(log.messages('warning')).toHaveLength(0);
-    expect(log.messages('info')).toHaveLength(1);
-  });
-
-  it('a 50 MB file is rejected from its size alone', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'timings-'));
-    const path = join(dir, 'big.json');
-    await writeFile(path, '{');
-    await truncate(path, 50 * 1024 * 1024); // sparse: no 50 MB written to disk
-    const log = new RecordingLogger();
-    const store = await readTimingStoreFile(path, log);
-    expect(store.entries.size).toBe(0);
-    expect(log.messages('warning')).toHaveLength(1);
-    expect(log.messages('warning')[0]).toContain('size cap');
   });
 });
 

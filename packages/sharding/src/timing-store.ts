@@ -4,7 +4,6 @@
  * (backslashes) or by a tool that prefixes `./` still matches. The serialised form sorts keys by code units and has
  * no timestamps, so the same store always produces the same bytes (and the same cache hash).
  */
-import { readFile, stat } from 'node:fs/promises';
 import type { Logger } from '@gauntlet/action-kit';
 import { calibrateFiles, fitCostModel, MAX_COST_SAMPLES, type CommandRunSample } from './cost-model.js';
 import { compareCodeUnits, timingKey } from './test-id.js';
@@ -381,32 +380,4 @@ export function testCountsByFile(entries: ReadonlyMap<string, TimingEntry>): Map
     if (at > 0) counts.set(key.slice(0, at), (counts.get(key.slice(0, at)) ?? 0) + 1);
   }
   return counts;
-}
-
-/**
- * Reads a timing store from disk. A missing file is normal (first run) and logged at info; an oversize file is
- * rejected from its size alone, before reading it into memory.
- */
-export async function readTimingStoreFile(path: string, logger: Logger, options?: LoadOptions): Promise<TimingStore> {
-  const limits = limitsOf(options);
-  const issues = new TimingIssues(options?.source ?? path);
-  try {
-    const info = await stat(path);
-    if (info.size > limits.maxBytes) {
-      issues.add('oversize');
-      issues.flush(logger);
-      return emptyTimingStore();
-    }
-    const data = await readFile(path);
-    return parseTimingStore(data, logger, { ...options, source: options?.source ?? path });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      logger.info(`No timing data at ${JSON.stringify(path)} yet; tests are planned with estimates.`);
-    } else {
-      logger.warning(
-        `Could not read timing data ${JSON.stringify(path)} (${(error as Error).message}); tests are planned with estimates.`,
-      );
-    }
-    return emptyTimingStore();
-  }
 }
