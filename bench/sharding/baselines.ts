@@ -126,6 +126,23 @@ export function plainLpt(keys: readonly string[], known: ReadonlyMap<string, num
 }
 
 /**
+ * Knapsack's regular mode (the free `knapsack` gem): items with a recorded time by LPT (ReportDistributor: longest
+ * first, each to the least-loaded node); items without one round-robin across the nodes afterwards
+ * (LeftoverDistributor), at no weight.
+ */
+export function knapsackRegular(keys: readonly string[], known: ReadonlyMap<string, number>, m: number): string[][] {
+  const recorded = keys.filter((k) => known.has(k));
+  const out = plainLpt(recorded, known, m);
+  let node = 0;
+  for (const k of keys) {
+    if (known.has(k)) continue;
+    out[node]!.push(k);
+    node = (node + 1) % m;
+  }
+  return out;
+}
+
+/**
  * Ideal queue: zero latency, one item per pull, items in order of the previous version's durations (longest
  * first, unknown = average), each taken by the first idle shard. Returns the makespan on the actual durations.
  */

@@ -12,7 +12,7 @@
  * (fetch them, install their dependencies from their registry); see README.md (e) for the ones measured.
  * Shards run one after another, so each one's wall time is its own; the machine's load is printed beside.
  */
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { copyFile, readFile, readdir, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { runActionLocally, type RunResult } from '@gauntlet/local-runner';
@@ -100,6 +100,11 @@ async function round(suite: Suite, env: Record<string, string>, n: number, timin
   await rm(path.join(suite.workspace, 'gauntlet-shard-results'), { recursive: true, force: true });
   const runId = 9000 + n;
   const plan = await step(suite, env, runId, planInputs(suite, timings));
+  // Kept per round, to read afterwards what each plan predicted per shard and which cost model it used.
+  await copyFile(
+    path.join(suite.workspace, 'gauntlet-shard-plan.json'),
+    path.join(suite.workspace, `gauntlet-shard-plan.round-${n}.json`),
+  );
   const planJson = JSON.parse(await readFile(path.join(suite.workspace, 'gauntlet-shard-plan.json'), 'utf8')) as {
     predictedMakespanSeconds: number;
     lowerBoundSeconds: number;
