@@ -27,15 +27,8 @@ import { adapterFor, checkCommandFitsPlan } from '../../shard-step.js';
 import { collectResults } from './collect.js';
 import { connect } from './connect.js';
 import { monitorStart, StartMonitor } from './start-monitor.js';
-import {
-  rbacObjects,
-  resultConfigMap,
-  resultName,
-  rootConfigMap,
-  rootName,
-  shardJob,
-  type RunIdentity,
-} from './manifests.js';
+import { rbacObjects, resultConfigMap, resultName, rootConfigMap, rootName, shardJob } from './manifests.js';
+import { runIdentity } from '../../run-identity.js';
 
 const MAX_ROOT_BYTES = 900 * 1024;
 
@@ -204,12 +197,7 @@ export async function runKubernetesMode(inputs: KubernetesModeInputs, deps: Mode
   deps.setOutput(Outputs.shardCount, plan.shardCount);
   deps.setOutput(Outputs.shardCountReason, plan.shardCountReason);
   const lines = shardCommandLines(plan, inputs.execution);
-  const identity: RunIdentity = {
-    repository: `${ctx.owner}/${ctx.repo}`,
-    runId: ctx.runId,
-    runAttempt: ctx.runAttempt,
-    planId: plan.id,
-  };
+  const identity = runIdentity(ctx, plan.id);
   const name = rootName(identity);
   const rootObject = rootConfigMap(name, namespace, identity, lines);
   if (Buffer.byteLength(JSON.stringify(rootObject)) > MAX_ROOT_BYTES) {

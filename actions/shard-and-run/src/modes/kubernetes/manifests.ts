@@ -10,9 +10,9 @@
  * - the Indexed Job: completions = shards, retries per index, resources, node selector, tolerations, labels, and
  *   a security context that passes Pod Security `restricted` unless the user changes it (security-context.ts).
  */
-import { createHash } from 'node:crypto';
 import type { KubeObject } from '@gauntlet/kube';
 import type { KubernetesInputs } from '../../inputs.js';
+import { identityHash, type RunIdentity } from '../../run-identity.js';
 import { RUN_SCRIPT } from './run-script.js';
 
 export const MANAGED_BY = 'gauntlet.dev/managed-by';
@@ -21,20 +21,9 @@ export const MANAGER = 'shard-and-run';
 export const INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
 export const FAILURE_COUNT_ANNOTATION = 'batch.kubernetes.io/job-index-failure-count';
 
-export interface RunIdentity {
-  readonly repository: string;
-  readonly runId: number;
-  readonly runAttempt: number;
-  readonly planId: string;
-}
-
 /** `gauntlet-shards-<10 hex>`: stable for one run attempt and plan, unique across them. */
 export function rootName(identity: RunIdentity): string {
-  const hash = createHash('sha256')
-    .update(JSON.stringify([identity.repository, identity.runId, identity.runAttempt, identity.planId]))
-    .digest('hex')
-    .slice(0, 10);
-  return `gauntlet-shards-${hash}`;
+  return `gauntlet-shards-${identityHash(identity)}`;
 }
 
 export const resultName = (root: string, index: number): string => `${root}-r${index}`;

@@ -4,14 +4,15 @@ import path from 'node:path';
 import type { KubeObject } from '@gauntlet/kube';
 import { createQueueState } from '@gauntlet/sharding';
 import { afterEach, describe, expect, it } from 'vitest';
-import { queueMetadata, queueName, type QueueIdentity } from '../queue/configmap-store.js';
+import { queueMetadata, queueName } from '../queue/configmap-store.js';
+import type { RunIdentity } from '../../run-identity.js';
 import { workerReports } from './merge.js';
 import { directoryTransport, type ShardResult } from '../../results.js';
 import { buildResult } from '../../shard-result.js';
 import { runInProcess, tempWorkspace } from '../../test-helpers.js';
 
 const PLAN_ID = '0123456789abcdef';
-const RUN: QueueIdentity = { repository: 'gauntlet-org/gauntlet', runId: 100, runAttempt: 1, planId: PLAN_ID };
+const RUN: RunIdentity = { repository: 'gauntlet-org/gauntlet', runId: 100, runAttempt: 1, planId: PLAN_ID };
 
 function result(shard: number, attempt = 1, planId = PLAN_ID, shardTotal = 3): Omit<ShardResult, 'origin'> {
   return buildResult({
@@ -96,7 +97,7 @@ afterEach(async () => {
   }
 });
 
-function queueConfigMap(identity: QueueIdentity, name = queueName(identity), uid = 'uid-1'): KubeObject {
+function queueConfigMap(identity: RunIdentity, name = queueName(identity), uid = 'uid-1'): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

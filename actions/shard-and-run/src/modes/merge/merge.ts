@@ -15,6 +15,7 @@ import type { WorkerReports } from '../queue/cleanup.js';
 import { caseId, casesOf } from '../../junit-read.js';
 import { mergeResults, notRunSuites, type MergeOutcome } from './combine-results.js';
 import { loadPlan, planFileReader } from '../../plan-io.js';
+import { runIdentity } from '../../run-identity.js';
 import { buildReport, type BuiltReport } from './report.js';
 import { directoryTransport, type ShardResult } from '../../results.js';
 import { timingCacheFor, updateTimingStore } from '../../timings.js';
@@ -205,7 +206,7 @@ async function recoverQueueBatches(
   const { connect } = await import('../kubernetes/connect.js');
   return recoverFromCluster(() => connect(where.kubeconfig, deps.registerSecret), {
     namespace: where.namespace,
-    identity: { repository: `${ctx.owner}/${ctx.repo}`, runId: ctx.runId, runAttempt: ctx.runAttempt, planId: plan.id },
+    identity: runIdentity(ctx, plan.id),
     plan,
     results,
     cwd: inputs.workingDirectory,

@@ -9,12 +9,12 @@ import { allItems, itemKeys } from '../../plan-io.js';
 import type { ShardResult } from '../../results.js';
 import { buildResult } from '../../shard-result.js';
 import { JUNIT_KEY, PART_BYTES, QueueResultStore, recoverDeadWorkers, type BatchListApi } from './batch-results.js';
-import type { QueueIdentity } from './configmap-store.js';
+import type { RunIdentity } from '../../run-identity.js';
 
 const files = ['a.test.ts', 'b.test.ts', 'c.test.ts', 'd.test.ts', 'e.test.ts', 'f.test.ts'];
 const plan: Plan = planShards({ tests: files, shards: 3 });
 const items = allItems(plan);
-const identity: QueueIdentity = { repository: 'o/r', runId: 42, runAttempt: 1, planId: plan.id };
+const identity: RunIdentity = { repository: 'o/r', runId: 42, runAttempt: 1, planId: plan.id };
 
 function reportFor(indices: readonly number[], systemOut?: string): JUnitReport {
   return {

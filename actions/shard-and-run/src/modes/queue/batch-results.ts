@@ -36,14 +36,8 @@ import type { ShardResult } from '../../results.js';
 import { buildResult } from '../../shard-result.js';
 import { reportForItems } from './worker.js';
 import { MANAGER } from '../kubernetes/manifests.js';
-import {
-  QueueAnnotations,
-  QueueLabels,
-  queueMetadata,
-  queueName,
-  queueOwner,
-  type QueueIdentity,
-} from './configmap-store.js';
+import type { RunIdentity } from '../../run-identity.js';
+import { QueueAnnotations, QueueLabels, queueMetadata, queueName, queueOwner } from './configmap-store.js';
 
 export const QUEUE_RESULT_COMPONENT = 'queue-result';
 export const BATCH_KEY = 'batch.json';
@@ -69,11 +63,11 @@ export interface StoredBatch {
   readonly parts: number;
 }
 
-export function batchName(identity: QueueIdentity, lease: number, part: number): string {
+export function batchName(identity: RunIdentity, lease: number, part: number): string {
   return `${queueName(identity)}-b${lease}-${part}`;
 }
 
-export function batchSelector(identity: QueueIdentity): string {
+export function batchSelector(identity: RunIdentity): string {
   return labelSelector()
     .eq(QueueLabels.managedBy, MANAGER)
     .eq(QueueLabels.component, QUEUE_RESULT_COMPONENT)
@@ -93,7 +87,7 @@ export class QueueResultStore {
   constructor(
     private readonly api: BatchWriteApi,
     private readonly namespace: string,
-    private readonly identity: QueueIdentity,
+    private readonly identity: RunIdentity,
     private readonly owner: () => QueueOwnerRef | undefined,
     private readonly now: () => number = Date.now,
   ) {}
@@ -161,7 +155,7 @@ const index = (v: unknown, below: number): v is number =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < below;
 
 /** batch.json of a listed ConfigMap, checked against this run and plan; a reason string when it is not usable. */
-export function readStoredBatch(cm: KubeObject, identity: QueueIdentity, plan: Plan): StoredBatch | string {
+export function readStoredBatch(cm: KubeObject, identity: RunIdentity, plan: Plan): StoredBatch | string {
   const meta = cm.metadata ?? {};
   const labels = meta.labels ?? {};
   if (labels[QueueLabels.managedBy] !== MANAGER || labels[QueueLabels.component] !== QUEUE_RESULT_COMPONENT)
@@ -192,7 +186,7 @@ export function readStoredBatch(cm: KubeObject, identity: QueueIdentity, plan: P
 
 export interface RecoverOptions {
   readonly namespace: string;
-  readonly identity: QueueIdentity;
+  readonly identity: RunIdentity;
   readonly plan: Plan;
   /** The results the merge read (every attempt). */
   readonly results: readonly ShardResult[];

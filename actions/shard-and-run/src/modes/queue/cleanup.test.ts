@@ -10,17 +10,11 @@ import {
   queueSelector,
   type WorkerReports,
 } from './cleanup.js';
-import {
-  ConfigMapQueueStore,
-  QUEUE_TTL_MS,
-  QueueAnnotations,
-  queueMetadata,
-  queueName,
-  type QueueIdentity,
-} from './configmap-store.js';
+import { ConfigMapQueueStore, QUEUE_TTL_MS, QueueAnnotations, queueMetadata, queueName } from './configmap-store.js';
+import type { RunIdentity } from '../../run-identity.js';
 
 const NOW = Date.parse('2026-11-24T12:00:00.000Z');
-const RUN: QueueIdentity = { repository: 'o/r', runId: 42, runAttempt: 2, planId: '0123456789abcdef' };
+const RUN: RunIdentity = { repository: 'o/r', runId: 42, runAttempt: 2, planId: '0123456789abcdef' };
 
 /** A queue ConfigMap as a worker of `attempt` writes it, with a state whose leases are given. */
 function queue(attempt = RUN.runAttempt, leases: { worker: string; expiresAt: number }[] = []): KubeObject {

@@ -38,15 +38,8 @@ import type { QueueState } from '@gauntlet/sharding';
 import type { KubeconfigInput } from '../../inputs.js';
 import { connect } from '../kubernetes/connect.js';
 import { MANAGER } from '../kubernetes/manifests.js';
-import {
-  QUEUE_COMPONENT,
-  QueueAnnotations,
-  QueueLabels,
-  STATE_KEY,
-  queueName,
-  queueOwner,
-  type QueueIdentity,
-} from './configmap-store.js';
+import type { RunIdentity } from '../../run-identity.js';
+import { QUEUE_COMPONENT, QueueAnnotations, QueueLabels, STATE_KEY, queueName, queueOwner } from './configmap-store.js';
 
 /** Leases are stamped by the workers' clocks; one that expired less than this ago may still be renewed. */
 export const LEASE_SKEW_MS = 60_000;
@@ -68,7 +61,7 @@ export type QueueVerdict =
   | { readonly action: 'foreign'; readonly reason: string };
 
 /** The selector the merge lists with: this run's and plan's queues, nothing else (never empty). */
-export function queueSelector(run: Pick<QueueIdentity, 'runId' | 'planId'>): string {
+export function queueSelector(run: Pick<RunIdentity, 'runId' | 'planId'>): string {
   return labelSelector()
     .eq(QueueLabels.managedBy, MANAGER)
     .eq(QueueLabels.component, QUEUE_COMPONENT)
@@ -84,7 +77,7 @@ const WORKER = /^worker-([1-9][0-9]{0,2})$/;
  * Is this ConfigMap a queue of this run and plan? Returns its attempt, or why not. Reasons never quote values from
  * the object (it may be anyone's).
  */
-export function queueAttempt(cm: KubeObject, run: QueueIdentity): { attempt: number } | { reason: string } {
+export function queueAttempt(cm: KubeObject, run: RunIdentity): { attempt: number } | { reason: string } {
   const meta = cm.metadata ?? {};
   const l = meta.labels ?? {};
   const a = meta.annotations ?? {};
@@ -94,7 +87,7 @@ export function queueAttempt(cm: KubeObject, run: QueueIdentity): { attempt: num
   if (l[QueueLabels.plan] !== run.planId) return { reason: `label ${QueueLabels.plan} does not match` };
   const attemptText = l[QueueLabels.runAttempt] ?? '';
   if (!ATTEMPT.test(attemptText)) return { reason: `label ${QueueLabels.runAttempt} is missing or not a number` };
-  const identity: QueueIdentity = { ...run, runAttempt: Number(attemptText) };
+  const identity: RunIdentity = { ...run, runAttempt: Number(attemptText) };
   if (meta.name !== queueName(identity)) return { reason: 'the name is not the one this run gives its queue' };
   if (a[QueueAnnotations.owner] !== queueOwner(identity))
     return { reason: `annotation ${QueueAnnotations.owner} does not match` };
@@ -125,7 +118,7 @@ function list(numbers: Iterable<number>): string {
 /** What to do with one listed ConfigMap, as a pure function of it, the run, the workers' results and the time. */
 export function decideQueue(
   cm: KubeObject,
-  run: QueueIdentity,
+  run: RunIdentity,
   workers: WorkerReports | undefined,
   now: number,
 ): QueueVerdict {
@@ -172,7 +165,7 @@ export function decideQueue(
 
 export interface CleanupOptions {
   readonly namespace: string;
-  readonly run: QueueIdentity;
+  readonly run: RunIdentity;
   readonly workers: WorkerReports | undefined;
   readonly logger: Logger;
   /** Report, delete nothing (keep-resources). */

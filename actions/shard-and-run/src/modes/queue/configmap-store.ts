@@ -12,11 +12,11 @@
  *   it is QUEUE_TTL_MS after the latest write, so a queue in use (a live worker renews its lease every
  *   lease-timeout/3) never looks expired, and one abandoned by a cancelled run expires a day after its last write.
  */
-import { createHash } from 'node:crypto';
 import { UserError } from '@gauntlet/action-kit';
 import { collectionPath, isConflict, objectPath, types, type KubeClient, type KubeObject } from '@gauntlet/kube';
 import type { QueueState, QueueStore, Versioned } from '@gauntlet/sharding';
 import { MANAGED_BY, MANAGER } from '../kubernetes/manifests.js';
+import { identityHash, type RunIdentity } from '../../run-identity.js';
 
 export const STATE_KEY = 'state.json';
 const MAX_STATE_BYTES = 900 * 1024;
@@ -45,28 +45,16 @@ export const QueueAnnotations = {
   ttl: 'gauntlet.dev/ttl-seconds',
 } as const;
 
-/** The run attempt and plan a queue belongs to. */
-export interface QueueIdentity {
-  /** owner/name */
-  readonly repository: string;
-  readonly runId: number;
-  readonly runAttempt: number;
-  readonly planId: string;
-}
-
-export function queueName(parts: QueueIdentity): string {
-  const hash = createHash('sha256')
-    .update(JSON.stringify([parts.repository, parts.runId, parts.runAttempt, parts.planId]))
-    .digest('hex');
-  return `gauntlet-queue-${hash.slice(0, 10)}`;
+export function queueName(identity: RunIdentity): string {
+  return `gauntlet-queue-${identityHash(identity)}`;
 }
 
 /** The owner annotation's value: the whole identity, which the name only hashes. */
-export function queueOwner(identity: QueueIdentity): string {
+export function queueOwner(identity: RunIdentity): string {
   return `${identity.repository}/runs/${identity.runId}/attempts/${identity.runAttempt}/plans/${identity.planId}`;
 }
 
-export function queueLabels(identity: QueueIdentity): Record<string, string> {
+export function queueLabels(identity: RunIdentity): Record<string, string> {
   return {
     [QueueLabels.managedBy]: MANAGER,
     [QueueLabels.component]: QUEUE_COMPONENT,
@@ -80,7 +68,7 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 /** Labels and annotations of a queue written at `now`; `createdAt` is kept from the first write. */
 export function queueMetadata(
-  identity: QueueIdentity,
+  identity: RunIdentity,
   now: number,
   createdAt?: string,
 ): { labels: Record<string, string>; annotations: Record<string, string> } {
@@ -111,7 +99,7 @@ export class ConfigMapQueueStore implements QueueStore {
   constructor(
     private readonly api: KubeClient,
     private readonly namespace: string,
-    private readonly identity: QueueIdentity,
+    private readonly identity: RunIdentity,
     private readonly now: () => number = Date.now,
   ) {
     this.name = queueName(identity);

@@ -15,6 +15,7 @@ import { mergeJUnitReports, type JUnitReport, type Plan, type PlanItem } from '@
 import { Inputs } from '../../constants.js';
 import type { ModeDeps } from '../../deps.js';
 import { retryItems } from '../../execute.js';
+import { runIdentity } from '../../run-identity.js';
 import { jobCreatedAtOf } from '../../job-created.js';
 import type { QueueModeInputs } from '../../inputs.js';
 import { allItems, itemKeys } from '../../plan-io.js';
@@ -46,12 +47,7 @@ async function kubernetesQueue(inputs: QueueModeInputs, deps: ModeDeps, plan: Pl
   const { ConfigMapQueueStore } = await import('./configmap-store.js');
   const { QueueResultStore } = await import('./batch-results.js');
   const api = await connect(q.kubeconfig, deps.registerSecret);
-  const identity = {
-    repository: `${ctx.owner}/${ctx.repo}`,
-    runId: ctx.runId,
-    runAttempt: ctx.runAttempt,
-    planId: plan.id,
-  };
+  const identity = runIdentity(ctx, plan.id);
   const store = new ConfigMapQueueStore(api, q.namespace, identity);
   const results = new QueueResultStore(api, q.namespace, identity, () => store.owner());
   return {
