@@ -11,8 +11,7 @@
  * - report is false: no check run and no comment reach the API (there is no pull request).
  */
 import { readFileSync } from 'node:fs';
-import { ActHarness, readArtifact, scheduleEvent, type FixtureRepo } from '@gauntlet/act-harness';
-import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
+import { readArtifact, scheduleEvent, startShopScenario, type ShopScenario } from '@gauntlet/act-harness';
 import { KubeClient, collectionPath, objectPath, types, type KubeObject } from '@gauntlet/kube';
 import { getTestbed, processBackedDeployment, startProcessPods, type ProcessPods } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,10 +20,7 @@ import { eventually } from '../support/polling.js';
 const tb = getTestbed();
 const NAMESPACE = 'shop-staging';
 
-let gh: GitHubStandIn;
-let harness: ActHarness;
-let repo: FixtureRepo;
-let cacheDir: string;
+let scenario: ShopScenario;
 let client: KubeClient;
 let pods: ProcessPods;
 let traffic: NodeJS.Timeout | undefined;
@@ -39,11 +35,8 @@ async function namespaceGone(): Promise<void> {
 
 describe.skipIf(!tb.kwok || !tb.prometheusTargetsDir)('chaos-game-day.yml under act', () => {
   beforeAll(async () => {
-    gh = await startGitHubStandIn({ seed: 61, owner: 'acme', repo: 'shop' });
-    harness = await ActHarness.start({ github: gh });
-    repo = await harness.repo('shop');
-    await repo.checkout('main');
-    cacheDir = await harness.cacheDir('shop');
+    scenario = await startShopScenario({ label: 'chaos-game-day.yml', seed: 61 });
+    await scenario.repo.checkout('main');
     client = await KubeClient.create(tb.kubeConfig());
     // The example names its namespace: one left by an interrupted run of this file goes first.
     await client
@@ -106,7 +99,9 @@ describe.skipIf(!tb.kwok || !tb.prometheusTargetsDir)('chaos-game-day.yml under 
       120_000,
     );
     const covered = `count_over_time(sum(shop_http_requests_total{namespace="${NAMESPACE}"})[150s:5s])`;
-    harness.progress("chaos-game-day: waiting for 150 s of the web pods' metrics in Prometheus (the SLO window)");
+    scenario.harness.progress(
+      "chaos-game-day: waiting for 150 s of the web pods' metrics in Prometheus (the SLO window)",
+    );
     await eventually(
       'the SLO window covered with data',
       async () => {
@@ -122,25 +117,22 @@ describe.skipIf(!tb.kwok || !tb.prometheusTargetsDir)('chaos-game-day.yml under 
   }, 600_000);
 
   afterAll(async () => {
-    const summary = harness?.summary();
-    if (summary) process.stderr.write(`[act] chaos-game-day.yml runs: ${JSON.stringify(summary)}\n`);
     if (traffic) clearInterval(traffic);
     await pods?.close();
     await client
       ?.request({ method: 'DELETE', path: objectPath(types.namespace, undefined, NAMESPACE) })
       .catch(() => undefined);
     client?.close();
-    await harness?.close();
-    await gh?.close();
+    await scenario?.close();
   });
 
   it('the Monday schedule: one web pod deleted under the SLO guard, a pass, artifacts uploaded, nothing left', async () => {
-    const run = await harness.run({
+    const run = await scenario.harness.run({
       workflow: 'chaos-game-day.yml',
-      repo,
+      repo: scenario.repo,
       event: 'schedule',
-      payload: scheduleEvent(repo, '0 9 * * 1'),
-      cacheDir,
+      payload: scheduleEvent(scenario.repo, '0 9 * * 1'),
+      cacheDir: scenario.cacheDir,
       secrets: { STAGING_KUBECONFIG: readFileSync(tb.kubeconfig, 'utf8') },
       vars: { PROMETHEUS_URL: tb.prometheusUrl, PROMETHEUS_SCRAPE_INTERVAL: '1s' },
     });
@@ -196,8 +188,8 @@ describe.skipIf(!tb.kwok || !tb.prometheusTargetsDir)('chaos-game-day.yml under 
     await pods.waitFor('3 web backends again', () => pods.backends(NAMESPACE, 'web').length === 3);
 
     // report: 'false' and no pull request: the API saw no check run and no comment.
-    expect(gh.store.checkRuns).toEqual([]);
-    expect(gh.store.comments).toEqual([]);
-    expect(gh.violations).toEqual([]);
+    expect(scenario.gh.store.checkRuns).toEqual([]);
+    expect(scenario.gh.store.comments).toEqual([]);
+    expect(scenario.gh.violations).toEqual([]);
   }, 900_000);
 });

@@ -1,10 +1,15 @@
 /**
  * workflows-examples/pipeline.yml, unchanged, under nektos/act on the test bed (kwok API server and Prometheus):
+ * - the cluster identities are the documented ones only (pipeline-identities.ts): PREVIEW_KUBECONFIG has
+ *   provision-ephemeral-env's rbac.yaml and the README's two rules for a stack that binds chaos-gate; CHAOS_KUBECONFIG
+ *   is chaos-gate's ServiceAccount, whose one binding is the RoleBinding the environment's stack applies;
  * - a push to main runs the whole pipeline on main's environment (keyed by the branch): the plan finds no timings,
  *   the merge saves them to the Actions cache (act's v1 cache server), three check runs on main's commit, no comment;
  * - the PR is opened: environment → plan (pytest's own listing) → matrix shards → merge → chaos → SLO gate, every
  *   job succeeds; the chaos job deletes exactly one shop-api pod (its journal, read back from the uploaded
- *   artifact, says so) under the SLO guard and passes, reporting between the tests and the SLO gate; the plan balances by the timings the push saved (every item measured, none estimated); the SLO gate
+ *   artifact, says so) under the SLO guard and passes, reporting between the tests and the SLO gate; the plan
+ *   balances by the timings the push saved (every item measured, none estimated); the environment's
+ *   baseline-namespace (the SLO gate's baseline-vars) is the namespace the push deployed; the SLO gate
  *   PASSES on the healthy environment: the shop API's metrics (a loopback sample service scraped by the test bed's
  *   Prometheus with each environment namespace's label, as Prometheus would scrape the pods) and PROMETHEUS_URL a
  *   Prometheus address the runner reaches (host mode: loopback);
@@ -12,28 +17,25 @@
  * - the PR is closed: only the teardown job runs, and the namespace the PR's pipeline created is gone (main's stays,
  *   for the reaper once its ttl passes).
  */
-import { readFileSync } from 'node:fs';
 import {
-  ActHarness,
   pullRequestEvent,
   pushEvent,
   readArtifact,
-  type FixtureRepo,
+  startShopScenario,
   type JobRecord,
+  type ShopScenario,
 } from '@gauntlet/act-harness';
-import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { startSampleService, type SampleService } from '@gauntlet/slo';
 import { getTestbed } from '@gauntlet/testbed';
 import { environmentName, type KubeClient } from '@gauntlet/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, cleanupRepository, environmentsOf, randomRepositoryId } from '../provision/harness.js';
 import { eventually } from '../support/polling.js';
+import { pipelineIdentities, type PipelineIdentities } from './pipeline-identities.js';
 
-let gh: GitHubStandIn;
-let harness: ActHarness;
-let repo: FixtureRepo;
-let cacheDir: string;
+let scenario: ShopScenario;
 let admin: KubeClient;
+let identities: PipelineIdentities;
 let shopApi: SampleService;
 let traffic: NodeJS.Timeout | undefined;
 const scraped = new Set<string>();
@@ -44,12 +46,9 @@ const PR = 21;
 const PR_NAMESPACE = environmentName({ repositoryId: repoId, prefix: 'shop', target: { kind: 'pr', number: PR } });
 
 beforeAll(async () => {
-  gh = await startGitHubStandIn({ seed: 21, owner: 'acme', repo: 'shop' });
-  harness = await ActHarness.start({ github: gh });
-  repo = await harness.repo('shop');
-  gh.seedPull(PR, { headSha: repo.prHeadSha });
-  cacheDir = await harness.cacheDir('shop');
+  scenario = await startShopScenario({ label: 'pipeline.yml', seed: 21, pr: PR });
   admin = await adminClient(getTestbed().kubeconfig);
+  identities = await pipelineIdentities(admin, getTestbed().kubeconfig);
   // The shop API of the environment: healthy traffic (no errors, ~40 ms), metrics named as slos/shop.yaml reads.
   // Not random errors: the push's gate reads a 10 s window of 200 requests, where a single error is 0.5 % and makes
   // the 99.5 % availability SLO warn (a fresh-clone CI run and 1 in 3 runs here failed that way).
@@ -70,7 +69,9 @@ function scrape(namespace: string): void {
 
 /** Until Prometheus holds the SLO window's history (150 s of 5 s steps) for the namespace, as game days wait. */
 async function sloWindowCovered(namespace: string): Promise<void> {
-  harness.progress(`pipeline: waiting for 150 s of ${namespace}'s metrics in Prometheus (chaos-gate's SLO window)`);
+  scenario.harness.progress(
+    `pipeline: waiting for 150 s of ${namespace}'s metrics in Prometheus (chaos-gate's SLO window)`,
+  );
   const covered = `count_over_time(sum(shop_http_requests_total{namespace="${namespace}"})[150s:5s])`;
   await eventually(
     'the SLO window covered with data',
@@ -84,27 +85,23 @@ async function sloWindowCovered(namespace: string): Promise<void> {
 }
 
 afterAll(async () => {
-  const summary = harness?.summary();
-  if (summary) process.stderr.write(`[act] pipeline.yml runs: ${JSON.stringify(summary)}\n`);
   if (traffic) clearInterval(traffic);
   for (const name of scrapeTargets) getTestbed().removeScrapeTarget(name);
   await shopApi?.close();
   if (admin) {
     await cleanupRepository(admin, repoId);
+    await identities?.cleanup();
     admin.close();
   }
-  await harness?.close();
-  await gh?.close();
+  await scenario?.close();
 });
 
+/** The documented identities only (pipeline-identities.ts): what a user copying the example's RBAC has. */
 function secrets(): Record<string, string> {
-  const kubeconfig = readFileSync(getTestbed().kubeconfig, 'utf8');
-  return { PREVIEW_KUBECONFIG: kubeconfig, CHAOS_KUBECONFIG: kubeconfig };
+  return { PREVIEW_KUBECONFIG: identities.preview, CHAOS_KUBECONFIG: identities.chaos };
 }
 
-function commentsOnPr() {
-  return gh.store.comments.filter((c) => c.issue_url.endsWith(`/issues/${PR}`));
-}
+const commentsOnPr = () => scenario.commentsOn();
 
 /**
  * What Prometheus's Kubernetes service discovery does for the environments' pods: once an environment namespace of
@@ -139,16 +136,16 @@ describe('pipeline.yml under act', () => {
   let mainNamespace = '';
 
   it("push to main: the whole pipeline on main's environment; the merge saves the timings", async () => {
-    await repo.checkout('main');
+    await scenario.repo.checkout('main');
     const done = new AbortController();
     const environment = scrapeTheNextEnvironment(done.signal);
     environment.catch(() => undefined);
-    const run = await harness.run({
+    const run = await scenario.harness.run({
       workflow: 'pipeline.yml',
-      repo,
+      repo: scenario.repo,
       event: 'push',
-      payload: pushEvent(repo, { repoId: Number(repoId) }),
-      cacheDir,
+      payload: pushEvent(scenario.repo, { repoId: Number(repoId) }),
+      cacheDir: scenario.cacheDir,
       secrets: secrets(),
       vars: { PROMETHEUS_URL: getTestbed().prometheusUrl, PROMETHEUS_SCRAPE_INTERVAL: '1s' },
     });
@@ -169,6 +166,8 @@ describe('pipeline.yml under act', () => {
     mainNamespace = env['namespace']!;
     // No pull request: the environment is keyed by the branch.
     expect(mainNamespace).toMatch(/^shop-ref-[0-9a-f]{6}-[0-9a-f]{10}$/);
+    // The baseline (baseline-ref: refs/heads/main) is what this push deployed.
+    expect(env['baseline-namespace']).toBe(mainNamespace);
     expect(await environment).toBe(mainNamespace);
 
     expect(run.job('plan').log.join('\n')).toContain('No timings in the Actions cache yet');
@@ -180,26 +179,26 @@ describe('pipeline.yml under act', () => {
     expect(outputsWith(run.job('slo-gate'), 'verdict')['verdict'], tail('slo-gate')).toBe('pass');
 
     // Reported on main's commit; there is no pull request to comment on.
-    const checks = gh.store.checkRuns.filter((c) => c.head_sha === repo.mainSha);
+    const checks = scenario.gh.store.checkRuns.filter((c) => c.head_sha === scenario.repo.mainSha);
     expect(checks.map((c) => [c.name, c.conclusion]).sort()).toEqual([
       ['Ephemeral environment', 'success'],
       ['SLOs', 'success'],
       ['Tests', 'success'],
     ]);
-    expect(gh.store.comments).toEqual([]);
-    expect(gh.violations).toEqual([]);
+    expect(scenario.gh.store.comments).toEqual([]);
+    expect(scenario.gh.violations).toEqual([]);
   }, 900_000);
 
   it('opened: environment, plan from the saved timings, shards, merge and a passing SLO gate; one comment', async () => {
     expect(mainNamespace).not.toBe('');
-    await repo.checkout('pr');
+    await scenario.repo.checkout('pr');
     await sloWindowCovered(PR_NAMESPACE);
-    const run = await harness.run({
+    const run = await scenario.harness.run({
       workflow: 'pipeline.yml',
-      repo,
+      repo: scenario.repo,
       event: 'pull_request',
-      payload: pullRequestEvent(repo, { number: PR, action: 'opened', repoId: Number(repoId) }),
-      cacheDir,
+      payload: pullRequestEvent(scenario.repo, { number: PR, action: 'opened', repoId: Number(repoId) }),
+      cacheDir: scenario.cacheDir,
       secrets: secrets(),
       vars: { PROMETHEUS_URL: getTestbed().prometheusUrl, PROMETHEUS_SCRAPE_INTERVAL: '1s' },
     });
@@ -217,6 +216,8 @@ describe('pipeline.yml under act', () => {
     expect(namespace).toMatch(/^shop-pr-[0-9a-f]{6}-21$/);
     expect(envOutputs['status']).toBe('ready');
     expect(namespace).toBe(PR_NAMESPACE);
+    // The SLO gate's baseline is the environment the push to main deployed, which exists.
+    expect(envOutputs['baseline-namespace']).toBe(mainNamespace);
     expect((await environmentsOf(admin, repoId)).map((n) => n.metadata?.name).sort()).toEqual(
       [mainNamespace, namespace].sort(),
     );
@@ -265,7 +266,7 @@ describe('pipeline.yml under act', () => {
     expect(gateOutputs['verdict'], tail('slo-gate')).toBe('pass');
 
     // In the jobs' order: the chaos check run comes after the tests' and before the SLO gate's.
-    const checks = gh.store.checkRuns.filter((c) => c.head_sha === repo.prHeadSha);
+    const checks = scenario.gh.store.checkRuns.filter((c) => c.head_sha === scenario.repo.prHeadSha);
     expect(checks.map((c) => [c.name, c.status, c.conclusion])).toEqual([
       ['Ephemeral environment', 'completed', 'success'],
       ['Tests', 'completed', 'success'],
@@ -277,18 +278,18 @@ describe('pipeline.yml under act', () => {
     expect(body).toContain('Chaos');
     expect(body).toContain(namespace);
     expect(body).toContain(`${merged['tests']} tests`);
-    expect(gh.violations).toEqual([]);
+    expect(scenario.gh.violations).toEqual([]);
   }, 900_000);
 
   it("closed: only the teardown runs; the PR's namespace is gone, main's stays", async () => {
     expect(namespace).not.toBe('');
-    gh.seedPull(PR, { headSha: repo.prHeadSha, state: 'closed' });
-    const run = await harness.run({
+    scenario.gh.seedPull(PR, { headSha: scenario.repo.prHeadSha, state: 'closed' });
+    const run = await scenario.harness.run({
       workflow: 'pipeline.yml',
-      repo,
+      repo: scenario.repo,
       event: 'pull_request',
-      payload: pullRequestEvent(repo, { number: PR, action: 'closed', merged: true, repoId: Number(repoId) }),
-      cacheDir,
+      payload: pullRequestEvent(scenario.repo, { number: PR, action: 'closed', merged: true, repoId: Number(repoId) }),
+      cacheDir: scenario.cacheDir,
       secrets: secrets(),
       vars: { PROMETHEUS_URL: getTestbed().prometheusUrl },
     });
@@ -302,6 +303,6 @@ describe('pipeline.yml under act', () => {
     expect((await environmentsOf(admin, repoId)).map((n) => n.metadata?.name)).toEqual([mainNamespace]);
     expect(commentsOnPr()).toHaveLength(1);
     expect(commentsOnPr()[0]!.body).toContain('Torn down');
-    expect(gh.violations).toEqual([]);
+    expect(scenario.gh.violations).toEqual([]);
   }, 600_000);
 });

@@ -6,60 +6,47 @@
  * - a second close (a re-run) finds nothing and says so, never "Torn down".
  */
 import { readFileSync } from 'node:fs';
-import { ActHarness, pullRequestEvent, type FixtureRepo } from '@gauntlet/act-harness';
-import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
+import { pullRequestEvent, startShopScenario, type ShopScenario } from '@gauntlet/act-harness';
 import { getTestbed } from '@gauntlet/testbed';
 import type { KubeClient } from '@gauntlet/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, cleanupRepository, environmentsOf, randomRepositoryId } from '../provision/harness.js';
 import { eventually } from '../support/polling.js';
 
-let gh: GitHubStandIn;
-let harness: ActHarness;
-let repo: FixtureRepo;
-let cacheDir: string;
+let scenario: ShopScenario;
 let admin: KubeClient;
 const repoId = randomRepositoryId();
 const PR = 11;
 
 beforeAll(async () => {
-  gh = await startGitHubStandIn({ seed: 11, owner: 'acme', repo: 'shop' });
-  harness = await ActHarness.start({ github: gh });
-  repo = await harness.repo('shop');
-  gh.seedPull(PR, { headSha: repo.prHeadSha });
-  cacheDir = await harness.cacheDir('shop');
+  scenario = await startShopScenario({ label: 'provision-pr.yml', seed: 11, pr: PR });
   admin = await adminClient(getTestbed().kubeconfig);
 }, 600_000);
 
 afterAll(async () => {
-  const summary = harness?.summary();
-  if (summary) process.stderr.write(`[act] provision-pr.yml runs: ${JSON.stringify(summary)}\n`);
   if (admin) {
     await cleanupRepository(admin, repoId);
     admin.close();
   }
-  await harness?.close();
-  await gh?.close();
+  await scenario?.close();
 });
 
 function secrets(): Record<string, string> {
   return { PREVIEW_KUBECONFIG: readFileSync(getTestbed().kubeconfig, 'utf8') };
 }
 
-function commentsOnPr() {
-  return gh.store.comments.filter((c) => c.issue_url.endsWith(`/issues/${PR}`));
-}
+const commentsOnPr = () => scenario.commentsOn();
 
 describe('provision-pr.yml under act', () => {
   let namespace = '';
 
   it('opened: creates the environment, runs the end-to-end step against it, reports once', async () => {
-    const run = await harness.run({
+    const run = await scenario.harness.run({
       workflow: 'provision-pr.yml',
-      repo,
+      repo: scenario.repo,
       event: 'pull_request',
-      payload: pullRequestEvent(repo, { number: PR, action: 'opened', repoId: Number(repoId) }),
-      cacheDir,
+      payload: pullRequestEvent(scenario.repo, { number: PR, action: 'opened', repoId: Number(repoId) }),
+      cacheDir: scenario.cacheDir,
       secrets: secrets(),
     });
     const preview = run.job('preview');
@@ -83,24 +70,24 @@ describe('provision-pr.yml under act', () => {
     expect(deployment.spec.replicas).toBe(2);
     expect(deployment.spec.template.spec.containers[0]!.image).toBe(`ghcr.io/acme/shop-api:pr-${PR}`);
 
-    const checks = gh.store.checkRuns.filter((c) => c.head_sha === repo.prHeadSha);
+    const checks = scenario.gh.store.checkRuns.filter((c) => c.head_sha === scenario.repo.prHeadSha);
     expect(checks.map((c) => [c.name, c.status, c.conclusion])).toEqual([
       ['Ephemeral environment', 'completed', 'success'],
     ]);
     expect(commentsOnPr()).toHaveLength(1);
     expect(commentsOnPr()[0]!.body).toContain(namespace);
-    expect(gh.violations).toEqual([]);
+    expect(scenario.gh.violations).toEqual([]);
   }, 600_000);
 
   it('closed: only the teardown job runs; the namespace is gone and the comment says so', async () => {
     expect(namespace).not.toBe('');
-    gh.seedPull(PR, { headSha: repo.prHeadSha, state: 'closed' });
-    const run = await harness.run({
+    scenario.gh.seedPull(PR, { headSha: scenario.repo.prHeadSha, state: 'closed' });
+    const run = await scenario.harness.run({
       workflow: 'provision-pr.yml',
-      repo,
+      repo: scenario.repo,
       event: 'pull_request',
-      payload: pullRequestEvent(repo, { number: PR, action: 'closed', merged: true, repoId: Number(repoId) }),
-      cacheDir,
+      payload: pullRequestEvent(scenario.repo, { number: PR, action: 'closed', merged: true, repoId: Number(repoId) }),
+      cacheDir: scenario.cacheDir,
       secrets: secrets(),
     });
     expect(run.jobs.filter((j) => j.conclusion !== 'skipped').map((j) => j.id)).toEqual(['teardown']);
@@ -113,21 +100,21 @@ describe('provision-pr.yml under act', () => {
     );
     expect(commentsOnPr()).toHaveLength(1);
     expect(commentsOnPr()[0]!.body).toContain('Torn down');
-    expect(gh.violations).toEqual([]);
+    expect(scenario.gh.violations).toEqual([]);
   }, 600_000);
 
   it('closed again (a re-run): finds nothing and says so, not "Torn down"', async () => {
-    const run = await harness.run({
+    const run = await scenario.harness.run({
       workflow: 'provision-pr.yml',
-      repo,
+      repo: scenario.repo,
       event: 'pull_request',
-      payload: pullRequestEvent(repo, { number: PR, action: 'closed', merged: true, repoId: Number(repoId) }),
-      cacheDir,
+      payload: pullRequestEvent(scenario.repo, { number: PR, action: 'closed', merged: true, repoId: Number(repoId) }),
+      cacheDir: scenario.cacheDir,
       secrets: secrets(),
     });
     expect(run.job('teardown').conclusion).toBe('success');
     expect(commentsOnPr()).toHaveLength(1);
     expect(commentsOnPr()[0]!.body).not.toContain('Torn down');
-    expect(gh.violations).toEqual([]);
+    expect(scenario.gh.violations).toEqual([]);
   }, 600_000);
 });

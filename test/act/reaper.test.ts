@@ -8,13 +8,12 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  ActHarness,
   scheduleEvent,
+  startShopScenario,
   workflowDispatchEvent,
-  type FixtureRepo,
+  type ShopScenario,
   type WorkflowRunResult,
 } from '@gauntlet/act-harness';
-import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
 import { getTestbed } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, cleanupRepository, randomRepositoryId } from '../provision/harness.js';
@@ -26,10 +25,7 @@ import {
   type KubeObject,
 } from '../provision/kube-exports.js';
 
-let gh: GitHubStandIn;
-let harness: ActHarness;
-let repo: FixtureRepo;
-let cacheDir: string;
+let scenario: ShopScenario;
 let admin: KubeClient;
 const repoId = randomRepositoryId();
 const otherRepoId = randomRepositoryId();
@@ -39,11 +35,8 @@ const inventory = new Map<string, Kind>();
 const due = (kind: Kind) => kind === 'expired' || kind === 'closed';
 
 beforeAll(async () => {
-  gh = await startGitHubStandIn({ seed: 31, owner: 'acme', repo: 'shop' });
-  harness = await ActHarness.start({ github: gh });
-  repo = await harness.repo('shop');
-  await repo.checkout('main');
-  cacheDir = await harness.cacheDir('shop');
+  scenario = await startShopScenario({ label: 'provision-reaper.yml', seed: 31 });
+  await scenario.repo.checkout('main');
   admin = await adminClient(getTestbed().kubeconfig);
 
   const now = Date.now();
@@ -61,20 +54,17 @@ beforeAll(async () => {
     const body: KubeObject = { metadata: { name: environmentName(identity), ...meta } };
     await admin.request({ method: 'POST', path: '/api/v1/namespaces', body });
     inventory.set(body.metadata!.name!, kind);
-    gh.seedPull(number, { state: kind === 'closed' ? 'closed' : 'open' });
+    scenario.gh.seedPull(number, { state: kind === 'closed' ? 'closed' : 'open' });
   }
 }, 600_000);
 
 afterAll(async () => {
-  const summary = harness?.summary();
-  if (summary) process.stderr.write(`[act] provision-reaper.yml runs: ${JSON.stringify(summary)}\n`);
   if (admin) {
     await cleanupRepository(admin, repoId);
     await cleanupRepository(admin, otherRepoId);
     admin.close();
   }
-  await harness?.close();
-  await gh?.close();
+  await scenario?.close();
 });
 
 function secrets(): Record<string, string> {
@@ -108,13 +98,13 @@ const dueNames = () =>
 
 describe('provision-reaper.yml under act', () => {
   it('manual run with the default dry-run: names the due environments, deletes nothing, prints the summary', async () => {
-    const run = await harness.run({
+    const run = await scenario.harness.run({
       workflow: 'provision-reaper.yml',
-      repo,
+      repo: scenario.repo,
       event: 'workflow_dispatch',
       // GitHub fills in the input's default (true) when the run is started from the UI without changing it.
-      payload: workflowDispatchEvent(repo, { 'dry-run': 'true' }, { repoId: Number(repoId) }),
-      cacheDir,
+      payload: workflowDispatchEvent(scenario.repo, { 'dry-run': 'true' }, { repoId: Number(repoId) }),
+      cacheDir: scenario.cacheDir,
       secrets: secrets(),
     });
     const reaped = reapedOutput(run);
@@ -124,22 +114,22 @@ describe('provision-reaper.yml under act', () => {
     // The Summary step pretty-prints the output with jq: the user sees the same names in the log.
     const summaryLog = run.job('reap').log.join('\n');
     for (const name of dueNames()) expect(summaryLog).toContain(`"${name}"`);
-    expect(gh.violations).toEqual([]);
+    expect(scenario.gh.violations).toEqual([]);
   }, 600_000);
 
   it('the hourly schedule: deletes exactly the expired and closed ones; live, kept and foreign ones stay', async () => {
-    const run = await harness.run({
+    const run = await scenario.harness.run({
       workflow: 'provision-reaper.yml',
-      repo,
+      repo: scenario.repo,
       event: 'schedule',
-      payload: scheduleEvent(repo, '17 * * * *', { repoId: Number(repoId) }),
-      cacheDir,
+      payload: scheduleEvent(scenario.repo, '17 * * * *', { repoId: Number(repoId) }),
+      cacheDir: scenario.cacheDir,
       secrets: secrets(),
     });
     const reaped = reapedOutput(run);
     expect([...reaped.deleted].sort()).toEqual(dueNames());
     expect(reaped.failed).toEqual([]);
     for (const [name, kind] of inventory) expect(await alive(name), `${name} (${kind})`).toBe(!due(kind));
-    expect(gh.violations).toEqual([]);
+    expect(scenario.gh.violations).toEqual([]);
   }, 600_000);
 });

@@ -12,8 +12,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ActHarness, pullRequestEvent, type FixtureRepo } from '@gauntlet/act-harness';
-import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
+import { pullRequestEvent, startShopScenario, type FixtureRepo, type ShopScenario } from '@gauntlet/act-harness';
 import { getTestbed, nodeKeys } from '@gauntlet/testbed';
 import type { KubeClient } from '@gauntlet/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,48 +23,36 @@ import { eventually } from '../support/polling.js';
 const run = promisify(execFile);
 const PR = 51;
 
-let gh: GitHubStandIn;
-let harness: ActHarness;
-let repo: FixtureRepo;
+let scenario: ShopScenario;
 let image: FixtureRepo;
-let cacheDir: string;
 let admin: KubeClient;
 const repoId = randomRepositoryId();
 
 beforeAll(async () => {
-  gh = await startGitHubStandIn({ seed: 51, owner: 'acme', repo: 'shop' });
-  harness = await ActHarness.start({ github: gh });
-  repo = await harness.repo('shop');
-  gh.seedPull(PR, { headSha: repo.prHeadSha });
-  cacheDir = await harness.cacheDir('shop');
+  scenario = await startShopScenario({ label: 'shard-kubernetes.yml', seed: 51, pr: PR });
   admin = await adminClient(getTestbed().kubeconfig);
   // The e2e image's contents: the shop at the PR's head with its dependencies (Playwright's test runner) installed.
-  image = await harness.repo('shop');
-  harness.progress('shard-kubernetes: npm ci in the e2e image stand-in');
-  await run(path.join(harness.tools.nodeBin, 'npm'), ['ci', '--no-audit', '--no-fund', '--prefer-offline'], {
+  image = await scenario.harness.repo('shop');
+  scenario.harness.progress('shard-kubernetes: npm ci in the e2e image stand-in');
+  await run(path.join(scenario.harness.tools.nodeBin, 'npm'), ['ci', '--no-audit', '--no-fund', '--prefer-offline'], {
     cwd: image.dir,
-    env: { ...process.env, PATH: harness.tools.path() },
+    env: { ...process.env, PATH: scenario.harness.tools.path() },
   });
 }, 600_000);
 
 afterAll(async () => {
-  const summary = harness?.summary();
-  if (summary) process.stderr.write(`[act] shard-kubernetes.yml runs: ${JSON.stringify(summary)}\n`);
   if (admin) {
     await cleanupRepository(admin, repoId);
     admin.close();
   }
-  await harness?.close();
-  await gh?.close();
+  await scenario?.close();
 });
 
 function secrets(): Record<string, string> {
   return { PREVIEW_KUBECONFIG: readFileSync(getTestbed().kubeconfig, 'utf8') };
 }
 
-function commentsOnPr() {
-  return gh.store.comments.filter((c) => c.issue_url.endsWith(`/issues/${PR}`));
-}
+const commentsOnPr = () => scenario.commentsOn();
 
 /** Starts the shard pods' container runtime in the environment's namespace as soon as the workflow creates it. */
 async function podsOnceTheEnvironmentExists(signal: AbortSignal): Promise<ShardPodSimulator | undefined> {
@@ -81,18 +68,18 @@ describe('shard-kubernetes.yml under act', () => {
   let namespace = '';
 
   it('opened: environment, Indexed Job on the spot node, merge and report; the run cleans up after itself', async () => {
-    await repo.checkout('pr');
+    await scenario.repo.checkout('pr');
     const done = new AbortController();
     const pods = podsOnceTheEnvironmentExists(done.signal);
     pods.catch(() => undefined);
     let sim: ShardPodSimulator | undefined;
     try {
-      const result = await harness.run({
+      const result = await scenario.harness.run({
         workflow: 'shard-kubernetes.yml',
-        repo,
+        repo: scenario.repo,
         event: 'pull_request',
-        payload: pullRequestEvent(repo, { number: PR, action: 'opened', repoId: Number(repoId) }),
-        cacheDir,
+        payload: pullRequestEvent(scenario.repo, { number: PR, action: 'opened', repoId: Number(repoId) }),
+        cacheDir: scenario.cacheDir,
         secrets: secrets(),
       });
       done.abort();
@@ -132,7 +119,7 @@ describe('shard-kubernetes.yml under act', () => {
         120_000,
       );
 
-      const checks = gh.store.checkRuns.filter((c) => c.head_sha === repo.prHeadSha);
+      const checks = scenario.gh.store.checkRuns.filter((c) => c.head_sha === scenario.repo.prHeadSha);
       expect(checks.map((c) => [c.name, c.status, c.conclusion]).sort()).toEqual([
         ['Ephemeral environment', 'completed', 'success'],
         ['Tests', 'completed', 'success'],
@@ -141,7 +128,7 @@ describe('shard-kubernetes.yml under act', () => {
       const body = commentsOnPr()[0]!.body;
       expect(body).toContain(namespace);
       expect(body).toContain('Ran as Kubernetes Job');
-      expect(gh.violations).toEqual([]);
+      expect(scenario.gh.violations).toEqual([]);
     } finally {
       done.abort();
       await (sim ?? (await pods.catch(() => undefined)))?.stop();
@@ -150,13 +137,13 @@ describe('shard-kubernetes.yml under act', () => {
 
   it('closed: only the teardown runs, and the environment is gone', async () => {
     expect(namespace).not.toBe('');
-    gh.seedPull(PR, { headSha: repo.prHeadSha, state: 'closed' });
-    const result = await harness.run({
+    scenario.gh.seedPull(PR, { headSha: scenario.repo.prHeadSha, state: 'closed' });
+    const result = await scenario.harness.run({
       workflow: 'shard-kubernetes.yml',
-      repo,
+      repo: scenario.repo,
       event: 'pull_request',
-      payload: pullRequestEvent(repo, { number: PR, action: 'closed', repoId: Number(repoId) }),
-      cacheDir,
+      payload: pullRequestEvent(scenario.repo, { number: PR, action: 'closed', repoId: Number(repoId) }),
+      cacheDir: scenario.cacheDir,
       secrets: secrets(),
     });
     expect(result.jobs.filter((j) => j.conclusion !== 'skipped').map((j) => j.id)).toEqual(['teardown']);
@@ -168,6 +155,6 @@ describe('shard-kubernetes.yml under act', () => {
     );
     expect(commentsOnPr()).toHaveLength(1);
     expect(commentsOnPr()[0]!.body).toContain('Torn down');
-    expect(gh.violations).toEqual([]);
+    expect(scenario.gh.violations).toEqual([]);
   }, 600_000);
 });

@@ -8,28 +8,17 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { ActHarness, freePort, pullRequestEvent, pushEvent, type FixtureRepo } from '@gauntlet/act-harness';
-import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
+import { freePort, pullRequestEvent, pushEvent, startShopScenario, type ShopScenario } from '@gauntlet/act-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-let gh: GitHubStandIn;
-let harness: ActHarness;
-let repo: FixtureRepo;
-let cacheDir: string;
+let scenario: ShopScenario;
 
 beforeAll(async () => {
-  gh = await startGitHubStandIn({ seed: 9, owner: 'acme', repo: 'shop' });
-  harness = await ActHarness.start({ github: gh });
-  repo = await harness.repo('shop');
-  gh.seedPull(7, { headSha: repo.prHeadSha });
-  cacheDir = await harness.cacheDir('shop');
+  scenario = await startShopScenario({ label: 'shard-matrix.yml', seed: 9, pr: 7 });
 }, 600_000);
 
 afterAll(async () => {
-  const summary = harness?.summary();
-  if (summary) process.stderr.write(`[act] shard-matrix.yml runs: ${JSON.stringify(summary)}\n`);
-  await harness?.close();
-  await gh?.close();
+  await scenario?.close();
 });
 
 function testLines(file: string): Promise<string[]> {
@@ -41,13 +30,13 @@ function testLines(file: string): Promise<string[]> {
 
 describe('shard-matrix.yml under act', () => {
   it('push to main: plans with estimates, merges and saves the timings', async () => {
-    await repo.checkout('main');
-    const run = await harness.run({
+    await scenario.repo.checkout('main');
+    const run = await scenario.harness.run({
       workflow: 'shard-matrix.yml',
-      repo,
+      repo: scenario.repo,
       event: 'push',
-      payload: pushEvent(repo),
-      cacheDir,
+      payload: pushEvent(scenario.repo),
+      cacheDir: scenario.cacheDir,
     });
     expect(run.jobs.map((j) => [j.id, j.conclusion])).toEqual(
       expect.arrayContaining([
@@ -62,22 +51,24 @@ describe('shard-matrix.yml under act', () => {
     const mergeOutputs = Object.values(merge.outputs).find((o) => o['tests'] !== undefined)!;
     expect(mergeOutputs).toMatchObject({ tests: '8', passed: '8', failed: '0', conclusion: 'success' });
     // The push reports its check run on main's commit; there is no pull request to comment on.
-    expect(gh.store.checkRuns.filter((c) => c.head_sha === repo.mainSha).map((c) => [c.name, c.conclusion])).toEqual([
-      ['Tests', 'success'],
-    ]);
-    expect(gh.store.comments).toEqual([]);
-    expect(gh.violations).toEqual([]);
+    expect(
+      scenario.gh.store.checkRuns
+        .filter((c) => c.head_sha === scenario.repo.mainSha)
+        .map((c) => [c.name, c.conclusion]),
+    ).toEqual([['Tests', 'success']]);
+    expect(scenario.gh.store.comments).toEqual([]);
+    expect(scenario.gh.violations).toEqual([]);
   }, 600_000);
 
   it('pull request: plans with the timings the push saved; one check run and one sticky comment', async () => {
-    await repo.checkout('pr');
-    const testLog = path.join(harness.workDir, 'pr-tests.log');
-    const run = await harness.run({
+    await scenario.repo.checkout('pr');
+    const testLog = path.join(scenario.harness.workDir, 'pr-tests.log');
+    const run = await scenario.harness.run({
       workflow: 'shard-matrix.yml',
-      repo,
+      repo: scenario.repo,
       event: 'pull_request',
-      payload: pullRequestEvent(repo, { number: 7, action: 'opened' }),
-      cacheDir,
+      payload: pullRequestEvent(scenario.repo, { number: 7, action: 'opened' }),
+      cacheDir: scenario.cacheDir,
       env: { SHOP_TEST_LOG: testLog },
     });
     expect(run.exitCode).toBe(0);
@@ -90,25 +81,25 @@ describe('shard-matrix.yml under act', () => {
     expect(run.job('merge').conclusion).toBe('success');
     expect((await testLines(testLog)).length).toBe(8);
 
-    const checks = gh.store.checkRuns.filter((c) => c.head_sha === repo.prHeadSha);
+    const checks = scenario.gh.store.checkRuns.filter((c) => c.head_sha === scenario.repo.prHeadSha);
     expect(checks.map((c) => [c.name, c.status, c.conclusion])).toEqual([['Tests', 'completed', 'success']]);
-    const comments = gh.store.comments.filter((c) => c.issue_url.endsWith('/issues/7'));
+    const comments = scenario.commentsOn();
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toContain('8 tests');
-    expect(gh.violations).toEqual([]);
+    expect(scenario.gh.violations).toEqual([]);
   }, 600_000);
 
   it('a failed shard re-run runs only the tests that failed, and the merge then passes', async () => {
-    await repo.checkout('pr');
+    await scenario.repo.checkout('pr');
     const port = await freePort();
     const payments = `http://127.0.0.1:${port}`;
-    const firstLog = path.join(harness.workDir, 'attempt-1-tests.log');
-    const first = await harness.run({
+    const firstLog = path.join(scenario.harness.workDir, 'attempt-1-tests.log');
+    const first = await scenario.harness.run({
       workflow: 'shard-matrix.yml',
-      repo,
+      repo: scenario.repo,
       event: 'pull_request',
-      payload: pullRequestEvent(repo, { number: 7, action: 'synchronize' }),
-      cacheDir,
+      payload: pullRequestEvent(scenario.repo, { number: 7, action: 'synchronize' }),
+      cacheDir: scenario.cacheDir,
       env: { SHOP_PAYMENTS_URL: payments, SHOP_TEST_LOG: firstLog },
     });
     expect(first.job('plan').conclusion).toBe('success');
@@ -117,7 +108,7 @@ describe('shard-matrix.yml under act', () => {
     expect(failed).toHaveLength(1);
     expect(first.job('merge').conclusion).toBe('failure');
     expect((await testLines(firstLog)).length).toBe(8 + 2); // payments ran 3 times: retries: 2
-    const failedCheck = gh.store.checkRuns.filter((c) => c.head_sha === repo.prHeadSha).at(-1)!;
+    const failedCheck = scenario.gh.store.checkRuns.filter((c) => c.head_sha === scenario.repo.prHeadSha).at(-1)!;
     expect(failedCheck.conclusion).toBe('failure');
 
     // The payment service is back; "Re-run failed jobs": attempt 2 of the same run, the failed shard and the merge.
@@ -127,13 +118,13 @@ describe('shard-matrix.yml under act', () => {
     });
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     try {
-      const secondLog = path.join(harness.workDir, 'attempt-2-tests.log');
-      const second = await harness.run({
+      const secondLog = path.join(scenario.harness.workDir, 'attempt-2-tests.log');
+      const second = await scenario.harness.run({
         workflow: 'shard-matrix.yml',
-        repo,
+        repo: scenario.repo,
         event: 'pull_request',
-        payload: pullRequestEvent(repo, { number: 7, action: 'synchronize' }),
-        cacheDir,
+        payload: pullRequestEvent(scenario.repo, { number: 7, action: 'synchronize' }),
+        cacheDir: scenario.cacheDir,
         run: first.run,
         attempt: 2,
         job: 'merge',
@@ -151,9 +142,9 @@ describe('shard-matrix.yml under act', () => {
     } finally {
       server.close();
     }
-    const checks = gh.store.checkRuns.filter((c) => c.head_sha === repo.prHeadSha);
+    const checks = scenario.gh.store.checkRuns.filter((c) => c.head_sha === scenario.repo.prHeadSha);
     expect(checks.at(-1)!.conclusion).toBe('success');
-    expect(gh.store.comments.filter((c) => c.issue_url.endsWith('/issues/7'))).toHaveLength(1);
-    expect(gh.violations).toEqual([]);
+    expect(scenario.commentsOn()).toHaveLength(1);
+    expect(scenario.gh.violations).toEqual([]);
   }, 900_000);
 });

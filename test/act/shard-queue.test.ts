@@ -8,8 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ActHarness, pullRequestEvent, type FixtureRepo } from '@gauntlet/act-harness';
-import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-standin';
+import { pullRequestEvent, startShopScenario, type ShopScenario } from '@gauntlet/act-harness';
 import { getTestbed } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, serviceAccountKubeconfig } from '../provision/harness.js';
@@ -18,20 +17,13 @@ import type { KubeClient, KubeObject } from '../provision/kube-exports.js';
 const QUEUE_NAMESPACE = 'ci-test-queues';
 const PR = 41;
 
-let gh: GitHubStandIn;
-let harness: ActHarness;
-let repo: FixtureRepo;
-let cacheDir: string;
+let scenario: ShopScenario;
 let admin: KubeClient;
 let queueAccount: Awaited<ReturnType<typeof serviceAccountKubeconfig>>;
 let createdNamespace = false;
 
 beforeAll(async () => {
-  gh = await startGitHubStandIn({ seed: 41, owner: 'acme', repo: 'shop' });
-  harness = await ActHarness.start({ github: gh });
-  repo = await harness.repo('shop');
-  gh.seedPull(PR, { headSha: repo.prHeadSha });
-  cacheDir = await harness.cacheDir('shop');
+  scenario = await startShopScenario({ label: 'shard-queue.yml', seed: 41, pr: PR });
   admin = await adminClient(getTestbed().kubeconfig);
   if ((await admin.getOptional(`/api/v1/namespaces/${QUEUE_NAMESPACE}`)) === undefined) {
     await admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: QUEUE_NAMESPACE } } });
@@ -44,16 +36,13 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  const summary = harness?.summary();
-  if (summary) process.stderr.write(`[act] shard-queue.yml runs: ${JSON.stringify(summary)}\n`);
   await queueAccount?.cleanup();
   if (admin) {
     if (createdNamespace)
       await admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${QUEUE_NAMESPACE}` }).catch(() => undefined);
     admin.close();
   }
-  await harness?.close();
-  await gh?.close();
+  await scenario?.close();
 });
 
 async function queueConfigMaps(): Promise<string[]> {
@@ -65,15 +54,15 @@ async function queueConfigMaps(): Promise<string[]> {
 
 describe('shard-queue.yml under act', () => {
   it('pull request: workers pull every test once from the queue, the merge deletes it and reports once', async () => {
-    await repo.checkout('pr');
+    await scenario.repo.checkout('pr');
     const before = new Set(await queueConfigMaps());
-    const testLog = path.join(harness.workDir, 'queue-tests.log');
-    const run = await harness.run({
+    const testLog = path.join(scenario.harness.workDir, 'queue-tests.log');
+    const run = await scenario.harness.run({
       workflow: 'shard-queue.yml',
-      repo,
+      repo: scenario.repo,
       event: 'pull_request',
-      payload: pullRequestEvent(repo, { number: PR, action: 'opened' }),
-      cacheDir,
+      payload: pullRequestEvent(scenario.repo, { number: PR, action: 'opened' }),
+      cacheDir: scenario.cacheDir,
       secrets: { QUEUE_KUBECONFIG: queueAccount.kubeconfig },
       env: { SHOP_TEST_LOG: testLog },
     });
@@ -104,11 +93,11 @@ describe('shard-queue.yml under act', () => {
     // The run's queue is gone (only queues that existed before, of other runs, may remain).
     expect((await queueConfigMaps()).filter((name) => !before.has(name))).toEqual([]);
 
-    const checks = gh.store.checkRuns.filter((c) => c.head_sha === repo.prHeadSha);
+    const checks = scenario.gh.store.checkRuns.filter((c) => c.head_sha === scenario.repo.prHeadSha);
     expect(checks.map((c) => [c.name, c.status, c.conclusion])).toEqual([['Tests', 'completed', 'success']]);
-    const comments = gh.store.comments.filter((c) => c.issue_url.endsWith(`/issues/${PR}`));
+    const comments = scenario.commentsOn();
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toContain('8 tests');
-    expect(gh.violations).toEqual([]);
+    expect(scenario.gh.violations).toEqual([]);
   }, 900_000);
 });

@@ -360,40 +360,66 @@ export function outputLeaks(raw: string, secrets: readonly string[]): string[] {
   return problems;
 }
 
-/** A ServiceAccount bound (cluster-wide) to the given rules, and a kubeconfig that authenticates as it with a token. */
+export interface ServiceAccountOptions {
+  /** The account's namespace and name (default: a fresh gauntlet-sa-<hex> namespace, account gauntlet-provision). */
+  readonly account?: { readonly namespace: string; readonly name: string };
+  /** Roles in single namespaces (e.g. the creation records' in gauntlet-system), each bound to the account there. */
+  readonly roles?: readonly { readonly namespace: string; readonly rules: unknown[] }[];
+}
+
+export interface ServiceAccountKubeconfig {
+  readonly kubeconfig: string;
+  readonly token: string;
+  readonly namespace: string;
+  readonly role: string;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A ServiceAccount bound cluster-wide to the given rules (none: no ClusterRole at all) and in single namespaces to
+ * `roles`, and a kubeconfig that authenticates as it with a token. cleanup() deletes what this created.
+ */
 export async function serviceAccountKubeconfig(
   admin: KubeClient,
   kubeconfigPath: string,
   rules: unknown[],
-): Promise<{ kubeconfig: string; token: string; namespace: string; role: string; cleanup: () => Promise<void> }> {
+  options: ServiceAccountOptions = {},
+): Promise<ServiceAccountKubeconfig> {
   const suffix = randomInt(0, 2 ** 24)
     .toString(16)
     .padStart(6, '0');
-  const namespace = `gauntlet-sa-${suffix}`;
+  const { namespace, name } = options.account ?? { namespace: `gauntlet-sa-${suffix}`, name: 'gauntlet-provision' };
   const role = `gauntlet-provision-sa-${suffix}`;
-  await admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: namespace } } });
-  await admin.request({
-    method: 'POST',
-    path: `/api/v1/namespaces/${namespace}/serviceaccounts`,
-    body: { metadata: { name: 'gauntlet-provision' } },
-  });
-  await admin.request({
-    method: 'POST',
-    path: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
-    body: { metadata: { name: role }, rules },
-  });
-  await admin.request({
-    method: 'POST',
-    path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
-    body: {
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  const undo: (() => Promise<unknown>)[] = [];
+  const create = async (collection: string, body: Record<string, unknown>, exists = false): Promise<void> => {
+    const object = `${collection}/${(body['metadata'] as { name: string }).name}`;
+    if (exists && (await admin.getOptional(object)) !== undefined) return;
+    await admin.request({ method: 'POST', path: collection, body });
+    undo.unshift(() => admin.request({ method: 'DELETE', path: object }));
+  };
+  const subjects = [{ kind: 'ServiceAccount', name, namespace }];
+  await create('/api/v1/namespaces', { metadata: { name: namespace } }, true);
+  await create(`/api/v1/namespaces/${namespace}/serviceaccounts`, { metadata: { name } });
+  if (rules.length > 0) {
+    await create(`${rbac}/clusterroles`, { metadata: { name: role }, rules });
+    await create(`${rbac}/clusterrolebindings`, {
       metadata: { name: role },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-      subjects: [{ kind: 'ServiceAccount', name: 'gauntlet-provision', namespace }],
-    },
-  });
+      subjects,
+    });
+  }
+  for (const grant of options.roles ?? []) {
+    await create(`${rbac}/namespaces/${grant.namespace}/roles`, { metadata: { name: role }, rules: grant.rules });
+    await create(`${rbac}/namespaces/${grant.namespace}/rolebindings`, {
+      metadata: { name: role },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+      subjects,
+    });
+  }
   const { status } = await admin.request<{ status: { token: string } }>({
     method: 'POST',
-    path: `/api/v1/namespaces/${namespace}/serviceaccounts/gauntlet-provision/token`,
+    path: `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
     body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 7200 } },
   });
   const kubeconfig = await kubeconfigFor(kubeconfigPath, { token: status.token });
@@ -403,13 +429,7 @@ export async function serviceAccountKubeconfig(
     namespace,
     role,
     cleanup: async () => {
-      await admin
-        .request({ method: 'DELETE', path: `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${role}` })
-        .catch(() => undefined);
-      await admin
-        .request({ method: 'DELETE', path: `/apis/rbac.authorization.k8s.io/v1/clusterroles/${role}` })
-        .catch(() => undefined);
-      await admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${namespace}` }).catch(() => undefined);
+      for (const step of undo) await step().catch(() => undefined);
     },
   };
 }

@@ -8,6 +8,7 @@ export const Inputs = {
   context: 'context',
   namePrefix: 'name-prefix',
   prNumber: 'pr-number',
+  baselineRef: 'baseline-ref',
   manifests: 'manifests',
   variables: 'variables',
   images: 'images',
@@ -42,6 +43,7 @@ export const Inputs = {
 
 export const Outputs = {
   namespace: 'namespace',
+  baselineNamespace: 'baseline-namespace',
   environment: 'environment',
   expiresAt: 'expires-at',
   kubeconfig: 'kubeconfig',

@@ -30,6 +30,17 @@ describe('parseInputs', () => {
     }
   });
 
+  it('takes a baseline ref in mode up only', () => {
+    expect(parseInputs(reader({ manifests: 'k8s/*.yaml', 'baseline-ref': 'refs/heads/main' })).baselineRef).toBe(
+      'refs/heads/main',
+    );
+    expect(parseInputs(reader({ manifests: 'k8s/*.yaml' })).baselineRef).toBeUndefined();
+    for (const mode of ['down', 'reap'])
+      expect(() => parseInputs(reader({ mode, 'baseline-ref': 'refs/heads/main' }))).toThrow(
+        new RegExp(`^Input 'baseline-ref': .*mode ${mode} has none`),
+      );
+  });
+
   it("refuses the guardrails' own field manager for the stack", () => {
     expect(() => parseInputs(reader({ manifests: 'k8s/*.yaml', 'field-manager': 'gauntlet-guardrails' }))).toThrow(
       /field-manager.*guardrails' own field manager/,
@@ -111,6 +122,9 @@ describe('parseInputs', () => {
     ['name-prefix', 'x;y'],
     ['pr-number', '0'],
     ['pr-number', '1.5'],
+    // A bare branch name would name an environment no push creates.
+    ['baseline-ref', 'main'],
+    ['baseline-ref', 'refs/heads/has space'],
     ['variables', 'NAMESPACE=x'],
     ['variables', 'bad-name=x'],
     ['images', 'ghcr.io/a=b c'],

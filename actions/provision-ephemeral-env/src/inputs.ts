@@ -29,6 +29,8 @@ export interface Inputs {
   readonly context: string | undefined;
   readonly namePrefix: string | undefined;
   readonly prNumber: number | undefined;
+  /** Mode up: the ref whose push environment is this one's baseline (output baseline-namespace). */
+  readonly baselineRef: string | undefined;
   readonly manifests: readonly string[];
   readonly variables: Readonly<Record<string, string>>;
   readonly images: Readonly<Record<string, string>>;
@@ -106,6 +108,14 @@ export function parseInputs(reader = new InputReader(), workspace = process.cwd(
     hint: '1-20 lower-case letters, digits and -, starting and ending with a letter or digit',
   });
   const prNumber = reader.integer(I.prNumber, { min: 1, max: 9_999_999_999 });
+  const baselineRef = reader.string(I.baselineRef, {
+    maxLength: 1024,
+    pattern: /^refs\/(heads|tags)\/\S+$/,
+    // A bare branch name would name an environment no push creates (a push's ref is refs/heads/<branch>).
+    hint: 'a full ref such as refs/heads/main',
+  });
+  if (baselineRef !== undefined && mode !== 'up')
+    throw new InputError(I.baselineRef, `names the baseline of mode up's environment; mode ${mode} has none`);
   const variables = reader.keyValues(I.variables);
   for (const key of Object.keys(variables)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
@@ -174,6 +184,7 @@ export function parseInputs(reader = new InputReader(), workspace = process.cwd(
     context: reader.string(I.context, { maxLength: 253 }),
     namePrefix,
     prNumber,
+    baselineRef,
     manifests,
     variables,
     images,

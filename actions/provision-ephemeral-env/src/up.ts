@@ -96,6 +96,11 @@ export async function up(args: ModeArgs): Promise<void> {
   const setPhase = (phase: Phase): void => rt.saveState(State.phase, phase);
   // Before any request: the name for if: always() steps, and everything the post step needs.
   rt.setOutput(Outputs.namespace, namespace);
+  if (inputs.baselineRef !== undefined)
+    rt.setOutput(
+      Outputs.baselineNamespace,
+      environmentName({ ...identity, target: { kind: 'ref', ref: inputs.baselineRef } }),
+    );
   rt.saveState(State.namespace, namespace);
   rt.saveState(State.identity, JSON.stringify(identity));
   rt.saveState(State.runKey, key);

@@ -13,3 +13,4 @@ export { freePort, stderrProgress, type ProgressLog } from './act-process.js';
 export type { FixtureRepo } from './fixture-repo.js';
 export { pullRequestEvent, pushEvent, scheduleEvent, workflowDispatchEvent, type PullRequestAction } from './events.js';
 export { readArtifact, unzip } from './artifacts.js';
+export { startShopScenario, type ShopScenario, type ShopScenarioOptions } from './scenario.js';
