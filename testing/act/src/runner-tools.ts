@@ -6,8 +6,8 @@
  * - A Python of its own (a virtual environment): `pip install` in a job must not change the machine's Python.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
-import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -47,11 +47,65 @@ async function wrapper(file: string, node: string, script: string): Promise<void
   await chmod(file, 0o755);
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Takes the lock folder; false when another process holds it. */
+async function takeLock(lock: string): Promise<boolean> {
+  try {
+    await mkdir(lock);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  await writeFile(path.join(lock, 'pid'), String(process.pid));
+  return true;
+}
+
+function lockHolder(lock: string): number {
+  try {
+    return Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
+  } catch {
+    return Number.NaN; // the holder has made the folder and not yet written its pid
+  }
+}
+
+/**
+ * Runs `work` holding `<dir>/.prepare.lock`: act test files run in parallel (vitest's act project), and two
+ * processes creating one venv at once corrupt it. A lock whose holder died is taken over.
+ */
+async function whileLocked<T>(dir: string, work: () => Promise<T>): Promise<T> {
+  await mkdir(dir, { recursive: true });
+  const lock = path.join(dir, '.prepare.lock');
+  const deadline = Date.now() + 10 * 60_000;
+  while (!(await takeLock(lock))) {
+    const holder = lockHolder(lock);
+    if (Number.isInteger(holder) && !alive(holder)) await rm(lock, { recursive: true, force: true });
+    else if (Date.now() > deadline) throw new Error(`${lock} held for 10 minutes (by pid ${holder})`);
+    else await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
 /** Prepares Node and Python under `dir` (kept between runs: the venv's packages are the pip cache of a warm runner). */
 export async function prepareRunnerTools(dir: string): Promise<RunnerTools> {
   const nodeVersion = process.versions.node;
   if (Number(nodeVersion.split('.')[0]) !== 24)
     throw new Error(`the act harness must run on Node 24 (it gives its Node to the jobs), not ${nodeVersion}`);
+  return whileLocked(dir, () => prepare(dir, nodeVersion));
+}
+
+async function prepare(dir: string, nodeVersion: string): Promise<RunnerTools> {
   const nodeHome = path.join(dir, `node-${nodeVersion}`);
   const nodeBin = path.join(nodeHome, 'bin');
   if (!existsSync(path.join(nodeBin, 'npx'))) {
