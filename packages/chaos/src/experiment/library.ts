@@ -28,6 +28,9 @@ export const LIBRARY_NAMES = [
 ] as const;
 export type LibraryName = (typeof LIBRARY_NAMES)[number];
 
+/** broker-partition closes a connection after this long without a byte from the service (Toxiproxy `timeout`). */
+export const BROKER_CUT_IDLE_MS = 1;
+
 const COMMON = ['target', 'namespace', 'kind', 'duration', 'slos', 'maxTargets', 'maxPercentage', 'recoveryTimeout'];
 const EXTRA: Record<LibraryName, readonly string[]> = {
   'pod-delete': ['mode', 'interval'],
@@ -120,15 +123,17 @@ export function expandLibrary(doc: Field, name: string | undefined): Record<stri
       Object.assign(fault, { type: 'resource-exhaustion', namespace: value('namespace') });
       break;
     case 'broker-partition':
-      // Reset on the service's first byte, not `down` (reset_peer downstream): a broker such as RabbitMQ or Kafka
-      // says nothing until the client speaks, so downstream a new connection would stay open and unanswered, and
-      // an idle one untouched. Upstream, every connection dies at its next ack, fetch, heartbeat or handshake.
+      // A `timeout` toxic upstream with a 1 ms idle timeout, not `down` (a reset_peer downstream) nor a reset_peer
+      // upstream: both act only when a byte passes, and a broker such as RabbitMQ or Kafka says nothing until the
+      // client speaks, so an idle connection (a consumer waiting for work, a producer between batches) stayed open
+      // through the whole cut. This toxic drops what the service sends and closes each connection after 1 ms
+      // without a byte from it: idle ones at once, new ones as they open, busy ones at their first pause.
       Object.assign(fault, {
         type: 'toxiproxy',
         proxy: p('proxy').required().value,
-        toxic: 'reset_peer',
+        toxic: 'timeout',
         stream: 'upstream',
-        attributes: { timeout: 0 },
+        attributes: { timeout: BROKER_CUT_IDLE_MS },
       });
       break;
   }

@@ -51,9 +51,9 @@ describe('loadExperiments', () => {
     expect(e!.steps[0]!.faults[0]).toMatchObject({
       type: 'toxiproxy',
       proxy: 'orders-broker',
-      toxic: 'reset_peer',
+      toxic: 'timeout',
       stream: 'upstream',
-      attributes: { timeout: 0 },
+      attributes: { timeout: 1 },
     });
     expect(e!.steadyState.slos).toEqual([]);
     expect(e!.steadyState.probes).toEqual([

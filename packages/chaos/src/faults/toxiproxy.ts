@@ -42,6 +42,38 @@ function localAddress(listen: string): { host: string; port: number } | undefine
   return undefined;
 }
 
+/** How long an idle connection may stay open through a closing `timeout` toxic before the check fails. */
+const IDLE_CHECK_MS = 2_000;
+
+/**
+ * A `timeout` toxic with a short idle timeout closes every connection, idle or not (broker-partition's cut), which
+ * the wire shows. A timeout of 0 only drops data and keeps connections open.
+ */
+function closesIdle(fault: ToxiproxyFault): boolean {
+  const idleMs = fault.attributes['timeout'];
+  return fault.toxic === 'timeout' && idleMs !== undefined && idleMs > 0 && idleMs <= IDLE_CHECK_MS / 2;
+}
+
+/**
+ * Connects and sends nothing: true when the proxy closes the connection within IDLE_CHECK_MS. Without the toxic
+ * none of the brokers closes a silent connection that soon (RabbitMQ waits 10 s for the protocol header, Kafka and
+ * NATS without auth wait for ever); what the server says first (NATS's INFO) passes an upstream toxic.
+ */
+function closesIdleConnection(address: { host: string; port: number }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(address);
+    const done = (result: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done(false), IDLE_CHECK_MS);
+    socket.on('data', () => undefined);
+    socket.on('error', () => done(true));
+    socket.on('close', () => done(true));
+  });
+}
+
 /** Connects and writes a byte: true when the proxy resets or closes the connection without answering. */
 function resetsConnections(address: { host: string; port: number }): Promise<boolean> {
   return new Promise((resolve) => {
@@ -126,6 +158,15 @@ export const toxiproxyBackend: FaultBackend<ToxiproxyFault> = {
         ok: true,
         detail: `proxy ${record.proxy} ${address ? `resets connections at ${proxy.listen}` : `has toxic ${record.name}`}`,
       };
+    }
+    if (closesIdle(fault)) {
+      const address = localAddress(proxy.listen);
+      if (address && !(await closesIdleConnection(address)))
+        return {
+          ok: false,
+          detail: `proxy ${record.proxy} (${proxy.listen}) kept an idle connection open for ${IDLE_CHECK_MS} ms`,
+        };
+      if (address) return { ok: true, detail: `proxy ${record.proxy} closes idle connections at ${proxy.listen}` };
     }
     return {
       ok: true,

@@ -11,3 +11,4 @@ export {
 export { ensureNatsStream } from './nats-stream.js';
 export { startServiceConsumer, type ServiceConsumer, type ServiceConsumerOptions } from './service-consumer.js';
 export { startOrderProjection, type OrderProjection, type ProjectionVariant } from './projection.js';
+export { openIdleConnection, type IdleConnection } from './idle-connection.js';
