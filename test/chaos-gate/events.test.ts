@@ -1,9 +1,11 @@
 /**
  * chaos-gate's event probes and faults end to end: the real bundle through the local runner, its `brokers` input
  * pointing at the test bed's real nats-server, rabbitmq-server and Kafka 4.1.1 in turn, the sample order system
- * (and its not-idempotent variant) running here on the same broker, the API server for the kill switch, and the GitHub stand-in for the report. The fault is
- * a producer-side data fault on the orders the count probe publishes; it lives in the action's process and is
- * reverted by the fault life cycle's in-process hooks.
+ * (and its not-idempotent variant) running here on the same broker, the API server for the kill switch, and the
+ * GitHub stand-in for the report. The correct system's fault is a producer-side data fault on the orders the count
+ * probe publishes; the broken system's is a relay from the channel the probe writes into the one the system reads,
+ * open as a pass-through for the whole run (the steady state before the fault goes through it unchanged). Both
+ * live in the action's process and are reverted by the fault life cycle's in-process hooks.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -28,8 +30,17 @@ async function system(variant: SampleVariant): Promise<SampleSystem> {
   return s;
 }
 
-/** One experiment: a count probe as the steady state, a producer fault duplicating 30% of its orders. */
-function experiment(name: string, s: SampleSystem, fault = 'producer: { channels: [IN], duplicate: 30% }'): string {
+/**
+ * One experiment: a count probe as the steady state, a producer fault duplicating 30% of its orders. With `via`,
+ * the probe publishes there and the fault (naming VIA and IN) is the relay that carries the orders into the system.
+ */
+function experiment(
+  name: string,
+  s: SampleSystem,
+  fault = 'producer: { channels: [IN], duplicate: 30% }',
+  via = s.channels.input,
+  moreProbes = '',
+): string {
   return `apiVersion: gauntlet.dev/v1alpha1
 kind: ChaosExperiment
 metadata: { name: ${name} }
@@ -38,7 +49,7 @@ spec:
     - faults:
         - type: event
           duration: 3s
-          event: { broker: orders, ${fault.replaceAll('IN', s.channels.input)} }
+          event: { broker: orders, ${fault.replaceAll('VIA', via).replaceAll('IN', s.channels.input)} }
   steadyState:
     slos: none
     probes:
@@ -46,14 +57,14 @@ spec:
         event:
           count:
             publish:
-              channel: ${s.channels.input}
+              channel: ${via}
               key: "{{runId}}-{{key}}"
               headers: { x-correlation-id: "{{correlationId}}" }
               body: { orderId: "{{correlationId}}", key: "{{runId}}-{{key}}", seq: "{{seq}}", amount: 10 }
             total: 40
             processed: { channel: ${s.channels.processed}, correlation: { header: x-correlation-id } }
             timeout: 4s
-  recoveryTimeout: 20s
+${moreProbes}  recoveryTimeout: 20s
 `;
 }
 
@@ -78,7 +89,22 @@ describe.skipIf(!tb.kwok).each(BROKER_KINDS)('chaos-gate event probes and faults
 
   it('the idempotent system rides out duplicated orders: pass, the fault journalled and reverted in process', async () => {
     const s = await system('correct');
-    const { result, dir } = await run(experiment('orders-dup', s), brokers);
+    // Acknowledged delivery as a second steady state where the broker stores a channel without a stream of ours
+    // (RabbitMQ: a witness queue; Kafka: the topic); JetStream needs a stream, which the sample system has not.
+    const acks = `${s.channels.input}.acks`;
+    await client.ensureChannel(acks);
+    const ackProbe =
+      kind === 'nats'
+        ? ''
+        : `      - name: acknowledged-kept
+        event:
+          acknowledged:
+            publish: { channel: ${acks}, headers: { x-id: "{{correlationId}}" }, body: { n: "{{index}}" } }
+            correlation: { header: x-id }
+            total: 20
+            rate: 40
+`;
+    const { result, dir } = await run(experiment('orders-dup', s, undefined, undefined, ackProbe), brokers);
     const log = result.main.log.join('\n');
     expect(result.conclusion, log).toBe('success');
     expect(result.outputs['verdict']).toBe('pass');
@@ -93,18 +119,32 @@ describe.skipIf(!tb.kwok).each(BROKER_KINDS)('chaos-gate event probes and faults
     );
     expect(reverted).toMatch(/journal: .*duplicated \d+/);
     expect(events.filter((e) => e.event === 'guard').every((e) => e.detail.startsWith('steady'))).toBe(true);
+    if (ackProbe)
+      expect(events.find((e) => e.event === 'steady-state before')!.detail).toMatch(
+        /acknowledged-kept \(acknowledged-delivery\): all 20 acknowledged messages are stored/,
+      );
     expect(s.stats.duplicatesSkipped).toBeGreaterThan(0);
     expect(github.violations).toEqual([]);
   });
 
-  it('the not-idempotent system fails under the same fault, naming the broken property', async () => {
+  it('the not-idempotent system passes through the relay before the fault and fails under it, naming the broken property', async () => {
     const s = await system('not-idempotent');
-    const { result, dir } = await run(experiment('orders-dup-broken', s), brokers);
+    const raw = `${s.channels.input}.raw`;
+    await client.ensureChannel(raw);
+    const relay = 'relay: { from: { channel: VIA }, to: { channel: IN }, duplicate: 30% }';
+    const { result, dir } = await run(experiment('orders-dup-broken', s, relay, raw), brokers);
+    const log = result.main.log.join('\n');
+    expect(log).toContain(`relay ${raw} → ${s.channels.input} on broker orders: open, passing messages unchanged`);
     expect(result.conclusion).toBe('failure');
     expect(result.outputs['verdict']).toBe('fail');
     const journal = JSON.parse(await readFile(path.join(dir, 'chaos-journal.json'), 'utf8')) as Journal;
+    const events = journal.experiments[0]!.journal;
+    // Steady before the fault: the orders went through the route unchanged (without it nothing reaches the system).
+    expect(events.find((e) => e.event === 'steady-state before')!.detail).toMatch(/^steady: /);
     expect(journal.experiments[0]!.reason).toMatch(/halted on breached: probe exactly-once \(count\): no-duplicates: /);
-    expect(journal.experiments[0]!.journal.some((e) => e.event === 'reverted')).toBe(true);
+    expect(events.find((e) => e.event === 'reverted')!.detail).toMatch(
+      /relay .*\.raw → .*\.in: duplicate 30% \(seed \d+\): stopped \(\d+ received, \d+ duplicated\)/,
+    );
   });
 
   it.runIf(kind === 'nats')(

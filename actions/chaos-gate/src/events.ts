@@ -3,6 +3,9 @@
  * through @gauntlet/events. Every definition is read, and every broker it names reached, before the first write.
  * Faults live in this process (a relay, or the probes' own publishes made chaotic), so the fault life cycle's
  * in-process hooks revert them; the post step has nothing to undo after a kill, as they die with the process.
+ * A relay's route is open for the whole run, carrying messages unchanged outside its faults' windows: the producer
+ * writes one channel and the service reads another, so without it the system would not be steady before the first
+ * fault and would lose what is written after the last.
  */
 import { UserError, errorMessage, neutralize } from '@gauntlet/action-kit';
 import {
@@ -17,10 +20,12 @@ import {
 import {
   ChaoticClient,
   DataChaosRelay,
+  RelayRoute,
   connectBroker,
   describeCounts,
   readEventFault,
   readEventProbe,
+  runAcknowledgedDelivery,
   runCount,
   runExpect,
   runSequence,
@@ -128,6 +133,27 @@ export async function prepareEvents(
     throw error;
   }
 
+  // One route per broker and route, however many relay faults use it (one tap: each message carried once).
+  const routes = new Map<string, RelayRoute>();
+  const closeRoutes = async (): Promise<void> => {
+    for (const r of routes.values()) await r.close().catch(() => undefined);
+  };
+  try {
+    for (const def of faults.values()) {
+      if (def.kind !== 'relay') continue;
+      const key = routeKey(def);
+      if (routes.has(key)) continue;
+      const route = new RelayRoute(clients.get(def.broker)!.inner, { from: def.spec.from, to: def.spec.to });
+      routes.set(key, route);
+      await route.open();
+      options.log(`relay ${route.describe()} on broker ${def.broker}: open, passing messages unchanged between faults`);
+    }
+  } catch (error) {
+    await closeRoutes();
+    await closeClients();
+    throw new UserError(`relay route: ${errorMessage(error)}`);
+  }
+
   const observations = new Map<EventProbe, number>();
   const watchers = new Map<EventProbe, Promise<DeadLetterWatcher>>();
   const context = (broker: string, probe: EventProbe, signal?: AbortSignal): ProbeContext => {
@@ -173,6 +199,8 @@ export async function prepareEvents(
         return observationOf(await runCount(ctx, def.spec));
       case 'sequence':
         return observationOf(await runSequence(ctx, def.spec));
+      case 'acknowledged':
+        return observationOf(await runAcknowledgedDelivery(ctx, def.spec));
       case 'dead-letters': {
         // A tap opened at the first observation; each observation judges the arrivals since the one before.
         let watcher = watchers.get(probe);
@@ -229,7 +257,9 @@ export async function prepareEvents(
       const def = faults.get(key)!;
       const client = clients.get(def.broker)!;
       const dataFault: DataFault =
-        def.kind === 'producer' ? client.fault(def.spec) : new DataChaosRelay(client.inner, def.spec);
+        def.kind === 'producer'
+          ? client.fault(def.spec)
+          : new DataChaosRelay(client.inner, def.spec, routes.get(routeKey(def)));
       if (ctx.dryRun) {
         ctx.log(`would start ${dataFault.describe()} (dry run: nothing altered)`);
         return;
@@ -280,6 +310,8 @@ export async function prepareEvents(
       live.clear();
       for (const w of watchers.values()) await w.then((x) => x.stop()).catch(() => undefined);
       watchers.clear();
+      await closeRoutes();
+      routes.clear();
       await closeClients();
     },
   };
@@ -287,6 +319,11 @@ export async function prepareEvents(
 
 function faultKey(experiment: string, faultId: string): string {
   return `${experiment}\0${faultId}`;
+}
+
+function routeKey(def: Extract<EventFaultDefinition, { kind: 'relay' }>): string {
+  const { from, to } = def.spec;
+  return JSON.stringify([def.broker, from.channel, from.bindingKey, to.channel, to.key]);
 }
 
 /** What the fault did to which message: the exact totals, then the first entries, neutralised (payload text). */

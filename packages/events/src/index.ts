@@ -20,6 +20,7 @@ export * from './probes/replay.js';
 export * from './chaos/faults.js';
 export * from './chaos/journal.js';
 export * from './chaos/relay.js';
+export { RelayRoute, RELAY_IN_FLIGHT, type RouteEnds } from './chaos/relay-route.js';
 export * from './chaos/data-fault.js';
 export {
   NatsChaosProxy,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../testing/memory-broker.js';
 import { DataChaosRelay } from './relay.js';
+import { RelayRoute } from './relay-route.js';
 
 async function settle(ms = 20): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
@@ -63,5 +64,42 @@ describe('DataChaosRelay', () => {
     await settle();
     expect(relay.verifyInjected()).toEqual({ ok: false, reason: '1 received and none altered' });
     await relay.revert();
+  });
+});
+
+describe('DataChaosRelay on a RelayRoute (open for a whole run)', () => {
+  it('carries every message unchanged before and after the fault, altered only while attached, each once', async () => {
+    const b = new MemoryBroker();
+    const out: string[] = [];
+    b.subscribe('b', (e) => out.push(new TextDecoder().decode(e.body)));
+    const route = new RelayRoute(b, { from: { channel: 'a' }, to: { channel: 'b' } });
+    await route.open();
+    const spec = { name: 'dup', from: { channel: 'a' }, to: { channel: 'b' }, faults: { duplicate: 1 }, seed: 3 };
+    const relay = new DataChaosRelay(b, spec, route);
+    expect(b.openTaps).toBe(1);
+    b.emit({ channel: 'a', body: 'before' });
+    await settle();
+    await relay.inject();
+    expect(b.openTaps).toBe(1);
+    b.emit({ channel: 'a', body: 'during' });
+    await settle();
+    expect(relay.verifyInjected().ok).toBe(true);
+    await relay.revert();
+    expect(relay.verifyReverted()).toEqual({
+      ok: true,
+      reason: 'relay stopped altering, nothing held; route a → b passes messages unchanged',
+    });
+    b.emit({ channel: 'a', body: 'after' });
+    await settle();
+    expect(out).toEqual(['before', 'during', 'during', 'after']);
+    expect(route.passedThrough).toBe(2);
+    expect(relay.counts).toMatchObject({ received: 1, duplicated: 1, forwarded: 2 });
+    expect(() => new DataChaosRelay(b, { ...spec, to: { channel: 'c' } }, route)).toThrow(/not on route a → b/);
+    const other = new DataChaosRelay(b, { ...spec, name: 'other' }, route);
+    await relay.inject();
+    await expect(other.inject()).rejects.toThrow(/already altered by relay a → b/);
+    await relay.revert();
+    await route.close();
+    expect(b.openTaps).toBe(0);
   });
 });

@@ -3,7 +3,9 @@
  * service reads, with the fault mix applied. The application changes nothing but the channel name it reads (the
  * environment's manifest variables carry it). It follows the fault life cycle of chaos-gate: inject, verify
  * injected (the relay is live and has handled traffic), revert (stop, releasing anything still held, so a revert
- * never loses a message), verify reverted (no tap open). Every action on a message goes to the journal.
+ * never loses a message), verify reverted (no tap open). Every action on a message goes to the journal. On a
+ * RelayRoute (open for a whole run, carrying messages unchanged between faults) it attaches to the route's tap
+ * instead of opening its own, and a revert hands the route back.
  */
 import { seededRandom, type Random } from '@gauntlet/action-kit';
 import type { BrokerClient, Tap } from '../brokers/client.js';
@@ -22,43 +24,46 @@ import {
 import { validateMix, type DataFaultMix } from './faults.js';
 import { Journal } from './journal.js';
 import { REORDER_IDLE_MS } from './release-queue.js';
+import { forwarded, PipelinedPublisher, type RelayRoute, type RouteEnds, type RouteFault } from './relay-route.js';
 
-/** Publishes outstanding at once. */
-export const RELAY_IN_FLIGHT = 64;
-
-export interface RelaySpec {
+export interface RelaySpec extends RouteEnds {
   readonly name: string;
-  readonly from: { readonly channel: string; readonly bindingKey?: string };
-  /** Where the service reads; the message's key (routing key, record key) is kept unless `key` is given. */
-  readonly to: { readonly channel: string; readonly key?: string };
   readonly faults: DataFaultMix;
   readonly seed: number;
   /** Where a message's id is, for the journal (default: none, the journal numbers messages). */
   readonly id?: ValueLocation;
 }
 
-export class DataChaosRelay implements DataFault {
+export class DataChaosRelay implements DataFault, RouteFault {
   readonly journal = new Journal();
   readonly counts: DataFaultCounts = emptyCounts();
   private tap: Tap | undefined;
+  private attached = false;
   private readonly random: Random;
   private held: OutgoingEvent[] = [];
   private chain: Promise<void> = Promise.resolve();
   private failures: string[] = [];
   private readonly idReader;
   private releaseTimer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void>[] = [];
+  private readonly publisher: PipelinedPublisher;
 
   constructor(
     private readonly client: BrokerClient,
     readonly spec: RelaySpec,
+    private readonly route?: RelayRoute,
   ) {
     const errors = validateMix(spec.faults);
     if (spec.from.channel === spec.to.channel)
       errors.push('the relay must read and write different channels (it would feed itself)');
+    if (route && !sameEnds(route.ends, spec)) errors.push(`it is not on route ${route.describe()}`);
     if (errors.length) throw new Error(`data fault ${spec.name}: ${errors.join('; ')}`);
     this.random = seededRandom(spec.seed);
     this.idReader = spec.id ? valueReader(spec.id) : undefined;
+    this.publisher = new PipelinedPublisher(client, () => void (this.counts.forwarded += 1));
+  }
+
+  private get live(): boolean {
+    return this.route ? this.attached : this.tap !== undefined;
   }
 
   describe(): string {
@@ -66,22 +71,31 @@ export class DataChaosRelay implements DataFault {
   }
 
   async inject(): Promise<void> {
-    if (this.tap) return;
-    this.tap = await this.client.tap(this.spec.from.channel, (e) => this.onMessage(e), {
-      ...(this.spec.from.bindingKey !== undefined ? { bindingKey: this.spec.from.bindingKey } : {}),
-    });
+    if (this.live) return;
+    if (this.route) {
+      this.route.attach(this);
+      this.attached = true;
+    } else
+      this.tap = await this.client.tap(this.spec.from.channel, (e) => this.accept(e), {
+        ...(this.spec.from.bindingKey !== undefined ? { bindingKey: this.spec.from.bindingKey } : {}),
+      });
     this.journal.add('injected', this.describe());
   }
 
   /** Live and, once traffic has flowed, really altering it (a mix with faults that altered nothing is not in effect). */
   verifyInjected(): DataFaultCheck {
-    if (!this.tap) return { ok: false, reason: 'the relay is not running' };
-    if (this.failures.length) return { ok: false, reason: `republishing failed: ${this.failures[0]}` };
+    if (!this.live) return { ok: false, reason: 'the relay is not running' };
+    if (this.route && !this.route.isOpen) return { ok: false, reason: `route ${this.route.describe()} is closed` };
+    const failure = this.failures[0] ?? this.publisher.failures[0];
+    if (failure !== undefined) return { ok: false, reason: `republishing failed: ${failure}` };
     if (this.counts.received === 0) return { ok: true, reason: 'relay live; no traffic yet' };
     return alteredCheck(this.counts, this.spec.faults, 'received');
   }
 
   async revert(): Promise<void> {
+    // New messages pass the route unchanged from here; the ones this fault holds follow them out.
+    this.route?.detach(this);
+    this.attached = false;
     const tap = this.tap;
     this.tap = undefined;
     await tap?.close();
@@ -92,17 +106,23 @@ export class DataChaosRelay implements DataFault {
     const rest = this.held;
     this.held = [];
     for (const m of rest) await this.send(m, 'released');
-    await Promise.all(this.inFlight.splice(0));
+    await this.publisher.drain();
     this.journal.add('reverted', `${rest.length} held message(s) released`);
   }
 
   verifyReverted(): DataFaultCheck {
-    return this.tap || this.held.length
-      ? { ok: false, reason: 'the relay still runs or holds messages' }
-      : { ok: true, reason: 'relay stopped, nothing held' };
+    if (this.live || this.held.length) return { ok: false, reason: 'the relay still runs or holds messages' };
+    if (this.route?.attached === this) return { ok: false, reason: `route ${this.route.describe()} still alters` };
+    return {
+      ok: true,
+      reason: this.route
+        ? `relay stopped altering, nothing held; route ${this.route.describe()} passes messages unchanged`
+        : 'relay stopped, nothing held',
+    };
   }
 
-  private onMessage(e: ObservedEvent): void {
+  /** A message from the tap (its own, or the route's while attached). */
+  accept(e: ObservedEvent): void {
     // Serialised: the relay keeps arrival order except where a fault changes it on purpose.
     this.chain = this.chain
       .then(() => this.handle(e))
@@ -114,12 +134,7 @@ export class DataChaosRelay implements DataFault {
   private async handle(e: ObservedEvent): Promise<void> {
     this.counts.received += 1;
     const id = this.idReader?.read(e) ?? `#${this.counts.received}`;
-    const out: OutgoingEvent = {
-      channel: this.spec.to.channel,
-      ...((this.spec.to.key ?? e.key) !== undefined ? { key: this.spec.to.key ?? e.key } : {}),
-      headers: e.headers,
-      body: e.body,
-    };
+    const out = forwarded(e, this.spec.to);
     const decision = applyDecision(this.spec.faults, this.random, this.counts, this.journal, id, e.body);
     if (!decision) return;
     const message = { ...out, body: decision.body };
@@ -150,21 +165,21 @@ export class DataChaosRelay implements DataFault {
     for (const m of reorder(batch, this.random, this.counts, this.journal)) await this.send(m, 'forwarded');
   }
 
-  /**
-   * Publishes are pipelined (issued in order, acknowledged later, at most RELAY_IN_FLIGHT outstanding): one
-   * connection keeps their order, and waiting for each acknowledgement would make the relay itself the fault.
-   */
   private async send(m: OutgoingEvent, _why: string): Promise<void> {
     const delay = this.spec.faults.delayMs ?? 0;
     if (delay > 0) {
       this.counts.delayed += 1;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
-    const acked = this.client.publish(m).then(
-      () => void (this.counts.forwarded += 1),
-      (error: unknown) => void this.failures.push(error instanceof Error ? error.message : String(error)),
-    );
-    this.inFlight.push(acked);
-    if (this.inFlight.length >= RELAY_IN_FLIGHT) await this.inFlight.shift();
+    await this.publisher.send(m);
   }
+}
+
+function sameEnds(a: RouteEnds, b: RouteEnds): boolean {
+  return (
+    a.from.channel === b.from.channel &&
+    a.from.bindingKey === b.from.bindingKey &&
+    a.to.channel === b.to.channel &&
+    a.to.key === b.to.key
+  );
 }

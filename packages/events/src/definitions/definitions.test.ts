@@ -67,7 +67,7 @@ describe('event probes', () => {
     });
   });
 
-  it('reads expect, expect-none, sequence, dead-letters and lag', () => {
+  it('reads expect, expect-none, sequence, dead-letters, lag and acknowledged', () => {
     const b = ['main'];
     expect(
       readEventProbe(
@@ -112,6 +112,31 @@ describe('event probes', () => {
         b,
       ).spec,
     ).toMatchObject({ consumer: { kind: 'jetstream-consumer', stream: 'S' }, maxMessages: 100 });
+    const ack = {
+      publish: { channel: 'orders.in', headers: { 'x-id': '{{correlationId}}' }, body: { n: '{{index}}' } },
+      correlation: { header: 'x-id' },
+      total: 60,
+      rate: 20,
+      recoveryTimeout: '20s',
+      store: { likeQueue: 'orders.svc', bindingKey: 'eu.#' },
+    };
+    expect(readEventProbe(at({ acknowledged: ack }), 'acked', b)).toEqual({
+      broker: 'main',
+      kind: 'acknowledged',
+      spec: {
+        name: 'acked',
+        publish: { channel: 'orders.in', headers: { 'x-id': '{{correlationId}}' }, body: { n: '{{index}}' } },
+        correlation: { header: 'x-id' },
+        total: 60,
+        ratePerSecond: 20,
+        recoveryTimeoutMs: 20_000,
+        store: { likeQueue: 'orders.svc', bindingKey: 'eu.#' },
+      },
+    });
+    expect(() => readEventProbe(at({ acknowledged: { ...ack, rate: 0 } }), 'p', b)).toThrow(/acknowledged\.rate/);
+    expect(() => readEventProbe(at({ acknowledged: { ...ack, stor: {} } }), 'p', b)).toThrow(
+      /acknowledged\.stor: unknown field; did you mean 'store'/,
+    );
   });
 
   it('errors name the file, the path and what to write', () => {

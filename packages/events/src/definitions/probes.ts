@@ -5,7 +5,7 @@
  * - name: exactly-once
  *   event:
  *     broker: orders            # one of the brokers input's names; may be left out when there is one broker
- *     count:                    # or expect, expect-none, sequence, dead-letters, lag
+ *     count:                    # or expect, expect-none, sequence, dead-letters, lag, acknowledged
  *       publish: { channel: orders.in, body: { orderId: "{{correlationId}}", key: "{{key}}", seq: "{{seq}}" } }
  *       total: 50
  *       processed: { channel: orders.processed, correlation: { payload: /orderId } }
@@ -13,6 +13,7 @@
  * ```
  */
 import type { ConsumerRef } from '../brokers/client.js';
+import { MAX_ACKNOWLEDGED_TOTAL, type AcknowledgedDeliverySpec } from '../probes/acknowledged.js';
 import { MAX_COUNT, type CountSpec } from '../probes/count.js';
 import type { ExpectSpec } from '../probes/expect.js';
 import type { SequenceSpec, SequenceStep } from '../probes/sequence.js';
@@ -20,7 +21,15 @@ import type { DeadLetterSpec, LagSpec } from '../probes/watchers.js';
 import { fieldOf, type DefinitionSource, type Field } from './field.js';
 import { channel, filter, location, template } from './parts.js';
 
-export const EVENT_PROBE_KINDS = ['expect', 'expect-none', 'count', 'sequence', 'dead-letters', 'lag'] as const;
+export const EVENT_PROBE_KINDS = [
+  'expect',
+  'expect-none',
+  'count',
+  'sequence',
+  'dead-letters',
+  'lag',
+  'acknowledged',
+] as const;
 export type EventProbeKind = (typeof EVENT_PROBE_KINDS)[number];
 
 export type EventProbeDefinition = { readonly broker: string } & (
@@ -29,6 +38,7 @@ export type EventProbeDefinition = { readonly broker: string } & (
   | { readonly kind: 'sequence'; readonly spec: SequenceSpec }
   | { readonly kind: 'dead-letters'; readonly spec: DeadLetterSpec }
   | { readonly kind: 'lag'; readonly spec: LagSpec }
+  | { readonly kind: 'acknowledged'; readonly spec: AcknowledgedDeliverySpec }
 );
 
 const MAX_TIMEOUT_MS = 10 * 60_000;
@@ -185,6 +195,8 @@ export function readEventProbe(
         },
       };
     }
+    case 'acknowledged':
+      return acknowledged(broker, name, body);
     case 'lag': {
       body.onlyKeys(['consumer', 'maxMessages', 'maxTime', 'interval', 'requireConsumer', 'afterFaults']);
       const maxMessages = body.child('maxMessages');
@@ -208,6 +220,42 @@ export function readEventProbe(
       };
     }
   }
+}
+
+/**
+ * Acknowledged delivery as a steady state: each observation publishes `total` messages at `rate` per second and
+ * reads back what the broker stores since a mark taken before the first; an acknowledged message that is gone
+ * fails `acknowledged-loss` (unacknowledged publishes may be lost: the producer was told).
+ */
+function acknowledged(broker: string, name: string, body: Field): EventProbeDefinition {
+  body.onlyKeys(['publish', 'correlation', 'total', 'rate', 'publishTimeout', 'recoveryTimeout', 'store']);
+  const publishTimeout = body.child('publishTimeout');
+  const recoveryTimeout = body.child('recoveryTimeout');
+  const store = body.child('store');
+  if (store.present) store.onlyKeys(['bindingKey', 'likeQueue']);
+  const bindingKey = store.present ? store.child('bindingKey').optionalString() : undefined;
+  const likeQueue = store.present && store.child('likeQueue').present ? channel(store.child('likeQueue')) : undefined;
+  return {
+    broker,
+    kind: 'acknowledged',
+    spec: {
+      name,
+      publish: template(body.child('publish')),
+      correlation: location(body.child('correlation')),
+      total: body.child('total').required().integer(1, MAX_ACKNOWLEDGED_TOTAL),
+      ratePerSecond: body.child('rate').required().integer(1, 10_000),
+      ...(publishTimeout.present ? { publishTimeoutMs: publishTimeout.durationMs({ maxMs: 60_000 }) } : {}),
+      ...(recoveryTimeout.present ? { recoveryTimeoutMs: recoveryTimeout.durationMs({ maxMs: MAX_TIMEOUT_MS }) } : {}),
+      ...(bindingKey !== undefined || likeQueue !== undefined
+        ? {
+            store: {
+              ...(bindingKey !== undefined ? { bindingKey } : {}),
+              ...(likeQueue !== undefined ? { likeQueue } : {}),
+            },
+          }
+        : {}),
+    },
+  };
 }
 
 /** `{ kafka-group: {group, topic} }`, `{ rabbitmq-queue: name }` or `{ jetstream-consumer: {stream, consumer} }`. */
