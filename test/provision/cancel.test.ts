@@ -2,11 +2,16 @@
  * NS-13: the runner cancels the job at a random instant (SIGINT, then SIGTERM, then SIGKILL), then runs the post
  * step; a runner that dies outright (SIGKILL, no post step) leaves its environment to the reaper. Most seeds use a
  * compressed schedule (750 ms / 250 ms); a few use the runner's real 7.5 s / 2.5 s.
+ *
+ * Kill points are anchored on what the proxy has seen, not only on time since spawn: a loaded machine stretches a
+ * run (Node start-up alone varies by seconds), so a kill point meant for "mid-apply" at a fixed offset lands before
+ * the namespace exists on one run and after ready on the next. Each seed picks an anchor (spawn, the namespace
+ * create answered, a stack object applied, the namespace create in flight) and a random delay after it.
  */
 import { seededRandom } from '@gauntlet/action-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '@gauntlet/action-kit/testing';
-import { FaultProxy, getTestbed } from '@gauntlet/testbed';
+import { FaultProxy, type RecordedRequest, getTestbed } from '@gauntlet/testbed';
 import { type KubeClient, type KubeObject, environmentName } from './kube-exports.js';
 import {
   adminClient,
@@ -58,6 +63,28 @@ async function leftover(namespace: string): Promise<boolean> {
   return ns !== undefined && ns.metadata?.deletionTimestamp === undefined;
 }
 
+type Anchor = 'spawn' | 'namespace' | 'stack-object';
+const ANCHORS: readonly Anchor[] = ['spawn', 'namespace', 'stack-object'];
+
+/** A server-side apply of a stack object (not a guardrail) in the namespace, answered with success before `before`. */
+const stackObjectApplied = (r: RecordedRequest, namespace: string, before = Infinity): boolean =>
+  r.method === 'PATCH' &&
+  r.path.includes(`/namespaces/${namespace}/`) &&
+  !/\/gauntlet-[a-z-]+$/.test(r.path) &&
+  r.status !== undefined &&
+  r.status < 300 &&
+  r.time < before;
+
+const namespaceCreated = (r: RecordedRequest, before = Infinity): boolean =>
+  r.method === 'POST' && r.path === '/api/v1/namespaces' && r.status === 201 && r.time < before;
+
+/** The condition a kill point waits for (undefined: time since spawn only). */
+function anchorSeen(anchor: Anchor, namespace: string): (() => boolean) | undefined {
+  if (anchor === 'namespace') return () => proxy.requests.some((r) => namespaceCreated(r));
+  if (anchor === 'stack-object') return () => proxy.requests.some((r) => stackObjectApplied(r, namespace));
+  return undefined;
+}
+
 describe('NS-13: cancellation at random instants', () => {
   it(`${seeds} compressed and ${realScheduleSeeds} real-schedule kill points leave 0 namespaces after the post step`, async () => {
     const random = rng(1313);
@@ -80,35 +107,38 @@ describe('NS-13: cancellation at random instants', () => {
       const real = seed >= seeds;
       const pr = 1000 + seed;
       const namespace = environmentName({ repositoryId, target: { kind: 'pr', number: pr } });
-      const cancelAfterMs = Math.round(random() * window);
+      const anchor = ANCHORS[seed % ANCHORS.length] as Anchor;
+      const cancelAfterMs = Math.round(random() * (anchor === 'spawn' ? window : 1_500));
       proxy.clearRequests();
       const start = Date.now();
+      // When the anchor was seen: SIGINT goes cancelAfterMs later (the runner's poll adds up to 200 ms, so this is
+      // a lower bound, which keeps "answered before the signal" honest).
+      let anchoredAt = start;
+      const seen = anchorSeen(anchor, namespace);
       const run = await runBundle({
         inputs: inputs(),
         event: pullRequestEvent(repositoryId, pr),
         cancelAfterMs,
+        ...(seen
+          ? {
+              cancelWhen: async () => {
+                if (!seen()) return false;
+                anchoredAt = Date.now();
+                return true;
+              },
+            }
+          : {}),
         signalScheduleMs: real
           ? { sigintToSigterm: 7_500, sigtermToSigkill: 2_500 }
           : { sigintToSigterm: 750, sigtermToSigkill: 250 },
       });
-      const sigint = start + cancelAfterMs;
+      const sigint = anchoredAt + cancelAfterMs;
       const requests = proxy.requests;
       const wasCreated = requests.some((r) => r.method === 'POST' && r.path === '/api/v1/namespaces');
       if (wasCreated) created++;
       const signalled = run.main.signalsSent.length > 0;
-      const createdBeforeSignal = requests.some(
-        (r) => r.method === 'POST' && r.path === '/api/v1/namespaces' && r.status === 201 && r.time < sigint,
-      );
-      // A server-side apply of a stack object (not a guardrail) answered before the signal.
-      const stackObjectsBeforeSignal = requests.some(
-        (r) =>
-          r.method === 'PATCH' &&
-          r.path.includes(`/namespaces/${namespace}/`) &&
-          !/\/gauntlet-[a-z-]+$/.test(r.path) &&
-          r.status !== undefined &&
-          r.status < 300 &&
-          r.time < sigint,
-      );
+      const createdBeforeSignal = requests.some((r) => namespaceCreated(r, sigint));
+      const stackObjectsBeforeSignal = requests.some((r) => stackObjectApplied(r, namespace, sigint));
       const deletes = requests.filter((r) => r.method === 'DELETE' && r.path === `/api/v1/namespaces/${namespace}`);
       if (wasCreated && run.main.signalsSent.length > 0 && deletes[0]) latencies.push(deletes[0].time - sigint);
       if (run.main.signalsSent.length === 0 || (run.state.phase === 'ready' && run.state.cancelled !== 'true')) {
@@ -124,13 +154,15 @@ describe('NS-13: cancellation at random instants', () => {
       if (signalled && createdBeforeSignal) afterNamespace++;
       if (signalled && stackObjectsBeforeSignal) afterStackObjects++;
       if (await leftover(namespace))
-        leaked.push(`${namespace} (seed ${seed}, cancel at ${cancelAfterMs} ms, conclusion ${run.conclusion})`);
+        leaked.push(
+          `${namespace} (seed ${seed}, cancel ${cancelAfterMs} ms after ${anchor}, conclusion ${run.conclusion})`,
+        );
       expect(trafficViolations(requests)).toEqual([]);
     }
     latencies.sort((a, b) => a - b);
     const p95 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.95))];
     console.info(
-      `NS-13: ${seeds + realScheduleSeeds} kill points in a ${window} ms window (${completedFirst} landed after the step had finished), ${created} runs created the namespace, ${afterNamespace} were cancelled after it existed and ${afterStackObjects} after stack objects had been applied; leaked after post: ${leaked.length}; ` +
+      `NS-13: ${seeds + realScheduleSeeds} kill points (after spawn in a ${window} ms window, or after the namespace or a stack object) (${completedFirst} landed after the step had finished), ${created} runs created the namespace, ${afterNamespace} were cancelled after it existed and ${afterStackObjects} after stack objects had been applied; leaked after post: ${leaked.length}; ` +
         `delete request after SIGINT: median ${latencies[Math.floor(latencies.length / 2)] ?? '-'} ms, p95 ${p95 ?? '-'} ms, max ${latencies.at(-1) ?? '-'} ms`,
     );
     expect(leaked).toEqual([]);
@@ -157,19 +189,6 @@ describe('NS-13: cancellation at random instants', () => {
         action: { type: 'reset', afterForward: true },
       });
     };
-    // Where the create falls in a run: measured once, uncancelled (it ends ready, adopting its own lost create).
-    slowCreate();
-    proxy.clearRequests();
-    const baselineStart = Date.now();
-    const baselinePr = 3000;
-    await runBundle({ inputs: inputs(), event: pullRequestEvent(repositoryId, baselinePr) });
-    const createAt = proxy.requests.find((r) => r.method === 'POST' && r.path === '/api/v1/namespaces');
-    expect(createAt, 'the baseline run sent its namespace create').toBeDefined();
-    const offset = (createAt?.time ?? baselineStart) - baselineStart;
-    await runBundle({
-      inputs: { mode: 'down', kubeconfig, 'delete-timeout': '0' },
-      event: pullRequestEvent(repositoryId, baselinePr),
-    });
     let inWindow = 0;
     let lookedAgain = 0;
     const leaked: string[] = [];
@@ -178,17 +197,23 @@ describe('NS-13: cancellation at random instants', () => {
       const namespace = environmentName({ repositoryId, target: { kind: 'pr', number: pr } });
       slowCreate();
       proxy.clearRequests();
-      const start = Date.now();
-      const cancelAfterMs = offset + 1_500;
+      // SIGINT 1 s after the create reached the proxy, which holds it 4 s: inside the window whatever the load.
+      const cancelAfterMs = 1_000;
+      let seenAt = 0;
       const run = await runBundle({
         inputs: inputs(),
         event: pullRequestEvent(repositoryId, pr),
         cancelAfterMs,
+        cancelWhen: async () => {
+          if (!proxy.requests.some((r) => r.method === 'POST' && r.path === '/api/v1/namespaces')) return false;
+          seenAt = Date.now();
+          return true;
+        },
         signalScheduleMs: { sigintToSigterm: 750, sigtermToSigkill: 250 },
       });
-      const sigint = start + cancelAfterMs;
+      const sigint = seenAt + cancelAfterMs;
       const create = proxy.requests.find((r) => r.method === 'POST' && r.path === '/api/v1/namespaces');
-      const landed = create !== undefined && create.time < sigint && sigint < create.time + delayMs;
+      const landed = seenAt > 0 && create !== undefined && create.time < sigint && sigint < create.time + delayMs;
       if (landed) {
         inWindow++;
         // Up found nothing to delete and left the books open; the post step then found (or waited for) the namespace
@@ -209,22 +234,17 @@ describe('NS-13: cancellation at random instants', () => {
   it('SIGKILL with no post step: one reaper pass removes the leftover', async () => {
     const pr = 2000;
     const namespace = environmentName({ repositoryId, target: { kind: 'pr', number: pr } });
-    // Killed outright once the namespace exists: no handler runs, no post step.
-    let killedAfter = 0;
-    for (const after of [1_500, 2_000, 2_500, 3_000]) {
-      await runBundle({
-        inputs: { ...inputs(), ttl: '1m' },
-        event: pullRequestEvent(repositoryId, pr),
-        cancelAfterMs: after,
-        signalScheduleMs: { sigintToSigterm: 0, sigtermToSigkill: 0 },
-        skipPost: true,
-      });
-      if (await leftover(namespace)) {
-        killedAfter = after;
-        break;
-      }
-    }
-    expect(killedAfter, 'no kill point left a namespace behind to reap').toBeGreaterThan(0);
+    // Killed outright (a lost runner: SIGKILL, nothing before it) once the namespace exists: no handler runs, no
+    // post step.
+    const run = await runBundle({
+      inputs: { ...inputs(), ttl: '1m' },
+      event: pullRequestEvent(repositoryId, pr),
+      cancelWhen: () => leftover(namespace),
+      cancelWith: 'SIGKILL',
+      skipPost: true,
+    });
+    expect(run.main.signalsSent, 'the run was killed, not finished').toEqual(['SIGKILL']);
+    expect(await leftover(namespace), 'the killed run left its namespace behind to reap').toBe(true);
     // The next scheduled reaper run, once the TTL has passed.
     const reaped = await runInProcess({
       inputs: { mode: 'reap', kubeconfig },

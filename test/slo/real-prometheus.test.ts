@@ -23,6 +23,7 @@ const gappy = uniqueName('slo-gappy');
 const stale = uniqueName('slo-stale');
 const twoPods = uniqueName('slo-pods');
 const baseline = uniqueName('slo-main');
+const young = uniqueName('slo-young');
 
 beforeAll(async () => {
   client = createPrometheusClient({ url: prometheusUrl(), registerSecret: () => {}, timeoutMs: 20_000 });
@@ -37,6 +38,8 @@ beforeAll(async () => {
     // 4 of every 10 minutes without samples: about 40 % of the steps have no data.
     writeHistory(url, { ...common, namespace: gappy, gap: (t) => (Math.floor((NOW - t) / 60_000) + 5) % 10 < 4 }),
     writeHistory(url, { ...common, namespace: stale, endMs: NOW - 15 * 60_000 }),
+    // A fresh environment: 45 s of traffic so far.
+    writeHistory(url, { ...common, namespace: young, durationMs: 45_000, errorRatio: () => 0.001 }),
     writeHistory(url, { ...common, namespace: twoPods, labels: { pod: 'a' } }).then(() =>
       writeHistory(url, { ...common, namespace: twoPods, labels: { pod: 'b' } }),
     ),
@@ -187,6 +190,33 @@ describe('real Prometheus: no data is never a pass', () => {
       problem: 'too-many-series',
     });
     expect((await run(twoPods)).slos[0]!.verdict).toBe('pass');
+  });
+
+  it('issue 11 slo 4: a raw (instant) SLI with 45 s of data in a 2-minute window is inconclusive, as ratio SLIs are', async () => {
+    // The raw SLI's value at the window's end is fine (0.1 % errors, extrapolated by rate() over the 2 minutes): only
+    // the coverage check (the same expression at step scale, 30 s steps of 5 s scrapes) sees that half the window
+    // had no data.
+    const yaml = `
+slos:
+  - name: error-ratio
+    promql: { query: 'sum(rate(slo_it_requests_total{namespace="{{namespace}}",code="500"}[{{window}}])) / sum(rate(slo_it_requests_total{namespace="{{namespace}}"}[{{window}}]))', op: "<=", threshold: 0.01 }
+    objective: { window: 2m }
+  - name: availability
+    ratio: { bad: 'slo_it_requests_total{namespace="{{namespace}}",code="500"}', total: 'slo_it_requests_total{namespace="{{namespace}}"}' }
+    objective: { target: 99%, window: 2m }
+`;
+    const thin = await run(young, yaml);
+    expect(thin.slos.map((s) => [s.name, s.verdict, s.problem])).toEqual([
+      ['error-ratio', 'inconclusive', 'insufficient-coverage'],
+      ['availability', 'inconclusive', 'insufficient-coverage'],
+    ]);
+    expect(thin.slos[0]!.reason).toMatch(/only 50% of 4 steps of 30s had data \(need 90%\)/);
+    expect(thin.gate).toBe('fail');
+    // What the check guards against: without it (a coverage bar that 45 s clears), the same value passes.
+    const unguarded = await run(young, yaml, { minCoverage: 0.25 });
+    expect(unguarded.slos[0]).toMatchObject({ verdict: 'pass' });
+    // A full 2 minutes of data passes.
+    expect((await run(clean, yaml)).slos.map((s) => s.verdict)).toEqual(['pass', 'pass']);
   });
 
   it('too little traffic is inconclusive (minimum-request guard)', async () => {
