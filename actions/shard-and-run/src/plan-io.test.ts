@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PLAN_FORMAT, PLAN_VERSION, planShards } from '@gauntlet/sharding';
-import { RUNNERS } from '@gauntlet/test-runners';
+import { PLAN_FORMAT, PLAN_VERSION, planShards, validatePlan } from '@gauntlet/sharding';
+import { RUNNER_NAMES, RUNNERS } from '@gauntlet/test-runners';
 import { describe, expect, it } from 'vitest';
-import { commandArguments, loadPlan, planFileReader, validatePlan } from './plan-io.js';
+import { commandArguments, loadPlan, planFileReader } from './plan-io.js';
 
 /** Runner selectors (RSpec example ids) travel in the plan and become the shards' {tests} words. */
 describe('plan selectors', () => {
@@ -21,7 +21,7 @@ describe('plan selectors', () => {
     const without = planShards({ tests, shards: 2, runnerFiltersTests: true, runner: 'rspec' });
     expect(plan.selectors).toEqual(Object.fromEntries(selectors));
     expect(plan.id).not.toBe(without.id);
-    const roundTripped = validatePlan(JSON.parse(JSON.stringify(plan)));
+    const roundTripped = validatePlan(JSON.parse(JSON.stringify(plan)), { runners: RUNNER_NAMES });
     const words = roundTripped.shards.flatMap(
       (s) => commandArguments(s.items, RUNNERS.rspec, roundTripped.selectors).tests,
     );
@@ -33,16 +33,19 @@ describe('plan selectors', () => {
     );
   });
 
-  it('never takes a selector from the prototype, and refuses one that reads as an option', () => {
+  it('never takes a selector from the prototype, and refuses one that reads as an option', async () => {
     const item = { file: 'spec/a_spec.rb', tests: ['constructor', '__proto__'], seconds: 1, estimated: false };
     expect(commandArguments([item], RUNNERS.rspec, {}).tests).toEqual(['spec/a_spec.rb', 'spec/a_spec.rb']);
     const plan = JSON.parse(
       JSON.stringify(planShards({ tests, shards: 1, runnerFiltersTests: true, runner: 'rspec', selectors })),
     );
+    const unread = () => Promise.reject(new Error('an inline plan is not read from a file'));
     plan.selectors['spec/b_spec.rb::B works'] = '--require=/tmp/evil.rb';
-    expect(() => validatePlan(plan)).toThrow(/selectors that are not test selectors/);
+    await expect(loadPlan(JSON.stringify(plan), unread)).rejects.toThrow(
+      /^Input 'plan': has selectors that are not test selectors/,
+    );
     plan.selectors = ['x'];
-    expect(() => validatePlan(plan)).toThrow(/selectors that are not test selectors/);
+    await expect(loadPlan(JSON.stringify(plan), unread)).rejects.toThrow(/selectors that are not test selectors/);
   });
 });
 

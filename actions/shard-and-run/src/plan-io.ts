@@ -1,9 +1,9 @@
 /**
- * The plan as it travels between jobs (a file from the plan artifact, or the inline `plan` output), validated on the
- * way in: a shard must never run a plan it misread. And each shard's part of it, as command-line arguments.
+ * The `plan` input (a file from the plan artifact, or the inline `plan` output), read and checked with sharding's
+ * plan format; and each shard's part of the plan, as command-line arguments.
  */
 import { confinePath, InputError, loadJson, readFileInside, UserError, type AllowedRoot } from '@gauntlet/action-kit';
-import { PLAN_FORMAT, PLAN_VERSION, MAX_MATRIX_JOBS, testKey, type Plan, type PlanItem } from '@gauntlet/sharding';
+import { PlanFormatError, testKey, validatePlan, type Plan, type PlanItem } from '@gauntlet/sharding';
 import { pathArgument, RUNNER_NAMES, type RunnerAdapter } from '@gauntlet/test-runners';
 import { Inputs } from './constants.js';
 
@@ -13,52 +13,14 @@ function fail(message: string): never {
   throw new InputError(Inputs.plan, message);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Checks the structure a shard relies on; anything else in the plan is informational. */
-export function validatePlan(value: unknown): Plan {
-  if (!isRecord(value) || value['format'] !== PLAN_FORMAT) fail(`is not a shard plan (no "format": "${PLAN_FORMAT}")`);
-  if (value['version'] !== PLAN_VERSION)
-    fail(`has version ${JSON.stringify(value['version'])}; this action reads version ${PLAN_VERSION}`);
-  const id = value['id'];
-  if (typeof id !== 'string' || !/^[0-9a-f]{16}$/.test(id)) fail('has no valid plan id');
-  const count = value['shardCount'];
-  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1 || count > MAX_MATRIX_JOBS) {
-    fail(`has an invalid shard count ${JSON.stringify(count)}`);
+/** Checks the structure a shard relies on (sharding's validatePlan); a problem is an error naming the input. */
+function checkedPlan(value: unknown): Plan {
+  try {
+    return validatePlan(value, { runners: RUNNER_NAMES });
+  } catch (error) {
+    if (error instanceof PlanFormatError) fail(error.message);
+    throw error;
   }
-  const runner = value['runner'];
-  if (runner !== undefined && !(RUNNER_NAMES as readonly unknown[]).includes(runner))
-    fail(`was made for an unknown runner ${JSON.stringify(runner)}`);
-  const shards = value['shards'];
-  if (!Array.isArray(shards) || shards.length !== count)
-    fail(`lists ${Array.isArray(shards) ? shards.length : 0} shards but says ${count}`);
-  shards.forEach((shard: unknown, i) => {
-    if (!isRecord(shard) || shard['index'] !== i + 1 || !Array.isArray(shard['items']))
-      fail(`shard ${i + 1} is malformed`);
-    for (const item of shard['items'] as unknown[]) {
-      if (!isRecord(item) || typeof item['file'] !== 'string' || item['file'] === '')
-        fail(`shard ${i + 1} has an item without a file`);
-      const tests = item['tests'];
-      if (tests !== undefined && (!Array.isArray(tests) || tests.some((t) => typeof t !== 'string'))) {
-        fail(`shard ${i + 1} has an item whose tests are not strings`);
-      }
-      if (typeof item['seconds'] !== 'number' || !Number.isFinite(item['seconds']) || item['seconds'] < 0) {
-        fail(`shard ${i + 1} has an item without a valid duration`);
-      }
-    }
-  });
-  const selectors = value['selectors'];
-  if (
-    selectors !== undefined &&
-    (!isRecord(selectors) ||
-      Object.values(selectors).some((v) => typeof v !== 'string' || v === '' || v.startsWith('-')))
-  ) {
-    // A selector is one argv word of the test command: one that reads as an option is refused, not run.
-    fail('has selectors that are not test selectors (strings that do not start with "-")');
-  }
-  return value as unknown as Plan;
 }
 
 /**
@@ -106,7 +68,7 @@ export async function loadPlan(value: string, readFile: (p: string) => Promise<s
   } catch (error) {
     fail(`is not a usable plan: ${(error as Error).message.replace('the plan: ', '')}`);
   }
-  return validatePlan(parsed);
+  return checkedPlan(parsed);
 }
 
 /** Items of a 1-based shard; throws InputError if the plan has no such shard or another shard total. */

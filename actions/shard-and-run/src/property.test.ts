@@ -18,12 +18,13 @@ import {
   type Plan,
   type TestId,
   type TimingStore,
+  validatePlan,
 } from '@gauntlet/sharding';
-import { expandCommand, parseCommandTemplate, RUNNERS } from '@gauntlet/test-runners';
+import { expandCommand, parseCommandTemplate, RUNNER_NAMES, RUNNERS } from '@gauntlet/test-runners';
 import { describe, expect, it } from 'vitest';
 import { caseKey, casesOf } from './junit-read.js';
 import { mergeResults } from './modes/merge/combine-results.js';
-import { commandArguments, itemKeys, shardItems, validatePlan } from './plan-io.js';
+import { commandArguments, itemKeys, shardItems } from './plan-io.js';
 import type { ShardResult } from './results.js';
 import { buildResult } from './shard-result.js';
 
@@ -127,7 +128,7 @@ function shardResults(plan: Plan, suite: Suite, filters: boolean): ShardResult[]
 /** A plan as a shard reads it: serialised by the plan job, parsed and validated by the shard. */
 function planFor(suite: Suite, shards: number, timings: TimingStore = suite.timings): Plan {
   const plan = planShards({ tests: suite.tests, shards, timings, runnerFiltersTests: suite.filters });
-  return validatePlan(JSON.parse(serializePlan(plan)));
+  return validatePlan(JSON.parse(serializePlan(plan)), { runners: RUNNER_NAMES });
 }
 
 function expectEveryTestOnce(suite: Suite, results: readonly ShardResult[], plan: Plan): void {

@@ -14,6 +14,7 @@ export * from './lpt.js';
 export * from './work-items.js';
 export * from './cost-model.js';
 export * from './plan.js';
+export * from './plan-format.js';
 export * from './queue-state.js';
 export * from './queue-store.js';
 export * from './queue-client.js';

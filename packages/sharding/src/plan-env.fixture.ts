@@ -5,7 +5,8 @@
  *   node --import tsx plan-env.fixture.ts <seeds> <shard counts comma-separated>
  */
 import { createHash } from 'node:crypto';
-import { planShards, serializePlan } from './plan.js';
+import { serializePlan } from './plan-format.js';
+import { planShards } from './plan.js';
 import { loadSuiteTimings, mulberry32, randomSuite, shuffle } from './test-helpers.js';
 
 export function windowsView(keys: readonly string[], seed: number): string[] {

@@ -1,7 +1,8 @@
 import { InputError } from '@gauntlet/action-kit';
 import { RecordingLogger } from '@gauntlet/action-kit/testing';
 import { describe, expect, it } from 'vitest';
-import { planMatrixJson, planShards, serializePlan, shardTestKeys } from './plan.js';
+import { serializePlan } from './plan-format.js';
+import { planMatrixJson, planShards, shardTestKeys } from './plan.js';
 import { storeFromFlatMap } from './timing-store.js';
 
 const timings = (entries: [string, number][]) => storeFromFlatMap(new Map(entries));

@@ -473,11 +473,6 @@ function toPlanItem(item: WorkItem): PlanItem {
     : { file: item.file, tests: item.tests, seconds: sec(item.us), estimated: item.estimated };
 }
 
-/** The plan as JSON. Field order is fixed by construction, so equal plans serialise to identical bytes. */
-export function serializePlan(plan: Plan): string {
-  return `${JSON.stringify(plan)}\n`;
-}
-
 /** The matrix JSON for `strategy.matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}`. */
 export function planMatrixJson(plan: Plan): string {
   return JSON.stringify(plan.matrix);
