@@ -11,6 +11,7 @@ import {
 import type { FaultSpec } from '../experiment/model.js';
 import { BlastRadiusError } from '../errors.js';
 import { chaosMetadata, chaosObjectName, dryRunQuery, newEntry } from './common.js';
+import { pollObject } from './poll.js';
 import type { FaultBackend, FaultContext, LedgerEntry, Verification } from './types.js';
 
 // One model member for both kinds of foreign resource; this backend takes the Chaos Mesh ones.
@@ -217,21 +218,6 @@ const condition = (o: ChaosStatus | undefined, type: string): string | undefined
 const conditionsOf = (o: ChaosStatus | undefined): string =>
   (o?.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`).join(', ') || 'no status';
 
-/** Polls the live resource until `done` says so or `ms` pass; the last object read. */
-async function poll(
-  ctx: Pick<FaultContext, 'client' | 'now' | 'signal'>,
-  path: string,
-  ms: number,
-  done: (o: (KubeObject & ChaosStatus) | undefined) => boolean,
-): Promise<(KubeObject & ChaosStatus) | undefined> {
-  const until = ctx.now() + ms;
-  for (;;) {
-    const live = await ctx.client.getOptional<KubeObject & ChaosStatus>(path, ctx.signal);
-    if (done(live) || ctx.now() >= until) return live;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /** How long the controller may take to inject, or to recover and drop its finalizer, before we say it did not. */
 const SETTLE_MS = 20_000;
 
@@ -316,7 +302,7 @@ export const chaosMeshBackend: FaultBackend<ChaosMeshFault> = {
   async verifyInjected(_fault, entry, ctx): Promise<Verification> {
     if (ctx.dryRun) return { ok: true, detail: 'dry run: accepted by the API server' };
     const object = entry.created[0]!;
-    const live = await poll(
+    const live = await pollObject<KubeObject & ChaosStatus>(
       ctx,
       objectPath(typeOf(object.kind), object.namespace, object.name),
       SETTLE_MS,
@@ -356,7 +342,12 @@ export const chaosMeshBackend: FaultBackend<ChaosMeshFault> = {
       if (isNotFound(error)) return [`${object.kind} ${object.name}: already gone`];
       throw error;
     }
-    const live = await poll(ctx, path, SETTLE_MS, (o) => !o || condition(o, 'AllRecovered') === 'True');
+    const live = await pollObject<KubeObject & ChaosStatus>(
+      ctx,
+      path,
+      SETTLE_MS,
+      (o) => !o || condition(o, 'AllRecovered') === 'True',
+    );
     if (live && condition(live, 'AllRecovered') === 'True') {
       recoveredAtPause.set(entry, `AllRecovered when paused`);
       return [`${object.kind} ${object.name}: paused, AllRecovered`];
@@ -372,7 +363,7 @@ export const chaosMeshBackend: FaultBackend<ChaosMeshFault> = {
     const object = entry.created[0]!;
     const seen = recoveredAtPause.get(entry);
     if (!seen) return { ok: false, detail: `${object.kind} ${object.name}: the controller never said AllRecovered` };
-    const live = await poll(
+    const live = await pollObject<KubeObject & ChaosStatus>(
       ctx,
       objectPath(typeOf(object.kind), object.namespace, object.name),
       SETTLE_MS,

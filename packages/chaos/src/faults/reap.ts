@@ -81,7 +81,7 @@ export async function reapLeftovers(ctx: RevertContext, options: ReapOptions): P
         else report.push(`${name}: ${await deleteVerified(ctx.client, type, object)}`);
       }
     }
-    report.push(...(await reapChaosMesh(ctx, namespace, options)));
+    report.push(...(await reapForeign(ctx, namespace, options)));
     for (const type of SCALED_TYPES) {
       for (const object of (await ctx.client.list(collectionPath(type, namespace), {}, ctx.signal)).items) {
         const raw = object.metadata?.annotations?.[CHAOS_ANNOTATIONS.restore];
@@ -126,38 +126,49 @@ export async function reapLeftovers(ctx: RevertContext, options: ReapOptions): P
   return report;
 }
 
+/** The foreign chaos tools' resources a run creates: every Chaos Mesh kind, and Litmus's ChaosEngine. */
+const FOREIGN_TYPES: readonly ResourceType[] = [
+  ...CHAOS_MESH_KINDS.map((kind) => ({
+    group: 'chaos-mesh.org',
+    version: 'v1alpha1',
+    kind,
+    plural: kind.toLowerCase(),
+    namespaced: true,
+  })),
+  { group: 'litmuschaos.io', version: 'v1alpha1', kind: 'ChaosEngine', plural: 'chaosengines', namespaced: true },
+];
+
 /**
- * Our Chaos Mesh objects (every kind, by our run label) past their expiry, deleted by uid: the controller then
- * recovers their targets before it drops its finalizer. Their `duration` has normally ended them already; this
- * removes the object and anything a controller that was down missed. A cluster without Chaos Mesh (404) has none;
- * an identity without list on them (403) is reported, since the documented Role covers only the native faults.
+ * Our Chaos Mesh objects and Litmus ChaosEngines (by our run label) past their expiry, deleted by uid: the
+ * controller (Chaos Mesh's, or Litmus's operator through its finalizer) then recovers their targets before the
+ * object goes. Their duration has normally ended them already; this removes the object and anything a controller
+ * that was down missed. A cluster without the tool (404) has none; an identity without list on them (403) is
+ * reported, since the documented base Role covers only the native faults.
  */
-async function reapChaosMesh(ctx: RevertContext, namespace: string, options: ReapOptions): Promise<string[]> {
+async function reapForeign(ctx: RevertContext, namespace: string, options: ReapOptions): Promise<string[]> {
   const report: string[] = [];
-  for (const kind of CHAOS_MESH_KINDS) {
-    const type: ResourceType = {
-      group: 'chaos-mesh.org',
-      version: 'v1alpha1',
-      kind,
-      plural: kind.toLowerCase(),
-      namespaced: true,
-    };
+  const notInstalled = new Set<string>();
+  for (const type of FOREIGN_TYPES) {
+    if (notInstalled.has(type.group)) continue;
     let items: KubeObject[];
     try {
       items = (await ctx.client.list(collectionPath(type, namespace), { labelSelector: CHAOS_LABELS.run }, ctx.signal))
         .items;
     } catch (error) {
-      if (error instanceof KubeApiError && error.status === 404) return report; // Chaos Mesh is not installed
+      if (error instanceof KubeApiError && error.status === 404) {
+        notInstalled.add(type.group); // the tool is not installed
+        continue;
+      }
       if (error instanceof KubeApiError && error.status === 403) {
         report.push(
-          `${kind} in ${namespace}: not listed (forbidden; grant list and delete on chaos-mesh.org to reap them)`,
+          `${type.kind} in ${namespace}: not listed (forbidden; grant list and delete on ${type.group} to reap them)`,
         );
         continue;
       }
       throw error;
     }
     for (const object of items) {
-      const name = `${kind} ${namespace}/${object.metadata?.name}`;
+      const name = `${type.kind} ${namespace}/${object.metadata?.name}`;
       if (!expired(object, options.now))
         report.push(`${name}: not expired (run ${object.metadata?.labels?.[CHAOS_LABELS.run]}), left`);
       else if (options.dryRun) report.push(`${name}: would delete`);

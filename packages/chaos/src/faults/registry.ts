@@ -22,6 +22,8 @@ export async function loadBackend(type: FaultType): Promise<FaultBackend> {
       return (await import('./toxiproxy.js')).toxiproxyBackend;
     case 'chaos-mesh':
       return (await import('./chaos-mesh.js')).chaosMeshBackend;
+    case 'litmus':
+      return (await import('./litmus.js')).litmusBackend;
     default:
       throw new UnsupportedFaultError(type);
   }

@@ -81,6 +81,11 @@ export interface Verification {
   readonly detail: string;
 }
 
+export interface FaultOutcome extends Verification {
+  /** Not ok because no verdict came (rather than a failing one). */
+  readonly inconclusive?: boolean;
+}
+
 export interface FaultContext {
   readonly client: KubeClient;
   readonly runId: string;
@@ -114,6 +119,12 @@ export interface FaultBackend<F extends FaultSpec = FaultSpec> {
    * every path out, before the ledger-driven revert of the entry, with the fault's context; returns what it did.
    */
   revert?(fault: F, entry: LedgerEntry, ctx: FaultContext): Promise<string[]>;
+  /**
+   * The fault's own verdict, for backends whose tool judges its run (a LitmusChaos ChaosResult): asked once the
+   * step's duration has passed with nothing else deciding, before the revert. Not ok fails the experiment (or,
+   * with `inconclusive`, makes it inconclusive: no verdict is never a pass) with the detail as its reason.
+   */
+  outcome?(fault: F, entry: LedgerEntry, ctx: FaultContext): Promise<FaultOutcome>;
   /** Checked after `revert`, besides the entry's own check: nothing of the fault still runs or holds messages. */
   verifyReverted?(fault: F, entry: LedgerEntry, ctx: FaultContext): Promise<Verification>;
 }

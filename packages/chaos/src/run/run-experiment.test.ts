@@ -27,6 +27,8 @@ function world(
     halt?: number;
     /** In-process revert hooks (an events relay): their calls are recorded; `hookThrows` makes the first throw. */
     hooks?: { hookThrows?: boolean; stillRunning?: boolean };
+    /** The fault's own verdict (a Litmus ChaosResult), asked once the duration has passed. */
+    outcome?: { ok: boolean; inconclusive?: boolean; detail: string };
   } = {},
 ) {
   let clock = 0;
@@ -51,6 +53,13 @@ function world(
     describe: (fault) => fault.id,
   };
   const hookCalls: string[] = [];
+  if (options.outcome) {
+    const outcome = options.outcome;
+    backend.outcome = (fault) => {
+      hookCalls.push(`outcome ${fault.id}`);
+      return Promise.resolve(outcome);
+    };
+  }
   if (options.hooks) {
     const hooks = options.hooks;
     backend.revert = (fault, _entry, ctx) => {
@@ -203,5 +212,29 @@ describe('runExperiment', () => {
     const running = world(['steady'], { hooks: { stillRunning: true } });
     await expect(runExperiment(experiment!, running.deps)).rejects.toThrow(/s1f1: the relay still runs/);
     expect(running.saved.at(-1)).toEqual(['s1f1:failed', 's1f2:failed']);
+  });
+
+  it("a fault's own verdict decides after the duration: Fail fails, none is inconclusive, Pass lets recovery judge", async () => {
+    const failed = world(['steady'], { outcome: { ok: false, detail: 'ChaosResult x: verdict Fail' } });
+    const r = await runExperiment(experiment!, failed.deps);
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toBe('step 1, s1f1 (pod-delete): ChaosResult x: verdict Fail');
+    // The first failing verdict decides; every fault is still reverted.
+    expect(failed.hookCalls).toEqual(['outcome s1f1']);
+    expect(r.entries.map((e) => e.state)).toEqual(['reverted', 'reverted']);
+    const none = world(['steady'], { outcome: { ok: false, inconclusive: true, detail: 'Litmus gave no verdict' } });
+    expect((await runExperiment(experiment!, none.deps)).verdict).toBe('inconclusive');
+    const passed = world(['steady'], { outcome: { ok: true, detail: 'ChaosResult verdict Pass' } });
+    const p = await runExperiment(experiment!, passed.deps);
+    expect(p.verdict).toBe('pass');
+    expect(passed.hookCalls).toEqual(['outcome s1f1', 'outcome s1f2']);
+    expect(p.journal.filter((j) => j.event === 'fault verdict').map((j) => j.detail)).toEqual([
+      's1f1: ChaosResult verdict Pass',
+      's1f2: ChaosResult verdict Pass',
+    ]);
+    // A breach during the faults decides first: the verdict is not asked.
+    const breached = world(['steady', 'breached'], { outcome: { ok: true, detail: 'Pass' } });
+    expect((await runExperiment(experiment!, breached.deps)).verdict).toBe('fail');
+    expect(breached.hookCalls).toEqual([]);
   });
 });

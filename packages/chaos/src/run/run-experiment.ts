@@ -136,6 +136,19 @@ export async function runExperiment(experiment: ExperimentSpec, deps: RunDeps): 
         if (decision === 'escalate')
           outcome = result('inconclusive', `no data during the faults: ${seen.reason}`, { before });
       }
+      for (const a of outcome ? [] : active) {
+        const own = await a.backend.outcome?.(a.fault, a.entry, ctx);
+        if (!own) continue;
+        note('fault verdict', `${a.fault.id}: ${own.detail}`);
+        if (!own.ok) {
+          outcome = result(
+            own.inconclusive ? 'inconclusive' : 'fail',
+            `step ${index + 1}, ${a.fault.id} (${a.fault.type}): ${own.detail}`,
+            { before },
+          );
+          break;
+        }
+      }
     } catch (error) {
       note('error', errorMessage(error));
       throw error;
