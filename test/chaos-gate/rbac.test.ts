@@ -13,7 +13,7 @@ import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, collectionPath, loadKubeConfig, objectPath, types, type KubeObject } from '@gauntlet/kube';
 import { runActionLocally, type RunResult } from '@gauntlet/local-runner';
-import { getTestbed } from '@gauntlet/testbed';
+import { ensureChaosMesh, getTestbed, installCrds, startLitmusStatusWriter } from '@gauntlet/testbed';
 import { eventually, uniqueName } from '../support/polling.js';
 
 interface Rule {
@@ -41,6 +41,15 @@ async function documentedRules(): Promise<Rule[]> {
   expect(role.kind).toBe('Role');
   expect(role.metadata.name).toBe(ROLE);
   return role.rules;
+}
+
+/** The rules of the README's optional block for a tool: the YAML block after its `Chaos Mesh:` or `LitmusChaos:` line. */
+async function optionalRules(tool: 'Chaos Mesh' | 'LitmusChaos'): Promise<Rule[]> {
+  const readme = await readFile(path.join(actionDir, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Chaos Mesh and LitmusChaos'));
+  const block = /```yaml\n([\s\S]*?)```/.exec(section.slice(section.indexOf(`\n${tool}:\n`)))?.[1];
+  if (!block) throw new Error(`README.md has no ${tool} YAML block under ### Chaos Mesh and LitmusChaos`);
+  return load(block) as Rule[];
 }
 
 async function setRules(next: Rule[]): Promise<void> {
@@ -97,10 +106,30 @@ spec:
   recoveryTimeout: 10s
 `;
 
-async function run(inputs: Record<string, string> = {}): Promise<RunResult> {
+/** A Chaos Mesh fault through its controller, then a Litmus one through the test bed's status writer. */
+const FOREIGN_EXPERIMENT = `apiVersion: gauntlet.dev/v1alpha1
+kind: ChaosExperiment
+metadata: { name: chaos-mesh-and-litmus }
+spec:
+  steps:
+    - faults:
+        - type: chaos-mesh
+          duration: 3s
+          resource: { kind: PodChaos, spec: { action: pod-failure, mode: one, selector: { labelSelectors: { app: web } } } }
+    - faults:
+        - type: litmus
+          duration: 2s
+          resource: { kind: ChaosEngine, spec: { appinfo: { applabel: app=web }, experiments: [{ name: pod-delete }] } }
+  steadyState:
+    slos: none
+    probes: [{ name: alive, command: ["true"] }]
+  recoveryTimeout: 10s
+`;
+
+async function run(inputs: Record<string, string> = {}, experiment = EXPERIMENT): Promise<RunResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'chaos-gate-rbac-'));
   await mkdir(path.join(dir, 'chaos'));
-  await writeFile(path.join(dir, 'chaos', 'e.yaml'), EXPERIMENT);
+  await writeFile(path.join(dir, 'chaos', 'e.yaml'), experiment);
   return runActionLocally({
     actionDir,
     workspace: dir,
@@ -219,7 +248,9 @@ describe.skipIf(!tb.kwok)('chaos-gate with exactly the documented Role', () => {
     // could not list and what to grant, and nothing else may be forbidden.
     const reapLines = reaped.main.log.filter((line) => /forbidden/i.test(line));
     expect(
-      reapLines.filter((line) => !/not listed \(forbidden; grant list and delete on chaos-mesh\.org/.test(line)),
+      reapLines.filter(
+        (line) => !/not listed \(forbidden; grant list and delete on (chaos-mesh\.org|litmuschaos\.io)/.test(line),
+      ),
     ).toEqual([]);
   });
 
@@ -240,4 +271,39 @@ describe.skipIf(!tb.kwok)('chaos-gate with exactly the documented Role', () => {
     }
     expect(outcomes).toEqual(rules.map((r) => `${r.resources.join(',')}: failure forbidden`));
   });
+
+  it(
+    'with the Chaos Mesh and LitmusChaos blocks added, both faults pass and mode reap lists every kind',
+    async () => {
+      await ensureChaosMesh();
+      await installCrds(tb.kubeConfig(), ['litmus']);
+      const extra = [...(await optionalRules('Chaos Mesh')), ...(await optionalRules('LitmusChaos'))];
+      const writer = startLitmusStatusWriter({ kubeConfig: tb.kubeConfig(), namespaces: [ns] });
+      try {
+        await setRules([...rules, ...extra]);
+        for (const rule of extra) await settle(sa, rule, true);
+        const result = await run({}, FOREIGN_EXPERIMENT);
+        const log = result.main.log.join('\n');
+        expect(result.outputs['verdict'], log).toBe('pass');
+        expect(log).not.toMatch(/forbidden/i);
+        expect(log).toMatch(/in effect: s1f1: PodChaos \S+: AllInjected/);
+        expect(log).toMatch(/fault verdict: s2f1: ChaosResult verdict Pass/);
+        await expectNothingLeft();
+        for (const plural of [
+          'chaos-mesh.org/v1alpha1/namespaces/NS/podchaos',
+          'litmuschaos.io/v1alpha1/namespaces/NS/chaosengines',
+        ])
+          await eventually(`no ${plural} left`, async () =>
+            (await admin.list(`/apis/${plural.replace('NS', ns)}`)).items.length === 0 ? true : undefined,
+          );
+        const reaped = await run({ mode: 'reap' });
+        expect(reaped.conclusion, reaped.main.log.join('\n')).toBe('success');
+        expect(reaped.main.log.filter((line) => /forbidden/i.test(line))).toEqual([]);
+      } finally {
+        await writer.close();
+        await setRules(rules);
+      }
+    },
+    30 * 60_000,
+  );
 });
