@@ -15,6 +15,7 @@ import { KubeClient, collectionPath, objectPath, types, type KubeObject } from '
 import { runActionLocally, type RunResult } from '@gauntlet/local-runner';
 import { getTestbed } from '@gauntlet/testbed';
 import { eventually, uniqueName } from '../support/polling.js';
+import { createWebNamespace } from './web-namespace.js';
 
 const tb = getTestbed();
 const actionDir = path.resolve(import.meta.dirname, '../../actions/chaos-gate');
@@ -89,28 +90,7 @@ describe.skipIf(!tb.kwok)('chaos-gate kill switch by label, and mode reap, throu
     github.seedPull(PR, { headSha: HEAD });
     client = await KubeClient.create(tb.kubeConfig());
     ns = uniqueName('chaos-halt');
-    await client.request({
-      method: 'POST',
-      path: collectionPath(types.namespace),
-      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-    });
-    await client.request({
-      method: 'POST',
-      path: collectionPath(types.deployment, ns),
-      body: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'web', labels: { app: 'web' } },
-        spec: {
-          replicas: 3,
-          selector: { matchLabels: { app: 'web' } },
-          template: {
-            metadata: { labels: { app: 'web' } },
-            spec: { containers: [{ name: 'main', image: 'gauntlet.dev/sample:1' }] },
-          },
-        },
-      },
-    });
+    await createWebNamespace(client, ns, 3);
   });
 
   afterAll(async () => {

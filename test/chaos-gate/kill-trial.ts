@@ -18,6 +18,7 @@ import { CHAOS_ANNOTATIONS, CHAOS_LABELS, ToxiproxyClient, reapLeftovers } from 
 import { KubeClient, collectionPath, objectPath, types, type KubeObject } from '@gauntlet/kube';
 import { runActionLocally, type RunResult } from '@gauntlet/local-runner';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { createWebNamespace } from './web-namespace.js';
 
 export type KillSignal = 'SIGINT' | 'SIGTERM' | 'SIGKILL';
 /** After the kill: the post step (the action's own), or no post step and the reaper once the faults expired. */
@@ -48,28 +49,7 @@ const WEB_REPLICAS = 3;
 export async function startKillBed(options: KillBedOptions): Promise<KillBed> {
   const client = await KubeClient.create(options.kubeConfig);
   const ns = options.namespace;
-  await client.request({
-    method: 'POST',
-    path: collectionPath(types.namespace),
-    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-  });
-  await client.request({
-    method: 'POST',
-    path: collectionPath(types.deployment, ns),
-    body: {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web', labels: { app: 'web' } },
-      spec: {
-        replicas: WEB_REPLICAS,
-        selector: { matchLabels: { app: 'web' } },
-        template: {
-          metadata: { labels: { app: 'web' } },
-          spec: { containers: [{ name: 'main', image: 'gauntlet.dev/sample:1' }] },
-        },
-      },
-    },
-  });
+  await createWebNamespace(client, ns, WEB_REPLICAS);
   const echo = net.createServer((s) => s.on('error', () => s.destroy()).pipe(s));
   await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
   const toxi = new ToxiproxyClient(options.toxiproxyUrl);

@@ -21,6 +21,7 @@ import {
   type LedgerEntry,
 } from '@gauntlet/chaos';
 import { eventually, uniqueName } from '../support/polling.js';
+import { createWebNamespace } from './web-namespace.js';
 
 const tb = getTestbed();
 const ENGINES = (ns: string): string => `/apis/litmuschaos.io/v1alpha1/namespaces/${ns}/chaosengines`;
@@ -119,28 +120,7 @@ describe.skipIf(!tb.kwok)('LitmusChaos faults (ChaosEngine, verdict from the Cha
     await installCrds(tb.kubeConfig(), ['litmus']);
     client = await KubeClient.create(tb.kubeConfig());
     ns = uniqueName('chaos-litmus');
-    await client.request({
-      method: 'POST',
-      path: collectionPath(types.namespace),
-      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-    });
-    await client.request({
-      method: 'POST',
-      path: collectionPath(types.deployment, ns),
-      body: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'web', labels: { app: 'web' } },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: 'web' } },
-          template: {
-            metadata: { labels: { app: 'web' } },
-            spec: { containers: [{ name: 'main', image: 'gauntlet.dev/sample:1' }] },
-          },
-        },
-      },
-    });
+    await createWebNamespace(client, ns, 2);
     await eventually('two web pods', async () =>
       (await client.list(collectionPath(types.pod, ns), { labelSelector: 'app=web' })).items.length === 2
         ? true

@@ -15,6 +15,7 @@ import { KubeClient, collectionPath, loadKubeConfig, objectPath, types, type Kub
 import { runActionLocally, type RunResult } from '@gauntlet/local-runner';
 import { ensureChaosMesh, getTestbed, installCrds, startLitmusStatusWriter } from '@gauntlet/testbed';
 import { eventually, uniqueName } from '../support/polling.js';
+import { createWebNamespace } from './web-namespace.js';
 
 interface Rule {
   apiGroups: string[];
@@ -164,28 +165,7 @@ describe.skipIf(!tb.kwok)('chaos-gate with exactly the documented Role', () => {
     rules = await documentedRules();
     admin = await KubeClient.create(tb.kubeConfig());
     ns = uniqueName('chaos-rbac');
-    await admin.request({
-      method: 'POST',
-      path: collectionPath(types.namespace),
-      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-    });
-    await admin.request({
-      method: 'POST',
-      path: collectionPath(types.deployment, ns),
-      body: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'web', labels: { app: 'web' } },
-        spec: {
-          replicas: 3,
-          selector: { matchLabels: { app: 'web' } },
-          template: {
-            metadata: { labels: { app: 'web' } },
-            spec: { containers: [{ name: 'main', image: 'gauntlet.dev/sample:1' }] },
-          },
-        },
-      },
-    });
+    await createWebNamespace(admin, ns, 3);
     await admin.request({
       method: 'POST',
       path: collectionPath(types.serviceAccount, ns),

@@ -10,7 +10,7 @@ import {
 } from '@gauntlet/kube';
 import type { FaultSpec } from '../experiment/model.js';
 import { BlastRadiusError } from '../errors.js';
-import { chaosMetadata, chaosObjectName, dryRunQuery, newEntry } from './common.js';
+import { chaosMetadata, createForeign, foreignEntry } from './common.js';
 import { pollObject } from './poll.js';
 import type { FaultBackend, FaultContext, LedgerEntry, Verification } from './types.js';
 
@@ -278,26 +278,14 @@ export const chaosMeshBackend: FaultBackend<ChaosMeshFault> = {
   async plan(fault, ctx) {
     const namespace = ctx.defaultNamespace;
     const kind = String(fault.resource['kind']);
-    const entry = newEntry(fault, ctx, namespace, {
-      created: [
-        { apiVersion: API_VERSION, kind, plural: typeOf(kind).plural, namespace, name: chaosObjectName(ctx, fault) },
-      ],
-    });
+    const entry = foreignEntry(fault, ctx, { apiVersion: API_VERSION, kind, plural: typeOf(kind).plural });
     // Both refuse before the step's first write (and, through the experiment's preflight, before its first).
     const body = chaosMeshBody(fault, entry, namespace);
     imagesBefore.set(entry, await assertModeWithinLimits(fault, ctx, body, namespace));
     return entry;
   },
   async inject(fault, entry, ctx) {
-    const object = entry.created[0]!;
-    const created = await ctx.client.request<KubeObject>({
-      method: 'POST',
-      path: collectionPath(typeOf(object.kind), object.namespace),
-      query: dryRunQuery(ctx),
-      body: chaosMeshBody(fault, entry, object.namespace),
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    });
-    if (!ctx.dryRun) object.uid = created.metadata?.uid;
+    await createForeign(ctx, entry, chaosMeshBody(fault, entry, entry.created[0]!.namespace));
   },
   async verifyInjected(_fault, entry, ctx): Promise<Verification> {
     if (ctx.dryRun) return { ok: true, detail: 'dry run: accepted by the API server' };

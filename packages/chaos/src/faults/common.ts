@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
+import { collectionPath, type KubeObject } from '@gauntlet/kube';
 import type { FaultSpec } from '../experiment/model.js';
-import { CHAOS_ANNOTATIONS, CHAOS_LABELS, MANAGED_BY, type FaultContext, type LedgerEntry } from './types.js';
+import { resourceTypeOf } from './revert.js';
+import {
+  CHAOS_ANNOTATIONS,
+  CHAOS_LABELS,
+  MANAGED_BY,
+  type CreatedObject,
+  type FaultContext,
+  type LedgerEntry,
+} from './types.js';
 
 /** A DNS-label name for an object a fault creates, unique per run, experiment and fault. */
 export function chaosObjectName(ctx: Pick<FaultContext, 'runId' | 'experiment'>, fault: Pick<FaultSpec, 'id'>): string {
@@ -60,4 +69,29 @@ export function targetOf(ctx: FaultContext, targetName: string) {
   const target = ctx.targets.get(targetName);
   if (!target) throw new Error(`unknown target ${targetName}`);
   return target;
+}
+
+/** The entry of a fault that is one resource of a foreign chaos tool (Chaos Mesh, Litmus), named for the run. */
+export function foreignEntry(
+  fault: FaultSpec,
+  ctx: FaultContext,
+  resource: Pick<CreatedObject, 'apiVersion' | 'kind' | 'plural'>,
+): LedgerEntry {
+  const namespace = ctx.defaultNamespace;
+  return newEntry(fault, ctx, namespace, {
+    created: [{ ...resource, namespace, name: chaosObjectName(ctx, fault) }],
+  });
+}
+
+/** Creates the entry's foreign resource (a server-side dry run when asked) and records its uid for the delete. */
+export async function createForeign(ctx: FaultContext, entry: LedgerEntry, body: KubeObject): Promise<void> {
+  const object = entry.created[0]!;
+  const created = await ctx.client.request<KubeObject>({
+    method: 'POST',
+    path: collectionPath(resourceTypeOf(object), object.namespace),
+    query: dryRunQuery(ctx),
+    body,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  if (!ctx.dryRun) object.uid = created.metadata?.uid;
 }

@@ -10,7 +10,7 @@ import {
 } from '@gauntlet/kube';
 import type { FaultSpec } from '../experiment/model.js';
 import { BlastRadiusError } from '../errors.js';
-import { chaosMetadata, chaosObjectName, dryRunQuery, newEntry } from './common.js';
+import { chaosMetadata, createForeign, foreignEntry } from './common.js';
 import { pollObject, pollUntil } from './poll.js';
 import type { FaultBackend, FaultContext, FaultOutcome, LedgerEntry, Verification } from './types.js';
 
@@ -237,16 +237,10 @@ async function enginePodsLeft(ctx: Pick<FaultContext, 'client' | 'signal'>, entr
 export const litmusBackend: FaultBackend<LitmusFault> = {
   async plan(fault, ctx) {
     const namespace = ctx.defaultNamespace;
-    const entry = newEntry(fault, ctx, namespace, {
-      created: [
-        {
-          apiVersion: API_VERSION,
-          kind: 'ChaosEngine',
-          plural: chaosEngineType.plural,
-          namespace,
-          name: chaosObjectName(ctx, fault),
-        },
-      ],
+    const entry = foreignEntry(fault, ctx, {
+      apiVersion: API_VERSION,
+      kind: 'ChaosEngine',
+      plural: chaosEngineType.plural,
     });
     // Both refuse before the step's first write (and, through the experiment's preflight, before its first).
     const body = litmusEngineBody(fault, entry, namespace);
@@ -265,17 +259,9 @@ export const litmusBackend: FaultBackend<LitmusFault> = {
     return entry;
   },
   async inject(fault, entry, ctx) {
-    const object = entry.created[0]!;
     // Zero targets never means all (nor an engine that does nothing): nothing is written, and it is not injected.
     if (candidatesAtPlan.get(entry) === 0) return;
-    const created = await ctx.client.request<KubeObject>({
-      method: 'POST',
-      path: collectionPath(chaosEngineType, object.namespace),
-      query: dryRunQuery(ctx),
-      body: litmusEngineBody(fault, entry, object.namespace),
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    });
-    if (!ctx.dryRun) object.uid = created.metadata?.uid;
+    await createForeign(ctx, entry, litmusEngineBody(fault, entry, entry.created[0]!.namespace));
   },
   /** In effect once the operator has initialized the engine and every experiment's ChaosResult is running (or done). */
   async verifyInjected(fault, entry, ctx): Promise<Verification> {
