@@ -210,8 +210,32 @@ async function assertModeWithinLimits(
 interface ChaosStatus {
   status?: {
     conditions?: { type: string; status: string; reason?: string }[];
-    experiment?: { containerRecords?: { id: string; phase: string }[] };
+    experiment?: {
+      containerRecords?: {
+        id: string;
+        phase: string;
+        events?: { type: string; operation: string; message?: string }[];
+      }[];
+    };
   };
+}
+
+/** Failed applies per target after which the controller's own reason is the answer (it retries for ever). */
+const FAILED_APPLIES = 2;
+
+/**
+ * Why the controller cannot inject, once it has tried: every target record not injected has failed to apply at
+ * least FAILED_APPLIES times (NetworkChaos, StressChaos and the other daemon kinds on a cluster without
+ * chaos-daemon, an unsupported action). Its last messages; undefined while it may still succeed.
+ */
+export function injectionFailure(o: ChaosStatus | undefined): string | undefined {
+  const records = o?.status?.experiment?.containerRecords ?? [];
+  const stuck = records.filter((r) => r.phase !== 'Injected');
+  if (!stuck.length) return undefined;
+  const failed = stuck.map((r) => (r.events ?? []).filter((e) => e.type === 'Failed' && e.operation === 'Apply'));
+  if (failed.some((f) => f.length < FAILED_APPLIES)) return undefined;
+  const messages = [...new Set(failed.map((f) => f.at(-1)?.message || 'no message'))];
+  return `the controller failed to apply it to ${stuck.length} of ${records.length} targets (each ${FAILED_APPLIES}+ times): ${messages.join('; ')}`;
 }
 const condition = (o: ChaosStatus | undefined, type: string): string | undefined =>
   o?.status?.conditions?.find((c) => c.type === type)?.status;
@@ -294,13 +318,14 @@ export const chaosMeshBackend: FaultBackend<ChaosMeshFault> = {
       ctx,
       objectPath(typeOf(object.kind), object.namespace, object.name),
       SETTLE_MS,
-      (o) => condition(o, 'AllInjected') === 'True',
+      (o) => condition(o, 'AllInjected') === 'True' || injectionFailure(o) !== undefined,
     );
     if (condition(live, 'AllInjected') === 'True')
       return { ok: true, detail: `${object.kind} ${object.name}: AllInjected` };
+    const failure = injectionFailure(live);
     return {
       ok: false,
-      detail: `${object.kind} ${object.name} not injected by the controller (${conditionsOf(live)})`,
+      detail: `${object.kind} ${object.name} not injected by the controller (${conditionsOf(live)})${failure ? `: ${failure}` : ''}`,
     };
   },
   describe(fault, entry) {
