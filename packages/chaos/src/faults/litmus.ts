@@ -352,6 +352,8 @@ export const litmusBackend: FaultBackend<LitmusFault> = {
   async verifyReverted(fault, entry, ctx): Promise<Verification> {
     if (ctx.dryRun) return { ok: true, detail: 'dry run: nothing persisted' };
     const object = entry.created[0]!;
+    // Never created (zero targets, or inject failed before the reply): the ledger's check covers it by name.
+    if (object.uid === undefined) return { ok: true, detail: `ChaosEngine ${object.name}: not created by this run` };
     const seen = endedAtRevert.get(entry);
     if (!seen) return { ok: false, detail: `ChaosEngine ${object.name}: the operator never said stopped or completed` };
     const now = await snapshot(ctx, fault, entry);
