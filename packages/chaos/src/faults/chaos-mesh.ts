@@ -214,6 +214,7 @@ interface ChaosStatus {
       containerRecords?: {
         id: string;
         phase: string;
+        injectedCount?: number;
         events?: { type: string; operation: string; message?: string }[];
       }[];
     };
@@ -242,12 +243,25 @@ const condition = (o: ChaosStatus | undefined, type: string): string | undefined
 const conditionsOf = (o: ChaosStatus | undefined): string =>
   (o?.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`).join(', ') || 'no status';
 
+/**
+ * Paused, and never applied to any target (every record failed to apply, none ever injected): the controller will
+ * not say AllRecovered (on a cluster without chaos-daemon it keeps its records and finalizer until a daemon can
+ * clear them), so waiting longer shows nothing more. The reason, for the revert's verdict.
+ */
+function neverApplied(o: ChaosStatus | undefined): string | undefined {
+  if (condition(o, 'Paused') !== 'True') return undefined;
+  if ((o?.status?.experiment?.containerRecords ?? []).some((r) => (r.injectedCount ?? 0) > 0)) return undefined;
+  const failure = injectionFailure(o);
+  return failure && `never injected on any target (${failure})`;
+}
+
 /** How long the controller may take to inject, or to recover and drop its finalizer, before we say it did not. */
 const SETTLE_MS = 20_000;
 
 /** In-process only: the candidates' images before the fault (by pod uid), and what the pause showed. */
 const imagesBefore = new WeakMap<LedgerEntry, Map<string, string[]>>();
 const recoveredAtPause = new WeakMap<LedgerEntry, string>();
+const unrecoveredAtPause = new WeakMap<LedgerEntry, string>();
 
 /**
  * The data plane after the controller says recovered: no pod that was a candidate still runs an image other than
@@ -359,13 +373,15 @@ export const chaosMeshBackend: FaultBackend<ChaosMeshFault> = {
       ctx,
       path,
       SETTLE_MS,
-      (o) => !o || condition(o, 'AllRecovered') === 'True',
+      (o) => !o || condition(o, 'AllRecovered') === 'True' || neverApplied(o) !== undefined,
     );
     if (live && condition(live, 'AllRecovered') === 'True') {
       recoveredAtPause.set(entry, `AllRecovered when paused`);
       return [`${object.kind} ${object.name}: paused, AllRecovered`];
     }
-    return [`${object.kind} ${object.name}: paused, not recovered (${live ? conditionsOf(live) : 'gone'})`];
+    const why = `${live ? conditionsOf(live) : 'gone'}${neverApplied(live) ? `; ${neverApplied(live)}` : ''}`;
+    unrecoveredAtPause.set(entry, why);
+    return [`${object.kind} ${object.name}: paused, not recovered (${why})`];
   },
   /**
    * Recovery counts only when the controller said AllRecovered (seen while paused, before the delete) AND the
@@ -375,7 +391,13 @@ export const chaosMeshBackend: FaultBackend<ChaosMeshFault> = {
     if (ctx.dryRun) return { ok: true, detail: 'dry run: nothing persisted' };
     const object = entry.created[0]!;
     const seen = recoveredAtPause.get(entry);
-    if (!seen) return { ok: false, detail: `${object.kind} ${object.name}: the controller never said AllRecovered` };
+    if (!seen) {
+      const why = unrecoveredAtPause.get(entry);
+      return {
+        ok: false,
+        detail: `${object.kind} ${object.name}: the controller never said AllRecovered${why ? ` (${why})` : ''}`,
+      };
+    }
     const live = await pollObject<KubeObject & ChaosStatus>(
       ctx,
       objectPath(typeOf(object.kind), object.namespace, object.name),
