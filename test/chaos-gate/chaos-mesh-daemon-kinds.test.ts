@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureChaosMesh, getTestbed } from '@gauntlet/testbed';
-import { KubeClient, collectionPath, objectPath, types, type KubeObject } from '@gauntlet/kube';
+import { KubeClient, objectPath, types, type KubeObject } from '@gauntlet/kube';
 import { loadBackend, loadExperiments, revertEntry, type FaultContext } from '@gauntlet/chaos';
 // Not in the package's index: the Chaos Mesh backend is loaded lazily, only by runs that use it.
 import { dataPlaneProblems } from '../../packages/chaos/src/faults/chaos-mesh.js';
@@ -48,12 +48,7 @@ describe.skipIf(!tb.kwok)('Chaos Mesh daemon kinds on a cluster without chaos-da
     await ensureChaosMesh();
     client = await KubeClient.create(tb.kubeConfig());
     ns = uniqueName('chaos-mesh-daemon');
-    await createWebNamespace(client, ns, 2);
-    await eventually('two web pods', async () =>
-      (await client.list(collectionPath(types.pod, ns), { labelSelector: 'app=web' })).items.length === 2
-        ? true
-        : undefined,
-    );
+    await createWebNamespace(client, ns, 2, { waitForPods: true });
   }, 30 * 60_000);
 
   afterAll(async () => {

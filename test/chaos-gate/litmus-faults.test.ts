@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTestbed, installCrds, startLitmusStatusWriter, type LitmusStatusWriter } from '@gauntlet/testbed';
-import { KubeClient, collectionPath, objectPath, types, type KubeObject } from '@gauntlet/kube';
+import { KubeClient, objectPath, types, type KubeObject } from '@gauntlet/kube';
 import {
   loadBackend,
   loadExperiments,
@@ -120,12 +120,7 @@ describe.skipIf(!tb.kwok)('LitmusChaos faults (ChaosEngine, verdict from the Cha
     await installCrds(tb.kubeConfig(), ['litmus']);
     client = await KubeClient.create(tb.kubeConfig());
     ns = uniqueName('chaos-litmus');
-    await createWebNamespace(client, ns, 2);
-    await eventually('two web pods', async () =>
-      (await client.list(collectionPath(types.pod, ns), { labelSelector: 'app=web' })).items.length === 2
-        ? true
-        : undefined,
-    );
+    await createWebNamespace(client, ns, 2, { waitForPods: true });
     writer = startLitmusStatusWriter({
       kubeConfig: tb.kubeConfig(),
       namespaces: [ns],

@@ -1,10 +1,16 @@
 import { collectionPath, types, type KubeClient } from '@gauntlet/kube';
+import { eventually } from '../support/polling.js';
 
 /**
  * The chaos tests' usual target: a namespace holding Deployment `web` (label app=web) of `replicas` kwok pods of
- * the sample image.
+ * the sample image; with `waitForPods`, returns once the pods exist (faults that count candidates need them).
  */
-export async function createWebNamespace(client: KubeClient, namespace: string, replicas: number): Promise<void> {
+export async function createWebNamespace(
+  client: KubeClient,
+  namespace: string,
+  replicas: number,
+  options: { waitForPods?: boolean } = {},
+): Promise<void> {
   await client.request({
     method: 'POST',
     path: collectionPath(types.namespace),
@@ -27,4 +33,10 @@ export async function createWebNamespace(client: KubeClient, namespace: string, 
       },
     },
   });
+  if (options.waitForPods)
+    await eventually(`${replicas} web pods in ${namespace}`, async () =>
+      (await client.list(collectionPath(types.pod, namespace), { labelSelector: 'app=web' })).items.length === replicas
+        ? true
+        : undefined,
+    );
 }
