@@ -36,6 +36,7 @@ import { parseInputs } from '../../actions/provision-ephemeral-env/src/inputs.js
 import { reap } from '../../actions/provision-ephemeral-env/src/reap.js';
 import { inputEnvironment, readActionMetadata, runActionLocally } from '../../packages/local-runner/src/index.js';
 import { snapshotBundle } from '../../scripts/bundle-snapshot.js';
+import { seedEnvironment } from '../../test/provision/harness.js';
 import { BOUTIQUE_DEPLOYMENTS, BOUTIQUE_SERVICES, writeBoutiqueStack } from './boutique.js';
 import { DEPLOYMENTS, writeStack } from './stack.js';
 
@@ -232,7 +233,8 @@ async function benchReaper(): Promise<string> {
       const meta = ownershipMetadata(identity, { now: base + i * 1000 - 3_600_000, ttlMs: 3_600_000 });
       const name = environmentName(identity);
       names.push(name);
-      await admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name, ...meta } } });
+      // As an earlier up leaves it: the namespace and its creation record (the reaper deletes nothing else).
+      await seedEnvironment(admin, repositoryId, { metadata: { name, ...meta } });
     },
   );
   const createMs = Date.now() - createdAt;
@@ -305,7 +307,7 @@ async function benchReaper(): Promise<string> {
       rows,
     ),
     '',
-    'Each pass lists namespaces and leases (paginated, 500 per page) and sends one DELETE per namespace newly due; already-terminating ones cost nothing. Requests counted by the fault proxy; wall time in-process (add about 0.5 s of Node start-up for a workflow step).',
+    'Each pass lists namespaces, leases and creation records (paginated, 500 per page) and sends two DELETEs per namespace newly due (the namespace and its creation record); already-terminating ones cost nothing. Requests counted by the fault proxy; wall time in-process (add about 0.5 s of Node start-up for a workflow step).',
   ].join('\n');
 }
 

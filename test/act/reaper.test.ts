@@ -16,7 +16,7 @@ import {
 } from '@gauntlet/act-harness';
 import { getTestbed } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminClient, cleanupRepository, randomRepositoryId } from '../provision/harness.js';
+import { adminClient, cleanupRepository, randomRepositoryId, seedEnvironment } from '../provision/harness.js';
 import {
   environmentName,
   labels,
@@ -52,7 +52,9 @@ beforeAll(async () => {
     const meta = ownershipMetadata(identity, kind === 'live' || kind === 'closed' ? future : past);
     if (kind === 'kept') meta.labels[labels.keep] = 'true';
     const body: KubeObject = { metadata: { name: environmentName(identity), ...meta } };
-    await admin.request({ method: 'POST', path: '/api/v1/namespaces', body });
+    // Ours as an earlier up leaves them: the namespace and its creation record.
+    if (kind === 'foreign') await admin.request({ method: 'POST', path: '/api/v1/namespaces', body });
+    else await seedEnvironment(admin, repoId, body);
     inventory.set(body.metadata!.name!, kind);
     scenario.gh.seedPull(number, { state: kind === 'closed' ? 'closed' : 'open' });
   }

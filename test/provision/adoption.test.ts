@@ -5,6 +5,8 @@
  * privileged; a planted RoleBinding) is refused, untouched; so is one re-created by someone else under the name of a
  * deleted environment of ours (the record holds the old uid). Our own namespace is adopted, and every guardrail is
  * re-asserted before the stack is applied: Pod Security put back, the planted binding reported with what it grants.
+ * Mode down needs the same proof: it refuses to delete either look-alike, with not one write. Bindings outside the
+ * namespace that grant to its ServiceAccounts (made in advance for its deterministic name) are reported too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy, getTestbed } from '@gauntlet/testbed';
@@ -32,7 +34,11 @@ beforeAll(async () => {
   admin = await adminClient(tb.kubeconfig);
 });
 
+/** Bindings a test made outside the environments (cluster-wide, or in another namespace), deleted after it. */
+const outsideBindings: string[] = [];
+
 afterAll(async () => {
+  for (const path of outsideBindings) await admin.request({ method: 'DELETE', path }).catch(() => undefined);
   await cleanupRepository(admin, repositoryId);
   admin.close();
   await proxy.close();
@@ -169,6 +175,66 @@ describe('adopting an existing namespace needs our creation record of its uid', 
     expect(await admin.getOptional(recordPath(name))).toBeUndefined();
   });
 
+  it('mode down refuses a forged look-alike through the bundle: not deleted, not one write to it', async () => {
+    const name = await forgeLookAlike(8);
+    const before = await admin.get<KubeObject>(`/api/v1/namespaces/${name}`);
+    proxy.clearRequests();
+    const run = await runBundle({
+      inputs: { mode: 'down', kubeconfig: proxy.kubeConfig().exportConfig(), 'delete-timeout': '10s' },
+      event: pullRequestEvent(repositoryId, 8),
+    });
+    expect(run.main.exitCode).not.toBe(0);
+    const log = run.main.log.join('\n');
+    expect(log).toContain(
+      `namespace ${name} carries this environment's labels and annotations, but nothing proves this action created it: there is no creation record of it (ConfigMap ${RECORDS_NAMESPACE}/gauntlet-env-${name})`,
+    );
+    expect(log).toContain('so it was not deleted');
+    expect(mutating(name)).toEqual([]);
+    expect(proxy.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    const after = await admin.get<KubeObject>(`/api/v1/namespaces/${name}`);
+    expect(after.metadata?.deletionTimestamp).toBeUndefined();
+    expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+  });
+
+  it('bindings made in advance for the deterministic name, outside the namespace, are reported after up', async () => {
+    const name = environmentName({ repositoryId, target: { kind: 'pr', number: 9 } });
+    const rbac = '/apis/rbac.authorization.k8s.io/v1';
+    const crb = `gauntlet-test-inherit-${repositoryId}`;
+    const rb = `gauntlet-test-reach-in-${repositoryId}`;
+    const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' };
+    outsideBindings.push(`${rbac}/clusterrolebindings/${crb}`, `${rbac}/namespaces/default/rolebindings/${rb}`);
+    await admin.request({
+      method: 'POST',
+      path: `${rbac}/clusterrolebindings`,
+      body: {
+        metadata: { name: crb },
+        roleRef,
+        subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: name }],
+      },
+    });
+    await admin.request({
+      method: 'POST',
+      path: `${rbac}/namespaces/default/rolebindings`,
+      body: {
+        metadata: { name: rb },
+        roleRef,
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: `system:serviceaccounts:${name}` }],
+      },
+    });
+    const run = await runInProcess({
+      inputs: { ...UP_INPUTS, kubeconfig: proxy.kubeConfig().exportConfig() },
+      event: pullRequestEvent(repositoryId, 9),
+    });
+    expect(run.ok, String(run.error)).toBe(true);
+    const log = run.logger.text();
+    expect(log).toContain(
+      `ClusterRoleBinding/${crb} grants ClusterRole/view to ServiceAccount/${name}/default: not declared by the stack nor created by this action`,
+    );
+    expect(log).toContain(
+      `RoleBinding/default/${rb} grants ClusterRole/view to Group/system:serviceaccounts:${name}: not declared by the stack`,
+    );
+  });
+
   it('a namespace re-created by someone else under the name of a deleted environment of ours is refused (uid differs)', async () => {
     const kubeconfig = proxy.kubeConfig().exportConfig();
     const first = await runInProcess({
@@ -188,5 +254,14 @@ describe('adopting an existing namespace needs our creation record of its uid', 
       `its uid is not the one in the creation record (ConfigMap ${RECORDS_NAMESPACE}/gauntlet-env-${name}): this namespace was created by someone else`,
     );
     expect(mutating(name)).toEqual([]);
+    // Nor will down delete it: the record names the deleted namespace's uid.
+    const down = await runInProcess({
+      inputs: { mode: 'down', kubeconfig, 'delete-timeout': '10s' },
+      event: pullRequestEvent(repositoryId, 7),
+    });
+    expect(down.ok).toBe(false);
+    expect(String(down.error)).toMatch(/its uid is not the one in the creation record .*so it was not deleted/);
+    expect(mutating(name)).toEqual([]);
+    expect((await admin.get<KubeObject>(`/api/v1/namespaces/${name}`)).metadata?.deletionTimestamp).toBeUndefined();
   });
 });

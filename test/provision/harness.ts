@@ -259,6 +259,40 @@ export async function cleanupRepository(client: KubeClient, repositoryId: string
 /** The records namespace of the creation records (action.yml's default of records-namespace). */
 export const RECORDS_NAMESPACE = 'gauntlet-system';
 
+/**
+ * Writes the creation record an earlier up of this action would have left for `namespace` (as read from the server:
+ * its uid), for tests that arrange environments directly; `uid` overrides it (the record of another namespace).
+ */
+export async function writeRecord(
+  client: KubeClient,
+  repositoryId: string,
+  namespace: KubeObject,
+  uid = namespace.metadata?.uid ?? '',
+): Promise<void> {
+  await client
+    .request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: RECORDS_NAMESPACE } } })
+    .catch(() => undefined);
+  const name = namespace.metadata?.name ?? '';
+  await client.request({
+    method: 'POST',
+    path: `/api/v1/namespaces/${RECORDS_NAMESPACE}/configmaps`,
+    body: {
+      metadata: {
+        name: `gauntlet-env-${name}`,
+        labels: { [labels.managedBy]: MANAGED_BY, [labels.repository]: repositoryHash(repositoryId) },
+      },
+      data: { namespace: name, 'repository-id': repositoryId, run: '1-1', uid },
+    },
+  });
+}
+
+/** Creates an environment namespace as an earlier up would have: the namespace, then its creation record. */
+export async function seedEnvironment(client: KubeClient, repositoryId: string, body: KubeObject): Promise<KubeObject> {
+  const created = await client.request<KubeObject>({ method: 'POST', path: '/api/v1/namespaces', body });
+  await writeRecord(client, repositoryId, created);
+  return created;
+}
+
 /** Rules every request the action sends must obey, whatever the test (NS-01, NS-08, NS-12, NS-15, NS-17). */
 export function trafficViolations(
   requests: readonly RecordedRequest[],

@@ -2,8 +2,10 @@
  * The documented least-privilege RBAC (actions/provision-ephemeral-env/rbac.yaml): the action runs its happy path
  * (up, reap, down, and diagnostics of a failing stack) as a ServiceAccount bound to exactly that ClusterRole, and
  * with each permission removed in turn it fails, or visibly degrades (a polling fallback, a diagnostics note), so no
- * permission in the role is superfluous. GAUNTLET_RBAC_SWEEP=verbs removes one verb of one resource at a time
- * (55 runs); the default removes one rule at a time; none skips the sweep.
+ * permission in the role is superfluous. The same holds for the Role on the creation records in the records
+ * namespace (rbac.yaml's Role), swept the same way. GAUNTLET_RBAC_SWEEP=verbs removes one verb of one resource at a
+ * time (56 runs for the ClusterRole; get, list and delete for the records Role, whose create and patch the
+ * ClusterRole also grants); the default removes one rule at a time; none skips the sweep.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -42,7 +44,7 @@ const documents = loadAll(readFileSync(path.join(actionDir, 'rbac.yaml'), 'utf8'
 }>;
 const documentedRules = (documents.find((d) => d.kind === 'ClusterRole')?.rules ?? []).map((r) => ({ ...r }));
 /** The Role on the creation records, in the records namespace, bound to the test's ServiceAccount too. */
-const recordRules = documents.find((d) => d.kind === 'Role')?.rules ?? [];
+const recordRules = (documents.find((d) => d.kind === 'Role')?.rules ?? []).map((r) => ({ ...r }));
 let admin: KubeClient;
 let kubeconfig: string;
 let sa: KubeClient;
@@ -56,8 +58,30 @@ async function setRules(rules: Rule[]): Promise<void> {
   });
 }
 
-/** Waits until the authorizer gives the ServiceAccount exactly `allowed` for this verb (RBAC caches briefly). */
-async function settle(group: string, resource: string, verb: string, allowed: boolean): Promise<void> {
+async function setRecordRules(rules: Rule[]): Promise<void> {
+  await admin.request({
+    method: 'PUT',
+    path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${RECORDS_NAMESPACE}/roles/${roleName}`,
+    body: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: roleName, namespace: RECORDS_NAMESPACE },
+      rules,
+    },
+  });
+}
+
+/**
+ * Waits until the authorizer gives the ServiceAccount exactly `allowed` for this verb (RBAC caches briefly); in
+ * `namespace` when given (the records Role's rules hold only there).
+ */
+async function settle(
+  group: string,
+  resource: string,
+  verb: string,
+  allowed: boolean,
+  namespace?: string,
+): Promise<void> {
   const [res, sub] = resource.split('/');
   for (let i = 0; i < 100; i++) {
     const review = await sa.request<{ status?: { allowed?: boolean } }>({
@@ -66,7 +90,15 @@ async function settle(group: string, resource: string, verb: string, allowed: bo
       body: {
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SelfSubjectAccessReview',
-        spec: { resourceAttributes: { group, resource: res, verb, ...(sub ? { subresource: sub } : {}) } },
+        spec: {
+          resourceAttributes: {
+            group,
+            resource: res,
+            verb,
+            ...(sub ? { subresource: sub } : {}),
+            ...(namespace ? { namespace } : {}),
+          },
+        },
       },
     });
     if ((review.status?.allowed ?? false) === allowed) return;
@@ -80,6 +112,12 @@ const SMALL_QUOTA = 'requests.cpu: 500m\nrequests.memory: 1Gi\nlimits.cpu: "4"\n
 
 /** Verbs only adoption and an opt-in input use (Pod Security put back; the record of cluster-scoped objects). */
 const OPT_IN = new Set(['patch core/namespaces']);
+
+function clusterRoleGrants(group: string, resource: string, verb: string): boolean {
+  return documentedRules.some(
+    (r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb),
+  );
+}
 
 interface Exercise {
   failed: string[];
@@ -242,41 +280,64 @@ describe('least-privilege RBAC', () => {
     expect(baseline).toEqual({ failed: [], degraded: [] });
   });
 
-  const removals: Array<{ label: string; rules: Rule[]; probe: [string, string, string] }> = [];
-  documentedRules.forEach((rule, index) => {
-    const group = rule.apiGroups[0] ?? '';
-    if (sweep === 'verbs') {
-      for (const resource of rule.resources) {
-        for (const verb of rule.verbs) {
-          // Used only on adoption and with allow-cluster-scoped: true, which the exercise does not use;
-          // adoption.test.ts and cluster-scoped.test.ts are where those paths run (and fail without it).
-          if (OPT_IN.has(`${verb} ${group || 'core'}/${resource}`)) continue;
-          const rules = documentedRules.flatMap((r, i) => {
-            if (i !== index) return [r];
-            const others = r.resources.filter((x) => x !== resource);
-            const rest = r.verbs.filter((v) => v !== verb);
-            return [
-              ...(others.length ? [{ ...r, resources: others }] : []),
-              ...(rest.length ? [{ ...r, resources: [resource], verbs: rest }] : []),
-            ];
-          });
-          removals.push({ label: `${verb} ${group || 'core'}/${resource}`, rules, probe: [group, resource, verb] });
+  interface Removal {
+    label: string;
+    /** Which role loses the permission: the ClusterRole, or the records Role in the records namespace. */
+    role: 'cluster' | 'records';
+    rules: Rule[];
+    probe: [string, string, string];
+  }
+  const removals: Removal[] = [];
+  const sweepRole = (role: Removal['role'], documented: Rule[]): void =>
+    documented.forEach((rule, index) => {
+      const group = rule.apiGroups[0] ?? '';
+      const where = role === 'records' ? ' (records Role)' : '';
+      if (sweep === 'verbs') {
+        for (const resource of rule.resources) {
+          for (const verb of rule.verbs) {
+            // Used only on adoption and with allow-cluster-scoped: true, which the exercise does not use;
+            // adoption.test.ts and cluster-scoped.test.ts are where those paths run (and fail without it).
+            if (role === 'cluster' && OPT_IN.has(`${verb} ${group || 'core'}/${resource}`)) continue;
+            // The ClusterRole grants create and patch of ConfigMaps everywhere (for the stack): in the records
+            // namespace the Role's same verbs cannot be missed, so only the verbs the Role alone grants are swept.
+            if (role === 'records' && clusterRoleGrants(group, resource, verb)) continue;
+            const rules = documented.flatMap((r, i) => {
+              if (i !== index) return [r];
+              const others = r.resources.filter((x) => x !== resource);
+              const rest = r.verbs.filter((v) => v !== verb);
+              return [
+                ...(others.length ? [{ ...r, resources: others }] : []),
+                ...(rest.length ? [{ ...r, resources: [resource], verbs: rest }] : []),
+              ];
+            });
+            removals.push({
+              label: `${verb} ${group || 'core'}/${resource}${where}`,
+              role,
+              rules,
+              probe: [group, resource, verb],
+            });
+          }
         }
+      } else if (sweep === 'rules') {
+        removals.push({
+          label: `rule ${index + 1}: ${rule.verbs.join(',')} ${group || 'core'}/${rule.resources.join(',')}${where}`,
+          role,
+          rules: documented.filter((_, i) => i !== index),
+          probe: [group, rule.resources[0] as string, rule.verbs[0] as string],
+        });
       }
-    } else if (sweep === 'rules') {
-      removals.push({
-        label: `rule ${index + 1}: ${rule.verbs.join(',')} ${group || 'core'}/${rule.resources.join(',')}`,
-        rules: documentedRules.filter((_, i) => i !== index),
-        probe: [group, rule.resources[0] as string, rule.verbs[0] as string],
-      });
-    }
-  });
+    });
+  sweepRole('cluster', documentedRules);
+  sweepRole('records', recordRules);
 
   it.each(removals.map((r) => [r.label, r] as const))(
     'without %s the action fails or visibly degrades',
     async (_label, removal) => {
-      await setRules(removal.rules);
-      await settle(...removal.probe, false);
+      const records = removal.role === 'records';
+      const set = records ? setRecordRules : setRules;
+      const namespace = records ? RECORDS_NAMESPACE : undefined;
+      await set(removal.rules);
+      await settle(...removal.probe, false, namespace);
       try {
         const outcome = await exercise();
         console.info(
@@ -287,8 +348,8 @@ describe('least-privilege RBAC', () => {
           `nothing noticed the missing ${removal.label}`,
         ).toBeGreaterThan(0);
       } finally {
-        await setRules(documentedRules);
-        await settle(...removal.probe, true);
+        await set(records ? recordRules : documentedRules);
+        await settle(...removal.probe, true, namespace);
       }
     },
   );

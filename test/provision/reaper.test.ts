@@ -1,8 +1,11 @@
 /**
  * NS-14: the reaper over a randomized inventory of namespaces — ours expired, ours live, ours for closed pull
- * requests, ours marked keep, ours whose lease claims a renewal (still due), foreign look-alikes with our name pattern and labels, another
- * repository's environments, kube-system and default — deletes exactly ours-and-due, through the real bundle and
- * the GitHub stand-in for pull request states. Then dry-run and the request budget.
+ * requests, ours marked keep, ours whose lease claims a renewal (still due), foreign look-alikes with our name
+ * pattern and labels, perfect forgeries (every mark copied, expired) with no creation record or the record of an
+ * earlier namespace of the name, another repository's environments, kube-system and default — deletes exactly
+ * ours-and-due, through the real bundle and the GitHub stand-in for pull request states. "Ours" is what an earlier up
+ * leaves: the namespace and its creation record. Creation records whose namespace is gone are deleted (this
+ * repository's only). Then dry-run and the request budget.
  */
 import { seededRandom } from '@gauntlet/action-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,12 +21,15 @@ import {
   repositoryHash,
 } from './kube-exports.js';
 import {
+  RECORDS_NAMESPACE,
   adminClient,
   cleanupRepository,
   ensureBuilt,
   randomRepositoryId,
   runBundle,
+  seedEnvironment,
   trafficViolations,
+  writeRecord,
 } from './harness.js';
 
 const tb = getTestbed();
@@ -64,6 +70,8 @@ type Kind =
   | 'lookalike-owner'
   | 'other-repo'
   | 'our-labels-other-id'
+  | 'forged-expired'
+  | 'forged-reborn'
   | 'unrelated';
 // 'renewed': expired, with a lease that claims a renewal. Due all the same: the lease is in the namespace, where a
 // stack workload can be given write access to it, so the reaper takes expiry from the namespace only.
@@ -71,13 +79,20 @@ const due = new Set<Kind>(['expired', 'closed', 'renewed']);
 
 const rng = seededRandom;
 
-async function createNamespace(body: KubeObject): Promise<void> {
-  await admin.request({ method: 'POST', path: '/api/v1/namespaces', body });
+async function createNamespace(body: KubeObject, record: boolean): Promise<KubeObject> {
   created.push(body.metadata?.name as string);
+  if (record) return seedEnvironment(admin, repositoryId, body);
+  return admin.request<KubeObject>({ method: 'POST', path: '/api/v1/namespaces', body });
 }
+
+const recordPath = (namespace: string): string =>
+  `/api/v1/namespaces/${RECORDS_NAMESPACE}/configmaps/gauntlet-env-${namespace}`;
 
 describe('NS-14: the reaper over a randomized inventory', () => {
   const expected = new Map<string, Kind>();
+  /** Records whose namespace is gone: this repository's (to be deleted) and another's (never ours to touch). */
+  const orphans: string[] = [];
+  let foreignOrphan = '';
 
   it(`builds an inventory of ${size} namespaces (seed 1414)`, async () => {
     const random = rng(1414);
@@ -92,6 +107,8 @@ describe('NS-14: the reaper over a randomized inventory', () => {
       'lookalike-owner',
       'other-repo',
       'our-labels-other-id',
+      'forged-expired',
+      'forged-reborn',
       'unrelated',
     ];
     let pr = 1;
@@ -135,6 +152,10 @@ describe('NS-14: the reaper over a randomized inventory', () => {
           body = { metadata: { name: environmentName(other), ...ownershipMetadata(other, past) } };
           break;
         }
+        case 'forged-expired':
+        case 'forged-reborn':
+          body = { metadata: { name: environmentName(identity), ...ownershipMetadata(identity, past) } };
+          break;
         case 'our-labels-other-id': {
           const meta = ownershipMetadata(identity, past);
           meta.annotations[annotations.repositoryId] = otherRepositoryId;
@@ -150,8 +171,14 @@ describe('NS-14: the reaper over a randomized inventory', () => {
           };
           break;
       }
-      await createNamespace(body);
+      const recorded = ['expired', 'live', 'closed', 'kept-expired', 'renewed'].includes(kind);
+      const namespace = await createNamespace(body, recorded);
       expected.set(body.metadata?.name as string, kind);
+      // The record of an earlier namespace of this name, deleted since: it proves nothing about this one.
+      if (kind === 'forged-reborn') {
+        await writeRecord(admin, repositoryId, namespace, `deleted-${number}`);
+        orphans.push(`gauntlet-env-${namespace.metadata?.name}`);
+      }
       if (kind === 'renewed') {
         const name = body.metadata?.name as string;
         await admin.request({
@@ -171,7 +198,13 @@ describe('NS-14: the reaper over a randomized inventory', () => {
         });
       }
     }
+    const gone = environmentName({ repositoryId, target: { kind: 'pr', number: 99_999 } });
+    await writeRecord(admin, repositoryId, { metadata: { name: gone } }, 'gone-uid');
+    orphans.push(`gauntlet-env-${gone}`);
+    foreignOrphan = environmentName({ repositoryId: otherRepositoryId, target: { kind: 'pr', number: 99_999 } });
+    await writeRecord(admin, otherRepositoryId, { metadata: { name: foreignOrphan } }, 'gone-uid');
     expect(expected.size).toBeGreaterThanOrEqual(200);
+    expect([...expected.values()].filter((k) => k.startsWith('forged')).length).toBeGreaterThan(10);
   });
 
   it('dry-run deletes nothing and names exactly the due environments', async () => {
@@ -182,13 +215,25 @@ describe('NS-14: the reaper over a randomized inventory', () => {
       env: { GITHUB_API_URL: github.url },
     });
     expect(run.main.exitCode, run.main.log.join('\n')).toBe(0);
-    const reaped = JSON.parse(run.outputs.reaped ?? '{}') as { wouldDelete: string[]; deleted: string[] };
+    const reaped = JSON.parse(run.outputs.reaped ?? '{}') as {
+      wouldDelete: string[];
+      deleted: string[];
+      unproven: string[];
+      orphanRecords: string[];
+    };
     const want = [...expected]
       .filter(([, kind]) => due.has(kind))
       .map(([name]) => name)
       .sort();
     expect(reaped.deleted).toEqual([]);
     expect([...reaped.wouldDelete].sort()).toEqual(want);
+    // The perfect forgeries are due by their marks, and left: nothing proves them ours.
+    const forged = [...expected].filter(([, kind]) => kind.startsWith('forged')).map(([name]) => name);
+    expect([...reaped.unproven].sort()).toEqual(forged.sort());
+    expect([...reaped.orphanRecords].sort()).toEqual([...orphans].sort());
+    expect(run.main.log.join('\n')).toMatch(
+      /reaper: namespace \S+ is left: due, but nothing proves this action created it \(there is no creation record of it/,
+    );
     expect(proxy.requests.filter((r) => r.method !== 'GET')).toEqual([]);
     expect(run.summary).toContain('dry run');
   });
@@ -201,10 +246,14 @@ describe('NS-14: the reaper over a randomized inventory', () => {
       env: { GITHUB_API_URL: github.url },
     });
     expect(run.main.exitCode, run.main.log.join('\n')).toBe(0);
-    const deletes = proxy.requests.filter((r) => r.method === 'DELETE').map((r) => r.path.split('/').at(-1) as string);
+    const deleted = proxy.requests.filter((r) => r.method === 'DELETE');
+    const deletes = deleted.filter((r) => r.path.startsWith('/api/v1/namespaces/') && r.path.split('/').length === 5);
+    const recordDeletes = deleted.filter((r) => r.path.includes('/configmaps/')).map((r) => r.path.split('/').at(-1));
+    expect(deletes.length + recordDeletes.length).toBe(deleted.length);
+    const namespaceDeletes = deletes.map((r) => r.path.split('/').at(-1) as string);
     const want = new Set([...expected].filter(([, kind]) => due.has(kind)).map(([name]) => name));
-    const truePositives = deletes.filter((name) => want.has(name)).length;
-    const precision = deletes.length === 0 ? 1 : truePositives / deletes.length;
+    const truePositives = namespaceDeletes.filter((name) => want.has(name)).length;
+    const precision = namespaceDeletes.length === 0 ? 1 : truePositives / namespaceDeletes.length;
     const recall = want.size === 0 ? 1 : truePositives / want.size;
     const kinds = [...expected.values()].reduce<Record<string, number>>(
       (acc, k) => ({ ...acc, [k]: (acc[k] ?? 0) + 1 }),
@@ -223,12 +272,17 @@ describe('NS-14: the reaper over a randomized inventory', () => {
     }
     for (const system of ['kube-system', 'default'])
       expect((await admin.get<KubeObject>(`/api/v1/namespaces/${system}`)).metadata?.deletionTimestamp).toBeUndefined();
-    // The request budget: two lists (paginated at most once more each), and per namespace reaped one delete and one
-    // read of its creation record (none here is recorded, so no record delete).
+    // Every reaped namespace's record went with it, and so did exactly this repository's orphaned records.
+    expect([...recordDeletes].sort()).toEqual(
+      [...namespaceDeletes.map((name) => `gauntlet-env-${name}`), ...orphans].sort(),
+    );
+    for (const name of namespaceDeletes) expect(await admin.getOptional(recordPath(name))).toBeUndefined();
+    expect(await admin.getOptional(recordPath(foreignOrphan))).toBeDefined();
+    // The request budget: three lists (paginated at most once more each); per namespace reaped its delete and its
+    // record's, no read; one read of the namespace of an orphan candidate not listed (the one whose namespace is gone).
     const gets = proxy.requests.filter((r) => r.method === 'GET');
-    const recordReads = gets.filter((r) => r.path.includes('/configmaps/gauntlet-env-'));
-    expect(recordReads.length).toBe(deletes.length);
-    expect(gets.length - recordReads.length).toBeLessThanOrEqual(4);
+    expect(gets.filter((r) => r.path.includes('/configmaps/gauntlet-env-'))).toEqual([]);
+    expect(gets.length).toBeLessThanOrEqual(6 + 1);
     expect(trafficViolations(proxy.requests)).toEqual([]);
     expect(github.violations).toEqual([]);
   });

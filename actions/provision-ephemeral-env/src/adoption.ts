@@ -2,19 +2,10 @@
  * What an environment re-asserts and reports about its namespace, on every up (and so on every adoption): the
  * namespace may have been changed since it was created, or created by someone else with copied marks.
  * - Pod Security labels: put back to the `pod-security` level (a JSON patch guarded by the namespace's uid);
- * - RoleBindings the stack did not declare and the action did not create: reported, since they grant someone
- *   access to the environment (they are not deleted: the action deletes only what it can prove it created).
+ * - bindings the stack did not declare and the action did not create that grant access to the environment or to its
+ *   ServiceAccounts: reported (foreign-access.ts).
  */
-import {
-  annotations,
-  type KubeClient,
-  type KubeObject,
-  type PlannedObject,
-  collectionPath,
-  objectPath,
-  types,
-} from '@gauntlet/kube';
-import { Guardrail } from './constants.js';
+import { annotations, type KubeClient, type KubeObject, objectPath, types } from '@gauntlet/kube';
 import { podSecurityLabels } from './guardrails.js';
 import type { PodSecurityLevel } from './inputs.js';
 
@@ -74,35 +65,4 @@ export async function renewExpiry(
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
   });
-}
-
-interface Binding {
-  metadata?: { name?: string };
-  roleRef?: { kind?: string; name?: string };
-  subjects?: Array<{ kind?: string; name?: string; namespace?: string }>;
-}
-
-/** RoleBindings in the namespace that neither the stack nor the action made, each with what it grants to whom. */
-export async function foreignRoleBindings(
-  client: KubeClient,
-  namespace: string,
-  plan: readonly PlannedObject[],
-  signal?: AbortSignal,
-): Promise<string[]> {
-  const declared = new Set(plan.filter((p) => p.type.kind === 'RoleBinding').map((p) => p.name));
-  declared.add(Guardrail.readerAccount);
-  const list = await client.list<Binding>(collectionPath(types.roleBinding, namespace), {}, signal);
-  return list.items
-    .filter((b) => b.metadata?.name && !declared.has(b.metadata.name))
-    .slice(0, 50)
-    .map((b) => {
-      const subjects = (b.subjects ?? [])
-        .slice(0, 5)
-        .map((s) => `${s.kind ?? '?'}/${s.namespace ? `${s.namespace}/` : ''}${s.name ?? '?'}`)
-        .join(', ');
-      return `RoleBinding/${b.metadata?.name} grants ${b.roleRef?.kind ?? '?'}/${b.roleRef?.name ?? '?'} to ${subjects || 'nobody'}`.slice(
-        0,
-        400,
-      );
-    });
 }

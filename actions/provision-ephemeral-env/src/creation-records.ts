@@ -26,6 +26,7 @@ import {
   formatKubeError,
   isAlreadyExists,
   isNotFound,
+  labelSelector,
   labels,
   objectPath,
   repositoryHash,
@@ -261,15 +262,25 @@ export async function deleteRecord(
   client: KubeClient,
   deleted: KubeObject,
   options: RecordOptions,
+  known?: RecordObject,
 ): Promise<'deleted' | 'absent' | 'kept'> {
   const name = deleted.metadata?.name ?? '';
-  const record = await readRecord(client, name, options);
+  const record = known ?? (await readRecord(client, name, options));
   if (!record) return 'absent';
   if (!proveCreation(deleted, record, '').proven) return 'kept';
+  return (await deleteRecordObject(client, record, options)) ? 'deleted' : 'absent';
+}
+
+/** Deletes exactly the record object read (uid and resourceVersion preconditions); false when it is gone. */
+export async function deleteRecordObject(
+  client: KubeClient,
+  record: RecordObject,
+  options: RecordOptions,
+): Promise<boolean> {
   try {
     await client.request({
       method: 'DELETE',
-      path: objectPath(types.configMap, options.recordsNamespace, recordName(name)),
+      path: objectPath(types.configMap, options.recordsNamespace, record.metadata?.name ?? ''),
       body: {
         apiVersion: 'v1',
         kind: 'DeleteOptions',
@@ -277,11 +288,44 @@ export async function deleteRecord(
       },
       ...send(options),
     });
-    return 'deleted';
+    return true;
   } catch (error) {
-    if (isNotFound(error)) return 'absent';
+    if (isNotFound(error)) return false;
     throw error;
   }
+}
+
+/**
+ * The sentence for a namespace with this environment's marks that no record proves ours: what is wrong, and what
+ * the action does not do to it (`refusal`: "it is never adopted or touched", "it was not deleted").
+ */
+export function unprovenMessage(namespace: string, reason: string, refusal: string): string {
+  return `namespace ${namespace} carries this environment's labels and annotations, but nothing proves this action created it: ${reason}. Labels can be copied by anyone who may create namespaces, so ${refusal}; if it is an environment made before creation records existed, delete it by hand (kubectl delete namespace ${namespace})`;
+}
+
+/** The creation records of one repository, by ConfigMap name (the label selector finds them, one paginated list). */
+export async function listRecords(
+  client: KubeClient,
+  repositoryId: string,
+  options: RecordOptions,
+): Promise<Map<string, RecordObject>> {
+  const selector = labelSelector()
+    .eq(labels.managedBy, MANAGED_BY)
+    .eq(labels.repository, repositoryHash(repositoryId))
+    .toString();
+  const list = await client.list<RecordObject>(
+    collectionPath(types.configMap, options.recordsNamespace),
+    { labelSelector: selector },
+    options.signal,
+  );
+  const records = new Map<string, RecordObject>();
+  for (const record of list.items) {
+    const name = record.metadata?.name ?? '';
+    // Only a record that is what claimRecord writes: named after the namespace it names, of this repository.
+    if (record.data?.['repository-id'] === repositoryId && name === recordName(record.data.namespace ?? ''))
+      records.set(name, record);
+  }
+  return records;
 }
 
 /** The creation record of a namespace whose deletion was requested; trouble is a warning (the record is inert). */
@@ -291,9 +335,10 @@ export async function dropRecord(
   recordsNamespace: string,
   logger: Logger,
   signal?: AbortSignal,
+  known?: RecordObject,
 ): Promise<void> {
   try {
-    await deleteRecord(client, deleted, { recordsNamespace, ...(signal ? { signal } : {}) });
+    await deleteRecord(client, deleted, { recordsNamespace, ...(signal ? { signal } : {}) }, known);
   } catch (error) {
     if (isAbortError(error)) throw error;
     logger.warning(

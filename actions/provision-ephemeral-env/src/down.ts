@@ -1,7 +1,8 @@
 /**
- * Mode down (on PR close): delete the PR's environment if, and only if, it is ours by label and annotation; wait
- * for it to finish terminating up to delete-timeout; if it is stuck, report the remaining finalizers and
- * conditions and fail (unless fail-on-stuck is false). Finalizers are never removed.
+ * Mode down (on PR close): delete the PR's environment if, and only if, it is ours by label and annotation and its
+ * creation record proves we created it (a namespace with copied marks is refused, naming why); wait for it to finish
+ * terminating up to delete-timeout; if it is stuck, report the remaining finalizers and conditions and fail (unless
+ * fail-on-stuck is false). Finalizers are never removed.
  */
 import { UserError } from '@gauntlet/action-kit';
 import { environmentName } from '@gauntlet/kube';

@@ -2,6 +2,7 @@
 import { seededRandom } from '@gauntlet/action-kit';
 import { describe, expect, it } from 'vitest';
 import { annotations, environmentName, labels, ownershipMetadata, type KubeObject } from '@gauntlet/kube';
+import { type RecordObject, recordName } from './creation-records.js';
 import { decideReap } from './reap.js';
 
 const rng = seededRandom;
@@ -15,6 +16,8 @@ describe('decideReap', () => {
     const leases: KubeObject[] = [];
     const pulls = new Map<number, 'open' | 'closed'>();
     const want = new Set<string>();
+    const unproven = new Set<string>();
+    const records = new Map<string, RecordObject>();
     for (let n = 1; n <= 400; n++) {
       const identity = { repositoryId, target: { kind: 'pr' as const, number: n } };
       const expired = random() < 0.5;
@@ -28,14 +31,23 @@ describe('decideReap', () => {
         const renewed = expired && random() < 0.2;
         const terminating = random() < 0.05;
         if (kept) meta.labels[labels.keep] = 'true';
-        namespaces.push({ metadata: { name, ...meta, ...(terminating ? { deletionTimestamp: 'x' } : {}) } });
+        const uid = `uid-${n}`;
+        namespaces.push({ metadata: { name, uid, ...meta, ...(terminating ? { deletionTimestamp: 'x' } : {}) } });
+        // Most have our record of their uid; some none (copied marks), some the record of an earlier namespace.
+        const proof = random();
+        const proven = proof < 0.8;
+        if (proof < 0.9)
+          records.set(recordName(name), {
+            metadata: { name: recordName(name) },
+            data: { namespace: name, 'repository-id': repositoryId, run: '1-1', uid: proven ? uid : `uid-old-${n}` },
+          });
         if (renewed)
           leases.push({
             metadata: { name: 'gauntlet-environment', namespace: name },
             spec: { renewTime: new Date(now).toISOString(), leaseDurationSeconds: 3600 },
           });
         // A lease's renewal is only a claim (the stack can write the lease): expiry is the namespace's.
-        if (!kept && !terminating && (expired || closed)) want.add(name);
+        if (!kept && !terminating && (expired || closed)) (proven ? want : unproven).add(name);
       } else if (roll < 0.65) {
         namespaces.push({ metadata: { name, labels: meta.labels } }); // copied labels only
       } else if (roll < 0.8) {
@@ -54,8 +66,11 @@ describe('decideReap', () => {
         });
       }
     }
-    const rows = decideReap({ namespaces, leases, repositoryId, pulls, now });
+    const rows = decideReap({ namespaces, leases, repositoryId, pulls, now, records, recordsNamespace: 'gs' });
     const due = new Set(rows.filter((r) => r.decision === 'would delete').map((r) => r.namespace));
+    // Due but not proven ours: reported, never deleted.
+    expect(new Set(rows.filter((r) => r.decision === 'unproven').map((r) => r.namespace))).toEqual(unproven);
+    expect(unproven.size).toBeGreaterThan(3);
     for (const lease of leases) {
       const row = rows.find((r) => r.namespace === lease.metadata?.namespace);
       if (row?.decision === 'would delete' && row.reason.startsWith('expired'))
@@ -75,7 +90,37 @@ describe('decideReap', () => {
       },
     };
     expect(
-      decideReap({ namespaces: [ns], leases: [], repositoryId: '1', pulls: new Map(), now: Date.now() })[0]?.decision,
+      decideReap({
+        namespaces: [ns],
+        leases: [],
+        repositoryId: '1',
+        pulls: new Map(),
+        now: Date.now(),
+        records: new Map(),
+        recordsNamespace: 'gs',
+      })[0]?.decision,
     ).toBe('live');
+  });
+
+  it('deletes nothing when the creation records could not be listed, and says why', () => {
+    const identity = { repositoryId: '1', target: { kind: 'pr' as const, number: 5 } };
+    const ns = {
+      metadata: {
+        name: environmentName(identity),
+        uid: 'u',
+        ...ownershipMetadata(identity, { now: Date.now() - 5 * 86_400_000, ttlMs: 86_400_000 }),
+      },
+    };
+    const [row] = decideReap({
+      namespaces: [ns],
+      leases: [],
+      repositoryId: '1',
+      pulls: new Map(),
+      now: Date.now(),
+      records: undefined,
+      recordsNamespace: 'gs',
+    });
+    expect(row).toMatchObject({ decision: 'unproven' });
+    expect(row?.reason).toContain('the creation records could not be listed');
   });
 });

@@ -1,10 +1,13 @@
 /**
  * Mode reap (for a scheduled workflow): list this repository's environments by their ownership labels, confirm each
  * by its annotations, and delete those past their expiry or whose pull request is closed — except those marked to
- * keep. Dry-run reports what would be deleted. Two list requests (namespaces, leases; paginated); per namespace reaped,
- * its delete and then one read of its creation record (deleted too when it proves that namespace). Deciding what is
+ * keep, and those that no creation record proves ours (the marks can be copied onto any namespace: such a one is
+ * reported, never deleted). Creation records whose namespace is gone are deleted too (orphan-records.ts).
+ * Dry-run reports what would be deleted. Three list requests (namespaces, leases, creation records; paginated); per
+ * namespace reaped, its delete and its record's; per orphan candidate, one read of its namespace. Deciding what is
  * due takes no per-namespace reads.
  */
+import { isAbortError } from '@gauntlet/action-kit';
 import {
   formatKubeError,
   isConflict,
@@ -23,7 +26,15 @@ import {
   types,
 } from '@gauntlet/kube';
 import { deleteClusterObjects } from './cluster-objects.js';
-import { dropRecord } from './creation-records.js';
+import {
+  type RecordObject,
+  dropRecord,
+  listRecords,
+  proveCreation,
+  recordName,
+  recordWhere,
+} from './creation-records.js';
+import { reapOrphanRecords } from './orphan-records.js';
 import { Guardrail, Outputs } from './constants.js';
 import { requireRepositoryId } from './context.js';
 import type { ReapRow } from './report.js';
@@ -38,10 +49,14 @@ export interface ReapDecisionInput {
   repositoryId: string;
   pulls: ReadonlyMap<number, 'open' | 'closed'>;
   now: number;
+  /** The repository's creation records by ConfigMap name; undefined when they could not be listed. */
+  records: ReadonlyMap<string, RecordObject> | undefined;
+  recordsNamespace: string;
 }
 
 export interface ReapDecision extends ReapRow {
   object?: KubeObject;
+  record?: RecordObject;
 }
 
 /** The decision for every listed namespace, as a pure function (unit-tested over randomized inventories). */
@@ -80,11 +95,24 @@ export function decideReap(input: ReapDecisionInput): ReapDecision[] {
     const expired = expiry !== undefined && expiry <= input.now;
     const closed = pr !== undefined && input.pulls.get(pr) === 'closed';
     if (expired || closed) {
+      const record = input.records?.get(recordName(name));
+      const proof = input.records
+        ? proveCreation(ns, record, recordWhere(name, input.recordsNamespace))
+        : { proven: false as const, reason: 'the creation records could not be listed' };
+      if (!proof.proven) {
+        rows.push({
+          ...base,
+          decision: 'unproven',
+          reason: `due, but nothing proves this action created it (${proof.reason}); never deleted on its marks alone`,
+        });
+        continue;
+      }
       rows.push({
         ...base,
         decision: 'would delete',
         reason: [expired ? 'expired' : '', closed ? 'pull request closed' : ''].filter(Boolean).join(', ') + ignored,
         object: ns,
+        ...(record ? { record } : {}),
       });
     } else {
       rows.push({ ...base, decision: 'live', reason: expiry === undefined ? 'no expiry recorded' : 'not expired' });
@@ -105,16 +133,32 @@ export async function reap(
   const client = await cluster.connect();
   const notes: string[] = [];
   try {
-    const [namespaces, leases] = await Promise.all([
+    const recordsNamespace = inputs.recordsNamespace;
+    const [namespaces, leases, records] = await Promise.all([
       client.list(collectionPath(types.namespace), { labelSelector: selector }, rt.signal),
       client.list(collectionPath(types.lease), { labelSelector: selector }, rt.signal).catch((error: unknown) => {
         notes.push(`leases could not be listed (${formatKubeError(error)}); expiry from namespace annotations only`);
         return { items: [] as KubeObject[] };
       }),
+      listRecords(client, repositoryId, { recordsNamespace, signal: rt.signal }).catch((error: unknown) => {
+        if (isAbortError(error)) throw error;
+        notes.push(
+          `the creation records in ${recordsNamespace} could not be listed (${formatKubeError(error)}); no environment can be proven ours, so none is deleted`,
+        );
+        return undefined;
+      }),
     ]);
     let pulls = new Map<number, 'open' | 'closed'>();
     const decide = (): ReapDecision[] =>
-      decideReap({ namespaces: namespaces.items, leases: leases.items, repositoryId, pulls, now: rt.clock.now() });
+      decideReap({
+        namespaces: namespaces.items,
+        leases: leases.items,
+        repositoryId,
+        pulls,
+        now: rt.clock.now(),
+        records,
+        recordsNamespace,
+      });
     if (inputs.reapClosed) {
       // Only environments that expiry alone would keep need their pull request's state.
       const numbers = [
@@ -137,6 +181,8 @@ export async function reap(
     rt.logger.info(
       `reaper: ${rows.length} environments of this repository, ${due.length} due${inputs.dryRun ? ' (dry run: nothing is deleted)' : ''}`,
     );
+    for (const row of rows.filter((r) => r.decision === 'unproven'))
+      rt.logger.warning(`reaper: namespace ${row.namespace} is left: ${row.reason}`);
     if (!inputs.dryRun) {
       await mapLimit(due, 8, async (row) => {
         try {
@@ -155,7 +201,7 @@ export async function reap(
           const outcome = await deleteVerifiedNamespace(client, namespace, rt.signal);
           row.decision = 'deleted';
           if (outcome === 'already-gone') row.reason += '; already gone';
-          else await dropRecord(client, namespace, inputs.recordsNamespace, rt.logger, rt.signal);
+          else await dropRecord(client, namespace, recordsNamespace, rt.logger, rt.signal, row.record);
           rt.logger.info(`deleted ${row.namespace} (${row.reason})`);
         } catch (error) {
           if (isConflict(error)) {
@@ -172,19 +218,37 @@ export async function reap(
     } else {
       for (const row of due) rt.logger.info(`would delete ${row.namespace} (${row.reason})`);
     }
+    const orphans = records
+      ? await reapOrphanRecords(client, {
+          records,
+          listed: namespaces.items,
+          recordsNamespace,
+          dryRun: inputs.dryRun,
+          now: rt.clock.now(),
+          logger: rt.logger,
+          signal: rt.signal,
+        })
+      : { deleted: [], failed: [] };
+    if (orphans.deleted.length > 0)
+      notes.push(
+        `${inputs.dryRun ? 'would delete' : 'deleted'} ${orphans.deleted.length} creation record(s) whose namespace is gone: ${orphans.deleted.join(', ')}`,
+      );
+    for (const failure of orphans.failed) notes.push(`creation record ${failure}`);
     const summary = {
       dryRun: inputs.dryRun,
       deleted: rows.filter((r) => r.decision === 'deleted').map((r) => r.namespace),
       wouldDelete: rows.filter((r) => r.decision === 'would delete').map((r) => r.namespace),
       kept: rows.filter((r) => r.decision === 'kept').map((r) => r.namespace),
       failed: rows.filter((r) => r.decision === 'failed').map((r) => r.namespace),
+      unproven: rows.filter((r) => r.decision === 'unproven').map((r) => r.namespace),
+      orphanRecords: orphans.deleted,
       live: rows.filter((r) => r.decision === 'live').length,
     };
     rt.setOutput(Outputs.reaped, JSON.stringify(summary));
     await publish({
       kind: 'reap',
       dryRun: inputs.dryRun,
-      rows: rows.map(({ object: _object, ...row }) => row),
+      rows: rows.map(({ object: _object, record: _record, ...row }) => row),
       notes,
     });
     if (summary.failed.length > 0)

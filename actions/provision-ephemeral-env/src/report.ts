@@ -76,7 +76,7 @@ export type DownResult = 'deleted' | 'nothing to delete' | 'still terminating';
 
 export interface ReapRow {
   namespace: string;
-  decision: 'deleted' | 'would delete' | 'kept' | 'live' | 'terminating' | 'failed';
+  decision: 'deleted' | 'would delete' | 'kept' | 'live' | 'terminating' | 'failed' | 'unproven';
   reason: string;
   pr?: number;
   expiresAt?: string;
@@ -262,9 +262,17 @@ export function renderReport(report: EnvironmentReport): RenderedReport {
     case 'reap': {
       const count = (decision: ReapRow['decision']) => report.rows.filter((r) => r.decision === decision).length;
       doc.markdown(
-        `**Reaper${report.dryRun ? ' (dry run)' : ''}**: ${count('deleted')} deleted, ${count('would delete')} would be deleted, ${count('kept')} kept, ${count('live')} live, ${count('terminating')} terminating, ${count('failed')} failed`,
+        `**Reaper${report.dryRun ? ' (dry run)' : ''}**: ${count('deleted')} deleted, ${count('would delete')} would be deleted, ${count('kept')} kept, ${count('live')} live, ${count('terminating')} terminating, ${count('failed')} failed, ${count('unproven')} unproven (never deleted)`,
       );
-      const order: ReapRow['decision'][] = ['failed', 'deleted', 'would delete', 'kept', 'terminating', 'live'];
+      const order: ReapRow['decision'][] = [
+        'failed',
+        'unproven',
+        'deleted',
+        'would delete',
+        'kept',
+        'terminating',
+        'live',
+      ];
       const rows = [...report.rows].sort(
         (a, b) => order.indexOf(a.decision) - order.indexOf(b.decision) || a.namespace.localeCompare(b.namespace),
       );

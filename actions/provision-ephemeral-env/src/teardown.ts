@@ -1,7 +1,8 @@
 /**
  * Teardown, used inline (failure of up), by the post step, by mode down and on cancellation. It deletes only a
- * namespace that is ours by label AND annotation, with uid/resourceVersion preconditions so the object deleted is
- * the object checked. It waits for termination only when asked, and reports a stuck namespace's finalizers and
+ * namespace that is ours by label AND annotation AND that our creation record proves we created (its uid, or the
+ * pending claim of the run that created it), with uid/resourceVersion preconditions so the object deleted is the
+ * object checked. It waits for termination only when asked, and reports a stuck namespace's finalizers and
  * conditions without ever touching them.
  */
 import { type Logger, UserError } from '@gauntlet/action-kit';
@@ -19,7 +20,7 @@ import {
   waitForNamespaceGone,
 } from '@gauntlet/kube';
 import { deleteClusterObjects } from './cluster-objects.js';
-import { dropRecord } from './creation-records.js';
+import { dropRecord, proveCreation, readRecord, recordWhere, unprovenMessage } from './creation-records.js';
 
 export type TeardownOutcome =
   | { result: 'absent'; namespace: string }
@@ -67,6 +68,14 @@ export async function teardown(
     ) {
       return { result: 'not-created-by-this-run', namespace: name };
     }
+    // The marks can be copied onto any namespace: only our creation record of its uid proves it ours to delete.
+    const records = {
+      recordsNamespace: options.recordsNamespace,
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    const record = await readRecord(client, name, records);
+    const proof = proveCreation(current, record, recordWhere(name, options.recordsNamespace));
+    if (!proof.proven) throw new OwnershipError(unprovenMessage(name, proof.reason, 'it was not deleted'));
     // Cluster-scoped objects first: their record lives on the namespace, which must outlast them.
     const cluster = await deleteClusterObjects(client, current, identity, options.signal);
     for (const what of cluster.deleted) options.logger.info(`deleted cluster-scoped ${what} of ${name}`);
@@ -87,7 +96,7 @@ export async function teardown(
       throw error;
     }
     if (outcome === 'already-gone') return { result: 'absent', namespace: name };
-    await dropRecord(client, current, options.recordsNamespace, options.logger, options.signal);
+    await dropRecord(client, current, options.recordsNamespace, options.logger, options.signal, record);
     options.logger.info(
       outcome === 'deleted' ? `deletion of namespace ${name} requested` : `namespace ${name} is already terminating`,
     );

@@ -42,7 +42,8 @@ import {
   where,
 } from '@gauntlet/kube';
 import { withInputHint } from './admission-hints.js';
-import { foreignRoleBindings, reassertPodSecurity, renewExpiry } from './adoption.js';
+import { reassertPodSecurity, renewExpiry } from './adoption.js';
+import { foreignAccess } from './foreign-access.js';
 import { admit } from './capacity.js';
 import {
   type RecordOptions,
@@ -52,6 +53,7 @@ import {
   proveCreation,
   readRecord,
   recordWhere,
+  unprovenMessage,
 } from './creation-records.js';
 import { clusterScoped, markClusterObject, recordAfterApply, recordBeforeApply } from './cluster-objects.js';
 import { GUARDRAIL_FIELD_MANAGER, Outputs, SEED_ANNOTATION, State, type Phase, Guardrail } from './constants.js';
@@ -389,9 +391,7 @@ async function proveOrRefuse(
       return;
     }
     if (client.clock.now() >= until)
-      throw new OwnershipError(
-        `namespace ${namespace} carries this environment's labels and annotations, but nothing proves this action created it: ${proof.reason}. Labels can be copied by anyone who may create namespaces, so it is never adopted or touched; delete it, or run mode down if it is an environment made before creation records existed`,
-      );
+      throw new OwnershipError(unprovenMessage(namespace, proof.reason, 'it is never adopted or touched'));
     await client.clock.sleep(500, records.signal);
   }
 }
@@ -511,14 +511,11 @@ async function checkAfterApply(
       `the guardrails changed while the stack was applied: ${changed.join('; ')}. They were re-asserted; the environment is not used`,
     );
   rt.logger.info(`guardrails verified after the stack: ${guardrails.length} unchanged`);
-  // Access to the environment that nobody declared: reported (a planted binding in an adopted namespace).
-  try {
-    for (const binding of await foreignRoleBindings(client, namespace, plan, rt.signal))
-      rt.logger.warning(`${binding}: not declared by the stack nor created by this action; it was left in place`);
-  } catch (error) {
-    if (isAbortError(error)) throw error;
-    rt.logger.warning(`role bindings could not be listed (${formatKubeError(error)}); foreign access is not checked`);
-  }
+  // Access to the environment that nobody declared: reported (a planted binding, one made for the name in advance).
+  const foreign = await foreignAccess(client, namespace, plan, rt.signal);
+  for (const binding of foreign.bindings)
+    rt.logger.warning(`${binding}: not declared by the stack nor created by this action; it was left in place`);
+  for (const note of foreign.notes) rt.logger.warning(note);
 }
 
 async function buildPlan(
