@@ -128,7 +128,7 @@ describe('mode: queue', () => {
     ).toBe(true);
   });
 
-  it('a worker killed outright after a batch was completed: the merge reads the batch it stored in the cluster', async () => {
+  it('a worker killed outright after a batch was completed: the merge reads the batch it stored in the cluster (owned by the queue, not a forged copy)', async () => {
     const killNs = `shard-queue-kill-${Date.now().toString(36)}`;
     await api.request({
       method: 'POST',
@@ -212,12 +212,44 @@ describe('mode: queue', () => {
         blind.main.commands.some((c) => c.name === 'warning' && /Run by no worker: "tests\//.test(c.message)),
       ).toBe(true);
 
-      const merge = await runShardAction({
-        workspace: planWorkspace,
-        runId,
-        inputs: { mode: 'merge', plan: planFile, 'results-dir': results, timings: 'false', namespace: killNs },
-        env: { KUBECONFIG: kubeconfig, RUNNER_TEMP: runnerTemp },
-      });
+      const mergeWithNamespace = () =>
+        runShardAction({
+          workspace: planWorkspace,
+          runId,
+          inputs: { mode: 'merge', plan: planFile, 'results-dir': results, timings: 'false', namespace: killNs },
+          env: { KUBECONFIG: kubeconfig, RUNNER_TEMP: runnerTemp },
+        });
+      // A copy of the stored batch with the same name, labels, annotations and data, as anyone who may write
+      // ConfigMaps in the namespace can make, but not owned by the queue (no ownerReference with its uid): never read.
+      const real = stored.items[0]!;
+      const batchPath = objectPath(types.configMap, killNs, real.metadata!.name!);
+      const replaceBatch = async (ownerReferences?: unknown) => {
+        await api.request({ method: 'DELETE', path: batchPath });
+        await api.request({
+          method: 'POST',
+          path: collectionPath(types.configMap, killNs),
+          body: {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: {
+              name: real.metadata!.name,
+              labels: real.metadata!.labels,
+              annotations: real.metadata!.annotations,
+              ...(ownerReferences ? { ownerReferences } : {}),
+            },
+            data: real['data'],
+            binaryData: real['binaryData'],
+          },
+        });
+      };
+      await replaceBatch();
+      const fooled = await mergeWithNamespace();
+      expect(fooled.outputs).toMatchObject({ conclusion: 'failure' });
+      expect(fooled.main.rawOutput).toMatch(/is not used: it is not owned by this run.s queue ConfigMap/);
+      expect(fooled.main.rawOutput).toMatch(/1 planned test was run by no worker/);
+      // Owned by the queue again (its uid, as the worker wrote it): read.
+      await replaceBatch(real.metadata!.ownerReferences);
+      const merge = await mergeWithNamespace();
       expect(merge.main.exitCode, merge.main.rawOutput).toBe(0);
       expect(merge.outputs).toMatchObject({ conclusion: 'success', tests: '5', failed: '0' });
       expect(merge.main.rawOutput).toMatch(/Queue worker 3 sent no result: 1 batch it stored in the cluster/);

@@ -24,7 +24,7 @@ import { finishMerge } from '../merge/merge.js';
 import { commandArguments } from '../../plan-io.js';
 import { computePlan } from '../plan/plan.js';
 import { adapterFor, checkCommandFitsPlan } from '../../shard-step.js';
-import { collectResults } from './collect.js';
+import { collectResults, podsOfJob } from './collect.js';
 import { connect } from './connect.js';
 import { monitorStart, StartMonitor } from './start-monitor.js';
 import { rbacObjects, resultConfigMap, resultName, rootConfigMap, rootName, shardJob } from './manifests.js';
@@ -227,7 +227,12 @@ export async function runKubernetesMode(inputs: KubernetesModeInputs, deps: Mode
         body,
         query: { fieldValidation: 'Strict' },
       });
-    for (let i = 1; i <= plan.shardCount; i++) await create(types.configMap, resultConfigMap(root, i, identity));
+    // The uid of each result ConfigMap as created here: one deleted and re-created by someone else is not read.
+    const resultUids = new Map<number, string>();
+    for (let i = 1; i <= plan.shardCount; i++) {
+      const created = await create(types.configMap, resultConfigMap(root, i, identity));
+      resultUids.set(i, created.metadata?.uid ?? '');
+    }
     if (!kube.serviceAccount) {
       const [sa, role, binding] = rbacObjects(root, plan.shardCount, identity);
       await create(types.serviceAccount, sa);
@@ -277,18 +282,29 @@ export async function runKubernetesMode(inputs: KubernetesModeInputs, deps: Mode
     else if (verdict.failed)
       logger.info(`Job ${name} failed: ${neutralize(verdict.message ?? 'some indexes used up their retries')}.`);
 
-    const pods = await api.list(collectionPath(types.pod, namespace), {
+    const listedPods = await api.list(collectionPath(types.pod, namespace), {
       labelSelector: `gauntlet.dev/shard-run=${name}`,
     });
+    const jobUid = createdJob.metadata?.uid ?? '';
+    const pods = podsOfJob(listedPods.items ?? [], jobUid);
+    const strangers = (listedPods.items?.length ?? 0) - pods.length;
+    if (strangers > 0)
+      logger.warning(
+        `${strangers} pod(s) carry the label of Job ${name} but are not controlled by it (another uid); they are not read as shard attempts.`,
+      );
     const results = new Map<number, KubeObject>();
     for (let i = 1; i <= plan.shardCount; i++) {
       const cm = await api.getOptional(objectPath(types.configMap, namespace, resultName(name, i)));
-      if (cm) results.set(i, cm);
+      if (cm && cm.metadata?.uid === resultUids.get(i)) results.set(i, cm);
+      else if (cm)
+        logger.warning(
+          `The result ConfigMap ${resultName(name, i)} is not the one this run created (another uid); shard ${i}'s stored results are not read.`,
+        );
     }
     const unfinishedCause = fatal ? `shard pods cannot start: ${fatal.cause}` : deadline;
     const collected = collectResults({
       plan,
-      pods: pods.items ?? [],
+      pods,
       results,
       cwd: inputs.workingDirectory,
       logger,

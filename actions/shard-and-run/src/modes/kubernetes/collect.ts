@@ -90,6 +90,17 @@ export interface CollectInput {
 /** A pod name as the Job controller makes them (a key of a result ConfigMap that is not one is ignored). */
 const POD_NAME = /^[a-z0-9]([-a-z0-9]{0,251}[a-z0-9])?$/;
 
+/**
+ * The pods of our Job: controlled by the Job of uid `jobUid`. The label the pods are listed by can be put on any pod
+ * by whoever may create pods in the namespace; the controller's ownerReference (its uid) cannot be forged for a Job
+ * that did not create the pod without also knowing that uid, and a Job re-created under the name has another one.
+ */
+export function podsOfJob(pods: readonly KubeObject[], jobUid: string): KubeObject[] {
+  return pods.filter((pod) =>
+    (pod.metadata?.ownerReferences ?? []).some((r) => r.kind === 'Job' && r.controller === true && r.uid === jobUid),
+  );
+}
+
 export function collectResults(input: CollectInput): ShardResult[] {
   const { plan, logger } = input;
   const byIndex = new Map<number, KubeObject[]>();

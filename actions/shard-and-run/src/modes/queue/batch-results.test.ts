@@ -10,6 +10,7 @@ import type { ShardResult } from '../../results.js';
 import { buildResult } from '../../shard-result.js';
 import { JUNIT_KEY, PART_BYTES, QueueResultStore, recoverDeadWorkers, type BatchListApi } from './batch-results.js';
 import type { RunIdentity } from '../../run-identity.js';
+import { queueMetadata, queueName } from './configmap-store.js';
 
 const files = ['a.test.ts', 'b.test.ts', 'c.test.ts', 'd.test.ts', 'e.test.ts', 'f.test.ts'];
 const plan: Plan = planShards({ tests: files, shards: 3 });
@@ -39,9 +40,21 @@ function reportFor(indices: readonly number[], systemOut?: string): JUnitReport 
   };
 }
 
+/** This run's queue ConfigMap as a worker writes it (uid-1: the owner the store names). */
+const queueObject = (): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: queueName(identity), uid: 'uid-1', ...queueMetadata(identity, Date.now()) },
+  data: { 'state.json': JSON.stringify({ planId: plan.id, leases: [] }) },
+});
+
 /** An in-memory namespace: what the store writes, listed back (labels only as the selector would match them). */
 class Namespace implements BatchListApi {
   readonly objects = new Map<string, KubeObject>();
+  queue: KubeObject | undefined = queueObject();
+  getOptional(path: string): Promise<KubeObject | undefined> {
+    return Promise.resolve(path.endsWith(`/${queueName(identity)}`) ? this.queue : undefined);
+  }
   request(request: KubeRequest): Promise<unknown> {
     const body = JSON.parse(JSON.stringify(request.body)) as KubeObject;
     this.objects.set(body.metadata!.name!, body);
@@ -58,7 +71,7 @@ const warnings = (logger: RecordingLogger): string =>
     .map((l) => l.message)
     .join('\n');
 
-const owner = () => ({ name: 'gauntlet-queue-x', uid: 'uid-1' });
+const owner = () => ({ name: queueName(identity), uid: 'uid-1' });
 
 function workerResult(worker: number, indices: readonly number[]): ShardResult {
   return {
@@ -110,7 +123,7 @@ describe('stored queue batches', () => {
     expect(r!.meta.message).toMatch(/worker 3 sent no result; 2 batches/);
     const body = [...ns.objects.values()][0]!;
     expect(body.metadata?.ownerReferences).toEqual([
-      { apiVersion: 'v1', kind: 'ConfigMap', name: 'gauntlet-queue-x', uid: 'uid-1' },
+      { apiVersion: 'v1', kind: 'ConfigMap', name: queueName(identity), uid: 'uid-1' },
     ]);
     expect(body.metadata?.labels?.['gauntlet.dev/component']).toBe('queue-result');
   });
@@ -149,7 +162,7 @@ describe('stored queue batches', () => {
   });
 
   it('forged or foreign objects are skipped with a warning, never read as results', async () => {
-    const forge = async (mutate: (cm: KubeObject) => void) => {
+    const forge = async (mutate: (cm: KubeObject, ns: Namespace) => void) => {
       const ns = new Namespace();
       await new QueueResultStore(ns, 'team', identity, owner).put({
         worker: 1,
@@ -159,7 +172,7 @@ describe('stored queue batches', () => {
         report: reportFor([0]),
       });
       const cm = [...ns.objects.values()][0]!;
-      mutate(cm);
+      mutate(cm, ns);
       return recover(ns);
     };
     const batchOf = (cm: KubeObject) =>
@@ -167,7 +180,16 @@ describe('stored queue batches', () => {
     const setBatch = (cm: KubeObject, patch: Record<string, unknown>) => {
       (cm['data'] as Record<string, string>)['batch.json'] = JSON.stringify({ ...batchOf(cm), ...patch });
     };
-    const cases: [string, (cm: KubeObject) => void, RegExp][] = [
+    const cases: [string, (cm: KubeObject, ns: Namespace) => void, RegExp][] = [
+      // The same name, labels and annotations, written by someone else: no ownerReference to this run's queue uid.
+      ['no ownerReference', (cm) => delete cm.metadata!.ownerReferences, /not owned by this run’s queue/],
+      ['another owner uid', (cm) => (cm.metadata!.ownerReferences![0]!.uid = 'uid-2'), /not owned by this run’s queue/],
+      ['the queue gone', (_cm, ns) => (ns.queue = undefined), /cannot be used to prove .* \(it is not there\)/],
+      [
+        'a forged queue',
+        (_cm, ns) => (ns.queue!.metadata!.annotations!['gauntlet.dev/owner'] = 'x'),
+        /cannot be used to prove .*annotation gauntlet.dev\/owner does not match/,
+      ],
       ['another run', (cm) => (cm.metadata!.labels!['gauntlet.dev/run-id'] = '43'), /another run or plan/],
       ['another attempt', (cm) => (cm.metadata!.labels!['gauntlet.dev/run-attempt'] = '2'), /another attempt/],
       ['owner annotation', (cm) => (cm.metadata!.annotations!['gauntlet.dev/owner'] = 'x/y'), /owner/],

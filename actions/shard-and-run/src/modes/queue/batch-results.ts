@@ -13,7 +13,10 @@
  * garbage collector, and they carry the queue's expiry annotations.
  *
  * The merge reads them as untrusted: labels, name, owner annotation, plan and item indices are checked, the parts
- * must be complete, the JUnit is decompressed with a cap and parsed with the usual limits.
+ * must be complete, the JUnit is decompressed with a cap and parsed with the usual limits. Labels, names and
+ * annotations can be copied by anyone who may write ConfigMaps in the namespace, so a batch is used only when its
+ * ownerReference names the uid of this run's queue ConfigMap, read and checked as the clean-up checks it
+ * (queueAttempt): a forged batch of the same name and marks, or one left by an earlier queue of the name, is not.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { neutralize, UserError, type Logger } from '@gauntlet/action-kit';
@@ -37,6 +40,7 @@ import { buildResult } from '../../shard-result.js';
 import { reportForItems } from './worker.js';
 import { MANAGER } from '../kubernetes/manifests.js';
 import type { RunIdentity } from '../../run-identity.js';
+import { queueAttempt } from './cleanup.js';
 import { QueueAnnotations, QueueLabels, queueMetadata, queueName, queueOwner } from './configmap-store.js';
 
 export const QUEUE_RESULT_COMPONENT = 'queue-result';
@@ -154,10 +158,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 const index = (v: unknown, below: number): v is number =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < below;
 
-/** batch.json of a listed ConfigMap, checked against this run and plan; a reason string when it is not usable. */
-export function readStoredBatch(cm: KubeObject, identity: RunIdentity, plan: Plan): StoredBatch | string {
+/**
+ * batch.json of a listed ConfigMap, checked against this run and plan and owned by the queue ConfigMap of uid
+ * `queueUid`; a reason string when it is not usable.
+ */
+export function readStoredBatch(
+  cm: KubeObject,
+  identity: RunIdentity,
+  plan: Plan,
+  queueUid: string,
+): StoredBatch | string {
   const meta = cm.metadata ?? {};
   const labels = meta.labels ?? {};
+  const owned = (meta.ownerReferences ?? []).some(
+    (r) => r.kind === 'ConfigMap' && r.name === queueName(identity) && r.uid === queueUid,
+  );
+  if (!owned) return 'it is not owned by this run’s queue ConfigMap (no ownerReference with its uid)';
   if (labels[QueueLabels.managedBy] !== MANAGER || labels[QueueLabels.component] !== QUEUE_RESULT_COMPONENT)
     return 'its labels are not a queue batch’s';
   if (labels[QueueLabels.runId] !== String(identity.runId) || labels[QueueLabels.plan] !== identity.planId)
@@ -200,9 +216,10 @@ export interface RecoverOptions {
  * batches they stored: only items no result file covers, each item once (lowest lease first). Never throws for
  * what it reads: an unusable object is a warning and is skipped.
  */
-/** The one call recovery makes (a KubeClient, or a fake in unit tests). */
+/** The calls recovery makes (a KubeClient, or a fake in unit tests). */
 export interface BatchListApi {
   list(path: string, query?: KubeRequest['query'], signal?: AbortSignal): Promise<KubeList>;
+  getOptional(path: string, signal?: AbortSignal): Promise<KubeObject | undefined>;
 }
 
 /** The calls storing makes. */
@@ -217,6 +234,16 @@ export async function recoverDeadWorkers(api: BatchListApi, options: RecoverOpti
   const silent: number[] = [];
   for (let w = 1; w <= plan.shardCount; w++) if (!reported.has(w)) silent.push(w);
   if (silent.length === 0) return [];
+  // The owner every batch must name: this run's queue, as it is now.
+  const queue = await api.getOptional(objectPath(types.configMap, namespace, queueName(identity)), options.signal);
+  const checked = queue ? queueAttempt(queue, identity) : { reason: 'it is not there' };
+  if ('reason' in checked || checked.attempt !== identity.runAttempt || !queue?.metadata?.uid) {
+    logger.warning(
+      `The queue ConfigMap ${queueName(identity)} in namespace ${namespace} cannot be used to prove the stored batches ours (${'reason' in checked ? checked.reason : 'another attempt'}); none is read.`,
+    );
+    return [];
+  }
+  const queueUid = queue.metadata.uid;
   const listed = await api.list(
     collectionPath(types.configMap, namespace),
     { labelSelector: batchSelector(identity) },
@@ -225,7 +252,7 @@ export async function recoverDeadWorkers(api: BatchListApi, options: RecoverOpti
   // Lease → its parts, keeping only batches of silent workers.
   const batches = new Map<number, { head: StoredBatch; parts: Map<number, KubeObject> }>();
   for (const cm of listed.items) {
-    const read = readStoredBatch(cm, identity, plan);
+    const read = readStoredBatch(cm, identity, plan, queueUid);
     const name = neutralize(cm.metadata?.name ?? '(unnamed)');
     if (typeof read === 'string') {
       logger.warning(`Stored queue batch ${name} in namespace ${namespace} is not used: ${read}.`);
