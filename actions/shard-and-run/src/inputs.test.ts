@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InputError, InputReader } from '@gauntlet/action-kit';
-import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import {
   parseInputs,
@@ -223,21 +222,6 @@ describe('parseInputs', () => {
     expect(error({ ...merge, namespace: 'ci', 'keep-resources': 'maybe' })).toMatch(/^Input 'keep-resources'/);
     // Other modes do not read it: a plan job may share the workers' namespace input.
     expect(parse({ mode: 'plan', tests: 'x', namespace: 'ci' }).queueCleanup).toBeUndefined();
-  });
-
-  it('falls back to the same defaults action.yml declares', () => {
-    const yml = load(readFileSync(path.join(import.meta.dirname, '../action.yml'), 'utf8')) as {
-      inputs: Record<string, { default?: string }>;
-    };
-    const defaults: Record<string, string> = {};
-    for (const [name, spec] of Object.entries(yml.inputs))
-      if (spec.default !== undefined) defaults[name] = String(spec.default);
-    delete defaults['github-token'];
-    for (const mode of ['plan', 'merge'] as const) {
-      const given: Record<string, string> = mode === 'plan' ? { mode, tests: 'x' } : { mode };
-      expect(parse({ ...defaults, ...given })).toEqual(parse(given));
-    }
-    expect(parse({ ...defaults, ...RUN, shard: '1/2' })).toEqual(parse({ ...RUN, shard: '1/2' }));
   });
 });
 
