@@ -5,7 +5,7 @@
  * alone (delete by uid, never cleanFinalizer) and counted as recovered only once the controller has recovered it
  * and dropped its finalizer. Selectors that reach outside the namespace are refused before any write.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureChaosMesh, getTestbed } from '@gauntlet/testbed';
 import { KubeClient, collectionPath, objectPath, types, type KubeObject } from '@gauntlet/kube';
 import {
@@ -101,6 +101,19 @@ describe.skipIf(!tb.kwok)('Chaos Mesh faults via its controller', () => {
       },
     });
   }, 30 * 60_000);
+
+  // A test that fails half-way leaves its chaos behind; remove it (the controller recovers before it drops the
+  // finalizer) so the next test starts from an empty namespace and fails only on its own account.
+  afterEach(async () => {
+    for (const plural of ['podchaos', 'networkchaos']) {
+      const path = `/apis/chaos-mesh.org/v1alpha1/namespaces/${ns}/${plural}`;
+      for (const o of (await client.list(path)).items)
+        await client.request({ method: 'DELETE', path: `${path}/${o.metadata?.name}` }).catch(() => undefined);
+      await eventually(`no ${plural} left`, async () =>
+        (await client.list(path)).items.length === 0 ? true : undefined,
+      );
+    }
+  });
 
   afterAll(async () => {
     await client

@@ -50,6 +50,7 @@ async function runPath(exit: ExitPath, seed: number): Promise<PathRun> {
   const throwIn = (['guard', 'inject', 'verifyInjected', 'tick'] as const)[randomInt(random, 0, 4)]!;
   const throwFault = randomInt(random, 0, 3);
   const [experiment] = loadExperiments(killExperiment(bed.proxy), 'kill.yaml');
+  const planned = experiment!.steps.reduce((n, step) => n + step.faults.length, 0);
   let clock = Date.now();
   let intervals = 0;
   let faultsSeen = 0;
@@ -70,7 +71,10 @@ async function runPath(exit: ExitPath, seed: number): Promise<PathRun> {
   const seededBackend = async (type: Parameters<typeof loadBackend>[0]): Promise<FaultBackend> => {
     const real = await loadBackend(type);
     if (exit !== 'exception' || throwIn === 'guard') return real;
-    const index = faultsSeen++;
+    // runExperiment first loads every fault's backend to plan all steps before its first write (7254f44); the
+    // seeded bug goes in the backends it loads afterwards to run the steps, in step order.
+    const index = faultsSeen++ - planned;
+    if (index < 0) return real;
     // A tick can only throw while its step runs: step 1 has faults 0-2 (intervals 1-5), step 2 faults 3-4.
     const hit = throwIn === 'tick' ? index === (at <= 5 ? throwFault : 3 + (throwFault % 2)) : index % 3 === throwFault;
     return {
