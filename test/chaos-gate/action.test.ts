@@ -13,6 +13,7 @@ import { KubeClient, collectionPath, objectPath, types, type KubeObject } from '
 import { runActionLocally, type RunResult } from '@gauntlet/local-runner';
 import { getTestbed, processBackedDeployment, startProcessPods, type ProcessPods } from '@gauntlet/testbed';
 import { eventually, uniqueName } from '../support/polling.js';
+import { pullRequestRun } from '../support/pull-request-run.js';
 
 const tb = getTestbed();
 const actionDir = path.resolve(import.meta.dirname, '../../actions/chaos-gate');
@@ -53,6 +54,7 @@ async function run(
   inputs: Record<string, string> = {},
   options: { cancelAfterMs?: number; skipPost?: boolean } = {},
 ): Promise<RunResult> {
+  const pr = pullRequestRun(github, { pr: PR, head: HEAD });
   return runActionLocally({
     actionDir,
     workspace: dir,
@@ -64,21 +66,8 @@ async function run(
       'github-token': github.token,
       ...inputs,
     },
-    event: {
-      name: 'pull_request',
-      payload: {
-        number: PR,
-        pull_request: { number: PR, head: { sha: HEAD }, labels: [] },
-        repository: { full_name: `${github.owner}/${github.repo}` },
-      },
-    },
-    env: {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
-      GITHUB_RUN_ID: String(Math.floor(Math.random() * 1e9)),
-      GITHUB_RUN_ATTEMPT: '1',
-      KUBECONFIG: tb.kubeconfig,
-    },
+    event: pr.event,
+    env: { ...pr.env, KUBECONFIG: tb.kubeconfig },
     ...(options.cancelAfterMs === undefined
       ? {}
       : {

@@ -15,6 +15,7 @@ import { KubeClient, collectionPath, objectPath, types, type KubeObject } from '
 import { runActionLocally, type RunResult } from '@gauntlet/local-runner';
 import { getTestbed } from '@gauntlet/testbed';
 import { eventually, uniqueName } from '../support/polling.js';
+import { pullRequestRun } from '../support/pull-request-run.js';
 import { createWebNamespace } from './web-namespace.js';
 
 const tb = getTestbed();
@@ -47,26 +48,14 @@ spec:
 }
 
 function run(dir: string, inputs: Record<string, string>): Promise<RunResult> {
+  // The event's labels are as they were when the run started; the label added later is read from the API.
+  const pr = pullRequestRun(github, { pr: PR, head: HEAD });
   return runActionLocally({
     actionDir,
     workspace: dir,
     inputs: { namespace: ns, experiments: 'chaos/*.yaml', 'github-token': github.token, interval: '1s', ...inputs },
-    event: {
-      name: 'pull_request',
-      payload: {
-        number: PR,
-        // The event's labels are as they were when the run started; the label added later is read from the API.
-        pull_request: { number: PR, head: { sha: HEAD }, labels: [] },
-        repository: { full_name: `${github.owner}/${github.repo}` },
-      },
-    },
-    env: {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
-      GITHUB_RUN_ID: String(Math.floor(Math.random() * 1e9)),
-      GITHUB_RUN_ATTEMPT: '1',
-      KUBECONFIG: tb.kubeconfig,
-    },
+    event: pr.event,
+    env: { ...pr.env, KUBECONFIG: tb.kubeconfig },
   });
 }
 

@@ -9,6 +9,7 @@ import type { GitHubStandIn } from '@gauntlet/github-api-standin';
 import { runActionLocally, type RunResult } from '@gauntlet/local-runner';
 import { getTestbed } from '@gauntlet/testbed';
 import { brokerConnection, type TestBrokerKind } from '../events/brokers.js';
+import { pullRequestRun } from '../support/pull-request-run.js';
 
 const actionDir = path.resolve(import.meta.dirname, '../../actions/chaos-gate');
 const HEAD = 'e7e47'.padEnd(40, '0');
@@ -27,6 +28,7 @@ export async function runEventExperiments(
   const dir = await mkdtemp(path.join(os.tmpdir(), 'chaos-gate-events-'));
   await mkdir(path.join(dir, 'chaos'));
   await writeFile(path.join(dir, 'chaos', 'experiments.yaml'), experiments);
+  const run = pullRequestRun(github, { pr: PR, head: HEAD });
   const result = await runActionLocally({
     actionDir,
     workspace: dir,
@@ -39,21 +41,8 @@ export async function runEventExperiments(
       'github-token': github.token,
       ...extraInputs,
     },
-    event: {
-      name: 'pull_request',
-      payload: {
-        number: PR,
-        pull_request: { number: PR, head: { sha: HEAD }, labels: [] },
-        repository: { full_name: `${github.owner}/${github.repo}` },
-      },
-    },
-    env: {
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
-      GITHUB_RUN_ID: String(Math.floor(Math.random() * 1e9)),
-      GITHUB_RUN_ATTEMPT: '1',
-      KUBECONFIG: getTestbed().kubeconfig,
-    },
+    event: run.event,
+    env: { ...run.env, KUBECONFIG: getTestbed().kubeconfig },
   });
   return { result, dir };
 }

@@ -8,6 +8,7 @@ import { startForwardProxy } from '@gauntlet/slo/testing';
 import { FaultProxy } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addScrapeTarget, eventually, uniqueName } from '../slo/helpers.js';
+import { pullRequestRun } from '../support/pull-request-run.js';
 
 /**
  * slo-check end to end: the real bundle through the local runner, the test bed's real Prometheus scraping a
@@ -44,6 +45,7 @@ function run(
   labels: readonly string[] = [],
   env: Record<string, string> = {},
 ): Promise<RunResult> {
+  const pr = pullRequestRun(github, { pr: PR, head: HEAD, labels, runId: '900' });
   return runActionLocally({
     actionDir,
     inputs: {
@@ -55,21 +57,8 @@ function run(
       'prometheus-token': CANARY,
       ...inputs,
     },
-    event: {
-      name: 'pull_request',
-      payload: {
-        number: PR,
-        pull_request: { number: PR, head: { sha: HEAD }, labels: labels.map((name) => ({ name })) },
-        repository: { full_name: `${github.owner}/${github.repo}` },
-      },
-    },
-    env: {
-      GITHUB_API_URL: github.url,
-      GITHUB_TOKEN: github.token,
-      GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
-      GITHUB_RUN_ID: '900',
-      ...env,
-    },
+    event: pr.event,
+    env: { ...pr.env, GITHUB_TOKEN: github.token, ...env },
   });
 }
 

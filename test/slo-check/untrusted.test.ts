@@ -3,6 +3,7 @@ import { startGitHubStandIn, type GitHubStandIn } from '@gauntlet/github-api-sta
 import { runActionLocally } from '@gauntlet/local-runner';
 import { FaultProxy } from '@gauntlet/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pullRequestRun } from '../support/pull-request-run.js';
 
 /**
  * Issue 10: text a Prometheus server sends (error messages, warnings) is untrusted, and the runner parses the legacy
@@ -47,6 +48,7 @@ describe('slo-check with a Prometheus that answers hostile text', () => {
   ])('%s: the verdict is not a pass, and no workflow command is forged', async (_name, answer) => {
     proxy.clearRules();
     const rule = proxy.addRule({ path: /^\/api\/v1\/query/, action: { type: 'status', ...answer } });
+    const pr = pullRequestRun(github, { pr: PR, head: HEAD, runId: '901' });
     const result = await runActionLocally({
       actionDir,
       inputs: {
@@ -55,20 +57,8 @@ describe('slo-check with a Prometheus that answers hostile text', () => {
         'min-requests': '1',
         'started-at': String(Math.floor(Date.now() / 1000) - 600),
       },
-      event: {
-        name: 'pull_request',
-        payload: {
-          number: PR,
-          pull_request: { number: PR, head: { sha: HEAD }, labels: [] },
-          repository: { full_name: `${github.owner}/${github.repo}` },
-        },
-      },
-      env: {
-        GITHUB_API_URL: github.url,
-        GITHUB_TOKEN: github.token,
-        GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
-        GITHUB_RUN_ID: '901',
-      },
+      event: pr.event,
+      env: { ...pr.env, GITHUB_TOKEN: github.token },
     });
     proxy.removeRule(rule);
     expect(rule.fired).toBeGreaterThan(0);
