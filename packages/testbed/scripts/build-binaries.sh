@@ -23,6 +23,16 @@ base_goflags="-buildvcs=false"
 
 log() { printf '[testbed-build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+# One build at a time per cache: a second caller (a test run's global set-up while .ci/testbed-deps.sh builds)
+# waits for the first and then finds its components cached, instead of compiling the same ones beside it.
+if command -v flock >/dev/null; then
+  exec 8>"$cache_root/.build.lock"
+  if ! flock -n 8; then
+    log "another build holds $cache_root/.build.lock; waiting for it to finish"
+    flock 8
+  fi
+fi
+
 # A background ticker so CI logs show life during multi-minute compiles (the Go toolchain is silent).
 ticker_pid=
 start_ticker() {
