@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureChaosMesh, getTestbed } from '@gauntlet/testbed';
 import { KubeClient, collectionPath, objectPath, types, type KubeObject } from '@gauntlet/kube';
 import {
+  isReadyPod,
   loadBackend,
   loadExperiments,
   reapLeftovers,
@@ -99,6 +100,12 @@ describe.skipIf(!tb.kwok)('Chaos Mesh faults via its controller', () => {
           },
         },
       },
+    });
+    // Chaos Mesh selects pods as they are when the chaos is applied: a pod kwok has not started yet is selected
+    // but never injected (Selected=True, AllInjected=False for the whole settle time), so the first test waits.
+    await eventually('2 web pods ready', async () => {
+      const pods = await client.list(collectionPath(types.pod, ns), { labelSelector: 'app=web' });
+      return pods.items.length === 2 && pods.items.every(isReadyPod) ? true : undefined;
     });
   }, 30 * 60_000);
 
