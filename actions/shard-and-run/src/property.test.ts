@@ -140,7 +140,8 @@ function expectEveryTestOnce(suite: Suite, results: readonly ShardResult[], plan
     t.name === undefined ? `${t.file}::${t.file.split('/').pop()!}` : testKey(t),
   );
   expect(seen.size).toBe(expected.length);
-  for (const key of expected) expect(seen.get(key)).toBe(1);
+  // One assertion per suite, not one per test: 1,000 seeds of up to 10,000 tests each stay cheap under load.
+  expect(expected.filter((key) => seen.get(key) !== 1)).toEqual([]);
   expect(outcome.conclusion).toBe('success');
   expect(outcome.missing).toEqual([]);
   expect(outcome.duplicateTests).toEqual([]);
