@@ -188,6 +188,50 @@ describe('mode: kubernetes', () => {
     await eventually('the run’s objects are gone', async () => (await leftovers(ns)).length === 0, 60_000);
   });
 
+  it('a ConfigMap of the run’s name that is not ours is refused and left, never deleted by the clean-up', async () => {
+    const ns = await namespace('shard-foreign');
+    const workspace = await sampleWorkspace();
+    const inputs = kubeInputs(ns, {
+      'github-token': '',
+      command: `node -e 'setTimeout(() => {}, 600000)' {files}`,
+      'pod-annotations': 'pod-complete.stage.kwok.x-k8s.io/delay=10m',
+    });
+    // A first run of this run id shows the root's name (deterministic), then is cancelled and cleaned up.
+    let root = '';
+    const first = await runShardAction({
+      workspace,
+      inputs,
+      env: { KUBECONFIG: testbed.kubeconfig },
+      cancelWhen: async () => {
+        root = (await leftovers(ns)).find((n) => n.startsWith('configmaps/'))?.slice('configmaps/'.length) ?? '';
+        return root !== '';
+      },
+      cancelAfterMs: 500,
+      skipPost: false,
+    });
+    expect(first.conclusion).toBe('cancelled');
+    await eventually('the first run’s objects are gone', async () => (await leftovers(ns)).length === 0, 60_000);
+    // Someone else's ConfigMap under that name (none of our marks).
+    const foreign = await api.request({
+      method: 'POST',
+      path: collectionPath(types.configMap, ns),
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: root }, data: { owner: 'someone else' } },
+    });
+    const second = await runShardAction({
+      workspace,
+      inputs,
+      env: { KUBECONFIG: testbed.kubeconfig },
+      skipPost: false,
+    });
+    expect(second.main.exitCode).not.toBe(0);
+    expect(second.main.log.join('\n')).toContain(
+      `ConfigMap ${root} already exists in ${ns} and was not created by this action`,
+    );
+    const after = await api.getOptional(objectPath(types.configMap, ns, root));
+    expect(after?.metadata?.uid).toBe(foreign.metadata?.uid);
+    expect(after?.metadata?.deletionTimestamp).toBeUndefined();
+  });
+
   it('a step killed outright (SIGKILL) is cleaned up by the post step', async () => {
     const ns = await namespace('shard-kill');
     const workspace = await sampleWorkspace();

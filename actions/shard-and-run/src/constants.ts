@@ -84,6 +84,8 @@ export const Outputs = {
 /** Post-step state: what the Kubernetes backend created, so a cancelled main step still gets cleaned up. */
 export const State = {
   kubeRoot: 'kube-root',
+  /** The uid of the root ConfigMap this run created: the post step deletes that object only. */
+  kubeRootUid: 'kube-root-uid',
   kubeNamespace: 'kube-namespace',
   cleaned: 'kube-cleaned',
 } as const;

@@ -165,7 +165,7 @@ async function createRoot(api: KubeClient, namespace: string, root: KubeObject, 
       `ConfigMap ${name} already exists in ${namespace} and was not created by this action; refusing to touch it`,
     );
   logger.info(`Removing the leftovers of an interrupted earlier try (${name}).`);
-  await deleteRoot(api, namespace, name);
+  await deleteRoot(api, namespace, name, existing.metadata?.uid ?? '');
   for (let waited = 0; waited < 60_000; waited += 1_000) {
     if (!(await api.getOptional(objectPath(types.configMap, namespace, name)))) break;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -173,16 +173,22 @@ async function createRoot(api: KubeClient, namespace: string, root: KubeObject, 
   return api.request({ method: 'POST', path: collection, body: root });
 }
 
-/** Deletes the run's root ConfigMap; the garbage collector removes everything it owns (Job, pods, RBAC, results). */
-export async function deleteRoot(api: KubeClient, namespace: string, name: string): Promise<void> {
+/**
+ * Deletes the run's root ConfigMap, the one of uid `uid` (a precondition: a ConfigMap of the name that is not the
+ * one this run created, such as a foreign one the create refused, is never deleted); the garbage collector removes
+ * everything it owns (Job, pods, RBAC, results).
+ */
+export async function deleteRoot(api: KubeClient, namespace: string, name: string, uid: string): Promise<void> {
+  if (!uid) return;
   try {
     await api.request({
       method: 'DELETE',
       path: objectPath(types.configMap, namespace, name),
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' },
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions: { uid } },
     });
   } catch (error) {
-    if (isNotFound(error)) return;
+    // Gone, or another object of the name now (the precondition failed): nothing of ours to delete.
+    if (isNotFound(error) || isConflict(error)) return;
     throw error;
   }
 }
@@ -208,14 +214,18 @@ export async function runKubernetesMode(inputs: KubernetesModeInputs, deps: Mode
 
   const api = await connect(kube.kubeconfig, deps.registerSecret);
   let cleaned = false;
+  /** The root this run created: nothing is deleted before it exists (a refused foreign ConfigMap stays). */
+  let rootUid = '';
   try {
     logger.info(
       `Creating ${plan.shardCount} shard${plan.shardCount === 1 ? '' : 's'} as Job ${name} in namespace ${namespace}.`,
     );
     const root = await createRoot(api, namespace, rootObject, logger);
+    rootUid = root.metadata?.uid ?? '';
     if (!kube.keepResources) {
       // For the post step: delete the run even if this step is killed before its own cleanup.
       deps.saveState(State.kubeRoot, name);
+      deps.saveState(State.kubeRootUid, rootUid);
       deps.saveState(State.kubeNamespace, namespace);
     }
     // Strict: a field the API server does not know (a typo in pod-security-context's nested values) is an error,
@@ -325,15 +335,15 @@ export async function runKubernetesMode(inputs: KubernetesModeInputs, deps: Mode
     ].join(' ');
     if (kube.keepResources) logger.info(keptNote(name, namespace));
     if (!kube.keepResources) {
-      await deleteRoot(api, namespace, name);
+      await deleteRoot(api, namespace, name, rootUid);
       cleaned = true;
       deps.saveState(State.cleaned, 'true');
     }
     const outcome = await finishMerge(inputs, deps, collected, plan, note);
     if (outcome.conclusion !== 'success' && inputs.failOnFailure) throw new UserError(outcome.reasons.join('; '));
   } finally {
-    if (!cleaned && !kube.keepResources) {
-      await deleteRoot(api, namespace, name).then(
+    if (!cleaned && !kube.keepResources && rootUid) {
+      await deleteRoot(api, namespace, name, rootUid).then(
         () => deps.saveState(State.cleaned, 'true'),
         (error: unknown) =>
           logger.warning(`Could not delete ${name} (${neutralize(errorMessage(error))}); the post step tries again.`),
@@ -356,7 +366,7 @@ export async function kubernetesCleanup(
   if (!/^gauntlet-shards-[0-9a-f]{10}$/.test(name) || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) return;
   const api = await connect(kubeconfig, register);
   try {
-    await deleteRoot(api, namespace, name);
+    await deleteRoot(api, namespace, name, state(State.kubeRootUid));
     logger.info(`Deleted the shard run ${name} in ${namespace}.`);
   } finally {
     api.close();
