@@ -175,6 +175,18 @@ describe.skipIf(!tb.kwok).each(BROKER_KINDS)('chaos-gate event probes and faults
       );
       expect(withPassword.result.main.log.join('\n')).toMatch(/input brokers: orders\.url: holds a user or password/);
       expect(withPassword.result.main.rawOutput.replaceAll(`::add-mask::${token}`, '')).not.toContain(token);
+      // Two relay faults on one route in one step: refused when read, before the route opens.
+      const oneRelay = experiment(
+        'orders-twice',
+        s,
+        'relay: { from: { channel: VIA }, to: { channel: IN }, drop: 10% }',
+        'x.raw',
+      );
+      const relayFault = /^ {8}- type: event\n.*\n.*\n/m.exec(oneRelay)![0];
+      const twice = await run(oneRelay.replace(relayFault, relayFault + relayFault), brokers);
+      const twiceLog = twice.result.main.log.join('\n');
+      expect(twiceLog).toMatch(/faults s1f1 and s1f2 both relay x\.raw → .*\.in on broker orders/);
+      expect(twiceLog).not.toContain('open, passing messages unchanged');
       expect(s.stats.processed).toBe(0);
     },
   );

@@ -101,13 +101,24 @@ export async function prepareEvents(
   for (const experiment of experiments) {
     for (const probe of [...experiment.steadyState.probes, ...experiment.haltProbes])
       if (probe.kind === 'event') probes.set(probe, readEventProbe(probe.event, probe.name, names));
-    for (const step of experiment.steps)
-      for (const fault of step.faults)
-        if (fault.type === 'event')
-          faults.set(
-            faultKey(experiment.name, fault.id),
-            readEventFault(fault.event, `${experiment.name}/${fault.id}`, names),
+    for (const [s, step] of experiment.steps.entries()) {
+      // The faults of a step run at once, and a route hands each message to one fault: refused here, not at inject.
+      const routeUsers = new Map<string, string>();
+      for (const fault of step.faults) {
+        if (fault.type !== 'event') continue;
+        const def = readEventFault(fault.event, `${experiment.name}/${fault.id}`, names);
+        faults.set(faultKey(experiment.name, fault.id), def);
+        if (def.kind !== 'relay') continue;
+        const first = routeUsers.get(routeKey(def));
+        if (first !== undefined)
+          throw new UserError(
+            `${experiment.origin}: experiment ${experiment.name}, step ${s + 1}: faults ${first} and ${fault.id} both ` +
+              `relay ${def.spec.from.channel} → ${def.spec.to.channel} on broker ${def.broker}; a route hands each ` +
+              'message to one fault at a time, so put them in separate steps or their faults in one relay',
           );
+        routeUsers.set(routeKey(def), fault.id);
+      }
+    }
   }
   const used = new Set([...probes.values(), ...faults.values()].map((d) => d.broker));
   const clients = new Map<string, ChaoticClient>();
