@@ -90,6 +90,16 @@ describe('provision-ephemeral-env: up, re-run, down', () => {
       prNumber: number;
     };
     expect(environment.prNumber).toBe(pr);
+    // Applied by kind in Helm's install order, one kind after the other: the Service is there before any pod (the
+    // seed Job's, the Deployment's) is created, so their containers get its WEB_SERVICE_HOST variables.
+    const applies = proxy.requests.filter((r) => r.method === 'PATCH' && r.path.includes(`/namespaces/${namespace}/`));
+    const order = ['configmaps/web-config', 'services/web', 'jobs/seed', 'deployments/web'];
+    const arrivals = order.map((resource) => applies.find((r) => r.path.endsWith(`/${resource}`))?.seq ?? 0);
+    expect(
+      arrivals.every((seq) => seq > 0),
+      `applies seen: ${applies.map((r) => r.path).join(', ')}`,
+    ).toBe(true);
+    expect(arrivals).toEqual([...arrivals].sort((a, b) => a - b));
     expect(environment.services).toEqual([
       expect.objectContaining({
         name: 'web',

@@ -92,7 +92,7 @@ describe('serverSideApply', () => {
 });
 
 describe('applyStack', () => {
-  it('applies prerequisites in a first wave', async () => {
+  it('applies by kind in install order: prerequisites, then Services, then workloads', async () => {
     server.handle((req, res) => json(res, 200, JSON.parse(req.body)));
     const client = await KubeClient.create(server.kubeConfig(), { clock: new FakeClock() });
     await applyStack(
@@ -108,8 +108,8 @@ describe('applyStack', () => {
     expect(server.requests.map((r) => r.path.split('/').slice(-2)[0])).toEqual([
       'serviceaccounts',
       'configmaps',
-      'deployments',
       'services',
+      'deployments',
     ]);
     client.close();
   });

@@ -10,6 +10,7 @@ import { UserError } from '@gauntlet/action-kit';
 import type { KubeClient, KubeObject } from './client.js';
 import { KubeApiError, formatKubeError, saysInvalid } from './errors.js';
 import { assertObjectName } from './names.js';
+import { installWaves } from './install-order.js';
 import { parseQuantity } from './quantity.js';
 import { type ManifestSource, type StackObject, where } from './manifests.js';
 import { type ResourceType, type TypeResolver, apiVersionOf, objectPath } from './resources.js';
@@ -27,27 +28,6 @@ export interface PlanOptions {
   namespace: string;
   allowClusterScoped: boolean;
   signal?: AbortSignal;
-}
-
-/** Kinds applied in the first wave, so that pods created in the second find their service accounts, secrets and config. */
-const FIRST_WAVE = new Set([
-  'CustomResourceDefinition',
-  'ServiceAccount',
-  'Secret',
-  'ConfigMap',
-  'PersistentVolumeClaim',
-  'Role',
-  'RoleBinding',
-  'LimitRange',
-  'ResourceQuota',
-  'PriorityClass',
-  'StorageClass',
-  'NetworkPolicy',
-]);
-
-/** Objects that other objects' pods need to exist first (service accounts, config, secrets, volumes, RBAC). */
-export function isPrerequisite(planned: Pick<PlannedObject, 'type'>): boolean {
-  return FIRST_WAVE.has(planned.type.kind);
 }
 
 export async function planStack(
@@ -274,21 +254,16 @@ export async function serverSideApply(
 }
 
 /**
- * Applies the plan in waves — prerequisites, then objects `early` picks (seed Jobs, whose clock should start
- * first), then the rest — each wave with bounded concurrency; the first error aborts the rest.
+ * Applies the plan in waves by kind, in Helm's install order (see install-order.ts), each wave with bounded
+ * concurrency; the first error aborts the rest, and no later wave is started.
  */
 export async function applyStack(
   client: KubeClient,
   plan: readonly PlannedObject[],
   options: ApplyOptions & { early?: (planned: PlannedObject) => boolean },
 ): Promise<AppliedObject[]> {
-  const early = options.early ?? (() => false);
-  const first = plan.filter((p) => isPrerequisite(p));
-  const second = plan.filter((p) => !isPrerequisite(p) && early(p));
-  const third = plan.filter((p) => !isPrerequisite(p) && !early(p));
   const results: AppliedObject[] = [];
-  for (const wave of [first, second, third]) {
-    if (wave.length === 0) continue;
+  for (const wave of installWaves(plan, options.early)) {
     results.push(
       ...(await mapLimit(wave, options.concurrency ?? 12, async (planned) => {
         const result = await serverSideApply(client, planned, options);
