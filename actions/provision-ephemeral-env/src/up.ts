@@ -472,7 +472,7 @@ async function applyEverything(
   // The waiter starts on the stack's kinds now, in the namespace the guardrails are in: its lists and watches are
   // running by the time the last apply returns.
   waiter.track(plan.filter(isWaitableObject).map((p) => waitTarget(p)));
-  // Seed jobs go first after the prerequisites: the workloads apply while they run.
+  // By kind in install order; seed jobs right after the Services: the workloads apply while they run.
   try {
     progress.applied = await applyStack(client, plan, { ...applyOptions, early: isSeed });
   } catch (error) {
