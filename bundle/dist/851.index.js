@@ -1,1 +1,1 @@
-export const id=851;export const ids=[851];export const modules={78851:(e,t,n)=>{n.d(t,{connect:()=>c});var o=n(87503);var r=n(86702);async function c(e,t){return(0,o.Ng)({kubeconfig:e,registerSecret:t,userAgent:`gauntlet/${r.px}`,maxSockets:8})}}};
+export const id=851;export const ids=[851];export const modules={78851:(e,t,n)=>{n.d(t,{connect:()=>c});var o=n(60215);var r=n(86702);async function c(e,t){return(0,o.Ng)({kubeconfig:e,registerSecret:t,userAgent:`gauntlet/${r.px}`,maxSockets:8})}}};
