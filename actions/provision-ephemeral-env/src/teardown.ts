@@ -75,7 +75,26 @@ export async function teardown(
     };
     const record = await readRecord(client, name, records);
     const proof = proveCreation(current, record, recordWhere(name, options.recordsNamespace));
-    if (!proof.proven) throw new OwnershipError(unprovenMessage(name, proof.reason, 'it was not deleted'));
+    const uid = current.metadata?.uid ?? '';
+    const waitForGone = async (): Promise<TeardownOutcome> => {
+      if (options.waitUntil === undefined) return { result: 'deleted', namespace: name, gone: false };
+      const waited = await waitForNamespaceGone(client, name, uid, {
+        deadline: options.waitUntil,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return waited.gone
+        ? { result: 'deleted', namespace: name, gone: true }
+        : { result: 'deleted', namespace: name, gone: false, stuck: waited.stuck };
+    };
+    if (!proof.proven) {
+      if (current.metadata?.deletionTimestamp === undefined)
+        throw new OwnershipError(unprovenMessage(name, proof.reason, 'it was not deleted'));
+      // Already terminating without a record: the delete that an earlier down, post step or reaper requested
+      // dropped the record with it (a stuck namespace is then met again by the next down). Nothing is left to
+      // delete, so nothing is written: only its end is waited for and reported, as the first down did.
+      options.logger.info(`namespace ${name} is already terminating (its creation record went with that delete)`);
+      return waitForGone();
+    }
     // Cluster-scoped objects first: their record lives on the namespace, which must outlast them.
     const cluster = await deleteClusterObjects(client, current, identity, options.signal);
     for (const what of cluster.deleted) options.logger.info(`deleted cluster-scoped ${what} of ${name}`);
@@ -100,15 +119,7 @@ export async function teardown(
     options.logger.info(
       outcome === 'deleted' ? `deletion of namespace ${name} requested` : `namespace ${name} is already terminating`,
     );
-    if (options.waitUntil === undefined) return { result: 'deleted', namespace: name, gone: false };
-    const uid = current.metadata?.uid ?? '';
-    const waited = await waitForNamespaceGone(client, name, uid, {
-      deadline: options.waitUntil,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    return waited.gone
-      ? { result: 'deleted', namespace: name, gone: true }
-      : { result: 'deleted', namespace: name, gone: false, stuck: waited.stuck };
+    return waitForGone();
   }
 }
 
