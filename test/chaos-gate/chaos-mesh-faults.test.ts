@@ -22,6 +22,7 @@ import {
 // Not in the package's index: the Chaos Mesh backend is loaded lazily, only by runs that use it.
 import { dataPlaneProblems } from '../../packages/chaos/src/faults/chaos-mesh.js';
 import { eventually, uniqueName } from '../support/polling.js';
+import { createWebNamespace } from './web-namespace.js';
 
 const tb = getTestbed();
 let client: KubeClient;
@@ -79,28 +80,7 @@ describe.skipIf(!tb.kwok)('Chaos Mesh faults via its controller', () => {
     await ensureChaosMesh();
     client = await KubeClient.create(tb.kubeConfig());
     ns = uniqueName('chaos-mesh-fault');
-    await client.request({
-      method: 'POST',
-      path: collectionPath(types.namespace),
-      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-    });
-    await client.request({
-      method: 'POST',
-      path: collectionPath(types.deployment, ns),
-      body: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'web', labels: { app: 'web' } },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: 'web' } },
-          template: {
-            metadata: { labels: { app: 'web' } },
-            spec: { containers: [{ name: 'main', image: 'gauntlet.dev/sample:1' }] },
-          },
-        },
-      },
-    });
+    await createWebNamespace(client, ns, 2);
     // Chaos Mesh selects pods as they are when the chaos is applied: a pod kwok has not started yet is selected
     // but never injected (Selected=True, AllInjected=False for the whole settle time), so the first test waits.
     await eventually('2 web pods ready', async () => {
